@@ -1,0 +1,26 @@
+# SonoTag: the README's two commands are `make demo` and `make test`.
+SWIFT      ?= swift
+CONFIG     ?= release
+BUILDFLAGS ?= -c $(CONFIG) -Xswiftc -enable-testing
+BIN        := .build/$(CONFIG)/sonotag
+
+.PHONY: setup build demo test bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	$(SWIFT) build $(BUILDFLAGS) --product sonotag
+
+demo: build
+	bash scripts/demo.sh $(BIN)
+
+test: setup
+	$(SWIFT) build $(BUILDFLAGS) --build-tests
+	$(SWIFT) test $(BUILDFLAGS) --skip-build
+
+bench: build
+	bash Benchmarks/run.sh $(BIN)
+
+clean:
+	rm -rf .build

@@ -1,0 +1,1 @@
+#include <openjpeg-2.5/openjpeg.h>

@@ -1,0 +1,1 @@
+// DICOM module: placeholder until its issue lands.

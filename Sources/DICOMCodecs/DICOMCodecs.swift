@@ -1,0 +1,1 @@
+// DICOMCodecs module: placeholder until its issue lands.

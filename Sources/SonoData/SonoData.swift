@@ -1,0 +1,1 @@
+// SonoData module: placeholder until its issue lands.

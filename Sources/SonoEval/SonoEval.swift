@@ -1,0 +1,1 @@
+// SonoEval module: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// SonoModels module: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// SonoPhantom module: placeholder until its issue lands.

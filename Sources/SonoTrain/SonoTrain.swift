@@ -1,0 +1,1 @@
+// SonoTrain module: placeholder until its issue lands.

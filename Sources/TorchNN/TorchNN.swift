@@ -1,0 +1,1 @@
+// TorchNN module: placeholder until its issue lands.

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct SonoTag: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sonotag",
+        abstract: "Pretrain ultrasound image encoders from a DICOM archive, with DICOM metadata as weak labels.",
+        subcommands: []
+    )
+}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import Imaging
+
+final class ImagingPackageTests: XCTestCase {
+    func testModuleLinks() { XCTAssertTrue(true) }
+}

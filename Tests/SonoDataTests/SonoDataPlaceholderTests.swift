@@ -1,0 +1,6 @@
+import XCTest
+@testable import SonoData
+
+final class SonoDataPackageTests: XCTestCase {
+    func testModuleLinks() { XCTAssertTrue(true) }
+}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import SonoEval
+
+final class SonoEvalPackageTests: XCTestCase {
+    func testModuleLinks() { XCTAssertTrue(true) }
+}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import SonoPhantom
+
+final class SonoPhantomPackageTests: XCTestCase {
+    func testModuleLinks() { XCTAssertTrue(true) }
+}

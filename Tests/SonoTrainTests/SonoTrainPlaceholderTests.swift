@@ -1,0 +1,6 @@
+import XCTest
+@testable import SonoTrain
+
+final class SonoTrainPackageTests: XCTestCase {
+    func testModuleLinks() { XCTAssertTrue(true) }
+}
