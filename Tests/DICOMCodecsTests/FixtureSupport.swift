@@ -74,7 +74,9 @@ enum Fixtures {
         var i = file.count - explicit.count
         while i >= 0 {
             if file[i] == 0xE0 {
-                if Array(file[i..<(i + explicit.count)]) == explicit { start = i + explicit.count; break }
+                var candidate = Array(file[i..<(i + explicit.count)])
+                if candidate[5] == 0x57 { candidate[5] = 0x42 }  // "OW" as well as "OB"
+                if candidate == explicit { start = i + explicit.count; break }
                 if Array(file[i..<(i + implicit.count)]) == implicit { start = i + implicit.count; break }
             }
             i -= 1
