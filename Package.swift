@@ -52,7 +52,7 @@ let package = Package(
 
         .target(name: "DICOMCodecs", dependencies: ["CTurboJPEG", "COpenJPEG", "CCharLS"]),
         .target(name: "DICOM", dependencies: ["DICOMCodecs", "CZlib"]),
-        .target(name: "Imaging", dependencies: ["CPNG"]),
+        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG"]),
         .target(name: "SonoPhantom", dependencies: ["DICOM", "Imaging"]),
         .target(name: "SonoData", dependencies: [
             "DICOM", "Imaging", "Torch",
@@ -76,6 +76,7 @@ let package = Package(
 
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "TorchNNTests", dependencies: ["Torch", "TorchNN"]),
+        .testTarget(name: "DICOMCodecsTests", dependencies: ["DICOMCodecs"]),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "DICOM", "Imaging"]),
