@@ -34,9 +34,18 @@ struct ChartAxes {
         return (first...last, ticks)
     }
 
+    /// Whole decades for a log₁₀ axis (values are already log₁₀), at least one decade wide.
+    static func decadeTicks(_ range: ClosedRange<Double>) -> (domain: ClosedRange<Double>, ticks: [Double]) {
+        guard range.lowerBound.isFinite, range.upperBound.isFinite else { return (0...1, [0, 1]) }
+        let lo = range.lowerBound.rounded(.down)
+        let hi = max(lo + 1, range.upperBound.rounded(.up))
+        let step = max(1, ((hi - lo) / 6).rounded(.up))
+        return (lo...hi, Array(stride(from: lo, through: hi, by: step)))
+    }
+
     init(canvasWidth: Int, canvasHeight: Int, xRange: ClosedRange<Double>, yRange: ClosedRange<Double>,
-         niceX: Bool = true, yTickLabel: (Double) -> String, scale: Int, bottomExtra: Int = 0) {
-        let y = Self.niceTicks(yRange)
+         niceX: Bool = true, logarithmicY: Bool = false, yTickLabel: (Double) -> String, scale: Int, bottomExtra: Int = 0) {
+        let y = logarithmicY ? Self.decadeTicks(yRange) : Self.niceTicks(yRange)
         yDomain = y.domain
         yTicks = y.ticks
         if niceX {
@@ -85,7 +94,8 @@ struct ChartAxes {
         canvas.fillRect(x: plotLeft, y: plotTop + plotHeight - 1, width: plotWidth, height: 1, Self.ink)
         let titleSize = BitmapFont.size(of: title, scale: scale + 1)
         canvas.drawText(title, x: max(2, (canvas.width - titleSize.width) / 2), y: 3, Self.ink, scale: scale + 1)
-        canvas.drawText(yLabel, x: 4, y: plotTop - line - scale, Self.ink, scale: scale)
+        // Above the axis, right of the tick labels, so it never collides with the top label.
+        canvas.drawText(yLabel, x: plotLeft + 4, y: plotTop - line - 2 * scale, Self.ink, scale: scale)
         let xSize = BitmapFont.size(of: xLabel, scale: scale)
         canvas.drawText(xLabel, x: plotLeft + (plotWidth - xSize.width) / 2, y: canvas.height - line - 2, Self.ink, scale: scale)
     }

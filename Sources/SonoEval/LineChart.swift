@@ -57,7 +57,7 @@ public struct LineChart: Sendable {
         }
         let tickLabel: (Double) -> String = { logarithmicY ? Format.tick(pow(10, $0)) : Format.tick($0) }
         let axes = ChartAxes(canvasWidth: canvas.width, canvasHeight: canvas.height, xRange: xRange,
-                             yRange: yFixed ?? yData, yTickLabel: tickLabel, scale: textScale)
+                             yRange: yFixed ?? yData, logarithmicY: logarithmicY, yTickLabel: tickLabel, scale: textScale)
         axes.drawFrame(on: &canvas, title: title, xLabel: xLabel, yLabel: yLabel + (logarithmicY ? " (log)" : ""),
                        yTickLabel: tickLabel, scale: textScale)
 

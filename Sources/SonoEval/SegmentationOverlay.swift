@@ -22,8 +22,8 @@ public enum SegmentationOverlay {
         canvas.draw(image, x: 0, y: 0, scale: Double(s), window: window)
         let predicted = prediction.grayImage
         canvas.overlay(mask: predicted, scale: Double(s), predictionColor, alpha: 0.3)
-        canvas.drawContour(mask: predicted, scale: Double(s), predictionColor)
-        if let truth { canvas.drawContour(mask: truth.grayImage, scale: Double(s), truthColor) }
+        canvas.drawContour(mask: predicted, scale: Double(s), predictionColor, thickness: (s + 1) / 2)
+        if let truth { canvas.drawContour(mask: truth.grayImage, scale: Double(s), truthColor, thickness: (s + 1) / 2) }
         var legendX = 3
         if truth != nil {
             canvas.drawText("truth", x: legendX, y: 3, truthColor, background: .black)
