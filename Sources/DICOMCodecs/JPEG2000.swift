@@ -105,9 +105,8 @@ public enum JPEG2000 {
                                       _ body: (OPJCodec, MemorySource, UnsafeMutablePointer<opj_image_t>, JPEG2000StreamInfo) throws -> T) throws -> T {
         let isJP2 = stream.starts(with: [0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20])
         // DICOM's colour model comes from the data set, so a JP2 wrapper (which some writers add
-        // against the standard) contributes nothing but its codestream box. Decoding that box
-        // with the J2K codec also avoids openjpeg 2.5.0's JP2 path, which read out of bounds
-        // here on GDCMJ2K_TextGBR.dcm.
+        // against the standard) contributes nothing but its codestream box; palette, channel
+        // definition and ICC boxes are deliberately not applied.
         let codestream = isJP2 ? try jp2Codestream(stream) : stream
         guard codestream.starts(with: [0xFF, 0x4F, 0xFF, 0x51]) else {
             throw CodecError.corrupt("JPEG 2000: neither a codestream (FF4F FF51) nor a JP2 file")
@@ -246,11 +245,14 @@ final class MemorySource {
         self.stream = stream
         opj_stream_set_user_data(stream, Unmanaged.passUnretained(self).toOpaque(), nil)
         opj_stream_set_user_data_length(stream, UInt64(count))
+        // OPJ_SIZE_T is size_t, which Swift imports as Int: openjpeg's end-of-stream value
+        // (OPJ_SIZE_T)-1 is therefore -1 here, not OPJ_SIZE_T.max (Int.max reads as a
+        // gigantic successful read and corrupts openjpeg's stream state).
         opj_stream_set_read_function(stream) { buffer, size, user in
-            guard let buffer, let user else { return OPJ_SIZE_T.max }
+            guard let buffer, let user else { return -1 }
             let me = Unmanaged<MemorySource>.fromOpaque(user).takeUnretainedValue()
             let n = min(Int(size), me.count - me.offset)
-            guard n > 0 else { return OPJ_SIZE_T.max }  // (OPJ_SIZE_T)-1 means end of stream
+            guard n > 0 else { return -1 }
             buffer.copyMemory(from: me.base + me.offset, byteCount: n)
             me.offset += n
             return OPJ_SIZE_T(n)

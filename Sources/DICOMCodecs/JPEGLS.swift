@@ -54,6 +54,14 @@ public enum JPEGLS {
 
     private static func withDecoder<T>(_ stream: [UInt8], _ body: (OpaquePointer, JPEGLSStreamInfo) throws -> T) throws -> T {
         guard !stream.isEmpty else { throw CodecError.corrupt("JPEG-LS: empty stream") }
+        // CharLS 2.4.1 can loop forever when its bit reader reaches the physical end of the
+        // buffer (a stream cut inside its scan data); at an EOI marker it stops with an error.
+        // So a stream must end with EOI (DICOM may pad one zero byte after it).
+        var end = stream.count
+        while end > 0, stream[end - 1] == 0, stream.count - end < 2 { end -= 1 }
+        guard end >= 2, stream[end - 2] == 0xFF, stream[end - 1] == 0xD9 else {
+            throw CodecError.corrupt("JPEG-LS: stream does not end with an EOI marker (truncated)")
+        }
         guard let decoder = charls_jpegls_decoder_create() else { throw CodecError.library("JPEG-LS: cannot create a CharLS decoder") }
         defer { charls_jpegls_decoder_destroy(decoder) }
         return try stream.withUnsafeBytes { source in
