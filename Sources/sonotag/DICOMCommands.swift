@@ -14,7 +14,7 @@ struct DICOMCommand: ParsableCommand {
           sonotag dicom dump scan.dcm --json > scan.json
           sonotag dicom frames cine.dcm --out frames/ --format png --grayscale
         """,
-        subcommands: [DICOMDump.self, DICOMFrames.self]
+        subcommands: [DICOMDump.self, DICOMFrames.self, DICOMBench.self]
     )
 }
 
@@ -168,6 +168,58 @@ enum NPY {
         out += data
         guard FileManager.default.createFile(atPath: path, contents: Data(out)) else {
             throw ValidationError("cannot write \(path)")
+        }
+    }
+}
+
+/// `sonotag dicom bench`: timings for Benchmarks/bench_dicom.sh (one thread, like one Python process).
+struct DICOMBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time header-only scans or frame decoding (used by Benchmarks/bench_dicom.sh).",
+        shouldDisplay: false
+    )
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable { case header, decode }
+
+    @Argument(help: "header: scan a folder header-only; decode: decode → grayscale → resize every frame of a file.") var mode: Mode
+    @Argument(help: "A folder (header) or a file (decode).") var path: String
+    @Option(name: .customLong("repeat"), help: "Passes over the input (decode mode).") var passes: Int = 3
+    @Option(help: "Resize target, rows×columns.") var size: String = "256x384"
+
+    func run() throws {
+        switch mode {
+        case .header:
+            let files = try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { (path as NSString).appendingPathComponent($0) }
+            var ok = 0, failed = 0, elements = 0
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            for f in files {
+                if let d = try? DICOMFile(path: f, mode: .headerOnly) {
+                    ok += 1
+                    elements += d.dataSet.count
+                } else {
+                    failed += 1
+                }
+            }
+            let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            print("{\"tool\": \"sonotag\", \"mode\": \"header\", \"files\": \(files.count), \"read\": \(ok), \"failed\": \(failed), \"elements\": \(elements), \"seconds\": \(s), \"per_second\": \(Double(files.count) / s)}")
+        case .decode:
+            let dims = size.split(separator: "x").compactMap { Int($0) }
+            guard dims.count == 2, dims[0] > 0, dims[1] > 0 else { throw ValidationError("--size must look like 256x384") }
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            var frames = 0
+            var checksum: Double = 0
+            for _ in 0..<max(1, passes) {
+                let f = try DICOMFile(path: path)
+                for i in 0..<(try f.frameCount()) {
+                    let g = try f.grayscaleFrame(i)
+                    let img = try GrayImage(width: g.columns, height: g.rows, pixels: g.pixels).resized(width: dims[1], height: dims[0], method: .bilinear)
+                    checksum += Double(img.pixels[img.pixels.count / 2])
+                    frames += 1
+                }
+            }
+            let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            print("{\"tool\": \"sonotag\", \"mode\": \"decode\", \"frames\": \(frames), \"seconds\": \(s), \"per_second\": \(Double(frames) / s), \"checksum\": \(checksum)}")
         }
     }
 }
