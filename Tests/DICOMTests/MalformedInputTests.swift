@@ -133,6 +133,18 @@ final class MalformedInputTests: XCTestCase {
         XCTAssertEqual(f.dataSet.string(.modality), "US")
     }
 
+    /// Found by fuzz_parser: trimming padding Character by Character from a long value was
+    /// quadratic (Substring.dropLast counts the whole string). 200,000 padding bytes must be cheap.
+    func testLongPaddedTextValues() throws {
+        var ds = DataSet()
+        ds.set(Tag(0x0008, 0x0008), .CS, bytes: Array("A\\".utf8) + [UInt8](repeating: 0x20, count: 60_000))
+        ds.set(Tag(0x0018, 0x1030), .UT, bytes: Array("x".utf8) + [UInt8](repeating: 0, count: 200_000))
+        let f = try DICOMFile(bytes: Build.file(ds))
+        XCTAssertEqual(f.dataSet.strings(Tag(0x0008, 0x0008)), ["A", ""])
+        XCTAssertEqual(f.dataSet.string(Tag(0x0018, 0x1030)), "x")
+        _ = f.dataSet.plainItems()
+    }
+
     func testFragmentsThatDoNotMatchFrames() throws {
         var ds = Build.image(rows: 8, columns: 8, frames: 3)
         let rle = try RLE.encode([UInt8](repeating: 9, count: 64), rows: 8, columns: 8, samplesPerPixel: 1, bitsAllocated: 8)
