@@ -8,8 +8,6 @@ final class FixtureTests: XCTestCase {
     /// no_meta.dcm starts with a stray 0x20 byte; pydicom's force=True reading yields one 38 KB UN
     /// element with tag (0820,0500), i.e. noise. A typed `malformed` error is the honest answer.
     static let rejected: Set<String> = ["no_meta.dcm"]
-    /// 12-bit DCT JPEG: decodable once DICOMCodecs' Swift 12-bit decoder is in this build.
-    static let awaitingCodec: Set<String> = ["JPGExtended.dcm"]
 
     func testMD5KnownAnswer() {
         XCTAssertEqual(MD5.hex([]), "d41d8cd98f00b204e9800998ecf8427e")
@@ -105,9 +103,6 @@ final class FixtureTests: XCTestCase {
                 let frames: [PixelFrame]
                 do {
                     frames = try file.decodeAllFrames()
-                } catch DICOMError.codec(let m) where Self.awaitingCodec.contains(name) && m.contains("not supported by this build") {
-                    print("\(name): awaiting codec support: \(m)")
-                    continue
                 } catch {
                     report.append("\(name): \(error)")
                     XCTFail("\(name): pydicom decodes it, we threw \(error)")
