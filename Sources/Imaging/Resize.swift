@@ -1,6 +1,7 @@
 /// Interpolation used when changing an image's size.
 public enum ResizeMethod: Sendable, Equatable {
-    /// PyTorch's `mode="nearest"`: source index `floor(i × in / out)`. For masks and labels.
+    /// PyTorch's `mode="nearest"`: source index `floor(i × in / out)` (in float32, as PyTorch).
+    /// For masks and labels.
     case nearest
     /// PyTorch's `mode="bilinear", align_corners=False` (half-pixel centres, edge clamped).
     case bilinear
@@ -20,7 +21,10 @@ struct ResampleTaps {
         for i in 0..<output {
             switch method {
             case .nearest:
-                add(min(Int((Double(i) * scale).rounded(.down)), input - 1), 1)
+                // PyTorch computes this index in float32; doing the same picks the same source
+                // pixel where i·in/out lands on (or just below) an integer.
+                let index = (Float(i) * (Float(input) / Float(output))).rounded(.down)
+                add(min(Int(index), input - 1), 1)
             case .area where output < input:
                 addArea(i, scale: scale, input: input)
             case .bilinear, .area:

@@ -59,6 +59,16 @@ final class ResizeTests: XCTestCase {
         XCTAssertEqual(labels.resized(width: 4, height: 5, method: .nearest).pixels, want.map { UInt8($0) })
     }
 
+    /// PyTorch 1.13: F.interpolate(torch.arange(26.).reshape(1, 1, 1, 26), size=(1, 22), mode="nearest").
+    /// Exact i·26/22 would give 13 at i = 11; PyTorch's float32 product gives 12.
+    func testNearestIndexRoundingFollowsTorch() throws {
+        let row = try GrayImage(width: 26, height: 1, pixels: (0..<26).map(Float.init))
+        XCTAssertEqual(row.resized(width: 22, height: 1, method: .nearest).pixels,
+                       [0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24])
+        let ten = try GrayImage(width: 10, height: 1, pixels: (0..<10).map(Float.init))
+        XCTAssertEqual(ten.resized(width: 6, height: 1, method: .nearest).pixels, [0, 1, 3, 5, 6, 8])
+    }
+
     func testRasterBilinearRoundsPerChannel() throws {
         let raster = try Raster(width: 2, height: 1, channels: 3, pixels: [0, 100, 255, 10, 101, 0])
         let out = raster.resized(width: 4, height: 1, method: .bilinear)
