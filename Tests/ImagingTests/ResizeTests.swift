@@ -51,6 +51,15 @@ final class ResizeTests: XCTestCase {
         assertClose(image.resized(width: 2, height: 2, method: .area).pixels, [3.5, 5.166667, 7.166667, 3.333333])
     }
 
+    /// OpenCV 4.x/5.0: cv2.resize(y.astype(np.float32), (4, 3), interpolation=cv2.INTER_AREA),
+    /// a non-integer shrink (6 → 4 across, 4 → 3 down) where pixels are split by area.
+    func testAreaMatchesOpenCVForNonIntegerFactors() throws {
+        let image = try GrayImage(width: 6, height: 4, pixels: y)
+        assertClose(image.resized(width: 4, height: 3, method: .area).pixels, [
+            2.5833335, 3.5833335, 2.6666667, 7.5, 5.833334, 6.833334, 3.1666667, 4.8333335, 7.0833335, 6.0833335, 3.1666667, 4.166667,
+        ])
+    }
+
     func testNearestMatchesTorchAndKeepsLabels() throws {
         let image = try GrayImage(width: 6, height: 4, pixels: y)
         let want: [Float] = [3, 1, 1, 5, 3, 1, 1, 5, 2, 6, 3, 5, 9, 7, 3, 2, 8, 4, 2, 6]
