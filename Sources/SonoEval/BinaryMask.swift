@@ -28,15 +28,10 @@ public struct BinaryMask: Equatable, Sendable {
         bits = image.pixels.map { $0 > threshold }
     }
 
-    /// Foreground where any colour channel is non-zero (alpha ignored): 0/255 gray masks and
-    /// coloured annotation masks alike.
+    /// Foreground where any colour channel is non-zero (and alpha, if any, is not zero):
+    /// 0/255 gray masks, label images and coloured annotation masks alike.
     public init(_ raster: Raster) {
-        width = raster.width
-        height = raster.height
-        let colourChannels = raster.channels == 4 ? 3 : raster.channels
-        bits = (0..<(raster.width * raster.height)).map { i in
-            (0..<colourChannels).contains { raster.pixels[i * raster.channels + $0] != 0 }
-        }
+        self.init(GrayImage(foregroundOf: raster))
     }
 
     @inlinable public subscript(x: Int, y: Int) -> Bool {

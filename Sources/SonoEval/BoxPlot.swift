@@ -86,7 +86,7 @@ public struct BoxPlot: Sendable {
             let color = group.color ?? RGB.palette[index % RGB.palette.count]
             let centre = axes.plotLeft + Int((Double(index) + 0.5) * slot)
             centres.append(centre)
-            let label = ContactSheetLabel.fit(group.name, width: Int(slot) - 4, scale: textScale)
+            let label = LabelFit.fit(group.name, width: Int(slot) - 4, scale: textScale)
             let labelWidth = BitmapFont.size(of: label, scale: textScale).width
             canvas.drawText(label, x: centre - labelWidth / 2, y: axes.plotTop + axes.plotHeight + 4 * textScale, ChartAxes.ink, scale: textScale)
             guard let s = Self.summary(of: group.values) else { continue }
@@ -127,7 +127,7 @@ public struct BoxPlot: Sendable {
 }
 
 /// Shortens labels to a pixel width, with "..." when cut.
-enum ContactSheetLabel {
+enum LabelFit {
     static func fit(_ text: String, width: Int, scale: Int) -> String {
         let maxChars = max(1, (width + scale) / (BitmapFont.advance * scale))
         guard text.count > maxChars else { return text }

@@ -111,3 +111,27 @@ final class DrawingTests: XCTestCase {
         XCTAssertEqual(ContactSheet.truncated("abcdefgh", to: 6), "abc...")
     }
 }
+
+final class MaskHelperTests: XCTestCase {
+    func testForegroundOfGrayColourAndTransparentMasks() throws {
+        let gray = try Raster(width: 3, height: 1, channels: 1, pixels: [0, 255, 1])
+        XCTAssertEqual(GrayImage(foregroundOf: gray).pixels, [0, 1, 1])
+        let rgb = try Raster(width: 2, height: 1, channels: 3, pixels: [0, 0, 0, 0, 0, 200])
+        XCTAssertEqual(GrayImage(foregroundOf: rgb).pixels, [0, 1])
+        let rgba = try Raster(width: 2, height: 1, channels: 4, pixels: [255, 0, 0, 0, 255, 0, 0, 255])
+        XCTAssertEqual(GrayImage(foregroundOf: rgba).pixels, [0, 1])
+    }
+
+    func testUnionAndCrop() throws {
+        let a = try GrayImage(width: 2, height: 2, pixels: [1, 0, 0, 0])
+        let b = try GrayImage(width: 2, height: 2, pixels: [0, 0, 0, 1])
+        XCTAssertEqual(try GrayImage.union([a, b]).pixels, [1, 0, 0, 1])
+        XCTAssertThrowsError(try GrayImage.union([a, GrayImage(width: 1, height: 2)]))
+        XCTAssertThrowsError(try GrayImage.union([]))
+        let image = try GrayImage(width: 3, height: 3, pixels: (0..<9).map(Float.init))
+        XCTAssertEqual(image.cropped(x: 1, y: 1, width: 5, height: 5).pixels, [4, 5, 7, 8])
+        XCTAssertTrue(image.cropped(x: 5, y: 0, width: 2, height: 2).isEmpty)
+        let raster = try Raster(width: 3, height: 2, channels: 3, pixels: (0..<18).map(UInt8.init))
+        XCTAssertEqual(raster.cropped(x: 1, y: 0, width: 1, height: 2).pixels, [3, 4, 5, 12, 13, 14])
+    }
+}

@@ -53,10 +53,10 @@ final class BootstrapTests: XCTestCase {
         XCTAssertEqual(estimate.mean, 1)
     }
 
-    func testNamedMetricsShareResamples() {
+    func testNamedMetricsShareResamples() throws {
         let records = (0..<50).map { SegmentationRecord(id: "\($0)", dice: Double($0) / 50, iou: Double($0) / 100, truthArea: 1, predictedArea: 1) }
         let summary = Bootstrap(resamples: 100, seed: 3).estimate(records, metrics: SegmentationRecord.metrics)
-        let dice = try! XCTUnwrap(summary["dice"]), iou = try! XCTUnwrap(summary["iou"])
+        let dice = try XCTUnwrap(summary["dice"]), iou = try XCTUnwrap(summary["iou"])
         // IoU is exactly half of Dice in every record, so in every resample.
         for (d, i) in zip(dice.values, iou.values) { XCTAssertEqual(d / 2, i, accuracy: 1e-12) }
         XCTAssertEqual(summary["hausdorff95"]?.values.count, 0)

@@ -81,3 +81,18 @@ final class ClassificationMetricsTests: XCTestCase {
         XCTAssertEqual(encoding.positiveWeights(levels: [0, 0]), [1, 1, 1, 1])
     }
 }
+
+final class MultiLabelMetricsTests: XCTestCase {
+    func testHandComputedMultiLabelMeasures() {
+        // Label 0: scores 0.9, 0.2, 0.6 with truth T, F, F → AUC 1, predictions T, F, T → F1 2/3.
+        // Label 1: scores 0.4, 0.8, 0.7 with truth T, T, F → AUC (0 + 1) / 2 = 0.5, predictions F, T, T → F1 1/2.
+        let scores: [[Double]] = [[0.9, 0.4], [0.2, 0.8], [0.6, 0.7]]
+        let targets: [[Bool]] = [[true, true], [false, true], [false, false]]
+        XCTAssertEqual(MultiLabelMetrics.macroAUC(scores: scores, targets: targets), 0.75, accuracy: 1e-12)
+        XCTAssertEqual(MultiLabelMetrics.macroF1(scores: scores, targets: targets), (2.0 / 3 + 0.5) / 2, accuracy: 1e-12)
+        XCTAssertEqual(MultiLabelMetrics.labelAccuracy(scores: scores, targets: targets), 3.0 / 6, accuracy: 1e-12)
+        XCTAssertEqual(MultiLabelMetrics.exactMatch(scores: scores, targets: targets), 1.0 / 3, accuracy: 1e-12)
+        let csv = MultiLabelRecord.csv([MultiLabelRecord(id: "a", targets: [true, false], scores: [0.9, 0.1])], labelNames: ["liver", "kidney"])
+        XCTAssertEqual(csv.text, "id,liver_truth,kidney_truth,liver_score,kidney_score\na,1,0,0.900000,0.100000\n")
+    }
+}

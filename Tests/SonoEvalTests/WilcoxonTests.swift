@@ -51,3 +51,19 @@ final class WilcoxonTests: XCTestCase {
         XCTAssertTrue(Wilcoxon.signedRank(differences: [0, 0, 0]).pValue.isNaN)
     }
 }
+
+final class LowDataAnalysisTests: XCTestCase {
+    func testComparisonsPairRepeats() throws {
+        let baseline = [0.60, 0.62, 0.58, 0.65, 0.61, 0.59]
+        let ceDCM = [0.70, 0.69, 0.72, 0.66, 0.71, 0.74] // every repeat better: W = 0, exact p = 2 / 2⁶
+        let analysis = try LowDataAnalysis(results: [("Baseline", baseline), ("CE+DCM", ceDCM)], pairs: [("CE+DCM", "Baseline")])
+        let c = try XCTUnwrap(analysis.comparisons.first)
+        XCTAssertEqual(c.test.statistic, 0)
+        XCTAssertEqual(c.test.pValue, 2.0 / 64, accuracy: 1e-12)
+        XCTAssertEqual(c.meanDifference, (ceDCM.reduce(0, +) - baseline.reduce(0, +)) / 6, accuracy: 1e-12)
+        XCTAssertEqual(analysis.table().rows.first?[5], "0.0312")
+        XCTAssertEqual(analysis.boxPlot(title: "t", yLabel: "Dice").comparisons.first?.label, "p = 0.031")
+        XCTAssertThrowsError(try LowDataAnalysis(results: [("A", [1, 2]), ("B", [1])], pairs: [("A", "B")]))
+        XCTAssertThrowsError(try LowDataAnalysis(results: [("A", [1, 2])], pairs: [("A", "C")]))
+    }
+}
