@@ -24,3 +24,5 @@ bench: build
 
 clean:
 	rm -rf .build
+
+include mk/fuzz.mk
