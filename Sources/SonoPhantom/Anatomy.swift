@@ -178,6 +178,12 @@ enum Anatomy {
                 lesion(&scene, cx: cx + rng.uniform(-0.5, 0.5) * a, cz: cz + rng.uniform(-0.4, 0.4) * b, radius: rng.uniform(5, 12), label: .kidneyCortex, rng: &rng)
             }
         }
+        if view.kidneyVisibility <= 0.05 && !(withLiver && view.liverVisible) {
+            // The probe missed both organs: bowel and mesentery fill the view.
+            for _ in 0..<rng.integer(in: 2...4) {
+                bowelLoop(&scene, cx: rng.uniform(-50, 50), cz: wallDepth + rng.uniform(15, 70), rng: &rng)
+            }
+        }
         bodyWall(&scene, fat: rng.uniform(6, 22), muscle: rng.uniform(6, 12), rng: &rng)
         for k in 0..<view.ribShadows {
             // Ribs just under the wall: bright arcs whose shadows streak down the sector.
@@ -343,7 +349,7 @@ enum Anatomy {
         let wall = rng.uniform(8, 22)
         let pleura = wall + rng.uniform(4, 8)
         if effusion {
-            let fluidBottom = pleura + rng.uniform(25, 70)
+            let fluidBottom = pleura + rng.uniform(40, 90)
             scene.paint(.layer(top: fluidBottom, bottom: 1000), .liver)
             let domeRadius = rng.uniform(80, 140)
             scene.paint(.shell(Blob(cx: rng.uniform(-30, 30), cz: fluidBottom + domeRadius * 0.95, a: domeRadius, b: domeRadius, rng: &rng), thickness: 3), .diaphragm)

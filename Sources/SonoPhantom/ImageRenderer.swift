@@ -5,6 +5,7 @@ public struct ImageSpec: Sendable, Codable, Equatable {
     public var kind: SceneKind
     public var settings: AcquisitionSettings
     public var rows: Int, columns: Int
+    public var layout: FrameLayout = .scanner
     public var frames: Int = 1
     /// Peak breathing displacement over the loop, mm.
     public var motionMM: Double = 0
@@ -43,7 +44,7 @@ public enum ImageRenderer {
     public static func render(_ spec: ImageSpec) -> RenderedImage {
         var rng = SplitMix64(seed: spec.seed)
         let geometry = ScanGeometry(transducer: spec.settings.transducer, depthMM: spec.settings.depthMM,
-                                    frameRows: spec.rows, frameColumns: spec.columns)
+                                    frameRows: spec.rows, frameColumns: spec.columns, layout: spec.layout)
         let features = SceneFeatures(needle: spec.needle, lesion: spec.lesion, morison: spec.morison)
         let scene = Anatomy.scene(kind: spec.kind, transducer: spec.settings.transducer, depthMM: spec.settings.depthMM, features: features, rng: &rng)
         let amplitude = spec.motionMM / geometry.sampleSpacingMM

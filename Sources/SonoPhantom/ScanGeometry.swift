@@ -14,6 +14,14 @@ public struct ImagingRegion: Sendable, Codable, Equatable {
     public var height: Int { maxY - minY + 1 }
 }
 
+/// How the imaging region sits in the frame.
+public enum FrameLayout: String, Sendable, Codable {
+    /// As a scanner's screen: margins at the top and left hold burned-in text.
+    case scanner
+    /// The field of view fills the frame (downstream task images).
+    case fill
+}
+
 /// Probe, depth and the frame layout for one acquisition: everything needed to go between beam
 /// samples, plane millimetres and frame pixels.
 struct ScanGeometry: Sendable {
@@ -40,12 +48,12 @@ struct ScanGeometry: Sendable {
         return (top, bottom, left, right)
     }
 
-    init(transducer: Transducer, depthMM: Double, frameRows: Int, frameColumns: Int) {
+    init(transducer: Transducer, depthMM: Double, frameRows: Int, frameColumns: Int, layout: FrameLayout = .scanner) {
         self.transducer = transducer
         self.depthMM = depthMM
         self.frameRows = frameRows
         self.frameColumns = frameColumns
-        let margins = Self.layoutMargins(rows: frameRows, columns: frameColumns)
+        let margins = layout == .scanner ? Self.layoutMargins(rows: frameRows, columns: frameColumns) : (top: 0, bottom: 0, left: 0, right: 0)
         let availableRows = max(4, frameRows - margins.top - margins.bottom)
         let availableColumns = max(4, frameColumns - margins.left - margins.right)
 
