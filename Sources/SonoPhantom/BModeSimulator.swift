@@ -34,26 +34,42 @@ struct BModeSimulator {
     /// Renders `frames` frames; frame k has the anatomy and its scatterers displaced by
     /// `shifts[k]` samples in depth (breathing/probe motion in a cine loop).
     func render(scene: Scene, shifts: [Int] = [0], rng: inout SplitMix64) -> [BModeFrame] {
+        render(scene: scene, shifts: shifts, withLabels: false, rng: &rng).frames
+    }
+
+    /// Frames, and with `withLabels` the first frame's tissue-label map (nearest beam cell of
+    /// each pixel: exactly the anatomy the pixels were simulated from).
+    func render(scene: Scene, shifts: [Int], withLabels: Bool, rng: inout SplitMix64) -> (frames: [BModeFrame], labels: [UInt8]?) {
         let scatterers = ScattererField(lines: geometry.lines, samples: geometry.samples + shiftSpan(shifts), rng: &rng)
         let lookup = ScanConversionTable(geometry: geometry)
         let minShift = shifts.min() ?? 0
-        return shifts.map { shift in
+        var labels: [UInt8]? = nil
+        let frames = shifts.enumerated().map { (k, shift) -> BModeFrame in
             var frameRNG = SplitMix64(seed: rng.next())
-            let beam = beamData(scene: scene, scatterers: scatterers, rowOffset: shift - minShift, shiftMM: Double(shift) * geometry.sampleSpacingMM, rng: &frameRNG)
+            let index = tissueIndexGrid(scene: scene, shiftMM: Double(shift) * geometry.sampleSpacingMM)
+            if withLabels && k == 0 {
+                let labelOf = ([scene.background] + scene.elements.map(\.tissue)).map(\.label.rawValue)
+                labels = lookup.labels(grid: index, labelOf: labelOf)
+            }
+            let beam = beamData(scene: scene, index: index, scatterers: scatterers, rowOffset: shift - minShift, rng: &frameRNG)
             return lookup.convert(display: logCompress(beam))
         }
+        return (frames, labels)
     }
 
     private func shiftSpan(_ shifts: [Int]) -> Int { (shifts.max() ?? 0) - (shifts.min() ?? 0) }
 
     /// Envelope on the beam grid for one frame.
     func beamData(scene: Scene, scatterers: ScattererField, rowOffset: Int = 0, shiftMM: Double = 0, rng: inout SplitMix64) -> BeamData {
+        beamData(scene: scene, index: tissueIndexGrid(scene: scene, shiftMM: shiftMM), scatterers: scatterers, rowOffset: rowOffset, rng: &rng)
+    }
+
+    func beamData(scene: Scene, index: [UInt8], scatterers: ScattererField, rowOffset: Int, rng: inout SplitMix64) -> BeamData {
         let lines = geometry.lines, samples = geometry.samples
         let count = lines * samples
         var re = [Float](repeating: 0, count: count)
         var im = [Float](repeating: 0, count: count)
         let tissues = [scene.background] + scene.elements.map(\.tissue)
-        let index = tissueIndexGrid(scene: scene, shiftMM: shiftMM)
 
         let dr = geometry.sampleSpacingMM
         let frequency = geometry.transducer.centreFrequencyMHz

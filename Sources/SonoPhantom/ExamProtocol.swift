@@ -80,7 +80,7 @@ enum ExamProtocol {
     static func imageTypeRegion(for kind: SceneKind) -> String {
         switch kind {
         case .thyroid, .lymphNode: return "SMALL PARTS"
-        case .softTissue, .softTissueCollection: return "SUPERFICIAL"
+        case .softTissue, .softTissueCollection: return "SMALL PARTS"
         case .chest, .pleuralEffusion: return "CHEST"
         case .kidney, .retroperitoneum: return "RETROPERITONEAL"
         case .liver, .morisonPouch, .ascites, .abdomenCollection: return "ABDOMINAL"
@@ -95,6 +95,14 @@ enum ExamProtocol {
         case .kidney, .retroperitoneum: return "KIDNEY"
         case .liver, .morisonPouch, .ascites, .abdomenCollection: return "ABDOMEN"
         }
+    }
+
+    /// Laterality (0020,0060) for paired body parts: from the exam's wording, empty when unstated.
+    static func laterality(for kind: SceneKind, description: String) -> String? {
+        guard ["KIDNEY", "EXTREMITY"].contains(bodyPart(for: kind)) else { return nil }
+        if description.contains("(LEFT)") { return "L" }
+        if description.contains("(RIGHT)") { return "R" }
+        return ""
     }
 
     /// Scanner preset name shown on screen.

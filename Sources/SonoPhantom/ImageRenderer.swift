@@ -29,7 +29,8 @@ public struct ImageSpec: Sendable, Codable, Equatable {
 public struct RenderedImage: Sendable {
     public var spec: ImageSpec
     public var frames: [BModeFrame]
-    /// `TissueLabel` raw values per frame pixel (first frame), 0 outside the field of view.
+    /// `TissueLabel` raw values per frame pixel (first frame), 0 outside the field of view;
+    /// empty when rendered without labels.
     public var labels: [UInt8]
     public var region: ImagingRegion
 
@@ -41,7 +42,8 @@ public struct RenderedImage: Sendable {
 
 public enum ImageRenderer {
     /// Renders `spec`: the same spec always gives the same pixels.
-    public static func render(_ spec: ImageSpec) -> RenderedImage {
+    /// `withLabels: false` skips the ground-truth map (archive images need none).
+    public static func render(_ spec: ImageSpec, withLabels: Bool = true) -> RenderedImage {
         var rng = SplitMix64(seed: spec.seed)
         let geometry = ScanGeometry(transducer: spec.settings.transducer, depthMM: spec.settings.depthMM,
                                     frameRows: spec.rows, frameColumns: spec.columns, layout: spec.layout)
@@ -52,8 +54,7 @@ public enum ImageRenderer {
             Int((amplitude * sin(2 * Double.pi * Double(k) / Double(max(spec.frames, 2)))).rounded())
         }
         let simulator = BModeSimulator(geometry: geometry, settings: spec.settings)
-        let frames = simulator.render(scene: scene, shifts: shifts, rng: &rng)
-        let labels = ScanConversionTable(geometry: geometry).labels(scene: scene, shiftMM: Double(shifts[0]) * geometry.sampleSpacingMM)
-        return RenderedImage(spec: spec, frames: frames, labels: labels, region: geometry.region)
+        let result = simulator.render(scene: scene, shifts: shifts, withLabels: withLabels, rng: &rng)
+        return RenderedImage(spec: spec, frames: result.frames, labels: result.labels ?? [], region: geometry.region)
     }
 }

@@ -151,17 +151,16 @@ struct ScanConversionTable {
         return BModeFrame(rows: geometry.frameRows, columns: geometry.frameColumns, pixels: frame)
     }
 
-    /// Frame-sized map: the scene's tissue label at each pixel of the field of view, 0 elsewhere.
-    func labels(scene: Scene, shiftMM: Double = 0) -> [UInt8] {
+    /// Frame-sized label map from the beam grid's element indices (nearest cell), 0 outside the field of view.
+    func labels(grid: [UInt8], labelOf: [UInt8]) -> [UInt8] {
         var map = [UInt8](repeating: 0, count: geometry.frameRows * geometry.frameColumns)
-        let region = geometry.region
-        for row in region.minY...region.maxY {
-            for column in region.minX...region.maxX {
-                let p = geometry.planePosition(column: column, row: row)
-                guard let beam = geometry.beamCoordinates(x: p.x, z: p.z) else { continue }
-                let tissue = scene.tissue(at: ScenePoint(x: p.x, z: p.z + shiftMM, depth: beam.depth + shiftMM))
-                map[row * geometry.frameColumns + column] = tissue.label.rawValue
-            }
+        let lines = geometry.lines
+        for k in 0..<pixel.count {
+            var c = Int(cell[k])
+            if fx[k] >= 0.5 { c += 1 }
+            if fy[k] >= 0.5 { c += lines }
+            let element = Int(grid[min(c, grid.count - 1)])
+            map[Int(pixel[k])] = element < labelOf.count ? labelOf[element] : 0
         }
         return map
     }

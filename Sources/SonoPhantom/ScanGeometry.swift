@@ -93,12 +93,25 @@ struct ScanGeometry: Sendable {
             lines = max(2, Int((fan * (radiusMM + depthMM / 2) / spacing).rounded()))
             linePitch = fan / Double(lines)
             firstLine = -fan / 2 + linePitch / 2
+            lineSines = (0..<lines).map { sin(firstLine + Double($0) * linePitch) }
+            lineCosines = (0..<lines).map { cos(firstLine + Double($0) * linePitch) }
         }
     }
+
+    /// sin and cos of each line's steering angle (convex probe), so the beam grid needs no trig.
+    private(set) var lineSines: [Double] = [], lineCosines: [Double] = []
 
     /// Plane position of beam sample `sample` on line `line`.
     @inline(__always)
     func point(line: Int, sample: Int, shiftMM: Double = 0) -> ScenePoint {
+        if transducer.geometry == .curvilinear && !lineSines.isEmpty {
+            let rr = radiusMM + (Double(sample) + 0.5) * sampleSpacingMM
+            return ScenePoint(x: rr * lineSines[line], z: rr * lineCosines[line] - radiusMM + shiftMM, depth: rr - radiusMM + shiftMM)
+        }
+        return pointSlow(line: line, sample: sample, shiftMM: shiftMM)
+    }
+
+    private func pointSlow(line: Int, sample: Int, shiftMM: Double) -> ScenePoint {
         let r = (Double(sample) + 0.5) * sampleSpacingMM
         switch transducer.geometry {
         case .linear:

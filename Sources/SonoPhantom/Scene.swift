@@ -89,6 +89,10 @@ struct SceneElement: Sendable {
         if let b = bounds, p.x < b.minX || p.x > b.maxX || p.z < b.minZ || p.z > b.maxZ { return false }
         switch shape {
         case let .layer(top, bottom, amplitude, wavelength, phase):
+            // Most points are far from both boundaries: decide without the sine.
+            let reach = abs(amplitude)
+            if p.depth < top - reach || p.depth >= bottom + reach { return false }
+            if p.depth >= top + reach && p.depth < bottom - reach { return true }
             let wobble = amplitude == 0 ? 0 : amplitude * sin(2 * .pi * p.x / wavelength + phase)
             return p.depth >= top + wobble && p.depth < bottom + wobble
         case .blob(let b):

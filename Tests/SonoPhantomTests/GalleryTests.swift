@@ -23,15 +23,3 @@ final class GalleryTests: XCTestCase {
         }
     }
 }
-
-final class LabelDumpTests: XCTestCase {
-    func testDumpLabelsWhenAsked() throws {
-        guard let folder = ProcessInfo.processInfo.environment["PHANTOM_GALLERY"] else { throw XCTSkip("set PHANTOM_GALLERY") }
-        var spec = ImageSpec(kind: .pleuralEffusion, settings: AcquisitionSettings(transducer: .sc6_1, depthMM: 150), rows: 256, columns: 384, seed: 6)
-        spec.needle = false; spec.lesion = true
-        let image = ImageRenderer.render(spec)
-        var data = Data("P5\n384 256\n255\n".utf8)
-        data.append(contentsOf: image.labels.map { $0 &* 11 })
-        try data.write(to: URL(fileURLWithPath: "\(folder)/labels.pgm"))
-    }
-}
