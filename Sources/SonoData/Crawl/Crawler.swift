@@ -36,7 +36,7 @@ public final class Crawler {
     private let inspector: FileInspecting
 
     public convenience init(manifest: ManifestDatabase, options: CrawlOptions = CrawlOptions()) {
-        self.init(manifest: manifest, options: options, inspector: DICOMFileInspector(capturedTags: options.capturedTags))
+        self.init(manifest: manifest, options: options, inspector: DICOMFileInspector(capturedTags: options.capturedTags, hasher: manifest.patientHasher))
     }
 
     init(manifest: ManifestDatabase, options: CrawlOptions, inspector: FileInspecting) {

@@ -32,11 +32,22 @@ enum DICOMSniffer {
 
     /// Reads at most `prefixLength` bytes of `path`.
     static func readPrefix(_ path: String) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CocoaError(.fileReadNoPermission)
-        }
-        defer { try? handle.close() }
-        let data = try handle.read(upToCount: prefixLength) ?? Data()
-        return [UInt8](data)
+        try read(path, at: 0, count: prefixLength)
+    }
+
+    /// The last 8 bytes (where an encapsulated pixel stream's sequence delimiter sits).
+    static func readTail(_ path: String, size: Int64) -> [UInt8] {
+        guard size >= 8 else { return [] }
+        return (try? read(path, at: size - 8, count: 8)) ?? []
+    }
+
+    private static func read(_ path: String, at offset: Int64, count: Int) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw CocoaError(.fileReadNoPermission) }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
+        guard n >= 0 else { throw CocoaError(.fileReadUnknown) }
+        return Array(bytes.prefix(n))
     }
 }

@@ -4,9 +4,9 @@ import Foundation
 /// one every `interval` seconds) when the output is a file or `CI=true`.
 public final class ProgressPrinter: @unchecked Sendable {
     public let interactive: Bool
-    private let interval: TimeInterval
-    private var lastLine = Date.distantPast
-    private let write: (String) -> Void
+    let interval: TimeInterval
+    var lastLine = Date.distantPast
+    let write: (String) -> Void
 
     public init(interactive: Bool? = nil, interval: TimeInterval = 2, write: ((String) -> Void)? = nil) {
         let ci = ProcessInfo.processInfo.environment["CI"]?.lowercased() == "true"
@@ -46,5 +46,17 @@ public final class ProgressPrinter: @unchecked Sendable {
         if s >= 3600 { return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) }
         if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }
         return String(format: "%.1fs", seconds)
+    }
+}
+
+extension ProgressPrinter {
+    /// A free-form progress line, rate-limited like crawl lines when not interactive.
+    public func reportLine(_ text: String, final: Bool = false) {
+        if interactive {
+            write("\r\(text)\u{1B}[K" + (final ? "\n" : ""))
+        } else if final || Date().timeIntervalSince(lastLine) >= interval {
+            lastLine = Date()
+            write(text + "\n")
+        }
     }
 }
