@@ -36,12 +36,12 @@ final class PreprocessTests: XCTestCase {
         for y in 0..<16 { for x in 0..<32 { pixels[y * 32 + x] = Float(x + 10 * y) } }
         let frame = try GrayImage(width: 32, height: 16, pixels: pixels)
         // Halving both axes: each output is the mean of a 2×2 block.
-        let resized = try preprocessor.process(frame, box: PixelBox(x0: 0, y0: 0, x1: 32, y1: 16))
+        let resized = try preprocessor.process(frame, box: CropBox(x0: 0, y0: 0, x1: 32, y1: 16))
         for j in 0..<8 { for i in 0..<16 {
             XCTAssertEqual(resized[j * 16 + i], Float(2 * i) + 0.5 + 10 * (Float(2 * j) + 0.5), accuracy: 1e-3)
         } }
         // A crop of exactly the output size is copied unchanged.
-        let cropped = try preprocessor.process(frame, box: PixelBox(x0: 5, y0: 3, x1: 21, y1: 11))
+        let cropped = try preprocessor.process(frame, box: CropBox(x0: 5, y0: 3, x1: 21, y1: 11))
         XCTAssertEqual(cropped[0], 5 + 30)
         XCTAssertEqual(cropped[8 * 16 - 1], 20 + 100)
     }
@@ -49,17 +49,17 @@ final class PreprocessTests: XCTestCase {
     func testCropBoxFallsBackToTheWholeFrame() throws {
         let preprocessor = FramePreprocessor(settings: try PreprocessSettings())
         var file = FileRecord(path: "/x", size: 1, mtimeNs: 1, status: .ok)
-        XCTAssertEqual(preprocessor.cropBox(for: file, width: 100, height: 80), PixelBox(x0: 0, y0: 0, x1: 100, y1: 80))
+        XCTAssertEqual(preprocessor.cropBox(for: file, width: 100, height: 80), CropBox(x0: 0, y0: 0, x1: 100, y1: 80))
         file.cropX0 = 10; file.cropY0 = 5; file.cropX1 = 90; file.cropY1 = 200
-        XCTAssertEqual(preprocessor.cropBox(for: file, width: 100, height: 80), PixelBox(x0: 10, y0: 5, x1: 90, y1: 80))
+        XCTAssertEqual(preprocessor.cropBox(for: file, width: 100, height: 80), CropBox(x0: 10, y0: 5, x1: 90, y1: 80))
         file.cropX1 = 12   // two pixels wide: not an image region
-        XCTAssertEqual(preprocessor.cropBox(for: file, width: 100, height: 80), PixelBox(x0: 0, y0: 0, x1: 100, y1: 80))
+        XCTAssertEqual(preprocessor.cropBox(for: file, width: 100, height: 80), CropBox(x0: 0, y0: 0, x1: 100, y1: 80))
     }
 
     func testWideRangeFramesAreScaledIntoUInt8() throws {
         let preprocessor = FramePreprocessor(settings: try PreprocessSettings(height: 8, width: 8))
         let pixels = (0..<64).map { Float($0 * 100 - 1000) }
-        let out = try preprocessor.process(try GrayImage(width: 8, height: 8, pixels: pixels), box: PixelBox(x0: 0, y0: 0, x1: 8, y1: 8))
+        let out = try preprocessor.process(try GrayImage(width: 8, height: 8, pixels: pixels), box: CropBox(x0: 0, y0: 0, x1: 8, y1: 8))
         XCTAssertEqual(out.first, 0)
         XCTAssertEqual(out.last ?? 0, 255, accuracy: 1e-3)
     }

@@ -14,19 +14,19 @@ struct FramePreprocessor: Sendable {
     let settings: PreprocessSettings
 
     /// The crop box for a file: its 2D tissue region when asked and plausible, else the image.
-    func cropBox(for file: FileRecord, width: Int, height: Int) -> PixelBox {
-        let whole = PixelBox(x0: 0, y0: 0, x1: width, y1: height)
+    func cropBox(for file: FileRecord, width: Int, height: Int) -> CropBox {
+        let whole = CropBox(x0: 0, y0: 0, x1: width, y1: height)
         guard settings.cropToTissue, let box = file.cropBox else { return whole }
         let x0 = max(0, min(box.x0, width)), x1 = max(x0, min(box.x1, width))
         let y0 = max(0, min(box.y0, height)), y1 = max(y0, min(box.y1, height))
         // A region of a few pixels is a broken header, not a tissue image: keep the whole frame.
         guard x1 - x0 >= 8, y1 - y0 >= 8 else { return whole }
-        return PixelBox(x0: x0, y0: y0, x1: x1, y1: y1)
+        return CropBox(x0: x0, y0: y0, x1: x1, y1: y1)
     }
 
     /// The values to store: `height × width`, in [0, 255] for uint8 storage (8-bit data unchanged;
     /// wider ranges min–max scaled, which per-image z-scoring does not see).
-    func process(_ frame: GrayImage, box: PixelBox) throws -> [Float] {
+    func process(_ frame: GrayImage, box: CropBox) throws -> [Float] {
         var cropped = [Float](repeating: 0, count: box.width * box.height)
         for y in 0..<box.height {
             let row = (box.y0 + y) * frame.width + box.x0
