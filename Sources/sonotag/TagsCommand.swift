@@ -28,11 +28,14 @@ struct TagsCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("--db: no manifest at \(db)") }
         let raw: UInt32
         do { raw = try TagSelection.parseTag(tag) } catch { throw ValidationError("TAG: \(error)") }
+        if TagSelection.isForbidden(raw) || TagSelection.isPersonName(raw) {
+            throw ValidationError("TAG: \(TagSelection.displayName(raw)) identifies a person and is never captured")
+        }
         let manifest = try ManifestDatabase(path: db)
         let stats = try manifest.tagStatistics(tag: TagSelection.key(raw), top: top)
         let name = TagSelection.displayName(raw)
         guard stats.captured else {
-            print("\(name) was not captured by the crawl; rerun `sonotag index … --capture-extra \(tag)` (changed files only are re-read; delete the manifest to re-read all)")
+            print("\(name) was not captured by the crawl; rerun `sonotag index DIR --db \(db) --capture-extra \(tag)` (re-reads every header)")
             throw ExitCode(2)
         }
         print("\(name): present in \(stats.present) of \(stats.files) readable files (\(String(format: "%.1f", stats.coverage * 100)) %), \(stats.distinctValues) distinct values")

@@ -22,12 +22,18 @@ extension TagSelection {
         return numbers
     }
 
+    /// Whether the dictionary gives the tag the PN (person name) VR.
+    public static func isPersonName(_ raw: UInt32) -> Bool {
+        DataDictionary.entry(for: Tag(rawValue: raw))?.vr == .PN
+    }
+
     /// A selection of exactly these tags (keywords or numbers).
     public init(specs: [String]) throws {
-        try self.init(rawTags: specs.map(Self.parseTag))
-        for tag in tags where DataDictionary.entry(for: Tag(rawValue: tag))?.vr == .PN {
+        let raw = try specs.map(Self.parseTag)
+        for tag in raw where Self.isForbidden(tag) || Self.isPersonName(tag) {
             throw SonoDataError.forbiddenTag(Self.displayName(tag))
         }
+        try self.init(rawTags: raw)
     }
 
     /// This selection plus more tags.
