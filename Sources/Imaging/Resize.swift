@@ -1,6 +1,7 @@
 /// Interpolation used when changing an image's size.
 public enum ResizeMethod: Sendable, Equatable {
-    /// PyTorch's `mode="nearest"`: source index `floor(i × in / out)`. For masks and labels.
+    /// PyTorch's `mode="nearest"`: source index `floor(i × in / out)` (in float32, as PyTorch).
+    /// For masks and labels.
     case nearest
     /// PyTorch's `mode="bilinear", align_corners=False` (half-pixel centres, edge clamped).
     case bilinear
@@ -20,7 +21,10 @@ struct ResampleTaps {
         for i in 0..<output {
             switch method {
             case .nearest:
-                add(min(Int((Double(i) * scale).rounded(.down)), input - 1), 1)
+                // PyTorch computes this index in float32; doing the same picks the same source
+                // pixel where i·in/out lands on (or just below) an integer.
+                let index = (Float(i) * (Float(input) / Float(output))).rounded(.down)
+                add(min(Int(index), input - 1), 1)
             case .area where output < input:
                 addArea(i, scale: scale, input: input)
             case .bilinear, .area:
@@ -32,6 +36,12 @@ struct ResampleTaps {
                 if i1 != i0 { add(i1, t) } else { weights[weights.count - 1] = 1 }
             }
             starts.append(indices.count)
+        }
+    }
+
+    func withBuffers<R>(_ body: (UnsafeBufferPointer<Int>, UnsafeBufferPointer<Int>, UnsafeBufferPointer<Float>) -> R) -> R {
+        starts.withUnsafeBufferPointer { s in
+            indices.withUnsafeBufferPointer { i in weights.withUnsafeBufferPointer { w in body(s, i, w) } }
         }
     }
 
@@ -61,14 +71,23 @@ func resample(_ pixels: [Float], width: Int, height: Int, channels: Int,
     let across = ResampleTaps(from: width, to: outWidth, method: method)
     let down = ResampleTaps(from: height, to: outHeight, method: method)
     var rows = [Float](repeating: 0, count: height * outWidth * channels)
-    pixels.withUnsafeBufferPointer { src in
-        rows.withUnsafeMutableBufferPointer { dst in
-            for y in 0..<height {
-                let srcRow = y * width * channels, dstRow = y * outWidth * channels
-                for x in 0..<outWidth {
-                    for k in across.starts[x]..<across.starts[x + 1] {
-                        let w = across.weights[k], s = srcRow + across.indices[k] * channels
-                        for c in 0..<channels { dst[dstRow + x * channels + c] += w * src[s + c] }
+    across.withBuffers { starts, indices, weights in
+        pixels.withUnsafeBufferPointer { src in
+            rows.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<height {
+                    let srcRow = y * width * channels, dstRow = y * outWidth * channels
+                    for x in 0..<outWidth {
+                        if channels == 1 {
+                            // The common gray case, kept free of the inner channel loop.
+                            var sum: Float = 0
+                            for k in starts[x]..<starts[x + 1] { sum += weights[k] * src[srcRow + indices[k]] }
+                            dst[dstRow + x] = sum
+                        } else {
+                            for k in starts[x]..<starts[x + 1] {
+                                let w = weights[k], s = srcRow + indices[k] * channels
+                                for c in 0..<channels { dst[dstRow + x * channels + c] += w * src[s + c] }
+                            }
+                        }
                     }
                 }
             }

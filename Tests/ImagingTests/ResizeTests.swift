@@ -51,12 +51,31 @@ final class ResizeTests: XCTestCase {
         assertClose(image.resized(width: 2, height: 2, method: .area).pixels, [3.5, 5.166667, 7.166667, 3.333333])
     }
 
+    /// OpenCV 4.x/5.0: cv2.resize(y.astype(np.float32), (4, 3), interpolation=cv2.INTER_AREA),
+    /// a non-integer shrink (6 → 4 across, 4 → 3 down) where pixels are split by area.
+    func testAreaMatchesOpenCVForNonIntegerFactors() throws {
+        let image = try GrayImage(width: 6, height: 4, pixels: y)
+        assertClose(image.resized(width: 4, height: 3, method: .area).pixels, [
+            2.5833335, 3.5833335, 2.6666667, 7.5, 5.833334, 6.833334, 3.1666667, 4.8333335, 7.0833335, 6.0833335, 3.1666667, 4.166667,
+        ])
+    }
+
     func testNearestMatchesTorchAndKeepsLabels() throws {
         let image = try GrayImage(width: 6, height: 4, pixels: y)
         let want: [Float] = [3, 1, 1, 5, 3, 1, 1, 5, 2, 6, 3, 5, 9, 7, 3, 2, 8, 4, 2, 6]
         assertClose(image.resized(width: 4, height: 5, method: .nearest).pixels, want)
         let labels = try Raster(width: 6, height: 4, channels: 1, pixels: y.map { UInt8($0) })
         XCTAssertEqual(labels.resized(width: 4, height: 5, method: .nearest).pixels, want.map { UInt8($0) })
+    }
+
+    /// PyTorch 1.13: F.interpolate(torch.arange(26.).reshape(1, 1, 1, 26), size=(1, 22), mode="nearest").
+    /// Exact i·26/22 would give 13 at i = 11; PyTorch's float32 product gives 12.
+    func testNearestIndexRoundingFollowsTorch() throws {
+        let row = try GrayImage(width: 26, height: 1, pixels: (0..<26).map(Float.init))
+        XCTAssertEqual(row.resized(width: 22, height: 1, method: .nearest).pixels,
+                       [0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24])
+        let ten = try GrayImage(width: 10, height: 1, pixels: (0..<10).map(Float.init))
+        XCTAssertEqual(ten.resized(width: 6, height: 1, method: .nearest).pixels, [0, 1, 3, 5, 6, 8])
     }
 
     func testRasterBilinearRoundsPerChannel() throws {
