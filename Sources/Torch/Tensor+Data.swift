@@ -67,13 +67,15 @@ extension Tensor {
     public func toArray<T: TensorScalar>(of type: T.Type = T.self) throws -> [T] {
         let source = dtype == T.dtype ? self : try to(dtype: T.dtype)
         let n = source.count
-        let result = try [T](unsafeUninitializedCapacity: n) { buffer, initialized in
-            let bytes = UnsafeMutableRawBufferPointer(buffer)
-            try check(ct_copy_to_buffer(source.handle, bytes.baseAddress, n * MemoryLayout<T>.stride),
-                      describe("toArray", source))
-            initialized = n
+        // `source` may be a temporary conversion: keep it alive until the C call has copied it.
+        return try withExtendedLifetime(source) {
+            try [T](unsafeUninitializedCapacity: n) { buffer, initialized in
+                let bytes = UnsafeMutableRawBufferPointer(buffer)
+                try check(ct_copy_to_buffer(source.handle, bytes.baseAddress, n * MemoryLayout<T>.stride),
+                          describe("toArray", source))
+                initialized = n
+            }
         }
-        return result
     }
 
     /// The raw bytes of all elements in row-major order (little-endian, as libtorch stores them).
