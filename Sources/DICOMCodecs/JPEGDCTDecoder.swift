@@ -7,6 +7,8 @@ enum JPEGDCTDecoder {
     static func decode(_ stream: [UInt8], colorTransform: JPEGColorOutput) throws -> CodecImage {
         let info = try JPEG.info(stream)
         guard info.process == .baseline || info.process == .extended, !info.isArithmetic else {
+            // 12-bit progressive and arithmetic streams: neither libjpeg-turbo 2.1's TurboJPEG
+            // API nor this decoder handles them.
             throw CodecError.unsupported("JPEG: \(info.precision)-bit \(info.process) streams are not supported")
         }
         var reader = JPEGSegmentReader(stream)
@@ -33,7 +35,7 @@ enum JPEGDCTDecoder {
         }
         guard let frame else { throw CodecError.corrupt("JPEG: no frame header") }
         guard frame.scanned.allSatisfy({ $0 }) else { throw CodecError.corrupt("JPEG: a component has no scan") }
-        return try frame.image(tables: tables, ycbcrToRGB: colorTransform == .rgb && info.isYCbCrPerLibjpeg)
+        return try frame.image(tables: tables, storedIsYCbCr: info.isYCbCrPerLibjpeg, convert: colorTransform == .rgb)
     }
 }
 
@@ -146,7 +148,9 @@ private struct SequentialFrame {
     }
 
     /// Dequantizes, inverse-transforms, upsamples and interleaves the components.
-    func image(tables: JPEGTables, ycbcrToRGB: Bool) throws -> CodecImage {
+    /// `storedIsYCbCr`: libjpeg's reading of the markers; `convert`: the caller asked for RGB.
+    func image(tables: JPEGTables, storedIsYCbCr: Bool, convert: Bool) throws -> CodecImage {
+        let ycbcrToRGB = storedIsYCbCr && convert
         let precision = header.precision
         let maxValue = (1 << precision) - 1
         let n = header.components.count
@@ -194,7 +198,7 @@ private struct SequentialFrame {
                 }
             }
         }
-        let space: CodecColorSpace = n == 1 ? .gray : (ycbcrToRGB || !(JPEGStreamInfoColor.isYCbCr(header)) ? .rgb : .ybrFull)
+        let space: CodecColorSpace = n == 1 ? .gray : (storedIsYCbCr && !convert ? .ybrFull : .rgb)
         return CodecImage(width: w, height: h, components: n, bitsPerSample: precision, bytesPerSample: wide ? 2 : 1,
                           isSigned: false, data: data, colorSpace: space)
     }
@@ -205,14 +209,6 @@ private struct SequentialFrame {
         let y = Double(p[0]), cb = Double(p[1]) - center, cr = Double(p[2]) - center
         let values = [y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb]
         return values.map { min(max(Int($0.rounded()), 0), maxValue) }
-    }
-}
-
-/// libjpeg's colour guess, from a frame header alone (no JFIF/Adobe information here, so the
-/// caller's decision via JPEGStreamInfo takes precedence for `.rgb`).
-private enum JPEGStreamInfoColor {
-    static func isYCbCr(_ header: JPEGFrameHeader) -> Bool {
-        header.components.count == 3 && header.components.map(\.id) != [0x52, 0x47, 0x42]
     }
 }
 
