@@ -46,7 +46,7 @@ private struct SequentialFrame {
     let mcusX: Int, mcusY: Int
     /// Per component: blocks across and down (whole MCUs), and 64 coefficients per block.
     var blocksX: [Int], blocksY: [Int]
-    var coefficients: [[Int16]]
+    var coefficients: [[Int32]]
     var scanned: [Bool]
 
     init(_ header: JPEGFrameHeader) throws {
@@ -59,7 +59,7 @@ private struct SequentialFrame {
         let blocksY = header.components.map { mcusY * $0.v }
         (self.hMax, self.vMax, self.mcusX, self.mcusY, self.blocksX, self.blocksY) = (hMax, vMax, mcusX, mcusY, blocksX, blocksY)
         let blocks = zip(blocksX, blocksY).map { $0 * $1 }
-        coefficients = blocks.map { [Int16](repeating: 0, count: $0 * 64) }
+        coefficients = blocks.map { [Int32](repeating: 0, count: $0 * 64) }
         scanned = Array(repeating: false, count: header.components.count)
     }
 
@@ -111,7 +111,7 @@ private struct SequentialFrame {
                             let x = unitX * bw + bx, y = unitY * bh + by
                             let base = (y * blocksX[index] + x) * 64
                             coefficients[index].withUnsafeMutableBufferPointer { out in
-                                for k in 0..<64 { out[base + k] = Int16(clamping: block[k]) }
+                                for k in 0..<64 { out[base + k] = block[k] }
                             }
                         }
                     }
@@ -166,7 +166,12 @@ private struct SequentialFrame {
             for by in 0..<blocksY[index] {
                 for bx in 0..<blocksX[index] {
                     let base = (by * blocksX[index] + bx) * 64
-                    for k in 0..<64 { block[k] = Int(coefficients[index][base + k]) * Int(quant[zigzagInverseIndex[k]]) }
+                    // Valid 12-bit coefficients stay below 2^15 in magnitude; clamping damaged ones
+                    // keeps the fixed-point IDCT far from Int overflow (which would trap).
+                    for k in 0..<64 {
+                        let coefficient = min(max(Int(coefficients[index][base + k]), -(1 << 16)), 1 << 16)
+                        block[k] = coefficient * Int(quant[zigzagInverseIndex[k]])
+                    }
                     IDCT.islow(block, precision: precision, into: &out)
                     for y in 0..<8 {
                         for x in 0..<8 { plane[(by * 8 + y) * stride + bx * 8 + x] = UInt16(min(max(out[y * 8 + x], 0), maxValue)) }
