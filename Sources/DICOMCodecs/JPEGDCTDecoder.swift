@@ -7,6 +7,8 @@ enum JPEGDCTDecoder {
     static func decode(_ stream: [UInt8], colorTransform: JPEGColorOutput) throws -> CodecImage {
         let info = try JPEG.info(stream)
         guard info.process == .baseline || info.process == .extended, !info.isArithmetic else {
+            // 12-bit progressive and arithmetic streams: neither libjpeg-turbo 2.1's TurboJPEG
+            // API nor this decoder handles them.
             throw CodecError.unsupported("JPEG: \(info.precision)-bit \(info.process) streams are not supported")
         }
         var reader = JPEGSegmentReader(stream)
@@ -33,7 +35,7 @@ enum JPEGDCTDecoder {
         }
         guard let frame else { throw CodecError.corrupt("JPEG: no frame header") }
         guard frame.scanned.allSatisfy({ $0 }) else { throw CodecError.corrupt("JPEG: a component has no scan") }
-        return try frame.image(tables: tables, ycbcrToRGB: colorTransform == .rgb && info.isYCbCrPerLibjpeg)
+        return try frame.image(tables: tables, storedIsYCbCr: info.isYCbCrPerLibjpeg, convert: colorTransform == .rgb)
     }
 }
 
@@ -44,7 +46,7 @@ private struct SequentialFrame {
     let mcusX: Int, mcusY: Int
     /// Per component: blocks across and down (whole MCUs), and 64 coefficients per block.
     var blocksX: [Int], blocksY: [Int]
-    var coefficients: [[Int16]]
+    var coefficients: [[Int32]]
     var scanned: [Bool]
 
     init(_ header: JPEGFrameHeader) throws {
@@ -57,7 +59,7 @@ private struct SequentialFrame {
         let blocksY = header.components.map { mcusY * $0.v }
         (self.hMax, self.vMax, self.mcusX, self.mcusY, self.blocksX, self.blocksY) = (hMax, vMax, mcusX, mcusY, blocksX, blocksY)
         let blocks = zip(blocksX, blocksY).map { $0 * $1 }
-        coefficients = blocks.map { [Int16](repeating: 0, count: $0 * 64) }
+        coefficients = blocks.map { [Int32](repeating: 0, count: $0 * 64) }
         scanned = Array(repeating: false, count: header.components.count)
     }
 
@@ -109,7 +111,7 @@ private struct SequentialFrame {
                             let x = unitX * bw + bx, y = unitY * bh + by
                             let base = (y * blocksX[index] + x) * 64
                             coefficients[index].withUnsafeMutableBufferPointer { out in
-                                for k in 0..<64 { out[base + k] = Int16(clamping: block[k]) }
+                                for k in 0..<64 { out[base + k] = block[k] }
                             }
                         }
                     }
@@ -146,7 +148,9 @@ private struct SequentialFrame {
     }
 
     /// Dequantizes, inverse-transforms, upsamples and interleaves the components.
-    func image(tables: JPEGTables, ycbcrToRGB: Bool) throws -> CodecImage {
+    /// `storedIsYCbCr`: libjpeg's reading of the markers; `convert`: the caller asked for RGB.
+    func image(tables: JPEGTables, storedIsYCbCr: Bool, convert: Bool) throws -> CodecImage {
+        let ycbcrToRGB = storedIsYCbCr && convert
         let precision = header.precision
         let maxValue = (1 << precision) - 1
         let n = header.components.count
@@ -162,7 +166,12 @@ private struct SequentialFrame {
             for by in 0..<blocksY[index] {
                 for bx in 0..<blocksX[index] {
                     let base = (by * blocksX[index] + bx) * 64
-                    for k in 0..<64 { block[k] = Int(coefficients[index][base + k]) * Int(quant[zigzagInverseIndex[k]]) }
+                    // Valid 12-bit coefficients stay below 2^15 in magnitude; clamping damaged ones
+                    // keeps the fixed-point IDCT far from Int overflow (which would trap).
+                    for k in 0..<64 {
+                        let coefficient = min(max(Int(coefficients[index][base + k]), -(1 << 16)), 1 << 16)
+                        block[k] = coefficient * Int(quant[zigzagInverseIndex[k]])
+                    }
                     IDCT.islow(block, precision: precision, into: &out)
                     for y in 0..<8 {
                         for x in 0..<8 { plane[(by * 8 + y) * stride + bx * 8 + x] = UInt16(min(max(out[y * 8 + x], 0), maxValue)) }
@@ -194,7 +203,7 @@ private struct SequentialFrame {
                 }
             }
         }
-        let space: CodecColorSpace = n == 1 ? .gray : (ycbcrToRGB || !(JPEGStreamInfoColor.isYCbCr(header)) ? .rgb : .ybrFull)
+        let space: CodecColorSpace = n == 1 ? .gray : (storedIsYCbCr && !convert ? .ybrFull : .rgb)
         return CodecImage(width: w, height: h, components: n, bitsPerSample: precision, bytesPerSample: wide ? 2 : 1,
                           isSigned: false, data: data, colorSpace: space)
     }
@@ -205,14 +214,6 @@ private struct SequentialFrame {
         let y = Double(p[0]), cb = Double(p[1]) - center, cr = Double(p[2]) - center
         let values = [y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb]
         return values.map { min(max(Int($0.rounded()), 0), maxValue) }
-    }
-}
-
-/// libjpeg's colour guess, from a frame header alone (no JFIF/Adobe information here, so the
-/// caller's decision via JPEGStreamInfo takes precedence for `.rgb`).
-private enum JPEGStreamInfoColor {
-    static func isYCbCr(_ header: JPEGFrameHeader) -> Bool {
-        header.components.count == 3 && header.components.map(\.id) != [0x52, 0x47, 0x42]
     }
 }
 

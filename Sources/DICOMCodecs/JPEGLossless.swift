@@ -15,7 +15,8 @@ public enum JPEGLossless {
         try reader.readSOI()
         var tables = JPEGTables()
         var frame: JPEGFrameHeader?
-        var planes: [[Int32]] = []
+        // All components' samples, plane after plane.
+        var planes: [Int32] = []
         var decoded: [Bool] = []
         scanning: while true {
             let segment = try reader.next()
@@ -43,8 +44,7 @@ public enum JPEGLossless {
                     try DecodeBudget.check(width: header.width, height: header.height, components: header.components.count,
                                            bytesPerSample: header.precision > 8 ? 2 : 1, streamCount: stream.count,
                                            maxSamplesPerByte: maxSamplesPerByte, codec: "JPEG lossless")
-                    planes = Array(repeating: [Int32](repeating: 0, count: header.width * header.height),
-                                   count: header.components.count)
+                    planes = [Int32](repeating: 0, count: header.width * header.height * header.components.count)
                     decoded = Array(repeating: false, count: header.components.count)
                     frame = header
                 }
@@ -55,15 +55,15 @@ public enum JPEGLossless {
         return interleave(planes, frame: frame)
     }
 
-    private static func interleave(_ planes: [[Int32]], frame: JPEGFrameHeader) -> CodecImage {
-        let n = planes.count, pixels = frame.width * frame.height
+    private static func interleave(_ planes: [Int32], frame: JPEGFrameHeader) -> CodecImage {
+        let n = frame.components.count, pixels = frame.width * frame.height
         let wide = frame.precision > 8
         var data = [UInt8](repeating: 0, count: pixels * n * (wide ? 2 : 1))
         data.withUnsafeMutableBufferPointer { out in
-            for c in 0..<n {
-                planes[c].withUnsafeBufferPointer { plane in
+            planes.withUnsafeBufferPointer { all in
+                for c in 0..<n {
                     for i in 0..<pixels {
-                        let v = plane[i]
+                        let v = all[c * pixels + i]
                         if wide {
                             out[2 * (i * n + c)] = UInt8(truncatingIfNeeded: v)
                             out[2 * (i * n + c) + 1] = UInt8(truncatingIfNeeded: v >> 8)
@@ -123,7 +123,7 @@ private struct LosslessScan {
 
     /// Decodes the scan's entropy-coded data starting at `start`; returns the offset of the
     /// marker that follows it.
-    mutating func decode(_ stream: [UInt8], from start: Int, into planes: inout [[Int32]]) throws -> Int {
+    mutating func decode(_ stream: [UInt8], from start: Int, into planes: inout [Int32]) throws -> Int {
         var bits = JPEGBitReader(stream, at: start)
         let n = componentIndices.count
         let initial = Int32(1) << Int32(precision - pointTransform - 1)
@@ -133,57 +133,66 @@ private struct LosslessScan {
         // default value; the rest of that row from its left neighbour (T.81 H.1.2.1).
         var resetPending = true
         var resetRow = 0
-        for c in 0..<n {
-            let plane = componentIndices[c]
-            guard planes[plane].count == width * height else { throw CodecError.corrupt("JPEG lossless: plane size") }
+        let pixels = width * height
+        guard let highest = componentIndices.max(), planes.count >= (highest + 1) * pixels else {
+            throw CodecError.corrupt("JPEG lossless: scan components outside the frame")
         }
-        for y in 0..<height {
-            for x in 0..<width {
-                if restartInterval > 0 {
-                    if mcusLeft == 0 {
-                        try bits.consumeRestart(expected: nextRestart)
-                        nextRestart = (nextRestart + 1) & 7
-                        mcusLeft = restartInterval
-                        resetPending = true
-                    }
-                    mcusLeft -= 1
-                }
-                let isFirst = resetPending
-                if resetPending { resetRow = y; resetPending = false }
-                let i = y * width + x
-                for c in 0..<n {
-                    let category = try tables[c].decode(&bits)
-                    let difference: Int32
-                    switch category {
-                    case 0: difference = 0
-                    case 1...15: difference = Int32(bits.receiveExtend(category))
-                    case 16: difference = 32768
-                    default: throw CodecError.corrupt("JPEG lossless: difference category \(category)")
-                    }
-                    let prediction: Int32 = planes[componentIndices[c]].withUnsafeBufferPointer { p in
-                        if isFirst { return initial }
-                        if y == resetRow { return p[i - 1] }
-                        if x == 0 { return p[i - width] }
-                        let ra = p[i - 1], rb = p[i - width], rc = p[i - width - 1]
-                        switch predictor {
-                        case 1: return ra
-                        case 2: return rb
-                        case 3: return rc
-                        case 4: return ra + rb - rc
-                        case 5: return ra + ((rb - rc) >> 1)
-                        case 6: return rb + ((ra - rc) >> 1)
-                        default: return (ra + rb) >> 1
+        try planes.withUnsafeMutableBufferPointer { all in
+            guard let base = all.baseAddress else { throw CodecError.corrupt("JPEG lossless: empty frame") }
+            // Each scan component's plane: the loop below runs once per sample.
+            let scanPlanes = componentIndices.map { base + $0 * pixels }
+            for y in 0..<height {
+                for x in 0..<width {
+                    if restartInterval > 0 {
+                        if mcusLeft == 0 {
+                            try bits.consumeRestart(expected: nextRestart)
+                            nextRestart = (nextRestart + 1) & 7
+                            mcusLeft = restartInterval
+                            resetPending = true
                         }
+                        mcusLeft -= 1
                     }
-                    planes[componentIndices[c]][i] = (prediction + difference) & 0xFFFF
+                    let isFirst = resetPending
+                    if resetPending { resetRow = y; resetPending = false }
+                    let i = y * width + x
+                    for c in 0..<n {
+                        let category = try tables[c].decode(&bits)
+                        let difference: Int32
+                        switch category {
+                        case 0: difference = 0
+                        case 1...15: difference = Int32(bits.receiveExtend(category))
+                        case 16: difference = 32768
+                        default: throw CodecError.corrupt("JPEG lossless: difference category \(category)")
+                        }
+                        let p = scanPlanes[c]
+                        let prediction: Int32
+                        if isFirst {
+                            prediction = initial
+                        } else if y == resetRow {
+                            prediction = p[i - 1]
+                        } else if x == 0 {
+                            prediction = p[i - width]
+                        } else {
+                            let ra = p[i - 1], rb = p[i - width], rc = p[i - width - 1]
+                            switch predictor {
+                            case 1: prediction = ra
+                            case 2: prediction = rb
+                            case 3: prediction = rc
+                            case 4: prediction = ra + rb - rc
+                            case 5: prediction = ra + ((rb - rc) >> 1)
+                            case 6: prediction = rb + ((ra - rc) >> 1)
+                            default: prediction = (ra + rb) >> 1
+                            }
+                        }
+                        p[i] = (prediction + difference) & 0xFFFF
+                    }
                 }
+                if bits.overran { throw CodecError.corrupt("JPEG lossless: entropy-coded data ends at row \(y) of \(height)") }
             }
-            if bits.overran { throw CodecError.corrupt("JPEG lossless: entropy-coded data ends at row \(y) of \(height)") }
-        }
-        if pointTransform > 0 {
-            for c in 0..<n {
-                let plane = componentIndices[c]
-                for i in 0..<planes[plane].count { planes[plane][i] = (planes[plane][i] << Int32(pointTransform)) & 0xFFFF }
+            if pointTransform > 0 {
+                for p in scanPlanes {
+                    for i in 0..<pixels { p[i] = (p[i] << Int32(pointTransform)) & 0xFFFF }
+                }
             }
         }
         return try bits.endOfSegment()

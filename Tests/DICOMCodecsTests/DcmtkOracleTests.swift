@@ -117,4 +117,35 @@ final class DcmtkOracleTests: XCTestCase {
         print("dcmdjpeg: \(exact) of \(total) lossy fixtures bit-exact")
         XCTAssertGreaterThan(total, 10)
     }
+
+    /// Baseline, progressive and spectral-selection 8-bit colour, and 12-bit extended grey,
+    /// made by dcmcjpeg from native fixtures and decoded by both dcmdjpeg and this module.
+    /// 12-bit progressive must be refused with `.unsupported`, not misdecoded.
+    func testDcmcjpegProcessesMatchDcmdjpeg() throws {
+        let cases: [(file: String, flag: String, photometric: String)] = [
+            ("examples_rgb_color.dcm", "+eb", "YBR_FULL_422"), ("examples_rgb_color.dcm", "+ep", "YBR_FULL_422"),
+            ("examples_rgb_color.dcm", "+es", "YBR_FULL_422"), ("examples_overlay.dcm", "+ee", "MONOCHROME2"),
+            ("examples_overlay.dcm", "+eb", "MONOCHROME2"),
+        ]
+        let files = try Fixtures.directory().appendingPathComponent("files")
+        for c in cases {
+            let compressed = Dcmtk.temporaryFile("\(c.file)\(c.flag).dcm")
+            let decompressed = Dcmtk.temporaryFile("\(c.file)\(c.flag)-d.dcm")
+            try Dcmtk.run("dcmcjpeg", [c.flag, files.appendingPathComponent(c.file).path, compressed])
+            try Dcmtk.run("dcmdjpeg", [compressed, decompressed])
+            let stream = try Dcmtk.firstFrame(compressed)
+            let info = try JPEG.info(stream)
+            let image = try JPEG.decode(stream, colorTransform: JPEGFixtureTests.colorOutput(c.photometric, info))
+            let reference = try Dcmtk.nativePixelData([UInt8](try Data(contentsOf: URL(fileURLWithPath: decompressed))))
+            XCTAssertEqual(image.data.count, reference.count, "\(c)")
+            XCTAssertTrue(image.data == reference.prefix(image.data.count).map { $0 }, "\(c) differs from dcmdjpeg (\(info.process), \(info.precision)-bit)")
+        }
+        let progressive12 = Dcmtk.temporaryFile("examples_overlay+ep.dcm")
+        try Dcmtk.run("dcmcjpeg", ["+ep", files.appendingPathComponent("examples_overlay.dcm").path, progressive12])
+        let stream = try Dcmtk.firstFrame(progressive12)
+        XCTAssertEqual(try JPEG.info(stream).precision, 12)
+        XCTAssertThrowsError(try JPEG.decode(stream, colorTransform: .rgb)) { error in
+            guard case CodecError.unsupported? = error as? CodecError else { return XCTFail("\(error)") }
+        }
+    }
 }
