@@ -146,13 +146,16 @@ extension DataSet {
     static func strings(_ b: [UInt8], vr: VR, characterSet: SpecificCharacterSet) -> [String] {
         let text = vr.usesCharacterSet ? characterSet.decode(b[...]) : String(decoding: b, as: UTF8.self)
         let single: Bool = [.LT, .ST, .UT, .UR].contains(vr)
-        let parts = single ? [Substring(text)] : text.split(separator: "\\", omittingEmptySubsequences: false)
+        let keepLeading = vr == .LT || vr == .ST || vr == .UT
+        // Work on Unicode scalars: trimming Characters from the end is quadratic on hostile text.
+        let scalars = text.unicodeScalars
+        let parts = single ? [scalars[...]] : scalars.split(separator: "\\", omittingEmptySubsequences: false)
         return parts.map { part in
             // Trailing spaces and NULs are padding; DS/IS/AS/... may also carry leading spaces.
-            var s = Substring(part)
-            while let last = s.last, last == " " || last == "\0" { s = s.dropLast() }
-            if vr != .LT && vr != .ST && vr != .UT { while let f = s.first, f == " " { s = s.dropFirst() } }
-            return String(s)
+            var lo = part.startIndex, hi = part.endIndex
+            while hi > lo, case let c = scalars[scalars.index(before: hi)], c == " " || c == "\0" { hi = scalars.index(before: hi) }
+            if !keepLeading { while lo < hi, scalars[lo] == " " { lo = scalars.index(after: lo) } }
+            return String(String.UnicodeScalarView(scalars[lo..<hi]))
         }
     }
 

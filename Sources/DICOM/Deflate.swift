@@ -33,6 +33,9 @@ enum Deflate {
                 }
             } while status != Z_STREAM_END && !(stream.avail_in == 0 && stream.avail_out != 0)
         }
+        guard status == Z_STREAM_END else {
+            throw DICOMError.truncated(offset: Int(stream.total_in), context: "deflated data set ends before its end-of-stream marker")
+        }
         return out
     }
 

@@ -43,9 +43,9 @@ enum Grayscale {
         if desc.isSigned && !isFloat { lo = -Float(1 << UInt64(max(1, bits) - 1)) }
         if desc.bitsAllocated == 1 { range = 1 }
         if isFloat {
-            let v = f.doubleValues()
-            lo = Float(v.min() ?? 0)
-            range = max(Float.ulpOfOne, Float((v.max() ?? 1)) - lo)
+            let v = f.floatValues().filter { $0.isFinite }
+            lo = v.min() ?? 0
+            range = max(Float.ulpOfOne, (v.max() ?? 1) - lo)
         }
         let inv = 1 / range
         if f.sampleType == .uint8 && !isFloat {
@@ -61,14 +61,16 @@ enum Grayscale {
                 }
             }
         } else {
+            let values = f.floatValues()
             for p in 0..<n {
                 let v: Float
                 if spp == 1 {
-                    v = Float(f.value(at: p))
+                    v = values[p]
                 } else {
-                    v = 0.299 * Float(f.value(at: p * spp)) + 0.587 * Float(f.value(at: p * spp + 1)) + 0.114 * Float(f.value(at: p * spp + 2))
+                    v = 0.299 * values[p * spp] + 0.587 * values[p * spp + 1] + 0.114 * values[p * spp + 2]
                 }
-                out[p] = max(0, min(1, (v - lo) * inv))
+                let g = (v - lo) * inv
+                out[p] = g.isNaN ? 0 : max(0, min(1, g))
             }
         }
         if desc.photometricInterpretation == "MONOCHROME1" {

@@ -84,5 +84,6 @@ public struct PaletteLUT: Sendable {
         return out
     }
 
-    @inline(__always) func index(_ v: Int) -> Int { max(0, min(red.count - 1, v - firstMapped)) }
+    /// The table entry for a stored value (clamped to the table, as PS3.3 C.7.6.3.1.5 says).
+    @inline(__always) public func index(_ v: Int) -> Int { max(0, min(red.count - 1, v - firstMapped)) }
 }

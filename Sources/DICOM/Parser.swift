@@ -26,7 +26,7 @@ final class Cursor {
     private(set) var windowStart = 0
     var position: Int
     /// Bytes fetched at a time when the window runs out; grows so long headers need few reads.
-    private var chunk = 16 * 1024
+    private var chunk = 8 * 1024
 
     init(source: ByteSource, position: Int = 0) {
         self.source = source
@@ -45,7 +45,7 @@ final class Cursor {
         guard n <= remaining else { throw DICOMError.truncated(offset: position, context: context()) }
         if position >= windowStart && position + n <= windowStart + window.count { return }
         let want = max(n, chunk)
-        chunk = min(chunk * 2, 1 << 20)
+        chunk = min(chunk * 2, 256 * 1024)
         window = try source.read(at: position, length: want)
         windowStart = position
         guard window.count >= n else { throw DICOMError.truncated(offset: position, context: context()) }

@@ -26,6 +26,15 @@ extension DICOMFile {
     /// Decodes frame `index` to stored values.
     public func decodeFrame(_ index: Int) throws -> PixelFrame {
         let desc = try pixelDescription()
+        let frame = try decodeFrameUnchecked(index, desc: desc)
+        // Every path must produce exactly rows × columns × samples values; anything else is a bug or a lie in the file.
+        guard frame.data.count == desc.frameByteCount, frame.sampleType.byteCount == desc.bytesPerSample || desc.bitsAllocated == 1 else {
+            throw DICOMError.pixelData("frame \(index) decoded to \(frame.data.count) bytes, expected \(desc.frameByteCount)")
+        }
+        return frame
+    }
+
+    private func decodeFrameUnchecked(_ index: Int, desc: PixelDescription) throws -> PixelFrame {
         let raw = try frameBytes(index)
         if transferSyntax.isNative || transferSyntax.codec == .uncompressed {
             return try decodeNative(raw, desc: desc, frameIndex: index)
@@ -62,6 +71,9 @@ extension DICOMFile {
                 data[i] = (raw[bit >> 3] >> UInt8(bit & 7)) & 1
             }
         } else {
+            if desc.isYBR422 && desc.samplesPerPixel == 3 && desc.bitsAllocated != 8 {
+                throw DICOMError.unsupported("native YBR_FULL_422 with \(desc.bitsAllocated)-bit samples")
+            }
             data = raw
             if transferSyntax.isBigEndian {
                 let width = desc.bitsAllocated / 8

@@ -159,6 +159,30 @@ public struct PixelFrame: Sendable {
         }
     }
 
+    /// All values as Float, with a typed loop per sample type.
+    public func floatValues() -> [Float] {
+        let n = valueCount
+        var out = [Float](repeating: 0, count: n)
+        data.withUnsafeBytes { raw in
+            func fill<T: FixedWidthInteger>(_: T.Type) {
+                for i in 0..<n { out[i] = Float(T(littleEndian: raw.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self))) }
+            }
+            switch sampleType {
+            case .uint8: for i in 0..<n { out[i] = Float(raw[i]) }
+            case .int8: for i in 0..<n { out[i] = Float(Int8(bitPattern: raw[i])) }
+            case .uint16: fill(UInt16.self)
+            case .int16: fill(Int16.self)
+            case .uint32: fill(UInt32.self)
+            case .int32: fill(Int32.self)
+            case .uint64: fill(UInt64.self)
+            case .int64: fill(Int64.self)
+            case .float32: for i in 0..<n { out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            case .float64: for i in 0..<n { out[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
+            }
+        }
+        return out
+    }
+
     /// All values as Double (convenient for tests and statistics, not for speed).
     public func doubleValues() -> [Double] { (0..<valueCount).map(value(at:)) }
 }

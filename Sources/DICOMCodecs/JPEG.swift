@@ -117,8 +117,11 @@ enum TurboJPEGDecoder {
         }
         if status != 0 {
             let text = message(handle)
-            // Warnings leave a complete image behind; only junk between markers is harmless.
-            let harmless = tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) && text.contains("extraneous bytes")
+            // A warning leaves an image behind, but most warnings mean damaged data. Two are
+            // harmless: junk between markers, and sequential scans with wrong Ss/Se (which the
+            // sequential process ignores; the Swift 12-bit decoder tolerates them too).
+            let harmless = tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue)
+                && (text.contains("extraneous bytes") || text.contains("Invalid SOS parameters for sequential JPEG"))
             if !harmless { throw CodecError.corrupt("JPEG: \(text)") }
         }
         let space: CodecColorSpace = info.components == 1 ? .gray : (colorTransform == .native && storedIsYCbCr ? .ybrFull : .rgb)

@@ -66,7 +66,10 @@ enum Fixtures {
     /// its Basic Offset Table item skipped, fragments grouped into frames by the table, by one
     /// fragment per frame, or by the codec's start-of-stream marker.
     static func frames(of fixture: Fixture) throws -> [[UInt8]] {
-        let file = try bytes(of: fixture)
+        try frames(of: fixture, bytes: try bytes(of: fixture))
+    }
+
+    static func frames(of fixture: Fixture, bytes file: [UInt8]) throws -> [[UInt8]] {
         // Explicit VR ("OB", reserved, undefined length) or implicit VR (undefined length).
         let explicit: [UInt8] = [0xE0, 0x7F, 0x10, 0x00, 0x4F, 0x42, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF]
         let implicit: [UInt8] = [0xE0, 0x7F, 0x10, 0x00, 0xFF, 0xFF, 0xFF, 0xFF]

@@ -28,10 +28,6 @@ final class JPEGFixtureTests: XCTestCase {
             let result: PixelComparison
             do {
                 result = try PixelComparison(fixture: fixture, images: try decodeFrames(fixture))
-            } catch CodecError.unsupported(let why) where why.contains("12-bit") {
-                // Interim: the Swift 12-bit DCT decoder is being written (JPGExtended.dcm).
-                print("known gap: \(fixture.name): \(why)")
-                continue
             } catch {
                 XCTFail("\(fixture.name): \(error)")
                 continue

@@ -56,6 +56,42 @@ final class FixtureTests: XCTestCase {
         }
     }
 
+    /// The files pydicom could not decode. JPEG-lossy.dcm (12-bit process 4; its SOS says Se = 0,
+    /// which sequential decoders ignore) decodes: DICOMCodecsTests checks it bit-exact against
+    /// dcmtk's dcmdjpeg. Each of the others gives a typed error, and each error is right:
+    /// - JPEG2000-embedded-sequence-delimiter.dcm: the SIZ marker is corrupted (4292730882 tiles); openjpeg and gdcm refuse it.
+    ///   Its fragment holds bytes FEFF DDE0, which we step over by item length (pydicom's failure was reading fragments).
+    /// - MR_truncated.dcm: 8130 of the 8192 pixel bytes are present.
+    /// - badVR.dcm: Number of Frames is "1A".
+    /// - meta_missing_tsyntax.dcm, nested_priv_SQ.dcm: no Image Pixel module (Rows absent).
+    func testFilesPydicomCouldNotDecode() throws {
+        let expected: [String: (DICOMError) -> Bool] = [
+            "JPEG2000-embedded-sequence-delimiter.dcm": { if case let .codec(m) = $0 { return m.contains("tiles") } else { return false } },
+            "MR_truncated.dcm": { if case let .pixelData(m) = $0 { return m.contains("8130") } else { return false } },
+            "badVR.dcm": { $0 == .invalidAttribute("NumberOfFrames", reason: "not an integer") },
+            "meta_missing_tsyntax.dcm": { $0 == .missingAttribute("Rows") },
+            "nested_priv_SQ.dcm": { $0 == .missingAttribute("Rows") },
+        ]
+        var seen = 0
+        for record in try Fixtures.expected() where record["pixel_error"] != nil {
+            let name = record["file"] as! String
+            seen += 1
+            if name == "JPEG-lossy.dcm" {
+                XCTAssertNoThrow(try DICOMFile(url: Fixtures.file(name)).decodeAllFrames(), name)
+                continue
+            }
+            guard let check = expected[name] else {
+                XCTFail("\(name): no expectation recorded")
+                continue
+            }
+            XCTAssertThrowsError(try DICOMFile(url: Fixtures.file(name)).decodeAllFrames(), name) { error in
+                guard let e = error as? DICOMError else { return XCTFail("\(name): untyped \(error)") }
+                XCTAssertTrue(check(e), "\(name): \(e)")
+            }
+        }
+        XCTAssertEqual(seen, expected.count + 1)
+    }
+
     func testPixelsMatchPydicom() throws {
         var decoded = 0
         var report: [String] = []

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""pydicom side of Benchmarks/bench_dicom.sh, and the scan-folder generator.
+
+  bench_dicom.py make-scan-dir FIXTURE_DIR OUT_DIR N   copy fixtures round-robin until N files
+  bench_dicom.py header DIR                           dcmread(stop_before_pixels=True) every file
+  bench_dicom.py decode FILE REPEAT 256x384           decode → grayscale → resize every frame
+  bench_dicom.py ratio SONOTAG_JSON PYDICOM_JSON      print the speed ratio
+Each timing prints one JSON line.
+"""
+import json
+import os
+import shutil
+import sys
+import time
+
+
+def make_scan_dir(src, out, n):
+    os.makedirs(out, exist_ok=True)
+    files = sorted(f for f in os.listdir(src) if f.endswith(".dcm"))
+    for i in range(n):
+        f = files[i % len(files)]
+        shutil.copyfile(os.path.join(src, f), os.path.join(out, f"{i:05d}_{f}"))
+
+
+def header(folder):
+    import pydicom
+    files = sorted(os.path.join(folder, f) for f in os.listdir(folder))
+    ok = failed = elements = 0
+    t0 = time.perf_counter()
+    for f in files:
+        try:
+            ds = pydicom.dcmread(f, stop_before_pixels=True, force=True)
+            elements += len(ds)
+            ok += 1
+        except Exception:  # noqa: BLE001 - broken fixtures count as failures, like SonoTag's
+            failed += 1
+    s = time.perf_counter() - t0
+    print(json.dumps({"tool": "pydicom", "mode": "header", "files": len(files), "read": ok, "failed": failed,
+                      "elements": elements, "seconds": s, "per_second": len(files) / s}))
+
+
+def decode(path, repeat, size):
+    import numpy as np
+    import pydicom
+    from PIL import Image
+    from pydicom.pixels import iter_pixels
+    rows, cols = (int(v) for v in size.split("x"))
+    ds = pydicom.dcmread(path, stop_before_pixels=True)
+    bits = int(ds.BitsStored)
+    frames = 0
+    checksum = 0.0
+    t0 = time.perf_counter()
+    for _ in range(repeat):
+        for arr in iter_pixels(path):  # one frame at a time; YBR converted to RGB as pydicom 3 does
+            if arr.ndim == 3:
+                g = (0.299 * arr[..., 0] + 0.587 * arr[..., 1] + 0.114 * arr[..., 2]).astype(np.float32) / 255.0
+            else:
+                g = arr.astype(np.float32) / float(2 ** bits - 1)
+            img = Image.fromarray(g, mode="F").resize((cols, rows), Image.BILINEAR)
+            out = np.asarray(img, dtype=np.float32)
+            checksum += float(out[rows // 2, cols // 2])
+            frames += 1
+    s = time.perf_counter() - t0
+    print(json.dumps({"tool": "pydicom", "mode": "decode", "frames": frames, "seconds": s, "per_second": frames / s,
+                      "checksum": checksum}))
+
+
+def ratio(a, b, label):
+    ours, theirs = json.loads(a), json.loads(b)
+    r = ours["per_second"] / theirs["per_second"]
+    unit = "files/s" if ours["mode"] == "header" else "frames/s"
+    print(f"{label}: SonoTag {ours['per_second']:.1f} {unit}, pydicom {theirs['per_second']:.1f} {unit}, ratio {r:.1f}x")
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "make-scan-dir":
+        make_scan_dir(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif cmd == "header":
+        header(sys.argv[2])
+    elif cmd == "decode":
+        decode(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    elif cmd == "ratio":
+        ratio(sys.argv[2], sys.argv[3], sys.argv[4])

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# DICOM benchmarks, SonoTag against pydicom in one Python process:
+#  1. header-only scan of >= 2,000 files generated from the fixtures (files/s; goal >= 10x),
+#  2. decode -> grayscale -> resize to 256x384 float32, frame by frame (frames/s; goal >= 5x) for a
+#     JPEG-baseline YBR_FULL_422 multi-frame file and a native RGB file.
+# Usage: bash Benchmarks/bench_dicom.sh [path/to/sonotag]   (pip-installs pydicom, pylibjpeg, Pillow if missing)
+set -euo pipefail
+bin="${1:-.build/release/sonotag}"
+here="$(cd "$(dirname "$0")" && pwd)"
+py="${PYTHON:-python3}"
+fixtures=""
+for d in shared/fixtures/dicom/files ../shared/fixtures/dicom/files; do [ -d "$d" ] && fixtures="$d" && break; done
+[ -n "$fixtures" ] || { echo "bench_dicom: fixtures not found (shared/fixtures/dicom/files)"; exit 1; }
+[ -x "$bin" ] || { echo "bench_dicom: $bin not built (make build)"; exit 1; }
+if ! "$py" -c "import pydicom, numpy, PIL, pylibjpeg, libjpeg" 2>/dev/null; then
+  "$py" -m pip install --quiet pydicom numpy pillow pylibjpeg pylibjpeg-libjpeg
+fi
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+files="${BENCH_FILES:-2028}"
+"$py" "$here/bench_dicom.py" make-scan-dir "$fixtures" "$work/scan" "$files"
+
+# Warm the page cache once so both tools read from memory.
+cat "$work"/scan/* > /dev/null
+ours="$("$bin" dicom bench header "$work/scan")"
+theirs="$("$py" "$here/bench_dicom.py" header "$work/scan")"
+echo "$ours"; echo "$theirs"
+"$py" "$here/bench_dicom.py" ratio "$ours" "$theirs" "header-only scan, $files files"
+
+repeat="${BENCH_REPEAT:-5}"
+for f in examples_ybr_color.dcm examples_rgb_color.dcm; do
+  ours="$("$bin" dicom bench decode "$fixtures/$f" --repeat "$repeat" --size 256x384)"
+  theirs="$("$py" "$here/bench_dicom.py" decode "$fixtures/$f" "$repeat" 256x384)"
+  echo "$ours"; echo "$theirs"
+  "$py" "$here/bench_dicom.py" ratio "$ours" "$theirs" "decode->grayscale->resize $f"
+done

@@ -1,0 +1,49 @@
+# libFuzzer harnesses for the DICOM parser and pixel decoders (Tests/Fuzz).
+#   make fuzz SECONDS=600              run every target for SECONDS each (default 60)
+#   make fuzz FUZZ_TARGETS="parser"    run some targets only
+#   make fuzz-build                    build the binaries into .build/fuzz
+# Crashes are written to .build/fuzz/artifacts/<target>/; corpora grow in .build/fuzz/corpus/<target>/.
+SWIFTC        ?= swiftc
+SECONDS       ?= 60
+FUZZ_TARGETS  ?= parser pixels rle jpeg jpegls jpeg2000
+FUZZ_DIR      := .build/fuzz
+FUZZ_FIXTURES ?= $(firstword $(wildcard shared/fixtures/dicom/files ../shared/fixtures/dicom/files))
+FUZZ_SAN      := -sanitize=fuzzer,address -parse-as-library -O -g
+FUZZ_LINK     := -use-ld=lld
+FUZZ_CINC     := -I Sources/CZlib -I Sources/CTurboJPEG -I Sources/COpenJPEG -I Sources/CCharLS \
+                 $(patsubst -I%,-Xcc -I%,$(shell pkg-config --cflags-only-I libopenjp2 charls libturbojpeg zlib 2>/dev/null))
+FUZZ_LIBS     := -lturbojpeg -lopenjp2 -lcharls -lz
+fuzz_source_parser   := ParserFuzz.swift
+fuzz_source_pixels   := PixelFuzz.swift
+fuzz_source_rle      := RLEFuzz.swift
+fuzz_source_jpeg     := JPEGFuzz.swift
+fuzz_source_jpegls   := JPEGLSFuzz.swift
+fuzz_source_jpeg2000 := JPEG2000Fuzz.swift
+
+.PHONY: fuzz fuzz-build
+
+$(FUZZ_DIR)/DICOMCodecs.o: $(wildcard Sources/DICOMCodecs/*.swift)
+	@mkdir -p $(FUZZ_DIR)
+	$(SWIFTC) $(FUZZ_SAN) -wmo -module-name DICOMCodecs -emit-module -emit-module-path $(FUZZ_DIR)/DICOMCodecs.swiftmodule \
+	  $(FUZZ_CINC) -c $^ -o $@
+
+$(FUZZ_DIR)/DICOM.o: $(wildcard Sources/DICOM/*.swift) $(FUZZ_DIR)/DICOMCodecs.o
+	$(SWIFTC) $(FUZZ_SAN) -wmo -module-name DICOM -emit-module -emit-module-path $(FUZZ_DIR)/DICOM.swiftmodule \
+	  -I $(FUZZ_DIR) $(FUZZ_CINC) -c $(wildcard Sources/DICOM/*.swift) -o $@
+
+$(FUZZ_DIR)/fuzz_%: Tests/Fuzz/*.swift $(FUZZ_DIR)/DICOM.o $(FUZZ_DIR)/DICOMCodecs.o
+	$(SWIFTC) $(FUZZ_SAN) -module-name Fuzz_$* -I $(FUZZ_DIR) $(FUZZ_CINC) Tests/Fuzz/$(fuzz_source_$*) \
+	  $(FUZZ_DIR)/DICOM.o $(FUZZ_DIR)/DICOMCodecs.o $(FUZZ_LIBS) $(FUZZ_LINK) -o $@
+
+fuzz-build: $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	@if [ -n "$(FUZZ_FIXTURES)" ] && [ ! -d $(FUZZ_DIR)/seeds ]; then python3 Tests/Fuzz/extract_seeds.py $(FUZZ_FIXTURES) $(FUZZ_DIR)/seeds || true; fi
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/artifacts/$$t $(FUZZ_DIR)/seeds/$$t; \
+	  echo "== fuzz_$$t for $(SECONDS) s"; \
+	  $(FUZZ_DIR)/fuzz_$$t $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/seeds/$$t -max_total_time=$(SECONDS) -rss_limit_mb=2048 \
+	    -malloc_limit_mb=1024 -timeout=20 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t/ 2>&1 \
+	    | tee $(FUZZ_DIR)/fuzz_$$t.log | grep -E '^(==|INFO: seed|#[0-9]+ +DONE|stat::|SUMMARY|artifact_prefix|Test unit written)' ; \
+	  status=$${PIPESTATUS[0]}; [ $$status -eq 0 ] || { echo "fuzz_$$t found a failure (exit $$status)"; exit $$status; }; \
+	done
