@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "DICOMCodecsTests", dependencies: ["DICOMCodecs"]),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "DICOM", "DICOMCodecs", "Imaging"]),
+        .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "DICOM", "Imaging"]),
         .testTarget(name: "SonoDataTests", dependencies: ["SonoData", "SonoPhantom", "DICOM", "Torch"]),
         .testTarget(name: "SonoModelsTests", dependencies: ["SonoModels", "Torch", "TorchNN"]),
         .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval"]),
