@@ -84,6 +84,20 @@ struct SceneElement: Sendable {
         }
     }
 
+    /// Whether any point with this depth below the probe and z within `zRange` can be inside:
+    /// lets the beam grid test only the elements that reach each depth row.
+    func mayContain(depth: Double, zLow: Double, zHigh: Double) -> Bool {
+        switch shape {
+        case let .layer(top, bottom, amplitude, _, _):
+            return depth >= top - abs(amplitude) && depth < bottom + abs(amplitude)
+        case .belowArc:
+            return true
+        default:
+            guard let b = bounds else { return true }
+            return zHigh >= b.minZ && zLow <= b.maxZ
+        }
+    }
+
     @inline(__always)
     func contains(_ p: ScenePoint) -> Bool {
         if let b = bounds, p.x < b.minX || p.x > b.maxX || p.z < b.minZ || p.z > b.maxZ { return false }
