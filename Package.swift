@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "DICOMCodecsTests", dependencies: ["DICOMCodecs"], exclude: ["make_htj2k_vectors.py"]),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "DICOM", "DICOMCodecs", "Imaging"]),
+        .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "DICOM", "Imaging"]),
         .testTarget(name: "SonoDataTests", dependencies: ["SonoData", "SonoPhantom", "DICOM", "Torch"]),
         .testTarget(name: "SonoModelsTests", dependencies: ["SonoModels", "Torch", "TorchNN"]),
         .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval"]),

@@ -346,10 +346,11 @@ enum Anatomy {
     /// (anechoic, with collapsed lung and the diaphragm over liver).
     static func chest(depthMM: Double, effusion: Bool, features: SceneFeatures, rng: inout SplitMix64) -> Scene {
         var scene = Scene(kind: effusion ? .pleuralEffusion : .chest, background: .muscle)
-        let wall = rng.uniform(8, 22)
-        let pleura = wall + rng.uniform(4, 8)
+        // Intercostal window: a thin chest wall over the pleura (thicker on a convex probe's views).
+        let wall = effusion ? rng.uniform(10, 22) : rng.uniform(6, 14)
+        let pleura = wall + rng.uniform(2, 5)
         if effusion {
-            let fluidBottom = pleura + rng.uniform(40, 90)
+            let fluidBottom = pleura + rng.uniform(30, 75)
             scene.paint(.layer(top: fluidBottom, bottom: 1000), .liver)
             let domeRadius = rng.uniform(80, 140)
             scene.paint(.shell(Blob(cx: rng.uniform(-30, 30), cz: fluidBottom + domeRadius * 0.95, a: domeRadius, b: domeRadius, rng: &rng), thickness: 3), .diaphragm)
@@ -361,8 +362,9 @@ enum Anatomy {
         }
         scene.paint(.layer(top: pleura - 0.6, bottom: pleura + 1, waveAmplitude: 0.5, wavelength: 40, phase: rng.uniform(0, 6)), effusion ? .fascia : .pleura)
         bodyWall(&scene, fat: max(1, wall - 8) * rng.uniform(0.4, 0.7), muscle: max(3, wall * 0.5), rng: &rng)
-        let ribSpacing = rng.uniform(18, 26)
-        let offset = rng.uniform(-ribSpacing / 2, ribSpacing / 2)
+        // The probe sits between two ribs: their shadows flank the intercostal window.
+        let ribSpacing = effusion ? rng.uniform(30, 40) : rng.uniform(20, 26)
+        let offset = rng.uniform(-ribSpacing / 2, ribSpacing / 2) * 0.4 + ribSpacing / 2
         for k in -1...1 {
             let x = offset + Double(k) * ribSpacing
             scene.paint(.blob(Blob(cx: x, cz: pleura - 3, a: rng.uniform(5, 7), b: rng.uniform(2.5, 3.5), rng: &rng)), .bone)

@@ -155,15 +155,27 @@ struct BModeSimulator {
         let lines = geometry.lines, samples = geometry.samples
         var grid = [UInt8](repeating: 0, count: lines * samples)
         let count = min(scene.elements.count, 254)
+        let elements = scene.elements
+        let halfFan = geometry.transducer.fanAngleDegrees / 2 * .pi / 180
+        var candidates: [Int] = []
+        candidates.reserveCapacity(count)
         for sample in 0..<samples {
+            // The z span of this depth row: a line for a linear array, an arc for a convex one.
+            let r = (Double(sample) + 0.5) * geometry.sampleSpacingMM
+            let zHigh = r + shiftMM
+            let zLow = geometry.transducer.geometry == .linear ? zHigh : (geometry.radiusMM + r) * cos(halfFan) - geometry.radiusMM + shiftMM
+            candidates.removeAll(keepingCapacity: true)
+            for k in stride(from: count - 1, through: 0, by: -1) where elements[k].mayContain(depth: r + shiftMM, zLow: zLow - 1e-9, zHigh: zHigh + 1e-9) {
+                candidates.append(k)
+            }
             for line in 0..<lines {
                 let p = geometry.point(line: line, sample: sample, shiftMM: shiftMM)
-                var k = count - 1
-                while k >= 0 {
-                    if scene.elements[k].contains(p) { break }
-                    k -= 1
+                var found = -1
+                for k in candidates where elements[k].contains(p) {
+                    found = k
+                    break
                 }
-                grid[sample * lines + line] = UInt8(k + 1)
+                grid[sample * lines + line] = UInt8(found + 1)
             }
         }
         return grid

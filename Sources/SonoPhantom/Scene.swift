@@ -31,16 +31,21 @@ struct Blob: Sendable {
     var angle: Double = 0 { didSet { cosAngle = cos(angle); sinAngle = sin(angle) } }
     private var cosAngle = 1.0, sinAngle = 0.0
     var roughness: Double = 0
-    var harmonics: [(amplitude: Double, phase: Double)] = []
+    /// Amplitudes and phases of harmonics 2…5, stored inline (no array) so blobs copy without
+    /// reference counting in the per-pixel lookups.
+    private var amplitudes: (Double, Double, Double, Double) = (0, 0, 0, 0)
+    private var phases: (Double, Double, Double, Double) = (0, 0, 0, 0)
 
     init(cx: Double, cz: Double, a: Double, b: Double, angle: Double = 0, roughness: Double = 0, rng: inout SplitMix64) {
         self.cx = cx; self.cz = cz; self.a = a; self.b = b; self.roughness = roughness
         self.angle = angle
         cosAngle = cos(angle); sinAngle = sin(angle)
         if roughness > 0 {
-            harmonics = (2...5).map { k in (rng.uniform(0.3, 1) / Double(k - 1), rng.uniform(0, 2 * .pi)) }
-            let total = harmonics.reduce(0) { $0 + $1.amplitude }
-            harmonics = harmonics.map { ($0.amplitude / total * roughness, $0.phase) }
+            let drawn = (2...5).map { k in (rng.uniform(0.3, 1) / Double(k - 1), rng.uniform(0, 2 * .pi)) }
+            let total = drawn.reduce(0) { $0 + $1.0 }
+            let a = drawn.map { $0.0 / total * roughness }
+            amplitudes = (a[0], a[1], a[2], a[3])
+            phases = (drawn[0].1, drawn[1].1, drawn[2].1, drawn[3].1)
         }
     }
 
@@ -56,7 +61,8 @@ struct Blob: Sendable {
         if r > (1 + roughness) * 1.05 || r < (1 - roughness) * 0.95 { return r }
         let phi = atan2(v, u)
         var scale = 1.0
-        for (k, h) in harmonics.enumerated() { scale += h.amplitude * cos(Double(k + 2) * phi + h.phase) }
+        scale += amplitudes.0 * cos(2 * phi + phases.0) + amplitudes.1 * cos(3 * phi + phases.1)
+        scale += amplitudes.2 * cos(4 * phi + phases.2) + amplitudes.3 * cos(5 * phi + phases.3)
         return r / scale
     }
 
@@ -81,6 +87,20 @@ struct SceneElement: Sendable {
             bounds = (b.cx - r, b.cx + r, b.cz - r, b.cz + r)
         case let .segment(x0, z0, x1, z1, w):
             bounds = (min(x0, x1) - w, max(x0, x1) + w, min(z0, z1) - w, max(z0, z1) + w)
+        }
+    }
+
+    /// Whether any point with this depth below the probe and z within `zRange` can be inside:
+    /// lets the beam grid test only the elements that reach each depth row.
+    func mayContain(depth: Double, zLow: Double, zHigh: Double) -> Bool {
+        switch shape {
+        case let .layer(top, bottom, amplitude, _, _):
+            return depth >= top - abs(amplitude) && depth < bottom + abs(amplitude)
+        case .belowArc:
+            return true
+        default:
+            guard let b = bounds else { return true }
+            return zHigh >= b.minZ && zLow <= b.maxZ
         }
     }
 

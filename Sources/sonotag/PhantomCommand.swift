@@ -63,6 +63,11 @@ struct PhantomCommand: ParsableCommand {
         guard parseSize(size) != nil else { throw ValidationError("--size must look like 256x384 (rows x columns), got '\(size)'") }
         guard parseRange(imagesPerSeries) != nil else { throw ValidationError("--images-per-series must be N or MIN-MAX with 1 ≤ MIN ≤ MAX, got '\(imagesPerSeries)'") }
         guard patients >= 1 else { throw ValidationError("--patients must be at least 1, got \(patients)") }
+        for (flag, share) in [("--description-noise", descriptionNoise), ("--transducer-noise", transducerNoise), ("--cine-fraction", cineFraction)] {
+            guard share >= 0, share <= 1 else { throw ValidationError("\(flag) must be a fraction between 0 and 1, got \(share)") }
+        }
+        guard downstreamImages >= 1, downstreamImages <= 1000 else { throw ValidationError("--downstream-images must be 1…1000, got \(downstreamImages)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         guard downstreamPatients == 0 || downstreamPatients >= 3 else { throw ValidationError("--downstream-patients must be 0 or at least 3 (one per split), got \(downstreamPatients)") }
     }
 

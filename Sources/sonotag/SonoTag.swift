@@ -5,7 +5,15 @@ struct SonoTag: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sonotag",
         abstract: "Pretrain ultrasound image encoders from a DICOM archive, with DICOM metadata as weak labels.",
-        subcommands: [PhantomCommand.self, DICOMCommand.self, IndexCommand.self, LabelsCommand.self, SplitCommand.self,
-                      TagsCommand.self, CacheCommand.self, SmokeCommand.self]
+        subcommands: [
+            PhantomCommand.self,
+            DICOMCommand.self,
+            IndexCommand.self,
+            LabelsCommand.self,
+            TagsCommand.self,
+            SplitCommand.self,
+            CacheCommand.self,
+            SmokeCommand.self,
+        ]
     )
 }

@@ -48,6 +48,8 @@ final class ArchiveTests: XCTestCase {
             XCTAssertEqual(frames.count, file.numberOfFrames, path)
             if frames.count > 1 {
                 multiframe += 1
+                // A cine loop moves (breathing/probe motion): consecutive frames differ.
+                XCTAssertNotEqual(frames[0].data, frames[1].data, path)
                 XCTAssertEqual(file.sopClassUID, PhantomSOPClass.ultrasoundMultiframeImage)
             } else {
                 XCTAssertEqual(file.sopClassUID, PhantomSOPClass.ultrasoundImage)

@@ -1,5 +1,4 @@
 import DICOM
-import DICOMCodecs
 import Foundation
 @testable import SonoPhantom
 
@@ -42,20 +41,8 @@ enum TestSupport {
         return out.sorted()
     }
 
-    /// All frames through the SonoTag reader; JPEG Baseline through DICOMCodecs directly while
-    /// the reader's JPEG path is not merged on this branch (YBR → RGB as the reader would).
-    static func decodeAllFrames(_ file: DICOMFile) throws -> [PixelFrame] {
-        do {
-            return try file.decodeAllFrames()
-        } catch {
-            guard file.transferSyntax.uid == PhantomEncoding.jpegBaseline.transferSyntaxUID else { throw error }
-            return try (0..<file.frameCount()).map { k in
-                let image = try JPEG.decode(try file.frameBytes(k), colorTransform: .rgb)
-                return PixelFrame(rows: image.height, columns: image.width, samplesPerPixel: image.components,
-                                  sampleType: .uint8, photometricInterpretation: "RGB", data: image.data)
-            }
-        }
-    }
+    /// All frames through the SonoTag reader.
+    static func decodeAllFrames(_ file: DICOMFile) throws -> [PixelFrame] { try file.decodeAllFrames() }
 
     static func which(_ tool: String) -> String? {
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
