@@ -83,7 +83,7 @@ struct DICOMFileInspector: FileInspecting {
                         unitsX: region.physicalUnitsX, unitsY: region.physicalUnitsY,
                         deltaX: region.physicalDeltaX, deltaY: region.physicalDeltaY, clamped: clamped)
                 }
-                record.regions = Self.json(stored)
+                record.regions = JSONText.regions(stored)
                 if stored.contains(where: \.clamped) { warnings.append("ultrasound region outside the image, clamped") }
                 if let tissue = file.tissueRegion()?.box {
                     record.cropX0 = tissue.x
@@ -99,7 +99,7 @@ struct DICOMFileInspector: FileInspecting {
             record.status = status
             record.reason = reason
             record.detail = detail
-            record.warnings = warnings.isEmpty ? nil : Self.json(warnings)
+            record.warnings = warnings.isEmpty ? nil : "[" + warnings.map(JSONText.string).joined(separator: ",") + "]"
             return InspectedFile(record: record, frames: status == .ok ? frames : [])
         }
         if file.isTruncated { return finish(.corrupt, "truncated", "the file ends inside an element") }
@@ -156,12 +156,6 @@ struct DICOMFileInspector: FileInspecting {
         return finish(.ok)
     }
 
-    /// Stable JSON (sorted keys), so equal rows are equal text.
-    static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
-    }
 
     /// Ultrasound and secondary-capture image storage classes, which must carry pixels.
     static let imageClasses: Set<String> = [
@@ -172,7 +166,7 @@ struct DICOMFileInspector: FileInspecting {
     ]
 
     private func captureTags(_ ds: DataSet) -> String? {
-        var values: [String: CapturedValue] = [:]
+        var fields: [String] = []
         for raw in capturedTags.tags where !TagSelection.isForbidden(raw) {
             let tag = Tag(rawValue: raw)
             guard let element = ds[tag], element.vr != .PN else { continue }
@@ -187,25 +181,11 @@ struct DICOMFileInspector: FileInspecting {
                 guard let strings = ds.strings(tag) else { continue }
                 list = strings
             }
-            let nonEmpty = list.filter { !$0.isEmpty }
-            guard !nonEmpty.isEmpty else { continue }
-            values[TagSelection.key(raw)] = list.count == 1 ? .one(list[0]) : .many(list)
+            guard list.contains(where: { !$0.isEmpty }) else { continue }
+            let value = list.count == 1 ? JSONText.string(list[0]) : "[" + list.map(JSONText.string).joined(separator: ",") + "]"
+            fields.append(JSONText.string(TagSelection.key(raw)) + ":" + value)
         }
-        guard !values.isEmpty else { return nil }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(values)).map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    private enum CapturedValue: Encodable {
-        case one(String)
-        case many([String])
-        func encode(to encoder: Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case let .one(value): try container.encode(value)
-            case let .many(values): try container.encode(values)
-            }
-        }
+        // Tags are sorted, so the object's keys are too.
+        return fields.isEmpty ? nil : "{" + fields.joined(separator: ",") + "}"
     }
 }
