@@ -45,7 +45,7 @@ struct DICOMFileInspector: FileInspecting {
     }
 
     /// Bytes read up front: headers of ultrasound files are a few kilobytes.
-    static let headBytes = 64 * 1024
+    static let headBytes = 16 * 1024
 
     /// Parses the header from the bytes already read; only when they end before the header does
     /// (or hold a partial deflate stream) is the file opened again and read on demand.
