@@ -1,4 +1,5 @@
 import Foundation
+import DICOM
 import XCTest
 @testable import SonoData
 
@@ -127,5 +128,24 @@ final class CrawlTests: XCTestCase {
         }
         XCTAssertGreaterThan(compared, 50)
         XCTAssertEqual(try manifest.summary().total, expected.count)
+    }
+}
+
+final class HeaderTextTests: XCTestCase {
+    /// The crawl's fast text path gives exactly what the DICOM module's decoder gives, on every
+    /// text element of pydicom's fixtures.
+    func testFastPathMatchesTheDICOMModule() throws {
+        let folder = sharedFolder.appendingPathComponent("fixtures/dicom/files")
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { throw XCTSkip("no fixtures") }
+        var compared = 0
+        for name in names {
+            guard let file = try? DICOMFile(path: folder.appendingPathComponent(name).path, mode: .headerOnly) else { continue }
+            for element in file.dataSet.elements {
+                guard let expected = file.dataSet.strings(element.tag), element.vr != .UN else { continue }
+                XCTAssertEqual(HeaderText.strings(file.dataSet, element.tag), expected, "\(name) \(element.tag)")
+                compared += 1
+            }
+        }
+        XCTAssertGreaterThan(compared, 1000)
     }
 }

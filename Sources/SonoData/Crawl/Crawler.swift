@@ -135,15 +135,17 @@ public final class Crawler {
     private static func commit(_ files: [(file: InspectedFile, replaces: Bool)], to manifest: ManifestDatabase) throws {
         guard !files.isEmpty else { return }
         try manifest.pool.write { db in
+            let columns = FileRecord.insertionColumns
+            let insertFile = try db.cachedStatement(sql: "INSERT INTO files(\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))")
+            let insertFrame = try db.cachedStatement(sql: "INSERT INTO frames(file_id, frame_index, offset, length) VALUES (?, ?, ?, ?)")
+            let deleteFile = try db.cachedStatement(sql: "DELETE FROM files WHERE path = ?")
             for entry in files {
-                var record = entry.file.record
-                if entry.replaces {
-                    try FileRecord.filter(Column("path") == record.path).deleteAll(db)
-                }
-                try record.insert(db)
-                guard let id = record.id else { continue }
+                let record = entry.file.record
+                if entry.replaces { try deleteFile.execute(arguments: [record.path]) }
+                try insertFile.execute(arguments: StatementArguments(record.insertionValues))
+                let id = db.lastInsertedRowID
                 for (index, frame) in entry.file.frames.enumerated() {
-                    try FrameRecord(fileId: id, frameIndex: index, offset: frame.offset, length: frame.length).insert(db)
+                    try insertFrame.execute(arguments: [id, index, frame.offset, frame.length])
                 }
             }
         }

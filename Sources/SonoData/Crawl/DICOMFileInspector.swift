@@ -17,18 +17,19 @@ struct DICOMFileInspector: FileInspecting {
             return InspectedFile(record: record, frames: [])
         }
         guard stamp.size > 0 else { return fail(.notDICOM, "empty_file") }
-        let prefix: [UInt8]
+        // One read serves the sniff and, for almost every file, the whole header.
+        let head: [UInt8]
         do {
-            prefix = try DICOMSniffer.readPrefix(path)
+            head = try DICOMSniffer.read(path, at: 0, count: Int(min(stamp.size, Int64(Self.headBytes))))
         } catch {
             return fail(.corrupt, "unreadable", "cannot open the file")
         }
-        if DICOMSniffer.classify(prefix, fileSize: stamp.size) == .notDICOM {
+        if DICOMSniffer.classify(Array(head.prefix(DICOMSniffer.prefixLength)), fileSize: stamp.size) == .notDICOM {
             return fail(.notDICOM, "no_dicom_marker")
         }
         let file: DICOMFile
         do {
-            file = try DICOMFile(path: path, mode: .headerOnly)
+            file = try Self.open(path: path, head: head, size: stamp.size)
         } catch let error as DICOMError {
             switch error {
             case .truncated: return fail(.corrupt, "truncated", error.description)
@@ -40,28 +41,42 @@ struct DICOMFileInspector: FileInspecting {
         } catch {
             return fail(.corrupt, "malformed", "\(error)")
         }
-        return describe(file, size: stamp.size, record: record)
+        return describe(file, path: path, size: stamp.size, record: record)
     }
 
-    private func describe(_ file: DICOMFile, size: Int64, record initial: FileRecord) -> InspectedFile {
+    /// Bytes read up front: headers of ultrasound files are a few kilobytes.
+    static let headBytes = 16 * 1024
+
+    /// Parses the header from the bytes already read; only when they end before the header does
+    /// (or hold a partial deflate stream) is the file opened again and read on demand.
+    static func open(path: String, head: [UInt8], size: Int64) throws -> DICOMFile {
+        if Int64(head.count) >= size { return try DICOMFile(bytes: head, mode: .headerOnly) }
+        if let file = try? DICOMFile(bytes: head, mode: .headerOnly), !file.isTruncated, file.pixelDataReference != nil,
+           !file.transferSyntax.isDeflated {
+            return file
+        }
+        return try DICOMFile(path: path, mode: .headerOnly)
+    }
+
+    private func describe(_ file: DICOMFile, path: String, size: Int64, record initial: FileRecord) -> InspectedFile {
         var record = initial
         let ds = file.dataSet
         var warnings = file.warnings
-        record.sopClassUid = file.sopClassUID
-        record.sopInstanceUid = ds.string(.sopInstanceUID) ?? file.meta.string(.mediaStorageSOPInstanceUID)
-        record.studyInstanceUid = ds.string(Tag(0x0020, 0x000D))
-        record.seriesInstanceUid = ds.string(Tag(0x0020, 0x000E))
-        record.patientHash = ds.string(.patientID).flatMap { hasher?.hash($0) }
-        record.modality = ds.string(.modality)
-        record.manufacturer = ds.string(.manufacturer)
-        record.manufacturerModel = ds.string(Tag(0x0008, 0x1090))
-        let transducers = file.transducerData
+        record.sopClassUid = HeaderText.string(ds, .sopClassUID) ?? HeaderText.string(file.meta, .mediaStorageSOPClassUID)
+        record.sopInstanceUid = HeaderText.string(ds, .sopInstanceUID) ?? HeaderText.string(file.meta, .mediaStorageSOPInstanceUID)
+        record.studyInstanceUid = HeaderText.string(ds, Tag(0x0020, 0x000D))
+        record.seriesInstanceUid = HeaderText.string(ds, Tag(0x0020, 0x000E))
+        record.patientHash = HeaderText.string(ds, .patientID).flatMap { hasher?.hash($0) }
+        record.modality = HeaderText.string(ds, .modality)
+        record.manufacturer = HeaderText.string(ds, .manufacturer)
+        record.manufacturerModel = HeaderText.string(ds, Tag(0x0008, 0x1090))
+        let transducers = (HeaderText.strings(ds, .transducerData) ?? []).filter { !$0.isEmpty }
         record.transducerData = transducers.isEmpty ? nil : transducers.joined(separator: "\\")
-        record.transducerType = file.transducerType
-        record.studyDescription = file.studyDescription
-        record.seriesDescription = ds.string(Tag(0x0008, 0x103E))
+        record.transducerType = HeaderText.string(ds, .transducerType)
+        record.studyDescription = HeaderText.string(ds, .studyDescription)
+        record.seriesDescription = HeaderText.string(ds, Tag(0x0008, 0x103E))
         record.transferSyntax = file.transferSyntax.uid
-        record.photometric = ds.string(.photometricInterpretation)
+        record.photometric = HeaderText.string(ds, .photometricInterpretation)
         record.rows = ds.int(.rows)
         record.columns = ds.int(.columns)
         record.frames = file.hasPixelData ? file.numberOfFrames : ds.int(.numberOfFrames)
@@ -83,7 +98,7 @@ struct DICOMFileInspector: FileInspecting {
                         unitsX: region.physicalUnitsX, unitsY: region.physicalUnitsY,
                         deltaX: region.physicalDeltaX, deltaY: region.physicalDeltaY, clamped: clamped)
                 }
-                record.regions = Self.json(stored)
+                record.regions = JSONText.regions(stored)
                 if stored.contains(where: \.clamped) { warnings.append("ultrasound region outside the image, clamped") }
                 if let tissue = file.tissueRegion()?.box {
                     record.cropX0 = tissue.x
@@ -99,7 +114,7 @@ struct DICOMFileInspector: FileInspecting {
             record.status = status
             record.reason = reason
             record.detail = detail
-            record.warnings = warnings.isEmpty ? nil : Self.json(warnings)
+            record.warnings = warnings.isEmpty ? nil : "[" + warnings.map(JSONText.string).joined(separator: ",") + "]"
             return InspectedFile(record: record, frames: status == .ok ? frames : [])
         }
         if file.isTruncated { return finish(.corrupt, "truncated", "the file ends inside an element") }
@@ -126,26 +141,30 @@ struct DICOMFileInspector: FileInspecting {
         }
         let frameCount = max(1, description.numberOfFrames)
         record.frames = frameCount
-        if pixels.length != nil {
-            // Native: the DICOM module checks that every frame's bytes are in the file (a
-            // truncated file parses fine header-only, so this is where truncation shows).
-            do {
-                _ = try file.frameCount()
-            } catch {
-                return finish(.corrupt, "truncated_pixel_data", "\(error)")
+        if let length = pixels.length {
+            // Native: every frame's bytes must be in the file (a truncated file parses fine
+            // header-only, so this is where truncation shows).
+            let samplesPerPixel = description.isYBR422 && description.samplesPerPixel == 3 ? 2 : description.samplesPerPixel
+            let frameBits = description.rows * description.columns * samplesPerPixel * description.bitsAllocated
+            let needed = (frameBits * frameCount + 7) / 8
+            let available = syntax.isDeflated ? length : min(length, Int(size) - pixels.offset)
+            if available < needed {
+                return finish(.corrupt, "truncated_pixel_data", "\(available) bytes of pixel data, \(needed) needed for \(frameCount) frame(s)")
             }
-            let samples = description.isYBR422 && description.samplesPerPixel == 3 ? 2 : description.samplesPerPixel
-            let frameBytes = description.rows * description.columns * samples * description.bitsAllocated / 8
+            // Byte ranges of whole-byte frames in the file (a deflated file's offsets are in the
+            // inflated stream, so none are given).
+            let frameBytes = frameBits / 8
+            let exact = frameBits % 8 == 0 && !syntax.isDeflated
             frames = (0..<frameCount).map { index in
-                description.bitsAllocated % 8 == 0 ? (Int64(pixels.offset + index * frameBytes), Int64(frameBytes)) : (nil, nil)
+                exact ? (Int64(pixels.offset + index * frameBytes), Int64(frameBytes)) : (nil, nil)
             }
         } else {
             // Encapsulated: a complete stream ends with a sequence delimiter; only when it does
             // not, walk the fragments to tell truncation from trailing elements.
-            let tail = DICOMSniffer.readTail(file.path ?? "", size: size)
+            let tail = DICOMSniffer.readTail(path, size: size)
             if tail != [0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0] {
                 do {
-                    let located = try file.frameCount()
+                    let located = try DICOMFile(path: path, mode: .headerOnly).frameCount()
                     if located < frameCount { return finish(.corrupt, "truncated_pixel_data", "\(located) of \(frameCount) frames present") }
                 } catch {
                     return finish(.corrupt, "truncated_pixel_data", "\(error)")
@@ -156,12 +175,6 @@ struct DICOMFileInspector: FileInspecting {
         return finish(.ok)
     }
 
-    /// Stable JSON (sorted keys), so equal rows are equal text.
-    static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
-    }
 
     /// Ultrasound and secondary-capture image storage classes, which must carry pixels.
     static let imageClasses: Set<String> = [
@@ -172,7 +185,7 @@ struct DICOMFileInspector: FileInspecting {
     ]
 
     private func captureTags(_ ds: DataSet) -> String? {
-        var values: [String: CapturedValue] = [:]
+        var fields: [String] = []
         for raw in capturedTags.tags where !TagSelection.isForbidden(raw) {
             let tag = Tag(rawValue: raw)
             guard let element = ds[tag], element.vr != .PN else { continue }
@@ -184,28 +197,14 @@ struct DICOMFileInspector: FileInspecting {
             case .OB, .OW, .OD, .OF, .OL, .OV, .UN, .SQ, .AT, .none:
                 continue
             default:
-                guard let strings = ds.strings(tag) else { continue }
+                guard let strings = HeaderText.strings(ds, tag) else { continue }
                 list = strings
             }
-            let nonEmpty = list.filter { !$0.isEmpty }
-            guard !nonEmpty.isEmpty else { continue }
-            values[TagSelection.key(raw)] = list.count == 1 ? .one(list[0]) : .many(list)
+            guard list.contains(where: { !$0.isEmpty }) else { continue }
+            let value = list.count == 1 ? JSONText.string(list[0]) : "[" + list.map(JSONText.string).joined(separator: ",") + "]"
+            fields.append(JSONText.string(TagSelection.key(raw)) + ":" + value)
         }
-        guard !values.isEmpty else { return nil }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(values)).map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    private enum CapturedValue: Encodable {
-        case one(String)
-        case many([String])
-        func encode(to encoder: Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case let .one(value): try container.encode(value)
-            case let .many(values): try container.encode(values)
-            }
-        }
+        // Tags are sorted, so the object's keys are too.
+        return fields.isEmpty ? nil : "{" + fields.joined(separator: ",") + "}"
     }
 }

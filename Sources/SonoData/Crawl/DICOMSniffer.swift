@@ -45,7 +45,8 @@ enum DICOMSniffer {
         return (try? read(path, at: size - 8, count: 8)) ?? []
     }
 
-    private static func read(_ path: String, at offset: Int64, count: Int) throws -> [UInt8] {
+    /// Up to `count` bytes of `path` from `offset`.
+    static func read(_ path: String, at offset: Int64, count: Int) throws -> [UInt8] {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw CocoaError(.fileReadNoPermission) }
         defer { close(fd) }

@@ -112,6 +112,24 @@ public struct FileRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
         id = inserted.rowID
     }
 
+    /// Columns written by the crawl, in `insertionValues` order. The crawl inserts with one
+    /// prepared statement: Codable encoding (with key conversion) cost more than parsing the header.
+    static let insertionColumns = [
+        "path", "size", "mtime_ns", "status", "reason", "detail", "warnings", "sop_class_uid", "sop_instance_uid",
+        "study_instance_uid", "series_instance_uid", "patient_hash", "modality", "manufacturer", "manufacturer_model",
+        "transducer_data", "transducer_type", "study_description", "series_description", "transfer_syntax", "photometric",
+        "rows", "columns", "frames", "samples_per_pixel", "bits_allocated", "regions", "crop_x0", "crop_y0", "crop_x1",
+        "crop_y1", "pixel_data_offset", "pixel_data_length", "tags", "indexed_at",
+    ]
+
+    var insertionValues: [DatabaseValueConvertible?] {
+        [path, size, mtimeNs, status.rawValue, reason, detail, warnings, sopClassUid, sopInstanceUid,
+         studyInstanceUid, seriesInstanceUid, patientHash, modality, manufacturer, manufacturerModel,
+         transducerData, transducerType, studyDescription, seriesDescription, transferSyntax, photometric,
+         rows, columns, frames, samplesPerPixel, bitsAllocated, regions, cropX0, cropY0, cropX1,
+         cropY1, pixelDataOffset, pixelDataLength, tags, indexedAt]
+    }
+
     /// The tissue crop box, when all four coordinates are present.
     public var cropBox: CropBox? {
         guard let x0 = cropX0, let y0 = cropY0, let x1 = cropX1, let y1 = cropY1 else { return nil }

@@ -102,9 +102,23 @@ struct PatientHasher: @unchecked Sendable {
 
     /// nil for an empty id (after trimming DICOM padding), so that "no id" never groups patients.
     func hash(_ patientID: String) -> String? {
-        let trimmed = patientID.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: "\0")))
-        guard !trimmed.isEmpty else { return nil }
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(trimmed.utf8), using: key)
-        return mac.prefix(16).map { String(format: "%02x", $0) }.joined()
+        // DICOM pads with spaces (and some writers with NULs): strip them from both ends.
+        var bytes = Array(patientID.utf8)
+        while let last = bytes.last, last == 0x20 || last == 0 || last == 0x0A || last == 0x0D || last == 0x09 { bytes.removeLast() }
+        let start = bytes.firstIndex { !($0 == 0x20 || $0 == 0 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) } ?? bytes.count
+        guard start < bytes.count else { return nil }
+        let mac = HMAC<SHA256>.authenticationCode(for: bytes[start...], using: key)
+        return Self.hex(mac.prefix(16))
+    }
+
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -214,11 +214,18 @@ public final class ImageCache: @unchecked Sendable {
         return result
     }
 
+    /// `settings.json`: what the shards hold, for people looking at the folder (normalisation is
+    /// applied when reading, so it is not part of it).
     private func writeSettingsDescription() throws {
         let url = directory.appendingPathComponent("settings.json")
         guard !FileManager.default.fileExists(atPath: url.path) else { return }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        if let data = try? encoder.encode(settings) { try? data.write(to: url, options: .atomic) }
+        let description: [String: Any] = [
+            "height": settings.height, "width": settings.width, "storage": settings.storage.rawValue,
+            "cropToTissue": settings.cropToTissue, "frames": "\(settings.frames)",
+            "formatVersion": PreprocessSettings.cacheFormatVersion, "key": settings.cacheKey,
+        ]
+        if let data = try? JSONSerialization.data(withJSONObject: description, options: [.prettyPrinted, .sortedKeys]) {
+            try? data.write(to: url, options: .atomic)
+        }
     }
 }
