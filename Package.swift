@@ -52,7 +52,7 @@ let package = Package(
 
         .target(name: "DICOMCodecs", dependencies: ["CTurboJPEG", "COpenJPEG", "CCharLS"]),
         .target(name: "DICOM", dependencies: ["DICOMCodecs", "CZlib"]),
-        .target(name: "Imaging", dependencies: ["CPNG"]),
+        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG"]),
         .target(name: "SonoPhantom", dependencies: ["DICOM", "Imaging"]),
         .target(name: "SonoData", dependencies: [
             "DICOM", "Imaging", "Torch",
