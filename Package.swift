@@ -7,7 +7,9 @@ import PackageDescription
 // package folder, or an unpacked libtorch zip) switches headers and libraries to that install.
 let libtorchRoot = ProcessInfo.processInfo.environment["LIBTORCH"]
 let torchIncludes: [String] = libtorchRoot.map { ["\($0)/include", "\($0)/include/torch/csrc/api/include"] }
-    ?? ["/usr/include", "/usr/include/torch/csrc/api/include"]
+    // /usr/include is already on the default search path; passing it as -isystem would break
+    // libstdc++'s #include_next <stdlib.h>.
+    ?? ["/usr/include/torch/csrc/api/include"]
 let torchLibDirs: [String] = libtorchRoot.map { ["\($0)/lib"] } ?? ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"]
 let torchLinkFlags: [String] =
     torchLibDirs.flatMap { ["-L\($0)", "-Xlinker", "-rpath", "-Xlinker", $0] }
