@@ -35,14 +35,24 @@ enum PythonOracle {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    /// `name shape` lines of a torchvision model's state_dict, in its order.
-    static func stateDictKeys(_ constructor: String) throws -> [String] {
+    /// `name shape` lines of each torchvision model's state_dict, in its order (one python run;
+    /// weights are left uninitialised there, as only names and shapes matter).
+    static func stateDictKeys(_ constructors: [String]) throws -> [String: [String]] {
         let (status, out) = try run(["-c", """
-            import torchvision
-            for k, v in torchvision.models.\(constructor)().state_dict().items():
-                print(k, list(v.shape))
-            """])
-        guard status == 0 else { throw XCTSkip("torchvision.models.\(constructor) failed") }
-        return out.split(separator: "\n").map(String.init)
+            import sys, torch, torchvision
+            torch.nn.init.kaiming_normal_ = torch.nn.init.normal_ = torch.nn.init.constant_ = \\
+                torch.nn.init.kaiming_uniform_ = torch.nn.init.uniform_ = lambda t, *a, **k: t
+            for name in sys.argv[1:]:
+                print("#", name)
+                for k, v in getattr(torchvision.models, name)().state_dict().items():
+                    print(k, list(v.shape))
+            """] + constructors)
+        guard status == 0 else { throw XCTSkip("torchvision.models failed for \(constructors)") }
+        var result: [String: [String]] = [:]
+        var current = ""
+        for line in out.split(separator: "\n").map(String.init) {
+            if line.hasPrefix("# ") { current = String(line.dropFirst(2)) } else { result[current, default: []].append(line) }
+        }
+        return result
     }
 }
