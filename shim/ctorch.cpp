@@ -124,6 +124,15 @@ void check_out(const void *out) {
     if (out == nullptr) throw std::invalid_argument("null output pointer");
 }
 
+// In-place ops on integer tensors (e.g. BatchNorm's num_batches_tracked += 1) need an integer
+// scalar: ATen refuses to cast a double result into an int64 tensor.
+at::Scalar scalar_for(const at::Tensor &t, double value) {
+    if (at::isIntegralType(t.scalar_type(), /*includeBool=*/false) && value == static_cast<double>(static_cast<int64_t>(value))) {
+        return at::Scalar(static_cast<int64_t>(value));
+    }
+    return at::Scalar(value);
+}
+
 char *copy_string(const std::string &s) {
     char *result = static_cast<char *>(std::malloc(s.size() + 1));
     if (result == nullptr) throw std::bad_alloc();
@@ -650,13 +659,13 @@ ct_error ct_add_(ct_tensor t, ct_tensor other, double alpha) noexcept {
     return guarded([&] { const_cast<at::Tensor &>(T(t)).add_(T(other), alpha); });
 }
 ct_error ct_add_scalar_(ct_tensor t, double value) noexcept {
-    return guarded([&] { const_cast<at::Tensor &>(T(t)).add_(value); });
+    return guarded([&] { const_cast<at::Tensor &>(T(t)).add_(scalar_for(T(t), value)); });
 }
 ct_error ct_mul_(ct_tensor t, ct_tensor other) noexcept {
     return guarded([&] { const_cast<at::Tensor &>(T(t)).mul_(T(other)); });
 }
 ct_error ct_mul_scalar_(ct_tensor t, double value) noexcept {
-    return guarded([&] { const_cast<at::Tensor &>(T(t)).mul_(value); });
+    return guarded([&] { const_cast<at::Tensor &>(T(t)).mul_(scalar_for(T(t), value)); });
 }
 ct_error ct_div_(ct_tensor t, ct_tensor other) noexcept {
     return guarded([&] { const_cast<at::Tensor &>(T(t)).div_(T(other)); });
