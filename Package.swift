@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "DICOMCodecs", dependencies: ["CTurboJPEG", "COpenJPEG", "CCharLS"]),
         .target(name: "DICOM", dependencies: ["DICOMCodecs", "CZlib"]),
         .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG"]),
-        .target(name: "SonoPhantom", dependencies: ["DICOM", "Imaging"]),
+        .target(name: "SonoPhantom", dependencies: ["DICOM", "DICOMCodecs", "Imaging"]),
         .target(name: "SonoData", dependencies: [
             "DICOM", "Imaging", "Torch",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "DICOMCodecsTests", dependencies: ["DICOMCodecs"]),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "DICOM", "Imaging"]),
+        .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "DICOM", "DICOMCodecs", "Imaging"]),
         .testTarget(name: "SonoDataTests", dependencies: ["SonoData", "SonoPhantom", "DICOM", "Torch"]),
         .testTarget(name: "SonoModelsTests", dependencies: ["SonoModels", "Torch", "TorchNN"]),
         .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval"]),
