@@ -78,6 +78,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Benchmark driver for Benchmarks/bench_torch.sh (never run by tests).
+        .executableTarget(name: "torch-bench", dependencies: ["Torch", "TorchNN"], path: "Benchmarks/TorchBench"),
+
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "TorchNNTests", dependencies: ["Torch", "TorchNN"]),
         .testTarget(name: "DICOMCodecsTests", dependencies: ["DICOMCodecs"]),
@@ -89,5 +92,6 @@ let package = Package(
         .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval"]),
         .testTarget(name: "SonoTrainTests", dependencies: ["SonoTrain", "SonoPhantom", "SonoData", "SonoModels"]),
     ],
-    cxxLanguageStandard: .cxx17
+    // CTorch is the only C++ target; SwiftPM places this flag after unsafeFlags, so it must follow LIBTORCH too.
+    cxxLanguageStandard: libtorchRoot == nil ? .cxx17 : .cxx20
 )

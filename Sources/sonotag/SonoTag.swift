@@ -6,6 +6,6 @@ struct SonoTag: ParsableCommand {
         commandName: "sonotag",
         abstract: "Pretrain ultrasound image encoders from a DICOM archive, with DICOM metadata as weak labels.",
         subcommands: [PhantomCommand.self, IndexCommand.self, LabelsCommand.self, SplitCommand.self, TagsCommand.self,
-                      CacheCommand.self, PretrainCommand.self, ExportCommand.self, FeaturesCommand.self]
+                      CacheCommand.self, PretrainCommand.self, ExportCommand.self, FeaturesCommand.self, SmokeCommand.self]
     )
 }
