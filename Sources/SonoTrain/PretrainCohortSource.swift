@@ -2,16 +2,21 @@ import Foundation
 import SonoData
 import Torch
 
-/// A split of a cohort database (SonoData's preprocessed cache) as pretraining batches.
+/// A split of a cohort database as pretraining batches, read through SonoData's `BatchLoader`
+/// (worker threads, bounded prefetch, the paper's flip and shift augmentation when `augment`).
 ///
-/// The data order is a seeded shuffle keyed by (seed, epoch), so a resumed run sees the same
-/// batches. Images come z-scored from the cache; augmentation (flip, shift) is not applied here
-/// yet — it belongs to SonoData's loader.
+/// The loader draws the order and every augmentation from (seed, epoch, position), so a resumed
+/// run sees exactly the batches an uninterrupted one would.
 public final class CohortBatchSource: PretrainBatchSource {
     public let dataset: CohortDataset
+    public let augmentation: AugmentationSettings?
+    public let threads: Int
 
-    public init(dataset: CohortDataset) {
+    public init(dataset: CohortDataset, augmentation: AugmentationSettings?,
+                threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)) {
         self.dataset = dataset
+        self.augmentation = augmentation
+        self.threads = threads
     }
 
     public var labelCount: Int { dataset.labelCount }
@@ -20,34 +25,28 @@ public final class CohortBatchSource: PretrainBatchSource {
 
     public func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
                              _ body: (PretrainBatch) throws -> Void) throws {
-        var order = Array(0..<dataset.count)
-        if shuffled {
-            var rng = SplitMix64.stream(seed: seed, epoch: epoch)
-            order.shuffle(using: &rng)
-        }
-        order = Array(order.prefix(limit ?? order.count))
-        let h = dataset.height, w = dataset.width, k = dataset.labelCount, names = dataset.groupNames
-        var start = 0
-        while start < order.count {
-            let members = Array(order[start..<min(start + batchSize, order.count)])
-            start += batchSize
-            if dropIncomplete && members.count < batchSize { break }
-            var pixels = [Float](repeating: 0, count: members.count * h * w)
-            pixels.withUnsafeMutableBufferPointer { buffer in
-                guard let base = buffer.baseAddress else { return }
-                for (i, index) in members.enumerated() { dataset.normalisedImage(at: index, into: base + i * h * w) }
+        let loader = BatchLoader(dataset: dataset, batchSize: batchSize, shuffle: shuffled, seed: seed,
+                                 augment: shuffled ? augmentation : nil, dropLast: dropIncomplete, threads: threads)
+        let names = dataset.groupNames, k = dataset.labelCount
+        var remaining = min(limit ?? Int.max, dataset.count)
+        for result in loader.epoch(epoch) {
+            guard remaining > 0 else { break } // releasing the iterator stops the workers
+            let batch = try result.get()
+            var images = batch.images, labels = batch.labels
+            let n = images.shape[0]
+            if n > remaining {
+                if dropIncomplete && remaining < batchSize { break }
+                images = try images.narrowed(dim: 0, start: 0, length: remaining)
+                labels = try labels.narrowed(dim: 0, start: 0, length: remaining)
             }
-            var labels = [Float](repeating: 0, count: members.count * k)
-            var captions: [String] = []
-            for (i, index) in members.enumerated() {
-                let y = dataset.samples[index].labels
-                for j in 0..<min(k, y.count) { labels[i * k + j] = y[j] }
-                // Tags only (group names), never identifiers.
-                let tags = (0..<min(k, y.count)).filter { y[$0] > 0.5 }.map { names[$0] }
-                captions.append(tags.isEmpty ? "unlabelled" : tags.joined(separator: ", "))
+            remaining -= images.shape[0]
+            let y = try labels.toArray(of: Float.self)
+            // Captions name label groups only, never identifiers.
+            let captions = (0..<images.shape[0]).map { i -> String in
+                let tags = (0..<k).filter { y[i * k + $0] > 0.5 }.map { names[$0] }
+                return tags.isEmpty ? "unlabelled" : tags.joined(separator: ", ")
             }
-            try body(PretrainBatch(images: Tensor(pixels, shape: [members.count, 1, h, w]),
-                                   labels: Tensor(labels, shape: [members.count, k]), captions: captions))
+            try body(PretrainBatch(images: images, labels: labels, captions: captions))
         }
     }
 }
@@ -66,5 +65,5 @@ public func openCohort(db: String, labels labelsPath: String?, config: RunConfig
     let train = try CohortDataset(manifest: manifest, split: trainSplit, settings: settings, labels: mapping)
     let validation = try CohortDataset(manifest: manifest, split: valSplit, settings: settings, labels: mapping,
                                        datasetStatistics: train.statistics)
-    return (CohortBatchSource(dataset: train), CohortBatchSource(dataset: validation))
+    return (CohortBatchSource(dataset: train, augmentation: .paper), CohortBatchSource(dataset: validation, augmentation: nil))
 }
