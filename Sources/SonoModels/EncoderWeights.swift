@@ -28,7 +28,16 @@ public enum EncoderWeights {
         do {
             return try encoder.loadStateDict(selected, strict: true, source: url.path)
         } catch let error as StateDictError {
-            throw LoadError(path: url.path, reason: "does not hold a \(encoder.backbone.rawValue) encoder:\n\(error.report)")
+            let r = error.report
+            func some(_ keys: [String]) -> String { keys.prefix(4).joined(separator: ", ") + (keys.count > 4 ? ", …" : "") }
+            var parts: [String] = []
+            if !r.missingKeys.isEmpty { parts.append("\(r.missingKeys.count) missing keys (\(some(r.missingKeys)))") }
+            if !r.unexpectedKeys.isEmpty { parts.append("\(r.unexpectedKeys.count) unexpected keys (\(some(r.unexpectedKeys)))") }
+            if !r.shapeMismatches.isEmpty {
+                parts.append("\(r.shapeMismatches.count) shape mismatches (\(some(r.shapeMismatches.map { "\($0.key) \($0.expected) vs \($0.found)" })))")
+            }
+            throw LoadError(path: url.path, reason: "does not hold a \(encoder.backbone.rawValue) encoder: "
+                            + parts.joined(separator: "; ") + ". Is the backbone right?")
         }
     }
 }

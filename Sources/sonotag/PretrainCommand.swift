@@ -22,7 +22,8 @@ struct PretrainCommand: ParsableCommand {
 
             RUN_DIR receives metrics.csv (one row per step and per epoch), \
             inpainting/epoch-NNNN.png and checkpoints/{best,last}.safetensors. --resume continues \
-            a stopped run exactly.
+            a stopped run exactly, with the settings saved in its checkpoint; only --epochs, \
+            --device and --threads may change (raise --epochs to train longer).
 
             Example (a quick CPU run):
               sonotag pretrain --db cohort.sqlite --backbone resnet18 --height 128 --width 192 --epochs 2 --max-images 64 --out runs/try

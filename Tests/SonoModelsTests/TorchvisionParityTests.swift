@@ -49,6 +49,26 @@ final class TorchvisionParityTests: XCTestCase {
     }
 
     func testResNet18FullCheckpointMatchesTorchvision() throws { try check(.resnet18, encoderOnly: false) }
+
+    /// `sonotag features`' loader: a full torchvision file into an encoder-only model skips `fc.*`,
+    /// and a wrong backbone is refused with a short message naming the file.
+    func testEncoderWeightsSkipTheClassifierAndRefuseAWrongBackbone() throws {
+        let dir = try fixture(.resnet18, encoderOnly: false)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("weights.safetensors")
+        let encoder = try ResNet(.resnet18)
+        try EncoderWeights.load(url, into: encoder)
+        encoder.eval()
+        let input = try NPYArray.read(from: dir.appendingPathComponent("gray.npy"))
+        let expected = try NPYArray.read(from: dir.appendingPathComponent("expected.npy"))
+        let got = try withNoGrad { try encoder.pooledFeatures(Tensor(input.values, shape: input.shape)) }.toArray(of: Float.self)
+        XCTAssertEqual(got.count, expected.values.count)
+        for (a, b) in zip(got, expected.values) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b))) }
+        XCTAssertThrowsError(try EncoderWeights.load(url, into: try ResNet(.resnet50))) { error in
+            XCTAssertTrue("\(error)".contains(url.path))
+            XCTAssertLessThan("\(error)".count, 1000)
+        }
+    }
     func testResNet50FullCheckpointMatchesTorchvision() throws { try check(.resnet50, encoderOnly: false) }
     func testVGG16BNEncoderMatchesTorchvision() throws { try check(.vgg16bn, encoderOnly: true) }
     func testVGG11BNEncoderMatchesTorchvision() throws { try check(.vgg11bn, encoderOnly: true) }
