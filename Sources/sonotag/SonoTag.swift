@@ -13,6 +13,9 @@ struct SonoTag: ParsableCommand {
             TagsCommand.self,
             SplitCommand.self,
             CacheCommand.self,
+            PretrainCommand.self,
+            ExportCommand.self,
+            FeaturesCommand.self,
             SmokeCommand.self,
         ]
     )

@@ -1,0 +1,69 @@
+import Foundation
+import SonoData
+import Torch
+
+/// A split of a cohort database as pretraining batches, read through SonoData's `BatchLoader`
+/// (worker threads, bounded prefetch, the paper's flip and shift augmentation when `augment`).
+///
+/// The loader draws the order and every augmentation from (seed, epoch, position), so a resumed
+/// run sees exactly the batches an uninterrupted one would.
+public final class CohortBatchSource: PretrainBatchSource {
+    public let dataset: CohortDataset
+    public let augmentation: AugmentationSettings?
+    public let threads: Int
+
+    public init(dataset: CohortDataset, augmentation: AugmentationSettings?,
+                threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)) {
+        self.dataset = dataset
+        self.augmentation = augmentation
+        self.threads = threads
+    }
+
+    public var labelCount: Int { dataset.labelCount }
+    public var labelMappingHash: String { dataset.labelMapping.hash }
+    public var imageCount: Int { dataset.count }
+
+    public func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
+                             _ body: (PretrainBatch) throws -> Void) throws {
+        let loader = BatchLoader(dataset: dataset, batchSize: batchSize, shuffle: shuffled, seed: seed,
+                                 augment: shuffled ? augmentation : nil, dropLast: dropIncomplete, threads: threads)
+        let names = dataset.groupNames, k = dataset.labelCount
+        var remaining = min(limit ?? Int.max, dataset.count)
+        for result in loader.epoch(epoch) {
+            guard remaining > 0 else { break } // releasing the iterator stops the workers
+            let batch = try result.get()
+            var images = batch.images, labels = batch.labels
+            let n = images.shape[0]
+            if n > remaining {
+                if dropIncomplete && remaining < batchSize { break }
+                images = try images.narrowed(dim: 0, start: 0, length: remaining)
+                labels = try labels.narrowed(dim: 0, start: 0, length: remaining)
+            }
+            remaining -= images.shape[0]
+            let y = try labels.toArray(of: Float.self)
+            // Captions name label groups only, never identifiers.
+            let captions = (0..<images.shape[0]).map { i -> String in
+                let tags = (0..<k).filter { y[i * k + $0] > 0.5 }.map { names[$0] }
+                return tags.isEmpty ? "unlabelled" : tags.joined(separator: ", ")
+            }
+            try body(PretrainBatch(images: images, labels: labels, captions: captions))
+        }
+    }
+}
+
+/// Opens the training and validation splits of a cohort database at the run's image size.
+public func openCohort(db: String, labels labelsPath: String?, config: RunConfig) throws -> (train: CohortBatchSource, validation: CohortBatchSource) {
+    guard FileManager.default.fileExists(atPath: db) else {
+        throw PretrainError.io(path: db, reason: "no such cohort database; create it with `sonotag index DIR --db \(db)`")
+    }
+    let mapping = try labelsPath.map { try LabelMapping.load(contentsOf: URL(fileURLWithPath: $0)) } ?? .paperDefault()
+    let settings = try PreprocessSettings(height: config.height, width: config.width)
+    guard let trainSplit = SplitName(rawValue: config.trainSplit), let valSplit = SplitName(rawValue: config.validationSplit) else {
+        throw PretrainError.io(path: db, reason: "unknown split name '\(config.trainSplit)' or '\(config.validationSplit)' (use train, val or test)")
+    }
+    let manifest = try ManifestDatabase(path: db)
+    let train = try CohortDataset(manifest: manifest, split: trainSplit, settings: settings, labels: mapping)
+    let validation = try CohortDataset(manifest: manifest, split: valSplit, settings: settings, labels: mapping,
+                                       datasetStatistics: train.statistics)
+    return (CohortBatchSource(dataset: train, augmentation: .paper), CohortBatchSource(dataset: validation, augmentation: nil))
+}

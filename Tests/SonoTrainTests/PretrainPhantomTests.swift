@@ -1,0 +1,52 @@
+import Foundation
+import SonoData
+import SonoPhantom
+import XCTest
+@testable import SonoTrain
+
+/// End to end on DICOM: a 40-image phantom archive → index → patient split → 2 epochs of CE+DCM
+/// pretraining at 64×96 → checkpoints and an exported encoder.
+final class PretrainPhantomTests: XCTestCase {
+    func testTwoEpochsOnAFortyImagePhantomCohort() throws {
+        let root = try temporaryDirectory("phantom")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var options = PhantomOptions()
+        options.patients = 10
+        options.studiesPerPatient = 1...1
+        options.seriesPerStudy = 1...1
+        options.imagesPerSeries = 4...4
+        options.cineFraction = 0
+        options.rows = 96
+        options.columns = 144
+        options.downstream = nil
+        options.seed = 21
+        options.threads = 2
+        // Encodings the DICOM reader decodes by itself (JPEG comes through DICOMCodecs).
+        options.encodingWeights = [.nativeRGB: 0.4, .rle: 0.3, .nativeMonochrome: 0.3]
+        let summary = try PhantomGenerator.generate(options, into: root.appendingPathComponent("archive"))
+        XCTAssertEqual(summary.counts.instances, 40)
+
+        let db = root.appendingPathComponent("cohort.sqlite").path
+        let manifest = try ManifestDatabase(path: db)
+        _ = try Crawler(manifest: manifest, options: CrawlOptions(threads: 2)).run(root: root.appendingPathComponent("archive").path)
+        _ = try manifest.assignSplit(try SplitSettings(valShare: 0.2, seed: 3))
+
+        var config = tinyConfig(epochs: 2, batchSize: 8)
+        config.gridImages = 3
+        let (train, validation) = try openCohort(db: db, labels: nil, config: config)
+        let splitSummary = try manifest.splitSummary()
+        XCTAssertEqual(train.imageCount + validation.imageCount, 40,
+                       "failed: \(train.dataset.failedFiles.map(\.message)) \(validation.dataset.failedFiles.map(\.message)); split: \(splitSummary)")
+        XCTAssertEqual(train.labelCount, 10)
+        let run = root.appendingPathComponent("run")
+        let result = try pretrain(config: config, train: train, validation: validation, runDirectory: run,
+                                  progress: ProgressReporter(style: .silent))
+        XCTAssertEqual(result.epochsCompleted, 2)
+        XCTAssertTrue(result.bestValidationLoss.isFinite)
+        let layout = PretrainRunLayout(run)
+        let (checkpoint, _) = try PretrainCheckpoint.read(layout.lastCheckpoint)
+        XCTAssertEqual(checkpoint.labelMappingHash, LabelMapping.paperDefault().hash)
+        XCTAssertEqual(checkpoint.globalStep, 2 * (train.imageCount / 8))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: layout.grid(epoch: 2).path))
+    }
+}
