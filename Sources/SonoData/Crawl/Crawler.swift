@@ -1,0 +1,188 @@
+import Foundation
+import GRDB
+
+/// The outcome of reading one file's header.
+struct InspectedFile: Sendable {
+    var record: FileRecord
+    /// Per-frame pixel ranges (file id filled in at insertion).
+    var frames: [(offset: Int64?, length: Int64?)]
+}
+
+/// Reads one file into a manifest row. Never throws: unreadable files become rows with a status.
+protocol FileInspecting: Sendable {
+    func inspect(path: String, stamp: FileStamp) -> InspectedFile
+}
+
+/// This run's counts; totals by status come from `CrawlSummary`.
+public struct CrawlRunCounts: Sendable, Equatable {
+    public var found = 0
+    public var unchanged = 0
+    public var added = 0
+    public var updated = 0
+    public var removed = 0
+    public var committedBatches = 0
+    /// False when the crawl stopped early (test hook).
+    public var completed = true
+}
+
+/// The parallel, resumable, header-only crawl behind `sonotag index`.
+///
+/// Files are listed first (names only, to know the total for the ETA), then read in batches:
+/// each batch is inspected on all cores and committed in one transaction while the next batch is
+/// read. A rerun skips files whose size and modification time are unchanged.
+public final class Crawler {
+    public let manifest: ManifestDatabase
+    public let options: CrawlOptions
+    private let inspector: FileInspecting
+
+    public convenience init(manifest: ManifestDatabase, options: CrawlOptions = CrawlOptions()) {
+        self.init(manifest: manifest, options: options, inspector: DICOMFileInspector(capturedTags: options.capturedTags, hasher: manifest.patientHasher))
+    }
+
+    init(manifest: ManifestDatabase, options: CrawlOptions, inspector: FileInspecting) {
+        self.manifest = manifest
+        self.options = options
+        self.inspector = inspector
+    }
+
+    /// Crawls `root` (a folder, or a single file). `progress` is called from the crawl thread
+    /// after each batch.
+    @discardableResult
+    public func run(root: String, progress: ((CrawlProgress) -> Void)? = nil) throws -> CrawlRunCounts {
+        let start = Date()
+        let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: rootPath, isDirectory: &isFolder) else {
+            throw SonoDataError.notAFolder(path: root)
+        }
+        let paths = isFolder.boolValue ? Self.listFiles(under: rootPath) : [rootPath]
+        try manifest.setMeta(ManifestDatabase.capturedTagsKey, options.capturedTags.json)
+        let known = try manifest.indexedStamps()
+        var counts = CrawlRunCounts()
+        counts.found = paths.count
+
+        if options.pruneMissing, isFolder.boolValue {
+            let present = Set(paths)
+            let prefix = rootPath.hasSuffix("/") ? rootPath : rootPath + "/"
+            let gone = known.keys.filter { $0.hasPrefix(prefix) && !present.contains($0) }
+            if !gone.isEmpty {
+                try manifest.pool.write { db in
+                    for chunk in stride(from: 0, to: gone.count, by: 500) {
+                        let part = Array(gone[chunk..<min(chunk + 500, gone.count)])
+                        try FileRecord.filter(part.contains(Column("path"))).deleteAll(db)
+                    }
+                }
+                counts.removed = gone.count
+            }
+        }
+
+        let writer = DispatchQueue(label: "sonotag.crawl.writer")
+        let inFlight = DispatchSemaphore(value: 2)
+        let failure = ErrorBox()
+        var done = 0
+        let batchSize = max(options.batchSize, 1)
+        for batchStart in stride(from: 0, to: paths.count, by: batchSize) {
+            if let limit = options.stopAfterBatches, counts.committedBatches >= limit {
+                counts.completed = false
+                break
+            }
+            let batch = Array(paths[batchStart..<min(batchStart + batchSize, paths.count)])
+            var results = [InspectedFile?](repeating: nil, count: batch.count)
+            var replaced = [Bool](repeating: false, count: batch.count)
+            results.withUnsafeMutableBufferPointer { out in
+                replaced.withUnsafeMutableBufferPointer { replacedOut in
+                    let outBase = out, replacedBase = replacedOut
+                    DispatchQueue.concurrentPerform(iterations: batch.count) { i in
+                        let path = batch[i]
+                        guard let stamp = Self.stamp(of: path) else { return }
+                        if let old = known[path] {
+                            if old == stamp { return }
+                            replacedBase[i] = true
+                        }
+                        outBase[i] = inspector.inspect(path: path, stamp: stamp)
+                    }
+                }
+            }
+            let fresh = results.enumerated().compactMap { i, r in r.map { (file: $0, replaces: replaced[i]) } }
+            counts.unchanged += batch.count - fresh.count
+            counts.added += fresh.filter { !$0.replaces }.count
+            counts.updated += fresh.filter(\.replaces).count
+            done += batch.count
+            inFlight.wait()
+            if let failed = failure.error { throw failed }
+            writer.async { [manifest] in
+                defer { inFlight.signal() }
+                do {
+                    try Self.commit(fresh, to: manifest)
+                } catch {
+                    failure.error = error
+                }
+            }
+            counts.committedBatches += 1
+            if options.stopAfterBatches != nil { writer.sync {} }
+            progress?(CrawlProgress(total: paths.count, done: done, unchanged: counts.unchanged, elapsed: Date().timeIntervalSince(start)))
+        }
+        writer.sync {}
+        if let failed = failure.error { throw failed }
+        return counts
+    }
+
+    private static func commit(_ files: [(file: InspectedFile, replaces: Bool)], to manifest: ManifestDatabase) throws {
+        guard !files.isEmpty else { return }
+        try manifest.pool.write { db in
+            for entry in files {
+                var record = entry.file.record
+                if entry.replaces {
+                    try FileRecord.filter(Column("path") == record.path).deleteAll(db)
+                }
+                try record.insert(db)
+                guard let id = record.id else { continue }
+                for (index, frame) in entry.file.frames.enumerated() {
+                    try FrameRecord(fileId: id, frameIndex: index, offset: frame.offset, length: frame.length).insert(db)
+                }
+            }
+        }
+    }
+
+    /// Regular files under `root`, sorted, following sub-folders (not symbolic links to
+    /// folders, which could loop).
+    static func listFiles(under root: String) -> [String] {
+        var result: [String] = []
+        var pending = [root]
+        let manager = FileManager.default
+        while let folder = pending.popLast() {
+            guard let names = try? manager.contentsOfDirectory(atPath: folder) else { continue }
+            for name in names {
+                let path = folder + "/" + name
+                var info = stat()
+                guard lstat(path, &info) == 0 else { continue }
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR: pending.append(path)
+                case S_IFREG: result.append(path)
+                case S_IFLNK:
+                    var target = stat()
+                    if stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFREG { result.append(path) }
+                default: break
+                }
+            }
+        }
+        return result.sorted()
+    }
+
+    /// The first error of the writer thread, read by the crawl thread.
+    private final class ErrorBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: Error?
+        var error: Error? {
+            get { lock.lock(); defer { lock.unlock() }; return stored }
+            set { lock.lock(); if stored == nil { stored = newValue }; lock.unlock() }
+        }
+    }
+
+    static func stamp(of path: String) -> FileStamp? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        let ns = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        return FileStamp(size: Int64(info.st_size), mtimeNs: ns)
+    }
+}

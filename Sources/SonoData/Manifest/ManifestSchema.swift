@@ -1,0 +1,77 @@
+import GRDB
+
+/// The cohort manifest's tables, created and upgraded by GRDB migrations.
+///
+/// - `meta`: key/value settings (the patient-id salt, the label mapping hash, split settings).
+/// - `files`: one row per file the crawl met, whatever its status, so that a resumed crawl
+///   skips it and every file is accounted for.
+/// - `frames`: one row per frame of an `ok` image, with its pixel byte range when the header
+///   alone tells it (native pixel data, or an encapsulated Basic Offset Table).
+/// - `labels`: the weak-label vector per file, with the hash of the mapping that produced it.
+/// - `patient_splits`: train / val / test by hashed patient key.
+enum ManifestSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "meta") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .text).notNull()
+            }
+            try db.create(table: "files") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("path", .text).notNull().unique()
+                t.column("size", .integer).notNull()
+                t.column("mtime_ns", .integer).notNull()
+                t.column("status", .text).notNull().indexed()
+                t.column("reason", .text)
+                t.column("detail", .text)
+                t.column("warnings", .text)
+                t.column("sop_class_uid", .text)
+                t.column("sop_instance_uid", .text)
+                t.column("study_instance_uid", .text)
+                t.column("series_instance_uid", .text)
+                t.column("patient_hash", .text).indexed()
+                t.column("modality", .text)
+                t.column("manufacturer", .text)
+                t.column("manufacturer_model", .text)
+                t.column("transducer_data", .text)
+                t.column("transducer_type", .text)
+                t.column("study_description", .text)
+                t.column("series_description", .text)
+                t.column("transfer_syntax", .text)
+                t.column("photometric", .text)
+                t.column("rows", .integer)
+                t.column("columns", .integer)
+                t.column("frames", .integer)
+                t.column("samples_per_pixel", .integer)
+                t.column("bits_allocated", .integer)
+                t.column("regions", .text)
+                t.column("crop_x0", .integer)
+                t.column("crop_y0", .integer)
+                t.column("crop_x1", .integer)
+                t.column("crop_y1", .integer)
+                t.column("pixel_data_offset", .integer)
+                t.column("pixel_data_length", .integer)
+                t.column("tags", .text)
+                t.column("indexed_at", .double).notNull()
+            }
+            try db.create(table: "frames") { t in
+                t.column("file_id", .integer).notNull().references("files", onDelete: .cascade)
+                t.column("frame_index", .integer).notNull()
+                t.column("offset", .integer)
+                t.column("length", .integer)
+                t.primaryKey(["file_id", "frame_index"])
+            }
+            try db.create(table: "labels") { t in
+                t.primaryKey("file_id", .integer).references("files", onDelete: .cascade)
+                t.column("y", .text).notNull()
+                t.column("mapping_hash", .text).notNull()
+            }
+            try db.create(table: "patient_splits") { t in
+                t.primaryKey("patient_key", .text)
+                t.column("split", .text).notNull()
+            }
+        }
+        return migrator
+    }
+}

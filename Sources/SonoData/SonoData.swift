@@ -1,1 +1,0 @@
-// SonoData module: placeholder until its issue lands.

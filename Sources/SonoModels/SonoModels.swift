@@ -1,1 +1,0 @@
-// SonoModels module: placeholder until its issue lands.

@@ -1,1 +1,0 @@
-// SonoTrain module: placeholder until its issue lands.

@@ -1,0 +1,73 @@
+import XCTest
+@testable import SonoData
+
+/// Resumability of the crawl machinery itself, with an inspector that needs no DICOM: the row
+/// content is derived from the file's bytes, so an interrupted-then-resumed crawl must end with
+/// exactly the rows of an uninterrupted one.
+final class CrawlResumeTests: XCTestCase {
+    struct ByteInspector: FileInspecting {
+        func inspect(path: String, stamp: FileStamp) -> InspectedFile {
+            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            var record = FileRecord(path: path, size: stamp.size, mtimeNs: stamp.mtimeNs, status: text.hasPrefix("ok") ? .ok : .corrupt)
+            record.studyDescription = text
+            record.reason = text.hasPrefix("ok") ? nil : "bad"
+            return InspectedFile(record: record, frames: [(Int64(text.count), nil)])
+        }
+    }
+
+    private func makeTree(_ folder: TemporaryFolder, files: Int) throws {
+        for i in 0..<files {
+            let sub = folder.url.appendingPathComponent("d\(i % 7)/e\(i % 3)")
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+            try Data((i % 5 == 0 ? "bad \(i)" : "ok \(i)").utf8).write(to: sub.appendingPathComponent("f\(i)"))
+        }
+    }
+
+    private func rows(_ manifest: ManifestDatabase) throws -> [String] {
+        try manifest.files().map { "\($0.path)|\($0.size)|\($0.mtimeNs)|\($0.status)|\($0.studyDescription ?? "")" }.sorted()
+    }
+
+    func testInterruptedCrawlResumesToTheSameManifest() throws {
+        let data = try TemporaryFolder(), out = try TemporaryFolder()
+        try makeTree(data, files: 103)
+        let reference = try ManifestDatabase(path: out.file("full.sqlite"))
+        let full = try Crawler(manifest: reference, options: CrawlOptions(threads: 2, batchSize: 10), inspector: ByteInspector()).run(root: data.path)
+        XCTAssertEqual(full.added, 103)
+        XCTAssertTrue(full.completed)
+
+        let resumed = try ManifestDatabase(path: out.file("resumed.sqlite"))
+        var options = CrawlOptions(threads: 2, batchSize: 10)
+        options.stopAfterBatches = 4
+        let partial = try Crawler(manifest: resumed, options: options, inspector: ByteInspector()).run(root: data.path)
+        XCTAssertFalse(partial.completed)
+        XCTAssertEqual(try resumed.fileCount(), 40, "four committed batches of ten survive")
+        let rest = try Crawler(manifest: resumed, options: CrawlOptions(threads: 2, batchSize: 10), inspector: ByteInspector()).run(root: data.path)
+        XCTAssertEqual(rest.unchanged, 40)
+        XCTAssertEqual(rest.added, 63)
+        XCTAssertEqual(try rows(resumed), try rows(reference))
+        XCTAssertEqual(try resumed.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM frames") }, 103)
+    }
+
+    func testRerunSkipsUnchangedAndPicksUpChanges() throws {
+        let data = try TemporaryFolder(), out = try TemporaryFolder()
+        try makeTree(data, files: 20)
+        let manifest = try ManifestDatabase(path: out.file("m.sqlite"))
+        let crawler = Crawler(manifest: manifest, options: CrawlOptions(threads: 2, batchSize: 8), inspector: ByteInspector())
+        try crawler.run(root: data.path)
+        let again = try crawler.run(root: data.path)
+        XCTAssertEqual(again.unchanged, 20)
+        XCTAssertEqual(again.added + again.updated, 0)
+
+        let changed = data.url.appendingPathComponent("d1/e1/f1")
+        try Data("ok changed and longer".utf8).write(to: changed)
+        try FileManager.default.removeItem(at: data.url.appendingPathComponent("d2/e2/f2"))
+        try Data("ok new".utf8).write(to: data.url.appendingPathComponent("new"))
+        let third = try crawler.run(root: data.path)
+        XCTAssertEqual(third.updated, 1)
+        XCTAssertEqual(third.added, 1)
+        XCTAssertEqual(third.removed, 1)
+        XCTAssertEqual(try manifest.fileCount(), 20)
+        let row = try manifest.files().first { $0.path.hasSuffix("d1/e1/f1") }
+        XCTAssertEqual(row?.studyDescription, "ok changed and longer")
+    }
+}
