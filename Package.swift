@@ -7,7 +7,11 @@ import PackageDescription
 // package folder, or an unpacked libtorch zip) switches headers and libraries to that install.
 let libtorchRoot = ProcessInfo.processInfo.environment["LIBTORCH"]
 let torchIncludes: [String] = libtorchRoot.map { ["\($0)/include", "\($0)/include/torch/csrc/api/include"] }
-    ?? ["/usr/include", "/usr/include/torch/csrc/api/include"]
+    // /usr/include is already on the default search path; passing it as -isystem would break
+    // libstdc++'s #include_next <stdlib.h>.
+    ?? ["/usr/include/torch/csrc/api/include"]
+// Debian's 1.13 headers are C++17; recent torch 2.x headers require C++20 (checked against a pip wheel).
+let torchCxxStandard = libtorchRoot == nil ? "-std=c++17" : "-std=c++20"
 let torchLibDirs: [String] = libtorchRoot.map { ["\($0)/lib"] } ?? ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"]
 let torchLinkFlags: [String] =
     torchLibDirs.flatMap { ["-L\($0)", "-Xlinker", "-rpath", "-Xlinker", $0] }
@@ -37,7 +41,7 @@ let package = Package(
             path: "shim",
             sources: ["ctorch.cpp"],
             publicHeadersPath: "include",
-            cxxSettings: [.unsafeFlags(["-std=c++17", "-O2", "-fPIC", "-w"] + torchIncludes.flatMap { ["-isystem", $0] })],
+            cxxSettings: [.unsafeFlags([torchCxxStandard, "-O2", "-fPIC", "-w"] + torchIncludes.flatMap { ["-isystem", $0] })],
             linkerSettings: [.unsafeFlags(torchLinkFlags)]
         ),
         .target(name: "Torch", dependencies: ["CTorch"]),

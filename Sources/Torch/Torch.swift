@@ -1,1 +1,0 @@
-// Torch module: placeholder until its issue lands.

@@ -1,1 +1,0 @@
-// TorchNN module: placeholder until its issue lands.
