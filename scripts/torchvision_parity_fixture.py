@@ -16,7 +16,7 @@ Converting a real torchvision checkpoint is the same two lines with the pip pack
     from safetensors.torch import save_file
     save_file({k: v.contiguous() for k, v in torchvision.models.vgg16_bn(weights="DEFAULT").state_dict().items()}, "vgg16bn.safetensors")
 
-Usage: /usr/bin/python3 scripts/torchvision_parity_fixture.py BACKBONE OUT_DIR [--seed S] [--size H W] [--batch N]
+Usage: /usr/bin/python3 scripts/torchvision_parity_fixture.py BACKBONE OUT_DIR [--seed S] [--size H W] [--batch N] [--encoder-only]
 BACKBONE is one of vgg16bn, vgg11bn, resnet18, resnet50.
 """
 import argparse
@@ -85,6 +85,8 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--size", type=int, nargs=2, default=[64, 96])
     p.add_argument("--batch", type=int, default=2)
+    p.add_argument("--encoder-only", action="store_true",
+                   help="omit the ImageNet classifier (VGG's 'classifier.*', ResNet's 'fc.*') to keep the file small")
     a = p.parse_args()
     torch.manual_seed(a.seed)
     model = build(a.backbone)
@@ -103,7 +105,10 @@ def main():
         feats = stages(model, a.backbone, x)
         pooled = feats[-1].mean(dim=(2, 3))
     os.makedirs(a.out_dir, exist_ok=True)
-    write_safetensors(model.state_dict(), os.path.join(a.out_dir, "weights.safetensors"),
+    state = model.state_dict()
+    if a.encoder_only:
+        state = {k: v for k, v in state.items() if not k.startswith(("classifier.", "fc."))}
+    write_safetensors(state, os.path.join(a.out_dir, "weights.safetensors"),
                       {"backbone": a.backbone, "seed": str(a.seed)})
     np.save(os.path.join(a.out_dir, "input.npy"), x.numpy().astype(np.float32))
     np.save(os.path.join(a.out_dir, "gray.npy"), gray.numpy().astype(np.float32))

@@ -5,6 +5,6 @@ struct SonoTag: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sonotag",
         abstract: "Pretrain ultrasound image encoders from a DICOM archive, with DICOM metadata as weak labels.",
-        subcommands: []
+        subcommands: [IndexCommand.self, LabelsCommand.self, SplitCommand.self, TagsCommand.self, CacheCommand.self]
     )
 }

@@ -70,4 +70,18 @@ final class CrawlResumeTests: XCTestCase {
         let row = try manifest.files().first { $0.path.hasSuffix("d1/e1/f1") }
         XCTAssertEqual(row?.studyDescription, "ok changed and longer")
     }
+
+    func testChangedCaptureSetRereadsEveryFile() throws {
+        let data = try TemporaryFolder(), out = try TemporaryFolder()
+        try makeTree(data, files: 12)
+        let manifest = try ManifestDatabase(path: out.file("m.sqlite"))
+        try Crawler(manifest: manifest, options: CrawlOptions(threads: 2, batchSize: 5), inspector: ByteInspector()).run(root: data.path)
+        var options = CrawlOptions(threads: 2, batchSize: 5)
+        options.capturedTags = try TagSelection(rawTags: TagSelection.default.tags + [0x0018_1030 + 1])
+        let rerun = try Crawler(manifest: manifest, options: options, inspector: ByteInspector()).run(root: data.path)
+        XCTAssertEqual(rerun.updated, 12)
+        XCTAssertEqual(try manifest.fileCount(), 12)
+        let again = try Crawler(manifest: manifest, options: options, inspector: ByteInspector()).run(root: data.path)
+        XCTAssertEqual(again.unchanged, 12)
+    }
 }

@@ -20,17 +20,20 @@ struct TestDICOMBuilder {
     var pixel: (Int, Int, Int) -> UInt8 = { x, y, f in UInt8((x * 3 + y * 5 + f * 7) & 0xFF) }
     var transferSyntax = "1.2.840.10008.1.2.1"
     var includePixelData = true
+    /// False writes a non-image object (no image pixel module, an SR class).
+    var isImage = true
 
     func bytes() -> [UInt8] {
         var meta: [UInt8] = []
         appendElement(&meta, 0x0002, 0x0001, "OB", [0, 1])
-        appendText(&meta, 0x0002, 0x0002, "UI", "1.2.840.10008.5.1.4.1.1.6.1")
+        let sopClass = isImage ? "1.2.840.10008.5.1.4.1.1.6.1" : "1.2.840.10008.5.1.4.1.1.88.11"
+        appendText(&meta, 0x0002, 0x0002, "UI", sopClass)
         appendText(&meta, 0x0002, 0x0003, "UI", sopUID)
         appendText(&meta, 0x0002, 0x0010, "UI", transferSyntax)
         var out = [UInt8](repeating: 0, count: 128) + Array("DICM".utf8)
         appendElement(&out, 0x0002, 0x0000, "UL", le32(meta.count))
         out += meta
-        appendText(&out, 0x0008, 0x0016, "UI", "1.2.840.10008.5.1.4.1.1.6.1")
+        appendText(&out, 0x0008, 0x0016, "UI", sopClass)
         appendText(&out, 0x0008, 0x0018, "UI", sopUID)
         appendText(&out, 0x0008, 0x0060, "CS", "US")
         appendText(&out, 0x0008, 0x0070, "LO", manufacturer)
@@ -52,6 +55,7 @@ struct TestDICOMBuilder {
         }
         appendText(&out, 0x0020, 0x000D, "UI", studyUID)
         appendText(&out, 0x0020, 0x000E, "UI", seriesUID)
+        guard isImage else { return out }
         appendElement(&out, 0x0028, 0x0002, "US", le16(1))
         appendText(&out, 0x0028, 0x0004, "CS", "MONOCHROME2")
         if frames > 1 { appendText(&out, 0x0028, 0x0008, "IS", String(frames)) }

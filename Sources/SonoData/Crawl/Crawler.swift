@@ -56,8 +56,13 @@ public final class Crawler {
             throw SonoDataError.notAFolder(path: root)
         }
         let paths = isFolder.boolValue ? Self.listFiles(under: rootPath) : [rootPath]
+        // A different set of captured tags makes every stored row stale: re-read them all.
+        let previousCapture = try manifest.meta(ManifestDatabase.capturedTagsKey)
+        var known = try manifest.indexedStamps()
+        if let previousCapture, previousCapture != options.capturedTags.json {
+            known = known.mapValues { FileStamp(size: -1, mtimeNs: $0.mtimeNs) }
+        }
         try manifest.setMeta(ManifestDatabase.capturedTagsKey, options.capturedTags.json)
-        let known = try manifest.indexedStamps()
         var counts = CrawlRunCounts()
         counts.found = paths.count
 

@@ -20,14 +20,18 @@ enum DICOMSniffer {
             return .part10
         }
         guard prefix.count >= 8 else { return .notDICOM }
-        let group = UInt16(prefix[0]) | UInt16(prefix[1]) << 8
-        let element = UInt16(prefix[2]) | UInt16(prefix[3]) << 8
-        // A data set starts with its lowest tag: the meta group or the identifying group.
-        guard group == 0x0002 || group == 0x0008, element < 0x0100 else { return .notDICOM }
-        let vr0 = prefix[4], vr1 = prefix[5]
-        if (0x41...0x5A).contains(vr0), (0x41...0x5A).contains(vr1) { return .rawDataSet }
-        let length = UInt32(prefix[4]) | UInt32(prefix[5]) << 8 | UInt32(prefix[6]) << 16 | UInt32(prefix[7]) << 24
-        return Int64(length) + 8 <= fileSize && length < 1 << 20 ? .rawDataSet : .notDICOM
+        // Without a preamble the first element must look like one: a low standard group in
+        // either byte order, then VR letters (explicit) or a length that fits the file (implicit).
+        for bigEndian in [false, true] {
+            let group = bigEndian ? UInt16(prefix[0]) << 8 | UInt16(prefix[1]) : UInt16(prefix[0]) | UInt16(prefix[1]) << 8
+            guard (0x0002...0x0030).contains(group) || group == 0x0040 || group == 0x0088 else { continue }
+            let vr0 = prefix[4], vr1 = prefix[5]
+            if (0x41...0x5A).contains(vr0), (0x41...0x5A).contains(vr1) { return .rawDataSet }
+            let b = prefix[4..<8].map(UInt32.init)
+            let length = bigEndian ? b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3] : b[3] << 24 | b[2] << 16 | b[1] << 8 | b[0]
+            if Int64(length) + 8 <= fileSize || length == 0xFFFF_FFFF { return .rawDataSet }
+        }
+        return .notDICOM
     }
 
     /// Reads at most `prefixLength` bytes of `path`.

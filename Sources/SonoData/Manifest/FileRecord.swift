@@ -39,7 +39,7 @@ public struct StoredRegion: Codable, Sendable, Equatable {
 }
 
 /// A half-open pixel box `[x0, x1) × [y0, y1)`.
-public struct PixelBox: Codable, Sendable, Equatable {
+public struct CropBox: Codable, Sendable, Equatable {
     public var x0: Int, y0: Int, x1: Int, y1: Int
     public init(x0: Int, y0: Int, x1: Int, y1: Int) { self.x0 = x0; self.y0 = y0; self.x1 = x1; self.y1 = y1 }
     public var width: Int { x1 - x0 }
@@ -113,9 +113,9 @@ public struct FileRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     }
 
     /// The tissue crop box, when all four coordinates are present.
-    public var cropBox: PixelBox? {
+    public var cropBox: CropBox? {
         guard let x0 = cropX0, let y0 = cropY0, let x1 = cropX1, let y1 = cropY1 else { return nil }
-        return PixelBox(x0: x0, y0: y0, x1: x1, y1: y1)
+        return CropBox(x0: x0, y0: y0, x1: x1, y1: y1)
     }
 
     /// Decoded `regions` column.

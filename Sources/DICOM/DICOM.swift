@@ -1,1 +1,0 @@
-// DICOM module: placeholder until its issue lands.

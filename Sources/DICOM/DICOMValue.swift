@@ -1,0 +1,102 @@
+import Foundation
+
+/// A plain value for display and JSON: what pydicom's `elem.value` would give, reduced to
+/// strings, numbers, lists and nested items.
+public indirect enum DICOMValue: Sendable, Equatable {
+    case null
+    case string(String)
+    case int(Int)
+    case double(Double)
+    case array([DICOMValue])
+    /// Sequence items, each as ordered (keyword, value) pairs.
+    case sequence([[(String, DICOMValue)]])
+    /// Binary data shown by size only.
+    case bytes(Int)
+
+    public static func == (a: DICOMValue, b: DICOMValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case let (.string(x), .string(y)): return x == y
+        case let (.int(x), .int(y)): return x == y
+        case let (.double(x), .double(y)): return x == y || (x.isNaN && y.isNaN)
+        case let (.array(x), .array(y)): return x == y
+        case let (.bytes(x), .bytes(y)): return x == y
+        case let (.sequence(x), .sequence(y)):
+            return x.count == y.count && zip(x, y).allSatisfy { i, j in
+                i.count == j.count && zip(i, j).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+            }
+        default: return false
+        }
+    }
+
+    /// Foundation JSON object (NSNull, String, NSNumber, arrays, dictionaries).
+    public var jsonObject: Any {
+        switch self {
+        case .null: return NSNull()
+        case let .string(s): return s
+        case let .int(i): return i
+        case let .double(d): return d.isFinite ? d as Any : String(d)
+        case let .array(a): return a.map(\.jsonObject)
+        case let .bytes(n): return "<\(n) bytes>"
+        case let .sequence(items):
+            return items.map { item in Dictionary(item.map { ($0.0, $0.1.jsonObject) }, uniquingKeysWith: { a, _ in a }) }
+        }
+    }
+}
+
+/// Attributes that identify a patient; `dump` hides them unless asked not to.
+public enum Identifiers {
+    public static let tags: Set<Tag> = [
+        Tag(0x0010, 0x0010), Tag(0x0010, 0x0020), Tag(0x0010, 0x0030), Tag(0x0010, 0x1000), Tag(0x0010, 0x1001),
+        Tag(0x0010, 0x1040), Tag(0x0010, 0x2154), Tag(0x0010, 0x1002), Tag(0x0010, 0x0050), Tag(0x0010, 0x1060),
+        Tag(0x0008, 0x0090), Tag(0x0008, 0x0080), Tag(0x0008, 0x0081), Tag(0x0020, 0x0010), Tag(0x0008, 0x0050),
+    ]
+}
+
+extension DataSet {
+    /// The plain value of one element (nil when absent).
+    public func value(_ tag: Tag, redactingIdentifiers: Bool = false) -> DICOMValue? {
+        guard let e = self[tag] else { return nil }
+        if redactingIdentifiers && (Identifiers.tags.contains(tag) || e.vr == .PN) {
+            if case let .bytes(b) = e.value, b.isEmpty { return .string("") }
+            return .string("<redacted>")
+        }
+        switch e.value {
+        case let .sequence(items):
+            return .sequence(items.map { $0.plainItems(redactingIdentifiers: redactingIdentifiers) })
+        case let .deferred(ref):
+            return .bytes(ref.length ?? -1)
+        case let .bytes(b):
+            let multi: ([DICOMValue]) -> DICOMValue = { vs in vs.isEmpty ? .null : (vs.count == 1 ? vs[0] : .array(vs)) }
+            switch e.vr {
+            case .US, .SS, .UL, .SL, .SV, .UV:
+                return multi((ints(tag) ?? []).map(DICOMValue.int))
+            case .FL, .FD:
+                return multi((doubles(tag) ?? []).map(DICOMValue.double))
+            case .IS:
+                guard !b.isEmpty else { return .string("") }
+                let s = strings(tag) ?? []
+                return multi(s.map { v in Int(v).map(DICOMValue.int) ?? (Double(v).map(DICOMValue.double) ?? .string(v)) })
+            case .DS:
+                guard !b.isEmpty else { return .string("") }
+                let s = strings(tag) ?? []
+                return multi(s.map { v in Double(v).map(DICOMValue.double) ?? .string(v) })
+            case .AT:
+                return multi((tagValues(tag) ?? []).map { .string($0.description) })
+            case .OB, .OW, .OD, .OF, .OL, .OV, .UN:
+                return .bytes(b.count)
+            default:
+                let s = strings(tag) ?? []
+                return s.count == 1 ? .string(s[0]) : .array(s.map(DICOMValue.string))
+            }
+        }
+    }
+
+    /// Every element as (keyword or "(gggg,eeee)", value), in file order.
+    public func plainItems(redactingIdentifiers: Bool = false) -> [(String, DICOMValue)] {
+        elements.map { e in
+            (DataDictionary.keyword(for: e.tag).map { e.tag.isPrivate ? "\(e.tag)" : $0 } ?? "\(e.tag)",
+             value(e.tag, redactingIdentifiers: redactingIdentifiers) ?? .null)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// DICOMCodecs module: placeholder until its issue lands.

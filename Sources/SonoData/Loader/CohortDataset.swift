@@ -1,0 +1,118 @@
+import Foundation
+
+/// Mean and standard deviation used for dataset-level z-scoring.
+public struct NormalisationStatistics: Sendable, Equatable, Codable {
+    public var mean: Float
+    public var std: Float
+    public init(mean: Float, std: Float) { self.mean = mean; self.std = std }
+}
+
+/// The preprocessed images of one split with their weak labels: what pretraining iterates.
+///
+/// Opening a dataset builds whatever part of the cache is missing (decoding each frame once);
+/// later opens with the same preprocessing settings only map the cache.
+public final class CohortDataset: @unchecked Sendable {
+    public struct Sample: Sendable, Equatable {
+        public var fileId: Int64
+        public var frame: Int
+        public var entry: CacheEntry
+        public var labels: [Float]
+    }
+
+    public let manifest: ManifestDatabase
+    public let split: SplitName?
+    public let settings: PreprocessSettings
+    public let labelMapping: LabelMapping
+    public let cache: ImageCache
+    public let samples: [Sample]
+    /// Statistics of this dataset's stored values (pooled over its images).
+    public let statistics: NormalisationStatistics
+    /// The statistics used when `settings.normalisation == .dataset` (this dataset's own unless
+    /// given, e.g. the training split's for validation).
+    public let normalisationStatistics: NormalisationStatistics
+    /// Files of this split that could not be decoded, with the reason.
+    public let failedFiles: [(path: String, message: String)]
+
+    public var count: Int { samples.count }
+    public var labelCount: Int { labelMapping.count }
+    public var groupNames: [String] { labelMapping.groupNames }
+    public var height: Int { settings.height }
+    public var width: Int { settings.width }
+
+    init(manifest: ManifestDatabase, split: SplitName?, settings: PreprocessSettings, labels: LabelMapping, cacheRoot: URL?,
+         datasetStatistics: NormalisationStatistics?, threads: Int, decoder: FrameDecoding,
+         progress: ((CacheBuildProgress) -> Void)?) throws {
+        self.manifest = manifest
+        self.split = split
+        self.settings = settings
+        self.labelMapping = labels
+        let files: [FileRecord]
+        if let split {
+            guard try !manifest.splitSummary().patients.isEmpty else {
+                throw SonoDataError.emptyDataset("the manifest has no split yet; run `sonotag split --db \(manifest.path)`")
+            }
+            files = try manifest.files(in: split)
+        } else {
+            files = try manifest.files(status: .ok)
+        }
+        let root = cacheRoot ?? Self.defaultCacheRoot(forManifest: manifest.path)
+        cache = try ImageCache(root: root, settings: settings)
+        try cache.build(files: files, decoder: decoder, threads: threads, samplesPerShard: 512, progress: progress)
+
+        var samples: [Sample] = []
+        var failed: [(String, String)] = []
+        for file in files {
+            guard let id = file.id else { continue }
+            if let message = cache.failures[id] {
+                failed.append((file.path, message))
+                continue
+            }
+            let y = labels.labelVector(for: file)
+            for frame in settings.frameIndices(count: file.frames ?? 1) {
+                if let entry = cache.entry(fileId: id, frame: frame) {
+                    samples.append(Sample(fileId: id, frame: frame, entry: entry, labels: y))
+                }
+            }
+        }
+        self.samples = samples
+        failedFiles = failed
+        // Pooled over equally sized images: mean of means, and E[x²] − mean².
+        var meanSum = 0.0, squareSum = 0.0
+        for sample in samples {
+            let m = Double(sample.entry.mean), s = Double(sample.entry.std)
+            meanSum += m
+            squareSum += s * s + m * m
+        }
+        let n = Double(max(samples.count, 1))
+        let mean = meanSum / n
+        statistics = NormalisationStatistics(mean: Float(mean), std: Float(max(0, squareSum / n - mean * mean).squareRoot()))
+        normalisationStatistics = datasetStatistics ?? statistics
+    }
+
+    /// `cohort.sqlite` → `cohort.cache` in the same folder.
+    public static func defaultCacheRoot(forManifest path: String) -> URL {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingPathExtension().appendingPathExtension("cache")
+    }
+
+    /// Writes sample `index`, z-scored, into `output` (`height × width` values).
+    public func normalisedImage(at index: Int, into output: UnsafeMutablePointer<Float>) {
+        let sample = samples[index]
+        cache.readPixels(sample.entry, into: output)
+        let mean: Float, std: Float
+        switch settings.normalisation {
+        case .perImage: mean = sample.entry.mean; std = sample.entry.std
+        case .dataset: mean = normalisationStatistics.mean; std = normalisationStatistics.std
+        }
+        // A constant image (std 0) becomes all zeros rather than NaN.
+        let scale: Float = std > 1e-6 ? 1 / std : 0
+        for i in 0..<settings.pixelsPerSample { output[i] = (output[i] - mean) * scale }
+    }
+
+    /// Sample `index` as an array (for inspection and tests).
+    public func normalisedImage(at index: Int) -> [Float] {
+        var values = [Float](repeating: 0, count: settings.pixelsPerSample)
+        values.withUnsafeMutableBufferPointer { normalisedImage(at: index, into: $0.baseAddress!) }
+        return values
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Imaging
+
+/// Progress of a cache build.
+public struct CacheBuildProgress: Sendable {
+    public var filesDone: Int
+    public var filesTotal: Int
+    public var samplesWritten: Int
+    public var failures: Int
+}
+
+extension ImageCache {
+    /// Decodes and preprocesses every selected frame of `files` that the cache lacks (see the
+    /// public `build(files:threads:samplesPerShard:progress:)`), with `decoder`.
+    func build(files: [FileRecord], decoder: FrameDecoding, threads: Int, samplesPerShard: Int,
+               progress: ((CacheBuildProgress) -> Void)?) throws {
+        let preprocessor = FramePreprocessor(settings: settings)
+        let pending = files.filter { file in
+            guard let id = file.id, failures[id] == nil else { return false }
+            return settings.frameIndices(count: file.frames ?? 1).contains { !contains(fileId: id, frame: $0) }
+        }
+        var state = CacheBuildProgress(filesDone: 0, filesTotal: pending.count, samplesWritten: 0, failures: 0)
+        for part in Self.chunks(pending, samplesPerShard: max(1, samplesPerShard), settings: settings) {
+            var results = [Result<[(Int, [Float])], Error>?](repeating: nil, count: part.count)
+            let next = AtomicCounter()
+            results.withUnsafeMutableBufferPointer { buffer in
+                let out = buffer
+                // Each worker pulls the next file, so one slow file does not idle the others.
+                DispatchQueue.concurrentPerform(iterations: max(1, min(threads, part.count))) { _ in
+                    while true {
+                        let i = next.increment()
+                        guard i < part.count else { return }
+                        out[i] = Result { try Self.samples(of: part[i], decoder: decoder, preprocessor: preprocessor) }
+                    }
+                }
+            }
+            var samples: [(fileId: Int64, frame: Int, pixels: [Float])] = []
+            var failed: [(fileId: Int64, message: String)] = []
+            for (i, result) in results.enumerated() {
+                guard let id = part[i].id else { continue }
+                switch result {
+                case let .success(frames):
+                    for (frame, pixels) in frames where !contains(fileId: id, frame: frame) {
+                        samples.append((id, frame, pixels))
+                    }
+                case let .failure(error):
+                    failed.append((id, "\(error)"))
+                case nil:
+                    failed.append((id, "not processed"))
+                }
+            }
+            try appendShard(samples, failures: failed)
+            state.filesDone += part.count
+            state.samplesWritten += samples.count
+            state.failures += failed.count
+            progress?(state)
+        }
+    }
+
+    /// Consecutive groups of files holding about `samplesPerShard` samples (a long cine alone).
+    static func chunks(_ files: [FileRecord], samplesPerShard: Int, settings: PreprocessSettings) -> [[FileRecord]] {
+        var result: [[FileRecord]] = [], current: [FileRecord] = [], samples = 0
+        for file in files {
+            let n = settings.frameIndices(count: file.frames ?? 1).count
+            if !current.isEmpty, samples + n > samplesPerShard {
+                result.append(current)
+                current = []
+                samples = 0
+            }
+            current.append(file)
+            samples += n
+        }
+        if !current.isEmpty { result.append(current) }
+        return result
+    }
+
+    private static func samples(of file: FileRecord, decoder: FrameDecoding, preprocessor: FramePreprocessor) throws -> [(Int, [Float])] {
+        let indices = preprocessor.settings.frameIndices(count: file.frames ?? 1)
+        var result: [(Int, [Float])] = []
+        try decoder.forEachGrayscaleFrame(of: file, indices: indices) { index, frame in
+            let box = preprocessor.cropBox(for: file, width: frame.width, height: frame.height)
+            result.append((index, try preprocessor.process(frame, box: box)))
+        }
+        guard result.count == indices.count else {
+            throw SonoDataError.decode(path: file.path, message: "decoded \(result.count) frames, expected \(indices.count)")
+        }
+        return result
+    }
+}
+
+/// A lock-protected counter handing out work indices to threads.
+final class AtomicCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    /// Returns the current value and increments it.
+    func increment() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        let current = value
+        value += 1
+        return current
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import SonoModels
+import Torch
+import TorchNN
+
+/// A pretraining checkpoint: one safetensors file holding everything needed to resume exactly.
+///
+/// Tensor keys:
+/// - `model.F.<key>`: F's state dict (`encoder.*` under torchvision names, then `decoder.*` or `head.*`)
+/// - `model.D.<key>`: the discriminator's state dict (absent for DCM)
+/// - `optim.F.<param>.{exp_avg,exp_avg_sq,step}`, `optim.D.…`: both Adam states
+///
+/// String metadata: `format` (`sonotag.pretrain.v1`), `epoch` (completed epochs), `global_step`,
+/// `seed`, `rng` (the data-order generator's state: seed and next epoch, as every epoch's shuffle
+/// and libtorch seed derive from them), `config` (the effective YAML), `label_count`,
+/// `label_mapping_hash`, `validation_loss`, `best_validation_loss`, `best_epoch`.
+/// Written atomically (temporary file, then rename), so a crash never leaves a torn file.
+public struct PretrainCheckpoint {
+    public static let format = "sonotag.pretrain.v1"
+
+    public var epoch: Int
+    public var globalStep: Int
+    public var validationLoss: Double
+    public var bestValidationLoss: Double
+    public var bestEpoch: Int
+    public var labelMappingHash: String
+    public var config: RunConfig
+    public var labelCount: Int
+
+    public init(epoch: Int, globalStep: Int, validationLoss: Double, bestValidationLoss: Double, bestEpoch: Int,
+                labelMappingHash: String, config: RunConfig, labelCount: Int) {
+        self.epoch = epoch
+        self.globalStep = globalStep
+        self.validationLoss = validationLoss
+        self.bestValidationLoss = bestValidationLoss
+        self.bestEpoch = bestEpoch
+        self.labelMappingHash = labelMappingHash
+        self.config = config
+        self.labelCount = labelCount
+    }
+
+    /// Writes the trainer's networks and optimizers with this metadata to `url`.
+    public func save(_ trainer: Pretrainer, to url: URL) throws {
+        var entries: [(name: String, tensor: Tensor)] = []
+        entries += trainer.generator.stateDict().map { ("model.F." + $0.name, $0.tensor) }
+        if let d = trainer.discriminator { entries += d.stateDict().map { ("model.D." + $0.name, $0.tensor) } }
+        entries += try trainer.optimizerF.stateDict().map { ("optim.F." + $0.name, $0.tensor) }
+        if let o = trainer.optimizerD { entries += try o.stateDict().map { ("optim.D." + $0.name, $0.tensor) } }
+        let metadata: [String: String] = [
+            "format": Self.format,
+            "epoch": String(epoch),
+            "global_step": String(globalStep),
+            "seed": String(config.seed),
+            "rng": "splitmix64 seed=\(config.seed) next_epoch=\(epoch + 1)",
+            "config": try config.yaml(),
+            "label_count": String(labelCount),
+            "label_mapping_hash": labelMappingHash,
+            "validation_loss": String(validationLoss),
+            "best_validation_loss": String(bestValidationLoss),
+            "best_epoch": String(bestEpoch),
+            "method": config.method.rawValue,
+            "backbone": config.backbone.rawValue,
+        ]
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try SafeTensors.save(entries, metadata: metadata, to: url)
+        } catch {
+            throw PretrainError.checkpoint(path: url.path, reason: "cannot write: \(error)")
+        }
+    }
+
+    /// Reads a checkpoint's metadata and tensors (without building networks).
+    public static func read(_ url: URL) throws -> (PretrainCheckpoint, SafeTensorsArchive) {
+        let archive: SafeTensorsArchive
+        do { archive = try SafeTensors.load(contentsOf: url) } catch {
+            throw PretrainError.checkpoint(path: url.path, reason: "\(error)")
+        }
+        let m = archive.metadata
+        func field(_ key: String) throws -> String {
+            guard let v = m[key] else { throw PretrainError.checkpoint(path: url.path, reason: "metadata lacks '\(key)'") }
+            return v
+        }
+        func number<T: LosslessStringConvertible>(_ key: String, _: T.Type) throws -> T {
+            guard let v = T(try field(key)) else { throw PretrainError.checkpoint(path: url.path, reason: "metadata '\(key)' is not a number") }
+            return v
+        }
+        guard m["format"] == format else {
+            throw PretrainError.checkpoint(path: url.path, reason: "not a SonoTag pretraining checkpoint (format \(m["format"] ?? "missing"))")
+        }
+        let config: RunConfig
+        do { config = try RunConfig.fromYAML(try field("config"), source: "\(url.path) metadata 'config'") } catch {
+            throw PretrainError.checkpoint(path: url.path, reason: "\(error)")
+        }
+        let checkpoint = PretrainCheckpoint(
+            epoch: try number("epoch", Int.self), globalStep: try number("global_step", Int.self),
+            validationLoss: try number("validation_loss", Double.self),
+            bestValidationLoss: try number("best_validation_loss", Double.self),
+            bestEpoch: try number("best_epoch", Int.self), labelMappingHash: try field("label_mapping_hash"),
+            config: config, labelCount: try number("label_count", Int.self))
+        return (checkpoint, archive)
+    }
+
+    /// Restores networks and optimizer states into `trainer` (strictly: every key must match).
+    public static func restore(_ archive: SafeTensorsArchive, into trainer: Pretrainer, source: String) throws {
+        let all = archive.dictionary
+        try trainer.generator.loadStateDict(all, prefix: "model.F.", strict: true, source: source)
+        if let d = trainer.discriminator { try d.loadStateDict(all, prefix: "model.D.", strict: true, source: source) }
+        try trainer.optimizerF.loadStateDict(subset(all, "optim.F."), source: source)
+        if let o = trainer.optimizerD { try o.loadStateDict(subset(all, "optim.D."), source: source) }
+    }
+
+    static func subset(_ all: [String: Tensor], _ prefix: String) -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        for (k, v) in all where k.hasPrefix(prefix) { out[String(k.dropFirst(prefix.count))] = v }
+        return out
+    }
+
+    /// Writes the encoder alone, under torchvision's keys, from a checkpoint (`sonotag export`).
+    /// The weights pass through a freshly built backbone, so a wrong or partial file fails here
+    /// rather than in PyTorch.
+    public static func exportEncoder(from checkpointURL: URL, to url: URL) throws -> Backbone {
+        let (checkpoint, archive) = try read(checkpointURL)
+        let backbone = checkpoint.config.backbone
+        let encoder = try makeFeatureExtractor(backbone)
+        try encoder.loadStateDict(archive.dictionary, prefix: "model.F.encoder.", strict: true, source: checkpointURL.path)
+        do {
+            try encoder.save(to: url, metadata: ["backbone": backbone.rawValue, "source": "sonotag pretrain",
+                                                 "method": checkpoint.config.method.rawValue, "epoch": String(checkpoint.epoch)])
+        } catch {
+            throw PretrainError.io(path: url.path, reason: "cannot write encoder: \(error)")
+        }
+        return backbone
+    }
+}

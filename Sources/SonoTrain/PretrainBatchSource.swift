@@ -1,0 +1,105 @@
+import Foundation
+import Torch
+
+/// One batch for pretraining: N×1×H×W z-scored images and their N×K weak labels.
+public struct PretrainBatch {
+    public var images: Tensor
+    public var labels: Tensor
+    /// Short human-readable tags per image for the in-painting grid (e.g. "linear · thyroid");
+    /// never patient identifiers.
+    public var captions: [String]
+
+    public init(images: Tensor, labels: Tensor, captions: [String] = []) {
+        self.images = images
+        self.labels = labels
+        self.captions = captions
+    }
+}
+
+/// Where pretraining gets its images. The cohort loader (SonoData) and in-memory tensors (tests,
+/// synthetic runs) both conform.
+public protocol PretrainBatchSource: AnyObject {
+    /// K, the length of the label vector y.
+    var labelCount: Int { get }
+    /// Identifies the label mapping (stored in checkpoints; resuming with another mapping fails).
+    var labelMappingHash: String { get }
+    /// Images available per epoch.
+    var imageCount: Int { get }
+    /// Calls `body` with each batch of one epoch, in an order determined by `seed` and `epoch`
+    /// alone (so a resumed run sees the same batches). At most `limit` images are used;
+    /// `dropIncomplete` drops a final batch smaller than `batchSize` (batch norm needs ≥ 2).
+    func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
+                      _ body: (PretrainBatch) throws -> Void) throws
+}
+
+extension PretrainBatchSource {
+    public func batchCount(batchSize: Int, limit: Int?, dropIncomplete: Bool) -> Int {
+        let n = min(imageCount, limit ?? Int.max)
+        return dropIncomplete ? n / batchSize : (n + batchSize - 1) / batchSize
+    }
+}
+
+/// SplitMix64: tiny, fast and fully determined by its 64-bit state, which is all a checkpoint
+/// needs to store to replay shuffles exactly.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public private(set) var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A generator for one (seed, epoch, stream) triple, independent of every other.
+    public static func stream(seed: UInt64, epoch: Int, stream: UInt64 = 0) -> SplitMix64 {
+        var g = SplitMix64(seed: seed ^ (stream &* 0xD6E8_FEB8_6659_FD93))
+        for _ in 0...(epoch & 0xFF) { _ = g.next() }
+        return SplitMix64(seed: g.next() &+ UInt64(truncatingIfNeeded: epoch) &* 0x9E37_79B9_7F4A_7C15)
+    }
+}
+
+/// Images already in memory as one N×1×H×W tensor with N×K labels.
+public final class InMemoryBatchSource: PretrainBatchSource {
+    public let images: Tensor
+    public let labels: Tensor
+    public let captions: [String]
+    public let labelMappingHash: String
+
+    public init(images: Tensor, labels: Tensor, captions: [String] = [], labelMappingHash: String = "none") throws {
+        guard images.rank == 4, labels.rank == 2, images.shape[0] == labels.shape[0], images.shape[0] > 0 else {
+            throw PretrainError.invalidBatch(reason: "images \(images.shape) and labels \(labels.shape) must be N×C×H×W and N×K with the same N > 0")
+        }
+        guard captions.isEmpty || captions.count == images.shape[0] else {
+            throw PretrainError.invalidBatch(reason: "\(captions.count) captions for \(images.shape[0]) images")
+        }
+        self.images = images
+        self.labels = labels
+        self.captions = captions
+        self.labelMappingHash = labelMappingHash
+    }
+
+    public var labelCount: Int { labels.shape[1] }
+    public var imageCount: Int { images.shape[0] }
+
+    public func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
+                             _ body: (PretrainBatch) throws -> Void) throws {
+        var order = Array(0..<imageCount)
+        if shuffled {
+            var rng = SplitMix64.stream(seed: seed, epoch: epoch)
+            order.shuffle(using: &rng)
+        }
+        order = Array(order.prefix(limit ?? order.count))
+        var start = 0
+        while start < order.count {
+            let slice = Array(order[start..<min(start + batchSize, order.count)])
+            start += batchSize
+            if dropIncomplete && slice.count < batchSize { break }
+            let index = try Tensor(slice.map(Int64.init))
+            try body(PretrainBatch(images: images.indexSelect(dim: 0, indices: index),
+                                   labels: labels.indexSelect(dim: 0, indices: index),
+                                   captions: captions.isEmpty ? [] : slice.map { captions[$0] }))
+        }
+    }
+}

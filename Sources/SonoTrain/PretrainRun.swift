@@ -1,0 +1,194 @@
+import Foundation
+import Imaging
+import SonoModels
+import Torch
+import TorchNN
+
+/// What a finished (or stopped) pretraining run produced.
+public struct PretrainSummary: Sendable {
+    public var runDirectory: URL
+    public var epochsCompleted: Int
+    public var bestEpoch: Int
+    public var bestValidationLoss: Double
+    public var lastValidationLoss: Double
+    public var bestCheckpoint: URL
+    public var lastCheckpoint: URL
+}
+
+/// The files of a run directory.
+public struct PretrainRunLayout: Sendable {
+    public let root: URL
+    public init(_ root: URL) { self.root = root }
+    public var config: URL { root.appendingPathComponent("config.yaml") }
+    public var metrics: URL { root.appendingPathComponent("metrics.csv") }
+    public var checkpoints: URL { root.appendingPathComponent("checkpoints") }
+    public var lastCheckpoint: URL { checkpoints.appendingPathComponent("last.safetensors") }
+    public var bestCheckpoint: URL { checkpoints.appendingPathComponent("best.safetensors") }
+    public var grids: URL { root.appendingPathComponent("inpainting") }
+    public func grid(epoch: Int) -> URL { grids.appendingPathComponent(String(format: "epoch-%04d.png", epoch)) }
+}
+
+/// Runs pretraining: `config.epochs` epochs of alternating D/F steps over `train`, validation
+/// L_F after each epoch, metrics, in-painting grids and checkpoints in `runDirectory`.
+///
+/// With `resume`, the run continues from `checkpoints/last.safetensors`: weights, both Adam
+/// states and the data order are restored, so the following losses equal those of an
+/// uninterrupted run with the same seed. `config.epochs` may be raised to train longer;
+/// settings that change the networks or the data (method, backbone, size, seed, labels) must
+/// match the checkpoint's.
+public func pretrain(config requested: RunConfig, train: PretrainBatchSource, validation: PretrainBatchSource,
+                     runDirectory: URL, resume: Bool = false, progress: ProgressReporter = ProgressReporter()) throws -> PretrainSummary {
+    let layout = PretrainRunLayout(runDirectory)
+    let fm = FileManager.default
+    var config = requested
+    var resumed: (PretrainCheckpoint, SafeTensorsArchive)?
+    if resume {
+        guard fm.fileExists(atPath: layout.lastCheckpoint.path) else {
+            throw PretrainError.checkpoint(path: layout.lastCheckpoint.path, reason: "nothing to resume: no such file")
+        }
+        let (checkpoint, archive) = try PretrainCheckpoint.read(layout.lastCheckpoint)
+        config = try resumedConfig(checkpoint.config, requested: requested, path: layout.lastCheckpoint.path)
+        guard checkpoint.labelMappingHash == train.labelMappingHash else {
+            throw PretrainError.labelMismatch(expected: checkpoint.labelMappingHash, found: train.labelMappingHash)
+        }
+        resumed = (checkpoint, archive)
+    } else if fm.fileExists(atPath: layout.lastCheckpoint.path) {
+        throw PretrainError.io(path: runDirectory.path, reason: "already holds a run (checkpoints/last.safetensors); pass --resume to continue it or choose another --out")
+    }
+    try config.validate()
+    guard train.labelCount == validation.labelCount else {
+        throw PretrainError.invalidBatch(reason: "train has \(train.labelCount) labels, validation \(validation.labelCount)")
+    }
+    guard train.imageCount >= 2 else { throw PretrainError.emptyDataset(split: config.trainSplit) }
+    guard validation.imageCount >= 1 else { throw PretrainError.emptyDataset(split: config.validationSplit) }
+    if let threads = config.threads { try TorchRuntime.setThreadCount(threads) }
+
+    do {
+        try fm.createDirectory(at: layout.checkpoints, withIntermediateDirectories: true)
+        try fm.createDirectory(at: layout.grids, withIntermediateDirectories: true)
+        try config.yaml().write(to: layout.config, atomically: true, encoding: .utf8)
+    } catch {
+        throw PretrainError.io(path: runDirectory.path, reason: "cannot write the run directory: \(error)")
+    }
+
+    let trainer = try Pretrainer(config: config, labelCount: train.labelCount)
+    var startEpoch = 1, globalStep = 0
+    var best = (epoch: 0, loss: Double.infinity), lastValidation = Double.nan
+    if let (checkpoint, archive) = resumed {
+        try PretrainCheckpoint.restore(archive, into: trainer, source: layout.lastCheckpoint.path)
+        startEpoch = checkpoint.epoch + 1
+        globalStep = checkpoint.globalStep
+        best = (checkpoint.bestEpoch, checkpoint.bestValidationLoss)
+        lastValidation = checkpoint.validationLoss
+        progress.note("resuming \(runDirectory.path) after epoch \(checkpoint.epoch) (best L_F \(format(best.loss)) at epoch \(best.epoch))")
+    }
+    let metrics = try PretrainMetricsLog(url: layout.metrics, keepingEpochsThrough: resumed.map { $0.0.epoch } ?? 0)
+    let gridBatch = try firstImages(validation, count: config.gridImages, config: config)
+    let stepsPerEpoch = train.batchCount(batchSize: config.batchSize, limit: config.maxImages, dropIncomplete: true)
+    guard stepsPerEpoch > 0 else {
+        throw PretrainError.invalidBatch(reason: "\(min(train.imageCount, config.maxImages ?? .max)) training images make no full batch of \(config.batchSize); lower batch_size")
+    }
+    let lastGood: () -> String? = { fm.fileExists(atPath: layout.lastCheckpoint.path) ? layout.lastCheckpoint.path : nil }
+
+    for epoch in stride(from: startEpoch, through: config.epochs, by: 1) {
+        // Everything random in an epoch derives from (seed, epoch), which is what makes resume exact.
+        try TorchRuntime.manualSeed(SplitMix64.stream(seed: config.seed, epoch: epoch, stream: 1).state)
+        var step = 0
+        let started = Date()
+        do {
+            try train.forEachBatch(epoch: epoch, batchSize: config.batchSize, seed: config.seed, shuffled: true,
+                                   limit: config.maxImages, dropIncomplete: true) { batch in
+                step += 1
+                globalStep += 1
+                let losses = try trainer.trainStep(batch, epoch: epoch, step: step)
+                let rate = Double(step * config.batchSize) / max(Date().timeIntervalSince(started), 1e-9)
+                metrics.append(PretrainRecord(kind: .step, epoch: epoch, step: globalStep, lossD: losses.discriminator,
+                                              lossF: losses.generator, lossRec: losses.reconstruction,
+                                              lossAdv: losses.adversarial, imagesPerSecond: rate))
+                progress.step(epoch: epoch, epochs: config.epochs, step: step, stepsPerEpoch: stepsPerEpoch,
+                              losses: describe(losses), imagesPerSecond: rate)
+            }
+        } catch let PretrainError.diverged(e, s, which, _) {
+            throw PretrainError.diverged(epoch: e, step: s, which: which, lastGoodCheckpoint: lastGood())
+        }
+        let rate = Double(step * config.batchSize) / max(Date().timeIntervalSince(started), 1e-9)
+        let val = try validationLoss(trainer, validation, config: config)
+        guard val.generator.isFinite else {
+            throw PretrainError.diverged(epoch: epoch, step: step, which: "validation L_F", lastGoodCheckpoint: lastGood())
+        }
+        lastValidation = val.generator
+        metrics.append(PretrainRecord(kind: .epoch, epoch: epoch, step: globalStep, lossD: val.discriminator, lossF: val.generator,
+                                      lossRec: val.reconstruction, lossAdv: val.adversarial, validationLossF: val.generator,
+                                      imagesPerSecond: rate))
+        if let gridBatch, let out = try trainer.inpaint(gridBatch.images) {
+            let raster = try PretrainGrid.render(images: gridBatch.images, masked: out.masked, predictions: out.prediction,
+                                                 mask: trainer.mask, captions: gridBatch.captions,
+                                                 title: "epoch \(epoch)  \(config.method.rawValue) \(config.backbone.rawValue)  masked | in-painted | original")
+            do { try PNG.write(raster, to: layout.grid(epoch: epoch).path) } catch {
+                throw PretrainError.io(path: layout.grid(epoch: epoch).path, reason: "\(error)")
+            }
+        }
+        let improved = val.generator < best.loss
+        if improved { best = (epoch, val.generator) }
+        let checkpoint = PretrainCheckpoint(epoch: epoch, globalStep: globalStep, validationLoss: val.generator,
+                                            bestValidationLoss: best.loss, bestEpoch: best.epoch,
+                                            labelMappingHash: train.labelMappingHash, config: config, labelCount: train.labelCount)
+        if improved { try checkpoint.save(trainer, to: layout.bestCheckpoint) }
+        try checkpoint.save(trainer, to: layout.lastCheckpoint)
+        progress.note(String(format: "epoch %d/%d  validation L_F %@%@  %.1f img/s", epoch, config.epochs,
+                             format(val.generator), improved ? " (best)" : "", rate))
+    }
+    return PretrainSummary(runDirectory: runDirectory, epochsCompleted: max(config.epochs, startEpoch - 1),
+                           bestEpoch: best.epoch, bestValidationLoss: best.loss, lastValidationLoss: lastValidation,
+                           bestCheckpoint: layout.bestCheckpoint, lastCheckpoint: layout.lastCheckpoint)
+}
+
+/// The checkpoint's configuration, with the settings a resumed run may change taken from `requested`.
+func resumedConfig(_ saved: RunConfig, requested: RunConfig, path: String) throws -> RunConfig {
+    var config = saved
+    config.epochs = requested.epochs
+    config.device = requested.device
+    config.threads = requested.threads
+    config.gridImages = requested.gridImages
+    return config
+}
+
+/// Mean validation losses over the whole split, weighting each batch by its size.
+func validationLoss(_ trainer: Pretrainer, _ source: PretrainBatchSource, config: RunConfig) throws -> PretrainLossValues {
+    var n = 0.0
+    var sums = (d: 0.0, f: 0.0, rec: 0.0, adv: 0.0)
+    var has = (d: false, rec: false, adv: false)
+    try source.forEachBatch(epoch: 0, batchSize: config.batchSize, seed: config.seed, shuffled: false, limit: nil,
+                            dropIncomplete: false) { batch in
+        let k = Double(batch.images.shape[0])
+        let v = try trainer.evaluate(batch)
+        n += k
+        sums.f += k * v.generator
+        if let d = v.discriminator { sums.d += k * d; has.d = true }
+        if let r = v.reconstruction { sums.rec += k * r; has.rec = true }
+        if let a = v.adversarial { sums.adv += k * a; has.adv = true }
+    }
+    guard n > 0 else { throw PretrainError.emptyDataset(split: config.validationSplit) }
+    return PretrainLossValues(discriminator: has.d ? sums.d / n : nil, generator: sums.f / n,
+                              reconstruction: has.rec ? sums.rec / n : nil, adversarial: has.adv ? sums.adv / n : nil)
+}
+
+/// The first `count` validation images (a fixed set, so grids compare across epochs).
+func firstImages(_ source: PretrainBatchSource, count: Int, config: RunConfig) throws -> PretrainBatch? {
+    guard count > 0, config.method.usesContextEncoder else { return nil }
+    var first: PretrainBatch?
+    try source.forEachBatch(epoch: 0, batchSize: count, seed: config.seed, shuffled: false, limit: count, dropIncomplete: false) { batch in
+        if first == nil { first = batch }
+    }
+    return first
+}
+
+private func describe(_ v: PretrainLossValues) -> String {
+    var parts: [String] = []
+    if let d = v.discriminator { parts.append("L_D \(format(d))") }
+    parts.append("L_F \(format(v.generator))")
+    if let r = v.reconstruction { parts.append("rec \(format(r))") }
+    return parts.joined(separator: " ")
+}
+
+private func format(_ v: Double) -> String { String(format: "%.5g", v) }

@@ -1,0 +1,184 @@
+import Foundation
+import SonoModels
+import Torch
+import TorchNN
+
+/// Loss values of one training step (or of a validation pass), as plain numbers.
+public struct PretrainLossValues: Equatable, Sendable {
+    /// The discriminator's hinge loss L_D (nil for the DCM method).
+    public var discriminator: Double?
+    /// L_F: the context encoder's weighted loss, or the DCM method's BCE.
+    public var generator: Double
+    public var reconstruction: Double?
+    public var adversarial: Double?
+}
+
+/// The networks and optimizers of one pretraining run, and its two update steps.
+///
+/// F is the trained encoder with its decoder (CE, CE+DCM) or its label head (DCM); D is the
+/// projection discriminator (conditioned on y for CE+DCM, unconditional for CE; absent for DCM).
+public final class Pretrainer {
+    public let config: RunConfig
+    public let labelCount: Int
+    public let device: Device
+    public let generator: any Layer
+    public let discriminator: ProjectionDiscriminator?
+    public let optimizerF: Adam
+    public let optimizerD: Adam?
+    public let mask: CentreMask
+
+    /// The backbone inside F, under torchvision names (what `sonotag export` writes).
+    public let encoder: any FeatureExtractor
+
+    /// Builds freshly initialised networks. libtorch's generator is seeded from `config.seed`
+    /// first, so the same config always starts from the same weights.
+    public init(config: RunConfig, labelCount: Int) throws {
+        try config.validate()
+        guard labelCount > 0 || config.method == .ce else {
+            throw PretrainError.invalidBatch(reason: "method \(config.method.rawValue) needs at least one label, the data has none")
+        }
+        self.config = config
+        self.labelCount = labelCount
+        device = try Device(parsing: config.device)
+        mask = try CentreMask(height: config.height, width: config.width, overlap: config.maskOverlap)
+        try TorchRuntime.manualSeed(config.seed)
+        if config.method.usesContextEncoder {
+            generator = try ContextEncoder(backbone: config.backbone, decoderWidths: config.decoderWidths)
+            discriminator = try ProjectionDiscriminator(labelCount: config.method.conditionsOnLabels ? labelCount : 0,
+                                                        widths: config.discriminatorWidths,
+                                                        pooling: config.discriminatorPooling)
+        } else {
+            generator = try LabelPredictor(backbone: config.backbone, labelCount: labelCount)
+            discriminator = nil
+        }
+        encoder = try encoderOf(generator)
+        if let path = config.initialWeights {
+            // Partial load: the file holds a backbone under torchvision names (a classifier, if
+            // present, is ignored), e.g. ImageNet weights converted to safetensors.
+            let url = URL(fileURLWithPath: path)
+            let archive = try SafeTensors.load(contentsOf: url)
+            let weights = archive.dictionary.filter { !$0.key.hasPrefix("classifier.") && !$0.key.hasPrefix("fc.") }
+            try encoder.loadStateDict(weights, strict: true, source: path)
+        }
+        try generator.move(to: device)
+        try discriminator?.move(to: device)
+        optimizerF = try Adam(parameters: generator.namedParameters(), learningRate: config.learningRateF,
+                              betas: (config.beta1, config.beta2), eps: config.adamEpsilon, weightDecay: config.weightDecay)
+        optimizerD = try discriminator.map {
+            try Adam(parameters: $0.namedParameters(), learningRate: config.learningRateD,
+                     betas: (config.beta1, config.beta2), eps: config.adamEpsilon, weightDecay: config.weightDecay)
+        }
+    }
+
+    /// One update: for the context encoder methods, a D step on real and (detached) predicted
+    /// centres, then an F step against the updated D; for DCM, one F step on the BCE.
+    /// Throws `PretrainError.diverged` before applying a non-finite update.
+    public func trainStep(_ batch: PretrainBatch, epoch: Int = 0, step: Int = 0) throws -> PretrainLossValues {
+        let images = try batch.images.to(device: device)
+        let labels = try batch.labels.to(device: device, dtype: .float32)
+        generator.train()
+        discriminator?.train()
+        guard let discriminator, let optimizerD else {
+            try optimizerF.zeroGrad()
+            let loss = try PretrainLosses.labelPrediction(logits: generator(images), labels: labels)
+            let value = try finite(loss, "L_F (BCE)", epoch, step)
+            try loss.backward()
+            try optimizerF.step()
+            return PretrainLossValues(discriminator: nil, generator: value)
+        }
+        let (masked, truth) = try mask.apply(to: images, fill: config.maskFill)
+        let y: Tensor? = discriminator.labelCount > 0 ? labels : nil
+        let prediction = try generator(masked)
+        let valueD = try updateDiscriminator(discriminator, optimizerD, prediction: prediction, truth: truth, labels: y,
+                                             epoch: epoch, step: step)
+        var values = try updateGenerator(discriminator, prediction: prediction, truth: truth, labels: y, epoch: epoch, step: step)
+        values.discriminator = valueD
+        return values
+    }
+
+    /// The D step: hinge loss on the true centres and the detached predictions; only D moves.
+    func updateDiscriminator(_ discriminator: ProjectionDiscriminator, _ optimizerD: Adam, prediction: Tensor, truth: Tensor,
+                             labels y: Tensor?, epoch: Int, step: Int) throws -> Double {
+        try optimizerD.zeroGrad()
+        let lossD = try PretrainLosses.discriminatorHinge(realScores: discriminator(truth, labels: y),
+                                                          fakeScores: discriminator(prediction.detached(), labels: y))
+        let valueD = try finite(lossD, "L_D", epoch, step)
+        try lossD.backward()
+        try optimizerD.step()
+        return valueD
+    }
+
+    /// The F step against the current D. D's weights are constants here: no gradients are
+    /// computed for them at all, so D's step and F's step touch disjoint parameters.
+    func updateGenerator(_ discriminator: ProjectionDiscriminator, prediction: Tensor, truth: Tensor, labels y: Tensor?,
+                         epoch: Int, step: Int) throws -> PretrainLossValues {
+        try setTrainable(discriminator, false)
+        defer { try? setTrainable(discriminator, true) }
+        try optimizerF.zeroGrad()
+        let f = try PretrainLosses.contextEncoder(fakeScores: discriminator(prediction, labels: y), prediction: prediction,
+                                                  truth: truth, lambdaRec: config.lambdaRec, lambdaAdv: config.lambdaAdv)
+        let valueF = try finite(f.total, "L_F", epoch, step)
+        try f.total.backward()
+        try optimizerF.step()
+        return PretrainLossValues(discriminator: nil, generator: valueF, reconstruction: try f.reconstruction.item(),
+                                  adversarial: try f.adversarial?.item())
+    }
+
+    /// L_F (and its terms) on one batch in evaluation mode, without gradients.
+    public func evaluate(_ batch: PretrainBatch) throws -> PretrainLossValues {
+        try withNoGrad {
+            let images = try batch.images.to(device: device)
+            let labels = try batch.labels.to(device: device, dtype: .float32)
+            return try withEvaluation {
+                guard let discriminator else {
+                    let loss = try PretrainLosses.labelPrediction(logits: generator(images), labels: labels)
+                    return PretrainLossValues(discriminator: nil, generator: try loss.item())
+                }
+                let (masked, truth) = try mask.apply(to: images, fill: config.maskFill)
+                let y: Tensor? = discriminator.labelCount > 0 ? labels : nil
+                let prediction = try generator(masked)
+                let fakeScores = try discriminator(prediction, labels: y)
+                let lossD = try PretrainLosses.discriminatorHinge(realScores: discriminator(truth, labels: y), fakeScores: fakeScores)
+                let f = try PretrainLosses.contextEncoder(fakeScores: fakeScores, prediction: prediction, truth: truth,
+                                                          lambdaRec: config.lambdaRec, lambdaAdv: config.lambdaAdv)
+                return PretrainLossValues(discriminator: try lossD.item(), generator: try f.total.item(),
+                                          reconstruction: try f.reconstruction.item(), adversarial: try f.adversarial?.item())
+            }
+        }
+    }
+
+    /// Masked inputs and in-painted centres for the grid figure (evaluation mode, no grad).
+    public func inpaint(_ images: Tensor) throws -> (masked: Tensor, prediction: Tensor, truth: Tensor)? {
+        guard generator is ContextEncoder else { return nil }
+        return try withNoGrad {
+            try withEvaluation {
+                let x = try images.to(device: device)
+                let (masked, truth) = try mask.apply(to: x, fill: config.maskFill)
+                return (masked, try generator(masked), truth)
+            }
+        }
+    }
+
+    private func withEvaluation<R>(_ body: () throws -> R) throws -> R {
+        try generator.withEvaluationMode {
+            if let discriminator { return try discriminator.withEvaluationMode(body) }
+            return try body()
+        }
+    }
+
+    private func finite(_ loss: Tensor, _ name: String, _ epoch: Int, _ step: Int) throws -> Double {
+        let v = try loss.item()
+        guard v.isFinite else { throw PretrainError.diverged(epoch: epoch, step: step, which: name, lastGoodCheckpoint: nil) }
+        return v
+    }
+
+    private func setTrainable(_ module: any Module, _ flag: Bool) throws {
+        for p in module.parameters() { _ = try p.setRequiresGrad(flag) }
+    }
+}
+
+func encoderOf(_ generator: any Layer) throws -> any FeatureExtractor {
+    if let f = generator as? ContextEncoder { return f.encoder }
+    if let f = generator as? LabelPredictor { return f.encoder }
+    throw PretrainError.checkpoint(path: "<model>", reason: "F has no encoder")
+}

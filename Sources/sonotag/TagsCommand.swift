@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import SonoData
+
+struct TagsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tags",
+        abstract: "Coverage, cardinality and top values of a captured tag.",
+        discussion: """
+            Helps choose other tags as weak labels. TAG is a keyword (BodyPartExamined) or \
+            (gggg,eeee). Only tags captured by `sonotag index` are available (see --capture-extra); \
+            tags that identify the patient are never captured.
+
+            Example: sonotag tags --db cohort.sqlite ManufacturerModelName
+            """)
+
+    @Option(name: .long, help: "The manifest written by `sonotag index`.")
+    var db: String = "cohort.sqlite"
+
+    @Option(name: .long, help: "How many of the most frequent values to print.")
+    var top: Int = 10
+
+    @Argument(help: "A keyword or (gggg,eeee).")
+    var tag: String
+
+    func run() throws {
+        guard top >= 0 else { throw ValidationError("--top must be ≥ 0") }
+        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("--db: no manifest at \(db)") }
+        let raw: UInt32
+        do { raw = try TagSelection.parseTag(tag) } catch { throw ValidationError("TAG: \(error)") }
+        if TagSelection.isForbidden(raw) || TagSelection.isPersonName(raw) {
+            throw ValidationError("TAG: \(TagSelection.displayName(raw)) identifies a person and is never captured")
+        }
+        let manifest = try ManifestDatabase(path: db)
+        let stats = try manifest.tagStatistics(tag: TagSelection.key(raw), top: top)
+        let name = TagSelection.displayName(raw)
+        guard stats.captured else {
+            print("\(name) was not captured by the crawl; rerun `sonotag index DIR --db \(db) --capture-extra \(tag)` (re-reads every header)")
+            throw ExitCode(2)
+        }
+        print("\(name): present in \(stats.present) of \(stats.files) readable files (\(String(format: "%.1f", stats.coverage * 100)) %), \(stats.distinctValues) distinct values")
+        for value in stats.topValues {
+            print("  \(CrawlSummaryFormatter.pad(value.count)) \(value.value)")
+        }
+    }
+}

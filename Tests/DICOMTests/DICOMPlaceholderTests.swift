@@ -1,6 +1,0 @@
-import XCTest
-@testable import DICOM
-
-final class DICOMPackageTests: XCTestCase {
-    func testModuleLinks() { XCTAssertTrue(true) }
-}

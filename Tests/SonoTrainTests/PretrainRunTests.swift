@@ -1,0 +1,92 @@
+import Foundation
+import Imaging
+import SonoModels
+import Torch
+import TorchNN
+import XCTest
+@testable import SonoTrain
+
+final class PretrainRunTests: XCTestCase {
+    private func rows(_ url: URL, kind: String) throws -> [[String]] {
+        try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            .filter { $0.first == kind }
+    }
+
+    func testTwoEpochRunWritesEverything() throws {
+        let dir = try temporaryDirectory("run")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let train = try syntheticSource(count: 12, seed: 3), val = try syntheticSource(count: 5, seed: 4)
+        let summary = try pretrain(config: tinyConfig(), train: train, validation: val, runDirectory: dir,
+                                   progress: ProgressReporter(style: .silent))
+        let layout = PretrainRunLayout(dir)
+        XCTAssertEqual(summary.epochsCompleted, 2)
+        XCTAssertTrue(summary.bestValidationLoss.isFinite)
+        // 12 images, batch 4 → 3 steps per epoch; one epoch row each.
+        XCTAssertEqual(try rows(layout.metrics, kind: "step").count, 6)
+        XCTAssertEqual(try rows(layout.metrics, kind: "epoch").count, 2)
+        XCTAssertEqual(try RunConfig.load(from: layout.config), tinyConfig())
+        for epoch in 1...2 {
+            let png = try PNG.read(path: layout.grid(epoch: epoch).path)
+            XCTAssertEqual(png.width, 3 * 96 + 16)
+        }
+        let (checkpoint, archive) = try PretrainCheckpoint.read(layout.lastCheckpoint)
+        XCTAssertEqual(checkpoint.epoch, 2)
+        XCTAssertEqual(checkpoint.globalStep, 6)
+        XCTAssertEqual(checkpoint.labelMappingHash, "test-hash")
+        XCTAssertTrue(archive.names.contains("model.F.encoder.layer4.1.bn2.num_batches_tracked"))
+        XCTAssertTrue(archive.names.contains("model.D.projection.weight"))
+        XCTAssertTrue(archive.names.contains("optim.F.encoder.conv1.weight.exp_avg_sq"))
+        XCTAssertTrue(archive.names.contains("optim.D.linear.bias.step"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: layout.bestCheckpoint.path))
+
+        // A second run into the same directory without --resume is refused.
+        XCTAssertThrowsError(try pretrain(config: tinyConfig(), train: train, validation: val, runDirectory: dir,
+                                          progress: ProgressReporter(style: .silent)))
+
+        // Export: the encoder alone, under torchvision's names.
+        let encoderURL = dir.appendingPathComponent("encoder.safetensors")
+        XCTAssertEqual(try PretrainCheckpoint.exportEncoder(from: layout.bestCheckpoint, to: encoderURL), .resnet18)
+        let exported = try SafeTensors.load(contentsOf: encoderURL)
+        XCTAssertEqual(Set(exported.names), Set(try ResNet(.resnet18).stateDict().map(\.name)))
+        let fresh = try ResNet(.resnet18)
+        try fresh.load(contentsOf: encoderURL)
+    }
+
+    /// Two epochs, stop, resume for a third: the third epoch's losses equal an uninterrupted
+    /// three-epoch run's.
+    func testResumeContinuesExactly() throws {
+        let train = try syntheticSource(count: 8, seed: 5), val = try syntheticSource(count: 4, seed: 6)
+        let straight = try temporaryDirectory("straight"), split = try temporaryDirectory("split")
+        defer {
+            try? FileManager.default.removeItem(at: straight)
+            try? FileManager.default.removeItem(at: split)
+        }
+        let quiet = ProgressReporter(style: .silent)
+        _ = try pretrain(config: tinyConfig(epochs: 3), train: train, validation: val, runDirectory: straight, progress: quiet)
+        _ = try pretrain(config: tinyConfig(epochs: 2), train: train, validation: val, runDirectory: split, progress: quiet)
+        _ = try pretrain(config: tinyConfig(epochs: 3), train: train, validation: val, runDirectory: split, resume: true, progress: quiet)
+        let a = try rows(PretrainRunLayout(straight).metrics, kind: "step")
+        let b = try rows(PretrainRunLayout(split).metrics, kind: "step")
+        XCTAssertEqual(a.count, 6)
+        XCTAssertEqual(b.count, 6, "the resumed log continues the first one")
+        // Columns: kind, epoch, step, loss_d, loss_f, loss_rec, loss_adv (images/s differs).
+        XCTAssertEqual(a.map { Array($0[0..<7]) }, b.map { Array($0[0..<7]) })
+        let ea = try rows(PretrainRunLayout(straight).metrics, kind: "epoch").map { $0[7] }
+        let eb = try rows(PretrainRunLayout(split).metrics, kind: "epoch").map { $0[7] }
+        XCTAssertEqual(ea, eb)
+    }
+
+    func testResumeRefusesChangedLabels() throws {
+        let dir = try temporaryDirectory("labels")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let train = try syntheticSource(count: 8, seed: 5), val = try syntheticSource(count: 4, seed: 6)
+        _ = try pretrain(config: tinyConfig(epochs: 1), train: train, validation: val, runDirectory: dir,
+                         progress: ProgressReporter(style: .silent))
+        let other = try InMemoryBatchSource(images: train.images, labels: train.labels, labelMappingHash: "other")
+        XCTAssertThrowsError(try pretrain(config: tinyConfig(epochs: 2), train: other, validation: val, runDirectory: dir,
+                                          resume: true, progress: ProgressReporter(style: .silent))) { error in
+            guard case PretrainError.labelMismatch = error else { return XCTFail("\(error)") }
+        }
+    }
+}
