@@ -1,14 +1,18 @@
 /// SonoTag's built-in 5×7 bitmap font for printable ASCII (32…126), drawn for this project.
-/// Each glyph is seven rows of five cells, `#` = ink; characters outside the range draw as `?`.
+/// Each glyph is seven rows of five cells above the baseline, `#` = ink, plus two descender rows
+/// for g, j, p, q and y; characters outside the range draw as `?`.
 public enum BitmapFont {
     public static let glyphWidth = 5
-    public static let glyphHeight = 7
+    /// Cell height: 7 rows above the baseline and 2 descender rows.
+    public static let glyphHeight = 9
+    /// Height of capitals and digits.
+    public static let capHeight = 7
     /// Horizontal distance between glyph origins (one blank column between letters).
     public static let advance = 6
-    /// Vertical distance between text lines (two blank rows between lines).
-    public static let lineHeight = 9
+    /// Vertical distance between text lines (one blank row between lines).
+    public static let lineHeight = 10
 
-    /// Row bit masks (bit 4 = leftmost column) for `character`, or `?`'s when it has no glyph.
+    /// Row bit masks (bit 4 = leftmost column, 9 rows) for `character`, or `?`'s when it has no glyph.
     public static func rows(for character: Character) -> [UInt8] {
         guard let ascii = character.asciiValue, ascii >= 32, ascii <= 126 else { return glyphs[questionMark] }
         return glyphs[Int(ascii - 32)]
@@ -29,9 +33,10 @@ public enum BitmapFont {
 
     /// Bit masks for ASCII 32…126, parsed once from `artwork`.
     static let glyphs: [[UInt8]] = artwork.map { art in
-        art.split(separator: "/").map { row in
+        let rows = art.split(separator: "/").map { row in
             row.reduce(UInt8(0)) { bits, cell in (bits << 1) | (cell == "#" ? 1 : 0) }
         }
+        return rows + [UInt8](repeating: 0, count: max(0, glyphHeight - rows.count))
     }
 
     /// The drawings, in ASCII order starting at space.
@@ -48,7 +53,7 @@ public enum BitmapFont {
         ".#.../..#../...#./...#./...#./..#../.#...", // )
         "...../..#../#.#.#/.###./#.#.#/..#../.....", // *
         "...../..#../..#../#####/..#../..#../.....", // +
-        "...../...../...../...../.##../..#../.#...", // ,
+        "...../...../...../...../...../.##../.##../..#../.#...", // ,
         "...../...../...../#####/...../...../.....", // -
         "...../...../...../...../...../.##../.##..", // .
         "...../....#/...#./..#../.#.../#..../.....", // /
@@ -63,7 +68,7 @@ public enum BitmapFont {
         ".###./#...#/#...#/.###./#...#/#...#/.###.", // 8
         ".###./#...#/#...#/.####/....#/...#./.##..", // 9
         "...../.##../.##../...../.##../.##../.....", // :
-        "...../.##../.##../...../.##../..#../.#...", // ;
+        "...../.##../.##../...../...../.##../.##../..#../.#...", // ;
         "...#./..#../.#.../#..../.#.../..#../...#.", // <
         "...../...../#####/...../#####/...../.....", // =
         ".#.../..#../...#./....#/...#./..#../.#...", // >
@@ -107,17 +112,17 @@ public enum BitmapFont {
         "....#/....#/.##.#/#..##/#...#/#...#/.####", // d
         "...../...../.###./#...#/#####/#..../.###.", // e
         "..##./.#..#/.#.../###../.#.../.#.../.#...", // f
-        "...../.####/#...#/#...#/.####/....#/.###.", // g
+        "...../...../.####/#...#/#...#/#...#/.####/....#/.###.", // g
         "#..../#..../#.##./##..#/#...#/#...#/#...#", // h
         "..#../...../.##../..#../..#../..#../.###.", // i
-        "...#./...../..##./...#./...#./#..#./.##..", // j
+        "...#./...../..##./...#./...#./...#./...#./#..#./.##..", // j
         "#..../#..../#..#./#.#../##.../#.#../#..#.", // k
         ".##../..#../..#../..#../..#../..#../.###.", // l
         "...../...../##.#./#.#.#/#.#.#/#...#/#...#", // m
         "...../...../#.##./##..#/#...#/#...#/#...#", // n
         "...../...../.###./#...#/#...#/#...#/.###.", // o
-        "...../...../####./#...#/####./#..../#....", // p
-        "...../...../.##.#/#..##/.####/....#/....#", // q
+        "...../...../####./#...#/#...#/#...#/####./#..../#....", // p
+        "...../...../.####/#...#/#...#/#...#/.####/....#/....#", // q
         "...../...../#.##./##..#/#..../#..../#....", // r
         "...../...../.###./#..../.###./....#/####.", // s
         ".#.../.#.../###../.#.../.#.../.#..#/..##.", // t
@@ -125,7 +130,7 @@ public enum BitmapFont {
         "...../...../#...#/#...#/#...#/.#.#./..#..", // v
         "...../...../#...#/#...#/#.#.#/#.#.#/.#.#.", // w
         "...../...../#...#/.#.#./..#../.#.#./#...#", // x
-        "...../...../#...#/#...#/.####/....#/.###.", // y
+        "...../...../#...#/#...#/#...#/#...#/.####/....#/.###.", // y
         "...../...../#####/...#./..#../.#.../#####", // z
         "...#./..#../..#../.#.../..#../..#../...#.", // {
         "..#../..#../..#../..#../..#../..#../..#..", // |

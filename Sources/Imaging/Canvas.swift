@@ -157,18 +157,19 @@ public struct Canvas: Sendable {
         }
     }
 
-    /// Outlines the region `mask > threshold`: pixels of the region with a 4-neighbour outside it.
+    /// Outlines the region `mask > threshold`: pixels of the region with a pixel outside it
+    /// within `thickness` steps left, right, up or down (so the line lies just inside the region).
     public mutating func drawContour(mask: GrayImage, x: Int = 0, y: Int = 0, scale: Double = 1,
-                                     _ color: RGB, threshold: Float = 0.5) {
-        for p in maskPixels(mask, x: x, y: y, scale: scale, threshold: threshold) where p.isBoundary {
+                                     _ color: RGB, threshold: Float = 0.5, thickness: Int = 1) {
+        for p in maskPixels(mask, x: x, y: y, scale: scale, threshold: threshold, reach: max(1, thickness)) where p.isBoundary {
             plot(x: p.x, y: p.y, color)
         }
     }
 
     /// Canvas pixels covered by the region `mask > threshold` placed at (x, y) with `scale`;
-    /// a pixel is on the boundary when one of its 4-neighbours is not covered.
+    /// a pixel is on the boundary when a pixel up to `reach` steps away along a row or column is not covered.
     private func maskPixels(_ mask: GrayImage, x: Int, y: Int, scale: Double,
-                            threshold: Float) -> [(x: Int, y: Int, isBoundary: Bool)] {
+                            threshold: Float, reach: Int = 1) -> [(x: Int, y: Int, isBoundary: Bool)] {
         guard scale > 0, !mask.isEmpty else { return [] }
         let w = Int((Double(mask.width) * scale).rounded()), h = Int((Double(mask.height) * scale).rounded())
         func isInside(_ px: Int, _ py: Int) -> Bool {
@@ -181,7 +182,9 @@ public struct Canvas: Sendable {
         var covered: [(x: Int, y: Int, isBoundary: Bool)] = []
         for py in dy0..<dy1 {
             for px in dx0..<dx1 where isInside(px, py) {
-                let boundary = !isInside(px - 1, py) || !isInside(px + 1, py) || !isInside(px, py - 1) || !isInside(px, py + 1)
+                let boundary = (1...reach).contains { d in
+                    !isInside(px - d, py) || !isInside(px + d, py) || !isInside(px, py - d) || !isInside(px, py + d)
+                }
                 covered.append((px, py, boundary))
             }
         }

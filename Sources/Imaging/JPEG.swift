@@ -27,6 +27,10 @@ public enum JPEG {
         guard pixels <= bytes.count * 1_024 + (1 << 20) else {
             throw ImagingError.tooLarge(path: source, reason: "\(width)×\(height) cannot be encoded in \(bytes.count) bytes")
         }
+        // CMYK/YCCK JPEGs (print scans) are not images SonoTag can learn from; say so plainly.
+        guard colorspace != Int32(TJCS_CMYK.rawValue), colorspace != Int32(TJCS_YCCK.rawValue) else {
+            throw ImagingError.unsupportedFormat(path: source, reason: "CMYK JPEG")
+        }
         let isGray = colorspace == Int32(TJCS_GRAY.rawValue)
         let channels = isGray ? 1 : 3
         let format = isGray ? TJPF_GRAY : TJPF_RGB

@@ -35,6 +35,12 @@ struct ResampleTaps {
         }
     }
 
+    func withBuffers<R>(_ body: (UnsafeBufferPointer<Int>, UnsafeBufferPointer<Int>, UnsafeBufferPointer<Float>) -> R) -> R {
+        starts.withUnsafeBufferPointer { s in
+            indices.withUnsafeBufferPointer { i in weights.withUnsafeBufferPointer { w in body(s, i, w) } }
+        }
+    }
+
     private mutating func add(_ index: Int, _ weight: Float) {
         indices.append(index)
         weights.append(weight)
@@ -61,14 +67,23 @@ func resample(_ pixels: [Float], width: Int, height: Int, channels: Int,
     let across = ResampleTaps(from: width, to: outWidth, method: method)
     let down = ResampleTaps(from: height, to: outHeight, method: method)
     var rows = [Float](repeating: 0, count: height * outWidth * channels)
-    pixels.withUnsafeBufferPointer { src in
-        rows.withUnsafeMutableBufferPointer { dst in
-            for y in 0..<height {
-                let srcRow = y * width * channels, dstRow = y * outWidth * channels
-                for x in 0..<outWidth {
-                    for k in across.starts[x]..<across.starts[x + 1] {
-                        let w = across.weights[k], s = srcRow + across.indices[k] * channels
-                        for c in 0..<channels { dst[dstRow + x * channels + c] += w * src[s + c] }
+    across.withBuffers { starts, indices, weights in
+        pixels.withUnsafeBufferPointer { src in
+            rows.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<height {
+                    let srcRow = y * width * channels, dstRow = y * outWidth * channels
+                    for x in 0..<outWidth {
+                        if channels == 1 {
+                            // The common gray case, kept free of the inner channel loop.
+                            var sum: Float = 0
+                            for k in starts[x]..<starts[x + 1] { sum += weights[k] * src[srcRow + indices[k]] }
+                            dst[dstRow + x] = sum
+                        } else {
+                            for k in starts[x]..<starts[x + 1] {
+                                let w = weights[k], s = srcRow + indices[k] * channels
+                                for c in 0..<channels { dst[dstRow + x * channels + c] += w * src[s + c] }
+                            }
+                        }
                     }
                 }
             }

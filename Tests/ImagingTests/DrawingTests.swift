@@ -12,11 +12,12 @@ final class DrawingTests: XCTestCase {
         XCTAssertEqual(BitmapFont.artwork.count, 126 - 32 + 1)
         for (i, art) in BitmapFont.artwork.enumerated() {
             let rows = art.split(separator: "/")
-            XCTAssertEqual(rows.count, 7, "glyph \(i + 32)")
+            XCTAssertTrue(rows.count == 7 || rows.count == 9, "glyph \(i + 32)")
             XCTAssertTrue(rows.allSatisfy { $0.count == 5 && $0.allSatisfy { $0 == "#" || $0 == "." } }, "glyph \(i + 32)")
         }
         // Every visible character has ink; space has none; glyphs are distinct.
-        XCTAssertEqual(BitmapFont.glyphs[0], [0, 0, 0, 0, 0, 0, 0])
+        XCTAssertEqual(BitmapFont.glyphs[0], [0, 0, 0, 0, 0, 0, 0, 0, 0])
+        XCTAssertTrue(BitmapFont.glyphs.allSatisfy { $0.count == BitmapFont.glyphHeight })
         XCTAssertTrue(BitmapFont.glyphs.dropFirst().allSatisfy { $0.contains { $0 != 0 } })
         XCTAssertEqual(Set(BitmapFont.glyphs.map { $0.map(String.init).joined(separator: ",") }).count, 95)
     }
@@ -36,7 +37,7 @@ final class DrawingTests: XCTestCase {
 
     func testTextSizeAndUnknownCharacters() {
         XCTAssertEqual(BitmapFont.size(of: "abc", scale: 2).width, (3 * 6 - 1) * 2)
-        XCTAssertEqual(BitmapFont.size(of: "ab\nc").height, 9 + 7)
+        XCTAssertEqual(BitmapFont.size(of: "ab\nc").height, 10 + 9)
         XCTAssertEqual(BitmapFont.rows(for: "é"), BitmapFont.rows(for: "?"))
     }
 
@@ -103,10 +104,34 @@ final class DrawingTests: XCTestCase {
         let tile = ContactSheet.Tile(Raster(width: 20, height: 10, channels: 1, fill: [255]), caption: "a long caption here")
         let sheet = ContactSheet(columns: 2, tileWidth: 40, tileHeight: 20)
         let out = sheet.render([tile, tile, tile])
-        // 2 columns: 2 × (40 + 6) + 6; 2 rows of (20 + caption 11 + 6) + 6.
+        // 2 columns: 2 × (40 + 6) + 6; 2 rows of (20 + caption line + 2 + 6) + 6.
         XCTAssertEqual(out.width, 98)
-        XCTAssertEqual(out.height, 2 * (20 + 11 + 6) + 6)
+        XCTAssertEqual(out.height, 2 * (20 + BitmapFont.lineHeight + 2 + 6) + 6)
         XCTAssertEqual(out.channels, 3)
         XCTAssertEqual(ContactSheet.truncated("abcdefgh", to: 6), "abc...")
+    }
+}
+
+final class MaskHelperTests: XCTestCase {
+    func testForegroundOfGrayColourAndTransparentMasks() throws {
+        let gray = try Raster(width: 3, height: 1, channels: 1, pixels: [0, 255, 1])
+        XCTAssertEqual(GrayImage(foregroundOf: gray).pixels, [0, 1, 1])
+        let rgb = try Raster(width: 2, height: 1, channels: 3, pixels: [0, 0, 0, 0, 0, 200])
+        XCTAssertEqual(GrayImage(foregroundOf: rgb).pixels, [0, 1])
+        let rgba = try Raster(width: 2, height: 1, channels: 4, pixels: [255, 0, 0, 0, 255, 0, 0, 255])
+        XCTAssertEqual(GrayImage(foregroundOf: rgba).pixels, [0, 1])
+    }
+
+    func testUnionAndCrop() throws {
+        let a = try GrayImage(width: 2, height: 2, pixels: [1, 0, 0, 0])
+        let b = try GrayImage(width: 2, height: 2, pixels: [0, 0, 0, 1])
+        XCTAssertEqual(try GrayImage.union([a, b]).pixels, [1, 0, 0, 1])
+        XCTAssertThrowsError(try GrayImage.union([a, GrayImage(width: 1, height: 2)]))
+        XCTAssertThrowsError(try GrayImage.union([]))
+        let image = try GrayImage(width: 3, height: 3, pixels: (0..<9).map(Float.init))
+        XCTAssertEqual(image.cropped(x: 1, y: 1, width: 5, height: 5).pixels, [4, 5, 7, 8])
+        XCTAssertTrue(image.cropped(x: 5, y: 0, width: 2, height: 2).isEmpty)
+        let raster = try Raster(width: 3, height: 2, channels: 3, pixels: (0..<18).map(UInt8.init))
+        XCTAssertEqual(raster.cropped(x: 1, y: 0, width: 1, height: 2).pixels, [3, 4, 5, 12, 13, 14])
     }
 }

@@ -1,1 +1,0 @@
-// SonoEval module: placeholder until its issue lands.
