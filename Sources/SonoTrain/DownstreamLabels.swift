@@ -1,5 +1,5 @@
 import Foundation
-import SonoModels
+import SonoEval
 
 /// How classification labels become targets and predictions become labels.
 public enum ClassificationMode: String, Sendable, Codable, CaseIterable {
@@ -86,7 +86,7 @@ public struct LabelEncoding: Sendable, Codable, Equatable {
             guard let level = Int(label), level >= 0, level < classes.count else {
                 throw DownstreamDataError.badLabel(image: image, label: label, reason: "expected a level 0…\(classes.count - 1)")
             }
-            return OrdinalCoding.encode(level, classes: classes.count)
+            return try OrdinalEncoding(classCount: classes.count).encode(level)
         case .multiclass:
             guard let index = classes.firstIndex(of: label) else {
                 throw DownstreamDataError.badLabel(image: image, label: label, reason: "unknown class (known: \(classes.joined(separator: ", ")))")
@@ -107,7 +107,7 @@ public struct LabelEncoding: Sendable, Codable, Equatable {
     /// The class index of one image's target (ordinal level, argmax class); nil for multi-label.
     public func classIndex(ofTarget target: [Float]) -> Int? {
         switch mode {
-        case .ordinal: return OrdinalCoding.decode(target)
+        case .ordinal: return (try? OrdinalEncoding(classCount: classes.count))?.decode(target.map(Double.init)) ?? 0
         case .multiclass: return target.indices.max { target[$0] < target[$1] }
         case .multilabel: return nil
         }
@@ -119,8 +119,10 @@ public struct LabelEncoding: Sendable, Codable, Equatable {
         classIndex(ofTarget: outputs)
     }
 
-    /// Per-output positive weights for the weighted BCE: negatives/positives of each bit in the
-    /// training targets, so rare levels count as much as common ones. Clamped to [0.1, 10].
+    /// Per-output positive weights for the weighted BCE (PyTorch's `pos_weight`): negatives over
+    /// positives of each output in the training targets, as `OrdinalEncoding.positiveWeights`
+    /// computes for ordinal levels, so rare levels count as much as common ones. Clamped to
+    /// [0.1, 10] so one rare multi-label class cannot dominate.
     public static func positiveWeights(_ targets: [[Float]]) -> [Float] {
         guard let width = targets.first?.count else { return [] }
         return (0..<width).map { j in

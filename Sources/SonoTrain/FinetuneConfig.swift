@@ -57,6 +57,8 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
     public var beta1: Double
     public var beta2: Double
     public var dropout: Double
+    /// Output channels of the U-Net's five up-convolution blocks, deep to shallow.
+    public var decoderWidths: [Int]
     public var seed: UInt64
     public var augment: Bool
     /// Classification only: nil guesses from the labels.
@@ -85,7 +87,7 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
             height: 256, width: 384,
             epochs: task == .classification ? 300 : 500,
             batchSize: task == .classification ? 4 : 8,
-            learningRate: learningRate, beta1: 0.9, beta2: 0.999, dropout: 0.5, seed: 0, augment: true,
+            learningRate: learningRate, beta1: 0.9, beta2: 0.999, dropout: 0.5, decoderWidths: [256, 128, 64, 32, 16], seed: 0, augment: true,
             classificationMode: nil, labelColumn: nil, maskClasses: [], trainFraction: 1, maxImages: nil, device: "cpu", threads: nil)
     }
 
@@ -133,10 +135,11 @@ enum FinetuneFiles {
     static func atomicWrite(_ data: Data, to url: URL) throws {
         let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         try data.write(to: temp)
-        if FileManager.default.fileExists(atPath: url.path) {
-            _ = try FileManager.default.replaceItemAt(url, withItemAt: temp)
-        } else {
-            try FileManager.default.moveItem(at: temp, to: url)
+        // rename(2) replaces an existing file atomically (Foundation's replaceItemAt does not on Linux).
+        guard rename(temp.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temp)
+            throw FinetuneError.badRunFile(url.path, reason: "cannot write: \(reason)")
         }
     }
 }
