@@ -123,7 +123,7 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
         if let gridBatch, let out = try trainer.inpaint(gridBatch.images) {
             let raster = try PretrainGrid.render(images: gridBatch.images, masked: out.masked, predictions: out.prediction,
                                                  mask: trainer.mask, captions: gridBatch.captions,
-                                                 title: "epoch \(epoch)  \(config.method.rawValue) \(config.backbone.rawValue)  masked | in-painted | original")
+                                                 title: "epoch \(epoch) \(config.method.rawValue) \(config.backbone.rawValue)")
             do { try PNG.write(raster, to: layout.grid(epoch: epoch).path) } catch {
                 throw PretrainError.io(path: layout.grid(epoch: epoch).path, reason: "\(error)")
             }

@@ -5,6 +5,7 @@ struct SonoTag: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sonotag",
         abstract: "Pretrain ultrasound image encoders from a DICOM archive, with DICOM metadata as weak labels.",
-        subcommands: [IndexCommand.self, LabelsCommand.self, SplitCommand.self, TagsCommand.self, CacheCommand.self]
+        subcommands: [IndexCommand.self, LabelsCommand.self, SplitCommand.self, TagsCommand.self, CacheCommand.self,
+                      PretrainCommand.self, ExportCommand.self, FeaturesCommand.self]
     )
 }
