@@ -36,6 +36,9 @@ step "index the DICOM files"
 step "weak labels from Study Description and Transducer Data"
 "$bin" labels --db "$out/cohort.sqlite"
 
+step "patient split (80/20 train/val)"
+"$bin" split --db "$out/cohort.sqlite"
+
 downstream="$out/phantom/downstream"
 tasks=()
 [[ -d "$downstream/quality" ]] && tasks+=(--task "quality:classification=$downstream/quality")

@@ -15,9 +15,12 @@ import Foundation
 /// 0/255 gray masks both work. An optional `DIR/labels.csv` gives labels and splits (see below).
 ///
 /// **CSV.** A `.csv` file whose header names an image column (`image`, `path`, `file` or
-/// `filename`), optionally a label column, a `split` column (`train`/`val`/`test`) and a `mask`
-/// column (several paths separated by `;`). Relative paths are resolved against the CSV's folder
-/// (and, for the folder layout's labels.csv, also against `DIR/images/`).
+/// `filename`), optionally a label column (`label`, `score`, `class`, `grade`, `level`,
+/// `quality`, or any one named by `labelColumn`), a `split` column (`train`/`val`/`test`) and a
+/// `mask` column (several paths separated by `;`, merged). With mask classes, columns
+/// `<class>_mask` (or `mask_<class>`) give one channel each. Relative paths are resolved against
+/// the CSV's folder (and, for the folder layout's labels.csv, also against `DIR/images/`). This is
+/// the layout `sonotag phantom` writes for its downstream sets.
 ///
 /// Labels: for ordinal tasks an integer 0…K−1; for multi-class any string; for multi-label
 /// several names separated by `;` or `|`. Without a split column, images are split by a
@@ -134,6 +137,8 @@ public struct DownstreamLayoutOptions: Sendable {
 let downstreamImageExtensions: Set<String> = ["png", "jpg", "jpeg"]
 private let imageColumnNames = ["image", "path", "file", "filename", "image_path"]
 private let reservedColumns: Set<String> = Set(imageColumnNames + ["split", "mask", "masks", "patient", "patient_id", "id"])
+/// Label columns recognised without `--label-column`, in order of preference.
+let labelColumnNames = ["label", "score", "class", "grade", "level", "quality"]
 
 extension DownstreamDataset {
     /// Finds a dataset at `path`: a folder (see the type's documentation) or a CSV file.
@@ -239,7 +244,7 @@ extension DownstreamDataset {
                     throw DownstreamDataError.missingColumn(csv: csv.path, column: name, header: table.header)
                 }
                 labelColumn = index
-            } else if let index = lower.firstIndex(of: "label") {
+            } else if let index = labelColumnNames.lazy.compactMap({ lower.firstIndex(of: $0) }).first {
                 labelColumn = index
             } else {
                 let free = lower.indices.filter { !reservedColumns.contains(lower[$0]) }
@@ -276,13 +281,23 @@ extension DownstreamDataset {
                 guard !label.isEmpty else { throw DownstreamDataError.missingLabel(image: imagePath.path) }
                 sample.label = label
             }
-            if options.task == .segmentation, let maskColumn {
-                let paths = row[maskColumn].split(separator: ";").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                let urls = paths.map { resolve($0, base: base, alternate: imagesFolder.map { $0.deletingLastPathComponent().appendingPathComponent("masks") }) }
-                for url in urls where !FileManager.default.fileExists(atPath: url.path) {
-                    throw DownstreamDataError.missingMask(image: imagePath.path, expected: url.path)
+            if options.task == .segmentation {
+                // One mask column (several paths separated by ";") merged, or one column per class
+                // ("liver_mask" or "mask_liver") when mask classes are asked for.
+                let columns: [Int?] = options.maskClasses.isEmpty
+                    ? [maskColumn]
+                    : options.maskClasses.map { cls in lower.firstIndex(of: "\(cls.lowercased())_mask") ?? lower.firstIndex(of: "mask_\(cls.lowercased())") }
+                var channels: [[URL]] = []
+                for column in columns {
+                    guard let column else { channels.append([]); continue }
+                    let paths = row[column].split(separator: ";").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                    let urls = paths.map { resolve($0, base: base, alternate: imagesFolder.map { $0.deletingLastPathComponent().appendingPathComponent("masks") }) }
+                    for url in urls where !FileManager.default.fileExists(atPath: url.path) {
+                        throw DownstreamDataError.missingMask(image: imagePath.path, expected: url.path)
+                    }
+                    channels.append(urls)
                 }
-                if !urls.isEmpty { sample.maskPaths = [urls] }
+                if channels.contains(where: { !$0.isEmpty }) { sample.maskPaths = channels }
             }
             samples.append(sample)
         }

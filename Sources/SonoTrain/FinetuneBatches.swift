@@ -58,7 +58,10 @@ struct FinetuneBatcher {
         if task == .segmentation {
             targets = try Tensor(masks, shape: [indices.count, c, h, w]).to(device: device)
         } else if classIndexTargets {
-            let classes = indices.map { Int64(labelTargets[$0].indices.max { labelTargets[$0][$1] < labelTargets[$0][$1] } ?? 0) }
+            let classes = indices.map { index -> Int64 in
+                let row = labelTargets[index]
+                return Int64(row.indices.max { row[$0] < row[$1] } ?? 0)
+            }
             targets = try Tensor(classes, shape: [indices.count]).to(device: device)
         } else {
             let k = labelTargets.first?.count ?? 0

@@ -49,8 +49,9 @@ struct FinetuneSetup {
     /// Discovers the data and builds the network (random weights) for `config`.
     init(config: FinetuneConfig, encodingOverride: LabelEncoding? = nil) throws {
         self.config = config
-        let options = DownstreamLayoutOptions(task: config.task, labelColumn: config.labelColumn, maskClasses: config.maskClasses,
-                                              seed: config.seed)
+        // The split never depends on the training seed: repeated runs (low-data repeats, other
+        // seeds) must all be evaluated on the same test images.
+        let options = DownstreamLayoutOptions(task: config.task, labelColumn: config.labelColumn, maskClasses: config.maskClasses)
         dataset = try DownstreamDataset.discover(at: URL(fileURLWithPath: config.data), options: options)
         if config.task == .classification {
             encoding = try encodingOverride ?? LabelEncoding.fit(dataset.samples.map { ($0.imagePath.path, $0.label ?? "") },

@@ -6,6 +6,7 @@ struct SonoTag: ParsableCommand {
         commandName: "sonotag",
         abstract: "Pretrain ultrasound image encoders from a DICOM archive, with DICOM metadata as weak labels.",
         subcommands: [IndexCommand.self, LabelsCommand.self, SplitCommand.self, TagsCommand.self, CacheCommand.self,
-                      PretrainCommand.self, ExportCommand.self, FeaturesCommand.self]
+                      PretrainCommand.self, ExportCommand.self, FeaturesCommand.self,
+                      FinetuneCommand.self, EvaluateCommand.self, ExperimentCommand.self]
     )
 }

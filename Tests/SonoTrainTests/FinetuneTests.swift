@@ -161,4 +161,33 @@ final class FinetuneTests: XCTestCase {
         XCTAssertEqual(encoding.mode, .ordinal)
         XCTAssertEqual(encoding.outputs, 4)
     }
+
+    func testMulticlassModeTrainsWithCrossEntropy() throws {
+        var config = tinyConfig(.classification, epochs: 1)
+        config.classificationMode = .multiclass
+        let out = root.appendingPathComponent("multiclass")
+        let summary = try FinetuneRun.train(config: config, out: out, resume: false)
+        XCTAssertTrue(summary.lastTrainLoss?.isFinite ?? false)
+        var options = EvaluationOptions()
+        options.resamples = 20
+        let result = try Evaluation.evaluate(run: out, options: options)
+        let accuracy = try XCTUnwrap(result.metric("accuracy"))
+        XCTAssertTrue((0...1).contains(accuracy.value))
+    }
+
+    func testMultilabelAndMulticlassEncodings() throws {
+        let labels = [("a", "liver;kidney"), ("b", "thyroid"), ("c", "kidney|thyroid")]
+        let encoding = try LabelEncoding.fit(labels.map { (image: $0.0, label: $0.1) }, mode: nil)
+        XCTAssertEqual(encoding.mode, .multilabel)
+        XCTAssertEqual(encoding.classes, ["kidney", "liver", "thyroid"])
+        XCTAssertEqual(try encoding.target(for: "liver;kidney", image: "a"), [1, 1, 0])
+        XCTAssertThrowsError(try encoding.target(for: "spleen", image: "d")) { error in
+            XCTAssertTrue("\(error)".contains("spleen") && "\(error)".contains("d"))
+        }
+        let multiclass = try LabelEncoding.fit([("a", "good"), ("b", "bad"), ("c", "good")], mode: nil)
+        XCTAssertEqual(multiclass.mode, .multiclass)
+        XCTAssertEqual(try multiclass.target(for: "good", image: "a"), [0, 1])
+        // Weighted BCE: negatives over positives per output, by hand: bit 0 has 2 positives of 3.
+        XCTAssertEqual(LabelEncoding.positiveWeights([[1, 0], [1, 0], [0, 1]]), [0.5, 2])
+    }
 }
