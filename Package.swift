@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "DICOMCodecs", dependencies: ["CTurboJPEG", "COpenJPEG", "CCharLS"]),
         .target(name: "DICOM", dependencies: ["DICOMCodecs", "CZlib"]),
         .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG"]),
-        .target(name: "SonoPhantom", dependencies: ["DICOM", "Imaging"]),
+        .target(name: "SonoPhantom", dependencies: ["DICOM", "DICOMCodecs", "Imaging"]),
         .target(name: "SonoData", dependencies: [
             "DICOM", "Imaging", "Torch",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -78,16 +78,20 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Benchmark driver for Benchmarks/bench_torch.sh (never run by tests).
+        .executableTarget(name: "torch-bench", dependencies: ["Torch", "TorchNN"], path: "Benchmarks/TorchBench"),
+
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "TorchNNTests", dependencies: ["Torch", "TorchNN"]),
         .testTarget(name: "DICOMCodecsTests", dependencies: ["DICOMCodecs"]),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "DICOM", "Imaging"]),
+        .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "DICOM", "DICOMCodecs", "Imaging"]),
         .testTarget(name: "SonoDataTests", dependencies: ["SonoData", "SonoPhantom", "DICOM", "Torch"]),
         .testTarget(name: "SonoModelsTests", dependencies: ["SonoModels", "Torch", "TorchNN"]),
         .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval"]),
         .testTarget(name: "SonoTrainTests", dependencies: ["SonoTrain", "SonoPhantom", "SonoData", "SonoModels"]),
     ],
-    cxxLanguageStandard: .cxx17
+    // CTorch is the only C++ target; SwiftPM places this flag after unsafeFlags, so it must follow LIBTORCH too.
+    cxxLanguageStandard: libtorchRoot == nil ? .cxx17 : .cxx20
 )

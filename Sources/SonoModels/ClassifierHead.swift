@@ -1,50 +1,38 @@
 import Torch
 import TorchNN
 
-/// The paper's classification head on an encoder's stride-32 features: 1×1 convolution (with
-/// ReLU, so the head is not a single linear map), dropout, global average pooling, a fully
-/// connected layer. It returns logits; the sigmoid lives in the loss
-/// (`binaryCrossEntropyWithLogits`) and in `probabilities(_:)`, which is numerically safer.
+/// The paper's downstream classification head: 1×1 convolution, dropout, global average pooling
+/// and a fully connected layer. It returns logits; apply a sigmoid (or a BCE-with-logits loss)
+/// for the paper's sigmoid outputs, e.g. the four ordinal bits of the quality score.
+/// Keys: `conv.*`, `fc.*`.
 public final class ClassifierHead: Layer {
     public let registry = ModuleRegistry()
     public let conv: Conv2d
     public let dropout: Dropout
     public let fc: Linear
 
-    public init(inputChannels: Int, hiddenChannels: Int = 256, outputs: Int, dropout p: Double = 0.5) throws {
-        guard outputs >= 1 else { throw TorchError(operation: "ClassifierHead", message: "needs at least one output, got \(outputs)") }
+    public init(inputChannels: Int, outputs: Int, hiddenChannels: Int = 256, dropout p: Double = 0.5) throws {
         conv = registry.child("conv", try Conv2d(inputChannels, hiddenChannels, kernelSize: 1))
         dropout = registry.child("dropout", Dropout(p: p))
         fc = registry.child("fc", try Linear(hiddenChannels, outputs))
     }
 
-    public func forward(_ features: Tensor) throws -> Tensor {
-        let x = try dropout(conv(features).relu())
-        return try fc(x.mean(dims: [2, 3]))
+    public func forward(_ input: Tensor) throws -> Tensor {
+        try fc(dropout(conv(input)).mean(dims: [2, 3]))
     }
 }
 
-/// An encoder with the classification head: keys `encoder.*` (torchvision names) and `head.*`.
-public final class EncoderClassifier: Layer {
+/// A backbone with the classification head: keys `encoder.*` (torchvision names) and `head.*`.
+public final class Classifier: Layer {
     public let registry = ModuleRegistry()
     public let encoder: any FeatureExtractor
     public let head: ClassifierHead
 
-    public init(encoder: any FeatureExtractor, outputs: Int, hiddenChannels: Int = 256, dropout: Double = 0.5) throws {
-        self.encoder = registry.child("encoder", encoder)
-        head = registry.child("head", try ClassifierHead(inputChannels: encoder.outputChannels, hiddenChannels: hiddenChannels,
-                                                         outputs: outputs, dropout: dropout))
+    public init(backbone: Backbone, outputs: Int, hiddenChannels: Int = 256, dropout: Double = 0.5) throws {
+        encoder = registry.child("encoder", try makeFeatureExtractor(backbone))
+        head = registry.child("head", try ClassifierHead(inputChannels: backbone.featureChannels, outputs: outputs,
+                                                         hiddenChannels: hiddenChannels, dropout: dropout))
     }
 
-    public func forward(_ input: Tensor) throws -> Tensor {
-        try head(encoder(input))
-    }
-
-    /// Sigmoid outputs per bit (ordinal, multi-label) as Swift rows, one per image.
-    public func probabilities(_ input: Tensor) throws -> [[Float]] {
-        let p = try forward(input).sigmoid()
-        let rows = p.shape[0], cols = p.shape[1]
-        let flat: [Float] = try p.contiguous().toArray()
-        return (0..<rows).map { Array(flat[($0 * cols)..<(($0 + 1) * cols)]) }
-    }
+    public func forward(_ input: Tensor) throws -> Tensor { try head(encoder(input)) }
 }

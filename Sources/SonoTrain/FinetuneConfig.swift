@@ -57,8 +57,9 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
     public var beta1: Double
     public var beta2: Double
     public var dropout: Double
-    /// Output channels of the U-Net's five up-convolution blocks, deep to shallow.
-    public var decoderWidths: [Int]
+    /// The U-Net decoder's base width: its five up-convolution blocks have 8, 8, 4, 2, 1 times it
+    /// (TernausNet's 32 gives 256, 256, 128, 64, 32).
+    public var decoderBaseWidth: Int
     public var seed: UInt64
     public var augment: Bool
     /// Classification only: nil guesses from the labels.
@@ -87,7 +88,7 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
             height: 256, width: 384,
             epochs: task == .classification ? 300 : 500,
             batchSize: task == .classification ? 4 : 8,
-            learningRate: learningRate, beta1: 0.9, beta2: 0.999, dropout: 0.5, decoderWidths: [256, 128, 64, 32, 16], seed: 0, augment: true,
+            learningRate: learningRate, beta1: 0.9, beta2: 0.999, dropout: 0.5, decoderBaseWidth: 32, seed: 0, augment: true,
             classificationMode: nil, labelColumn: nil, maskClasses: [], trainFraction: 1, maxImages: nil, device: "cpu", threads: nil)
     }
 

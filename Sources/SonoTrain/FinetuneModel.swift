@@ -7,7 +7,7 @@ import TorchNN
 /// classification head; both register the backbone under `encoder.` (torchvision keys).
 public enum FinetuneNetwork {
     case segmentation(UNet)
-    case classification(EncoderClassifier)
+    case classification(Classifier)
 
     public var module: any Layer {
         switch self {
@@ -23,17 +23,26 @@ public enum FinetuneNetwork {
         }
     }
 
-    public func callAsFunction(_ input: Tensor) throws -> Tensor { try module.forward(input) }
+    /// Logits for `input`. The U-Net needs sides divisible by 32, so other sizes are padded at the
+    /// bottom and right with zeros (the mean of a z-scored image) and the logits cropped back:
+    /// any size of at least 32×32 works (e.g. 32×48 in tests, 540×800-shaped HC18 at 64×96).
+    public func callAsFunction(_ input: Tensor) throws -> Tensor {
+        guard case .segmentation = self, input.rank == 4 else { return try module.forward(input) }
+        let height = input.shape[2], width = input.shape[3]
+        let padBottom = (32 - height % 32) % 32, padRight = (32 - width % 32) % 32
+        guard padBottom + padRight > 0 else { return try module.forward(input) }
+        let logits = try module.forward(input.padded([0, padRight, 0, padBottom]))
+        return try logits.narrowed(dim: 2, start: 0, length: height).narrowed(dim: 3, start: 0, length: width)
+    }
 
     /// Builds the network for a configuration with a randomly initialised encoder.
     public static func make(config: FinetuneConfig, outputs: Int) throws -> FinetuneNetwork {
         let backbone = try config.parsedBackbone()
-        let encoder = try makeFeatureExtractor(backbone)
         switch config.task {
         case .segmentation:
-            return .segmentation(try UNet(encoder: encoder, classes: outputs, decoderWidths: config.decoderWidths))
+            return .segmentation(try UNet(backbone: backbone, outputChannels: outputs, baseWidth: config.decoderBaseWidth))
         case .classification:
-            return .classification(try EncoderClassifier(encoder: encoder, outputs: outputs, dropout: config.dropout))
+            return .classification(try Classifier(backbone: backbone, outputs: outputs, dropout: config.dropout))
         }
     }
 

@@ -279,7 +279,7 @@ extension FinetuneConfig {
         task == other.task && data == other.data && backbone == other.backbone && encoder == other.encoder
             && freezeEncoder == other.freezeEncoder && height == other.height && width == other.width && seed == other.seed
             && classificationMode == other.classificationMode && maskClasses == other.maskClasses
-            && trainFraction == other.trainFraction && maxImages == other.maxImages && decoderWidths == other.decoderWidths
+            && trainFraction == other.trainFraction && maxImages == other.maxImages && decoderBaseWidth == other.decoderBaseWidth
     }
 
     /// Range checks whose messages name the flag.
@@ -293,6 +293,7 @@ extension FinetuneConfig {
         guard trainFraction > 0, trainFraction <= 1 else { throw FinetuneError.badFlag("--train-fraction", reason: "must be in (0, 1]") }
         guard (0..<1).contains(dropout) else { throw FinetuneError.badFlag("dropout", reason: "must be in [0, 1)") }
         if let maxImages, maxImages < 2 { throw FinetuneError.badFlag("--max-images", reason: "must be at least 2") }
+        guard decoderBaseWidth >= 1 else { throw FinetuneError.badFlag("decoder base width", reason: "must be positive") }
         _ = try parsedBackbone()
     }
 }

@@ -142,11 +142,13 @@ extension Module {
     }
 
     /// Moves every parameter and buffer to `device` in place (the tensor objects stay the same,
-    /// so references held by layers and optimizers remain valid). Throws a clear error when CUDA
-    /// is requested from a CPU-only libtorch.
+    /// so references held by layers and optimizers remain valid; accumulated gradients are dropped).
+    /// Throws a clear error when CUDA is requested from a CPU-only libtorch. Move before creating
+    /// the optimizer, whose state lives on the parameters' device.
     public func move(to device: Device) throws {
         try withNoGrad {
             for (_, tensor) in stateDict() where tensor.device != device {
+                try tensor.zeroGrad()  // a gradient on the old device would no longer match
                 try tensor.setData(tensor.to(device: device))
             }
         }

@@ -175,6 +175,22 @@ struct CacheCommand: ParsableCommand {
         print(String(format: "stored values: mean %.2f, std %.2f", dataset.statistics.mean, dataset.statistics.std))
         for failure in dataset.failedFiles.prefix(10) { print("  failed: \(failure.path): \(failure.message)") }
         guard benchmarkBatches > 0, dataset.count > 0 else { return }
-        throw ValidationError("--benchmark-batches: the loader is not available in this build yet")
+        let loader = BatchLoader(dataset: dataset, batchSize: batchSize, shuffle: true, seed: 0,
+                                 augment: AugmentationSettings(intensityJitter: jitter),
+                                 threads: threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
+        var images = 0, batches = 0, epoch = 0
+        let loadStart = Date()
+        outer: while true {
+            for result in loader.epoch(epoch) {
+                let batch = try result.get()
+                images += batch.ids.count
+                batches += 1
+                if batches >= benchmarkBatches { break outer }
+            }
+            epoch += 1
+        }
+        let seconds = Date().timeIntervalSince(loadStart)
+        print(String(format: "loader: %d batches, %d images in %.2f s: %.0f images/s (batch %d, augmentation on, %d threads)",
+                     batches, images, seconds, Double(images) / seconds, batchSize, loader.threads))
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SonoModels
 import SonoTrain
+import Torch
 
 struct PretrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -59,6 +60,8 @@ struct PretrainCommand: ParsableCommand {
     @Option(name: .long, help: "cpu or cuda[:n].") var device: String?
     @Option(name: .long, help: "libtorch intra-op threads.") var threads: Int?
     @Flag(name: .long, help: "Continue the run in --out from its last checkpoint.") var resume = false
+    @Option(name: .long, help: ArgumentHelp("Time N steps on a fixed random batch instead of training (make bench).",
+                                            visibility: .hidden)) var benchSteps: Int?
 
     func effectiveConfig() throws -> RunConfig {
         var c = RunConfig()
@@ -84,6 +87,11 @@ struct PretrainCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if let benchSteps {
+            guard benchSteps >= 1 else { throw ValidationError("--bench-steps must be at least 1") }
+            _ = try effectiveConfig()
+            return
+        }
         guard (db == nil) != (synthetic == nil) else {
             throw ValidationError("give exactly one of --db (a cohort database) or --synthetic N")
         }
@@ -93,6 +101,13 @@ struct PretrainCommand: ParsableCommand {
 
     func run() throws {
         let config = try effectiveConfig()
+        if let benchSteps {
+            let r = try PretrainBenchmark.run(config: config, steps: benchSteps)
+            print(String(format: "backbone=%@ threads=%d ms_per_step=%.1f peak_rss_mb=%.0f loss_d=%.4f loss_f=%.4f",
+                         config.backbone.rawValue, TorchRuntime.threadCount, r.millisecondsPerStep, r.peakResidentMegabytes,
+                         r.lastLosses.discriminator ?? .nan, r.lastLosses.generator))
+            return
+        }
         let train: PretrainBatchSource, validation: PretrainBatchSource
         if let synthetic {
             let nVal = max(2, synthetic / 5)

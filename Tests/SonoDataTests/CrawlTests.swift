@@ -67,6 +67,13 @@ final class CrawlTests: XCTestCase {
         XCTAssertEqual(row.cropBox, CropBox(x0: 4, y0: 2, x1: 48, y1: 30))
         XCTAssertEqual(row.storedRegions.first?.clamped, true)
         XCTAssertEqual(row.patientHash, manifest.hashPatientID("PID-0001"))
+        let tags = try XCTUnwrap(row.tags.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        XCTAssertEqual(tags["00280010"] as? String, "32")
+        XCTAssertEqual(tags["00280011"] as? String, "48")
+        XCTAssertEqual(tags["00185010"] as? String, "SC6-1")
+        XCTAssertEqual(tags["00080070"] as? String, "ACME")
+        XCTAssertNil(tags["00100010"])
+        XCTAssertNil(tags["00100020"])
         // The pixel data offset points at the first pixel: check it against the bytes we wrote.
         let offset = try XCTUnwrap(row.pixelDataOffset)
         XCTAssertEqual(Array(bytes[Int(offset)..<Int(offset) + 4]), [0, 3, 6, 9])

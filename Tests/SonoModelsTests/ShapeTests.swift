@@ -48,3 +48,21 @@ final class ShapeTests: XCTestCase {
         XCTAssertEqual(try unconditional(Tensor.randn([2, 1, 32, 48]), labels: nil).shape, [2])
     }
 }
+
+final class DownstreamModelTests: XCTestCase {
+    func testUNetOutputsInputSizeForBothFamilies() throws {
+        for backbone in [Backbone.vgg11bn, .resnet18] {
+            let net = try UNet(backbone: backbone, outputChannels: 2, baseWidth: 4)
+            let y = try net(Tensor.randn([2, 1, 64, 96]))
+            XCTAssertEqual(y.shape, [2, 2, 64, 96], "\(backbone)")
+            XCTAssertEqual(net.blocks.count, 5)
+            XCTAssertTrue(net.stateDict().contains { $0.name == (backbone.isResNet ? "encoder.layer4.1.bn2.weight" : "encoder.features.0.weight") })
+        }
+    }
+
+    func testClassifierHeadShapesAndKeys() throws {
+        let c = try Classifier(backbone: .resnet18, outputs: 4, hiddenChannels: 8)
+        XCTAssertEqual(try c(Tensor.randn([3, 1, 64, 96])).shape, [3, 4])
+        XCTAssertEqual(c.head.stateDict().map(\.name), ["conv.weight", "conv.bias", "fc.weight", "fc.bias"])
+    }
+}

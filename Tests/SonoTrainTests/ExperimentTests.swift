@@ -91,7 +91,7 @@ final class ExperimentTests: XCTestCase {
         config.width = 48
         config.epochs = 1
         config.batchSize = 4
-        config.decoderWidths = [16, 16, 8, 8, 8]
+        config.decoderBaseWidth = 2
         let run = root.appendingPathComponent("run")
         try FinetuneRun.train(config: config, out: run, resume: false)
         var options = EvaluationOptions()

@@ -60,7 +60,7 @@ final class FinetuneTests: XCTestCase {
         config.epochs = epochs
         config.batchSize = 4
         config.learningRate = 1e-3
-        config.decoderWidths = [32, 16, 16, 8, 8]
+        config.decoderBaseWidth = 4
         config.augment = false
         return config
     }
@@ -100,7 +100,7 @@ final class FinetuneTests: XCTestCase {
         // …while the decoder did learn: rebuild its initial weights from the run's seed.
         try TorchRuntime.manualSeed(config.seed)
         let untrained = try FinetuneNetwork.make(config: config, outputs: 1)
-        let decoderKey = "decoder.0.up.weight"
+        let decoderKey = "blocks.0.up.weight"
         let initial = try XCTUnwrap(untrained.module.stateDict().first { $0.name == decoderKey }).tensor
         let trained = try XCTUnwrap(after["model." + decoderKey])
         XCTAssertEqual(initial.shape, trained.shape)
@@ -132,14 +132,14 @@ final class FinetuneTests: XCTestCase {
         XCTAssertThrowsError(try encoding.target(for: "5", image: "x"))
         // Through the head: zero weights and chosen biases make the sigmoid outputs known, so the
         // decoded level of any input must be 2 (bits 1,1,0,0).
-        let classifier = try EncoderClassifier(encoder: makeFeatureExtractor(.resnet18), outputs: encoding.outputs)
+        let classifier = try Classifier(backbone: .resnet18, outputs: encoding.outputs)
         try withNoGrad {
             try classifier.head.fc.weight.copy(from: Tensor.zeros(classifier.head.fc.weight.shape))
             try classifier.head.fc.bias?.copy(from: Tensor([Float(6), 6, -6, -6]))
         }
         classifier.eval()
-        let rows = try classifier.probabilities(Tensor.randn([3, 1, 32, 48]))
-        XCTAssertEqual(rows.count, 3)
+        let flat: [Float] = try classifier(Tensor.randn([3, 1, 32, 48])).sigmoid().contiguous().toArray()
+        let rows = (0..<3).map { Array(flat[($0 * 4)..<(($0 + 1) * 4)]) }
         for row in rows {
             XCTAssertEqual(Double(row[0]), 1 / (1 + exp(-6)), accuracy: 1e-5)
             XCTAssertEqual(encoding.classIndex(ofTarget: row), 2)

@@ -51,6 +51,41 @@ final class PretrainRunTests: XCTestCase {
         XCTAssertEqual(Set(exported.names), Set(try ResNet(.resnet18).stateDict().map(\.name)))
         let fresh = try ResNet(.resnet18)
         try fresh.load(contentsOf: encoderURL)
+        try checkTorchvisionLoads(encoderURL, constructor: "resnet18", expectedMissing: ["fc.bias", "fc.weight"])
+    }
+
+    /// torchvision's own `load_state_dict(strict=False)` must report only the classifier missing.
+    private func checkTorchvisionLoads(_ url: URL, constructor: String, expectedMissing: [String]) throws {
+        let python = "/usr/bin/python3"
+        guard FileManager.default.isExecutableFile(atPath: python) else { return }
+        let script = """
+            import json, struct, sys, numpy as np, torch, torchvision
+            raw = open(sys.argv[1], "rb").read()
+            n = struct.unpack("<Q", raw[:8])[0]
+            header = json.loads(raw[8:8 + n])
+            types = {"F32": np.float32, "I64": np.int64, "F16": np.float16, "F64": np.float64}
+            state = {}
+            for k, v in header.items():
+                if k == "__metadata__": continue
+                a, b = v["data_offsets"]
+                arr = np.frombuffer(raw[8 + n + a: 8 + n + b], dtype=types[v["dtype"]]).reshape(v["shape"])
+                state[k] = torch.from_numpy(arr.copy())
+            r = getattr(torchvision.models, sys.argv[2])().load_state_dict(state, strict=False)
+            print(json.dumps({"missing": sorted(r.missing_keys), "unexpected": sorted(r.unexpected_keys)}))
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = ["-c", script, url.path, constructor]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return } // torchvision absent: nothing to compare with
+        let result = try JSONSerialization.jsonObject(with: data) as? [String: [String]]
+        XCTAssertEqual(result?["missing"], expectedMissing)
+        XCTAssertEqual(result?["unexpected"], [])
     }
 
     /// Two epochs, stop, resume for a third: the third epoch's losses equal an uninterrupted

@@ -69,3 +69,16 @@ final class LayerTests: XCTestCase {
         XCTAssertEqual(linear.stateDict().map(\.name), ["weight"])
     }
 }
+
+final class GradientClippingTests: XCTestCase {
+    func testClipsToMaxNormAndReportsTheOriginalNorm() throws {
+        let a = try Tensor([3, 0] as [Double]).setRequiresGrad()
+        let b = try Tensor([4] as [Double]).setRequiresGrad()
+        try ((a * a).sum() * 0.5 + (b * b).sum() * 0.5).backward()  // grads (3, 0) and (4): norm 5
+        XCTAssertEqual(try clipGradientNorm([a, b], maxNorm: 1), 5, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(a.grad).toArray(of: Double.self)[0], 0.6, accuracy: 1e-6)
+        XCTAssertEqual(try XCTUnwrap(b.grad).toArray(of: Double.self)[0], 0.8, accuracy: 1e-6)
+        XCTAssertEqual(try clipGradientNorm([a, b], maxNorm: 10), 1, accuracy: 1e-5)
+        XCTAssertEqual(try XCTUnwrap(b.grad).toArray(of: Double.self)[0], 0.8, accuracy: 1e-6, "no change under the limit")
+    }
+}

@@ -83,7 +83,7 @@ struct DICOMFileInspector: FileInspecting {
                         unitsX: region.physicalUnitsX, unitsY: region.physicalUnitsY,
                         deltaX: region.physicalDeltaX, deltaY: region.physicalDeltaY, clamped: clamped)
                 }
-                record.regions = String(decoding: (try? JSONEncoder().encode(stored)) ?? Data(), as: UTF8.self)
+                record.regions = Self.json(stored)
                 if stored.contains(where: \.clamped) { warnings.append("ultrasound region outside the image, clamped") }
                 if let tissue = file.tissueRegion()?.box {
                     record.cropX0 = tissue.x
@@ -99,7 +99,7 @@ struct DICOMFileInspector: FileInspecting {
             record.status = status
             record.reason = reason
             record.detail = detail
-            record.warnings = warnings.isEmpty ? nil : String(decoding: (try? JSONEncoder().encode(warnings)) ?? Data(), as: UTF8.self)
+            record.warnings = warnings.isEmpty ? nil : Self.json(warnings)
             return InspectedFile(record: record, frames: status == .ok ? frames : [])
         }
         if file.isTruncated { return finish(.corrupt, "truncated", "the file ends inside an element") }
@@ -156,6 +156,13 @@ struct DICOMFileInspector: FileInspecting {
         return finish(.ok)
     }
 
+    /// Stable JSON (sorted keys), so equal rows are equal text.
+    static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
+    }
+
     /// Ultrasound and secondary-capture image storage classes, which must carry pixels.
     static let imageClasses: Set<String> = [
         "1.2.840.10008.5.1.4.1.1.6.1", "1.2.840.10008.5.1.4.1.1.3.1",   // US, US multi-frame
@@ -170,12 +177,15 @@ struct DICOMFileInspector: FileInspecting {
             let tag = Tag(rawValue: raw)
             guard let element = ds[tag], element.vr != .PN else { continue }
             let list: [String]
-            if let strings = ds.strings(tag) {
-                list = strings
-            } else if let numbers = ds.doubles(tag) {
+            switch element.vr {
+            case .US, .SS, .UL, .SL, .SV, .UV, .FL, .FD:
+                guard let numbers = ds.doubles(tag) else { continue }
                 list = numbers.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int($0)) : String($0) }
-            } else {
+            case .OB, .OW, .OD, .OF, .OL, .OV, .UN, .SQ, .AT, .none:
                 continue
+            default:
+                guard let strings = ds.strings(tag) else { continue }
+                list = strings
             }
             let nonEmpty = list.filter { !$0.isEmpty }
             guard !nonEmpty.isEmpty else { continue }

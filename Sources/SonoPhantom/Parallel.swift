@@ -1,0 +1,34 @@
+import Foundation
+
+/// Runs `body(0..<count)` on `threads` workers pulling indices from a shared counter. Results come
+/// back in index order, so output never depends on scheduling. The first error wins.
+func parallelMap<T>(_ count: Int, threads: Int, _ body: (Int) throws -> T) throws -> [T] {
+    guard count > 0 else { return [] }
+    var results = [T?](repeating: nil, count: count)
+    let lock = NSLock()
+    var next = 0
+    var failure: Error?
+    results.withUnsafeMutableBufferPointer { buffer in
+        let slots = buffer
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
+            while true {
+                lock.lock()
+                let index = next
+                next += 1
+                let stop = failure != nil
+                lock.unlock()
+                if stop || index >= count { return }
+                do {
+                    let value = try body(index)
+                    slots[index] = value
+                } catch {
+                    lock.lock()
+                    if failure == nil { failure = error }
+                    lock.unlock()
+                }
+            }
+        }
+    }
+    if let failure { throw failure }
+    return results.map { $0! }
+}

@@ -1,0 +1,145 @@
+import Foundation
+
+/// A point in the imaging plane: lateral `x` and depth `z` in mm (origin where the probe's centre
+/// touches the skin, z grows into the body), plus `depth`, the distance below the probe surface
+/// along the beam (equal to z for a linear array, radial for a convex one). Skin and wall layers
+/// follow `depth`, so they curve with a convex probe as they do on a real scanner.
+struct ScenePoint {
+    var x: Double
+    var z: Double
+    var depth: Double
+}
+
+/// A region of the plane.
+enum Shape: Sendable {
+    /// Everything between two depths below the probe surface, optionally wavy.
+    case layer(top: Double, bottom: Double, waveAmplitude: Double = 0, wavelength: Double = 40, phase: Double = 0)
+    /// An ellipse (centre, semi-axes, rotation in radians) whose radius wobbles by up to
+    /// `roughness` (fraction) with harmonics 2…5: organs and lesions are never perfect ellipses.
+    case blob(Blob)
+    /// A shell of `thickness` mm around a blob's boundary: capsules and vessel walls.
+    case shell(Blob, thickness: Double)
+    /// A straight band of half-width `halfWidth` between two points: needles, catheters, septa.
+    case segment(x0: Double, z0: Double, x1: Double, z1: Double, halfWidth: Double)
+    /// Everything deeper than a circular arc (centre, radius) below it: diaphragm dome, lung.
+    case belowArc(cx: Double, cz: Double, radius: Double)
+}
+
+struct Blob: Sendable {
+    var cx: Double, cz: Double
+    var a: Double, b: Double
+    var angle: Double = 0 { didSet { cosAngle = cos(angle); sinAngle = sin(angle) } }
+    private var cosAngle = 1.0, sinAngle = 0.0
+    var roughness: Double = 0
+    var harmonics: [(amplitude: Double, phase: Double)] = []
+
+    init(cx: Double, cz: Double, a: Double, b: Double, angle: Double = 0, roughness: Double = 0, rng: inout SplitMix64) {
+        self.cx = cx; self.cz = cz; self.a = a; self.b = b; self.roughness = roughness
+        self.angle = angle
+        cosAngle = cos(angle); sinAngle = sin(angle)
+        if roughness > 0 {
+            harmonics = (2...5).map { k in (rng.uniform(0.3, 1) / Double(k - 1), rng.uniform(0, 2 * .pi)) }
+            let total = harmonics.reduce(0) { $0 + $1.amplitude }
+            harmonics = harmonics.map { ($0.amplitude / total * roughness, $0.phase) }
+        }
+    }
+
+    /// Normalised radius: < 1 inside, 1 on the boundary.
+    @inline(__always)
+    func rho(_ x: Double, _ z: Double) -> Double {
+        let dx = x - cx, dz = z - cz
+        let c = cosAngle, s = sinAngle
+        let u = (dx * c + dz * s) / a
+        let v = (-dx * s + dz * c) / b
+        let r = (u * u + v * v).squareRoot()
+        guard roughness > 0 else { return r }
+        if r > (1 + roughness) * 1.05 || r < (1 - roughness) * 0.95 { return r }
+        let phi = atan2(v, u)
+        var scale = 1.0
+        for (k, h) in harmonics.enumerated() { scale += h.amplitude * cos(Double(k + 2) * phi + h.phase) }
+        return r / scale
+    }
+
+    var boundingRadius: Double { max(a, b) * (1 + roughness) * 1.05 }
+}
+
+/// A tissue painted over a shape. Later elements of a scene paint over earlier ones.
+struct SceneElement: Sendable {
+    var shape: Shape
+    var tissue: Tissue
+    /// Bounding box in (x, z) for a cheap reject; nil for shapes that follow depth (layers).
+    var bounds: (minX: Double, maxX: Double, minZ: Double, maxZ: Double)?
+
+    init(_ shape: Shape, _ tissue: Tissue) {
+        self.shape = shape
+        self.tissue = tissue
+        switch shape {
+        case .layer, .belowArc: bounds = nil
+        case .blob(let b): bounds = (b.cx - b.boundingRadius, b.cx + b.boundingRadius, b.cz - b.boundingRadius, b.cz + b.boundingRadius)
+        case .shell(let b, let t):
+            let r = b.boundingRadius + t
+            bounds = (b.cx - r, b.cx + r, b.cz - r, b.cz + r)
+        case let .segment(x0, z0, x1, z1, w):
+            bounds = (min(x0, x1) - w, max(x0, x1) + w, min(z0, z1) - w, max(z0, z1) + w)
+        }
+    }
+
+    @inline(__always)
+    func contains(_ p: ScenePoint) -> Bool {
+        if let b = bounds, p.x < b.minX || p.x > b.maxX || p.z < b.minZ || p.z > b.maxZ { return false }
+        switch shape {
+        case let .layer(top, bottom, amplitude, wavelength, phase):
+            // Most points are far from both boundaries: decide without the sine.
+            let reach = abs(amplitude)
+            if p.depth < top - reach || p.depth >= bottom + reach { return false }
+            if p.depth >= top + reach && p.depth < bottom - reach { return true }
+            let wobble = amplitude == 0 ? 0 : amplitude * sin(2 * .pi * p.x / wavelength + phase)
+            return p.depth >= top + wobble && p.depth < bottom + wobble
+        case .blob(let b):
+            return b.rho(p.x, p.z) < 1
+        case let .shell(b, thickness):
+            let rho = b.rho(p.x, p.z)
+            return abs(rho - 1) * min(b.a, b.b) < thickness / 2
+        case let .segment(x0, z0, x1, z1, w):
+            let dx = x1 - x0, dz = z1 - z0
+            let length2 = dx * dx + dz * dz
+            let t = length2 > 0 ? min(1, max(0, ((p.x - x0) * dx + (p.z - z0) * dz) / length2)) : 0
+            let ex = p.x - (x0 + t * dx), ez = p.z - (z0 + t * dz)
+            return ex * ex + ez * ez < w * w
+        case let .belowArc(cx, cz, radius):
+            let dx = p.x - cx, dz = p.z - cz
+            return dz > 0 && dx * dx + dz * dz > radius * radius
+        }
+    }
+}
+
+/// The anatomy in one imaging plane: a background tissue and painted elements.
+struct Scene: Sendable {
+    var background: Tissue
+    var elements: [SceneElement] = []
+    /// What kind of view this is (for the record and for tests).
+    var kind: SceneKind
+
+    init(kind: SceneKind, background: Tissue) {
+        self.kind = kind
+        self.background = background
+    }
+
+    mutating func paint(_ shape: Shape, _ tissue: Tissue) { elements.append(SceneElement(shape, tissue)) }
+
+    @inline(__always)
+    func tissue(at p: ScenePoint) -> Tissue {
+        var index = elements.count - 1
+        while index >= 0 {
+            if elements[index].contains(p) { return elements[index].tissue }
+            index -= 1
+        }
+        return background
+    }
+}
+
+/// The views the phantom draws, one per kind of exam.
+public enum SceneKind: String, Sendable, Codable, CaseIterable {
+    case liver, kidney, morisonPouch, thyroid, chest, pleuralEffusion, softTissue, lymphNode
+    case abdomenCollection, ascites, retroperitoneum, softTissueCollection
+}

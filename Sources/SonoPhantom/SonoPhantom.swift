@@ -1,1 +1,0 @@
-// SonoPhantom module: placeholder until its issue lands.

@@ -1,0 +1,178 @@
+import Foundation
+import GRDB
+import XCTest
+@testable import SonoData
+
+/// Runs the built `sonotag` binary: a crawl killed with SIGKILL mid-way, and the PHI check over
+/// every file the pipeline writes.
+final class CommandLineTests: XCTestCase {
+    /// `sonotag` next to the test bundle (built by `swift build` / `make test`).
+    private func sonotag() throws -> URL {
+        var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("sonotag")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        throw XCTSkip("sonotag binary not built next to the tests")
+    }
+
+    @discardableResult
+    private func run(_ binary: URL, _ arguments: [String], log: URL? = nil) throws -> Int32 {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = ["CI": "true", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]
+        if let log {
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: log)
+            process.standardOutput = handle
+            process.standardError = handle
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+        }
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    private func writeCohort(_ folder: TemporaryFolder, files: Int, patients: Int) throws -> [TestDICOMBuilder] {
+        var written: [TestDICOMBuilder] = []
+        for i in 0..<files {
+            var builder = TestDICOMBuilder()
+            let p = i % patients
+            builder.patientID = "MRN-77A1-\(p)"
+            builder.patientName = "ZEBRA^QUINCY\(p)"
+            builder.sopUID = "1.2.826.0.1.3680043.99.\(i)"
+            builder.studyUID = "1.2.826.0.1.3680043.98.\(p)"
+            builder.transducer = ["SC6-1", "SL10-2", "C5-1", "X9"][i % 4]
+            builder.studyDescription = ["US THYROID BIOPSY", "US DRAINAGE LIVER", "US KNEE"][i % 3]
+            builder.frames = i % 7 == 0 ? 2 : 1
+            builder.region = (x0: 2, y0: 1, x1: 45, y1: 30)
+            let sub = folder.url.appendingPathComponent("batch\(i % 5)")
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+            try builder.write(to: sub.appendingPathComponent("img\(i).dcm").path)
+            written.append(builder)
+        }
+        return written
+    }
+
+    private func rowsForComparison(_ path: String) throws -> [String] {
+        let manifest = try ManifestDatabase(path: path)
+        return try manifest.files().map {
+            [$0.path, "\($0.size)", "\($0.mtimeNs)", $0.status.rawValue, $0.reason ?? "", "\($0.rows ?? -1)", "\($0.frames ?? -1)",
+             $0.transducerData ?? "", $0.studyDescription ?? "", $0.regions ?? "", $0.tags ?? "", "\($0.pixelDataOffset ?? -1)",
+             $0.sopInstanceUid ?? ""].joined(separator: "|")
+        }.sorted()
+    }
+
+    private func patientPartition(_ path: String) throws -> Set<[String]> {
+        let manifest = try ManifestDatabase(path: path)
+        let groups = Dictionary(grouping: try manifest.files(), by: { $0.patientHash ?? "" })
+        return Set(groups.values.map { $0.map(\.path).sorted() })
+    }
+
+    func testKilledCrawlResumesToTheUninterruptedResult() throws {
+        let binary = try sonotag()
+        let data = try TemporaryFolder(), out = try TemporaryFolder()
+        _ = try writeCohort(data, files: 400, patients: 20)
+        let killedDB = out.file("killed.sqlite")
+
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["index", data.path, "--db", killedDB, "--batch-size", "4", "--threads", "1", "--plain"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var committedBeforeKill = 0
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning, Date() < deadline {
+            if FileManager.default.fileExists(atPath: killedDB), let count = try? Self.countRows(killedDB), count >= 40 {
+                committedBeforeKill = count
+                break
+            }
+            usleep(2_000)
+        }
+        let interrupted = process.isRunning
+        if interrupted { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        let afterKill = try Self.countRows(killedDB)
+        XCTAssertGreaterThanOrEqual(afterKill, committedBeforeKill, "kill -9 lost committed rows")
+        if interrupted { XCTAssertLessThan(afterKill, 400, "the crawl was killed before it finished") }
+
+        XCTAssertEqual(try run(binary, ["index", data.path, "--db", killedDB, "--plain"]), 0)
+        XCTAssertEqual(try run(binary, ["index", data.path, "--db", out.file("clean.sqlite"), "--plain"]), 0)
+        let resumed = try rowsForComparison(killedDB), clean = try rowsForComparison(out.file("clean.sqlite"))
+        XCTAssertEqual(resumed.count, clean.count)
+        let differing = zip(resumed, clean).filter { $0 != $1 }
+        XCTAssertTrue(differing.isEmpty, "\(differing.count) rows differ, first: \(differing.first.map { "\($0.0) vs \($0.1)" } ?? "")")
+        XCTAssertEqual(try patientPartition(killedDB), try patientPartition(out.file("clean.sqlite")))
+        XCTAssertEqual(try Self.countRows(killedDB), 400)
+        if !interrupted { throw XCTSkip("the crawl finished before it could be killed; resume compared without an interruption") }
+    }
+
+    static func countRows(_ path: String) throws -> Int {
+        var config = Configuration()
+        config.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        return try queue.read { db in
+            guard try db.tableExists("files") else { return 0 }
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM files") ?? 0
+        }
+    }
+
+    /// Every file the pipeline writes — manifest (with WAL), cache shards and indexes, command
+    /// output — is searched for the input's patient ids and names: zero hits. The same search
+    /// over the input finds them, so the search itself works.
+    func testNoPatientIdentifiersInAnyOutput() throws {
+        let data = try TemporaryFolder(), out = try TemporaryFolder()
+        let cohort = try writeCohort(data, files: 24, patients: 6)
+        let needles = Set(cohort.flatMap { [$0.patientID, $0.patientName] + $0.patientName.split(separator: "^").map(String.init) })
+        let db = out.file("cohort.sqlite")
+
+        // In-process pipeline.
+        let manifest = try ManifestDatabase(path: db)
+        try Crawler(manifest: manifest, options: CrawlOptions(threads: 2)).run(root: data.path)
+        try manifest.applyLabels(.paperDefault())
+        try manifest.assignSplit(try SplitSettings(valShare: 0.34, seed: 1))
+        let train = try CohortDataset(manifest: manifest, split: .train, settings: try PreprocessSettings(height: 32, width: 48))
+        XCTAssertGreaterThan(train.count, 0)
+        XCTAssertTrue(train.failedFiles.isEmpty, "\(train.failedFiles)")
+
+        // The command line, logs kept.
+        if let binary = try? sonotag() {
+            let db2 = out.file("cli.sqlite")
+            XCTAssertEqual(try run(binary, ["index", data.path, "--db", db2, "--plain"], log: out.url.appendingPathComponent("index.log")), 0)
+            XCTAssertEqual(try run(binary, ["labels", "--db", db2], log: out.url.appendingPathComponent("labels.log")), 0)
+            XCTAssertEqual(try run(binary, ["split", "--db", db2], log: out.url.appendingPathComponent("split.log")), 0)
+            for tag in ["StudyDescription", "TransducerData", "(0008,0070)"] {
+                _ = try run(binary, ["tags", "--db", db2, tag], log: out.url.appendingPathComponent("tags-\(tag.count).log"))
+            }
+            XCTAssertEqual(try run(binary, ["cache", "--db", db2, "--split", "all", "--height", "32", "--width", "48"],
+                                   log: out.url.appendingPathComponent("cache.log")), 0)
+        }
+
+        let outputs = try Self.allFiles(under: out.url)
+        XCTAssertGreaterThan(outputs.count, 4)
+        for file in outputs {
+            let bytes = try Data(contentsOf: file)
+            for needle in needles {
+                XCTAssertNil(bytes.range(of: Data(needle.utf8)), "\(needle) found in \(file.lastPathComponent)")
+                XCTAssertNil(bytes.range(of: Data(needle.lowercased().utf8)), "\(needle) found in \(file.lastPathComponent)")
+            }
+        }
+        let inputs = try Self.allFiles(under: data.url)
+        let found = try inputs.contains { try Data(contentsOf: $0).range(of: Data("ZEBRA^QUINCY0".utf8)) != nil }
+        XCTAssertTrue(found, "the search must find the names in the input files")
+    }
+
+    static func allFiles(under folder: URL) throws -> [URL] {
+        guard let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
+        var result: [URL] = []
+        for case let url as URL in enumerator where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+            result.append(url)
+        }
+        return result
+    }
+}

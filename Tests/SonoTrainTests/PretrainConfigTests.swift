@@ -1,0 +1,55 @@
+import Foundation
+import XCTest
+@testable import SonoTrain
+
+final class PretrainConfigTests: XCTestCase {
+    func testDefaultsAreThePapers() {
+        let c = RunConfig()
+        XCTAssertEqual(c.method, .ceDCM)
+        XCTAssertEqual(c.backbone, .vgg16bn)
+        XCTAssertEqual([c.height, c.width, c.batchSize, c.epochs], [256, 384, 32, 200])
+        XCTAssertEqual(c.learningRateF, 1e-4)
+        XCTAssertEqual(c.learningRateD, 1e-5)
+        XCTAssertEqual(c.beta1, 0.9)
+        XCTAssertEqual(c.beta2, 0.999)
+        XCTAssertEqual(c.lambdaRec, 0.999)
+        XCTAssertEqual(c.lambdaAdv, 0.001)
+        XCTAssertEqual(c.maskOverlap, 0)
+        XCTAssertEqual(c.maskFill, 0)
+        XCTAssertNoThrow(try c.validate())
+    }
+
+    func testYAMLOverridesASubsetAndRoundTrips() throws {
+        let c = try RunConfig.fromYAML("""
+            method: ce
+            backbone: resnet50
+            lr_f: 0.0002
+            batch_size: 8
+            discriminator_pooling: mean
+            """)
+        XCTAssertEqual(c.method, .ce)
+        XCTAssertEqual(c.backbone, .resnet50)
+        XCTAssertEqual(c.learningRateF, 2e-4)
+        XCTAssertEqual(c.batchSize, 8)
+        XCTAssertEqual(c.discriminatorPooling, .mean)
+        XCTAssertEqual(c.epochs, 200, "keys not given keep the defaults")
+        XCTAssertEqual(try RunConfig.fromYAML(try c.yaml()), c)
+        XCTAssertEqual(try RunConfig.fromYAML(""), RunConfig())
+    }
+
+    func testErrorsNameTheKey() {
+        XCTAssertThrowsError(try RunConfig.fromYAML("lr_g: 1")) { XCTAssertTrue("\($0)".contains("lr_g"), "\($0)") }
+        XCTAssertThrowsError(try RunConfig.fromYAML("batch_size: many")) { XCTAssertTrue("\($0)".contains("batch_size"), "\($0)") }
+        XCTAssertThrowsError(try RunConfig.fromYAML("method: gan")) { XCTAssertTrue("\($0)".contains("method"), "\($0)") }
+        XCTAssertThrowsError(try RunConfig.fromYAML("- a\n- b"))
+        var c = RunConfig()
+        c.height = 250
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("height"), "\($0)") }
+        c = RunConfig()
+        c.maskOverlap = 70
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("mask_overlap"), "\($0)") }
+        c = RunConfig()
+        c.decoderWidths = [1, 2, 3]
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("decoder_widths"), "\($0)") }
+    }
+}
