@@ -16,6 +16,9 @@ struct SonoTag: ParsableCommand {
             PretrainCommand.self,
             ExportCommand.self,
             FeaturesCommand.self,
+            FinetuneCommand.self,
+            EvaluateCommand.self,
+            ExperimentCommand.self,
             SmokeCommand.self,
         ]
     )

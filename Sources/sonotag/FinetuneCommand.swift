@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import SonoTrain
+
+struct FinetuneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finetune",
+        abstract: "Fine-tune an encoder on a labelled downstream task (segmentation U-Net or classification head).",
+        discussion: """
+        DATA is a folder (images/, masks/<stem>.png or masks/<stem>_*.png, optional labels.csv with \
+        a split column) or a CSV of image paths with label, split and mask columns.
+        Defaults follow the paper's Table A2: Adam, batch 8 and 500 epochs for segmentation, batch \
+        4 and 300 epochs for classification, lr 1e-4 (VGG, segmentation) or 5e-5, 1.4e-4 for \
+        ResNet on a task named thyroid. The epoch with the lowest validation loss is kept as best.
+        Example (CPU-sized):
+          sonotag finetune --task segmentation --data demo-out/phantom/downstream/thyroid \\
+            --encoder demo-out/pretrain/ce+dcm --backbone resnet18 --size 64x96 --epochs 5 --out runs/thyroid
+        """)
+
+    @Option(help: "segmentation or classification.")
+    var task: DownstreamTask
+
+    @Option(help: "A dataset folder or CSV (see above).")
+    var data: String
+
+    @Option(help: "random, imagenet:PATH (torchvision weights as safetensors), a pretraining RUN_DIR, or an encoder .safetensors.")
+    var encoder: String = "random"
+
+    @Flag(help: "Keep the encoder's weights fixed (the paper's +F rows); only the decoder/head learns.")
+    var freezeEncoder = false
+
+    @Option(help: "vgg16bn, resnet50, resnet18 or vgg11bn.")
+    var backbone: String = "vgg16bn"
+
+    @Option(help: "Run folder: config, checkpoints, metrics.csv.")
+    var out: String
+
+    @Option(name: .customLong("task-name"), help: "Name used in reports (default: the data folder's name).")
+    var taskName: String?
+
+    @Option(help: "Input size HxW (default 256x384), each at least 32; the U-Net pads to multiples of 32 internally.")
+    var size: String?
+
+    @Option var epochs: Int?
+    @Option(name: .customLong("batch-size")) var batchSize: Int?
+    @Option(name: .customLong("lr"), help: "Learning rate (default from Table A2).") var learningRate: Double?
+    @Option var seed: UInt64 = 0
+    @Option(help: "Classification: ordinal, multiclass or multilabel (default: guessed from the labels).")
+    var mode: ClassificationMode?
+    @Option(name: .customLong("label-column")) var labelColumn: String?
+    @Option(name: .customLong("mask-classes"), help: "Comma-separated mask suffixes, one output channel each (default: merge all masks).")
+    var maskClasses: String?
+    @Option(name: .customLong("train-fraction"), help: "Use this share of the training images (low-data runs).")
+    var trainFraction: Double = 1
+    @Option(name: .customLong("max-images"), help: "Cap on training images, for quick runs.") var maxImages: Int?
+    @Flag(name: .customLong("no-augment"), help: "Disable random flips and shifts.") var noAugment = false
+    @Option(help: "cpu or cuda[:n].") var device: String = "cpu"
+    @Option(help: "libtorch intra-op threads.") var threads: Int?
+    @Flag(help: "Continue an interrupted run in --out from its last checkpoint.") var resume = false
+
+    func validate() throws {
+        if let size { _ = try parseSize(size, multipleOf32: false) }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if let batchSize, batchSize < 2 { throw ValidationError("--batch-size must be at least 2 (batch norm)") }
+        guard trainFraction > 0, trainFraction <= 1 else { throw ValidationError("--train-fraction must be in (0, 1]") }
+    }
+
+    func run() throws {
+        let name = taskName ?? URL(fileURLWithPath: data).deletingPathExtension().lastPathComponent
+        var config = FinetuneConfig.paperDefaults(task: task, taskName: name, backbone: backbone)
+        config.data = data
+        config.encoder = EncoderSource(flag: encoder)
+        config.freezeEncoder = freezeEncoder
+        if let size { (config.height, config.width) = try parseSize(size, multipleOf32: false) }
+        if let epochs { config.epochs = epochs }
+        if let batchSize { config.batchSize = batchSize }
+        if let learningRate { config.learningRate = learningRate }
+        config.seed = seed
+        config.classificationMode = mode
+        config.labelColumn = labelColumn
+        config.maskClasses = maskClasses.map { $0.split(separator: ",").map(String.init) } ?? []
+        config.trainFraction = trainFraction
+        config.maxImages = maxImages
+        config.augment = !noAugment
+        config.device = device
+        config.threads = threads
+        let summary = try FinetuneRun.train(config: config, out: URL(fileURLWithPath: out), resume: resume,
+                                            log: { print($0) })
+        print(summary.description)
+    }
+}
+
+/// `256x384` (also `256×384`, `256,384`) → (height, width); pretraining needs multiples of 32.
+func parseSize(_ text: String, multipleOf32: Bool = true) throws -> (Int, Int) {
+    let parts = text.split(whereSeparator: { $0 == "x" || $0 == "×" || $0 == "," }).map { Int($0) }
+    guard parts.count == 2, let h = parts[0], let w = parts[1], h > 0, w > 0 else {
+        throw ValidationError("--size '\(text)' is not HxW, e.g. 256x384")
+    }
+    guard h >= 32, w >= 32, !multipleOf32 || (h % 32 == 0 && w % 32 == 0) else {
+        throw ValidationError("--size \(h)x\(w): both must be \(multipleOf32 ? "multiples of 32" : "at least 32") (encoder output stride 32)")
+    }
+    return (h, w)
+}
+
+extension DownstreamTask: ExpressibleByArgument {}
+extension ClassificationMode: ExpressibleByArgument {}

@@ -1,0 +1,147 @@
+import Foundation
+import Imaging
+import XCTest
+@testable import SonoTrain
+
+final class DownstreamDatasetTests: XCTestCase {
+    var root: URL!
+
+    override func setUpWithError() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("sonotag-downstream-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("images"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("masks"), withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    private func writeImage(_ relative: String, width: Int = 8, height: Int = 6, channels: Int = 1, value: (Int, Int) -> UInt8) throws {
+        var pixels: [UInt8] = []
+        for y in 0..<height {
+            for x in 0..<width { pixels += Array(repeating: value(x, y), count: channels) }
+        }
+        try ImageFile.write(try Raster(width: width, height: height, channels: channels, pixels: pixels),
+                            to: root.appendingPathComponent(relative).path)
+    }
+
+    private func segmentation() -> DownstreamLayoutOptions { DownstreamLayoutOptions(task: .segmentation) }
+
+    private func assertError(_ expression: @autoclosure () throws -> Any, mentions fragment: String,
+                             file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try expression(), file: file, line: line) { error in
+            XCTAssertTrue(error is DownstreamDataError, "\(error)", file: file, line: line)
+            XCTAssertTrue("\(error)".contains(fragment), "'\(error)' should mention \(fragment)", file: file, line: line)
+        }
+    }
+
+    func testMasksOfOneImageAreMergedAndRGBCounts() throws {
+        try writeImage("images/a.png") { x, _ in UInt8(x * 30) }
+        // Left half in one gray mask, a right column in an RGB (red only) mask.
+        try writeImage("masks/a_left.png") { x, _ in x < 4 ? 255 : 0 }
+        var red: [UInt8] = []
+        for _ in 0..<6 { for x in 0..<8 { red += x == 7 ? [255, 0, 0] : [0, 0, 0] } }
+        try ImageFile.write(try Raster(width: 8, height: 6, channels: 3, pixels: red), to: root.appendingPathComponent("masks/a_right.png").path)
+        let dataset = try DownstreamDataset.discover(at: root, options: segmentation())
+        XCTAssertEqual(dataset.samples.count, 1)
+        XCTAssertEqual(dataset.samples[0].maskPaths.first?.count, 2)
+        let arrays = try dataset.load(dataset.samples, height: 6, width: 8, task: .segmentation)
+        let row = Array(arrays.masks[0..<8])
+        XCTAssertEqual(row, [1, 1, 1, 1, 0, 0, 0, 1])
+        // z-score: mean 0, unit (population) variance, computed independently here.
+        let mean = arrays.images.reduce(0, +) / Float(arrays.images.count)
+        XCTAssertEqual(mean, 0, accuracy: 1e-5)
+        let variance = arrays.images.map { $0 * $0 }.reduce(0, +) / Float(arrays.images.count)
+        XCTAssertEqual(variance, 1, accuracy: 1e-4)
+    }
+
+    func testMaskClassesBecomeChannels() throws {
+        try writeImage("images/b.png") { _, _ in 9 }
+        try writeImage("masks/b_liver.png") { _, y in y < 3 ? 255 : 0 }
+        let options = DownstreamLayoutOptions(task: .segmentation, maskClasses: ["liver", "kidney"])
+        let dataset = try DownstreamDataset.discover(at: root, options: options)
+        let arrays = try dataset.load(dataset.samples, height: 6, width: 8, task: .segmentation)
+        XCTAssertEqual(arrays.maskChannels, 2)
+        XCTAssertEqual(arrays.masks.count, 2 * 48)
+        XCTAssertEqual(arrays.masks[0..<48].reduce(0, +), 24)   // liver: top three rows
+        XCTAssertEqual(arrays.masks[48..<96].reduce(0, +), 0)   // kidney: absent, empty
+        // A flat image has no variance: it stays finite (zeros), not NaN.
+        XCTAssertTrue(arrays.images.allSatisfy { $0 == 0 })
+    }
+
+    func testMissingMaskNamesTheImage() throws {
+        try writeImage("images/c.png") { _, _ in 1 }
+        try writeImage("images/d.png") { _, _ in 1 }
+        try writeImage("masks/c.png") { _, _ in 255 }
+        assertError(try DownstreamDataset.discover(at: root, options: segmentation()), mentions: "images/d.png")
+    }
+
+    func testSizeMismatchNamesMaskAndImage() throws {
+        try writeImage("images/e.png") { _, _ in 1 }
+        try writeImage("masks/e.png", width: 5, height: 6) { _, _ in 255 }
+        let dataset = try DownstreamDataset.discover(at: root, options: segmentation())
+        assertError(try dataset.load(dataset.samples, height: 4, width: 4, task: .segmentation), mentions: "masks/e.png")
+        assertError(try dataset.load(dataset.samples, height: 4, width: 4, task: .segmentation), mentions: "5×6")
+    }
+
+    func testUnreadableImageNamesTheFile() throws {
+        try Data("not an image".utf8).write(to: root.appendingPathComponent("images/f.png"))
+        try writeImage("masks/f.png") { _, _ in 255 }
+        let dataset = try DownstreamDataset.discover(at: root, options: segmentation())
+        assertError(try dataset.load(dataset.samples, height: 4, width: 4, task: .segmentation), mentions: "images/f.png")
+    }
+
+    func testEmptyFolderNamesTheFolder() throws {
+        assertError(try DownstreamDataset.discover(at: root, options: segmentation()), mentions: root.appendingPathComponent("images").path)
+        assertError(try DownstreamDataset.discover(at: root.appendingPathComponent("nowhere"), options: segmentation()), mentions: "nowhere")
+    }
+
+    func testCSVWithLabelsAndSplits() throws {
+        try writeImage("images/g.png") { _, _ in 1 }
+        try writeImage("images/h.png") { _, _ in 2 }
+        try writeImage("images/i.png") { _, _ in 3 }
+        let csv = "image,quality,split\nimages/g.png,0,train\n\"images/h.png\",4,val\nimages/i.png,2,test\n"
+        try Data(csv.utf8).write(to: root.appendingPathComponent("set.csv"))
+        let dataset = try DownstreamDataset.discover(at: root.appendingPathComponent("set.csv"),
+                                                     options: DownstreamLayoutOptions(task: .classification))
+        XCTAssertEqual(dataset.samples.map(\.label), ["0", "4", "2"])
+        XCTAssertEqual(dataset.samples.map(\.split), [.train, .val, .test])
+        let encoding = try LabelEncoding.fit(dataset.samples.map { ($0.id, $0.label ?? "") }, mode: nil)
+        XCTAssertEqual(encoding.mode, .ordinal)
+        XCTAssertEqual(encoding.outputs, 4)
+        XCTAssertEqual(try encoding.target(for: "2", image: "i"), [1, 1, 0, 0])
+    }
+
+    func testCSVWithMissingImageNamesLineAndFile() throws {
+        try Data("image,label\nimages/nothere.png,1\n".utf8).write(to: root.appendingPathComponent("bad.csv"))
+        assertError(try DownstreamDataset.discover(at: root.appendingPathComponent("bad.csv"),
+                                                   options: DownstreamLayoutOptions(task: .classification)),
+                    mentions: "line 2")
+        try Data("picture,label\n".utf8).write(to: root.appendingPathComponent("nohead.csv"))
+        assertError(try DownstreamDataset.discover(at: root.appendingPathComponent("nohead.csv"),
+                                                   options: DownstreamLayoutOptions(task: .classification)),
+                    mentions: "nohead.csv")
+    }
+
+    func testHashedSplitIsStableAndRoughlyProportional() {
+        let options = DownstreamLayoutOptions(task: .segmentation)
+        let ids = (0..<1000).map { String(format: "%03d_HC", $0) }
+        let splits = ids.map { DownstreamDataset.hashedSplit($0, options: options) }
+        XCTAssertEqual(splits, ids.map { DownstreamDataset.hashedSplit($0, options: options) })
+        let train = splits.filter { $0 == .train }.count
+        XCTAssertTrue((620...780).contains(train), "\(train) of 1000 in train for a 70 % share")
+    }
+
+    func testHC18LayoutIsUnderstood() throws {
+        let hc18 = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/hc18")
+        guard FileManager.default.fileExists(atPath: hc18.appendingPathComponent("images").path) else {
+            throw XCTSkip("HC18 data not present at \(hc18.path)")
+        }
+        let dataset = try DownstreamDataset.discover(at: hc18, options: segmentation())
+        XCTAssertEqual(dataset.samples.count, 240)
+        let arrays = try dataset.load(Array(dataset.samples.prefix(1)), height: 54, width: 80, task: .segmentation)
+        let foreground = arrays.masks.reduce(0, +) / Float(arrays.masks.count)
+        XCTAssertTrue(foreground > 0.02 && foreground < 0.8, "head covers \(foreground) of the image")
+    }
+}

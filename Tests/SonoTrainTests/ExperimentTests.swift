@@ -1,0 +1,114 @@
+import Foundation
+import Imaging
+import Torch
+import XCTest
+@testable import SonoTrain
+
+final class ExperimentTests: XCTestCase {
+    var root: URL!
+
+    override func setUpWithError() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("sonotag-experiment-\(UUID().uuidString)")
+        try TinyDownstream.make(at: root.appendingPathComponent("data"))
+        try TorchRuntime.setThreadCount(2)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    func testTaskFlagsAndKindGuessing() throws {
+        let data = root.appendingPathComponent("data").path
+        // labels.csv has a label column (quality), so without a kind the set reads as classification.
+        XCTAssertEqual(try ExperimentTaskSpec(flag: "quality=\(data)").kind, .classification)
+        let seg = try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)")
+        XCTAssertEqual(seg.name, "shapes")
+        XCTAssertEqual(seg.kind, .segmentation)
+        XCTAssertEqual(seg.primaryMetric, "dice")
+        XCTAssertThrowsError(try ExperimentTaskSpec(flag: "nopath"))
+        XCTAssertThrowsError(try ExperimentTaskSpec(flag: "x:detection=\(data)"))
+        XCTAssertEqual(try PretrainingConfiguration.parseList("baseline, CE+DCM+F"), [.baseline, .ceDCMFrozen])
+        XCTAssertThrowsError(try PretrainingConfiguration.parseList("baseline,simclr")) { error in
+            XCTAssertTrue("\(error)".contains("simclr"))
+        }
+    }
+
+    /// A tiny Table 2 (Baseline and an ImageNet row without weights) end to end: fine-tuning,
+    /// evaluation, per-image CSV, overlays, Markdown/CSV tables and the HTML report; a rerun
+    /// resumes from the finished work instead of training again.
+    func testTinyTable2ReportAndResume() throws {
+        let data = root.appendingPathComponent("data").path
+        var options = ExperimentOptions(
+            database: "unused.sqlite",
+            tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)"), try ExperimentTaskSpec(flag: "quality:classification=\(data)")],
+            backbones: ["resnet18"], configurations: [.baseline, .imagenet], out: root.appendingPathComponent("exp"))
+        options.height = 32
+        options.width = 64
+        options.finetuneEpochs = 2
+        options.finetuneBatchSize = 4
+        options.resamples = 50
+        options.overlays = 2
+        var pretrainCalls = 0
+        let runner = ExperimentRunner(options: options, pretrain: { _ in pretrainCalls += 1 }, log: { _ in })
+        let rows = try runner.runTable2()
+        XCTAssertEqual(pretrainCalls, 0, "baseline and imagenet need no pretraining")
+        XCTAssertEqual(rows.count, 2)
+        let baseline = try XCTUnwrap(rows.first { $0.configuration == .baseline })
+        let dice = try XCTUnwrap(baseline.results["shapes"]?.metric("dice"))
+        XCTAssertTrue((0...1).contains(dice.mean) && dice.std >= 0, "\(dice)")
+        XCTAssertNotNil(baseline.results["quality"]?.metric("kappa"))
+        let imagenet = try XCTUnwrap(rows.first { $0.configuration == .imagenet })
+        XCTAssertTrue(imagenet.results.isEmpty)
+        XCTAssertTrue(imagenet.note?.contains("ImageNet") ?? false)
+
+        let out = options.out
+        let markdown = try String(contentsOf: out.appendingPathComponent("table2.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("shapes") && markdown.contains("±"))
+        XCTAssertTrue(markdown.contains("no ImageNet weights"), "the ImageNet row must say why it is empty")
+        XCTAssertTrue(markdown.contains("0.832 ± 0.009"), "the paper's CE+DCM VGG16-BN liver/kidney Dice is shown for reference")
+        let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("Table 2"))
+        XCTAssertTrue(html.contains("data:image/png;base64"), "charts and overlays are inlined")
+        XCTAssertFalse(html.contains("src=\"overlays/"), "the report must be self-contained")
+
+        let run = ExperimentLayout(root: out).finetuneRun(backbone: "resnet18", config: .baseline, task: "shapes")
+        let perImage = try String(contentsOf: run.appendingPathComponent("evaluation/per_image.csv"), encoding: .utf8)
+        XCTAssertEqual(perImage.split(separator: "\n").count, 1 + 2, "header + the two test images")
+        XCTAssertEqual(baseline.results["shapes"]?.overlays.count, 2)
+
+        // Resume: everything is done, so nothing trains again and the results are identical.
+        let checkpoint = FinetuneRunLayout(run).bestCheckpoint
+        let stamp = try FileManager.default.attributesOfItem(atPath: checkpoint.path)[.modificationDate] as? Date
+        let again = try runner.runTable2()
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: checkpoint.path)[.modificationDate] as? Date, stamp)
+        XCTAssertEqual(again.first { $0.configuration == .baseline }?.results["shapes"]?.metric("dice"), dice)
+    }
+
+    func testEvaluationBootstrapIsSeeded() throws {
+        var config = FinetuneConfig.paperDefaults(task: .segmentation, taskName: "tiny", backbone: "resnet18")
+        config.data = root.appendingPathComponent("data").path
+        config.height = 32
+        config.width = 48
+        config.epochs = 1
+        config.batchSize = 4
+        config.decoderBaseWidth = 2
+        let run = root.appendingPathComponent("run")
+        try FinetuneRun.train(config: config, out: run, resume: false)
+        var options = EvaluationOptions()
+        options.split = nil  // all 12 images
+        options.resamples = 200
+        options.overlays = 0
+        options.out = root.appendingPathComponent("e1")
+        let first = try Evaluation.evaluate(run: run, options: options)
+        options.out = root.appendingPathComponent("e2")
+        let second = try Evaluation.evaluate(run: run, options: options)
+        XCTAssertEqual(first.metrics, second.metrics)
+        XCTAssertEqual(first.images, 12)
+        options.seed = 99
+        options.out = root.appendingPathComponent("e3")
+        let third = try Evaluation.evaluate(run: run, options: options)
+        // Same whole-set value, different resamples.
+        XCTAssertEqual(third.metric("dice")?.value, first.metric("dice")?.value)
+        XCTAssertNotEqual(third.metric("dice")?.mean, first.metric("dice")?.mean)
+    }
+}
