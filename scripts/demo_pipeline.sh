@@ -6,18 +6,26 @@
 # Rerunning resumes: finished steps are kept. `rm -rf demo-out` starts over.
 #
 # Environment knobs (defaults keep the run under ~15 minutes on 2 cores):
-#   DEMO_OUT (demo-out)  DEMO_PATIENTS (40)  DEMO_SIZE (64x96)  DEMO_BACKBONE (resnet18)
-#   DEMO_PRETRAIN_EPOCHS (3)  DEMO_FINETUNE_EPOCHS (8)  DEMO_IMAGENET (path to torchvision
+#   DEMO_OUT (demo-out)  DEMO_PATIENTS (16)  DEMO_DOWNSTREAM_PATIENTS (10, 3 images each)
+#   DEMO_SIZE (64x96)  DEMO_BACKBONE (resnet18)  DEMO_PRETRAIN_EPOCHS (2)
+#   DEMO_PRETRAIN_MAX_IMAGES (96 per epoch)  DEMO_FINETUNE_EPOCHS (4)  DEMO_DECODER_WIDTH (8)
+#   DEMO_THREADS (2)  DEMO_FINETUNE_LR (1e-3: a few epochs
+#   need a larger rate than Table A2's, which assumes 300-500)  DEMO_IMAGENET (path to torchvision
 #   weights for the backbone, converted to safetensors; the ImageNet row says so when absent)
 set -euo pipefail
 
 bin="${1:-.build/release/sonotag}"
 out="${DEMO_OUT:-demo-out}"
-patients="${DEMO_PATIENTS:-40}"
+patients="${DEMO_PATIENTS:-16}"
+downstream_patients="${DEMO_DOWNSTREAM_PATIENTS:-10}"
 size="${DEMO_SIZE:-64x96}"
 backbone="${DEMO_BACKBONE:-resnet18}"
-pretrain_epochs="${DEMO_PRETRAIN_EPOCHS:-3}"
-finetune_epochs="${DEMO_FINETUNE_EPOCHS:-8}"
+pretrain_epochs="${DEMO_PRETRAIN_EPOCHS:-2}"
+pretrain_max_images="${DEMO_PRETRAIN_MAX_IMAGES:-96}"
+finetune_epochs="${DEMO_FINETUNE_EPOCHS:-4}"
+decoder_width="${DEMO_DECODER_WIDTH:-8}"
+finetune_lr="${DEMO_FINETUNE_LR:-1e-3}"
+threads="${DEMO_THREADS:-2}"
 imagenet=()
 [[ -n "${DEMO_IMAGENET:-}" ]] && imagenet=(--imagenet "$backbone=$DEMO_IMAGENET")
 
@@ -27,7 +35,8 @@ mkdir -p "$out"
 
 step "phantom cohort: $patients patients"
 if [[ ! -d "$out/phantom/downstream" ]]; then
-    "$bin" phantom --out "$out/phantom" --patients "$patients" --seed 1
+    "$bin" phantom --out "$out/phantom" --patients "$patients" --seed 1 --size 128x192 \
+        --downstream-patients "$downstream_patients" --downstream-images 3
 fi
 
 step "index the DICOM files"
@@ -48,8 +57,10 @@ tasks=()
 step "pretrain (CE, CE+DCM), fine-tune every task, evaluate, write Table 2"
 "$bin" experiment table2 --db "$out/cohort.sqlite" "${tasks[@]}" \
     --backbones "$backbone" --configs baseline,imagenet,ce,ce+dcm,ce+dcm+f "${imagenet[@]}" \
-    --size "$size" --pretrain-epochs "$pretrain_epochs" --finetune-epochs "$finetune_epochs" \
-    --resamples 1000 --out "$out/experiment"
+    --size "$size" --pretrain-epochs "$pretrain_epochs" --pretrain-batch-size 16 \
+    --pretrain-max-images "$pretrain_max_images" \
+    --finetune-epochs "$finetune_epochs" --finetune-lr "$finetune_lr" --decoder-width "$decoder_width" \
+    --threads "$threads" --resamples 1000 --overlays 4 --out "$out/experiment"
 
 step "done"
 echo "Table 2:     $out/experiment/table2.md"

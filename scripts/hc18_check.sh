@@ -6,15 +6,20 @@
 # The CE encoder comes from HC18_CE_RUN (a `sonotag pretrain --method ce` run folder or an
 # exported encoder.safetensors); by default the demo's CE run (scripts/demo_pipeline.sh) when
 # present, else a small CE pretraining on a fresh phantom cohort is done here first.
-# Knobs: HC18_DATA HC18_OUT (hc18-out) HC18_SIZE (64x96) HC18_EPOCHS (15) HC18_BACKBONE (resnet18)
+# Knobs: HC18_DATA HC18_OUT (hc18-out) HC18_SIZE (64x96) HC18_EPOCHS (10) HC18_BACKBONE (resnet18)
+#        HC18_MAX_IMAGES (all 168 training images; a cap also caps validation at a quarter of it)
+#        HC18_DECODER_WIDTH (16) HC18_PRETRAIN_EPOCHS (4)
 set -euo pipefail
 
 bin="${1:-.build/release/sonotag}"
 data="${HC18_DATA:-../shared/data/hc18}"
 out="${HC18_OUT:-hc18-out}"
 size="${HC18_SIZE:-64x96}"
-epochs="${HC18_EPOCHS:-15}"
+epochs="${HC18_EPOCHS:-10}"
 backbone="${HC18_BACKBONE:-resnet18}"
+decoder_width="${HC18_DECODER_WIDTH:-16}"
+cap=()
+[[ -n "${HC18_MAX_IMAGES:-}" ]] && cap=(--max-images "$HC18_MAX_IMAGES")
 demo_ce="${DEMO_OUT:-demo-out}/experiment/pretrain/$backbone/ce"
 ce="${HC18_CE_RUN:-}"
 start=$(date +%s)
@@ -27,11 +32,11 @@ if [[ -z "$ce" ]]; then
         ce="$out/pretrain-ce"
         if [[ ! -f "$ce/checkpoints/best.safetensors" ]]; then
             echo "== CE pretraining on a phantom cohort (no HC18_CE_RUN given)"
-            [[ -d "$out/phantom/dicom" ]] || "$bin" phantom --out "$out/phantom" --patients 30 --seed 2 --downstream-patients 0
+            [[ -d "$out/phantom/dicom" ]] || "$bin" phantom --out "$out/phantom" --patients 30 --seed 2 --size 128x192 --downstream-patients 0
             "$bin" index "$out/phantom/dicom" --db "$out/cohort.sqlite"
             "$bin" split --db "$out/cohort.sqlite"
             "$bin" pretrain --db "$out/cohort.sqlite" --method ce --backbone "$backbone" \
-                --height "${size%x*}" --width "${size#*x}" --epochs 5 --batch-size 16 --out "$ce"
+                --height "${size%x*}" --width "${size#*x}" --epochs "${HC18_PRETRAIN_EPOCHS:-4}" --batch-size 16 --threads 2 --out "$ce"
         fi
     fi
 fi
@@ -43,8 +48,8 @@ for init in random ce; do
     resume=()
     [[ -f "$out/$init/checkpoints/last.safetensors" ]] && resume=(--resume)
     "$bin" finetune --task segmentation --data "$data" --task-name hc18 --encoder "$encoder" \
-        --backbone "$backbone" --size "$size" --epochs "$epochs" --batch-size 8 --lr 1e-3 --seed 0 \
-        --out "$out/$init" "${resume[@]}"
+        --backbone "$backbone" --size "$size" --epochs "$epochs" --batch-size 8 --lr 1e-3 --seed 0 --threads 2 \
+        --decoder-width "$decoder_width" "${cap[@]}" --out "$out/$init" "${resume[@]}"
     "$bin" evaluate "$out/$init" --overlays 8 > "$out/$init.evaluation.txt"
     cat "$out/$init.evaluation.txt"
 done

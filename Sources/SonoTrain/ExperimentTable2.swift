@@ -35,6 +35,10 @@ public struct ExperimentOptions: Sendable {
     public var finetuneEpochs: Int?
     public var finetuneBatchSize: Int?
     public var finetuneMaxImages: Int?
+    /// Fine-tuning learning rate; nil keeps Table A2's.
+    public var finetuneLearningRate: Double?
+    /// U-Net decoder base width; nil keeps 32.
+    public var decoderBaseWidth: Int?
     public var seed: UInt64 = 0
     public var device = "cpu"
     public var threads: Int?
@@ -148,6 +152,8 @@ public struct ExperimentRunner {
         if let epochs = options.finetuneEpochs { config.epochs = epochs }
         if let batch = options.finetuneBatchSize { config.batchSize = batch }
         config.maxImages = options.finetuneMaxImages
+        if let rate = options.finetuneLearningRate { config.learningRate = rate }
+        if let width = options.decoderBaseWidth { config.decoderBaseWidth = width }
         config.trainFraction = trainFraction
         config.seed = seed
         config.device = options.device

@@ -19,8 +19,8 @@ public struct FinetuneSummary: Sendable, Codable, CustomStringConvertible {
     public var validationImages: Int
 
     public var description: String {
-        String(format: "best epoch %d of %d: validation loss %.4f, validation %@ %.4f (%d train / %d validation images) → %@",
-               bestEpoch, epochsCompleted, bestValidationLoss, "metric", bestValidationMetric, trainImages, validationImages,
+        String(format: "best epoch %d of %d: validation loss %.4f, validation score (Dice or accuracy) %.4f; %d train / %d validation images; %@",
+               bestEpoch, epochsCompleted, bestValidationLoss, bestValidationMetric, trainImages, validationImages,
                runDirectory + "/checkpoints/best.safetensors")
     }
 }

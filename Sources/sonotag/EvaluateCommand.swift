@@ -47,7 +47,7 @@ struct EvaluateCommand: ParsableCommand {
         options.seed = seed
         options.overlays = overlays
         options.threads = threads
-        let result = try Evaluation.evaluate(run: URL(fileURLWithPath: runDirectory), options: options, log: { print($0) })
+        let result = try Evaluation.evaluate(run: URL(fileURLWithPath: runDirectory), options: options, log: emitLine)
         print(result.markdown())
     }
 }

@@ -32,6 +32,8 @@ struct ExperimentCommand: ParsableCommand {
         @Option(name: .customLong("finetune-epochs"), help: "Default: Table A2 (300 classification, 500 segmentation).") var finetuneEpochs: Int?
         @Option(name: .customLong("finetune-batch-size")) var finetuneBatchSize: Int?
         @Option(name: .customLong("finetune-max-images")) var finetuneMaxImages: Int?
+        @Option(name: .customLong("finetune-lr"), help: "Fine-tuning learning rate (default: Table A2's).") var finetuneLR: Double?
+        @Option(name: .customLong("decoder-width"), help: "U-Net decoder base width (default 32).") var decoderWidth: Int?
         @Option(help: "Bootstrap resamples per evaluation.") var resamples: Int = 1000
         @Option(help: "Overlay PNGs per evaluation.") var overlays: Int = 8
         @Option var seed: UInt64 = 0
@@ -59,6 +61,8 @@ struct ExperimentCommand: ParsableCommand {
             options.finetuneEpochs = finetuneEpochs
             options.finetuneBatchSize = finetuneBatchSize
             options.finetuneMaxImages = finetuneMaxImages
+            options.finetuneLearningRate = finetuneLR
+            options.decoderBaseWidth = decoderWidth
             options.resamples = resamples
             options.overlays = overlays
             options.seed = seed
@@ -84,7 +88,7 @@ struct ExperimentCommand: ParsableCommand {
 
         func run() throws {
             let options = try shared.options(configurations: try PretrainingConfiguration.parseList(configs))
-            let runner = ExperimentRunner(options: options, log: { print($0) })
+            let runner = ExperimentRunner(options: options, log: emitLine)
             try runner.runTable2()
             print("Table 2: \(options.out.appendingPathComponent("table2.md").path)")
             print("report:  \(options.out.appendingPathComponent("report.html").path)")
@@ -103,7 +107,7 @@ struct ExperimentCommand: ParsableCommand {
 
         func run() throws {
             let options = try shared.options(configurations: try PretrainingConfiguration.parseList(configs))
-            let runner = ExperimentRunner(options: options, log: { print($0) })
+            let runner = ExperimentRunner(options: options, log: emitLine)
             let results = try runner.runLowData(fraction: fraction, repeats: repeats)
             for result in results {
                 for c in result.comparisons {

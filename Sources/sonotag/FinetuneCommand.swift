@@ -50,6 +50,8 @@ struct FinetuneCommand: ParsableCommand {
     @Option(name: .customLong("label-column")) var labelColumn: String?
     @Option(name: .customLong("mask-classes"), help: "Comma-separated mask suffixes, one output channel each (default: merge all masks).")
     var maskClasses: String?
+    @Option(name: .customLong("decoder-width"), help: "U-Net decoder base width: blocks of 8, 8, 4, 2, 1 times it (default 32, TernausNet's).")
+    var decoderWidth: Int?
     @Option(name: .customLong("train-fraction"), help: "Use this share of the training images (low-data runs).")
     var trainFraction: Double = 1
     @Option(name: .customLong("max-images"), help: "Cap on training images, for quick runs.") var maxImages: Int?
@@ -79,13 +81,14 @@ struct FinetuneCommand: ParsableCommand {
         config.classificationMode = mode
         config.labelColumn = labelColumn
         config.maskClasses = maskClasses.map { $0.split(separator: ",").map(String.init) } ?? []
+        if let decoderWidth { config.decoderBaseWidth = decoderWidth }
         config.trainFraction = trainFraction
         config.maxImages = maxImages
         config.augment = !noAugment
         config.device = device
         config.threads = threads
         let summary = try FinetuneRun.train(config: config, out: URL(fileURLWithPath: out), resume: resume,
-                                            log: { print($0) })
+                                            log: emitLine)
         print(summary.description)
     }
 }
@@ -104,3 +107,10 @@ func parseSize(_ text: String, multipleOf32: Bool = true) throws -> (Int, Int) {
 
 extension DownstreamTask: ExpressibleByArgument {}
 extension ClassificationMode: ExpressibleByArgument {}
+
+/// Prints one progress line and flushes, so logs redirected to a file show progress as it happens
+/// (stdout is block-buffered when it is not a terminal).
+func emitLine(_ text: String) {
+    print(text)
+    fflush(stdout)
+}
