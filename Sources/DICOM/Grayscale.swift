@@ -5,6 +5,12 @@ public struct GrayscaleImage: Sendable {
     public var columns: Int
     public var pixels: [Float]
 
+    public init(rows: Int, columns: Int, pixels: [Float]) {
+        self.rows = rows
+        self.columns = columns
+        self.pixels = pixels
+    }
+
     /// Rounds to 0...255.
     public func toUInt8() -> [UInt8] { pixels.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) } }
 }
@@ -13,8 +19,16 @@ extension DICOMFile {
     /// Frame `index` as grayscale in 0...1.
     public func grayscaleFrame(_ index: Int) throws -> GrayscaleImage {
         let desc = try pixelDescription()
-        let frame = try decodeFrame(index)
+        let frame = try decodeFrame(index, desc: desc)
         return try Grayscale.convert(frame, desc: desc, palette: desc.photometricInterpretation == "PALETTE COLOR" ? PaletteLUT(dataSet) : nil)
+    }
+
+    /// Frame `index` as grayscale in 0...1, written into `image`, whose pixel storage is reused
+    /// when it already has the right size (for loops over many same-sized frames).
+    public func grayscaleFrame(_ index: Int, into image: inout GrayscaleImage) throws {
+        let desc = try pixelDescription()
+        let frame = try decodeFrame(index, desc: desc)
+        try Grayscale.convert(frame, desc: desc, palette: desc.photometricInterpretation == "PALETTE COLOR" ? PaletteLUT(dataSet) : nil, into: &image)
     }
 
     /// Frame `index` as grayscale bytes (0...255), row-major.
@@ -23,18 +37,30 @@ extension DICOMFile {
 
 enum Grayscale {
     static func convert(_ f: PixelFrame, desc: PixelDescription, palette: PaletteLUT?) throws -> GrayscaleImage {
+        var image = GrayscaleImage(rows: f.rows, columns: f.columns, pixels: [])
+        try convert(f, desc: desc, palette: palette, into: &image)
+        return image
+    }
+
+    static func convert(_ f: PixelFrame, desc: PixelDescription, palette: PaletteLUT?, into image: inout GrayscaleImage) throws {
+        image.rows = f.rows
+        image.columns = f.columns
         let n = f.rows * f.columns
-        var out = [Float](repeating: 0, count: n)
+        var out: [Float] = []
+        // Take the caller's storage (uniquely referenced, so no copy on write).
+        swap(&out, &image.pixels)
+        defer { swap(&out, &image.pixels) }
         let spp = f.samplesPerPixel
         if let lut = palette, spp == 1 {
             let scale = 1 / Float((1 << lut.bits) - 1)
+            out = [Float](repeating: 0, count: n)
             let r = lut.red.map(Float.init), g = lut.green.map(Float.init), b = lut.blue.map(Float.init)
             for p in 0..<n {
                 let i = lut.index(Int(f.value(at: p)))
                 let j = min(i, g.count - 1), k = min(i, b.count - 1)
                 out[p] = min(1, (0.299 * r[i] + 0.587 * g[j] + 0.114 * b[k]) * scale)
             }
-            return GrayscaleImage(rows: f.rows, columns: f.columns, pixels: out)
+            return
         }
         // Stored values span 0..<2^BitsStored (offset by half for signed data).
         let bits = min(desc.bitsStored, 8 * f.sampleType.byteCount)
@@ -49,19 +75,14 @@ enum Grayscale {
         }
         let inv = 1 / range
         if f.sampleType == .uint8 && !isFloat {
-            // The common ultrasound case, without per-value dispatch.
-            f.data.withUnsafeBufferPointer { d in
-                if spp == 1 {
-                    for p in 0..<n { out[p] = Float(d[p]) * inv }
-                } else {
-                    for p in 0..<n {
-                        let o = p * spp
-                        out[p] = (0.299 * Float(d[o]) + 0.587 * Float(d[o + 1]) + 0.114 * Float(d[o + 2])) * inv
-                    }
-                }
+            // The common ultrasound case: bytes straight to luma, no intermediate arrays.
+            guard f.data.count >= n * spp, spp == 1 || spp >= 3 else {
+                throw DICOMError.pixelData("frame holds \(f.data.count) bytes, expected \(n * spp)")
             }
+            Grayscale.luma(bytes: f.data, pixels: n, samplesPerPixel: spp, scale: inv, into: &out)
         } else {
             let values = f.floatValues()
+            out = [Float](repeating: 0, count: n)
             for p in 0..<n {
                 let v: Float
                 if spp == 1 {
@@ -74,8 +95,44 @@ enum Grayscale {
             }
         }
         if desc.photometricInterpretation == "MONOCHROME1" {
-            for p in 0..<n { out[p] = 1 - out[p] }
+            out.withUnsafeMutableBufferPointer { o in
+                for p in o.indices { o[p] = 1 - o[p] }
+            }
         }
-        return GrayscaleImage(rows: f.rows, columns: f.columns, pixels: out)
+    }
+
+    /// 8-bit samples (1, or 3+ interleaved with R G B first) to `scale`·luma, written once into
+    /// uninitialised storage; the arithmetic matches the general path value for value.
+    /// 8-bit samples (1, or 3+ interleaved with R G B first) to `scale`·luma, written once into
+    /// `out` (its storage reused when the size matches, else uninitialised new storage); the
+    /// arithmetic matches the general path value for value.
+    static func luma(bytes: [UInt8], pixels n: Int, samplesPerPixel spp: Int, scale: Float, into out: inout [Float]) {
+        if out.count == n {
+            out.withUnsafeMutableBufferPointer { o in luma(bytes: bytes, pixels: n, samplesPerPixel: spp, scale: scale, into: o) }
+        } else {
+            out = [Float](unsafeUninitializedCapacity: n) { o, initialized in
+                luma(bytes: bytes, pixels: n, samplesPerPixel: spp, scale: scale, into: o)
+                initialized = n
+            }
+        }
+    }
+
+    private static func luma(bytes: [UInt8], pixels n: Int, samplesPerPixel spp: Int, scale: Float, into out: UnsafeMutableBufferPointer<Float>) {
+        bytes.withUnsafeBufferPointer { src in
+            guard let s = src.baseAddress, let o = out.baseAddress, n > 0 else { return }
+            if spp == 1 {
+                for p in 0..<n { o[p] = Float(s[p]) * scale }
+            } else if spp == 3 {
+                for p in 0..<n {
+                    let r = Float(s[3 * p]), g = Float(s[3 * p + 1]), b = Float(s[3 * p + 2])
+                    o[p] = (0.299 * r + 0.587 * g + 0.114 * b) * scale
+                }
+            } else {
+                for p in 0..<n {
+                    let q = s + p * spp
+                    o[p] = (0.299 * Float(q[0]) + 0.587 * Float(q[1]) + 0.114 * Float(q[2])) * scale
+                }
+            }
+        }
     }
 }

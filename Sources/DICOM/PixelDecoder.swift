@@ -13,9 +13,16 @@ extension DICOMFile {
     public func frameBytes(_ index: Int) throws -> [UInt8] {
         let frames = try frameLocations()
         guard index >= 0, index < frames.count else { throw DICOMError.frameOutOfRange(index: index, count: frames.count) }
+        let ranges = frames[index].ranges
+        if ranges.count == 1, let r = ranges.first {
+            // One fragment or a native frame: the read is already the frame, no second copy.
+            let b = try stream.read(at: r.offset, length: r.length)
+            guard b.count == r.length else { throw DICOMError.pixelData("frame \(index) truncated at byte \(r.offset + b.count)") }
+            return b
+        }
         var out: [UInt8] = []
         out.reserveCapacity(frames[index].byteCount)
-        for r in frames[index].ranges {
+        for r in ranges {
             let b = try stream.read(at: r.offset, length: r.length)
             guard b.count == r.length else { throw DICOMError.pixelData("frame \(index) truncated at byte \(r.offset + b.count)") }
             out += b
@@ -25,7 +32,11 @@ extension DICOMFile {
 
     /// Decodes frame `index` to stored values.
     public func decodeFrame(_ index: Int) throws -> PixelFrame {
-        let desc = try pixelDescription()
+        try decodeFrame(index, desc: pixelDescription())
+    }
+
+    /// `decodeFrame(_:)` with the description already parsed (callers that need it anyway).
+    func decodeFrame(_ index: Int, desc: PixelDescription) throws -> PixelFrame {
         let frame = try decodeFrameUnchecked(index, desc: desc)
         // Every path must produce exactly rows × columns × samples values; anything else is a bug or a lie in the file.
         guard frame.data.count == desc.frameByteCount, frame.sampleType.byteCount == desc.bytesPerSample || desc.bitsAllocated == 1 else {
