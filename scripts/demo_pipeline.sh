@@ -18,6 +18,7 @@ bin="${1:-.build/release/sonotag}"
 out="${DEMO_OUT:-demo-out}"
 patients="${DEMO_PATIENTS:-16}"
 downstream_patients="${DEMO_DOWNSTREAM_PATIENTS:-10}"
+downstream_images="${DEMO_DOWNSTREAM_IMAGES:-3}"
 size="${DEMO_SIZE:-64x96}"
 backbone="${DEMO_BACKBONE:-resnet18}"
 pretrain_epochs="${DEMO_PRETRAIN_EPOCHS:-2}"
@@ -36,7 +37,7 @@ mkdir -p "$out"
 step "phantom cohort: $patients patients"
 if [[ ! -d "$out/phantom/downstream" ]]; then
     "$bin" phantom --out "$out/phantom" --patients "$patients" --seed 1 --size 128x192 \
-        --downstream-patients "$downstream_patients" --downstream-images 3
+        --downstream-patients "$downstream_patients" --downstream-images "$downstream_images"
 fi
 
 step "index the DICOM files"

@@ -25,11 +25,13 @@ final class TorchvisionParityTests: XCTestCase {
         let report = try model.load(contentsOf: dir.appendingPathComponent("weights.safetensors"))
         XCTAssertTrue(report.isClean, "\(report)")
         model.eval()
+        // torchvision's reference is float64 (see the fixture script), so compare in float64 too.
+        try model.convert(to: .float64)
         let expected = try NPYArray.read(from: dir.appendingPathComponent("expected.npy"))
         for inputName in ["input.npy", "gray.npy"] {
             let input = try NPYArray.read(from: dir.appendingPathComponent(inputName))
-            let x = try Tensor(input.values, shape: input.shape)
-            let pooled = try withNoGrad { try model.pooledFeatures(x) }
+            let x = try Tensor(input.values, shape: input.shape).to(dtype: .float64)
+            let pooled = try withNoGrad { try model.pooledFeatures(x).to(dtype: .float32) }
             XCTAssertEqual(pooled.shape, expected.shape)
             let got = try pooled.toArray(of: Float.self)
             var worst: Float = 0
@@ -41,7 +43,7 @@ final class TorchvisionParityTests: XCTestCase {
         let shapes = try XCTUnwrap(stagesJSON?["stages"] as? [[Int]])
         let means = try XCTUnwrap(stagesJSON?["stage_means"] as? [Double])
         let input = try NPYArray.read(from: dir.appendingPathComponent("gray.npy"))
-        let stages = try withNoGrad { try model.stages(Tensor(input.values, shape: input.shape)) }
+        let stages = try withNoGrad { try model.stages(Tensor(input.values, shape: input.shape).to(dtype: .float64)) }
         XCTAssertEqual(stages.map(\.shape), shapes)
         for (s, m) in zip(stages, means) {
             XCTAssertEqual(try s.mean().item(), m, accuracy: 1e-4 * max(1, abs(m)))
