@@ -52,7 +52,7 @@ public final class DICOMFile: @unchecked Sendable {
         self.path = path
         var warnings: [String] = []
         let cursor = Cursor(source: source)
-        do {
+        do {  // one scope for the whole read: every failure below is a DICOMError
             // Preamble: 128 bytes then "DICM". Without it the stream starts with an element.
             var hasPreamble = false
             if source.count >= 132 {
@@ -107,9 +107,8 @@ public final class DICOMFile: @unchecked Sendable {
                 let inflated = try Deflate.inflateRaw(compressed, limit: max(1 << 20, compressed.count * 1100))
                 stream = MemorySource(inflated)
                 dsCursor = Cursor(source: stream)
-            } else if encoding != .implicitLittle || declared == nil {
-                // Files that declare one encoding and use another exist; trust the bytes.
             }
+            // Files that declare one encoding and use another exist; trust the bytes.
             if !ts.isDeflated, let checked = try? Self.checkEncoding(dsCursor, declared: encoding), checked != encoding {
                 warnings.append("transfer syntax \(ts.uid) declared but data set is \(checked.explicitVR ? "explicit" : "implicit") VR; read as found")
                 encoding = checked
@@ -131,8 +130,6 @@ public final class DICOMFile: @unchecked Sendable {
                 self.pixelDataReference = nil
             }
             self.warnings = warnings
-        } catch let e as DICOMError {
-            throw e
         }
     }
 

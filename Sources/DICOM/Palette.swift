@@ -45,7 +45,6 @@ public struct PaletteLUT: Sendable {
         var out: [UInt16] = []
         out.reserveCapacity(count)
         var segmentStarts: [Int] = []
-        var i = 0
         func expand(from start: Int, to stop: Int, depth: Int) throws {
             var i = start
             while i < stop {
@@ -79,8 +78,7 @@ public struct PaletteLUT: Sendable {
                 guard out.count <= count else { throw DICOMError.invalidAttribute(name, reason: "segments expand past \(count) entries") }
             }
         }
-        try expand(from: i, to: w.count, depth: 0)
-        i = 0
+        try expand(from: 0, to: w.count, depth: 0)
         return out
     }
 

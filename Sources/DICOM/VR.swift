@@ -5,10 +5,18 @@ public enum VR: String, Sendable, CaseIterable {
     /// Item and delimitation tags carry no VR.
     case none = "NA"
 
+    /// Parsed per element, so a table indexed by the two letters instead of string matching.
+    private static let byLetters: [VR?] = {
+        var t = [VR?](repeating: nil, count: 26 * 26)
+        for vr in VR.allCases where vr != .none {
+            let u = Array(vr.rawValue.utf8)
+            t[Int(u[0] - 0x41) * 26 + Int(u[1] - 0x41)] = vr
+        }
+        return t
+    }()
+
     init?(bytes b0: UInt8, _ b1: UInt8) {
-        guard b0 >= 0x41, b0 <= 0x5A, b1 >= 0x41, b1 <= 0x5A,
-              let vr = VR(rawValue: String(decoding: [b0, b1], as: UTF8.self)), vr != .none
-        else { return nil }
+        guard b0 >= 0x41, b0 <= 0x5A, b1 >= 0x41, b1 <= 0x5A, let vr = VR.byLetters[Int(b0 - 0x41) * 26 + Int(b1 - 0x41)] else { return nil }
         self = vr
     }
 

@@ -214,7 +214,7 @@ struct DICOMBench: ParsableCommand {
                 for i in 0..<(try f.frameCount()) {
                     let g = try f.grayscaleFrame(i)
                     let img = try GrayImage(width: g.columns, height: g.rows, pixels: g.pixels).resized(width: dims[1], height: dims[0], method: .bilinear)
-                    checksum += Double(img.pixels[img.pixels.count / 2])
+                    checksum += Double(img.pixels[(dims[0] / 2) * dims[1] + dims[1] / 2])
                     frames += 1
                 }
             }
