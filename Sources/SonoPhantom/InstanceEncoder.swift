@@ -20,35 +20,40 @@ enum InstanceEncoder {
         let screens = image.frames.map { ScreenComposer.compose($0, region: image.region, annotation: annotation) }
         let spec = instance.spec
         let rawSize = spec.rows * spec.columns * 3 * screens.count
-        let payload: Part10Writer.PixelPayload
+        let pixelData: DataElement
         let format: InstanceHeader.PixelFormat
-        switch instance.encoding {
-        case .nativeRGB:
-            payload = .native(screens.flatMap(\.pixels))
-            format = .init(photometric: "RGB", samplesPerPixel: 3)
-        case .nativeMonochrome:
-            payload = .native(screens.flatMap(luma))
-            format = .init(photometric: "MONOCHROME2", samplesPerPixel: 1)
-        case .rle:
-            payload = .encapsulated(screens.map { RLEEncoder.encodeFrame($0.pixels, width: $0.width, height: $0.height, samples: 3) })
-            format = .init(photometric: "RGB", samplesPerPixel: 3)
-        case .jpegBaseline:
-            let fragments = try screens.map { screen in
-                do {
-                    return try JPEG.encodeBaseline(screen.pixels, width: screen.width, height: screen.height, components: 3,
-                                                   quality: jpegQuality, subsampling: .s422)
-                } catch {
-                    throw PhantomError.encoding(path: instance.relativePath, reason: "\(error)")
+        do {
+            switch instance.encoding {
+            case .nativeRGB:
+                pixelData = DataElement(tag: .pixelData, vr: .OB, value: .bytes(screens.flatMap(\.pixels)))
+                format = .init(photometric: "RGB", samplesPerPixel: 3)
+            case .nativeMonochrome:
+                pixelData = DataElement(tag: .pixelData, vr: .OB, value: .bytes(screens.flatMap(luma)))
+                format = .init(photometric: "MONOCHROME2", samplesPerPixel: 1)
+            case .rle:
+                pixelData = DICOMWriter.encapsulate(try screens.map {
+                    try RLE.encode($0.pixels, rows: $0.height, columns: $0.width, samplesPerPixel: 3, bitsAllocated: 8)
+                })
+                format = .init(photometric: "RGB", samplesPerPixel: 3)
+            case .jpegBaseline:
+                let fragments = try screens.map {
+                    try JPEG.encodeBaseline($0.pixels, width: $0.width, height: $0.height, components: 3, quality: jpegQuality, subsampling: .s422)
                 }
+                pixelData = DICOMWriter.encapsulate(fragments)
+                let compressed = fragments.reduce(0) { $0 + $1.count }
+                format = .init(photometric: "YBR_FULL_422", samplesPerPixel: 3, lossyRatio: Double(rawSize) / Double(max(compressed, 1)))
             }
-            payload = .encapsulated(fragments)
-            let compressed = fragments.reduce(0) { $0 + $1.count }
-            format = .init(photometric: "YBR_FULL_422", samplesPerPixel: 3, lossyRatio: Double(rawSize) / Double(max(compressed, 1)))
+        } catch {
+            throw PhantomError.encoding(path: instance.relativePath, reason: "\(error)")
         }
-        let header = InstanceHeader.dataSet(patient: patient, study: study, series: series, instance: instance, region: image.region, format: format)
-        let sopClass = spec.frames > 1 ? PhantomSOPClass.ultrasoundMultiframeImage : PhantomSOPClass.ultrasoundImage
-        let bytes = Part10Writer.encode(dataSet: header, sopClassUID: sopClass, sopInstanceUID: instance.uid,
-                                        transferSyntaxUID: instance.encoding.transferSyntaxUID, pixels: payload)
+        var dataSet = InstanceHeader.dataSet(patient: patient, study: study, series: series, instance: instance, region: image.region, format: format)
+        dataSet.set(pixelData)
+        let bytes: [UInt8]
+        do {
+            bytes = try DICOMWriter.encode(dataSet, transferSyntax: TransferSyntax(uid: instance.encoding.transferSyntaxUID))
+        } catch {
+            throw PhantomError.encoding(path: instance.relativePath, reason: "\(error)")
+        }
         return Output(bytes: bytes, screen: screens[0], region: image.region)
     }
 

@@ -27,4 +27,4 @@
 // Pipeline: CohortPlanner (patients → studies → series → instances, each with a seeded stream)
 // → Anatomy (a Scene per view) → BModeSimulator (scatterers, attenuation, PSF, TGC, envelope,
 // log compression, scan conversion) → ScreenComposer (burned-in text) → InstanceHeader +
-// Part10Writer (DICOM) / DownstreamWriter (PNG).
+// DICOMWriter (DICOM) / DownstreamWriter (PNG).
