@@ -2,6 +2,8 @@
 /// than reading the header. Keys come out sorted, so equal rows are equal text.
 enum JSONText {
     static func string(_ text: String) -> String {
+        // Header values are almost always plain ASCII with nothing to escape.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) { return "\"" + text + "\"" }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
