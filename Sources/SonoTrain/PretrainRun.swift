@@ -143,6 +143,18 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
                            bestCheckpoint: layout.bestCheckpoint, lastCheckpoint: layout.lastCheckpoint)
 }
 
+/// The configuration a `resume` of `runDirectory` will train with: the last checkpoint's, with
+/// the settings a resumed run may change (epochs, device, threads) taken from `requested`.
+/// Open the data with this, since image size and splits come from the checkpoint.
+public func resumedConfig(runDirectory: URL, requested: RunConfig) throws -> RunConfig {
+    let url = PretrainRunLayout(runDirectory).lastCheckpoint
+    guard FileManager.default.fileExists(atPath: url.path) else {
+        throw PretrainError.checkpoint(path: url.path, reason: "nothing to resume: no such file")
+    }
+    let (checkpoint, _) = try PretrainCheckpoint.read(url)
+    return try resumedConfig(checkpoint.config, requested: requested, path: url.path)
+}
+
 /// The checkpoint's configuration, with the settings a resumed run may change taken from `requested`.
 func resumedConfig(_ saved: RunConfig, requested: RunConfig, path: String) throws -> RunConfig {
     var config = saved

@@ -129,7 +129,30 @@ public struct RunConfig: Codable, Equatable, Sendable {
         return try fromYAML(text, source: url.path)
     }
 
-    public func yaml() throws -> String { try YAMLEncoder().encode(self) }
+    /// The configuration as YAML, one `key: value` line per setting in a fixed order, numbers in
+    /// their shortest exact form (1e-05, 0.999), so the file reads like what a person would write.
+    public func yaml() throws -> String {
+        func list(_ v: [Int]) -> String { "[" + v.map(String.init).joined(separator: ", ") + "]" }
+        func text(_ v: String) -> String {
+            // Double-quoted YAML scalar with JSON escapes, which YAML accepts.
+            let data = (try? JSONEncoder().encode(v)) ?? Data("\"\"".utf8)
+            return String(decoding: data, as: UTF8.self)
+        }
+        var lines: [(CodingKeys, String)] = [
+            (.method, method.rawValue), (.backbone, backbone.rawValue), (.height, "\(height)"), (.width, "\(width)"),
+            (.batchSize, "\(batchSize)"), (.epochs, "\(epochs)"), (.learningRateF, "\(learningRateF)"),
+            (.learningRateD, "\(learningRateD)"), (.beta1, "\(beta1)"), (.beta2, "\(beta2)"),
+            (.adamEpsilon, "\(adamEpsilon)"), (.weightDecay, "\(weightDecay)"), (.lambdaRec, "\(lambdaRec)"),
+            (.lambdaAdv, "\(lambdaAdv)"), (.maskOverlap, "\(maskOverlap)"), (.maskFill, "\(maskFill)"),
+            (.decoderWidths, list(decoderWidths)), (.discriminatorWidths, list(discriminatorWidths)),
+            (.discriminatorPooling, discriminatorPooling.rawValue), (.seed, "\(seed)"), (.gridImages, "\(gridImages)"),
+            (.device, text(device)), (.trainSplit, text(trainSplit)), (.validationSplit, text(validationSplit)),
+        ]
+        if let maxImages { lines.append((.maxImages, "\(maxImages)")) }
+        if let initialWeights { lines.append((.initialWeights, text(initialWeights))) }
+        if let threads { lines.append((.threads, "\(threads)")) }
+        return lines.map { "\($0.0.rawValue): \($0.1)" }.joined(separator: "\n") + "\n"
+    }
 
     /// Checks ranges and the geometry the networks need; the message names the offending key.
     public func validate() throws {

@@ -101,7 +101,11 @@ struct PretrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let config = try effectiveConfig()
+        var config = try effectiveConfig()
+        if resume && benchSteps == nil {
+            // Image size, splits and seed come from the run being resumed.
+            config = try resumedConfig(runDirectory: URL(fileURLWithPath: out), requested: config)
+        }
         if let benchSteps {
             let r = try PretrainBenchmark.run(config: config, steps: benchSteps)
             print(String(format: "backbone=%@ threads=%d ms_per_step=%.1f peak_rss_mb=%.0f loss_d=%.4f loss_f=%.4f",

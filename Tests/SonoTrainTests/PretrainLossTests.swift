@@ -1,3 +1,4 @@
+import SonoModels
 import Torch
 import XCTest
 @testable import SonoTrain
@@ -39,7 +40,7 @@ final class PretrainLossTests: XCTestCase {
     }
 
     func testMaskApplicationFillsOnlyTheHole() throws {
-        let mask = try CentreMaskFixture.make(height: 8, width: 12, overlap: 1)
+        let mask = try CentreMask(height: 8, width: 12, overlap: 1)
         let images = try Tensor.ones([2, 1, 8, 12])
         let (masked, centre) = try mask.apply(to: images, fill: -3)
         XCTAssertEqual(centre.shape, [2, 1, 4, 6])
@@ -52,9 +53,4 @@ final class PretrainLossTests: XCTestCase {
         XCTAssertEqual(try images.sum().item(), 2 * 96, "the input batch must stay unchanged")
         XCTAssertThrowsError(try mask.apply(to: Tensor.ones([1, 1, 8, 10])))
     }
-}
-
-import SonoModels
-enum CentreMaskFixture {
-    static func make(height: Int, width: Int, overlap: Int) throws -> CentreMask { try CentreMask(height: height, width: width, overlap: overlap) }
 }

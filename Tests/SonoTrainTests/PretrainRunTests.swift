@@ -107,6 +107,8 @@ final class PretrainRunTests: XCTestCase {
         XCTAssertEqual(b.count, 6, "the resumed log continues the first one")
         // Columns: kind, epoch, step, loss_d, loss_f, loss_rec, loss_adv (images/s differs).
         XCTAssertEqual(a.map { Array($0[0..<7]) }, b.map { Array($0[0..<7]) })
+        XCTAssertEqual(try resumedConfig(runDirectory: split, requested: RunConfig()).height, 64,
+                       "resuming takes the image size from the checkpoint, not the defaults")
         let ea = try rows(PretrainRunLayout(straight).metrics, kind: "epoch").map { $0[7] }
         let eb = try rows(PretrainRunLayout(split).metrics, kind: "epoch").map { $0[7] }
         XCTAssertEqual(ea, eb)
@@ -123,5 +125,36 @@ final class PretrainRunTests: XCTestCase {
                                           resume: true, progress: ProgressReporter(style: .silent))) { error in
             guard case PretrainError.labelMismatch = error else { return XCTFail("\(error)") }
         }
+    }
+
+    /// A source whose second epoch is corrupt: training stops with a message naming the last
+    /// good checkpoint, which still holds epoch 1.
+    func testDivergenceKeepsTheLastGoodCheckpoint() throws {
+        final class PoisonedSource: PretrainBatchSource {
+            let clean: InMemoryBatchSource
+            init(_ clean: InMemoryBatchSource) { self.clean = clean }
+            var labelCount: Int { clean.labelCount }
+            var labelMappingHash: String { clean.labelMappingHash }
+            var imageCount: Int { clean.imageCount }
+            func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
+                              _ body: (PretrainBatch) throws -> Void) throws {
+                try clean.forEachBatch(epoch: epoch, batchSize: batchSize, seed: seed, shuffled: shuffled, limit: limit,
+                                       dropIncomplete: dropIncomplete) { batch in
+                    guard epoch >= 2 else { return try body(batch) }
+                    try body(PretrainBatch(images: try batch.images * .infinity, labels: batch.labels))
+                }
+            }
+        }
+        let dir = try temporaryDirectory("nan")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let train = PoisonedSource(try syntheticSource(count: 8, seed: 5)), val = try syntheticSource(count: 4, seed: 6)
+        XCTAssertThrowsError(try pretrain(config: tinyConfig(epochs: 3), train: train, validation: val, runDirectory: dir,
+                                          progress: ProgressReporter(style: .silent))) { error in
+            guard case let PretrainError.diverged(epoch, _, _, kept) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(epoch, 2)
+            XCTAssertEqual(kept, PretrainRunLayout(dir).lastCheckpoint.path)
+            XCTAssertTrue("\(error)".contains("last.safetensors"))
+        }
+        XCTAssertEqual(try PretrainCheckpoint.read(PretrainRunLayout(dir).lastCheckpoint).0.epoch, 1)
     }
 }
