@@ -6,9 +6,11 @@
 # Rerunning resumes: finished steps are kept. `rm -rf demo-out` starts over.
 #
 # Environment knobs (defaults keep the run under ~15 minutes on 2 cores):
-#   DEMO_OUT (demo-out)  DEMO_PATIENTS (16)  DEMO_DOWNSTREAM_PATIENTS (10, 3 images each)
-#   DEMO_SIZE (64x96)  DEMO_BACKBONE (resnet18)  DEMO_PRETRAIN_EPOCHS (2)
-#   DEMO_PRETRAIN_MAX_IMAGES (96 per epoch)  DEMO_FINETUNE_EPOCHS (4)  DEMO_DECODER_WIDTH (8)
+#   DEMO_OUT (demo-out)  DEMO_PATIENTS (24)  DEMO_DOWNSTREAM_PATIENTS (16)
+#   DEMO_DOWNSTREAM_IMAGES (4 per patient: 48 train / 8 val / 8 test per task)
+#   DEMO_SIZE (64x96)  DEMO_BACKBONE (resnet18)  DEMO_PRETRAIN_EPOCHS (3)
+#   DEMO_PRETRAIN_MAX_IMAGES (200 per epoch)  DEMO_FINETUNE_EPOCHS (8: fewer leave the
+#   segmentation nets predicting foreground everywhere)  DEMO_DECODER_WIDTH (8)
 #   DEMO_THREADS (2)  DEMO_FINETUNE_LR (1e-3: a few epochs
 #   need a larger rate than Table A2's, which assumes 300-500)  DEMO_IMAGENET (path to torchvision
 #   weights for the backbone, converted to safetensors; the ImageNet row says so when absent)
@@ -16,14 +18,14 @@ set -euo pipefail
 
 bin="${1:-.build/release/sonotag}"
 out="${DEMO_OUT:-demo-out}"
-patients="${DEMO_PATIENTS:-16}"
-downstream_patients="${DEMO_DOWNSTREAM_PATIENTS:-10}"
-downstream_images="${DEMO_DOWNSTREAM_IMAGES:-3}"
+patients="${DEMO_PATIENTS:-24}"
+downstream_patients="${DEMO_DOWNSTREAM_PATIENTS:-16}"
+downstream_images="${DEMO_DOWNSTREAM_IMAGES:-4}"
 size="${DEMO_SIZE:-64x96}"
 backbone="${DEMO_BACKBONE:-resnet18}"
-pretrain_epochs="${DEMO_PRETRAIN_EPOCHS:-2}"
-pretrain_max_images="${DEMO_PRETRAIN_MAX_IMAGES:-96}"
-finetune_epochs="${DEMO_FINETUNE_EPOCHS:-4}"
+pretrain_epochs="${DEMO_PRETRAIN_EPOCHS:-3}"
+pretrain_max_images="${DEMO_PRETRAIN_MAX_IMAGES:-200}"
+finetune_epochs="${DEMO_FINETUNE_EPOCHS:-8}"
 decoder_width="${DEMO_DECODER_WIDTH:-8}"
 finetune_lr="${DEMO_FINETUNE_LR:-1e-3}"
 threads="${DEMO_THREADS:-2}"
