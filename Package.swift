@@ -83,8 +83,8 @@ let package = Package(
 
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "TorchNNTests", dependencies: ["Torch", "TorchNN"]),
-        .testTarget(name: "DICOMCodecsTests", dependencies: ["DICOMCodecs"], exclude: ["make_htj2k_vectors.py", "Regression"]),
-        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs"]),
+        .testTarget(name: "DICOMCodecsTests", dependencies: ["DICOMCodecs", .product(name: "Crypto", package: "swift-crypto")], exclude: ["make_htj2k_vectors.py", "Regression"]),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "DICOM", "Imaging"]),
         .testTarget(name: "SonoDataTests", dependencies: ["SonoData", "SonoPhantom", "DICOM", "Torch"]),
