@@ -9,8 +9,11 @@ BIN        := .build/$(CONFIG)/sonotag
 setup:
 	@bash scripts/setup.sh
 
+# Two executables: `sonotag` (no libtorch: starts in milliseconds) hands training commands to
+# `sonotag-train` beside it.
 build: setup
 	$(SWIFT) build $(BUILDFLAGS) --product sonotag
+	$(SWIFT) build $(BUILDFLAGS) --product sonotag-train
 
 demo: build
 	bash scripts/demo.sh $(BIN)

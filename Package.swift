@@ -24,6 +24,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "sonotag", targets: ["sonotag"]),
+        .executable(name: "sonotag-train", targets: ["sonotag-train"]),
         .library(name: "Torch", targets: ["Torch", "TorchNN"]),
         .library(name: "DICOM", targets: ["DICOM"]),
     ],
@@ -59,7 +60,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG"]),
         .target(name: "SonoPhantom", dependencies: ["DICOM", "DICOMCodecs", "Imaging"]),
         .target(name: "SonoData", dependencies: [
-            "DICOM", "Imaging", "Torch",
+            "DICOM", "Imaging",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -72,10 +73,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        .target(name: "SonoTagCommands"),
+        // `sonotag` never links libtorch: its crawl, label, DICOM and phantom commands start in
+        // milliseconds, and it hands training commands to `sonotag-train` with exec.
         .executableTarget(name: "sonotag", dependencies: [
-            "DICOM", "Imaging", "SonoPhantom", "SonoData", "SonoModels", "SonoTrain", "SonoEval", "Torch", "TorchNN",
+            "DICOM", "Imaging", "SonoPhantom", "SonoData", "SonoTagCommands",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "sonotag-train", dependencies: [
+            "SonoModels", "SonoTrain", "SonoTagCommands", "Torch", "TorchNN",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Benchmark driver for Benchmarks/bench_torch.sh (never run by tests).
@@ -87,9 +94,10 @@ let package = Package(
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "DICOM", "Imaging"]),
-        .testTarget(name: "SonoDataTests", dependencies: ["SonoData", "SonoPhantom", "DICOM", "Torch"]),
+        .testTarget(name: "SonoDataTests", dependencies: ["SonoData", "SonoPhantom", "DICOM"]),
         .testTarget(name: "SonoModelsTests", dependencies: ["SonoModels", "Torch", "TorchNN"]),
         .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval"]),
+        .testTarget(name: "SonoTagCommandsTests", dependencies: ["SonoTagCommands"]),
         .testTarget(name: "SonoTrainTests", dependencies: ["SonoTrain", "SonoPhantom", "SonoData", "SonoModels"]),
     ],
     // CTorch is the only C++ target; SwiftPM places this flag after unsafeFlags, so it must follow LIBTORCH too.

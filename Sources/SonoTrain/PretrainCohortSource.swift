@@ -29,10 +29,13 @@ public final class CohortBatchSource: PretrainBatchSource {
                                  augment: shuffled ? augmentation : nil, dropLast: dropIncomplete, threads: threads)
         let names = dataset.groupNames, k = dataset.labelCount
         var remaining = min(limit ?? Int.max, dataset.count)
-        for result in loader.epoch(epoch) {
+        // Tensors are made on the loader's worker threads, off the training thread.
+        let batches = loader.epoch(epoch) { contents in
+            (images: try Tensor(contents.images, shape: contents.imageShape), labels: try Tensor(contents.labels, shape: contents.labelShape))
+        }
+        for result in batches {
             guard remaining > 0 else { break } // releasing the iterator stops the workers
-            let batch = try result.get()
-            var images = batch.images, labels = batch.labels
+            var (images, labels) = try result.get()
             let n = images.shape[0]
             if n > remaining {
                 if dropIncomplete && remaining < batchSize { break }

@@ -13,13 +13,22 @@ struct SonoTag: ParsableCommand {
             TagsCommand.self,
             SplitCommand.self,
             CacheCommand.self,
-            PretrainCommand.self,
-            ExportCommand.self,
-            FeaturesCommand.self,
-            FinetuneCommand.self,
-            EvaluateCommand.self,
-            ExperimentCommand.self,
-            SmokeCommand.self,
+            PretrainHandOver.self,
+            ExportHandOver.self,
+            FeaturesHandOver.self,
+            FinetuneHandOver.self,
+            EvaluateHandOver.self,
+            ExperimentHandOver.self,
+            SmokeHandOver.self,
         ]
     )
+
+    /// Training commands go to `sonotag-train` before any parsing, so their own options and help
+    /// apply unchanged.
+    static func main() {
+        if let arguments = TrainingHandOver.handedOverArguments(Array(CommandLine.arguments.dropFirst())) {
+            TrainingHandOver.exec(arguments)
+        }
+        main(nil)
+    }
 }

@@ -48,14 +48,14 @@ final class AugmentationTests: XCTestCase {
             let order = a.order(epoch: epoch)
             XCTAssertEqual(order.sorted(), Array(0..<10))
             for index in (0..<3).reversed() {   // any build order gives the same batch
-                XCTAssertEqual(a.makeBatchArrays(epoch: epoch, index: index, order: order),
-                               b.makeBatchArrays(epoch: epoch, index: index, order: b.order(epoch: epoch)))
+                XCTAssertEqual(a.makeBatch(epoch: epoch, index: index, order: order),
+                               b.makeBatch(epoch: epoch, index: index, order: b.order(epoch: epoch)))
             }
         }
         XCTAssertNotEqual(a.order(epoch: 0), a.order(epoch: 1))
-        XCTAssertNotEqual(a.makeBatchArrays(epoch: 0, index: 0, order: a.order(epoch: 0)),
-                          c.makeBatchArrays(epoch: 0, index: 0, order: c.order(epoch: 0)))
-        let last = a.makeBatchArrays(epoch: 0, index: 2, order: a.order(epoch: 0))
+        XCTAssertNotEqual(a.makeBatch(epoch: 0, index: 0, order: a.order(epoch: 0)),
+                          c.makeBatch(epoch: 0, index: 0, order: c.order(epoch: 0)))
+        let last = a.makeBatch(epoch: 0, index: 2, order: a.order(epoch: 0))
         XCTAssertEqual(last.count, 2)
         XCTAssertEqual(last.labels.count, 2 * 10)
         XCTAssertEqual(Array(last.labels[0..<10]), [0, 1, 1, 0, 0, 1, 0, 0, 0, 1])

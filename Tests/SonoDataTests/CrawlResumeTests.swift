@@ -15,6 +15,34 @@ final class CrawlResumeTests: XCTestCase {
         }
     }
 
+    /// Records how many files are being read at once.
+    final class ConcurrencyProbe: FileInspecting, @unchecked Sendable {
+        private let lock = NSLock()
+        private var current = 0
+        private(set) var peak = 0
+
+        func inspect(path: String, stamp: FileStamp) -> InspectedFile {
+            lock.lock(); current += 1; peak = max(peak, current); lock.unlock()
+            usleep(3_000) // long enough for other readers to overlap, if there are any
+            lock.lock(); current -= 1; lock.unlock()
+            return ByteInspector().inspect(path: path, stamp: stamp)
+        }
+    }
+
+    /// `--threads` bounds the readers: one means one file at a time; more overlap.
+    func testThreadsBoundTheReadersInFlight() throws {
+        let data = try TemporaryFolder(), out = try TemporaryFolder()
+        try makeTree(data, files: 24)
+        for threads in [1, 3] {
+            let probe = ConcurrencyProbe()
+            let manifest = try ManifestDatabase(path: out.file("t\(threads).sqlite"))
+            let counts = try Crawler(manifest: manifest, options: CrawlOptions(threads: threads, batchSize: 12), inspector: probe).run(root: data.path)
+            XCTAssertEqual(counts.added, 24)
+            if threads == 1 { XCTAssertEqual(probe.peak, 1) } else { XCTAssertGreaterThan(probe.peak, 1) }
+            XCTAssertLessThanOrEqual(probe.peak, threads)
+        }
+    }
+
     private func makeTree(_ folder: TemporaryFolder, files: Int) throws {
         for i in 0..<files {
             let sub = folder.url.appendingPathComponent("d\(i % 7)/e\(i % 3)")

@@ -38,6 +38,20 @@ final class PretrainPhantomTests: XCTestCase {
         XCTAssertEqual(train.imageCount + validation.imageCount, 40,
                        "failed: \(train.dataset.failedFiles.map(\.message)) \(validation.dataset.failedFiles.map(\.message)); split: \(splitSummary)")
         XCTAssertEqual(train.labelCount, 10)
+        // What the trainer receives as tensors is the loader's arrays, batch by batch, cut at `limit`.
+        let loader = BatchLoader(dataset: validation.dataset, batchSize: 3, shuffle: false, augment: nil, threads: 1)
+        let expected = try loader.epoch(0).map { try $0.get() }
+        let pixels = config.height * config.width
+        var images: [Float] = [], labels: [Float] = [], shapes: [[Int]] = []
+        try validation.forEachBatch(epoch: 0, batchSize: 3, seed: 0, shuffled: false, limit: 4, dropIncomplete: false) { batch in
+            shapes.append(batch.images.shape)
+            XCTAssertEqual(batch.labels.shape, [batch.images.shape[0], 10])
+            images += try batch.images.toArray(of: Float.self)
+            labels += try batch.labels.toArray(of: Float.self)
+        }
+        XCTAssertEqual(shapes, [[3, 1, config.height, config.width], [1, 1, config.height, config.width]])
+        XCTAssertEqual(images, Array(expected.flatMap(\.images).prefix(4 * pixels)))
+        XCTAssertEqual(labels, Array(expected.flatMap(\.labels).prefix(4 * 10)))
         let run = root.appendingPathComponent("run")
         let result = try pretrain(config: config, train: train, validation: validation, runDirectory: run,
                                   progress: ProgressReporter(style: .silent))

@@ -97,14 +97,19 @@ public final class Crawler {
             results.withUnsafeMutableBufferPointer { out in
                 replaced.withUnsafeMutableBufferPointer { replacedOut in
                     let outBase = out, replacedBase = replacedOut
-                    DispatchQueue.concurrentPerform(iterations: batch.count) { i in
-                        let path = batch[i]
-                        guard let stamp = Self.stamp(of: path) else { return }
-                        if let old = known[path] {
-                            if old == stamp { return }
-                            replacedBase[i] = true
+                    // `threads` readers take the batch's files in turn (a cine file costs more
+                    // than a still, so no fixed shares).
+                    let next = FileCounter()
+                    DispatchQueue.concurrentPerform(iterations: min(options.threads, batch.count)) { _ in
+                        while let i = next.take(below: batch.count) {
+                            let path = batch[i]
+                            guard let stamp = Self.stamp(of: path) else { continue }
+                            if let old = known[path] {
+                                if old == stamp { continue }
+                                replacedBase[i] = true
+                            }
+                            outBase[i] = inspector.inspect(path: path, stamp: stamp)
                         }
-                        outBase[i] = inspector.inspect(path: path, stamp: stamp)
                     }
                 }
             }
@@ -174,6 +179,19 @@ public final class Crawler {
             }
         }
         return result.sorted()
+    }
+
+    /// Hands out file indices to the readers of one batch.
+    private final class FileCounter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func take(below limit: Int) -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard value < limit else { return nil }
+            value += 1
+            return value - 1
+        }
     }
 
     /// The first error of the writer thread, read by the crawl thread.

@@ -9,8 +9,10 @@ import Foundation
 /// ```swift
 /// let loader = BatchLoader(dataset: train, batchSize: 32, shuffle: true, seed: 7, augment: .paper)
 /// for epoch in 0..<200 {
-///     for batch in loader.epoch(epoch) { let batch = try batch.get(); … }
+///     for batch in loader.epoch(epoch) { let batch = try batch.get(); … }   // BatchContents
 /// }
+/// // Tensors (or any other type) built on the worker threads:
+/// let tensors = loader.epoch(0) { try Tensor($0.images, shape: $0.imageShape) }
 /// ```
 public final class BatchLoader: @unchecked Sendable {
     public let dataset: CohortDataset
@@ -51,17 +53,8 @@ public final class BatchLoader: @unchecked Sendable {
         return order
     }
 
-    /// A batch's contents before they become tensors.
-    struct BatchArrays: Equatable {
-        var images: [Float]
-        var labels: [Float]
-        var ids: [Int64]
-        var frames: [Int]
-        var count: Int
-    }
-
     /// Assembles batch `index` of `epoch` on the calling thread: normalise, augment, gather labels.
-    func makeBatchArrays(epoch: Int, index: Int, order: [Int]) -> BatchArrays {
+    public func makeBatch(epoch: Int, index: Int, order: [Int]) -> BatchContents {
         let start = index * batchSize
         let members = Array(order[start..<min(start + batchSize, order.count)])
         let h = dataset.height, w = dataset.width, k = dataset.labelCount
@@ -89,6 +82,7 @@ public final class BatchLoader: @unchecked Sendable {
             for j in 0..<min(k, y.count) { labels[position * k + j] = y[j] }
         }
         let samples = members.map { dataset.samples[$0] }
-        return BatchArrays(images: images, labels: labels, ids: samples.map(\.fileId), frames: samples.map(\.frame), count: members.count)
+        return BatchContents(images: images, labels: labels, ids: samples.map(\.fileId), frames: samples.map(\.frame),
+                             index: index, height: h, width: w, labelCount: k)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SonoTagCommands
 import Torch
 import TorchNN
 
@@ -7,8 +8,8 @@ import TorchNN
 /// an end-to-end check of libtorch, autograd, the layers, the optimizer and checkpointing.
 struct SmokeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "smoke",
-        abstract: "Train a tiny conv net on synthetic images for a few steps and print the loss falling.",
+        commandName: TrainingCommand.smoke.rawValue,
+        abstract: TrainingCommand.smoke.abstract,
         discussion: """
             Each synthetic 1×16×16 image holds a bright square in its left or right half; the net learns
             which. Useful to check that libtorch, autograd, Adam and safetensors checkpoints work here.

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import SonoModels
+import SonoTagCommands
 import SonoTrain
 import Torch
 
 struct PretrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pretrain",
-        abstract: "Pretrain an encoder: context encoder + metadata-conditioned projection discriminator (CE+DCM), CE, or DCM.",
+        commandName: TrainingCommand.pretrain.rawValue,
+        abstract: TrainingCommand.pretrain.abstract,
         discussion: """
             Defaults are the paper's: Adam β (0.9, 0.999), lr 1e-4 (F) and 1e-5 (D), batch 32, \
             200 epochs, λ_rec 0.999, λ_adv 0.001, 256×384 images, a centre mask of half height and \

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
+import SonoTagCommands
 import SonoTrain
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export",
-        abstract: "Write a pretrained encoder alone, under torchvision's state_dict keys.",
+        commandName: TrainingCommand.export.rawValue,
+        abstract: TrainingCommand.export.abstract,
         discussion: """
             The file loads in PyTorch with, e.g.,
               from safetensors.torch import load_file

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
+import SonoTagCommands
 import SonoTrain
 
 struct ExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "experiment",
-        abstract: "Reproduce the paper's evaluation: Table 2 and the low-data study (Figure 6).",
+        commandName: TrainingCommand.experiment.rawValue,
+        abstract: TrainingCommand.experiment.abstract,
         subcommands: [Table2.self, LowData.self])
 
     /// Flags both experiments share.

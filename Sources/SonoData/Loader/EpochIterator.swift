@@ -1,43 +1,26 @@
 import Foundation
-import Torch
-
-/// One training batch.
-public struct Batch {
-    /// `[N, 1, H, W]` float32, z-scored and augmented.
-    public let images: Tensor
-    /// `[N, K]` float32 weak labels, in `CohortDataset.groupNames` order.
-    public let labels: Tensor
-    /// Manifest file id of each image.
-    public let ids: [Int64]
-    /// Frame index of each image within its file.
-    public let frames: [Int]
-    /// Position of this batch in its epoch.
-    public let index: Int
-}
 
 extension BatchLoader {
-    /// An iterator over one epoch's batches; workers start immediately.
-    public func epoch(_ epoch: Int) -> EpochIterator {
-        EpochIterator(loader: self, epoch: epoch)
+    /// One epoch's batches as arrays; workers start immediately.
+    public func epoch(_ epoch: Int) -> EpochIterator<BatchContents> {
+        EpochIterator(loader: self, epoch: epoch) { $0 }
     }
 
-    /// Builds batch `index` of `epoch` on the calling thread.
-    public func makeBatch(epoch: Int, index: Int, order: [Int]) throws -> Batch {
-        let arrays = makeBatchArrays(epoch: epoch, index: index, order: order)
-        return Batch(images: try Tensor(arrays.images, shape: [arrays.count, 1, dataset.height, dataset.width]),
-                     labels: try Tensor(arrays.labels, shape: [arrays.count, dataset.labelCount]),
-                     ids: arrays.ids, frames: arrays.frames, index: index)
+    /// One epoch's batches, each passed through `transform` on the worker thread that built it
+    /// (e.g. to make tensors, so the consumer only trains).
+    public func epoch<Element>(_ epoch: Int, transform: @escaping @Sendable (BatchContents) throws -> Element) -> EpochIterator<Element> {
+        EpochIterator(loader: self, epoch: epoch, transform: transform)
     }
 }
 
-/// One epoch of batches in order. Each element is a `Result` so an error (e.g. from tensor
-/// creation) reaches the training loop instead of stopping a worker silently. Releasing the
+/// One epoch of batches in order. Each element is a `Result` so an error (e.g. from the
+/// transform) reaches the training loop instead of stopping a worker silently. Releasing the
 /// iterator early stops its workers.
-public final class EpochIterator: IteratorProtocol, Sequence {
-    private let state: EpochState
+public final class EpochIterator<Element>: IteratorProtocol, Sequence {
+    private let state: EpochState<Element>
 
-    init(loader: BatchLoader, epoch: Int) {
-        state = EpochState(loader: loader, epoch: epoch)
+    init(loader: BatchLoader, epoch: Int, transform: @escaping (BatchContents) throws -> Element) {
+        state = EpochState(loader: loader, epoch: epoch, transform: transform)
         for _ in 0..<Swift.min(loader.threads, Swift.max(state.total, 1)) {
             let thread = Thread { [state] in state.work() }
             thread.stackSize = 1 << 20
@@ -47,24 +30,26 @@ public final class EpochIterator: IteratorProtocol, Sequence {
 
     deinit { state.cancel() }
 
-    public func next() -> Result<Batch, Error>? { state.next() }
+    public func next() -> Result<Element, Error>? { state.next() }
 }
 
 /// The shared queue between an epoch's workers and its consumer.
-private final class EpochState: @unchecked Sendable {
+private final class EpochState<Element>: @unchecked Sendable {
     let loader: BatchLoader
     let epoch: Int
     let order: [Int]
     let total: Int
+    let transform: (BatchContents) throws -> Element
     private let condition = NSCondition()
-    private var ready: [Int: Result<Batch, Error>] = [:]
+    private var ready: [Int: Result<Element, Error>] = [:]
     private var nextToBuild = 0
     private var nextToHand = 0
     private var cancelled = false
 
-    init(loader: BatchLoader, epoch: Int) {
+    init(loader: BatchLoader, epoch: Int, transform: @escaping (BatchContents) throws -> Element) {
         self.loader = loader
         self.epoch = epoch
+        self.transform = transform
         order = loader.order(epoch: epoch)
         total = loader.count
     }
@@ -91,7 +76,7 @@ private final class EpochState: @unchecked Sendable {
             let index = nextToBuild
             nextToBuild += 1
             condition.unlock()
-            let result = Result { try loader.makeBatch(epoch: epoch, index: index, order: order) }
+            let result = Result { try transform(loader.makeBatch(epoch: epoch, index: index, order: order)) }
             condition.lock()
             if !cancelled { ready[index] = result }
             condition.broadcast()
@@ -99,7 +84,7 @@ private final class EpochState: @unchecked Sendable {
         }
     }
 
-    func next() -> Result<Batch, Error>? {
+    func next() -> Result<Element, Error>? {
         condition.lock()
         defer { condition.unlock() }
         guard nextToHand < total, !cancelled else { return nil }

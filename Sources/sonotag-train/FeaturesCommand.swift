@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import SonoModels
+import SonoTagCommands
 import Torch
 import TorchNN
 
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "features",
-        abstract: "Global-average-pooled encoder features of images given as an N×C×H×W float32 .npy.",
+        commandName: TrainingCommand.features.rawValue,
+        abstract: TrainingCommand.features.abstract,
         discussion: """
             C is 1 (gray, fed as three identical channels) or 3. The output is an N×D float32 .npy
             (D = 512 for VGG and ResNet-18, 2048 for ResNet-50), computed in evaluation mode: use it

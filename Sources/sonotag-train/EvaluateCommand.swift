@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
+import SonoTagCommands
 import SonoTrain
 
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "evaluate",
-        abstract: "Evaluate a fine-tuned run on a test set: bootstrapped metrics, per-image CSV, overlays.",
+        commandName: TrainingCommand.evaluate.rawValue,
+        abstract: TrainingCommand.evaluate.abstract,
         discussion: """
         Segmentation: Dice, IoU and Hausdorff-95 (pixels). Classification: accuracy, macro-F1, \
         quadratic-weighted kappa and AUC. Each is reported as mean ± std over 1000 bootstrap \

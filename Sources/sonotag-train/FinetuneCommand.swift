@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
+import SonoTagCommands
 import SonoTrain
 
 struct FinetuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "finetune",
-        abstract: "Fine-tune an encoder on a labelled downstream task (segmentation U-Net or classification head).",
+        commandName: TrainingCommand.finetune.rawValue,
+        abstract: TrainingCommand.finetune.abstract,
         discussion: """
         DATA is a folder (images/, masks/<stem>.png or masks/<stem>_*.png, optional labels.csv with \
         a split column) or a CSV of image paths with label, split and mask columns.
