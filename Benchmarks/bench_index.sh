@@ -3,7 +3,7 @@
 # extracts the same fields into SQLite (Benchmarks/pydicom_index.py, one process, as such
 # scripts are written), on the same ≥ 5,000 phantom files, page cache warm for both.
 # Goal: ≥ 10×. Prints wall and CPU time (on a shared machine CPU time is the steadier number),
-# and sonotag's process start-up (loading libtorch, which every sonotag command links) apart.
+# and sonotag's process start-up apart (`sonotag` does not link libtorch; only sonotag-train does).
 set -euo pipefail
 bin="${1:-.build/release/sonotag}"
 n="${BENCH_INDEX_FILES:-5000}"
@@ -54,6 +54,6 @@ print(f"  sonotag index : {sw:7.2f} s wall {sc:7.2f} s CPU  {files / sw:8.0f} fi
 print(f"  pydicom script: {pw:7.2f} s wall {pc:7.2f} s CPU  {files / pw:8.0f} files/s")
 print(f"  ratio         : {pw / sw:7.1f}x wall {pc / sc:7.1f}x CPU   (goal >= 10x)")
 crawl_w, crawl_c = max(sw - stw, 1e-3), max(sc - stc, 1e-3)
-print(f"  start-up alone (`sonotag --help`, libtorch load): {stw:.2f} s wall {stc:.2f} s CPU;"
+print(f"  start-up alone (`sonotag --help`): {stw:.2f} s wall {stc:.2f} s CPU;"
       f" without it: {pw / crawl_w:.1f}x wall {pc / crawl_c:.1f}x CPU")
 PY

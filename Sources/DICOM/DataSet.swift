@@ -3,7 +3,9 @@ import Foundation
 /// An ordered collection of data elements (a file's data set, its meta group, or a sequence item).
 public struct DataSet: Sendable {
     public private(set) var elements: [DataElement] = []
-    private var index: [Tag: Int] = [:]
+    /// Positions by tag, built only when tags arrive out of ascending order (rare in real files);
+    /// otherwise lookups binary-search `elements`, which saves a hash insert per parsed element.
+    private var index: [Tag: Int]?
     /// The Specific Character Set in force (inherited by sequence items).
     public var characterSet: SpecificCharacterSet = .default
 
@@ -18,7 +20,7 @@ public struct DataSet: Sendable {
     public var tags: [Tag] { elements.map(\.tag) }
 
     public subscript(tag: Tag) -> DataElement? {
-        guard let i = index[tag] else { return nil }
+        guard let i = position(of: tag) else { return nil }
         return elements[i]
     }
 
@@ -27,22 +29,42 @@ public struct DataSet: Sendable {
         return self[t]
     }
 
-    public func contains(_ tag: Tag) -> Bool { index[tag] != nil }
+    public func contains(_ tag: Tag) -> Bool { position(of: tag) != nil }
 
     /// Adds or replaces an element (a later duplicate tag wins, as in pydicom).
     public mutating func set(_ element: DataElement) {
-        if let i = index[element.tag] {
+        if let i = position(of: element.tag) {
             elements[i] = element
-        } else {
-            index[element.tag] = elements.count
-            elements.append(element)
+            return
         }
+        if index == nil, let last = elements.last, element.tag < last.tag {
+            index = Self.positions(of: elements)
+        }
+        index?[element.tag] = elements.count
+        elements.append(element)
     }
 
     public mutating func remove(_ tag: Tag) {
-        guard let i = index.removeValue(forKey: tag) else { return }
+        guard let i = position(of: tag) else { return }
         elements.remove(at: i)
-        for j in i..<elements.count { index[elements[j].tag] = j }
+        if index != nil { index = Self.positions(of: elements) }
+    }
+
+    private func position(of tag: Tag) -> Int? {
+        if let index { return index[tag] }
+        // Ascending tags: binary search.
+        var low = 0, high = elements.count
+        while low < high {
+            let middle = (low + high) / 2
+            if elements[middle].tag < tag { low = middle + 1 } else { high = middle }
+        }
+        return low < elements.count && elements[low].tag == tag ? low : nil
+    }
+
+    private static func positions(of elements: [DataElement]) -> [Tag: Int] {
+        var positions = [Tag: Int](minimumCapacity: elements.count + 1)
+        for (i, e) in elements.enumerated() { positions[e.tag] = i }
+        return positions
     }
 }
 

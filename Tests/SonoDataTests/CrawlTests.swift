@@ -102,6 +102,17 @@ final class CrawlTests: XCTestCase {
     }
 
     /// pydicom's own test files: header fields as pydicom read them (expected.json).
+    /// Patient hashes are HMAC-SHA256(salt, trimmed id), first 16 bytes in hex — values from
+    /// Python's hmac module — and the same id always gives the same hash (the keyed state is reused).
+    func testPatientHashIsKeyedHMACOfTheTrimmedID() {
+        let hasher = PatientHasher(salt: Data(0..<32))
+        XCTAssertEqual(hasher.hash("PID-0001"), "4c0dacf91d1eedaa55a2bf283a31aa55")
+        XCTAssertEqual(hasher.hash("  MRN 77 "), "8dcc88a915b13ef36766051737966c0a")
+        XCTAssertEqual(hasher.hash("PID-0001"), "4c0dacf91d1eedaa55a2bf283a31aa55")
+        XCTAssertNil(hasher.hash("   "))
+        XCTAssertNotEqual(PatientHasher(salt: Data(1..<33)).hash("PID-0001"), hasher.hash("PID-0001"))
+    }
+
     func testFixturesMatchPydicomHeaders() throws {
         let folder = sharedFolder.appendingPathComponent("fixtures/dicom")
         guard let json = FileManager.default.contents(atPath: folder.appendingPathComponent("expected.json").path),

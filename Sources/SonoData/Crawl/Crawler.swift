@@ -55,7 +55,8 @@ public final class Crawler {
         guard FileManager.default.fileExists(atPath: rootPath, isDirectory: &isFolder) else {
             throw SonoDataError.notAFolder(path: root)
         }
-        let paths = isFolder.boolValue ? Self.listFiles(under: rootPath) : [rootPath]
+        let listed = isFolder.boolValue ? Self.listFiles(under: rootPath) : Self.stamp(of: rootPath).map { [(rootPath, $0)] } ?? []
+        let paths = listed.map(\.path)
         // A different set of captured tags makes every stored row stale: re-read them all.
         let previousCapture = try manifest.meta(ManifestDatabase.capturedTagsKey)
         var known = try manifest.indexedStamps()
@@ -91,7 +92,7 @@ public final class Crawler {
                 counts.completed = false
                 break
             }
-            let batch = Array(paths[batchStart..<min(batchStart + batchSize, paths.count)])
+            let batch = Array(listed[batchStart..<min(batchStart + batchSize, listed.count)])
             var results = [InspectedFile?](repeating: nil, count: batch.count)
             var replaced = [Bool](repeating: false, count: batch.count)
             results.withUnsafeMutableBufferPointer { out in
@@ -102,8 +103,7 @@ public final class Crawler {
                     let next = FileCounter()
                     DispatchQueue.concurrentPerform(iterations: min(options.threads, batch.count)) { _ in
                         while let i = next.take(below: batch.count) {
-                            let path = batch[i]
-                            guard let stamp = Self.stamp(of: path) else { continue }
+                            let (path, stamp) = batch[i]
                             if let old = known[path] {
                                 if old == stamp { continue }
                                 replacedBase[i] = true
@@ -156,10 +156,10 @@ public final class Crawler {
         }
     }
 
-    /// Regular files under `root`, sorted, following sub-folders (not symbolic links to
-    /// folders, which could loop).
-    static func listFiles(under root: String) -> [String] {
-        var result: [String] = []
+    /// Regular files under `root` with their size and modification time, sorted by path,
+    /// following sub-folders (not symbolic links to folders, which could loop).
+    static func listFiles(under root: String) -> [(path: String, stamp: FileStamp)] {
+        var result: [(path: String, stamp: FileStamp)] = []
         var pending = [root]
         let manager = FileManager.default
         while let folder = pending.popLast() {
@@ -170,15 +170,15 @@ public final class Crawler {
                 guard lstat(path, &info) == 0 else { continue }
                 switch info.st_mode & S_IFMT {
                 case S_IFDIR: pending.append(path)
-                case S_IFREG: result.append(path)
+                case S_IFREG: result.append((path, Self.stamp(info)))
                 case S_IFLNK:
                     var target = stat()
-                    if stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFREG { result.append(path) }
+                    if stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFREG { result.append((path, Self.stamp(target))) }
                 default: break
                 }
             }
         }
-        return result.sorted()
+        return result.sorted { $0.path < $1.path }
     }
 
     /// Hands out file indices to the readers of one batch.
@@ -207,6 +207,10 @@ public final class Crawler {
     static func stamp(of path: String) -> FileStamp? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
+        return stamp(info)
+    }
+
+    private static func stamp(_ info: stat) -> FileStamp {
         let ns = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
         return FileStamp(size: Int64(info.st_size), mtimeNs: ns)
     }

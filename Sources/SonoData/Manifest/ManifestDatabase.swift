@@ -85,9 +85,10 @@ struct FileStamp: Equatable, Sendable {
 /// stable across resumed crawls but useless to anyone without the manifest.
 struct PatientHasher: @unchecked Sendable {
     static let metaKey = "patient_id_salt"
-    private let key: SymmetricKey
+    /// HMAC state with the key already absorbed: copying it per id skips re-deriving the key pads.
+    private let keyed: HMAC<SHA256>
 
-    init(salt: Data) { key = SymmetricKey(data: salt) }
+    init(salt: Data) { keyed = HMAC<SHA256>(key: SymmetricKey(data: salt)) }
 
     static func loadOrCreate(_ db: Database) throws -> PatientHasher {
         if let stored = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [metaKey]),
@@ -107,7 +108,9 @@ struct PatientHasher: @unchecked Sendable {
         while let last = bytes.last, last == 0x20 || last == 0 || last == 0x0A || last == 0x0D || last == 0x09 { bytes.removeLast() }
         let start = bytes.firstIndex { !($0 == 0x20 || $0 == 0 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) } ?? bytes.count
         guard start < bytes.count else { return nil }
-        let mac = HMAC<SHA256>.authenticationCode(for: bytes[start...], using: key)
+        var hmac = keyed
+        hmac.update(data: bytes[start...])
+        let mac = hmac.finalize()
         return Self.hex(mac.prefix(16))
     }
 
