@@ -4,9 +4,19 @@ import Foundation
 /// The crawl's header reader: sniff the first bytes, parse the header only (stopping before
 /// Pixel Data), and turn what it finds — or why it failed — into a manifest row.
 struct DICOMFileInspector: FileInspecting {
-    var capturedTags: TagSelection
+    let capturedTags: TagSelection
     /// Keyed hashing of patient ids with the manifest's salt.
-    var hasher: PatientHasher?
+    let hasher: PatientHasher?
+    /// The captured tags that may be stored, each with its quoted JSON key, worked out once
+    /// rather than per file.
+    private let capturePlan: [(tag: Tag, key: String)]
+
+    init(capturedTags: TagSelection, hasher: PatientHasher?) {
+        self.capturedTags = capturedTags
+        self.hasher = hasher
+        capturePlan = capturedTags.tags.filter { !TagSelection.isForbidden($0) }
+            .map { (Tag(rawValue: $0), JSONText.string(TagSelection.key($0))) }
+    }
 
     func inspect(path: String, stamp: FileStamp) -> InspectedFile {
         var record = FileRecord(path: path, size: stamp.size, mtimeNs: stamp.mtimeNs, status: .ok)
@@ -186,8 +196,7 @@ struct DICOMFileInspector: FileInspecting {
 
     private func captureTags(_ ds: DataSet) -> String? {
         var fields: [String] = []
-        for raw in capturedTags.tags where !TagSelection.isForbidden(raw) {
-            let tag = Tag(rawValue: raw)
+        for (tag, key) in capturePlan {
             guard let element = ds[tag], element.vr != .PN else { continue }
             let list: [String]
             switch element.vr {
@@ -202,7 +211,7 @@ struct DICOMFileInspector: FileInspecting {
             }
             guard list.contains(where: { !$0.isEmpty }) else { continue }
             let value = list.count == 1 ? JSONText.string(list[0]) : "[" + list.map(JSONText.string).joined(separator: ",") + "]"
-            fields.append(JSONText.string(TagSelection.key(raw)) + ":" + value)
+            fields.append(key + ":" + value)
         }
         // Tags are sorted, so the object's keys are too.
         return fields.isEmpty ? nil : "{" + fields.joined(separator: ",") + "}"
