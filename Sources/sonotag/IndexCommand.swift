@@ -190,6 +190,7 @@ struct CacheCommand: ParsableCommand {
             epoch += 1
         }
         let seconds = Date().timeIntervalSince(loadStart)
+        // Training wraps these same arrays in tensors on the same worker threads (one copy each).
         print(String(format: "loader: %d batches, %d images in %.2f s: %.0f images/s (batch %d, augmentation on, %d threads)",
                      batches, images, seconds, Double(images) / seconds, batchSize, loader.threads))
     }
