@@ -58,9 +58,10 @@ let package = Package(
         .target(name: "DICOMCodecs", dependencies: ["CTurboJPEG", "COpenJPEG", "CCharLS"]),
         .target(name: "DICOM", dependencies: ["DICOMCodecs", "CZlib"]),
         .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG"]),
-        .target(name: "SonoPhantom", dependencies: ["DICOM", "DICOMCodecs", "Imaging"]),
+        .target(name: "SonoParallel"),
+        .target(name: "SonoPhantom", dependencies: ["DICOM", "DICOMCodecs", "Imaging", "SonoParallel"]),
         .target(name: "SonoData", dependencies: [
-            "DICOM", "Imaging",
+            "DICOM", "Imaging", "SonoParallel",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),

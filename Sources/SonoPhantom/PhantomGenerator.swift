@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import SonoParallel
 
 /// What was generated: written to DIR/phantom.json. Holds no timing, so it is byte-identical
 /// for a given seed and options.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SonoParallel
 
 /// The outcome of reading one file's header.
 struct InspectedFile: Sendable {
@@ -27,9 +28,10 @@ public struct CrawlRunCounts: Sendable, Equatable {
 
 /// The parallel, resumable, header-only crawl behind `sonotag index`.
 ///
-/// Files are listed first (names only, to know the total for the ETA), then read in batches:
-/// each batch is inspected on all cores and committed in one transaction while the next batch is
-/// read. A rerun skips files whose size and modification time are unchanged.
+/// Files are listed first (names, sizes and modification times, to know the total for the ETA),
+/// then read in batches: each batch is inspected by `options.threads` readers (all cores by
+/// default) and committed in one transaction while the next batch is read. A rerun skips files
+/// whose size and modification time are unchanged.
 public final class Crawler {
     public let manifest: ManifestDatabase
     public let options: CrawlOptions
@@ -56,7 +58,6 @@ public final class Crawler {
             throw SonoDataError.notAFolder(path: root)
         }
         let listed = isFolder.boolValue ? Self.listFiles(under: rootPath) : Self.stamp(of: rootPath).map { [(rootPath, $0)] } ?? []
-        let paths = listed.map(\.path)
         // A different set of captured tags makes every stored row stale: re-read them all.
         let previousCapture = try manifest.meta(ManifestDatabase.capturedTagsKey)
         var known = try manifest.indexedStamps()
@@ -65,10 +66,10 @@ public final class Crawler {
         }
         try manifest.setMeta(ManifestDatabase.capturedTagsKey, options.capturedTags.json)
         var counts = CrawlRunCounts()
-        counts.found = paths.count
+        counts.found = listed.count
 
         if options.pruneMissing, isFolder.boolValue {
-            let present = Set(paths)
+            let present = Set(listed.map(\.path))
             let prefix = rootPath.hasSuffix("/") ? rootPath : rootPath + "/"
             let gone = known.keys.filter { $0.hasPrefix(prefix) && !present.contains($0) }
             if !gone.isEmpty {
@@ -87,33 +88,18 @@ public final class Crawler {
         let failure = ErrorBox()
         var done = 0
         let batchSize = max(options.batchSize, 1)
-        for batchStart in stride(from: 0, to: paths.count, by: batchSize) {
+        for batchStart in stride(from: 0, to: listed.count, by: batchSize) {
             if let limit = options.stopAfterBatches, counts.committedBatches >= limit {
                 counts.completed = false
                 break
             }
             let batch = Array(listed[batchStart..<min(batchStart + batchSize, listed.count)])
-            var results = [InspectedFile?](repeating: nil, count: batch.count)
-            var replaced = [Bool](repeating: false, count: batch.count)
-            results.withUnsafeMutableBufferPointer { out in
-                replaced.withUnsafeMutableBufferPointer { replacedOut in
-                    let outBase = out, replacedBase = replacedOut
-                    // `threads` readers take the batch's files in turn (a cine file costs more
-                    // than a still, so no fixed shares).
-                    let next = FileCounter()
-                    DispatchQueue.concurrentPerform(iterations: min(options.threads, batch.count)) { _ in
-                        while let i = next.take(below: batch.count) {
-                            let (path, stamp) = batch[i]
-                            if let old = known[path] {
-                                if old == stamp { continue }
-                                replacedBase[i] = true
-                            }
-                            outBase[i] = inspector.inspect(path: path, stamp: stamp)
-                        }
-                    }
-                }
-            }
-            let fresh = results.enumerated().compactMap { i, r in r.map { (file: $0, replaces: replaced[i]) } }
+            let fresh = try parallelMap(batch.count, threads: options.threads) { i -> (file: InspectedFile, replaces: Bool)? in
+                let (path, stamp) = batch[i]
+                let old = known[path]
+                if old == stamp { return nil }
+                return (inspector.inspect(path: path, stamp: stamp), old != nil)
+            }.compactMap { $0 }
             counts.unchanged += batch.count - fresh.count
             counts.added += fresh.filter { !$0.replaces }.count
             counts.updated += fresh.filter(\.replaces).count
@@ -130,7 +116,7 @@ public final class Crawler {
             }
             counts.committedBatches += 1
             if options.stopAfterBatches != nil { writer.sync {} }
-            progress?(CrawlProgress(total: paths.count, done: done, unchanged: counts.unchanged, elapsed: Date().timeIntervalSince(start)))
+            progress?(CrawlProgress(total: listed.count, done: done, unchanged: counts.unchanged, elapsed: Date().timeIntervalSince(start)))
         }
         writer.sync {}
         if let failed = failure.error { throw failed }
@@ -179,19 +165,6 @@ public final class Crawler {
             }
         }
         return result.sorted { $0.path < $1.path }
-    }
-
-    /// Hands out file indices to the readers of one batch.
-    private final class FileCounter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-        func take(below limit: Int) -> Int? {
-            lock.lock()
-            defer { lock.unlock() }
-            guard value < limit else { return nil }
-            value += 1
-            return value - 1
-        }
     }
 
     /// The first error of the writer thread, read by the crawl thread.

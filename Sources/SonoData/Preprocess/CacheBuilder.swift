@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import SonoParallel
 
 /// Progress of a cache build.
 public struct CacheBuildProgress: Sendable {
@@ -21,18 +22,9 @@ extension ImageCache {
         }
         var state = CacheBuildProgress(filesDone: 0, filesTotal: pending.count, samplesWritten: 0, failures: 0)
         for part in Self.chunks(pending, samplesPerShard: max(1, samplesPerShard), settings: settings) {
-            var results = [Result<[(Int, [Float])], Error>?](repeating: nil, count: part.count)
-            let next = AtomicCounter()
-            results.withUnsafeMutableBufferPointer { buffer in
-                let out = buffer
-                // Each worker pulls the next file, so one slow file does not idle the others.
-                DispatchQueue.concurrentPerform(iterations: max(1, min(threads, part.count))) { _ in
-                    while true {
-                        let i = next.increment()
-                        guard i < part.count else { return }
-                        out[i] = Result { try Self.samples(of: part[i], decoder: decoder, preprocessor: preprocessor) }
-                    }
-                }
+            // Per-file results: one file's failure is recorded, the others carry on.
+            let results = try parallelMap(part.count, threads: threads) { i in
+                Result { try Self.samples(of: part[i], decoder: decoder, preprocessor: preprocessor) }
             }
             var samples: [(fileId: Int64, frame: Int, pixels: [Float])] = []
             var failed: [(fileId: Int64, message: String)] = []
@@ -45,8 +37,6 @@ extension ImageCache {
                     }
                 case let .failure(error):
                     failed.append((id, "\(error)"))
-                case nil:
-                    failed.append((id, "not processed"))
                 }
             }
             try appendShard(samples, failures: failed)
@@ -85,18 +75,5 @@ extension ImageCache {
             throw SonoDataError.decode(path: file.path, message: "decoded \(result.count) frames, expected \(indices.count)")
         }
         return result
-    }
-}
-
-/// A lock-protected counter handing out work indices to threads.
-final class AtomicCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    /// Returns the current value and increments it.
-    func increment() -> Int {
-        lock.lock(); defer { lock.unlock() }
-        let current = value
-        value += 1
-        return current
     }
 }

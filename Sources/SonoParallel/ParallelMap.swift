@@ -1,8 +1,9 @@
 import Foundation
 
-/// Runs `body(0..<count)` on `threads` workers pulling indices from a shared counter. Results come
-/// back in index order, so output never depends on scheduling. The first error wins.
-func parallelMap<T>(_ count: Int, threads: Int, _ body: (Int) throws -> T) throws -> [T] {
+/// Runs `body(0..<count)` on `threads` workers pulling indices from a shared counter, so one slow
+/// item (a cine file, a large frame) never idles the others. Results come back in index order, so
+/// output never depends on scheduling. The first error wins and stops further items.
+public func parallelMap<T>(_ count: Int, threads: Int, _ body: (Int) throws -> T) throws -> [T] {
     guard count > 0 else { return [] }
     var results = [T?](repeating: nil, count: count)
     let lock = NSLock()
