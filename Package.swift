@@ -59,18 +59,19 @@ let package = Package(
         .target(name: "DICOM", dependencies: ["DICOMCodecs", "CZlib"]),
         .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG"]),
         .target(name: "SonoParallel"),
-        .target(name: "SonoPhantom", dependencies: ["DICOM", "DICOMCodecs", "Imaging", "SonoParallel"]),
+        .target(name: "SeededRandom"),
+        .target(name: "SonoPhantom", dependencies: ["DICOM", "DICOMCodecs", "Imaging", "SonoParallel", "SeededRandom"]),
         .target(name: "SonoData", dependencies: [
-            "DICOM", "Imaging", "SonoParallel",
+            "DICOM", "Imaging", "SonoParallel", "SeededRandom",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SonoModels", dependencies: ["Torch", "TorchNN"]),
-        .target(name: "SonoEval", dependencies: ["Imaging"]),
+        .target(name: "SonoEval", dependencies: ["Imaging", "SeededRandom"]),
         .target(name: "SonoTrain", dependencies: [
-            "SonoModels", "SonoData", "SonoEval", "Imaging",
+            "SonoModels", "SonoData", "SonoEval", "Imaging", "SeededRandom",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -82,7 +83,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "sonotag-train", dependencies: [
-            "SonoModels", "SonoTrain", "SonoTagCommands", "Torch", "TorchNN",
+            "SonoModels", "SonoTrain", "SonoTagCommands", "SeededRandom", "Torch", "TorchNN",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -91,15 +92,15 @@ let package = Package(
 
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "TorchNNTests", dependencies: ["Torch", "TorchNN"]),
-        .testTarget(name: "DICOMCodecsTests", dependencies: ["DICOMCodecs", .product(name: "Crypto", package: "swift-crypto")], exclude: ["make_htj2k_vectors.py", "Regression"]),
-        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "DICOMCodecsTests", dependencies: ["DICOMCodecs", "SeededRandom", .product(name: "Crypto", package: "swift-crypto")], exclude: ["make_htj2k_vectors.py", "Regression"]),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs", "SeededRandom", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "DICOM", "Imaging"]),
+        .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "SeededRandom", "DICOM", "Imaging"]),
         .testTarget(name: "SonoDataTests", dependencies: ["SonoData", "SonoPhantom", "DICOM"]),
         .testTarget(name: "SonoModelsTests", dependencies: ["SonoModels", "Torch", "TorchNN"]),
-        .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval"]),
+        .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval", "SeededRandom"]),
         .testTarget(name: "SonoTagCommandsTests", dependencies: ["SonoTagCommands"]),
-        .testTarget(name: "SonoTrainTests", dependencies: ["SonoTrain", "SonoPhantom", "SonoData", "SonoModels"]),
+        .testTarget(name: "SonoTrainTests", dependencies: ["SonoTrain", "SonoPhantom", "SonoData", "SonoModels", "SeededRandom"]),
     ],
     // CTorch is the only C++ target; SwiftPM places this flag after unsafeFlags, so it must follow LIBTORCH too.
     cxxLanguageStandard: libtorchRoot == nil ? .cxx17 : .cxx20

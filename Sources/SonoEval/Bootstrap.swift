@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// Bootstrap estimates as the paper reports them: the metric is computed on `resamples` samples
 /// of `fraction` of the test set drawn with replacement, and summarised by mean ± standard
 /// deviation over resamples. Seeded, so a run reproduces exactly.

@@ -1,4 +1,5 @@
 import Imaging
+import SeededRandom
 
 /// Box plots of groups of values (e.g. Dice of repeated low-data runs per configuration), with the
 /// points overlaid and optional significance brackets, as the paper's Figure 6.
@@ -103,7 +104,7 @@ public struct BoxPlot: Sendable {
             for v in s.outliers { canvas.drawCircle(cx: Double(centre), cy: Double(axes.py(v)), radius: 3, color) }
             if showPoints {
                 for v in group.values where v.isFinite && v >= s.lowerWhisker && v <= s.upperWhisker {
-                    let jitter = Int((generator.nextUnit() - 0.5) * Double(boxWidth) * 0.6)
+                    let jitter = Int((generator.unit() - 0.5) * Double(boxWidth) * 0.6)
                     canvas.drawCircle(cx: Double(centre + jitter), cy: Double(axes.py(v)), radius: 2, ChartAxes.ink, filled: true, alpha: 0.6)
                 }
             }

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// Optional findings and the probe's view, drawn per image from the exam and the random stream.
 struct SceneFeatures: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// One rendered B-mode frame, grey levels over the whole frame (black outside the field of view).
 public struct BModeFrame: Sendable {

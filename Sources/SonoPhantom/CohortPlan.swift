@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// One simulated patient. `folder` is an ordinal key (p0001…), never the Patient ID, so paths
 /// carry no identifier.

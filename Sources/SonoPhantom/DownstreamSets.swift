@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import SeededRandom
 
 /// The three labelled sets the paper fine-tunes on, drawn from the same simulator.
 public enum DownstreamTask: String, CaseIterable, Sendable, Codable {

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// How a real service would image each kind of exam: which view, which probe, what depth.
 enum ExamProtocol {

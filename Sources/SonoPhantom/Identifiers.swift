@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// DICOM UIDs under the `2.25` root (PS3.5 B.2: a UUID written as one decimal integer), so no
 /// registered organisation root is needed. The UUIDs are version-4 shaped but drawn from the

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// Everything that determines one simulated acquisition (one image or one cine loop).
 public struct ImageSpec: Sendable, Codable, Equatable {

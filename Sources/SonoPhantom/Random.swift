@@ -1,38 +1,16 @@
 import Foundation
+import SeededRandom
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny, fast, well-mixed generator whose whole state is
-/// one word, so every image, patient and study can own an independent stream derived from the
-/// cohort seed. That is what makes parallel generation byte-identical to serial generation.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public private(set) var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
+/// The phantom's draws on SplitMix64. Every image, patient and study owns an independent stream
+/// derived from the cohort seed, which is what makes parallel generation byte-identical to serial.
+extension SplitMix64 {
     /// A generator for sub-stream `path` of `seed`: each component is mixed in turn, so
     /// `(seed, [patient, study, image])` never collides with a neighbour's stream in practice.
     public init(seed: UInt64, stream path: [UInt64]) {
         var s = SplitMix64.mix(seed ^ 0x5EED_50_7A6)
         for component in path { s = SplitMix64.mix(s &+ SplitMix64.mix(component &+ 0x9E37_79B9_7F4A_7C15)) }
-        state = s
+        self.init(seed: s)
     }
-
-    @inline(__always)
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        return SplitMix64.mix(state)
-    }
-
-    @inline(__always)
-    static func mix(_ value: UInt64) -> UInt64 {
-        var z = value
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    @inline(__always)
-    public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
     /// Uniform in [lower, upper).
     @inline(__always)

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// A point in the imaging plane: lateral `x` and depth `z` in mm (origin where the probe's centre
 /// touches the skin, z grows into the body), plus `depth`, the distance below the probe surface

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import Torch
 
 /// One batch for pretraining: N×1×H×W z-scored images and their N×K weak labels.
@@ -39,19 +40,9 @@ extension PretrainBatchSource {
     }
 }
 
-/// SplitMix64: tiny, fast and fully determined by its 64-bit state, which is all a checkpoint
-/// needs to store to replay shuffles exactly.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public private(set) var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Pretraining's data-order streams. SplitMix64's whole state is one word, which is all a
+/// checkpoint needs to store to replay shuffles exactly.
+extension SplitMix64 {
     /// A generator for one (seed, epoch, stream) triple, independent of every other.
     public static func stream(seed: UInt64, epoch: Int, stream: UInt64 = 0) -> SplitMix64 {
         var g = SplitMix64(seed: seed ^ (stream &* 0xD6E8_FEB8_6659_FD93))

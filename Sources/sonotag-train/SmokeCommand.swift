@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SeededRandom
 import SonoTagCommands
 import Torch
 import TorchNN
@@ -93,20 +94,5 @@ struct SmokeCommand: ParsableCommand {
         let noise = try Tensor.randn([size, 1, 16, 16]) * 0.1
         let images = try Tensor(pixels, shape: [size, 1, 16, 16]) + noise
         return (try images.to(device: device), try Tensor(labels, shape: [size, 1]).to(device: device))
-    }
-}
-
-/// Small seeded generator so the synthetic data repeats for a given --seed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,19 +1,8 @@
 // Truncated, bit-flipped and absurd streams: every decoder must answer with a CodecError (or,
 // for damage it can absorb, a well-formed image) — never a crash or a giant allocation.
 import DICOMCodecs
+import SeededRandom
 import XCTest
-
-/// A small deterministic generator so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 enum Robustness {
     /// Runs `decode` on `stream` cut at many lengths (every `headerStep`-th byte of the first
@@ -37,7 +26,7 @@ enum Robustness {
             }
         }
         for cut in cuts { attempt(Array(stream[..<cut]), "cut at \(cut)") }
-        var rng = SplitMix64(state: UInt64(truncatingIfNeeded: stream.count))
+        var rng = SplitMix64(seed: UInt64(truncatingIfNeeded: stream.count))
         for i in 0..<flips where !stream.isEmpty {
             var bytes = stream
             for _ in 0..<(1 + i % 3) {

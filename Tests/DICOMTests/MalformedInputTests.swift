@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import XCTest
 @testable import DICOM
 
@@ -193,7 +194,7 @@ final class MalformedInputTests: XCTestCase {
     }
 
     func testGarbageAndMutatedFilesNeverCrash() throws {
-        var rng = SplitMix(seed: 0x5EED)
+        var rng = SplitMix64(seed: 0x5EED)
         for n in [0, 1, 3, 8, 64, 131, 132, 200, 1000, 5000] {
             for _ in 0..<20 {
                 var b = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -220,18 +221,5 @@ final class MalformedInputTests: XCTestCase {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return usage.ru_maxrss * 1024
-    }
-}
-
-/// A small deterministic generator for reproducible mutation tests.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

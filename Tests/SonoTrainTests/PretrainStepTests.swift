@@ -1,3 +1,4 @@
+import SeededRandom
 import Torch
 import TorchNN
 import Foundation
