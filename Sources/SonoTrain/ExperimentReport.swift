@@ -27,8 +27,8 @@ enum ExperimentReport {
     }
 
     /// The paper's own table, for reference when our backbones are not the paper's.
-    static var paperTableMarkdown: String {
-        guard let paper = ReportedTable2.paper else { return "" }
+    static var paperTable: Table2? {
+        guard let paper = ReportedTable2.paper else { return nil }
         var table = Table2(backbones: ["VGG16-BN", "RESNET50"], tasks: paper.tasks)
         table.reported = nil
         for backbone in table.backbones {
@@ -40,8 +40,10 @@ enum ExperimentReport {
                 }
             }
         }
-        return table.markdown()
+        return table
     }
+
+    static var paperTableMarkdown: String { paperTable?.markdown() ?? "" }
 
     static func metricNote(_ tasks: [ExperimentTaskSpec]) -> String {
         tasks.map { "\($0.name): \($0.primaryMetric)" }.joined(separator: ", ")
@@ -98,18 +100,7 @@ enum ExperimentReport {
             report.paragraph("Mean ± std over bootstrap resamples of 50 % of each test set, with replacement. Metrics: \(metricNote(tasks)). Bold: best configuration per backbone and task.")
             report.table(table2(rows: rows, tasks: tasks))
             report.heading("The paper's Table 2", level: 3)
-            if let paper = ReportedTable2.paper {
-                var table = Table2(backbones: ["VGG16-BN", "RESNET50"], tasks: paper.tasks)
-                table.reported = nil
-                for backbone in table.backbones {
-                    for configuration in Table2.Configuration.allCases {
-                        for task in paper.tasks {
-                            if let cell = paper.cell(backbone: backbone, configuration: configuration, task: task) {
-                                table.set(cell, backbone: backbone, configuration: configuration, task: task)
-                            }
-                        }
-                    }
-                }
+            if let table = paperTable {
                 report.table(table, caption: "Reported by Hu et al. (quality: ordinal view score; the others: Dice)")
             }
             report.heading("All metrics")
