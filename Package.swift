@@ -40,9 +40,11 @@ let package = Package(
         .target(
             name: "CTorch",
             path: "shim",
-            sources: ["ctorch.cpp"],
+            // ctorch_dist.cpp: c10d data parallel and autocast, kept apart from the op surface.
+            sources: ["ctorch.cpp", "ctorch_dist.cpp"],
             publicHeadersPath: "include",
-            cxxSettings: [.unsafeFlags([torchCxxStandard, "-O2", "-fPIC", "-w"] + torchIncludes.flatMap { ["-isystem", $0] })],
+            // compat/: the Gloo declarations c10d's header needs, which no libtorch package ships.
+            cxxSettings: [.headerSearchPath("compat"), .unsafeFlags([torchCxxStandard, "-O2", "-fPIC", "-w"] + torchIncludes.flatMap { ["-isystem", $0] })],
             linkerSettings: [.unsafeFlags(torchLinkFlags)]
         ),
         .target(name: "Torch", dependencies: ["CTorch"]),

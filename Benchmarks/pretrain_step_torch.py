@@ -9,7 +9,9 @@ projection). One step = F forward, D update on real and detached fake centres (h
 update with -lambda_adv * D(fake) + lambda_rec * MSE. Adam (0.9, 0.999), lr 1e-4 F / 1e-5 D.
 
 Usage: /usr/bin/python3 Benchmarks/pretrain_step_torch.py --backbone vgg16bn [--batch 8]
-       [--size 256 384] [--threads N] [--steps 3] [--warmup 1]
+       [--size 256 384] [--threads N] [--steps 3] [--warmup 1] [--device cuda] [--precision bf16]
+--precision bf16|fp16 runs the forward passes under torch.autocast (fp16 with a GradScaler per
+optimizer), as `sonotag pretrain --precision` does.
 Prints one line: backbone=... ms_per_step=... peak_rss_mb=...
 """
 import argparse
@@ -73,33 +75,51 @@ def main():
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default="fp32")
     a = p.parse_args()
+    device = torch.device(a.device)
+    amp_dtype = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[a.precision]
+
+    def autocast():
+        return torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None)
     if a.threads > 0:
         torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     enc = Encoder(a.backbone)
     gen = nn.Sequential(enc, decoder(enc.channels))
     disc = Discriminator(a.labels)
+    gen.to(device)
+    disc.to(device)
+    scale_f = torch.cuda.amp.GradScaler(enabled=a.precision == "fp16")
+    scale_d = torch.cuda.amp.GradScaler(enabled=a.precision == "fp16")
     opt_f = torch.optim.Adam(gen.parameters(), lr=1e-4, betas=(0.9, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), lr=1e-5, betas=(0.9, 0.999))
     h, w = a.size
     top, left = h // 4, w // 4
-    x = torch.randn(a.batch, 1, h, w)
-    y = (torch.rand(a.batch, a.labels) > 0.5).float()
+    x = torch.randn(a.batch, 1, h, w).to(device)
+    y = (torch.rand(a.batch, a.labels) > 0.5).float().to(device)
     truth = x[:, :, top:top + h // 2, left:left + w // 2]
     masked = x.clone()
     masked[:, :, top:top + h // 2, left:left + w // 2] = 0
 
     def step():
-        fake = gen(masked)
+        with autocast():
+            fake = gen(masked).float()
         opt_d.zero_grad(set_to_none=True)
-        loss_d = fn.relu(1 - disc(truth, y)).mean() + fn.relu(1 + disc(fake.detach(), y)).mean()
-        loss_d.backward()
-        opt_d.step()
+        with autocast():
+            real_scores, fake_scores = disc(truth, y).float(), disc(fake.detach(), y).float()
+        loss_d = fn.relu(1 - real_scores).mean() + fn.relu(1 + fake_scores).mean()
+        scale_d.scale(loss_d).backward()
+        scale_d.step(opt_d)
+        scale_d.update()
         opt_f.zero_grad(set_to_none=True)
-        loss_f = -0.001 * disc(fake, y).mean() + 0.999 * fn.mse_loss(fake, truth)
-        loss_f.backward()
-        opt_f.step()
+        with autocast():
+            scores = disc(fake, y).float()
+        loss_f = -0.001 * scores.mean() + 0.999 * fn.mse_loss(fake, truth)
+        scale_f.scale(loss_f).backward()
+        scale_f.step(opt_f)
+        scale_f.update()
         return float(loss_d), float(loss_f)
 
     for _ in range(a.warmup):
@@ -109,7 +129,7 @@ def main():
         losses = step()
     ms = (time.perf_counter() - start) * 1000 / a.steps
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"backbone={a.backbone} threads={torch.get_num_threads()} ms_per_step={ms:.1f} "
+    print(f"backbone={a.backbone} device={a.device} precision={a.precision} threads={torch.get_num_threads()} ms_per_step={ms:.1f} "
           f"peak_rss_mb={rss:.0f} loss_d={losses[0]:.4f} loss_f={losses[1]:.4f}")
 
 

@@ -1,4 +1,5 @@
 import Foundation
+import Torch
 import Yams
 
 /// Where the fine-tuned network's encoder starts from.
@@ -73,6 +74,10 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
     public var device: String
     /// libtorch intra-op threads; nil leaves libtorch's default.
     public var threads: Int?
+    /// bf16 / fp16 autocast (float32 weights, Adam state and checkpoints); nil is fp32.
+    public var precision: Precision? = nil
+    /// Batch-norm statistics over all processes' batches in data-parallel runs; nil is off.
+    public var syncBatchNorm: Bool? = nil
 
     /// The paper's Table A2 for a task and backbone.
     public static func paperDefaults(task: DownstreamTask, taskName: String, backbone: String) -> FinetuneConfig {

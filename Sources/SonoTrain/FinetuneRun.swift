@@ -121,9 +121,16 @@ public enum FinetuneRun {
     /// the last epoch (weights + Adam state) in `checkpoints/last.safetensors`, one row per epoch in
     /// `metrics.csv`. With `resume`, continues from the last checkpoint; the data order and
     /// augmentation of each epoch depend only on (seed, epoch), so the run continues as if uninterrupted.
+    ///
+    /// With a data-parallel `group`, every member calls this alike: each builds every (global)
+    /// batch, trains on its shard of it with gradients averaged over the group (weighted so the
+    /// step is the whole batch's), and rank 0 alone writes `out`.
     @discardableResult
     public static func train(config requested: FinetuneConfig, out: URL, resume: Bool,
-                             log: @escaping (String) -> Void = { _ in }) throws -> FinetuneSummary {
+                             log: @escaping (String) -> Void = { _ in }, group: ProcessGroup? = nil) throws -> FinetuneSummary {
+        let world = group?.worldSize ?? 1
+        let shard = DataShard(index: group?.rank ?? 0, count: world)
+        let writes = shard.index == 0
         let layout = FinetuneRunLayout(out)
         let fm = FileManager.default
         var config = requested
@@ -136,10 +143,16 @@ public enum FinetuneRun {
             // Only the length of the run may change on resume.
             config = saved
             config.epochs = requested.epochs
+            config.precision = requested.precision
+            config.syncBatchNorm = requested.syncBatchNorm
         } else if fm.fileExists(atPath: layout.lastCheckpoint.path) {
             throw FinetuneError.mismatchedRun(out.path, reason: "already holds a run (checkpoints/last.safetensors); pass --resume or choose another --out")
         }
         try config.validate()
+        guard config.batchSize % world == 0, config.batchSize / world >= 2 else {
+            throw FinetuneError.badFlag("--batch-size", reason: "the global batch \(config.batchSize) must split into \(world) equal shards of at least 2 (one per process)")
+        }
+        let precision = config.precision ?? .fp32
         if let threads = config.threads { try TorchRuntime.setThreadCount(threads) }
         try TorchRuntime.manualSeed(config.seed)
 
@@ -188,8 +201,10 @@ public enum FinetuneRun {
             resumeFrom = (state.epoch, state.bestEpoch, state.bestLoss, state.bestMetric)
             log("resuming after epoch \(state.epoch) (best so far: epoch \(state.bestEpoch), validation loss \(String(format: "%.4f", state.bestLoss)))")
         } else {
-            try fm.createDirectory(at: layout.checkpoints, withIntermediateDirectories: true)
             log(try EncoderWeights.load(config.encoder, into: network.encoder))
+        }
+        if writes && resumeFrom == nil {
+            try fm.createDirectory(at: layout.checkpoints, withIntermediateDirectories: true)
             try config.write(to: out)
             if let encoding = setup.encoding {
                 let encoder = JSONEncoder()
@@ -197,7 +212,13 @@ public enum FinetuneRun {
                 try FinetuneFiles.atomicWrite(try encoder.encode(encoding), to: layout.labels)
             }
         }
-        let metricsLog = try FinetuneMetricsLog(url: layout.metrics, keepingEpochsThrough: resumeFrom?.epoch ?? 0)
+        try precision.validate(on: setup.device)
+        let scaler = GradientScaler(enabled: precision == .fp16)
+        if let group, world > 1 {
+            try group.broadcastState(of: network.module)
+            if config.syncBatchNorm == true { network.module.synchronizeBatchNorm(over: group) }
+        }
+        let metricsLog = writes ? try FinetuneMetricsLog(url: layout.metrics, keepingEpochsThrough: resumeFrom?.epoch ?? 0) : nil
 
         var firstTrainLoss: Double?
         var lastTrainLoss: Double?
@@ -211,15 +232,33 @@ public enum FinetuneRun {
             var generator = SeededGenerator(seed: config.seed, stream: 7, index: UInt64(epoch))
             var lossSum = 0.0, seen = 0
             for indices in trainBatcher.epochOrder(batchSize: config.batchSize, seed: config.seed, epoch: epoch, shuffle: true) {
-                let batch = try trainBatcher.batch(indices, augment: config.augment, generator: &generator)
+                // Every process draws the whole batch's augmentation, so the generator stays in step.
+                var batch = try trainBatcher.batch(indices, augment: config.augment, generator: &generator)
+                let total = batch.count
+                let rows = shard.positions(in: total)
+                if world > 1 {
+                    // Batch norm in training mode needs two images per process.
+                    guard batch.count / world >= 2 else { continue }
+                    batch = FinetuneBatch(images: try batch.images.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
+                                          targets: try batch.targets.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
+                                          count: rows.count)
+                }
                 try optimizer.zeroGrad()
-                let loss = try setup.loss(network(batch.images), batch.targets, positiveWeight: positiveWeight)
-                let value = try loss.item()
-                guard value.isFinite else { throw FinetuneError.diverged(epoch: epoch, loss: value) }
-                try loss.backward()
-                try optimizer.step()
-                lossSum += value * Double(batch.count)
-                seen += batch.count
+                let logits = try precision == .fp32 ? network(batch.images)
+                    : precision.run(on: setup.device) { try network(batch.images) }.to(dtype: .float32)
+                var loss = try setup.loss(logits, batch.targets, positiveWeight: positiveWeight)
+                var value = try loss.item()
+                if let group, world > 1 {
+                    // Weighted so that averaging over the group gives the whole batch's mean.
+                    value = try group.sum([value * Double(rows.count)])[0] / Double(total)
+                    loss = try loss * (Double(rows.count * world) / Double(total))
+                }
+                guard value.isFinite || precision == .fp16 else { throw FinetuneError.diverged(epoch: epoch, loss: value) }
+                try scaler.scaled(loss).backward()
+                if let group, world > 1 { try group.averageGradients(of: network.module) }
+                try scaler.step(optimizer)
+                lossSum += value * Double(total)
+                seen += world > 1 ? total : batch.count
             }
             let trainLoss = seen > 0 ? lossSum / Double(seen) : .nan
             if firstTrainLoss == nil { firstTrainLoss = trainLoss }
@@ -229,15 +268,17 @@ public enum FinetuneRun {
                                                                   batchSize: config.batchSize, positiveWeight: positiveWeight)
             guard validationLoss.isFinite else { throw FinetuneError.diverged(epoch: epoch, loss: validationLoss) }
             let improved = validationLoss < best.loss
-            if improved {
-                best = (epoch, validationLoss, validationMetric)
-                try FinetuneCheckpoint.save(network: network, optimizer: nil, config: config, epoch: epoch,
-                                            best: best, to: layout.bestCheckpoint)
+            if improved { best = (epoch, validationLoss, validationMetric) }
+            if writes {
+                if improved {
+                    try FinetuneCheckpoint.save(network: network, optimizer: nil, config: config, epoch: epoch,
+                                                best: best, to: layout.bestCheckpoint)
+                }
+                try FinetuneCheckpoint.save(network: network, optimizer: optimizer, config: config, epoch: epoch,
+                                            best: best, to: layout.lastCheckpoint)
             }
-            try FinetuneCheckpoint.save(network: network, optimizer: optimizer, config: config, epoch: epoch,
-                                        best: best, to: layout.lastCheckpoint)
             let seconds = Date().timeIntervalSince(started)
-            metricsLog.append(epoch: epoch, trainLoss: trainLoss, validationLoss: validationLoss,
+            metricsLog?.append(epoch: epoch, trainLoss: trainLoss, validationLoss: validationLoss,
                               validationMetric: validationMetric, seconds: seconds, best: improved)
             log(String(format: "epoch %d/%d  train loss %.4f  val loss %.4f  val %@ %.4f  %.1fs%@", epoch, config.epochs, trainLoss,
                        validationLoss, config.task == .segmentation ? "dice" : "accuracy", validationMetric, seconds, improved ? "  *best" : ""))
@@ -250,7 +291,9 @@ public enum FinetuneRun {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try FinetuneFiles.atomicWrite(try encoder.encode(summary), to: layout.summary)
+        if writes { try FinetuneFiles.atomicWrite(try encoder.encode(summary), to: layout.summary) }
+        // Nobody reports success before rank 0's files are on disk.
+        if let group, world > 1 { try group.barrier() }
         return summary
     }
 

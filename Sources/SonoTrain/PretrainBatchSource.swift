@@ -31,9 +31,46 @@ public protocol PretrainBatchSource: AnyObject {
     /// `dropIncomplete` drops a final batch smaller than `batchSize` (batch norm needs ≥ 2).
     func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
                       _ body: (PretrainBatch) throws -> Void) throws
+    /// The same batches, of which this process gets only `shard`'s part (data-parallel
+    /// training): the shards of all processes together are exactly the batches above.
+    func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
+                      shard: DataShard, _ body: (PretrainBatch) throws -> Void) throws
+}
+
+/// One process's share of every batch in data-parallel training: a contiguous run of positions,
+/// the same split of the same seeded global order on every process.
+public struct DataShard: Equatable, Sendable {
+    public let index: Int
+    public let count: Int
+
+    public init(index: Int, count: Int) {
+        precondition(count >= 1 && (0..<count).contains(index), "shard \(index) of \(count)")
+        self.index = index
+        self.count = count
+    }
+
+    /// The whole batch (one process).
+    public static let whole = DataShard(index: 0, count: 1)
+
+    /// This shard's positions within a batch of `n`.
+    public func positions(in n: Int) -> Range<Int> { (n * index / count)..<(n * (index + 1) / count) }
 }
 
 extension PretrainBatchSource {
+    /// Builds the whole batch and keeps the shard's rows (sources that can build only their part
+    /// implement the requirement themselves).
+    public func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
+                             shard: DataShard, _ body: (PretrainBatch) throws -> Void) throws {
+        try forEachBatch(epoch: epoch, batchSize: batchSize, seed: seed, shuffled: shuffled, limit: limit,
+                         dropIncomplete: dropIncomplete) { batch in
+            guard shard.count > 1 else { return try body(batch) }
+            let rows = shard.positions(in: batch.images.shape[0])
+            try body(PretrainBatch(images: batch.images.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
+                                   labels: batch.labels.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
+                                   captions: batch.captions.isEmpty ? [] : Array(batch.captions[rows])))
+        }
+    }
+
     public func batchCount(batchSize: Int, limit: Int?, dropIncomplete: Bool) -> Int {
         let n = min(imageCount, limit ?? Int.max)
         return dropIncomplete ? n / batchSize : (n + batchSize - 1) / batchSize
@@ -76,6 +113,12 @@ public final class InMemoryBatchSource: PretrainBatchSource {
 
     public func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
                              _ body: (PretrainBatch) throws -> Void) throws {
+        try forEachBatch(epoch: epoch, batchSize: batchSize, seed: seed, shuffled: shuffled, limit: limit,
+                         dropIncomplete: dropIncomplete, shard: .whole, body)
+    }
+
+    public func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
+                             shard: DataShard, _ body: (PretrainBatch) throws -> Void) throws {
         var order = Array(0..<imageCount)
         if shuffled {
             var rng = SplitMix64.stream(seed: seed, epoch: epoch)
@@ -84,9 +127,10 @@ public final class InMemoryBatchSource: PretrainBatchSource {
         order = Array(order.prefix(limit ?? order.count))
         var start = 0
         while start < order.count {
-            let slice = Array(order[start..<min(start + batchSize, order.count)])
+            let batch = Array(order[start..<min(start + batchSize, order.count)])
             start += batchSize
-            if dropIncomplete && slice.count < batchSize { break }
+            if dropIncomplete && batch.count < batchSize { break }
+            let slice = Array(batch[shard.positions(in: batch.count)])
             let index = try Tensor(slice.map(Int64.init))
             try body(PretrainBatch(images: images.indexSelect(dim: 0, indices: index),
                                    labels: labels.indexSelect(dim: 0, indices: index),

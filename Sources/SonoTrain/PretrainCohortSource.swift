@@ -25,10 +25,19 @@ public final class CohortBatchSource: PretrainBatchSource {
 
     public func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
                              _ body: (PretrainBatch) throws -> Void) throws {
+        try forEachBatch(epoch: epoch, batchSize: batchSize, seed: seed, shuffled: shuffled, limit: limit,
+                         dropIncomplete: dropIncomplete, shard: .whole, body)
+    }
+
+    /// Each process loads and augments only its shard of every batch.
+    public func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
+                             shard: DataShard, _ body: (PretrainBatch) throws -> Void) throws {
         let loader = BatchLoader(dataset: dataset, batchSize: batchSize, shuffle: shuffled, seed: seed,
                                  augment: shuffled ? augmentation : nil, dropLast: dropIncomplete, threads: threads)
+        loader.shard = (shard.index, shard.count)
         let names = dataset.groupNames, k = dataset.labelCount
         var remaining = min(limit ?? Int.max, dataset.count)
+        var batchIndex = 0
         // Tensors are made on the loader's worker threads, off the training thread.
         let batches = loader.epoch(epoch) { contents in
             (images: try Tensor(contents.images, shape: contents.imageShape), labels: try Tensor(contents.labels, shape: contents.labelShape))
@@ -36,13 +45,16 @@ public final class CohortBatchSource: PretrainBatchSource {
         for result in batches {
             guard remaining > 0 else { break } // releasing the iterator stops the workers
             var (images, labels) = try result.get()
-            let n = images.shape[0]
+            // Counted over the whole batch, so every shard stops at the same batch.
+            let n = shard.count == 1 ? images.shape[0] : min(batchSize, dataset.count - batchIndex * batchSize)
+            batchIndex += 1
+            if n > remaining && shard.count > 1 { break }
             if n > remaining {
                 if dropIncomplete && remaining < batchSize { break }
                 images = try images.narrowed(dim: 0, start: 0, length: remaining)
                 labels = try labels.narrowed(dim: 0, start: 0, length: remaining)
             }
-            remaining -= images.shape[0]
+            remaining -= n
             let y = try labels.toArray(of: Float.self)
             // Captions name label groups only, never identifiers.
             let captions = (0..<images.shape[0]).map { i -> String in

@@ -37,8 +37,17 @@ public struct PretrainRunLayout: Sendable {
 /// uninterrupted run with the same seed. `config.epochs` may be raised to train longer;
 /// settings that change the networks or the data (method, backbone, size, seed, labels) must
 /// match the checkpoint's.
+///
+/// With a data-parallel `group`, every member calls this with the same arguments: each trains
+/// on its shard of every batch (`config.batchSize` is the global batch, split evenly), gradients
+/// and losses are averaged over the group, and rank 0 alone writes the run directory. The
+/// schedule depends on the global batch only, so a run may resume with another number of processes.
 public func pretrain(config requested: RunConfig, train: PretrainBatchSource, validation: PretrainBatchSource,
-                     runDirectory: URL, resume: Bool = false, progress: ProgressReporter = ProgressReporter()) throws -> PretrainSummary {
+                     runDirectory: URL, resume: Bool = false, progress: ProgressReporter = ProgressReporter(),
+                     group: ProcessGroup? = nil) throws -> PretrainSummary {
+    let world = group?.worldSize ?? 1
+    let shard = DataShard(index: group?.rank ?? 0, count: world)
+    let writes = shard.index == 0
     let layout = PretrainRunLayout(runDirectory)
     let fm = FileManager.default
     var config = requested
@@ -57,6 +66,10 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
         throw PretrainError.io(path: runDirectory.path, reason: "already holds a run (checkpoints/last.safetensors); pass --resume to continue it or choose another --out")
     }
     try config.validate()
+    guard config.batchSize % world == 0, config.batchSize / world >= 2 else {
+        throw RunConfigError.invalidValue(source: RunConfig.CodingKeys.batchSize.rawValue,
+                                          reason: "the global batch \(config.batchSize) must split into \(world) equal shards of at least 2 (one per process)")
+    }
     guard train.labelCount == validation.labelCount else {
         throw PretrainError.invalidBatch(reason: "train has \(train.labelCount) labels, validation \(validation.labelCount)")
     }
@@ -64,15 +77,15 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
     guard validation.imageCount >= 1 else { throw PretrainError.emptyDataset(split: config.validationSplit) }
     if let threads = config.threads { try TorchRuntime.setThreadCount(threads) }
 
-    do {
+    if writes { do {
         try fm.createDirectory(at: layout.checkpoints, withIntermediateDirectories: true)
         try fm.createDirectory(at: layout.grids, withIntermediateDirectories: true)
         try config.yaml().write(to: layout.config, atomically: true, encoding: .utf8)
     } catch {
         throw PretrainError.io(path: runDirectory.path, reason: "cannot write the run directory: \(error)")
-    }
+    } }
 
-    let trainer = try Pretrainer(config: config, labelCount: train.labelCount)
+    let trainer = try Pretrainer(config: config, labelCount: train.labelCount, group: group)
     var startEpoch = 1, globalStep = 0
     var best = (epoch: 0, loss: Double.infinity), lastValidation = Double.nan
     if let (checkpoint, archive) = resumed {
@@ -83,8 +96,8 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
         lastValidation = checkpoint.validationLoss
         progress.note("resuming \(runDirectory.path) after epoch \(checkpoint.epoch) (best L_F \(format(best.loss)) at epoch \(best.epoch))")
     }
-    let metrics = try PretrainMetricsLog(url: layout.metrics, keepingEpochsThrough: resumed.map { $0.0.epoch } ?? 0)
-    let gridBatch = try firstImages(validation, count: config.gridImages, config: config)
+    let metrics = writes ? try PretrainMetricsLog(url: layout.metrics, keepingEpochsThrough: resumed.map { $0.0.epoch } ?? 0) : nil
+    let gridBatch = writes ? try firstImages(validation, count: config.gridImages, config: config) : nil
     let stepsPerEpoch = train.batchCount(batchSize: config.batchSize, limit: config.maxImages, dropIncomplete: true)
     guard stepsPerEpoch > 0 else {
         throw PretrainError.invalidBatch(reason: "\(min(train.imageCount, config.maxImages ?? .max)) training images make no full batch of \(config.batchSize); lower batch_size")
@@ -98,12 +111,12 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
         let started = Date()
         do {
             try train.forEachBatch(epoch: epoch, batchSize: config.batchSize, seed: config.seed, shuffled: true,
-                                   limit: config.maxImages, dropIncomplete: true) { batch in
+                                   limit: config.maxImages, dropIncomplete: true, shard: shard) { batch in
                 step += 1
                 globalStep += 1
                 let losses = try trainer.trainStep(batch, epoch: epoch, step: step)
                 let rate = Double(step * config.batchSize) / max(Date().timeIntervalSince(started), 1e-9)
-                metrics.append(PretrainRecord(kind: .step, epoch: epoch, step: globalStep, lossD: losses.discriminator,
+                metrics?.append(PretrainRecord(kind: .step, epoch: epoch, step: globalStep, lossD: losses.discriminator,
                                               lossF: losses.generator, lossRec: losses.reconstruction,
                                               lossAdv: losses.adversarial, imagesPerSecond: rate))
                 progress.step(epoch: epoch, epochs: config.epochs, step: step, stepsPerEpoch: stepsPerEpoch,
@@ -113,12 +126,12 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
             throw PretrainError.diverged(epoch: e, step: s, which: which, lastGoodCheckpoint: lastGood())
         }
         let rate = Double(step * config.batchSize) / max(Date().timeIntervalSince(started), 1e-9)
-        let val = try validationLoss(trainer, validation, config: config)
+        let val = try validationLoss(trainer, validation, config: config, shard: shard)
         guard val.generator.isFinite else {
             throw PretrainError.diverged(epoch: epoch, step: step, which: "validation L_F", lastGoodCheckpoint: lastGood())
         }
         lastValidation = val.generator
-        metrics.append(PretrainRecord(kind: .epoch, epoch: epoch, step: globalStep, lossD: val.discriminator, lossF: val.generator,
+        metrics?.append(PretrainRecord(kind: .epoch, epoch: epoch, step: globalStep, lossD: val.discriminator, lossF: val.generator,
                                       lossRec: val.reconstruction, lossAdv: val.adversarial, validationLossF: val.generator,
                                       imagesPerSecond: rate))
         if let gridBatch, let out = try trainer.inpaint(gridBatch.images) {
@@ -134,11 +147,15 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
         let checkpoint = PretrainCheckpoint(epoch: epoch, globalStep: globalStep, validationLoss: val.generator,
                                             bestValidationLoss: best.loss, bestEpoch: best.epoch,
                                             labelMappingHash: train.labelMappingHash, config: config, labelCount: train.labelCount)
-        if improved { try checkpoint.save(trainer, to: layout.bestCheckpoint) }
-        try checkpoint.save(trainer, to: layout.lastCheckpoint)
+        if writes {
+            if improved { try checkpoint.save(trainer, to: layout.bestCheckpoint) }
+            try checkpoint.save(trainer, to: layout.lastCheckpoint)
+        }
         progress.note(String(format: "epoch %d/%d  validation L_F %@%@  %.1f img/s", epoch, config.epochs,
                              format(val.generator), improved ? " (best)" : "", rate))
     }
+    // Nobody reports success before rank 0's last checkpoint is on disk.
+    if let group, world > 1 { try group.barrier() }
     return PretrainSummary(runDirectory: runDirectory, epochsCompleted: max(config.epochs, startEpoch - 1),
                            bestEpoch: best.epoch, bestValidationLoss: best.loss, lastValidationLoss: lastValidation,
                            bestCheckpoint: layout.bestCheckpoint, lastCheckpoint: layout.lastCheckpoint)
@@ -163,23 +180,35 @@ func resumedConfig(_ saved: RunConfig, requested: RunConfig, path: String) throw
     config.device = requested.device
     config.threads = requested.threads
     config.gridImages = requested.gridImages
+    // Arithmetic and how statistics are shared may change; the schedule (global batch, order) may not.
+    config.precision = requested.precision
+    config.syncBatchNorm = requested.syncBatchNorm
     return config
 }
 
-/// Mean validation losses over the whole split, weighting each batch by its size.
-func validationLoss(_ trainer: Pretrainer, _ source: PretrainBatchSource, config: RunConfig) throws -> PretrainLossValues {
+/// Mean validation losses over the whole split, weighting each batch by its size. In a group,
+/// each member evaluates its shard of every batch and the sums are added over the group.
+func validationLoss(_ trainer: Pretrainer, _ source: PretrainBatchSource, config: RunConfig,
+                    shard: DataShard = .whole) throws -> PretrainLossValues {
     var n = 0.0
     var sums = (d: 0.0, f: 0.0, rec: 0.0, adv: 0.0)
     var has = (d: false, rec: false, adv: false)
     try source.forEachBatch(epoch: 0, batchSize: config.batchSize, seed: config.seed, shuffled: false, limit: nil,
-                            dropIncomplete: false) { batch in
+                            dropIncomplete: false, shard: shard) { batch in
         let k = Double(batch.images.shape[0])
+        guard k > 0 else { return }
         let v = try trainer.evaluate(batch)
         n += k
         sums.f += k * v.generator
         if let d = v.discriminator { sums.d += k * d; has.d = true }
         if let r = v.reconstruction { sums.rec += k * r; has.rec = true }
         if let a = v.adversarial { sums.adv += k * a; has.adv = true }
+    }
+    if let group = trainer.group, group.worldSize > 1 {
+        func flag(_ b: Bool) -> Double { b ? 1 : 0 }
+        let total = try group.sum([n, sums.d, sums.f, sums.rec, sums.adv, flag(has.d), flag(has.rec), flag(has.adv)])
+        (n, sums) = (total[0], (total[1], total[2], total[3], total[4]))
+        has = (total[5] > 0, total[6] > 0, total[7] > 0)
     }
     guard n > 0 else { throw PretrainError.emptyDataset(split: config.validationSplit) }
     return PretrainLossValues(discriminator: has.d ? sums.d / n : nil, generator: sums.f / n,

@@ -26,13 +26,20 @@ public final class Pretrainer {
     public let optimizerF: Adam
     public let optimizerD: Adam?
     public let mask: CentreMask
+    /// The data-parallel group this replica belongs to (nil: one process).
+    public let group: ProcessGroup?
+    /// Loss scaling of F's and D's steps (active for fp16 only).
+    public let scalerF: GradientScaler
+    public let scalerD: GradientScaler
 
     /// The backbone inside F, under torchvision names (what `sonotag export` writes).
     public let encoder: any FeatureExtractor
 
     /// Builds freshly initialised networks. libtorch's generator is seeded from `config.seed`
-    /// first, so the same config always starts from the same weights.
-    public init(config: RunConfig, labelCount: Int) throws {
+    /// first, so the same config always starts from the same weights. In a data-parallel `group`
+    /// every replica then takes rank 0's weights, averages its gradients over the group before
+    /// each step and, with `config.syncBatchNorm`, normalises over the group's whole batch.
+    public init(config: RunConfig, labelCount: Int, group: ProcessGroup? = nil) throws {
         try config.validate()
         guard labelCount > 0 || config.method == .ce else {
             throw PretrainError.invalidBatch(reason: "method \(config.method.rawValue) needs at least one label, the data has none")
@@ -40,6 +47,10 @@ public final class Pretrainer {
         self.config = config
         self.labelCount = labelCount
         device = try Device(parsing: config.device)
+        try config.precision.validate(on: device)
+        self.group = group
+        scalerF = GradientScaler(enabled: config.precision == .fp16)
+        scalerD = GradientScaler(enabled: config.precision == .fp16)
         mask = try CentreMask(height: config.height, width: config.width, overlap: config.maskOverlap)
         try TorchRuntime.manualSeed(config.seed)
         if config.method.usesContextEncoder {
@@ -62,6 +73,14 @@ public final class Pretrainer {
         }
         try generator.move(to: device)
         try discriminator?.move(to: device)
+        if let group, group.worldSize > 1 {
+            try group.broadcastState(of: generator)
+            if let discriminator { try group.broadcastState(of: discriminator) }
+            if config.syncBatchNorm {
+                generator.synchronizeBatchNorm(over: group)
+                discriminator?.synchronizeBatchNorm(over: group)
+            }
+        }
         optimizerF = try Adam(parameters: generator.namedParameters(), learningRate: config.learningRateF,
                               betas: (config.beta1, config.beta2), eps: config.adamEpsilon, weightDecay: config.weightDecay)
         optimizerD = try discriminator.map {
@@ -80,15 +99,17 @@ public final class Pretrainer {
         discriminator?.train()
         guard let discriminator, let optimizerD else {
             try optimizerF.zeroGrad()
-            let loss = try PretrainLosses.labelPrediction(logits: generator(images), labels: labels)
+            let logits = try compute { try generator(images) }
+            let loss = try PretrainLosses.labelPrediction(logits: logits, labels: labels)
             let value = try finite(loss, "L_F (BCE)", epoch, step)
-            try loss.backward()
-            try optimizerF.step()
+            try scalerF.scaled(loss).backward()
+            try synchronizeGradients(of: generator)
+            try scalerF.step(optimizerF)
             return PretrainLossValues(discriminator: nil, generator: value)
         }
         let (masked, truth) = try mask.apply(to: images, fill: config.maskFill)
         let y: Tensor? = discriminator.labelCount > 0 ? labels : nil
-        let prediction = try generator(masked)
+        let prediction = try compute { try generator(masked) }
         let valueD = try updateDiscriminator(discriminator, optimizerD, prediction: prediction, truth: truth, labels: y,
                                              epoch: epoch, step: step)
         var values = try updateGenerator(discriminator, prediction: prediction, truth: truth, labels: y, epoch: epoch, step: step)
@@ -100,11 +121,13 @@ public final class Pretrainer {
     func updateDiscriminator(_ discriminator: ProjectionDiscriminator, _ optimizerD: Adam, prediction: Tensor, truth: Tensor,
                              labels y: Tensor?, epoch: Int, step: Int) throws -> Double {
         try optimizerD.zeroGrad()
-        let lossD = try PretrainLosses.discriminatorHinge(realScores: discriminator(truth, labels: y),
-                                                          fakeScores: discriminator(prediction.detached(), labels: y))
+        let real = try compute { try discriminator(truth, labels: y) }
+        let fake = try compute { try discriminator(prediction.detached(), labels: y) }
+        let lossD = try PretrainLosses.discriminatorHinge(realScores: real, fakeScores: fake)
         let valueD = try finite(lossD, "L_D", epoch, step)
-        try lossD.backward()
-        try optimizerD.step()
+        try scalerD.scaled(lossD).backward()
+        try synchronizeGradients(of: discriminator)
+        try scalerD.step(optimizerD)
         return valueD
     }
 
@@ -115,13 +138,16 @@ public final class Pretrainer {
         try setTrainable(discriminator, false)
         defer { try? setTrainable(discriminator, true) }
         try optimizerF.zeroGrad()
-        let f = try PretrainLosses.contextEncoder(fakeScores: discriminator(prediction, labels: y), prediction: prediction,
+        let fake = try compute { try discriminator(prediction, labels: y) }
+        let f = try PretrainLosses.contextEncoder(fakeScores: fake, prediction: prediction,
                                                   truth: truth, lambdaRec: config.lambdaRec, lambdaAdv: config.lambdaAdv)
         let valueF = try finite(f.total, "L_F", epoch, step)
-        try f.total.backward()
-        try optimizerF.step()
-        return PretrainLossValues(discriminator: nil, generator: valueF, reconstruction: try f.reconstruction.item(),
-                                  adversarial: try f.adversarial?.item())
+        try scalerF.scaled(f.total).backward()
+        try synchronizeGradients(of: generator)
+        try scalerF.step(optimizerF)
+        let terms = try groupMean([try f.reconstruction.item()] + (f.adversarial.map { [try $0.item()] } ?? []))
+        return PretrainLossValues(discriminator: nil, generator: valueF, reconstruction: terms[0],
+                                  adversarial: terms.count > 1 ? terms[1] : nil)
     }
 
     /// L_F (and its terms) on one batch in evaluation mode, without gradients.
@@ -166,10 +192,31 @@ public final class Pretrainer {
         }
     }
 
+    /// The loss's value over the whole group (the mean of the replicas' batch means, which is the
+    /// mean over the global batch since shards are equal), so every replica decides alike.
     private func finite(_ loss: Tensor, _ name: String, _ epoch: Int, _ step: Int) throws -> Double {
-        let v = try loss.item()
-        guard v.isFinite else { throw PretrainError.diverged(epoch: epoch, step: step, which: name, lastGoodCheckpoint: nil) }
+        let v = try groupMean([try loss.item()])[0]
+        // fp16 overflows are the scaler's to handle: it skips the step and lowers the scale.
+        guard v.isFinite || config.precision == .fp16 else {
+            throw PretrainError.diverged(epoch: epoch, step: step, which: name, lastGoodCheckpoint: nil)
+        }
         return v
+    }
+
+    func groupMean(_ values: [Double]) throws -> [Double] {
+        guard let group, group.worldSize > 1 else { return values }
+        return try group.mean(values)
+    }
+
+    private func synchronizeGradients(of module: any Module) throws {
+        guard let group, group.worldSize > 1 else { return }
+        try group.averageGradients(of: module)
+    }
+
+    /// A forward pass in the run's precision; the result is float32, so losses are always float32.
+    private func compute(_ body: () throws -> Tensor) throws -> Tensor {
+        guard config.precision != .fp32 else { return try body() }
+        return try config.precision.run(on: device, body).to(dtype: .float32)
     }
 
     private func setTrainable(_ module: any Module, _ flag: Bool) throws {

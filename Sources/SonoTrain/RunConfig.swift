@@ -1,5 +1,6 @@
 import Foundation
 import SonoModels
+import Torch
 import Yams
 
 /// Every setting of a pretraining run. Defaults are the paper's (DESIGN.md, "The method");
@@ -39,6 +40,10 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var device = "cpu"
     /// Intra-op threads for libtorch; nil leaves libtorch's default.
     public var threads: Int?
+    /// fp32, or bf16 / fp16 autocast with float32 weights, Adam state and checkpoints.
+    public var precision: Precision = .fp32
+    /// Batch-norm statistics over all processes' batches in data-parallel runs (SyncBatchNorm).
+    public var syncBatchNorm = false
     /// Train/validation split names in the cohort database.
     public var trainSplit = "train"
     public var validationSplit = "val"
@@ -66,6 +71,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
         case initialWeights = "initial_weights"
         case trainSplit = "train_split"
         case validationSplit = "val_split"
+        case precision
+        case syncBatchNorm = "sync_batchnorm"
     }
 
     public init(from decoder: Decoder) throws {
@@ -98,6 +105,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
         trainSplit = try c.decodeIfPresent(String.self, forKey: .trainSplit) ?? d.trainSplit
         validationSplit = try c.decodeIfPresent(String.self, forKey: .validationSplit) ?? d.validationSplit
+        precision = try c.decodeIfPresent(Precision.self, forKey: .precision) ?? d.precision
+        syncBatchNorm = try c.decodeIfPresent(Bool.self, forKey: .syncBatchNorm) ?? d.syncBatchNorm
     }
 
     public static let defaults = RunConfig()
@@ -147,6 +156,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
             (.decoderWidths, list(decoderWidths)), (.discriminatorWidths, list(discriminatorWidths)),
             (.discriminatorPooling, discriminatorPooling.rawValue), (.seed, "\(seed)"), (.gridImages, "\(gridImages)"),
             (.device, text(device)), (.trainSplit, text(trainSplit)), (.validationSplit, text(validationSplit)),
+            (.precision, precision.rawValue), (.syncBatchNorm, "\(syncBatchNorm)"),
         ]
         if let maxImages { lines.append((.maxImages, "\(maxImages)")) }
         if let initialWeights { lines.append((.initialWeights, text(initialWeights))) }

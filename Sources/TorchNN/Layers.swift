@@ -101,6 +101,9 @@ public final class BatchNorm2d: Layer {
     public let numBatchesTracked: Tensor?
     public let eps: Double
     public let momentum: Double?
+    /// When set, training-mode statistics come from the whole group's batch (SyncBatchNorm);
+    /// evaluation uses the running statistics either way.
+    public var synchronization: ProcessGroup?
 
     public init(_ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
                 trackRunningStats: Bool = true, device: Device = .cpu) throws {
@@ -136,6 +139,10 @@ public final class BatchNorm2d: Layer {
         }
         // Batch statistics in training, or whenever there are no running statistics to use.
         let useBatchStats = isTraining || runningMean == nil
+        if useBatchStats, let group = synchronization, group.worldSize > 1 {
+            return try group.syncBatchNorm(input, weight: weight, bias: bias, runningMean: isTraining ? runningMean : nil,
+                                           runningVar: isTraining ? runningVar : nil, momentum: factor, eps: eps)
+        }
         return try input.batchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
                                    training: useBatchStats, momentum: factor, eps: eps)
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Torch
 import Foundation
 import SonoTagCommands
 import SonoTrain
@@ -60,6 +61,11 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "cpu or cuda[:n].") var device: String = "cpu"
     @Option(help: "libtorch intra-op threads.") var threads: Int?
     @Flag(help: "Continue an interrupted run in --out from its last checkpoint.") var resume = false
+    @Option(help: "fp32 | bf16 | fp16 (autocast; weights, Adam state and checkpoints stay fp32; fp16 needs CUDA).")
+    var precision: Precision?
+    @Flag(name: .long, help: "Batch-norm statistics over all processes' batches (data parallel; --batch-size is the global batch).")
+    var syncBatchnorm = false
+    @OptionGroup var parallel: DataParallelOptions
 
     func validate() throws {
         if let size { _ = try parseSize(size, multipleOf32: false) }
@@ -69,6 +75,12 @@ struct FinetuneCommand: ParsableCommand {
     }
 
     func run() throws {
+        if try parallel.launchWorkersIfRequested() { return }
+        let (environment, group) = try parallel.join()
+        try parallel.runAsRank(environment) { try train(environment: environment, group: group) }
+    }
+
+    private func train(environment: DistributedEnvironment?, group: ProcessGroup?) throws {
         let name = taskName ?? URL(fileURLWithPath: data).deletingPathExtension().lastPathComponent
         var config = FinetuneConfig.paperDefaults(task: task, taskName: name, backbone: backbone)
         config.data = data
@@ -86,11 +98,14 @@ struct FinetuneCommand: ParsableCommand {
         config.trainFraction = trainFraction
         config.maxImages = maxImages
         config.augment = !noAugment
-        config.device = device
+        config.device = environment?.device(for: device) ?? device
         config.threads = threads
+        config.precision = precision
+        config.syncBatchNorm = syncBatchnorm ? true : nil
+        let primary = (group?.rank ?? 0) == 0
         let summary = try FinetuneRun.train(config: config, out: URL(fileURLWithPath: out), resume: resume,
-                                            log: emitLine)
-        print(summary.description)
+                                            log: primary ? emitLine : { _ in }, group: group)
+        if primary { print(summary.description) }
     }
 }
 

@@ -24,7 +24,14 @@ struct PretrainCommand: ParsableCommand {
             RUN_DIR receives metrics.csv (one row per step and per epoch), \
             inpainting/epoch-NNNN.png and checkpoints/{best,last}.safetensors. --resume continues \
             a stopped run exactly, with the settings saved in its checkpoint; only --epochs, \
-            --device and --threads may change (raise --epochs to train longer).
+            --device, --threads, --precision and --sync-batchnorm may change (raise --epochs to \
+            train longer), and so may the number of processes.
+
+            Data parallel: --nproc-per-node N runs N processes on this machine; under torchrun \
+            (or any launcher setting RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT) each \
+            process joins the job the environment describes. --batch-size is the global batch, \
+            split evenly over the processes; gradients of F and D are averaged over them, \
+            --sync-batchnorm shares batch statistics, and rank 0 alone writes RUN_DIR.
 
             Example (a quick CPU run):
               sonotag pretrain --db cohort.sqlite --backbone resnet18 --height 128 --width 192 --epochs 2 --max-images 64 --out runs/try
@@ -61,6 +68,10 @@ struct PretrainCommand: ParsableCommand {
     @Option(name: .long, help: "Initial encoder weights (torchvision names, e.g. ImageNet).") var initialWeights: String?
     @Option(name: .long, help: "cpu or cuda[:n].") var device: String?
     @Option(name: .long, help: "libtorch intra-op threads.") var threads: Int?
+    @Option(name: .long, help: "fp32 | bf16 | fp16 (autocast; weights, Adam state and checkpoints stay fp32; fp16 needs CUDA).")
+    var precision: Precision?
+    @Flag(name: .long, help: "Batch-norm statistics over all processes' batches (data parallel).") var syncBatchnorm = false
+    @OptionGroup var parallel: DataParallelOptions
     @Flag(name: .long, help: "Continue the run in --out from its last checkpoint.") var resume = false
     @Option(name: .long, help: ArgumentHelp("Time N steps on a fixed random batch instead of training (make bench).",
                                             visibility: .hidden)) var benchSteps: Int?
@@ -84,6 +95,8 @@ struct PretrainCommand: ParsableCommand {
         if let initialWeights { c.initialWeights = initialWeights }
         if let device { c.device = device }
         if let threads { c.threads = threads }
+        if let precision { c.precision = precision }
+        if syncBatchnorm { c.syncBatchNorm = true }
         do { try c.validate() } catch { throw ValidationError("\(error)") }
         return c
     }
@@ -102,7 +115,14 @@ struct PretrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        if benchSteps == nil, try parallel.launchWorkersIfRequested() { return }
+        let (environment, group) = try parallel.join()
+        try parallel.runAsRank(environment) { try train(environment: environment, group: group) }
+    }
+
+    private func train(environment: DistributedEnvironment?, group: ProcessGroup?) throws {
         var config = try effectiveConfig()
+        if let environment { config.device = environment.device(for: config.device) }
         if resume && benchSteps == nil {
             // Image size, splits and seed come from the run being resumed.
             config = try resumedConfig(runDirectory: URL(fileURLWithPath: out), requested: config)
@@ -124,8 +144,11 @@ struct PretrainCommand: ParsableCommand {
         } else {
             throw ValidationError("give --db or --synthetic")
         }
+        let primary = (group?.rank ?? 0) == 0
         let summary = try pretrain(config: config, train: train, validation: validation,
-                                   runDirectory: URL(fileURLWithPath: out), resume: resume)
+                                   runDirectory: URL(fileURLWithPath: out), resume: resume,
+                                   progress: primary ? ProgressReporter() : ProgressReporter(style: .silent), group: group)
+        guard primary else { return }
         print(String(format: "done: %d epochs; best validation L_F %.6g at epoch %d; checkpoints in %@",
                      summary.epochsCompleted, summary.bestValidationLoss, summary.bestEpoch,
                      summary.bestCheckpoint.deletingLastPathComponent().path))
@@ -133,3 +156,4 @@ struct PretrainCommand: ParsableCommand {
 }
 
 extension PretrainMethod: ExpressibleByArgument {}
+extension Precision: ExpressibleByArgument {}

@@ -44,6 +44,27 @@ final class LoaderTests: XCTestCase {
         XCTAssertNotEqual(try epoch(other, 0).map(\.ids), try epoch(one, 0).map(\.ids))
     }
 
+    /// Data-parallel shards: concatenated, the shards of every batch are that batch exactly,
+    /// augmentation included (each sample's draw is keyed by its global position).
+    func testShardsOfEveryBatchMakeTheWholeBatch() throws {
+        let folder = try TemporaryFolder()
+        let data = try dataset(folder, files: 40)
+        let whole = BatchLoader(dataset: data, batchSize: 8, shuffle: true, seed: 5, augment: .paper, threads: 2)
+        let shards = (0..<3).map { index -> BatchLoader in
+            let loader = BatchLoader(dataset: data, batchSize: 8, shuffle: true, seed: 5, augment: .paper, threads: 2)
+            loader.shard = (index, 3)
+            return loader
+        }
+        let expected = try epoch(whole, 1)
+        let parts = try shards.map { try epoch($0, 1) }
+        XCTAssertEqual(parts.map(\.count), [4, 4, 4])
+        for (b, batch) in expected.enumerated() {
+            XCTAssertEqual(parts.flatMap { $0[b].ids }, batch.ids)
+            XCTAssertEqual(parts.flatMap { $0[b].images }, batch.images)
+            XCTAssertEqual(parts.flatMap { $0[b].labels }, batch.labels)
+        }
+    }
+
     func testLabelsFollowTheMapping() throws {
         let folder = try TemporaryFolder()
         let data = try dataset(folder, files: 12)

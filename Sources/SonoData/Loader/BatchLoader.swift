@@ -24,6 +24,10 @@ public final class BatchLoader: @unchecked Sendable {
     public let threads: Int
     /// Batches built ahead of the consumer, at most.
     public let prefetch: Int
+    /// Which part of every batch this process builds (data-parallel training): shard `index` of
+    /// `count` takes its contiguous share of each batch's positions, augmented exactly as the
+    /// whole batch would be, so the shards of all processes together are the one-process batch.
+    public var shard: (index: Int, count: Int) = (0, 1)
 
     public init(dataset: CohortDataset, batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0,
                 augment: AugmentationSettings? = nil, dropLast: Bool = false,
@@ -55,8 +59,12 @@ public final class BatchLoader: @unchecked Sendable {
 
     /// Assembles batch `index` of `epoch` on the calling thread: normalise, augment, gather labels.
     public func makeBatch(epoch: Int, index: Int, order: [Int]) -> BatchContents {
-        let start = index * batchSize
-        let members = Array(order[start..<min(start + batchSize, order.count)])
+        let batchStart = index * batchSize
+        let batchEnd = min(batchStart + batchSize, order.count)
+        let n = batchEnd - batchStart
+        // The shard's positions; augmentation streams stay keyed by the global position.
+        let start = batchStart + n * shard.index / max(shard.count, 1)
+        let members = Array(order[start..<(batchStart + n * (shard.index + 1) / max(shard.count, 1))])
         let h = dataset.height, w = dataset.width, k = dataset.labelCount
         let pixels = h * w
         var images = [Float](repeating: 0, count: members.count * pixels)

@@ -1,0 +1,174 @@
+import Foundation
+import Torch
+
+/// Where this process stands in a data-parallel job, read torchrun-style from the environment
+/// (`RANK`, `WORLD_SIZE`, `LOCAL_RANK`, `MASTER_ADDR`, `MASTER_PORT`) — what `torchrun`,
+/// `--nproc-per-node` and cluster launchers such as SLURM wrappers set.
+public struct DistributedEnvironment: Equatable, Sendable {
+    public var rank: Int
+    public var worldSize: Int
+    public var localRank: Int
+    public var masterAddress: String
+    public var masterPort: Int
+
+    public init(rank: Int, worldSize: Int, localRank: Int, masterAddress: String, masterPort: Int) {
+        self.rank = rank
+        self.worldSize = worldSize
+        self.localRank = localRank
+        self.masterAddress = masterAddress
+        self.masterPort = masterPort
+    }
+
+    /// nil when `WORLD_SIZE` is unset (a plain single-process run); otherwise every variable must
+    /// be present and sensible, and the error names the one that is not.
+    public static func from(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DistributedEnvironment? {
+        guard let worldText = environment["WORLD_SIZE"] else { return nil }
+        func integer(_ name: String, _ text: String?, default value: Int? = nil) throws -> Int {
+            guard let text else {
+                if let value { return value }
+                throw DistributedLaunchError.environment(variable: name, reason: "is not set (WORLD_SIZE is \(worldText))")
+            }
+            guard let n = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                throw DistributedLaunchError.environment(variable: name, reason: "'\(text)' is not an integer")
+            }
+            return n
+        }
+        let world = try integer("WORLD_SIZE", worldText)
+        guard world >= 1 else { throw DistributedLaunchError.environment(variable: "WORLD_SIZE", reason: "\(world) must be at least 1") }
+        let rank = try integer("RANK", environment["RANK"])
+        guard (0..<world).contains(rank) else {
+            throw DistributedLaunchError.environment(variable: "RANK", reason: "\(rank) is outside 0..<\(world) (WORLD_SIZE)")
+        }
+        let localRank = try integer("LOCAL_RANK", environment["LOCAL_RANK"], default: rank)
+        guard localRank >= 0 else { throw DistributedLaunchError.environment(variable: "LOCAL_RANK", reason: "\(localRank) is negative") }
+        let address = environment["MASTER_ADDR"] ?? (world == 1 ? "127.0.0.1" : "")
+        guard !address.isEmpty else {
+            throw DistributedLaunchError.environment(variable: "MASTER_ADDR", reason: "is not set (the address of rank 0's machine)")
+        }
+        let port = try integer("MASTER_PORT", environment["MASTER_PORT"], default: world == 1 ? 29500 : nil)
+        guard (1...65535).contains(port) else {
+            throw DistributedLaunchError.environment(variable: "MASTER_PORT", reason: "\(port) is not a TCP port")
+        }
+        return DistributedEnvironment(rank: rank, worldSize: world, localRank: localRank, masterAddress: address, masterPort: port)
+    }
+
+    /// The device this rank trains on: `cuda` without an index means this rank's local GPU.
+    public func device(for requested: String) -> String {
+        requested.lowercased() == "cuda" ? "cuda:\(localRank)" : requested
+    }
+
+    /// Joins the group (nil for a world of one: nothing to synchronise).
+    public func joinGroup(timeoutSeconds: Double) throws -> ProcessGroup? {
+        guard worldSize > 1 else { return nil }
+        return try ProcessGroup(masterAddress: masterAddress, masterPort: masterPort, rank: rank, worldSize: worldSize,
+                                timeoutSeconds: timeoutSeconds)
+    }
+}
+
+public enum DistributedLaunchError: Error, CustomStringConvertible, Equatable {
+    case environment(variable: String, reason: String)
+    case invalidOption(flag: String, reason: String)
+    case workerFailed(rank: Int, how: String, others: [Int])
+    case cannotStart(reason: String)
+
+    public var description: String {
+        switch self {
+        case let .environment(variable, reason): return "environment variable \(variable) \(reason)"
+        case let .invalidOption(flag, reason): return "\(flag): \(reason)"
+        case let .workerFailed(rank, how, others):
+            let rest = others.isEmpty ? "" : "; stopped rank(s) \(others.map(String.init).joined(separator: ", ")) that were still running"
+            return "rank \(rank) \(how)\(rest)"
+        case let .cannotStart(reason): return "cannot start the worker processes: \(reason)"
+        }
+    }
+}
+
+/// `--nproc-per-node N` on one machine: runs N copies of this executable with the same
+/// arguments (minus the launcher's own flags) as ranks 0..<N over loopback, like
+/// `torchrun --standalone --nproc-per-node N`. Their output goes to this process's stdout and
+/// stderr. When one fails, the others get `grace` seconds to stop on their own (they notice the
+/// lost peer and say which), then SIGTERM, then SIGKILL; the error names the first failed rank.
+public struct LocalLauncher {
+    public var processCount: Int
+    public var masterPort: Int?
+    public var grace: TimeInterval
+    public var executable: URL
+    public var arguments: [String]
+
+    public init(processCount: Int, masterPort: Int?, grace: TimeInterval, executable: URL, arguments: [String]) {
+        self.processCount = processCount
+        self.masterPort = masterPort
+        self.grace = grace
+        self.executable = executable
+        self.arguments = arguments
+    }
+
+    /// `arguments` without `flags` and their values (both `--flag V` and `--flag=V`).
+    public static func removing(_ flags: Set<String>, from arguments: [String]) -> [String] {
+        var result: [String] = []
+        var skipNext = false
+        for argument in arguments {
+            if skipNext { skipNext = false; continue }
+            if flags.contains(argument) { skipNext = true; continue }
+            if let eq = argument.firstIndex(of: "="), flags.contains(String(argument[..<eq])) { continue }
+            result.append(argument)
+        }
+        return result
+    }
+
+    /// Runs the workers to the end. Throws `workerFailed` naming the first rank that failed.
+    public func run() throws {
+        guard processCount >= 1 else { throw DistributedLaunchError.invalidOption(flag: "--nproc-per-node", reason: "\(processCount) must be at least 1") }
+        let port = try masterPort ?? ProcessGroup.freeLoopbackPort()
+        var environment = ProcessInfo.processInfo.environment
+        environment["MASTER_ADDR"] = "127.0.0.1"
+        environment["MASTER_PORT"] = "\(port)"
+        environment["WORLD_SIZE"] = "\(processCount)"
+        environment["LOCAL_WORLD_SIZE"] = "\(processCount)"
+        var workers: [Process] = []
+        for rank in 0..<processCount {
+            let p = Process()
+            p.executableURL = executable
+            p.arguments = arguments
+            environment["RANK"] = "\(rank)"
+            environment["LOCAL_RANK"] = "\(rank)"
+            p.environment = environment
+            do { try p.run() } catch {
+                workers.forEach { $0.terminate() }
+                throw DistributedLaunchError.cannotStart(reason: "\(executable.path): \(error)")
+            }
+            workers.append(p)
+        }
+        var firstFailure: (rank: Int, how: String)?
+        var deadline: Date?
+        while workers.contains(where: \.isRunning) {
+            if firstFailure == nil, let rank = workers.firstIndex(where: { !$0.isRunning && !Self.succeeded($0) }) {
+                firstFailure = (rank, Self.describeExit(workers[rank]))
+                deadline = Date().addingTimeInterval(grace)
+            }
+            if let d = deadline, Date() > d { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        var stopped: [Int] = []
+        for (rank, p) in workers.enumerated() where p.isRunning {
+            stopped.append(rank)
+            p.terminate()
+        }
+        let killAt = Date().addingTimeInterval(5)
+        while workers.contains(where: \.isRunning) && Date() < killAt { Thread.sleep(forTimeInterval: 0.05) }
+        for p in workers where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        workers.forEach { $0.waitUntilExit() }
+        if firstFailure == nil, let rank = workers.firstIndex(where: { !Self.succeeded($0) }) {
+            firstFailure = (rank, Self.describeExit(workers[rank]))
+        }
+        if let firstFailure { throw DistributedLaunchError.workerFailed(rank: firstFailure.rank, how: firstFailure.how, others: stopped) }
+    }
+
+    private static func succeeded(_ p: Process) -> Bool { p.terminationReason == .exit && p.terminationStatus == 0 }
+
+    private static func describeExit(_ p: Process) -> String {
+        p.terminationReason == .uncaughtSignal
+            ? "(pid \(p.processIdentifier)) was killed by signal \(p.terminationStatus)"
+            : "(pid \(p.processIdentifier)) exited with status \(p.terminationStatus)"
+    }
+}

@@ -1,0 +1,410 @@
+// Data parallel and mixed precision for SonoTag (see include/ctorch_dist.h): c10d's TCPStore and
+// ProcessGroupGloo for collectives, a custom autograd function for synchronised batch norm, and
+// ATen's autocast for bf16 / fp16 regions. Same rules as ctorch.cpp: noexcept entry points, errors
+// as values, only calls that exist in libtorch 1.13 and 2.x.
+#include "ctorch_dist.h"
+
+#include "ctorch_internal.hpp"
+
+// c10d's Gloo header declares its classes only for builds with Gloo, which both Debian's
+// libtorch and PyPI's wheels are (libtorch_cpu exports c10d::ProcessGroupGloo).
+#ifndef USE_C10D_GLOO
+#define USE_C10D_GLOO 1
+#endif
+
+#include <ATen/autocast_mode.h>
+#include <c10/core/GradMode.h>
+#include <torch/csrc/autograd/custom_function.h>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/version.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+using namespace ctorch_detail;
+
+struct ct_process_group_s {
+    std::string address;
+    uint16_t port = 0;
+    int rank = 0;
+    int world = 1;
+    std::chrono::milliseconds timeout{0};
+    c10::intrusive_ptr<c10d::TCPStore> store;
+    c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+
+    // The heartbeat ticks on its own store connection so that it never waits behind a collective.
+    std::thread heartbeat;
+    std::mutex mutex;
+    std::condition_variable wake;
+    bool stopping = false;
+
+    ~ct_process_group_s() {
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            stopping = true;
+        }
+        wake.notify_all();
+        if (heartbeat.joinable()) heartbeat.join();
+    }
+};
+
+namespace {
+
+constexpr auto kHeartbeatInterval = std::chrono::milliseconds(250);
+// DDP's default bucket size: large enough to amortise a collective, small enough to bound the copy.
+constexpr int64_t kBucketBytes = 25 * 1024 * 1024;
+
+std::string heartbeat_key(int rank) { return "sonotag/heartbeat/" + std::to_string(rank); }
+
+c10::intrusive_ptr<c10d::TCPStore> connect_store(const std::string &address, uint16_t port,
+                                                 std::chrono::milliseconds timeout) {
+    c10d::TCPStoreOptions options;
+    options.port = port;
+    options.isServer = false;
+    options.waitWorkers = false;  // not one of the group's members: the server does not count it
+    options.timeout = timeout;
+    return c10::make_intrusive<c10d::TCPStore>(address, options);
+}
+
+bool is_loopback(const std::string &address) {
+    return address.rfind("127.", 0) == 0 || address == "localhost" || address == "::1";
+}
+
+std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string &master) {
+    // torch.distributed's own choice: an explicit interface wins; a loopback master means a
+    // single-machine group, which must not depend on the host name resolving.
+    if (const char *name = std::getenv("GLOO_SOCKET_IFNAME"); name != nullptr && *name != '\0') {
+        return c10d::ProcessGroupGloo::createDeviceForInterface(name);
+    }
+    if (is_loopback(master)) return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
+    return c10d::ProcessGroupGloo::createDefaultDevice();
+}
+
+ct_process_group_s &G(ct_process_group group) {
+    if (group == nullptr || !group->group) throw std::invalid_argument("null process group handle");
+    return *group;
+}
+
+// Tensors of one dtype and device, packed together up to kBucketBytes.
+std::vector<std::vector<at::Tensor>> buckets(const std::vector<at::Tensor> &tensors) {
+    std::map<std::tuple<int, int, int>, std::vector<std::vector<at::Tensor>>> byKind;
+    std::vector<std::tuple<int, int, int>> order;
+    for (const auto &t : tensors) {
+        if (!t.defined()) throw std::invalid_argument("undefined tensor in a collective");
+        auto key = std::make_tuple(static_cast<int>(t.scalar_type()), static_cast<int>(t.device().type()),
+                                   static_cast<int>(t.device().index()));
+        auto &list = byKind[key];
+        if (list.empty()) order.push_back(key);
+        int64_t bytes = 0;
+        if (!list.empty()) {
+            for (const auto &u : list.back()) bytes += u.numel() * static_cast<int64_t>(u.element_size());
+        }
+        if (list.empty() || bytes + t.numel() * static_cast<int64_t>(t.element_size()) > kBucketBytes) list.emplace_back();
+        list.back().push_back(t);
+    }
+    std::vector<std::vector<at::Tensor>> result;
+    for (const auto &key : order) {
+        for (auto &b : byKind[key]) result.push_back(std::move(b));
+    }
+    return result;
+}
+
+at::Tensor flatten(const std::vector<at::Tensor> &bucket) {
+    std::vector<at::Tensor> flat;
+    flat.reserve(bucket.size());
+    for (const auto &t : bucket) flat.push_back(t.reshape({-1}));
+    return at::cat(flat);
+}
+
+void unflatten_into(const at::Tensor &flat, const std::vector<at::Tensor> &bucket) {
+    int64_t offset = 0;
+    for (const auto &t : bucket) {
+        t.copy_(flat.narrow(0, offset, t.numel()).view(t.sizes()));
+        offset += t.numel();
+    }
+}
+
+// Runs one collective and waits for it; Gloo reports a lost peer or a timeout by throwing here.
+void finish(const c10::intrusive_ptr<c10d::Work> &work) { work->wait(); }
+
+// The group's per-rank statistics, all-gathered into a W×K tensor. Every rank's loss depends on
+// every rank's statistics, so the backward pass sums the statistics' gradients over the group and
+// keeps this rank's row.
+struct GatherStatistics : public torch::autograd::Function<GatherStatistics> {
+    static at::Tensor forward(torch::autograd::AutogradContext *ctx, at::Tensor statistics, int64_t handle) {
+        auto &g = *reinterpret_cast<ct_process_group_s *>(handle);
+        ctx->saved_data["group"] = handle;
+        at::Tensor local = statistics.contiguous();
+        std::vector<std::vector<at::Tensor>> outputs(1);
+        for (int r = 0; r < g.world; ++r) outputs[0].push_back(at::empty_like(local));
+        std::vector<at::Tensor> inputs{local};
+        finish(g.group->allgather(outputs, inputs));
+        return at::stack(outputs[0]);
+    }
+
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext *ctx,
+                                                   torch::autograd::variable_list grads) {
+        auto &g = *reinterpret_cast<ct_process_group_s *>(ctx->saved_data["group"].toInt());
+        at::Tensor total = grads[0].contiguous().clone();
+        std::vector<at::Tensor> tensors{total};
+        finish(g.group->allreduce(tensors));
+        return {total.select(0, g.rank), at::Tensor()};
+    }
+};
+
+at::Tensor sync_batch_norm(ct_process_group_s &g, const at::Tensor &input, const c10::optional<at::Tensor> &weight,
+                           const c10::optional<at::Tensor> &bias, const c10::optional<at::Tensor> &runningMean,
+                           const c10::optional<at::Tensor> &runningVar, double momentum, double eps) {
+    if (input.dim() < 2) throw std::invalid_argument("sync batch norm needs an N×C×… input");
+    const int64_t channels = input.size(1);
+    std::vector<int64_t> reduced{0};
+    for (int64_t d = 2; d < input.dim(); ++d) reduced.push_back(d);
+    std::vector<int64_t> broadcastShape(static_cast<size_t>(input.dim()), 1);
+    broadcastShape[1] = channels;
+
+    // Statistics in fp32 even inside a bf16/fp16 autocast region, as PyTorch's batch norm keeps them.
+    const bool low = input.scalar_type() == at::kHalf || input.scalar_type() == at::kBFloat16;
+    at::Tensor x = low ? input.to(at::kFloat) : input;
+    const int64_t localCount = channels > 0 ? x.numel() / channels : 0;
+    auto varMean = at::var_mean(x, reduced, /*unbiased=*/false, /*keepdim=*/false);
+    at::Tensor localVar = std::get<0>(varMean), localMean = std::get<1>(varMean);
+    at::Tensor count = at::full({1}, static_cast<double>(localCount), x.options());
+    at::Tensor gathered = GatherStatistics::apply(at::cat({localMean, localVar, count}),
+                                                  static_cast<int64_t>(reinterpret_cast<intptr_t>(&g)));
+    at::Tensor means = gathered.narrow(1, 0, channels), vars = gathered.narrow(1, channels, channels);
+    at::Tensor counts = gathered.narrow(1, 2 * channels, 1).detach();
+    at::Tensor total = counts.sum();
+    if (total.item<double>() < 2) throw std::invalid_argument("sync batch norm needs more than one value per channel over the group");
+    // Chan et al.'s pairwise combination: exact, no E[x²] − E[x]² cancellation.
+    at::Tensor mean = (means * counts).sum(0) / total;
+    at::Tensor var = ((vars + (means - mean).pow(2)) * counts).sum(0) / total;
+    at::Tensor invstd = at::rsqrt(var + eps);
+
+    at::Tensor scale = weight.has_value() ? invstd * weight->to(x.scalar_type()) : invstd;
+    at::Tensor y = (x - mean.view(broadcastShape)) * scale.view(broadcastShape);
+    if (bias.has_value()) y = y + bias->to(x.scalar_type()).view(broadcastShape);
+
+    if (runningMean.has_value() && runningVar.has_value()) {
+        c10::AutoGradMode noGrad(false);
+        at::Tensor unbiased = var.detach() * (total / (total - 1));
+        runningMean->mul_(1 - momentum).add_(mean.detach().to(runningMean->scalar_type()) * momentum);
+        runningVar->mul_(1 - momentum).add_(unbiased.to(runningVar->scalar_type()) * momentum);
+    }
+    return low ? y.to(input.scalar_type()) : y;
+}
+
+// ---- autocast ----
+
+struct AutocastState {
+    int32_t device;
+    bool enabled;
+    at::ScalarType dtype;
+};
+thread_local std::vector<AutocastState> autocastStack;
+
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+// torch 2.4 made autocast per device type; the 1.13 names below are deprecated there.
+at::DeviceType autocast_type(int32_t device) { return device < 0 ? at::kCPU : at::kCUDA; }
+bool autocast_enabled(int32_t device) { return at::autocast::is_autocast_enabled(autocast_type(device)); }
+at::ScalarType autocast_dtype(int32_t device) { return at::autocast::get_autocast_dtype(autocast_type(device)); }
+void set_autocast(int32_t device, bool enabled, at::ScalarType dtype) {
+    at::autocast::set_autocast_enabled(autocast_type(device), enabled);
+    at::autocast::set_autocast_dtype(autocast_type(device), dtype);
+}
+#else
+bool autocast_enabled(int32_t device) { return device < 0 ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled(); }
+at::ScalarType autocast_dtype(int32_t device) {
+    return device < 0 ? at::autocast::get_autocast_cpu_dtype() : at::autocast::get_autocast_gpu_dtype();
+}
+void set_autocast(int32_t device, bool enabled, at::ScalarType dtype) {
+    if (device < 0) {
+        at::autocast::set_cpu_enabled(enabled);
+        at::autocast::set_autocast_cpu_dtype(dtype);
+    } else {
+        at::autocast::set_enabled(enabled);
+        at::autocast::set_autocast_gpu_dtype(dtype);
+    }
+}
+#endif
+
+}  // namespace
+
+extern "C" {
+
+ct_error ct_dist_init(const char *master_addr, int32_t master_port, int32_t rank, int32_t world_size,
+                      int64_t timeout_ms, ct_process_group *out) noexcept {
+    return guarded([&] {
+        if (out == nullptr) throw std::invalid_argument("null output pointer");
+        if (master_addr == nullptr || *master_addr == '\0') throw std::invalid_argument("empty master address");
+        if (master_port < 1 || master_port > 65535) throw std::invalid_argument("master port " + std::to_string(master_port) + " is not in 1...65535");
+        if (world_size < 1 || rank < 0 || rank >= world_size) {
+            throw std::invalid_argument("rank " + std::to_string(rank) + " is outside a world of " + std::to_string(world_size));
+        }
+        if (timeout_ms < 1) throw std::invalid_argument("timeout must be positive");
+        auto g = std::make_unique<ct_process_group_s>();
+        g->address = master_addr;
+        g->port = static_cast<uint16_t>(master_port);
+        g->rank = rank;
+        g->world = world_size;
+        g->timeout = std::chrono::milliseconds(timeout_ms);
+
+        c10d::TCPStoreOptions options;
+        options.port = g->port;
+        options.isServer = rank == 0;
+        options.numWorkers = static_cast<size_t>(world_size);
+        options.waitWorkers = true;
+        options.timeout = g->timeout;
+        const std::string where = std::string(rank == 0 ? "cannot host" : "cannot reach") + " the rendezvous store at " +
+                                  g->address + ":" + std::to_string(master_port) + ": ";
+        try {
+            g->store = c10::make_intrusive<c10d::TCPStore>(g->address, options);
+        } catch (const c10::Error &e) {
+            throw std::runtime_error(where + e.what_without_backtrace());
+        } catch (const std::exception &e) {
+            throw std::runtime_error(where + e.what());
+        }
+        auto groupOptions = c10d::ProcessGroupGloo::Options::create(g->timeout);
+        groupOptions->devices.push_back(gloo_device(g->address));
+        g->group = c10::make_intrusive<c10d::ProcessGroupGloo>(g->store, rank, world_size, groupOptions);
+
+        g->store->add(heartbeat_key(rank), 1);
+        auto beatStore = connect_store(g->address, g->port, g->timeout);
+        ct_process_group_s *raw = g.get();
+        g->heartbeat = std::thread([raw, beatStore] {
+            for (;;) {
+                try {
+                    beatStore->add(heartbeat_key(raw->rank), 1);
+                } catch (...) {
+                    return;  // the store is gone; a collective will report it
+                }
+                std::unique_lock<std::mutex> lock(raw->mutex);
+                if (raw->wake.wait_for(lock, kHeartbeatInterval, [raw] { return raw->stopping; })) return;
+            }
+        });
+        *out = g.release();
+    });
+}
+
+void ct_dist_free(ct_process_group group) noexcept {
+    try {
+        delete group;
+    } catch (...) {
+    }
+}
+
+ct_error ct_dist_rank(ct_process_group group, int32_t *rank, int32_t *world_size) noexcept {
+    return guarded([&] {
+        auto &g = G(group);
+        if (rank == nullptr || world_size == nullptr) throw std::invalid_argument("null output pointer");
+        *rank = g.rank;
+        *world_size = g.world;
+    });
+}
+
+ct_error ct_dist_all_reduce(ct_process_group group, const ct_tensor *tensors, int64_t count, bool average) noexcept {
+    return guarded([&] {
+        auto &g = G(group);
+        if (count < 0 || (count > 0 && tensors == nullptr)) throw std::invalid_argument("bad tensor list");
+        std::vector<at::Tensor> list;
+        for (int64_t i = 0; i < count; ++i) list.push_back(T(tensors[i]));
+        c10::AutoGradMode noGrad(false);
+        for (const auto &bucket : buckets(list)) {
+            std::vector<at::Tensor> flat{flatten(bucket)};
+            finish(g.group->allreduce(flat));
+            if (average) flat[0].div_(static_cast<double>(g.world));
+            unflatten_into(flat[0], bucket);
+        }
+    });
+}
+
+ct_error ct_dist_broadcast(ct_process_group group, const ct_tensor *tensors, int64_t count, int32_t root) noexcept {
+    return guarded([&] {
+        auto &g = G(group);
+        if (root < 0 || root >= g.world) throw std::invalid_argument("broadcast root " + std::to_string(root) + " is outside the group");
+        if (count < 0 || (count > 0 && tensors == nullptr)) throw std::invalid_argument("bad tensor list");
+        std::vector<at::Tensor> list;
+        for (int64_t i = 0; i < count; ++i) list.push_back(T(tensors[i]));
+        c10::AutoGradMode noGrad(false);
+        c10d::BroadcastOptions options;
+        options.rootRank = root;
+        for (const auto &bucket : buckets(list)) {
+            std::vector<at::Tensor> flat{flatten(bucket)};
+            finish(g.group->broadcast(flat, options));
+            unflatten_into(flat[0], bucket);
+        }
+    });
+}
+
+ct_error ct_dist_barrier(ct_process_group group) noexcept {
+    return guarded([&] { finish(G(group).group->barrier()); });
+}
+
+ct_error ct_dist_silent_ranks(ct_process_group group, int64_t wait_ms, int32_t *ranks, int32_t capacity,
+                              int32_t *count) noexcept {
+    return guarded([&] {
+        auto &g = G(group);
+        if (count == nullptr || (capacity > 0 && ranks == nullptr)) throw std::invalid_argument("null output pointer");
+        std::vector<int32_t> silent;
+        try {
+            auto probe = connect_store(g.address, g.port, std::chrono::milliseconds(std::max<int64_t>(wait_ms, 500)));
+            std::vector<int64_t> before;
+            for (int r = 0; r < g.world; ++r) before.push_back(probe->add(heartbeat_key(r), 0));
+            std::this_thread::sleep_for(std::chrono::milliseconds(std::max<int64_t>(wait_ms, 0)));
+            for (int r = 0; r < g.world; ++r) {
+                if (r != g.rank && probe->add(heartbeat_key(r), 0) == before[static_cast<size_t>(r)]) silent.push_back(r);
+            }
+        } catch (...) {
+            // The store lives in rank 0's process: unreachable means rank 0 is gone.
+            if (g.rank != 0) silent.push_back(0);
+        }
+        *count = static_cast<int32_t>(silent.size());
+        for (int32_t i = 0; i < std::min<int32_t>(capacity, *count); ++i) ranks[i] = silent[static_cast<size_t>(i)];
+    });
+}
+
+ct_error ct_sync_batch_norm(ct_process_group group, ct_tensor input, ct_tensor weight, ct_tensor bias,
+                            ct_tensor running_mean, ct_tensor running_var, double momentum, double eps,
+                            ct_tensor *out) noexcept {
+    return guarded([&] {
+        if (out == nullptr) throw std::invalid_argument("null output pointer");
+        *out = wrap(sync_batch_norm(G(group), T(input), opt(weight), opt(bias), opt(running_mean), opt(running_var),
+                                    momentum, eps));
+    });
+}
+
+ct_error ct_autocast_enter(int32_t device, int32_t dtype) noexcept {
+    return guarded([&] {
+        at::ScalarType type = scalar_type(dtype);
+        if (type != at::kBFloat16 && type != at::kHalf) throw std::invalid_argument("autocast computes in bfloat16 or float16 only");
+        if (device < 0 && type != at::kBFloat16) {
+            throw std::invalid_argument("CPU autocast supports bfloat16 only (float16 needs a CUDA device)");
+        }
+        if (device >= 0 && !at::hasCUDA()) throw std::runtime_error("CUDA autocast requested, but this libtorch has no CUDA support or no GPU is visible");
+        autocastStack.push_back({device, autocast_enabled(device), autocast_dtype(device)});
+        set_autocast(device, true, type);
+        at::autocast::increment_nesting();
+    });
+}
+
+ct_error ct_autocast_exit(int32_t device) noexcept {
+    return guarded([&] {
+        if (autocastStack.empty() || autocastStack.back().device != device) {
+            throw std::logic_error("autocast exit without a matching enter on this thread");
+        }
+        AutocastState previous = autocastStack.back();
+        autocastStack.pop_back();
+        // Casted weights are cached for the outermost region only, as torch.autocast does.
+        if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+        set_autocast(device, previous.enabled, previous.dtype);
+    });
+}
+
+}  // extern "C"
