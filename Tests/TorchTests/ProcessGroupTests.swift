@@ -84,8 +84,8 @@ final class ProcessGroupTests: XCTestCase {
 
         // Reference: one batch norm over all n images, loss = mean(y * upstream).
         let x = try Tensor(values, shape: [n, c, h, w]).setRequiresGrad()
-        let weight = try Tensor([0.5, 1.5, -2], shape: [c]).setRequiresGrad()
-        let bias = try Tensor([0.1, 0.2, 0.3], shape: [c]).setRequiresGrad()
+        let weight = try Tensor([0.5, 1.5, -2] as [Float], shape: [c]).setRequiresGrad()
+        let bias = try Tensor([0.1, 0.2, 0.3] as [Float], shape: [c]).setRequiresGrad()
         let runningMean = try Tensor.zeros([c]), runningVar = try Tensor.ones([c])
         let y = try x.batchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
                                 training: true, momentum: 0.1, eps: 1e-5)
@@ -98,8 +98,8 @@ final class ProcessGroupTests: XCTestCase {
         try withGroup(world: 2) { group in
             let rows = (group.rank * half * per)..<((group.rank + 1) * half * per)
             let xs = try Tensor(Array(values[rows]), shape: [half, c, h, w]).setRequiresGrad()
-            let ws = try Tensor([0.5, 1.5, -2], shape: [c]).setRequiresGrad()
-            let bs = try Tensor([0.1, 0.2, 0.3], shape: [c]).setRequiresGrad()
+            let ws = try Tensor([0.5, 1.5, -2] as [Float], shape: [c]).setRequiresGrad()
+            let bs = try Tensor([0.1, 0.2, 0.3] as [Float], shape: [c]).setRequiresGrad()
             let rm = try Tensor.zeros([c]), rv = try Tensor.ones([c])
             let ys = try group.syncBatchNorm(xs, weight: ws, bias: bs, runningMean: rm, runningVar: rv, momentum: 0.1, eps: 1e-5)
             try (ys * Tensor(Array(upstream[rows]), shape: [half, c, h, w])).mean().backward()
