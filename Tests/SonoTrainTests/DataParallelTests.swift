@@ -131,10 +131,10 @@ final class DataParallelTests: XCTestCase {
         XCTAssertGreaterThan(maxDifference(unsynced[0], expected), 1e-4, "per-replica statistics must show")
     }
 
-    /// bf16 autocast on CPU follows fp32 over 3 steps: every loss within 10 % and the weight
-    /// updates pointing the same way (cosine ≥ 0.9); bf16 keeps 8 significant bits in the forward
-    /// pass while weights and Adam state stay fp32. Adam's ε is raised as in the test above so the
-    /// update is a smooth function of the gradient.
+    /// bf16 autocast on CPU follows fp32 over 3 steps: L_F within 2 % at every step, L_D within
+    /// 10 % on the first, F's weight updates pointing the same way; bf16 keeps 8 significant bits
+    /// in the forward pass while weights and Adam state stay fp32. Adam's ε is raised as in the
+    /// test above so the update is a smooth function of the gradient.
     func testBFloat16StepsTrackFloat32() throws {
         var config = tinyConfig()
         config.batchSize = 4
@@ -153,13 +153,12 @@ final class DataParallelTests: XCTestCase {
             let la = try a.trainStep(batch, epoch: 1, step: step + 1), lb = try b.trainStep(batch, epoch: 1, step: step + 1)
             print("bf16 vs fp32 step \(step + 1): L_F \(lb.generator) / \(la.generator), L_D \(lb.discriminator!) / \(la.discriminator!)")
             XCTAssertTrue(lb.generator.isFinite && lb.discriminator!.isFinite)
-            // The first step starts from identical weights: only the forward arithmetic differs.
-            // Later steps drift further than bf16 rounding explains (measured: L_F up to 21 %
-            // apart at step 2, update cosine 0.50) — an open finding, reported, not asserted.
-            if step == 0 {
-                XCTAssertEqual(lb.generator, la.generator, accuracy: 0.1 * abs(la.generator))
-                XCTAssertEqual(lb.discriminator!, la.discriminator!, accuracy: 0.1 * abs(la.discriminator!))
-            }
+            // L_F tracks closely (measured within 0.2 % at every step). L_D does not: D's scores
+            // are sums over pooled features, large numbers that its last linear layers compute in
+            // bf16 under autocast (as PyTorch's autocast would), measured up to 21 % apart by
+            // step 2; so L_D is compared on the first step only, from identical weights.
+            XCTAssertEqual(lb.generator, la.generator, accuracy: 0.02 * abs(la.generator))
+            if step == 0 { XCTAssertEqual(lb.discriminator!, la.discriminator!, accuracy: 0.1 * abs(la.discriminator!)) }
         }
         let wa = try weights(a).filter { names.contains($0.key) }, wb = try weights(b).filter { names.contains($0.key) }
         var dot = 0.0, na = 0.0, nb = 0.0
