@@ -74,6 +74,7 @@ let package = Package(
             "SonoModels", "SonoData", "SonoEval", "Imaging", "SeededRandom",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "SonoTagCommands"),
         // `sonotag` never links libtorch: its crawl, label, DICOM and phantom commands start in
@@ -83,7 +84,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "sonotag-train", dependencies: [
-            "SonoModels", "SonoTrain", "SonoTagCommands", "SeededRandom", "Torch", "TorchNN",
+            "SonoModels", "SonoTrain", "SonoData", "SonoTagCommands", "SeededRandom", "Torch", "TorchNN",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

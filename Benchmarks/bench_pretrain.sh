@@ -16,7 +16,7 @@ if ! "$python" -c "import torch, torchvision" 2>/dev/null; then
 fi
 for backbone in vgg16bn resnet50; do
   swift_line=$("$bin" pretrain --bench-steps "$steps" --backbone "$backbone" --batch-size "$batch" \
-                 --height 256 --width 384 --threads "$threads" --out /dev/null)
+                 --size 256x384 --threads "$threads" --out /dev/null)
   torch_line=$(OMP_NUM_THREADS="$threads" "$python" "$here/pretrain_step_torch.py" --backbone "$backbone" \
                  --batch "$batch" --size 256 384 --threads "$threads" --steps "$steps" --warmup 1)
   s_ms=$(echo "$swift_line" | field ms_per_step); t_ms=$(echo "$torch_line" | field ms_per_step)

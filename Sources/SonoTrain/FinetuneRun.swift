@@ -282,18 +282,17 @@ extension FinetuneConfig {
             && trainFraction == other.trainFraction && maxImages == other.maxImages && decoderBaseWidth == other.decoderBaseWidth
     }
 
-    /// Range checks whose messages name the flag.
+    /// Range checks whose messages name the setting (its YAML key; the CLI names the option).
     public func validate() throws {
         guard height >= 32, width >= 32 else {
-            throw FinetuneError.badFlag("--size", reason: "\(height)x\(width): both must be at least 32 (encoder output stride)")
+            throw FinetuneError.invalidSetting(field: "size", reason: "\(height)x\(width): both must be at least 32 (encoder output stride)")
         }
-        guard epochs >= 1 else { throw FinetuneError.badFlag("--epochs", reason: "must be at least 1") }
-        guard batchSize >= 2 else { throw FinetuneError.badFlag("--batch-size", reason: "must be at least 2 (batch norm)") }
-        guard learningRate > 0, learningRate.isFinite else { throw FinetuneError.badFlag("--lr", reason: "must be positive") }
-        guard trainFraction > 0, trainFraction <= 1 else { throw FinetuneError.badFlag("--train-fraction", reason: "must be in (0, 1]") }
-        guard (0..<1).contains(dropout) else { throw FinetuneError.badFlag("dropout", reason: "must be in [0, 1)") }
-        if let maxImages, maxImages < 2 { throw FinetuneError.badFlag("--max-images", reason: "must be at least 2") }
-        guard decoderBaseWidth >= 1 else { throw FinetuneError.badFlag("decoder base width", reason: "must be positive") }
-        _ = try parsedBackbone()
+        guard epochs >= 1 else { throw FinetuneError.invalidSetting(field: "epochs", reason: "must be at least 1") }
+        guard batchSize >= 2 else { throw FinetuneError.invalidSetting(field: "batch_size", reason: "must be at least 2 (batch norm)") }
+        guard learningRate > 0, learningRate.isFinite else { throw FinetuneError.invalidSetting(field: "lr", reason: "must be positive") }
+        guard trainFraction > 0, trainFraction <= 1 else { throw FinetuneError.invalidSetting(field: "train_fraction", reason: "must be in (0, 1]") }
+        guard (0..<1).contains(dropout) else { throw FinetuneError.invalidSetting(field: "dropout", reason: "must be in [0, 1)") }
+        if let maxImages, maxImages < 2 { throw FinetuneError.invalidSetting(field: "max_images", reason: "must be at least 2") }
+        guard decoderBaseWidth >= 1 else { throw FinetuneError.invalidSetting(field: "decoder_width", reason: "must be positive") }
     }
 }

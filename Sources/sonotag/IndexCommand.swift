@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SonoData
+import SonoTagCommands
 
 struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -108,11 +109,23 @@ struct CacheCommand: ParsableCommand {
     @Option(name: .long, help: "train, val, test, or all (every ok file, no split needed).")
     var split: String = "train"
 
-    @Option(name: .long, help: "Output height.")
-    var height: Int = 256
+    @Option(name: .long, help: ArgumentHelp("Output size HxW (default 256x384, the paper's).", valueName: "HxW"))
+    var size: String = "256x384"
 
-    @Option(name: .long, help: "Output width.")
-    var width: Int = 384
+    // The old spelling, hidden for one release.
+    @Option(name: .long, help: .hidden) var height: Int?
+    @Option(name: .long, help: .hidden) var width: Int?
+
+    /// --size, or the deprecated --height/--width over the default.
+    func outputSize() throws -> ImageSize {
+        var result: ImageSize
+        do { result = try ImageSize(parsing: size, .positive) } catch { throw ValidationError("--size: \(error)") }
+        if height != nil || width != nil {
+            DeprecatedOption.warn("--height/--width", use: "--size HxW")
+            result = ImageSize(height: height ?? result.height, width: width ?? result.width)
+        }
+        return result
+    }
 
     @Option(name: .long, help: "Frames of multi-frame files: all, first, or a stride N (every Nth).")
     var frames: String = "all"
@@ -157,9 +170,10 @@ struct CacheCommand: ParsableCommand {
             splitName = name
         }
         guard batchSize >= 1, benchmarkBatches >= 0 else { throw ValidationError("--batch-size ≥ 1 and --benchmark-batches ≥ 0") }
+        let size = try outputSize()
         let settings: PreprocessSettings
         do {
-            settings = try PreprocessSettings(height: height, width: width, frames: try parsedFrames(), cropToTissue: !noCrop, storage: storageKind)
+            settings = try PreprocessSettings(height: size.height, width: size.width, frames: try parsedFrames(), cropToTissue: !noCrop, storage: storageKind)
         } catch let error as SonoDataError {
             throw ValidationError("\(error)")
         }
@@ -171,7 +185,7 @@ struct CacheCommand: ParsableCommand {
             printer.reportLine("cache: \(progress.filesDone)/\(progress.filesTotal) files, \(progress.samplesWritten) samples written, \(progress.failures) failed")
         }
         let elapsed = Date().timeIntervalSince(start)
-        print("cache \(dataset.cache.directory.path): \(dataset.count) samples of \(height)×\(width) (\(split)), \(dataset.failedFiles.count) files failed, \(String(format: "%.1f", elapsed)) s")
+        print("cache \(dataset.cache.directory.path): \(dataset.count) samples of \(size.height)×\(size.width) (\(split)), \(dataset.failedFiles.count) files failed, \(String(format: "%.1f", elapsed)) s")
         print(String(format: "stored values: mean %.2f, std %.2f", dataset.statistics.mean, dataset.statistics.std))
         for failure in dataset.failedFiles.prefix(10) { print("  failed: \(failure.path): \(failure.message)") }
         guard benchmarkBatches > 0, dataset.count > 0 else { return }

@@ -34,13 +34,7 @@ struct LabelsCommand: ParsableCommand {
             return
         }
         guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("--db: no manifest at \(db)") }
-        var mapping = LabelMapping.paperDefault(includePhased: phased)
-        if let labels {
-            mapping = try LabelMapping.load(contentsOf: URL(fileURLWithPath: labels))
-            if phased, !mapping.transducerGroups.contains("phased") {
-                throw ValidationError("--phased: \(labels) has no phased group; add `phased: true` to it")
-            }
-        }
+        let mapping = try LabelMapping.chosen(path: labels, includePhased: phased)
         let manifest = try ManifestDatabase(path: db)
         let report = try manifest.applyLabels(mapping)
         print("label mapping \(report.mappingHash.prefix(12)) (\(labels ?? "paper default")): \(report.labelledFiles) ok images, K = \(report.groupNames.count)")

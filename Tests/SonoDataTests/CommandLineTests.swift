@@ -37,6 +37,17 @@ final class CommandLineTests: XCTestCase {
         return process.terminationStatus
     }
 
+    /// `cache --help` speaks the common vocabulary: `--size HxW`, old spellings hidden.
+    func testCacheHelpShowsSize() throws {
+        let binary = try sonotag()
+        let folder = try TemporaryFolder()
+        let log = folder.url.appendingPathComponent("help.log")
+        XCTAssertEqual(try run(binary, ["cache", "--help"], log: log), 0)
+        let help = try String(contentsOf: log, encoding: .utf8)
+        XCTAssertTrue(help.contains("--size <HxW>"), help)
+        XCTAssertFalse(help.contains("--height"), help)
+    }
+
     private func writeCohort(_ folder: TemporaryFolder, files: Int, patients: Int) throws -> [TestDICOMBuilder] {
         var written: [TestDICOMBuilder] = []
         for i in 0..<files {
@@ -149,8 +160,17 @@ final class CommandLineTests: XCTestCase {
             for tag in ["StudyDescription", "TransducerData", "(0008,0070)"] {
                 _ = try run(binary, ["tags", "--db", db2, tag], log: out.url.appendingPathComponent("tags-\(tag.count).log"))
             }
-            XCTAssertEqual(try run(binary, ["cache", "--db", db2, "--split", "all", "--height", "32", "--width", "48"],
+            XCTAssertEqual(try run(binary, ["cache", "--db", db2, "--split", "all", "--size", "32x48"],
                                    log: out.url.appendingPathComponent("cache.log")), 0)
+            let cacheLog = try String(contentsOf: out.url.appendingPathComponent("cache.log"), encoding: .utf8)
+            XCTAssertTrue(cacheLog.contains("of 32×48"), cacheLog)
+            // The old spelling still works for one release, and says what replaces it.
+            XCTAssertEqual(try run(binary, ["cache", "--db", db2, "--split", "all", "--height", "32", "--width", "48"],
+                                   log: out.url.appendingPathComponent("cache-old.log")), 0)
+            let oldLog = try String(contentsOf: out.url.appendingPathComponent("cache-old.log"), encoding: .utf8)
+            XCTAssertTrue(oldLog.contains("--height/--width is deprecated") && oldLog.contains("--size HxW"), oldLog)
+            XCTAssertNotEqual(try run(binary, ["cache", "--db", db2, "--size", "32by48"], log: out.url.appendingPathComponent("cache-bad.log")), 0)
+            XCTAssertTrue(try String(contentsOf: out.url.appendingPathComponent("cache-bad.log"), encoding: .utf8).contains("--size"))
         }
 
         let outputs = try Self.allFiles(under: out.url)

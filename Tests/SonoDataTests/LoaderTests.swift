@@ -11,7 +11,7 @@ final class LoaderTests: XCTestCase {
         }
         try manifest.assignSplit(try SplitSettings(valShare: 0.25, seed: 4))
         return try CohortDataset(manifest: manifest, split: .train, settings: try PreprocessSettings(height: 16, width: 24),
-                                 labels: .paperDefault(), cacheRoot: folder.url.appendingPathComponent("cache"),
+                                 labels: try manifest.paperLabels(), cacheRoot: folder.url.appendingPathComponent("cache"),
                                  datasetStatistics: nil, threads: 2, decoder: SyntheticDecoder(width: 30, height: 20), progress: nil)
     }
 

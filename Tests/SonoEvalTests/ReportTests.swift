@@ -19,7 +19,7 @@ final class ReportTests: XCTestCase {
         let embedded = try XCTUnwrap(ReportedTable2.paper)
         XCTAssertEqual(onDisk.tasks, embedded.tasks)
         for backbone in ["VGG16-BN", "RESNET50"] {
-            for configuration in Table2.Configuration.allCases {
+            for configuration in PretrainingConfiguration.allCases {
                 for task in onDisk.tasks {
                     XCTAssertEqual(onDisk.cell(backbone: backbone, configuration: configuration, task: task),
                                    embedded.cell(backbone: backbone, configuration: configuration, task: task))
@@ -47,8 +47,8 @@ final class ReportTests: XCTestCase {
         let long = table.longCSV()
         XCTAssertTrue(long.rows.contains(["vgg16bn", "CE+DCM", "liver_kidney_dice", "sonotag", "0.840000", "0.009000", ""]))
         XCTAssertTrue(long.rows.contains(["vgg16bn", "CE+DCM", "thyroid_dice", "paper", "0.883", "0.010", ""]))
-        XCTAssertEqual(Table2.Configuration(name: "ce+dcm+f"), .ceDCMFrozen)
-        XCTAssertNil(Table2.Configuration(name: "simclr"))
+        XCTAssertEqual(PretrainingConfiguration(name: "ce+dcm+f"), .ceDCMFrozen)
+        XCTAssertNil(PretrainingConfiguration(name: "simclr"))
     }
 
     func testCSVQuotingRoundTrip() throws {

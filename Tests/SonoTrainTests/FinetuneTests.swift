@@ -53,7 +53,7 @@ final class FinetuneTests: XCTestCase {
     }
 
     func tinyConfig(_ task: DownstreamTask, epochs: Int = 4) -> FinetuneConfig {
-        var config = FinetuneConfig.paperDefaults(task: task, taskName: "tiny", backbone: "resnet18")
+        var config = FinetuneConfig.paperDefaults(task: task, taskName: "tiny", backbone: .resnet18)
         config.data = root.appendingPathComponent("data").path
         config.height = 32
         config.width = 48
@@ -189,5 +189,42 @@ final class FinetuneTests: XCTestCase {
         XCTAssertEqual(try multiclass.target(for: "good", image: "a"), [0, 1])
         // Weighted BCE: negatives over positives per output, by hand: bit 0 has 2 positives of 3.
         XCTAssertEqual(LabelEncoding.positiveWeights([[1, 0], [1, 0], [0, 1]]), [0.5, 2])
+    }
+
+    /// finetune.yaml is snake_case like config.yaml; a run written in the old camelCase style
+    /// still reads; a --config file may set any subset, and unknown keys are refused.
+    func testFinetuneSettingsAreSnakeCaseAndReadOldRuns() throws {
+        let folder = try temporaryDirectory("finetune-yaml")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var config = FinetuneConfig.paperDefaults(task: .segmentation, taskName: "thyroid", backbone: .resnet50)
+        config.data = "/d/thyroid"
+        config.maxImages = 12
+        try config.write(to: folder)
+        let text = try String(contentsOf: folder.appendingPathComponent(FinetuneConfig.fileName), encoding: .utf8)
+        for key in ["task_name: thyroid", "batch_size: 8", "decoder_width: 32", "max_images: 12", "backbone: resnet50", "\nlr: "] {
+            XCTAssertTrue(text.contains(key), "\(key) in\n\(text)")
+        }
+        XCTAssertEqual(try FinetuneConfig.read(from: folder), config)
+        // The camelCase style of earlier runs.
+        let old = text.replacingOccurrences(of: "task_name:", with: "taskName:").replacingOccurrences(of: "batch_size:", with: "batchSize:")
+            .replacingOccurrences(of: "max_images:", with: "maxImages:").replacingOccurrences(of: "\nlr:", with: "\nlearningRate:")
+        try Data(old.utf8).write(to: folder.appendingPathComponent(FinetuneConfig.fileName))
+        XCTAssertEqual(try FinetuneConfig.read(from: folder), config)
+        // A settings file over the defaults.
+        let settings = try FinetuneConfig.settings(fromYAML: "epochs: 3\nlr: 0.01\nmask_classes: [a, b]\n", source: "s.yaml")
+        let applied = try config.applying(settings, source: "s.yaml")
+        XCTAssertEqual([applied.epochs, applied.batchSize], [3, 8])
+        XCTAssertEqual(applied.learningRate, 0.01)
+        XCTAssertEqual(applied.maskClasses, ["a", "b"])
+        XCTAssertThrowsError(try FinetuneConfig.settings(fromYAML: "epoch: 3", source: "s.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("epoch") && "\(error)".contains("known keys"), "\(error)")
+        }
+        // Library errors name the setting, not an option.
+        var bad = config
+        bad.batchSize = 1
+        XCTAssertThrowsError(try bad.validate()) { error in
+            guard case let FinetuneError.invalidSetting(field, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(field, "batch_size")
+        }
     }
 }

@@ -107,11 +107,61 @@ final class PretrainRunTests: XCTestCase {
         XCTAssertEqual(b.count, 6, "the resumed log continues the first one")
         // Columns: kind, epoch, step, loss_d, loss_f, loss_rec, loss_adv (images/s differs).
         XCTAssertEqual(a.map { Array($0[0..<7]) }, b.map { Array($0[0..<7]) })
-        XCTAssertEqual(try resumedConfig(runDirectory: split, requested: RunConfig()).height, 64,
+        XCTAssertEqual(try resumePlan(runDirectory: split, requested: RunConfig(), explicit: []).config.height, 64,
                        "resuming takes the image size from the checkpoint, not the defaults")
         let ea = try rows(PretrainRunLayout(straight).metrics, kind: "epoch").map { $0[7] }
         let eb = try rows(PretrainRunLayout(split).metrics, kind: "epoch").map { $0[7] }
         XCTAssertEqual(ea, eb)
+    }
+
+    /// Resume continues the run as recorded: a finished run is reported finished, extending it is
+    /// explicit, and any other setting asked for that differs from the record is refused by name.
+    func testResumeDoesWhatWasRecorded() throws {
+        let dir = try temporaryDirectory("resume-plan")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let train = try syntheticSource(count: 8, seed: 5), val = try syntheticSource(count: 4, seed: 6)
+        let quiet = ProgressReporter(style: .silent)
+        _ = try pretrain(config: tinyConfig(epochs: 1), train: train, validation: val, runDirectory: dir, progress: quiet)
+
+        // Nothing explicit: the defaults (200 epochs, 256×384) must not leak in.
+        let plan = try resumePlan(runDirectory: dir, requested: RunConfig(), explicit: [])
+        guard case let .finished(config, completed, _, _) = plan else { return XCTFail("\(plan)") }
+        XCTAssertEqual(config, tinyConfig(epochs: 1))
+        XCTAssertEqual(completed, 1)
+
+        // Asking for what was recorded is fine; asking for something else names it and both values.
+        var same = tinyConfig(epochs: 1)
+        same.threads = 1
+        XCTAssertEqual(try resumePlan(runDirectory: dir, requested: same, explicit: [.method, .backbone, .threads]).config.threads, 1)
+        var other = RunConfig()
+        other.method = .ce
+        other.batchSize = 16
+        XCTAssertThrowsError(try resumePlan(runDirectory: dir, requested: other, explicit: [.method, .batchSize])) { error in
+            guard case let PretrainError.resumeConflict(_, differences) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(differences, [SettingDifference(key: "method", recorded: "ce+dcm", requested: "ce"),
+                                         SettingDifference(key: "batch_size", recorded: "4", requested: "16")])
+            XCTAssertTrue("\(error)".contains("method is ce+dcm in the recorded run, ce now"), "\(error)")
+        }
+
+        // Extending is explicit; fewer epochs than trained is an error.
+        var longer = RunConfig()
+        longer.epochs = 2
+        let extended = try resumePlan(runDirectory: dir, requested: longer, explicit: [.epochs])
+        XCTAssertEqual(extended, .resume(config: tinyConfig(epochs: 2), completedEpochs: 1))
+        longer.epochs = 0
+        XCTAssertThrowsError(try resumePlan(runDirectory: dir, requested: longer, explicit: [.epochs]))
+
+        // The library entry point holds to the record too.
+        var changed = tinyConfig(epochs: 2)
+        changed.lambdaAdv = 0.5
+        XCTAssertThrowsError(try pretrain(config: changed, train: train, validation: val, runDirectory: dir, resume: true, progress: quiet)) { error in
+            guard case let PretrainError.resumeConflict(_, differences) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(differences.map(\.key), ["lambda_adv"])
+        }
+        XCTAssertEqual(try PretrainCheckpoint.read(PretrainRunLayout(dir).lastCheckpoint).0.epoch, 1, "nothing trained")
+        _ = try pretrain(config: extended.config, train: train, validation: val, runDirectory: dir, resume: true, progress: quiet)
+        XCTAssertEqual(try PretrainCheckpoint.read(PretrainRunLayout(dir).lastCheckpoint).0.epoch, 2)
+        XCTAssertEqual(try RunConfig.load(from: PretrainRunLayout(dir).config).epochs, 2)
     }
 
     func testResumeRefusesChangedLabels() throws {

@@ -46,11 +46,12 @@ extension CohortDataset {
     /// Opens (building what is missing of) the cached images of `split`.
     /// - Parameters:
     ///   - split: a stored patient split, or nil for every `ok` file.
+    ///   - labels: the manifest's `weakLabels()`; nil opens the images without labels.
     ///   - cacheRoot: where preprocessed shards live; default `<manifest>.cache` beside it.
     ///   - datasetStatistics: for `.dataset` normalisation, e.g. the training split's
     ///     `statistics` when opening validation; default this dataset's own.
     public convenience init(manifest: ManifestDatabase, split: SplitName? = .train, settings: PreprocessSettings,
-                            labels: LabelMapping = .paperDefault(), cacheRoot: URL? = nil,
+                            labels: StoredLabels? = nil, cacheRoot: URL? = nil,
                             datasetStatistics: NormalisationStatistics? = nil,
                             threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                             progress: ((CacheBuildProgress) -> Void)? = nil) throws {
@@ -60,7 +61,7 @@ extension CohortDataset {
 
     /// Opens the manifest at `db` first.
     public convenience init(db: String, split: SplitName? = .train, settings: PreprocessSettings,
-                            labels: LabelMapping = .paperDefault(), cacheRoot: URL? = nil,
+                            labels: StoredLabels? = nil, cacheRoot: URL? = nil,
                             datasetStatistics: NormalisationStatistics? = nil) throws {
         try self.init(manifest: try ManifestDatabase(path: db), split: split, settings: settings, labels: labels,
                       cacheRoot: cacheRoot, datasetStatistics: datasetStatistics)
