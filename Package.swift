@@ -75,7 +75,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
-        .target(name: "SonoTagCommands"),
+        // The git commit `--version` prints: scripts/build_stamp.sh writes an untracked header here.
+        .target(name: "CBuildInfo"),
+        .target(name: "SonoTagCommands", dependencies: ["CBuildInfo"]),
         // `sonotag` never links libtorch: its crawl, label, DICOM and phantom commands start in
         // milliseconds, and it hands training commands to `sonotag-train` with exec.
         .executableTarget(name: "sonotag", dependencies: [
@@ -83,7 +85,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "sonotag-train", dependencies: [
-            "SonoModels", "SonoTrain", "SonoTagCommands", "SeededRandom", "Torch", "TorchNN",
+            "SonoModels", "SonoTrain", "SonoData", "SonoTagCommands", "SeededRandom", "Torch", "TorchNN",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

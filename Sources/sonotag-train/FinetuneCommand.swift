@@ -88,8 +88,12 @@ struct FinetuneCommand: ParsableCommand {
         config.augment = !noAugment
         config.device = device
         config.threads = threads
-        let summary = try FinetuneRun.train(config: config, out: URL(fileURLWithPath: out), resume: resume,
-                                            log: emitLine)
+        let dataPath = URL(fileURLWithPath: data).standardizedFileURL.path
+        let record = try RunRecord.begin(in: URL(fileURLWithPath: out), version: BuildInfo.version, commit: BuildInfo.commit,
+                                         device: device, threads: threads, data: RunRecord.DataIdentity(dataset: dataPath))
+        let summary = try record.around {
+            try FinetuneRun.train(config: config, out: URL(fileURLWithPath: out), resume: resume, log: emitLine)
+        }
         print(summary.description)
     }
 }

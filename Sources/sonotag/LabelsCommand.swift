@@ -33,7 +33,6 @@ struct LabelsCommand: ParsableCommand {
             print(LabelMapping.paperDefault(includePhased: phased).yaml)
             return
         }
-        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("--db: no manifest at \(db)") }
         var mapping = LabelMapping.paperDefault(includePhased: phased)
         if let labels {
             mapping = try LabelMapping.load(contentsOf: URL(fileURLWithPath: labels))
