@@ -140,6 +140,23 @@ final class CrawlTests: XCTestCase {
         XCTAssertGreaterThan(compared, 50)
         XCTAssertEqual(try manifest.summary().total, expected.count)
     }
+
+    /// Item 15: a file pydicom reads (a region item closed by a Sequence Delimitation Item) is
+    /// indexed as `ok`, its region used, and the warning recorded in the manifest.
+    func testLenientlyReadFileIsIndexedWithAWarning() throws {
+        let data = try TemporaryFolder(), out = try TemporaryFolder()
+        var builder = TestDICOMBuilder()
+        builder.region = (x0: 2, y0: 1, x1: 45, y1: 30)
+        builder.regionItemClosedBySequenceDelimiter = true
+        try builder.write(to: data.file("odd.dcm"))
+        let manifest = try ManifestDatabase(path: out.file("m.sqlite"), createIfMissing: true)
+        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 1)).run(root: data.path)
+        let row = try XCTUnwrap(try manifest.files().first)
+        XCTAssertEqual(row.status, .ok, "\(row.reason ?? "") \(row.detail ?? "")")
+        XCTAssertEqual(row.cropBox, CropBox(x0: 2, y0: 1, x1: 46, y1: 31))
+        XCTAssertTrue(row.warningList.contains { $0.contains("closes an item") }, "\(row.warningList)")
+        XCTAssertEqual(try manifest.summary().warnings, 1)
+    }
 }
 
 final class HeaderTextTests: XCTestCase {
@@ -158,22 +175,5 @@ final class HeaderTextTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(compared, 1000)
-    }
-
-    /// Item 15: a file pydicom reads (a region item closed by a Sequence Delimitation Item) is
-    /// indexed as `ok`, its region used, and the warning recorded in the manifest.
-    func testLenientlyReadFileIsIndexedWithAWarning() throws {
-        let data = try TemporaryFolder(), out = try TemporaryFolder()
-        var builder = TestDICOMBuilder()
-        builder.region = (x0: 2, y0: 1, x1: 45, y1: 30)
-        builder.regionItemClosedBySequenceDelimiter = true
-        try builder.write(to: data.file("odd.dcm"))
-        let manifest = try ManifestDatabase(path: out.file("m.sqlite"), createIfMissing: true)
-        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 1)).run(root: data.path)
-        let row = try XCTUnwrap(try manifest.files().first)
-        XCTAssertEqual(row.status, .ok, "\(row.reason ?? "") \(row.detail ?? "")")
-        XCTAssertEqual(row.cropBox, CropBox(x0: 2, y0: 1, x1: 46, y1: 31))
-        XCTAssertTrue(row.warningList.contains { $0.contains("closes an item") }, "\(row.warningList)")
-        XCTAssertEqual(try manifest.summary().warnings, 1)
     }
 }

@@ -97,7 +97,9 @@ final class LabelMappingTests: XCTestCase {
         XCTAssertTrue(nested.contains("known keys of transducer.rules.0: group, pattern"), nested)
         // A wrong type points at the value.
         let type = message("extends: paper\nphased: [yes]\n")
-        XCTAssertTrue(type.contains("labels.yaml:2:9: phased: expected true or false"), type)
+        XCTAssertTrue(type.contains("labels.yaml:2:9: phased: expected a single value"), type)
+        let word = message("extends: paper\nphased: maybe\n")
+        XCTAssertTrue(word.contains("labels.yaml:2:9: phased: expected true or false"), word)
         // A syntax error keeps the parser's position.
         let syntax = message("study:\n  names:\n    \"US X\": [liver\n  rules: []\n")
         XCTAssertTrue(syntax.range(of: #"labels\.yaml:\d+:\d+: YAML syntax"#, options: .regularExpression) != nil, syntax)

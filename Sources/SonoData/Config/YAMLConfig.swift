@@ -131,7 +131,10 @@ public enum YAMLConfig {
         case is Double.Type, is Float.Type: return "a number"
         default:
             let name = "\(type)"
-            if name.hasPrefix("Array") { return "a list" }
+            // Yams names its node kinds when a list or mapping stands where one value belongs.
+            if name.hasSuffix("Scalar") { return "a single value, not a list or mapping" }
+            if name.hasPrefix("Array") || name.hasSuffix("Sequence") { return "a list" }
+            if name.hasSuffix("Mapping") { return "a mapping" }
             if name.hasPrefix("Dictionary") { return "a mapping" }
             return name
         }
