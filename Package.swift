@@ -76,7 +76,9 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "SonoTagCommands"),
+        // The git commit `--version` prints: scripts/build_stamp.sh writes an untracked header here.
+        .target(name: "CBuildInfo"),
+        .target(name: "SonoTagCommands", dependencies: ["CBuildInfo"]),
         // `sonotag` never links libtorch: its crawl, label, DICOM and phantom commands start in
         // milliseconds, and it hands training commands to `sonotag-train` with exec.
         .executableTarget(name: "sonotag", dependencies: [

@@ -43,7 +43,7 @@ if [[ ! -d "$out/phantom/downstream" ]]; then
 fi
 
 step "index the DICOM files"
-"$bin" index "$out/phantom/dicom" --db "$out/cohort.sqlite"
+"$bin" index "$out/phantom/dicom" --db "$out/cohort.sqlite" --key "$out/patient-id.key"
 
 step "weak labels from Study Description and Transducer Data"
 "$bin" labels --db "$out/cohort.sqlite"

@@ -214,6 +214,14 @@ public enum FinetuneError: Error, CustomStringConvertible {
         case .mismatchedRun(let path, let reason): return "cannot resume \(path): \(reason)"
         }
     }
+
+    /// Whether the input is at fault (exit status "data error") rather than the run itself.
+    public var isAboutTheInput: Bool {
+        switch self {
+        case .notARun, .badFlag, .encoderLoad, .mismatchedRun: return true
+        case .badRunFile, .diverged: return false
+        }
+    }
 }
 
 enum FinetuneFiles {

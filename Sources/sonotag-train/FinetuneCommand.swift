@@ -130,9 +130,14 @@ struct FinetuneCommand: ParsableCommand {
 
     func run() throws {
         let config = try effectiveConfig()
+        let dataPath = URL(fileURLWithPath: config.data).standardizedFileURL.path
+        let record = try RunRecord.begin(in: URL(fileURLWithPath: out), version: BuildInfo.version, commit: BuildInfo.commit,
+                                         device: config.device, threads: config.threads, data: RunRecord.DataIdentity(dataset: dataPath))
         let summary: FinetuneSummary
         do {
-            summary = try FinetuneRun.train(config: config, out: URL(fileURLWithPath: out), resume: resume, log: emitLine)
+            summary = try record.around {
+                try FinetuneRun.train(config: config, out: URL(fileURLWithPath: out), resume: resume, log: emitLine)
+            }
         } catch let FinetuneError.invalidSetting(field, reason) {
             throw ValidationError("\(Self.option(for: field)): \(reason)")
         }

@@ -161,6 +161,18 @@ struct PretrainCommand: ParsableCommand {
                          r.lastLosses.discriminator ?? .nan, r.lastLosses.generator))
             return
         }
+        // run.json: command, build and data identity; a resumed run must train on the same split.
+        let runFolder = URL(fileURLWithPath: out)
+        let identity = try db.map { try RunRecord.DataIdentity.ofManifest(at: $0) } ?? RunRecord.DataIdentity()
+        if resume, let db, let recorded = try RunRecord.read(from: runFolder)?.lastSplitHash, recorded != identity.splitHash {
+            throw SonoDataError.invalidSplit("the patient split of \(db) changed since \(out) was started (split hash \(recorded), now \(identity.splitHash ?? "none")); resuming would train and validate on other patients. Restore it with `sonotag split --import FILE` or start a new --out")
+        }
+        let record = try RunRecord.begin(in: runFolder, version: BuildInfo.version, commit: BuildInfo.commit,
+                                         device: config.device, threads: config.threads, data: identity)
+        try record.around { try pretrainRun(config: config) }
+    }
+
+    private func pretrainRun(config: RunConfig) throws {
         let train: PretrainBatchSource, validation: PretrainBatchSource
         if let synthetic {
             let nVal = max(2, synthetic / 5)

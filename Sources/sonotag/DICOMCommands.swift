@@ -2,6 +2,7 @@ import ArgumentParser
 import DICOM
 import Foundation
 import Imaging
+import SonoTagCommands
 
 /// `sonotag dicom ...`: look inside DICOM files.
 struct DICOMCommand: ParsableCommand {
@@ -31,7 +32,7 @@ struct DICOMDump: ParsableCommand {
 
     func run() throws {
         let f: DICOMFile
-        do { f = try DICOMFile(path: file) } catch { throw ValidationError("\(file): \(error)") }
+        do { f = try DICOMFile(path: file) } catch { throw DataError("\(file): \(error)") }
         let redact = !showIdentifiers
         if json {
             var object: [String: Any] = [:]
@@ -97,8 +98,8 @@ struct DICOMFrames: ParsableCommand {
 
     func run() throws {
         let f: DICOMFile
-        do { f = try DICOMFile(path: file) } catch { throw ValidationError("\(file): \(error)") }
-        guard f.hasPixelData else { throw ValidationError("\(file): no Pixel Data") }
+        do { f = try DICOMFile(path: file) } catch { throw DataError("\(file): \(error)") }
+        guard f.hasPixelData else { throw DataError("\(file): no Pixel Data") }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let count = try f.frameCount()
         for i in 0..<count {

@@ -11,7 +11,13 @@ struct IndexCommand: ParsableCommand {
             Reads only the headers, on all cores, following sub-folders; non-DICOM files are \
             recognised from their first bytes and skipped. Rerunning resumes: files whose size and \
             modification time did not change are not read again, and an interrupted crawl keeps \
-            every batch it committed. Patient ids are stored only as salted hashes.
+            every batch it committed. Patient ids are stored only as keyed hashes (HMAC-SHA256); the \
+            key lives in a key file, never in the manifest: --key FILE, by default \
+            ~/.config/sonotag/patient-id.key, created (mode 0600) on first use. Keep it: indexing the \
+            same archive with the same key gives the same hashes, hence the same seeded split. File \
+            paths are stored relative to the folder first indexed (recorded once); later runs must \
+            index that folder or one under it. No date or time tag is captured unless asked, \
+            e.g. --capture-extra StudyDate.
 
             Example: sonotag index /archive/us --db cohort.sqlite
             """)
@@ -21,6 +27,9 @@ struct IndexCommand: ParsableCommand {
 
     @Option(name: .long, help: "The manifest to create or update.")
     var db: String = "cohort.sqlite"
+
+    @Option(name: .long, help: "The patient-id key file (created, mode 0600, when missing; default ~/.config/sonotag/patient-id.key).")
+    var key: String?
 
     @Option(name: .long, help: "Header readers in parallel (default: all cores).")
     var threads: Int?
@@ -54,13 +63,34 @@ struct IndexCommand: ParsableCommand {
         } catch {
             throw ValidationError("--capture: \(error)")
         }
-        let manifest = try ManifestDatabase(path: db)
+        guard let keyPath = key ?? PatientKey.defaultPath() else {
+            throw ValidationError("--key: no default key location (neither HOME nor XDG_CONFIG_HOME is set); pass --key FILE")
+        }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
+            throw ValidationError("FOLDER: \(folder) does not exist")
+        }
+        let manifest = try ManifestDatabase(path: db, createIfMissing: true)
+        let (patientKey, created) = try PatientKey.loadOrCreate(at: keyPath)
+        if created {
+            print("patient-id key: created \(keyPath) (mode 0600). Keep it private and keep it: pass --key \(keyPath) to index this archive again with the same patient hashes and split.")
+        }
         var options = CrawlOptions(batchSize: batchSize, capturedTags: selection, pruneMissing: !keepMissing)
+        options.keyPath = keyPath
         if let threads { options.threads = threads }
         let printer = ProgressPrinter(interactive: plain ? false : nil)
-        let counts = try Crawler(manifest: manifest, options: options).run(root: folder) { printer.report($0) }
+        let again = (["sonotag"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        InterruptNotice.install("\nsonotag: interrupted; the manifest \(db) is intact (every committed batch is kept). Run the same command again to continue:\n  \(again)\n")
+        let counts = try Crawler(manifest: manifest, key: patientKey, options: options).run(root: folder) { printer.report($0) }
         print("indexed \(folder) into \(db): \(counts.found) files found, \(counts.added) new, \(counts.updated) changed, \(counts.unchanged) unchanged, \(counts.removed) removed")
-        print(CrawlSummaryFormatter.format(try manifest.summary()))
+        let summary = try manifest.summary()
+        print(CrawlSummaryFormatter.format(summary))
+        let dicomFiles = summary.total - (summary.byStatus[.notDICOM] ?? 0)
+        if dicomFiles == 0 {
+            // Nothing to work on is a failure, not a success with zero rows.
+            FileHandle.standardError.write(Data("sonotag: warning: no DICOM file found under \(folder) (\(counts.found) files looked at); the manifest \(db) has nothing to train on\n".utf8))
+            throw ExitCode(ExitStatus.dataError.rawValue)
+        }
     }
 }
 
@@ -162,7 +192,6 @@ struct CacheCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("--db: no manifest at \(db)") }
         guard let storageKind = PreprocessSettings.Storage(rawValue: storage) else { throw ValidationError("--storage must be uint8 or float16") }
         let splitName: SplitName?
         if split == "all" { splitName = nil } else {

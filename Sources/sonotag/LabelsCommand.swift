@@ -33,7 +33,6 @@ struct LabelsCommand: ParsableCommand {
             print(LabelMapping.paperDefault(includePhased: phased).yaml)
             return
         }
-        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("--db: no manifest at \(db)") }
         let mapping = try LabelMapping.chosen(path: labels, includePhased: phased)
         let manifest = try ManifestDatabase(path: db)
         let report = try manifest.applyLabels(mapping)

@@ -25,7 +25,6 @@ struct TagsCommand: ParsableCommand {
 
     func run() throws {
         guard top >= 0 else { throw ValidationError("--top must be ≥ 0") }
-        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("--db: no manifest at \(db)") }
         let raw: UInt32
         do { raw = try TagSelection.parseTag(tag) } catch { throw ValidationError("TAG: \(error)") }
         if TagSelection.isForbidden(raw) || TagSelection.isPersonName(raw) {

@@ -35,7 +35,7 @@ final class AugmentationTests: XCTestCase {
 
     func testBatchesAreDeterministicForASeed() throws {
         let folder = try TemporaryFolder()
-        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"))
+        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"), createIfMissing: true)
         for i in 0..<10 { try manifest.insertSynthetic(path: "/f\(i)", patientID: "P\(i)", transducer: "C5-1", description: "US DRAINAGE LIVER") }
         let dataset = try CohortDataset(manifest: manifest, split: nil, settings: try PreprocessSettings(height: 12, width: 16),
                                         labels: try manifest.paperLabels(), cacheRoot: folder.url, datasetStatistics: nil, threads: 2,

@@ -88,11 +88,11 @@ final class CommandLineTests: XCTestCase {
         let binary = try sonotag()
         let data = try TemporaryFolder(), out = try TemporaryFolder()
         _ = try writeCohort(data, files: 400, patients: 20)
-        let killedDB = out.file("killed.sqlite")
+        let killedDB = out.file("killed.sqlite"), key = out.file("patient-id.key")
 
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["index", data.path, "--db", killedDB, "--batch-size", "4", "--threads", "1", "--plain"]
+        process.arguments = ["index", data.path, "--db", killedDB, "--key", key, "--batch-size", "4", "--threads", "1", "--plain"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -112,8 +112,8 @@ final class CommandLineTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(afterKill, committedBeforeKill, "kill -9 lost committed rows")
         if interrupted { XCTAssertLessThan(afterKill, 400, "the crawl was killed before it finished") }
 
-        XCTAssertEqual(try run(binary, ["index", data.path, "--db", killedDB, "--plain"]), 0)
-        XCTAssertEqual(try run(binary, ["index", data.path, "--db", out.file("clean.sqlite"), "--plain"]), 0)
+        XCTAssertEqual(try run(binary, ["index", data.path, "--db", killedDB, "--key", key, "--plain"]), 0)
+        XCTAssertEqual(try run(binary, ["index", data.path, "--db", out.file("clean.sqlite"), "--key", key, "--plain"]), 0)
         let resumed = try rowsForComparison(killedDB), clean = try rowsForComparison(out.file("clean.sqlite"))
         XCTAssertEqual(resumed.count, clean.count)
         let differing = zip(resumed, clean).filter { $0 != $1 }
@@ -121,6 +121,39 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try patientPartition(killedDB), try patientPartition(out.file("clean.sqlite")))
         XCTAssertEqual(try Self.countRows(killedDB), 400)
         if !interrupted { throw XCTSkip("the crawl finished before it could be killed; resume compared without an interruption") }
+    }
+
+    /// Item 4 (index part): Ctrl-C says the manifest is intact and how to continue, exits 130,
+    /// and running the same command again completes the manifest.
+    func testInterruptedCrawlSaysHowToContinue() throws {
+        let binary = try sonotag()
+        let data = try TemporaryFolder(), out = try TemporaryFolder()
+        _ = try writeCohort(data, files: 400, patients: 20)
+        let db = out.file("m.sqlite"), key = out.file("patient-id.key")
+        let arguments = ["index", data.path, "--db", db, "--key", key, "--batch-size", "4", "--threads", "1", "--plain"]
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = ["CI": "true", "PATH": "/usr/bin:/bin"]
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning, Date() < deadline {
+            if FileManager.default.fileExists(atPath: db), let count = try? Self.countRows(db), count >= 40 { break }
+            usleep(2_000)
+        }
+        let interrupted = process.isRunning
+        if interrupted { kill(process.processIdentifier, SIGINT) }
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard interrupted else { throw XCTSkip("the crawl finished before it could be interrupted") }
+        XCTAssertEqual(process.terminationStatus, 130, stderr)
+        XCTAssertTrue(stderr.contains("interrupted; the manifest \(db) is intact"), stderr)
+        XCTAssertTrue(stderr.contains("sonotag " + arguments.joined(separator: " ")), stderr)
+        XCTAssertEqual(try run(binary, arguments), 0)
+        XCTAssertEqual(try Self.countRows(db), 400)
     }
 
     static func countRows(_ path: String) throws -> Int {
@@ -143,8 +176,8 @@ final class CommandLineTests: XCTestCase {
         let db = out.file("cohort.sqlite")
 
         // In-process pipeline.
-        let manifest = try ManifestDatabase(path: db)
-        try Crawler(manifest: manifest, options: CrawlOptions(threads: 2)).run(root: data.path)
+        let manifest = try ManifestDatabase(path: db, createIfMissing: true)
+        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2)).run(root: data.path)
         try manifest.applyLabels(.paperDefault())
         try manifest.assignSplit(try SplitSettings(valShare: 0.34, seed: 1))
         let train = try CohortDataset(manifest: manifest, split: .train, settings: try PreprocessSettings(height: 32, width: 48))
@@ -154,7 +187,7 @@ final class CommandLineTests: XCTestCase {
         // The command line, logs kept.
         if let binary = try? sonotag() {
             let db2 = out.file("cli.sqlite")
-            XCTAssertEqual(try run(binary, ["index", data.path, "--db", db2, "--plain"], log: out.url.appendingPathComponent("index.log")), 0)
+            XCTAssertEqual(try run(binary, ["index", data.path, "--db", db2, "--key", out.file("patient-id.key"), "--plain"], log: out.url.appendingPathComponent("index.log")), 0)
             XCTAssertEqual(try run(binary, ["labels", "--db", db2], log: out.url.appendingPathComponent("labels.log")), 0)
             XCTAssertEqual(try run(binary, ["split", "--db", db2], log: out.url.appendingPathComponent("split.log")), 0)
             for tag in ["StudyDescription", "TransducerData", "(0008,0070)"] {

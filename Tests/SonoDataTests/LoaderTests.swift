@@ -4,7 +4,7 @@ import XCTest
 
 final class LoaderTests: XCTestCase {
     private func dataset(_ folder: TemporaryFolder, files: Int) throws -> CohortDataset {
-        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"))
+        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"), createIfMissing: true)
         for i in 0..<files {
             try manifest.insertSynthetic(path: "/f\(i)", patientID: "P\(i)", transducer: i % 3 == 0 ? "L12-5" : "C5-1",
                                          description: i % 2 == 0 ? "US THYROID BIOPSY" : "US DRAINAGE LIVER")

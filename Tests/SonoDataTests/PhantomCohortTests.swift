@@ -39,8 +39,8 @@ final class PhantomCohortTests: XCTestCase {
         XCTAssertGreaterThan(dicomFiles, 8)
         XCTAssertFalse(needles.isEmpty)
 
-        let manifest = try ManifestDatabase(path: out.file("cohort.sqlite"))
-        try Crawler(manifest: manifest, options: CrawlOptions(threads: 2)).run(root: input.path)
+        let manifest = try ManifestDatabase(path: out.file("cohort.sqlite"), createIfMissing: true)
+        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2)).run(root: input.path)
         XCTAssertEqual(try manifest.fileCount(status: .ok), dicomFiles)
         let report = try manifest.applyLabels(.paperDefault())
         XCTAssertEqual(report.labelledFiles, dicomFiles)

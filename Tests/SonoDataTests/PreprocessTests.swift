@@ -66,7 +66,7 @@ final class PreprocessTests: XCTestCase {
 
     private func cohort(files: Int, framesEach: Int = 1) throws -> (TemporaryFolder, ManifestDatabase) {
         let folder = try TemporaryFolder()
-        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"))
+        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"), createIfMissing: true)
         for i in 0..<files {
             let id = try manifest.insertSynthetic(path: "/f\(i)", patientID: "P\(i % 5)", transducer: i % 2 == 0 ? "SC6-1" : "SL10-2",
                                                   description: "US THYROID BIOPSY")

@@ -90,4 +90,20 @@ final class CommandLineSplitTests: XCTestCase {
         // Commands that need no libtorch are unaffected.
         XCTAssertEqual(try run(front, ["labels", "--help"], environment: ["SONOTAG_TRAIN": "/nonexistent/sonotag-train"]).status, 0)
     }
+
+    /// Item 14 of "Nothing silently wrong": `--version` on both executables names the version, the
+    /// commit, libtorch and CUDA.
+    func testVersionNamesBuildLibtorchAndCUDA() throws {
+        let front = try builtBinary("sonotag"), train = try builtBinary(TrainingTool.executableName)
+        let direct = try run(train, ["--version"])
+        XCTAssertEqual(direct.status, 0, direct.output)
+        let lines = direct.output.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 3, direct.output)
+        XCTAssertTrue(lines[0].hasPrefix("sonotag-train \(BuildInfo.version) (commit "), direct.output)
+        XCTAssertTrue(lines[1].range(of: #"^libtorch \d+\.\d+"#, options: .regularExpression) != nil, direct.output)
+        XCTAssertTrue(lines[2].hasPrefix("CUDA "), direct.output)
+        let viaFront = try run(front, ["--version"])
+        XCTAssertEqual(viaFront.status, 0, viaFront.output)
+        XCTAssertEqual(viaFront.output, BuildInfo.versionLine(tool: "sonotag") + "\n" + direct.output)
+    }
 }

@@ -112,6 +112,48 @@ final class DownstreamDatasetTests: XCTestCase {
         XCTAssertEqual(try encoding.target(for: "2", image: "i"), [1, 1, 0, 0])
     }
 
+    /// Item 5 of "Nothing silently wrong": one unparsable score must not turn the ordinal task into
+    /// a multi-class one; the mode is inferred once and a misfit names file, row and value.
+    func testAValueThatDoesNotFitTheModeNamesFileRowAndValue() throws {
+        var csv = "image,quality\n"
+        for i in 0..<9 {
+            try writeImage("images/q\(i).png") { _, _ in UInt8(i) }
+            csv += "images/q\(i).png,\(i == 6 ? "3?" : String(i % 5))\n"
+        }
+        let file = root.appendingPathComponent("quality.csv")
+        try Data(csv.utf8).write(to: file)
+        let dataset = try DownstreamDataset.discover(at: file, options: DownstreamLayoutOptions(task: .classification))
+        let values = dataset.samples.compactMap(\.labelledValue)
+        XCTAssertEqual(values.count, 9)
+        // Inferred: 8 integers and one name is a mistake, not a 6-class task. Row 6 of the data is line 8.
+        assertError(try LabelEncoding.fit(values, mode: nil), mentions: "\(file.path) line 8: label '3?' of image q6")
+        assertError(try LabelEncoding.fit(values, mode: .ordinal), mentions: "\(file.path) line 8: label '3?'")
+        // Asked for explicitly, the names are classes.
+        XCTAssertEqual(try LabelEncoding.fit(values, mode: .multiclass).classes.count, 6)
+        // Recorded classes: a value outside them is named with its row too.
+        let encoding = LabelEncoding(mode: .ordinal, classes: ["0", "1", "2"])
+        assertError(try encoding.target(for: LabelledValue(image: "q4", label: "4", file: file.path, line: 6)),
+                    mentions: "\(file.path) line 6: label '4' of image q4: expected an ordinal level 0…2")
+    }
+
+    /// Item 6: without a split column, a patient column keeps each patient's images together.
+    func testPatientColumnSplitsByPatient() throws {
+        var csv = "image,patient,score\n"
+        for i in 0..<40 {
+            try writeImage("images/p\(i).png") { _, _ in UInt8(i) }
+            csv += "images/p\(i).png,P\(i / 4),\(i % 3)\n"
+        }
+        try Data(csv.utf8).write(to: root.appendingPathComponent("patients.csv"))
+        let dataset = try DownstreamDataset.discover(at: root.appendingPathComponent("patients.csv"),
+                                                     options: DownstreamLayoutOptions(task: .classification))
+        XCTAssertEqual(dataset.splitSource, .patient)
+        let byPatient = Dictionary(grouping: dataset.samples) { Int($0.id.dropFirst())! / 4 }
+        for (patient, samples) in byPatient {
+            XCTAssertEqual(Set(samples.map(\.split)).count, 1, "patient \(patient) straddles splits")
+        }
+        XCTAssertGreaterThan(Set(dataset.samples.map(\.split)).count, 1, "ten patients spread over splits")
+    }
+
     func testCSVWithMissingImageNamesLineAndFile() throws {
         try Data("image,label\nimages/nothere.png,1\n".utf8).write(to: root.appendingPathComponent("bad.csv"))
         assertError(try DownstreamDataset.discover(at: root.appendingPathComponent("bad.csv"),

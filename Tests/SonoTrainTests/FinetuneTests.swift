@@ -160,6 +160,74 @@ final class FinetuneTests: XCTestCase {
         let encoding = try JSONDecoder().decode(LabelEncoding.self, from: Data(contentsOf: FinetuneRunLayout(out).labels))
         XCTAssertEqual(encoding.mode, .ordinal)
         XCTAssertEqual(encoding.outputs, 4)
+        XCTAssertEqual(encoding.classes, ["0", "1", "2", "3", "4"])
+        // The inferred mode is recorded in the run's configuration, not only guessed again later.
+        XCTAssertNil(config.classificationMode)
+        XCTAssertEqual(try FinetuneConfig.read(from: out).classificationMode, .ordinal)
+    }
+
+    /// Item 8 of "Nothing silently wrong": a run trained with relative paths is evaluated from
+    /// another directory (on main its finetune.yaml kept "data" as typed and evaluation failed).
+    func testRunWithRelativePathsIsUsableFromAnyDirectory() throws {
+        let previous = FileManager.default.currentDirectoryPath
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(root.path))
+        var config = tinyConfig(.classification, epochs: 1)
+        config.data = "data"
+        try FinetuneRun.train(config: config, out: URL(fileURLWithPath: "relative-run"), resume: false)
+        let saved = try FinetuneConfig.read(from: root.appendingPathComponent("relative-run"))
+        XCTAssertEqual(saved.data, root.appendingPathComponent("data").standardizedFileURL.path)
+        let elsewhere = root.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(elsewhere.path))
+        var options = EvaluationOptions()
+        options.resamples = 10
+        options.overlays = 0
+        let result = try Evaluation.evaluate(run: root.appendingPathComponent("relative-run"), options: options)
+        XCTAssertNotNil(result.metric("accuracy"))
+    }
+
+    /// Items 6 and 7 of "Nothing silently wrong": another dataset without splits is scored whole
+    /// (on main a file-name hash picked about 1 image in 7), never on images the run trained on,
+    /// into its own folder, and metrics.json says what it scored; stale overlays are removed.
+    func testEvaluatingAnotherDatasetScoresWhatItSaysInItsOwnFolder() throws {
+        let out = root.appendingPathComponent("seg-eval")
+        try FinetuneRun.train(config: tinyConfig(.segmentation, epochs: 1), out: out, resume: false)
+        // A second set: 8 images with masks, no labels.csv, so no split information.
+        let other = root.appendingPathComponent("other")
+        try TinyDownstream.make(at: other, count: 8, seed: 5)
+        try FileManager.default.removeItem(at: other.appendingPathComponent("labels.csv"))
+        var options = EvaluationOptions()
+        options.data = other.path
+        options.resamples = 10
+        options.overlays = 4
+        let result = try Evaluation.evaluate(run: out, options: options)
+        XCTAssertEqual(result.images, 8)
+        XCTAssertEqual(result.split, "all")
+        XCTAssertEqual(result.datasetImages, 8)
+        XCTAssertEqual(result.data, other.standardizedFileURL.path)
+        XCTAssertEqual(result.checkpoint, FinetuneRunLayout(out).bestCheckpoint.standardizedFileURL.path)
+        let folder = out.appendingPathComponent("evaluation-other")
+        let saved = try EvaluationResult.read(from: folder)
+        XCTAssertEqual(saved.images, 8)
+        XCTAssertEqual(saved.split, "all")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("evaluation").path), "the run's own evaluation is left alone")
+        XCTAssertTrue(result.markdown().contains("8 images (all) of 8 in \(other.standardizedFileURL.path)"), result.markdown())
+        // A second evaluation with fewer overlays leaves only its own.
+        options.overlays = 1
+        _ = try Evaluation.evaluate(run: out, options: options)
+        let overlays = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("overlays").path)
+        XCTAssertEqual(overlays.count, 1, "\(overlays)")
+
+        // A CSV naming the run's own images: the training image is left out, the test image scored.
+        let images = root.appendingPathComponent("data/images").path, masks = root.appendingPathComponent("data/masks").path
+        let csv = "image,mask\n\(images)/img00.png,\(masks)/img00.png\n\(images)/img11.png,\(masks)/img11.png\n"
+        let mixed = root.appendingPathComponent("mixed.csv")
+        try Data(csv.utf8).write(to: mixed)
+        options.data = mixed.path
+        let leftOut = try Evaluation.evaluate(run: out, options: options)
+        XCTAssertEqual(leftOut.images, 1)
+        XCTAssertEqual(leftOut.excludedTrainingImages, 1)
     }
 
     func testMulticlassModeTrainsWithCrossEntropy() throws {

@@ -26,8 +26,8 @@ final class PretrainPhantomTests: XCTestCase {
         XCTAssertEqual(summary.counts.instances, 40)
 
         let db = root.appendingPathComponent("cohort.sqlite").path
-        let manifest = try ManifestDatabase(path: db)
-        _ = try Crawler(manifest: manifest, options: CrawlOptions(threads: 2)).run(root: root.appendingPathComponent("archive").path)
+        let manifest = try ManifestDatabase(path: db, createIfMissing: true)
+        _ = try Crawler(manifest: manifest, key: .random(), options: CrawlOptions(threads: 2)).run(root: root.appendingPathComponent("archive").path)
         _ = try manifest.assignSplit(try SplitSettings(valShare: 0.2, seed: 3))
         return db
     }

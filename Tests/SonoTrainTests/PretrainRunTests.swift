@@ -208,3 +208,30 @@ final class PretrainRunTests: XCTestCase {
         XCTAssertEqual(try PretrainCheckpoint.read(PretrainRunLayout(dir).lastCheckpoint).0.epoch, 1)
     }
 }
+
+/// Item 11 of "Nothing silently wrong": without a terminal, a progress line at least every 30 s
+/// (on main only every 10 steps, so minutes of silence when steps are slow), with ETAs.
+final class ProgressReporterTests: XCTestCase {
+    func testPlainLinesComeAtLeastEveryIntervalWithAnETA() {
+        var now = Date(timeIntervalSince1970: 0)
+        var lines: [String] = []
+        // Slow steps: 20 s each, a line wanted every 30 s, every 100 steps otherwise.
+        let reporter = ProgressReporter(style: .lines, lineEvery: 100, lineInterval: 30, clock: { now }, write: { lines.append($0) })
+        for step in 1...9 {
+            now += 20
+            reporter.step(epoch: 1, epochs: 2, step: step, stepsPerEpoch: 10, losses: "L=1", imagesPerSecond: 1)
+        }
+        // Steps at 20, 40, …, 180 s: lines at steps 1 (first), 3 (60 s), 5, 7, 9.
+        XCTAssertEqual(lines.count, 5, "\(lines)")
+        XCTAssertTrue(lines[1].hasPrefix("epoch 1/2 step 3/10"), lines[1])
+        // 20 s per step: 7 steps left in the epoch, 17 in the run.
+        XCTAssertTrue(lines[1].contains("epoch ETA 2m20s, run ETA 5m40s"), lines[1])
+        // Fast steps: no line until the step count or the interval says so.
+        lines = []
+        for step in 1...10 {
+            now += 0.1
+            reporter.step(epoch: 2, epochs: 2, step: step, stepsPerEpoch: 10, losses: "L=1", imagesPerSecond: 100)
+        }
+        XCTAssertEqual(lines.count, 1, "only the epoch's last step: \(lines)")
+    }
+}
