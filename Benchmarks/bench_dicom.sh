@@ -10,8 +10,8 @@ bin="${1:-.build/release/sonotag}"
 here="$(cd "$(dirname "$0")" && pwd)"
 py="${PYTHON:-python3}"
 fixtures=""
-for d in shared/fixtures/dicom/files ../shared/fixtures/dicom/files; do [ -d "$d" ] && fixtures="$d" && break; done
-[ -n "$fixtures" ] || { echo "bench_dicom: fixtures not found (shared/fixtures/dicom/files)"; exit 1; }
+for d in "${BENCH_FIXTURES:-}" .build/reference/dicom/files; do [ -n "$d" ] && [ -d "$d" ] && fixtures="$d" && break; done
+[ -n "$fixtures" ] || { echo "bench_dicom: fixtures not found (.build/reference/dicom/files: run make setup, or set BENCH_FIXTURES)"; exit 1; }
 [ -x "$bin" ] || { echo "bench_dicom: $bin not built (make build)"; exit 1; }
 if ! "$py" -c "import pydicom, numpy, PIL, pylibjpeg, libjpeg" 2>/dev/null; then
   "$py" -m pip install --quiet pydicom numpy pillow pylibjpeg pylibjpeg-libjpeg

@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import SonoData
 import SonoModels
+import TestSupport
 import Torch
 import TorchNN
 import XCTest
@@ -43,13 +44,9 @@ final class FinetuneTests: XCTestCase {
     var root: URL!
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("sonotag-finetune-\(UUID().uuidString)")
+        root = try temporaryFolder("finetune")
         try TinyDownstream.make(at: root.appendingPathComponent("data"))
         try TorchRuntime.setThreadCount(2)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: root)
     }
 
     func tinyConfig(_ task: DownstreamTask, epochs: Int = 4) -> FinetuneConfig {

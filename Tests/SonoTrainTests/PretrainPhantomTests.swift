@@ -1,6 +1,7 @@
 import Foundation
 import SonoData
 import SonoPhantom
+import TestSupport
 import XCTest
 @testable import SonoTrain
 
@@ -8,8 +9,7 @@ import XCTest
 /// pretraining at 64×96 → checkpoints and an exported encoder.
 final class PretrainPhantomTests: XCTestCase {
     func testTwoEpochsOnAFortyImagePhantomCohort() throws {
-        let root = try temporaryDirectory("phantom")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let root = try temporaryFolder("phantom")
         var options = PhantomOptions()
         options.patients = 10
         options.studiesPerPatient = 1...1
