@@ -90,6 +90,7 @@ let package = Package(
         // What every test target shares: temporary folders, the process runner, the fixture and
         // reference-tool locators (with the CI rule: missing means failure there), the tolerance assert.
         .target(name: "TestSupport", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "Tests/TestSupport"),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
         .testTarget(name: "TorchNNTests", dependencies: ["Torch", "TorchNN", "TestSupport"]),
         .testTarget(name: "DICOMCodecsTests", dependencies: ["DICOMCodecs", "SeededRandom", "TestSupport"], exclude: ["make_htj2k_vectors.py", "Regression"]),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # DICOM benchmarks, SonoTag against pydicom in one Python process:
 #  1. header-only scan of >= 2,000 files generated from the fixtures (files/s; goal >= 10x),
-#  2. decode -> grayscale -> resize to 256x384 float32, frame by frame (frames/s; goal >= 5x) for a
+#  2. decode -> grayscale -> resize to 256x384 float32 (the cache builder's FramePipeline: area when shrinking,
+#     else bilinear; PIL's BOX / BILINEAR on the pydicom side), frame by frame (frames/s; goal >= 5x) for a
 #     JPEG-baseline YBR_FULL_422 multi-frame file and a native RGB file. Both sides open the file
 #     every pass and decode every frame; each runs one untimed warm-up pass first.
 # Usage: bash Benchmarks/bench_dicom.sh [path/to/sonotag]   (pip-installs pydicom, pylibjpeg, Pillow if missing)
