@@ -30,7 +30,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
@@ -66,13 +65,11 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SonoModels", dependencies: ["Torch", "TorchNN"]),
         .target(name: "SonoEval", dependencies: ["Imaging", "SeededRandom"]),
         .target(name: "SonoTrain", dependencies: [
             "SonoModels", "SonoData", "SonoEval", "Imaging", "SeededRandom",
-            .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -93,17 +90,21 @@ let package = Package(
         // Benchmark driver for Benchmarks/bench_torch.sh (never run by tests).
         .executableTarget(name: "torch-bench", dependencies: ["Torch", "TorchNN"], path: "Benchmarks/TorchBench"),
 
-        .testTarget(name: "TorchTests", dependencies: ["Torch"]),
-        .testTarget(name: "TorchNNTests", dependencies: ["Torch", "TorchNN"]),
-        .testTarget(name: "DICOMCodecsTests", dependencies: ["DICOMCodecs", "SeededRandom", .product(name: "Crypto", package: "swift-crypto")], exclude: ["make_htj2k_vectors.py", "Regression"]),
-        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs", "SeededRandom", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "SeededRandom", "DICOM", "Imaging"]),
-        .testTarget(name: "SonoDataTests", dependencies: ["SonoData", "SonoPhantom", "DICOM"]),
-        .testTarget(name: "SonoModelsTests", dependencies: ["SonoModels", "Torch", "TorchNN"]),
-        .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval", "SeededRandom"]),
-        .testTarget(name: "SonoTagCommandsTests", dependencies: ["SonoTagCommands"]),
-        .testTarget(name: "SonoTrainTests", dependencies: ["SonoTrain", "SonoPhantom", "SonoData", "SonoModels", "SeededRandom"]),
+        // What every test target shares: temporary folders, the process runner, the fixture and
+        // reference-tool locators (with the CI rule: missing means failure there), the tolerance assert.
+        .target(name: "TestSupport", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "Tests/TestSupport"),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
+        .testTarget(name: "TorchNNTests", dependencies: ["Torch", "TorchNN", "TestSupport"]),
+        .testTarget(name: "DICOMCodecsTests", dependencies: ["DICOMCodecs", "SeededRandom", "TestSupport"], exclude: ["make_htj2k_vectors.py", "Regression"]),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs", "SeededRandom", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "SeededRandom", "DICOM", "Imaging", "TestSupport"]),
+        .testTarget(name: "SonoDataTests", dependencies: ["SonoData", "SonoPhantom", "DICOM", "TestSupport"]),
+        .testTarget(name: "SonoModelsTests", dependencies: ["SonoModels", "Torch", "TorchNN", "TestSupport"]),
+        .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval", "SeededRandom", "TestSupport"]),
+        .testTarget(name: "SonoTagCommandsTests", dependencies: ["SonoTagCommands", "TestSupport"]),
+        .testTarget(name: "SonoTrainTests", dependencies: ["SonoTrain", "SonoPhantom", "SonoData", "SonoModels", "SeededRandom", "TestSupport"]),
     ],
     // CTorch is the only C++ target; SwiftPM places this flag after unsafeFlags, so it must follow LIBTORCH too.
     cxxLanguageStandard: libtorchRoot == nil ? .cxx17 : .cxx20

@@ -1,40 +1,23 @@
 import Foundation
 import GRDB
+import TestSupport
 import XCTest
 @testable import SonoData
 
 /// Runs the built `sonotag` binary: a crawl killed with SIGKILL mid-way, and the PHI check over
 /// every file the pipeline writes.
 final class CommandLineTests: XCTestCase {
-    /// `sonotag` next to the test bundle (built by `swift build` / `make test`).
-    private func sonotag() throws -> URL {
-        var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = folder.appendingPathComponent("sonotag")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            folder = folder.deletingLastPathComponent()
-        }
-        throw XCTSkip("sonotag binary not built next to the tests")
-    }
+    /// `sonotag` next to the test bundle (built by `swift build --build-tests` / `make test`).
+    private func sonotag() throws -> URL { try BuiltProducts.executable("sonotag") }
 
+    /// Runs the binary to the end; `log` keeps what it printed (the PHI test searches it).
     @discardableResult
     private func run(_ binary: URL, _ arguments: [String], log: URL? = nil) throws -> Int32 {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = ["CI": "true", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]
-        if let log {
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: log)
-            process.standardOutput = handle
-            process.standardError = handle
-        } else {
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-        }
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        let result = try ProcessRunner.run(binary, arguments, environment: [
+            "CI": "true", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin",
+        ], replacingEnvironment: true)
+        if let log { try Data(result.combined.utf8).write(to: log) }
+        return result.status
     }
 
     /// `cache --help` speaks the common vocabulary: `--size HxW`, old spellings hidden.
@@ -90,6 +73,7 @@ final class CommandLineTests: XCTestCase {
         _ = try writeCohort(data, files: 400, patients: 20)
         let killedDB = out.file("killed.sqlite"), key = out.file("patient-id.key")
 
+        // Started by hand rather than through ProcessRunner: it is killed while it runs.
         let process = Process()
         process.executableURL = binary
         process.arguments = ["index", data.path, "--db", killedDB, "--key", key, "--batch-size", "4", "--threads", "1", "--plain"]
@@ -185,7 +169,8 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(train.failedFiles.isEmpty, "\(train.failedFiles)")
 
         // The command line, logs kept.
-        if let binary = try? sonotag() {
+        let binary = try sonotag()
+        do {
             let db2 = out.file("cli.sqlite")
             XCTAssertEqual(try run(binary, ["index", data.path, "--db", db2, "--key", out.file("patient-id.key"), "--plain"], log: out.url.appendingPathComponent("index.log")), 0)
             XCTAssertEqual(try run(binary, ["labels", "--db", db2], log: out.url.appendingPathComponent("labels.log")), 0)

@@ -1,5 +1,6 @@
-import Foundation
 import DICOM
+import Foundation
+import TestSupport
 import XCTest
 @testable import SonoData
 
@@ -114,14 +115,11 @@ final class CrawlTests: XCTestCase {
     }
 
     func testFixturesMatchPydicomHeaders() throws {
-        let folder = sharedFolder.appendingPathComponent("fixtures/dicom")
-        guard let json = FileManager.default.contents(atPath: folder.appendingPathComponent("expected.json").path),
-              let expected = try JSONSerialization.jsonObject(with: json) as? [[String: Any]] else {
-            throw XCTSkip("no fixtures at \(folder.path)")
-        }
+        let corpus = try TestData.dicomCorpus()
+        let expected = try corpus.records()
         let out = try TemporaryFolder()
         let manifest = try ManifestDatabase(path: out.file("m.sqlite"), createIfMissing: true)
-        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2)).run(root: folder.appendingPathComponent("files").path)
+        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2)).run(root: corpus.files.path)
         let rows = Dictionary(uniqueKeysWithValues: try manifest.files().map { (URL(fileURLWithPath: $0.path).lastPathComponent, $0) })
         XCTAssertEqual(rows.count, expected.count)
         var compared = 0
@@ -163,11 +161,10 @@ final class HeaderTextTests: XCTestCase {
     /// The crawl's fast text path gives exactly what the DICOM module's decoder gives, on every
     /// text element of pydicom's fixtures.
     func testFastPathMatchesTheDICOMModule() throws {
-        let folder = sharedFolder.appendingPathComponent("fixtures/dicom/files")
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { throw XCTSkip("no fixtures") }
+        let corpus = try TestData.dicomCorpus()
         var compared = 0
-        for name in names {
-            guard let file = try? DICOMFile(path: folder.appendingPathComponent(name).path, mode: .headerOnly) else { continue }
+        for name in try corpus.names() {
+            guard let file = try? DICOMFile(path: corpus.file(name).path, mode: .headerOnly) else { continue }
             for element in file.dataSet.elements {
                 guard let expected = file.dataSet.strings(element.tag), element.vr != .UN else { continue }
                 XCTAssertEqual(HeaderText.strings(file.dataSet, element.tag), expected, "\(name) \(element.tag)")

@@ -1,12 +1,12 @@
+import TestSupport
 import XCTest
 @testable import SonoData
 
 final class LabelMappingTests: XCTestCase {
-    /// The embedded table must be the paper's Table A1 exactly (read here from the shared CSV,
+    /// The embedded table must be the paper's Table A1 exactly (read here from the committed CSV,
     /// which the binary never reads).
     func testEmbeddedTableMatchesPaperCSV() throws {
-        let csv = sharedFolder.appendingPathComponent("data/paper/table_a1_study_descriptions.csv")
-        guard let text = try? String(contentsOf: csv, encoding: .utf8) else { throw XCTSkip("no \(csv.path)") }
+        let text = try String(contentsOf: TestData.committed("paper/table_a1_study_descriptions.csv"), encoding: .utf8)
         var expected: [String: [String]] = [:]
         for line in text.split(whereSeparator: \.isNewline).dropFirst() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)

@@ -1,7 +1,8 @@
 import Foundation
 import Imaging
-import Torch
 import SonoEval
+import TestSupport
+import Torch
 import XCTest
 @testable import SonoTrain
 
@@ -9,13 +10,9 @@ final class ExperimentTests: XCTestCase {
     var root: URL!
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("sonotag-experiment-\(UUID().uuidString)")
+        root = try temporaryFolder("experiment")
         try TinyDownstream.make(at: root.appendingPathComponent("data"))
         try TorchRuntime.setThreadCount(2)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: root)
     }
 
     func testTaskFlagsAndKindGuessing() throws {

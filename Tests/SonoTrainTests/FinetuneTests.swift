@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import SonoData
 import SonoModels
+import TestSupport
 import Torch
 import TorchNN
 import XCTest
@@ -43,13 +44,9 @@ final class FinetuneTests: XCTestCase {
     var root: URL!
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("sonotag-finetune-\(UUID().uuidString)")
+        root = try temporaryFolder("finetune")
         try TinyDownstream.make(at: root.appendingPathComponent("data"))
         try TorchRuntime.setThreadCount(2)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: root)
     }
 
     func tinyConfig(_ task: DownstreamTask, epochs: Int = 4) -> FinetuneConfig {
@@ -262,8 +259,7 @@ final class FinetuneTests: XCTestCase {
     /// finetune.yaml is snake_case like config.yaml; a run written in the old camelCase style
     /// still reads; a --config file may set any subset, and unknown keys are refused.
     func testFinetuneSettingsAreSnakeCaseAndReadOldRuns() throws {
-        let folder = try temporaryDirectory("finetune-yaml")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try temporaryFolder("finetune-yaml")
         var config = FinetuneConfig.paperDefaults(task: .segmentation, taskName: "thyroid", backbone: .resnet50)
         config.data = "/d/thyroid"
         config.maxImages = 12

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import SonoTrain
 
@@ -60,8 +61,7 @@ final class PretrainCommandLineTests: XCTestCase {
     }
 
     func testResumeContinuesTheRecordedRun() throws {
-        let dir = try temporaryDirectory("cli-resume")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try temporaryFolder("cli-resume")
         let out = dir.appendingPathComponent("run").path
         let common = ["--synthetic", "8", "--out", out, "--threads", "1"]
         // The old --height/--width still work, with a deprecation line.

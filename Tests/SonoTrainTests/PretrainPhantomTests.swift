@@ -1,6 +1,7 @@
 import Foundation
 import SonoData
 import SonoPhantom
+import TestSupport
 import XCTest
 @testable import SonoTrain
 
@@ -33,8 +34,7 @@ final class PretrainPhantomTests: XCTestCase {
     }
 
     func testTwoEpochsOnAFortyImagePhantomCohort() throws {
-        let root = try temporaryDirectory("phantom")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let root = try temporaryFolder("phantom")
         let db = try Self.makeCohort(in: root)
         let manifest = try ManifestDatabase(path: db)
         try manifest.applyLabels(.paperDefault())

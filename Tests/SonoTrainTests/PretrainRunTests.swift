@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import SonoModels
+import TestSupport
 import Torch
 import TorchNN
 import XCTest
@@ -14,8 +15,7 @@ final class PretrainRunTests: XCTestCase {
     }
 
     func testTwoEpochRunWritesEverything() throws {
-        let dir = try temporaryDirectory("run")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try temporaryFolder("run")
         let train = try syntheticSource(count: 12, seed: 3), val = try syntheticSource(count: 5, seed: 4)
         let summary = try pretrain(config: tinyConfig(), train: train, validation: val, runDirectory: dir,
                                    progress: ProgressReporter(style: .silent))
@@ -56,8 +56,7 @@ final class PretrainRunTests: XCTestCase {
 
     /// torchvision's own `load_state_dict(strict=False)` must report only the classifier missing.
     private func checkTorchvisionLoads(_ url: URL, constructor: String, expectedMissing: [String]) throws {
-        let python = "/usr/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: python) else { return }
+        let python = try ReferencePython.torch()
         let script = """
             import json, struct, sys, numpy as np, torch, torchvision
             raw = open(sys.argv[1], "rb").read()
@@ -73,17 +72,9 @@ final class PretrainRunTests: XCTestCase {
             r = getattr(torchvision.models, sys.argv[2])().load_state_dict(state, strict=False)
             print(json.dumps({"missing": sorted(r.missing_keys), "unexpected": sorted(r.unexpected_keys)}))
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = ["-c", script, url.path, constructor]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return } // torchvision absent: nothing to compare with
-        let result = try JSONSerialization.jsonObject(with: data) as? [String: [String]]
+        let run = try ProcessRunner.run(python, ["-c", script, url.path, constructor])
+        XCTAssertEqual(run.status, 0, run.standardError)
+        let result = try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: [String]]
         XCTAssertEqual(result?["missing"], expectedMissing)
         XCTAssertEqual(result?["unexpected"], [])
     }
@@ -92,11 +83,7 @@ final class PretrainRunTests: XCTestCase {
     /// three-epoch run's.
     func testResumeContinuesExactly() throws {
         let train = try syntheticSource(count: 8, seed: 5), val = try syntheticSource(count: 4, seed: 6)
-        let straight = try temporaryDirectory("straight"), split = try temporaryDirectory("split")
-        defer {
-            try? FileManager.default.removeItem(at: straight)
-            try? FileManager.default.removeItem(at: split)
-        }
+        let straight = try temporaryFolder("straight"), split = try temporaryFolder("split")
         let quiet = ProgressReporter(style: .silent)
         _ = try pretrain(config: tinyConfig(epochs: 3), train: train, validation: val, runDirectory: straight, progress: quiet)
         _ = try pretrain(config: tinyConfig(epochs: 2), train: train, validation: val, runDirectory: split, progress: quiet)
@@ -117,8 +104,7 @@ final class PretrainRunTests: XCTestCase {
     /// Resume continues the run as recorded: a finished run is reported finished, extending it is
     /// explicit, and any other setting asked for that differs from the record is refused by name.
     func testResumeDoesWhatWasRecorded() throws {
-        let dir = try temporaryDirectory("resume-plan")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try temporaryFolder("resume-plan")
         let train = try syntheticSource(count: 8, seed: 5), val = try syntheticSource(count: 4, seed: 6)
         let quiet = ProgressReporter(style: .silent)
         _ = try pretrain(config: tinyConfig(epochs: 1), train: train, validation: val, runDirectory: dir, progress: quiet)
@@ -165,8 +151,7 @@ final class PretrainRunTests: XCTestCase {
     }
 
     func testResumeRefusesChangedLabels() throws {
-        let dir = try temporaryDirectory("labels")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try temporaryFolder("labels")
         let train = try syntheticSource(count: 8, seed: 5), val = try syntheticSource(count: 4, seed: 6)
         _ = try pretrain(config: tinyConfig(epochs: 1), train: train, validation: val, runDirectory: dir,
                          progress: ProgressReporter(style: .silent))
@@ -195,8 +180,7 @@ final class PretrainRunTests: XCTestCase {
                 }
             }
         }
-        let dir = try temporaryDirectory("nan")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try temporaryFolder("nan")
         let train = PoisonedSource(try syntheticSource(count: 8, seed: 5)), val = try syntheticSource(count: 4, seed: 6)
         XCTAssertThrowsError(try pretrain(config: tinyConfig(epochs: 3), train: train, validation: val, runDirectory: dir,
                                           progress: ProgressReporter(style: .silent))) { error in

@@ -2,6 +2,7 @@ import Foundation
 import SonoData
 import SonoModels
 import Torch
+import TestSupport
 import XCTest
 @testable import SonoTrain
 
@@ -27,7 +28,7 @@ final class WeakLabelSourceTests: XCTestCase {
     var db: String!
 
     override func setUpWithError() throws {
-        root = try temporaryDirectory("weak-labels")
+        root = try temporaryFolder("weak-labels")
         db = try PretrainPhantomTests.makeCohort(in: root)
         try TorchRuntime.setThreadCount(2)
     }

@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
+import TestSupport
 import Torch
+import XCTest
 @testable import TorchNN
 
 final class AdamTests: XCTestCase {
@@ -52,9 +53,7 @@ final class AdamTests: XCTestCase {
     }
 
     func testSavedStateContinuesIdentically() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("adam-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try temporaryFolder("adam")
 
         let (a, b) = try makeParameters()
         let optimizer = try makeOptimizer(a, b)

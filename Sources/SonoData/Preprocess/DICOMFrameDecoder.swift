@@ -25,7 +25,7 @@ struct DICOMFrameDecoder: FrameDecoding {
         for index in indices {
             do {
                 let gray = try dicom.grayscaleFrame(index)
-                let image = try GrayImage(width: gray.columns, height: gray.rows, pixels: gray.pixels.map { $0 * 255 })
+                let image = try FramePipeline.cacheImage(gray)
                 try body(index, image)
             } catch let error as SonoDataError {
                 throw error

@@ -2,23 +2,6 @@ import Foundation
 import XCTest
 @testable import SonoData
 
-/// A fresh temporary folder per test, removed at the end.
-final class TemporaryFolder {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("sonodata-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    var path: String { url.path }
-    func file(_ name: String) -> String { url.appendingPathComponent(name).path }
-}
-
-/// The repository root, found from this source file (Tests/SonoDataTests/…).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-/// ../shared next to the repository.
-let sharedFolder = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
-
 extension PatientKey {
     /// A fixed key, so that tests can compute the hashes they expect.
     static let test = try! PatientKey(bytes: Data(repeating: 0x5A, count: 32))
