@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(
   pkg-config
-  libtorch-dev            # tensor engine (libtorch 1.13, CPU, oneDNN)
+  libtorch-dev            # the alternative tensor engine (LIBTORCH=debian: libtorch 1.13, CPU, oneDNN)
+  libopenblas0-pthread    # its BLAS: without it Debian's libtorch falls back to reference netlib BLAS
   libturbojpeg0-dev       # JPEG baseline / extended
   libopenjp2-7-dev        # JPEG 2000, HTJ2K
   libcharls-dev           # JPEG-LS
@@ -13,6 +14,7 @@ packages=(
   libpng-dev zlib1g-dev   # PNG output, deflated DICOM
   dcmtk dicom3tools       # reference tools used by tests (dcmdump, dciodvfy)
   python3-torch python3-torchvision  # numerical parity tests and benchmarks
+  python3-pip python3-venv           # fetch the default engine (scripts/setup_torch.sh) and make bench's PyTorch
 )
 
 missing=()
@@ -26,4 +28,7 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The default tensor engine: the pinned pip torch's libtorch, linked into the checkout as .torch.
+# SONOTAG_ENGINE=debian skips it (then builds use Debian's libtorch-dev, as LIBTORCH=debian does).
+[ "${SONOTAG_ENGINE:-pip}" = debian ] || bash "$(dirname "$0")/setup_torch.sh"
 command -v swift >/dev/null || { echo "setup: swift not found on PATH (install Swift 6 from swift.org)" >&2; exit 1; }

@@ -15,7 +15,7 @@ public enum Evaluation {
         var config = try FinetuneConfig.read(from: run)
         if let data = options.data { config.data = data }
         let layout = FinetuneRunLayout(run)
-        if let threads = options.threads { try TorchRuntime.setThreadCount(threads) }
+        try TrainingThreads.configure(requested: options.threads)
         var encoding: LabelEncoding?
         if config.task == .classification {
             guard let data = try? Data(contentsOf: layout.labels), let saved = try? JSONDecoder().decode(LabelEncoding.self, from: data) else {

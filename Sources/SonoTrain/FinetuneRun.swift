@@ -140,7 +140,7 @@ public enum FinetuneRun {
             throw FinetuneError.mismatchedRun(out.path, reason: "already holds a run (checkpoints/last.safetensors); pass --resume or choose another --out")
         }
         try config.validate()
-        if let threads = config.threads { try TorchRuntime.setThreadCount(threads) }
+        try TrainingThreads.configure(requested: config.threads)
         try TorchRuntime.manualSeed(config.seed)
 
         let savedEncoding = resume ? try? JSONDecoder().decode(LabelEncoding.self, from: Data(contentsOf: layout.labels)) : nil

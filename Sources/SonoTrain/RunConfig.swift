@@ -37,7 +37,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
     /// Optional torchvision-named safetensors to initialise the encoder (e.g. ImageNet weights).
     public var initialWeights: String?
     public var device = "cpu"
-    /// Intra-op threads for libtorch; nil leaves libtorch's default.
+    /// Intra-op threads for libtorch; nil uses every available core (`TrainingThreads`).
     public var threads: Int?
     /// Train/validation split names in the cohort database.
     public var trainSplit = "train"

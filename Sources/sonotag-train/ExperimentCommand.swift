@@ -39,7 +39,7 @@ struct ExperimentCommand: ParsableCommand {
         @Option(help: "Overlay PNGs per evaluation.") var overlays: Int = 8
         @Option var seed: UInt64 = 0
         @Option(help: "cpu or cuda[:n].") var device: String = "cpu"
-        @Option(help: "libtorch intra-op threads.") var threads: Int?
+        @Option(help: "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS).") var threads: Int?
         @Option(help: "Experiment folder; rerunning with the same folder resumes.") var out: String
 
         func options(configurations: [PretrainingConfiguration]) throws -> ExperimentOptions {

@@ -60,10 +60,24 @@ struct PretrainCommand: ParsableCommand {
     @Option(name: .long, help: "Random seed (weights, data order, augmentation).") var seed: UInt64?
     @Option(name: .long, help: "Initial encoder weights (torchvision names, e.g. ImageNet).") var initialWeights: String?
     @Option(name: .long, help: "cpu or cuda[:n].") var device: String?
-    @Option(name: .long, help: "libtorch intra-op threads.") var threads: Int?
+    @Option(name: .long, help: "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS).") var threads: Int?
     @Flag(name: .long, help: "Continue the run in --out from its last checkpoint.") var resume = false
     @Option(name: .long, help: ArgumentHelp("Time N steps on a fixed random batch instead of training (make bench).",
                                             visibility: .hidden)) var benchSteps: Int?
+    @Option(name: .long, help: ArgumentHelp("With --bench-steps: shortcuts to switch off, comma-separated (\(PretrainBenchmark.Shortcut.allCases.map(\.rawValue).joined(separator: ", ")), or none).",
+                                            visibility: .hidden)) var benchWithout: String?
+
+    func benchShortcutsOff() throws -> Set<PretrainBenchmark.Shortcut> {
+        guard let benchWithout, benchWithout != "none" else { return [] }
+        let names = benchWithout.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if names == ["all"] { return Set(PretrainBenchmark.Shortcut.allCases) }
+        return Set(try names.map { name in
+            guard let s = PretrainBenchmark.Shortcut(rawValue: name) else {
+                throw ValidationError("--bench-without: unknown shortcut '\(name)' (use \(PretrainBenchmark.Shortcut.allCases.map(\.rawValue).joined(separator: ", ")), all or none)")
+            }
+            return s
+        })
+    }
 
     func effectiveConfig() throws -> RunConfig {
         var c = RunConfig()
@@ -91,6 +105,7 @@ struct PretrainCommand: ParsableCommand {
     func validate() throws {
         if let benchSteps {
             guard benchSteps >= 1 else { throw ValidationError("--bench-steps must be at least 1") }
+            _ = try benchShortcutsOff()
             _ = try effectiveConfig()
             return
         }
@@ -108,10 +123,12 @@ struct PretrainCommand: ParsableCommand {
             config = try resumedConfig(runDirectory: URL(fileURLWithPath: out), requested: config)
         }
         if let benchSteps {
-            let r = try PretrainBenchmark.run(config: config, steps: benchSteps)
-            print(String(format: "backbone=%@ threads=%d ms_per_step=%.1f peak_rss_mb=%.0f loss_d=%.4f loss_f=%.4f",
+            let off = try benchShortcutsOff()
+            let r = try PretrainBenchmark.run(config: config, steps: benchSteps, without: off)
+            let offNames = off.isEmpty ? "none" : off.map(\.rawValue).sorted().joined(separator: ",")
+            print(String(format: "backbone=%@ threads=%d ms_per_step=%.1f peak_rss_mb=%.0f loss_d=%.4f loss_f=%.4f without=%@ libtorch=%@",
                          config.backbone.rawValue, TorchRuntime.threadCount, r.millisecondsPerStep, r.peakResidentMegabytes,
-                         r.lastLosses.discriminator ?? .nan, r.lastLosses.generator))
+                         r.lastLosses.discriminator ?? .nan, r.lastLosses.generator, offNames, TorchRuntime.version))
             return
         }
         let train: PretrainBatchSource, validation: PretrainBatchSource
