@@ -3,20 +3,47 @@
 import Foundation
 import PackageDescription
 
-// libtorch comes from Debian's libtorch-dev by default; LIBTORCH=/path/to/torch (a pip torch's
-// package folder, or an unpacked libtorch zip) switches headers and libraries to that install.
-let libtorchRoot = ProcessInfo.processInfo.environment["LIBTORCH"]
+// Which libtorch (README "Engines"):
+//   LIBTORCH unset       the default: the pinned pip torch `make setup` installs and links as .torch,
+//                        or Debian's libtorch-dev when that was not installed
+//   LIBTORCH=debian      Debian's libtorch-dev 1.13
+//   LIBTORCH=/path/torch a pip torch's package folder, or an unpacked libtorch zip
+let pinnedTorch = "\(Context.packageDirectory)/.torch/site-packages/torch"
+let libtorchRoot: String? = {
+    switch ProcessInfo.processInfo.environment["LIBTORCH"] {
+    case "debian", "system": return nil
+    case let path? where !path.isEmpty: return path
+    default:
+        return FileManager.default.fileExists(atPath: "\(pinnedTorch)/lib/libtorch_cpu.so")
+            ? URL(fileURLWithPath: pinnedTorch).resolvingSymlinksInPath().path : nil
+    }
+}()
 let torchIncludes: [String] = libtorchRoot.map { ["\($0)/include", "\($0)/include/torch/csrc/api/include"] }
     // /usr/include is already on the default search path; passing it as -isystem would break
     // libstdc++'s #include_next <stdlib.h>.
     ?? ["/usr/include/torch/csrc/api/include"]
 // Debian's 1.13 headers are C++17; recent torch 2.x headers require C++20 (checked against a pip wheel).
 let torchCxxStandard = libtorchRoot == nil ? "-std=c++17" : "-std=c++20"
-let torchLibDirs: [String] = libtorchRoot.map { ["\($0)/lib"] } ?? ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"]
+let torchLibDir: String = libtorchRoot.map { "\($0)/lib" }
+    ?? (["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"].first { FileManager.default.fileExists(atPath: "\($0)/libtorch_cpu.so") }
+        ?? "/usr/lib/x86_64-linux-gnu")
+// A pip torch's CUDA libraries need the nvidia-* wheels beside it (site-packages/nvidia); a
+// CPU-only install of the wheel leaves them out, and then only the CPU libraries are linked.
+let torchCUDA: Bool = libtorchRoot.map { root in
+    let fm = FileManager.default
+    guard fm.fileExists(atPath: "\(root)/lib/libtorch_cuda.so") else { return false }
+    let parent = URL(fileURLWithPath: root).deletingLastPathComponent()
+    return parent.lastPathComponent != "site-packages" || fm.fileExists(atPath: parent.appendingPathComponent("nvidia/cudnn").path)
+} ?? false
+// Linked by full path, not -l: the system's -L/usr/lib/x86_64-linux-gnu comes first on the link
+// line (codec libraries), so -ltorch would pick Debian's 1.13 even with LIBTORCH set. The rpath
+// makes the loader find the same files.
+let torchLibraries = ["libtorch_cpu.so", "libc10.so"]
+    + (libtorchRoot == nil || torchCUDA ? ["libtorch.so"] : [])
+    + (torchCUDA ? ["libtorch_cuda.so", "libc10_cuda.so"] : [])
 let torchLinkFlags: [String] =
-    torchLibDirs.flatMap { ["-L\($0)", "-Xlinker", "-rpath", "-Xlinker", $0] }
-    + ["-Xlinker", "--no-as-needed", "-ltorch", "-ltorch_cpu", "-lc10"]
-    + (libtorchRoot.map { FileManager.default.fileExists(atPath: "\($0)/lib/libtorch_cuda.so") ? ["-ltorch_cuda", "-lc10_cuda"] : [] } ?? [])
+    ["-Xlinker", "-rpath", "-Xlinker", torchLibDir, "-Xlinker", "--no-as-needed"]
+    + torchLibraries.flatMap { ["-Xlinker", "\(torchLibDir)/\($0)"] }
     + ["-Xlinker", "--as-needed"]
 
 let package = Package(
@@ -69,7 +96,7 @@ let package = Package(
         .target(name: "SonoModels", dependencies: ["Torch", "TorchNN"]),
         .target(name: "SonoEval", dependencies: ["Imaging", "SeededRandom"]),
         .target(name: "SonoTrain", dependencies: [
-            "SonoModels", "SonoData", "SonoEval", "Imaging", "SeededRandom",
+            "SonoModels", "SonoData", "SonoEval", "Imaging", "SeededRandom", "SonoParallel",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -104,7 +131,7 @@ let package = Package(
         .testTarget(name: "SonoModelsTests", dependencies: ["SonoModels", "Torch", "TorchNN", "TestSupport"]),
         .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval", "SeededRandom", "TestSupport"]),
         .testTarget(name: "SonoTagCommandsTests", dependencies: ["SonoTagCommands", "TestSupport"]),
-        .testTarget(name: "SonoTrainTests", dependencies: ["SonoTrain", "SonoPhantom", "SonoData", "SonoModels", "SeededRandom", "TestSupport"]),
+        .testTarget(name: "SonoTrainTests", dependencies: ["SonoTrain", "SonoPhantom", "SonoData", "SonoModels", "SeededRandom", "SonoParallel", "TestSupport"]),
     ],
     // CTorch is the only C++ target; SwiftPM places this flag after unsafeFlags, so it must follow LIBTORCH too.
     cxxLanguageStandard: libtorchRoot == nil ? .cxx17 : .cxx20

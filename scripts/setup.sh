@@ -7,7 +7,8 @@ set -euo pipefail
 
 packages=(
   pkg-config
-  libtorch-dev            # tensor engine (libtorch 1.13, CPU, oneDNN)
+  libtorch-dev            # the alternative tensor engine (LIBTORCH=debian: libtorch 1.13, CPU, oneDNN)
+  libopenblas0-pthread    # its BLAS: without it Debian's libtorch falls back to reference netlib BLAS
   libturbojpeg0-dev       # JPEG baseline / extended
   libopenjp2-7-dev        # JPEG 2000, HTJ2K
   libcharls-dev           # JPEG-LS
@@ -15,7 +16,7 @@ packages=(
   libpng-dev zlib1g-dev   # PNG output, deflated DICOM
   dcmtk dicom3tools       # reference tools used by tests (dcmdump, dciodvfy)
   python3-torch python3-torchvision  # numerical parity tests and benchmarks
-  python3-venv            # the tests' pinned pydicom venv (scripts/reference/requirements.txt)
+  python3-pip python3-venv           # the tests' pinned pydicom venv; fetching the default engine (scripts/setup_torch.sh)
 )
 
 missing=()
@@ -29,6 +30,9 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The default tensor engine: the pinned pip torch's libtorch, linked into the checkout as .torch.
+# SONOTAG_ENGINE=debian skips it (then builds use Debian's libtorch-dev, as LIBTORCH=debian does).
+[ "${SONOTAG_ENGINE:-pip}" = debian ] || bash "$(dirname "$0")/setup_torch.sh"
 command -v swift >/dev/null || { echo "setup: swift not found on PATH (install Swift 6 from swift.org)" >&2; exit 1; }
 
 # The DICOM reference corpus needs PyPI once (then it is cached under .build). Without it the

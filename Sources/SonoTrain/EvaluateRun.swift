@@ -17,7 +17,7 @@ public enum Evaluation {
         if let data = options.data { config.data = URL(fileURLWithPath: data).standardizedFileURL.path }
         let isOwnData = URL(fileURLWithPath: config.data).standardizedFileURL.path == URL(fileURLWithPath: ownData).standardizedFileURL.path
         let layout = FinetuneRunLayout(run)
-        if let threads = options.threads { try TorchRuntime.setThreadCount(threads) }
+        try TrainingThreads.configure(requested: options.threads)
         var encoding: LabelEncoding?
         if config.task == .classification {
             guard let data = try? Data(contentsOf: layout.labels), let saved = try? JSONDecoder().decode(LabelEncoding.self, from: data) else {

@@ -73,7 +73,7 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
     /// Cap on training images, for quick runs; nil keeps all.
     public var maxImages: Int?
     public var device: String
-    /// libtorch intra-op threads; nil leaves libtorch's default.
+    /// libtorch intra-op threads; nil uses every available core (`TrainingThreads`).
     public var threads: Int?
 
     /// The settings' YAML keys; each is also the `sonotag finetune` option spelled with dashes

@@ -146,7 +146,7 @@ public enum FinetuneRun {
             throw FinetuneError.mismatchedRun(out.path, reason: "already holds a run (checkpoints/last.safetensors); pass --resume or choose another --out")
         }
         try config.validate()
-        if let threads = config.threads { try TorchRuntime.setThreadCount(threads) }
+        try TrainingThreads.configure(requested: config.threads)
         try TorchRuntime.manualSeed(config.seed)
 
         // A resumed classification run keeps the mode and classes it recorded; it never refits.

@@ -12,8 +12,9 @@ public final class CohortBatchSource: PretrainBatchSource {
     public let augmentation: AugmentationSettings?
     public let threads: Int
 
+    /// `threads` loader workers: see `TrainingThreads.loaderWorkers(device:)` for the default.
     public init(dataset: CohortDataset, augmentation: AugmentationSettings?,
-                threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)) {
+                threads: Int = TrainingThreads.loaderWorkers(device: "cpu")) {
         self.dataset = dataset
         self.augmentation = augmentation
         self.threads = threads
@@ -69,7 +70,9 @@ public func openCohort(db: String, config: RunConfig) throws -> (train: CohortBa
     let train = try CohortDataset(manifest: manifest, split: trainSplit, settings: settings, labels: labels)
     let validation = try CohortDataset(manifest: manifest, split: valSplit, settings: settings, labels: labels,
                                        datasetStatistics: train.statistics)
-    return (CohortBatchSource(dataset: train, augmentation: .paper), CohortBatchSource(dataset: validation, augmentation: nil))
+    let workers = TrainingThreads.loaderWorkers(device: config.device)
+    return (CohortBatchSource(dataset: train, augmentation: .paper, threads: workers),
+            CohortBatchSource(dataset: validation, augmentation: nil, threads: workers))
 }
 
 /// Labels the manifest at `db` with `mapping` exactly as `sonotag labels` does (replacing what

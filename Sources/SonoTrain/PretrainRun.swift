@@ -66,7 +66,7 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
     }
     guard train.imageCount >= 2 else { throw PretrainError.emptyDataset(split: config.trainSplit.rawValue) }
     guard validation.imageCount >= 1 else { throw PretrainError.emptyDataset(split: config.validationSplit.rawValue) }
-    if let threads = config.threads { try TorchRuntime.setThreadCount(threads) }
+    try TrainingThreads.configure(requested: config.threads)
 
     do {
         try fm.createDirectory(at: layout.checkpoints, withIntermediateDirectories: true)

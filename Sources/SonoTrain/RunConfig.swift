@@ -41,7 +41,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
     /// Optional torchvision-named safetensors to initialise the encoder (e.g. ImageNet weights).
     public var initialWeights: String?
     public var device = "cpu"
-    /// Intra-op threads for libtorch; nil leaves libtorch's default.
+    /// Intra-op threads for libtorch; nil uses every available core (`TrainingThreads`).
     public var threads: Int?
     /// Train/validation split names in the cohort database.
     public var trainSplit: SplitName = .train
@@ -115,7 +115,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
             case .trainSplit, .validationSplit: return "Split names for training and validation (default \(d.trainSplit.rawValue), \(d.validationSplit.rawValue))."
             case .maxImages: return "Use at most this many training images per epoch."
             case .initialWeights: return "Initial encoder weights (torchvision names, e.g. ImageNet)."
-            case .threads: return "libtorch intra-op threads."
+            case .threads: return "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS)."
             }
         }
 

@@ -37,7 +37,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .customLong("sample-fraction"), help: "Share of the test set in each resample.") var sampleFraction: Double = 0.5
     @Option var seed: UInt64 = 0
     @Option(help: "Overlay PNGs to write (0 for none).") var overlays: Int = 16
-    @Option(help: "libtorch intra-op threads.") var threads: Int?
+    @Option(help: "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS).") var threads: Int?
 
     func run() throws {
         guard let chosen = DownstreamSplit(loose: split) else {

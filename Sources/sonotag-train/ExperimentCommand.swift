@@ -52,7 +52,7 @@ struct ExperimentCommand: ParsableCommand {
         @Option(help: "Overlay PNGs per evaluation (default 8).") var overlays: Int?
         @Option(help: "Random seed (default 0).") var seed: UInt64?
         @Option(help: "cpu or cuda[:n] (default cpu).") var device: String?
-        @Option(help: "libtorch intra-op threads.") var threads: Int?
+        @Option(help: "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS).") var threads: Int?
         @Option(help: "Experiment folder; rerunning with the same folder resumes.") var out: String?
 
         func file() throws -> ExperimentFile {

@@ -65,7 +65,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(name: .customLong("max-images"), help: "Cap on training images, for quick runs.") var maxImages: Int?
     @Flag(name: .customLong("no-augment"), help: "Disable random flips and shifts.") var noAugment = false
     @Option(help: "cpu or cuda[:n] (default cpu).") var device: String?
-    @Option(help: "libtorch intra-op threads.") var threads: Int?
+    @Option(help: "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS).") var threads: Int?
     @Flag(help: "Continue an interrupted run in --out from its last checkpoint.") var resume = false
 
     func validate() throws {

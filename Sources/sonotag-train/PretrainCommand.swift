@@ -68,6 +68,20 @@ struct PretrainCommand: ParsableCommand {
     @Flag(name: .long, help: "Continue the run in --out as recorded (see above).") var resume = false
     @Option(name: .long, help: ArgumentHelp("Time N steps on a fixed random batch instead of training (make bench).",
                                             visibility: .hidden)) var benchSteps: Int?
+    @Option(name: .long, help: ArgumentHelp("With --bench-steps: shortcuts to switch off, comma-separated (\(PretrainBenchmark.Shortcut.allCases.map(\.rawValue).joined(separator: ", ")), or none).",
+                                            visibility: .hidden)) var benchWithout: String?
+
+    func benchShortcutsOff() throws -> Set<PretrainBenchmark.Shortcut> {
+        guard let benchWithout, benchWithout != "none" else { return [] }
+        let names = benchWithout.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if names == ["all"] { return Set(PretrainBenchmark.Shortcut.allCases) }
+        return Set(try names.map { name in
+            guard let s = PretrainBenchmark.Shortcut(rawValue: name) else {
+                throw ValidationError("--bench-without: unknown shortcut '\(name)' (use \(PretrainBenchmark.Shortcut.allCases.map(\.rawValue).joined(separator: ", ")), all or none)")
+            }
+            return s
+        })
+    }
 
     // Spellings of an earlier release, kept hidden for one release.
     @Option(name: .long, help: .hidden) var height: Int?
@@ -125,6 +139,7 @@ struct PretrainCommand: ParsableCommand {
         if size != nil, height != nil || width != nil { throw ValidationError("give --size HxW only (--height/--width are its old form)") }
         if let benchSteps {
             guard benchSteps >= 1 else { throw ValidationError("--bench-steps must be at least 1") }
+            _ = try benchShortcutsOff()
             _ = try requestedConfig()
             return
         }
@@ -155,10 +170,12 @@ struct PretrainCommand: ParsableCommand {
             config = plan.config
         }
         if let benchSteps {
-            let r = try PretrainBenchmark.run(config: config, steps: benchSteps)
-            print(String(format: "backbone=%@ threads=%d ms_per_step=%.1f peak_rss_mb=%.0f loss_d=%.4f loss_f=%.4f",
+            let off = try benchShortcutsOff()
+            let r = try PretrainBenchmark.run(config: config, steps: benchSteps, without: off)
+            let offNames = off.isEmpty ? "none" : off.map(\.rawValue).sorted().joined(separator: ",")
+            print(String(format: "backbone=%@ threads=%d ms_per_step=%.1f peak_rss_mb=%.0f loss_d=%.4f loss_f=%.4f without=%@ libtorch=%@",
                          config.backbone.rawValue, TorchRuntime.threadCount, r.millisecondsPerStep, r.peakResidentMegabytes,
-                         r.lastLosses.discriminator ?? .nan, r.lastLosses.generator))
+                         r.lastLosses.discriminator ?? .nan, r.lastLosses.generator, offNames, TorchRuntime.version))
             return
         }
         // run.json: command, build and data identity; a resumed run must train on the same split.

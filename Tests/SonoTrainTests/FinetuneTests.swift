@@ -75,6 +75,16 @@ final class FinetuneTests: XCTestCase {
         XCTAssertEqual(FinetuneMetricsLog.read(layout.metrics).count, 5)
     }
 
+    /// Fine-tuning used to leave libtorch's default (one thread on Debian's build).
+    func testFinetuningUsesEveryAvailableCoreByDefault() throws {
+        let expected = try TrainingThreads.intraOp(requested: nil).count
+        try TorchRuntime.setThreadCount(1)
+        var config = tinyConfig(.segmentation, epochs: 1)
+        config.threads = nil
+        _ = try FinetuneRun.train(config: config, out: root.appendingPathComponent("threads"), resume: false)
+        XCTAssertEqual(TorchRuntime.threadCount, expected)
+    }
+
     func testFrozenEncoderIsBitIdenticalAfterFinetuning() throws {
         // An encoder file with known contents, as `sonotag export` would write it.
         try TorchRuntime.manualSeed(42)
