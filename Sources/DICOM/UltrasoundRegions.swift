@@ -22,6 +22,8 @@ public struct UltrasoundRegion: Sendable, Equatable {
     /// Transducer Frequency (0018,6030) and Pulse Repetition Frequency (0018,6032).
     public var transducerFrequency: Int?
     public var pulseRepetitionFrequency: Int?
+    /// Transducer Type (0018,6031): LINEAR, CURVED LINEAR, SECTOR_PHASED, VECTOR_PHASED, ...
+    public var transducerType: String?
 
     public init(minX0: Int, minY0: Int, maxX1: Int, maxY1: Int, spatialFormat: Int? = nil, dataType: Int? = nil, flags: Int? = nil,
                 physicalUnitsX: Int? = nil, physicalUnitsY: Int? = nil, physicalDeltaX: Double? = nil, physicalDeltaY: Double? = nil) {
@@ -50,6 +52,7 @@ public struct UltrasoundRegion: Sendable, Equatable {
         referencePixelPhysicalValueY = d(0x602A)
         transducerFrequency = i(0x6030)
         pulseRepetitionFrequency = i(0x6032)
+        transducerType = item.string(Tag(0x0018, 0x6031))
     }
 
     public var isTissue2D: Bool { spatialFormat == 1 && dataType == 1 }

@@ -13,6 +13,8 @@ public enum SonoDataError: Error, CustomStringConvertible, Equatable {
     case cache(path: String, message: String)
     case decode(path: String, message: String)
     case emptyDataset(String)
+    /// The manifest lacks what this command needs and a rerun of `sonotag index` adds.
+    case staleManifest(path: String, message: String)
 
     public var description: String {
         switch self {
@@ -26,6 +28,7 @@ public enum SonoDataError: Error, CustomStringConvertible, Equatable {
         case let .cache(path, message): return "image cache \(path): \(message)"
         case let .decode(path, message): return "\(path): \(message)"
         case let .emptyDataset(message): return "empty dataset: \(message)"
+        case let .staleManifest(path, message): return "manifest \(path): \(message)"
         }
     }
 }

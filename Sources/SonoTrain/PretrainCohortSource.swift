@@ -54,8 +54,12 @@ public final class CohortBatchSource: PretrainBatchSource {
     }
 }
 
-/// Opens the training and validation splits of a cohort database at the run's image size.
-public func openCohort(db: String, labels labelsPath: String?, config: RunConfig) throws -> (train: CohortBatchSource, validation: CohortBatchSource) {
+/// Opens the training and validation splits of a cohort database at the run's image size, with
+/// the images of `kinds` only (nil: every kind), and reports through `log` which kinds were used
+/// and how many frames of other kinds were left out.
+public func openCohort(db: String, labels labelsPath: String?, config: RunConfig,
+                       kinds: [ImageKind]? = ImageKind.pretrainingDefault,
+                       log: (String) -> Void = { print($0) }) throws -> (train: CohortBatchSource, validation: CohortBatchSource) {
     guard FileManager.default.fileExists(atPath: db) else {
         throw PretrainError.io(path: db, reason: "no such cohort database; create it with `sonotag index DIR --db \(db)`")
     }
@@ -65,8 +69,10 @@ public func openCohort(db: String, labels labelsPath: String?, config: RunConfig
         throw PretrainError.io(path: db, reason: "unknown split name '\(config.trainSplit)' or '\(config.validationSplit)' (use train, val or test)")
     }
     let manifest = try ManifestDatabase(path: db)
-    let train = try CohortDataset(manifest: manifest, split: trainSplit, settings: settings, labels: mapping)
-    let validation = try CohortDataset(manifest: manifest, split: valSplit, settings: settings, labels: mapping,
+    let train = try CohortDataset(manifest: manifest, split: trainSplit, settings: settings, labels: mapping, kinds: kinds)
+    let validation = try CohortDataset(manifest: manifest, split: valSplit, settings: settings, labels: mapping, kinds: kinds,
                                        datasetStatistics: train.statistics)
+    log(train.kindSummary)
+    log(validation.kindSummary)
     return (CohortBatchSource(dataset: train, augmentation: .paper), CohortBatchSource(dataset: validation, augmentation: nil))
 }

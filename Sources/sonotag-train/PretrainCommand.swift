@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SonoData
 import SonoModels
 import SonoTagCommands
 import SonoTrain
@@ -44,6 +45,9 @@ struct PretrainCommand: ParsableCommand {
 
     @Option(name: .long, help: "Weak-label mapping YAML (default: the paper's Table A1 mapping).")
     var labels: String?
+
+    @Option(name: .long, help: "Image kinds to pretrain on: \(ImageKind.vocabulary) (default: bmode).")
+    var kinds: String?
 
     @Option(name: .long, help: "ce+dcm | ce | dcm.") var method: PretrainMethod?
     @Option(name: .long, help: "vgg16bn | resnet50 | resnet18 | vgg11bn.") var backbone: Backbone?
@@ -120,7 +124,10 @@ struct PretrainCommand: ParsableCommand {
             train = try InMemoryBatchSource.synthetic(count: synthetic, height: config.height, width: config.width, seed: config.seed)
             validation = try InMemoryBatchSource.synthetic(count: nVal, height: config.height, width: config.width, seed: config.seed &+ 1)
         } else if let db {
-            (train, validation) = try openCohort(db: db, labels: labels, config: config)
+            let selected: [ImageKind]
+            do { selected = try kinds.map { try ImageKind.parseList($0) } ?? ImageKind.pretrainingDefault } catch { throw ValidationError("\(error)") }
+            if kinds == nil { print("image kinds: bmode (the default; --kinds chooses others)") }
+            (train, validation) = try openCohort(db: db, labels: labels, config: config, kinds: ImageKind.filter(selected))
         } else {
             throw ValidationError("give --db or --synthetic")
         }

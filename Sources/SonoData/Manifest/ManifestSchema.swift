@@ -4,7 +4,7 @@ import GRDB
 ///
 /// - `meta`: key/value settings (the patient-id salt, the label mapping hash, split settings).
 /// - `files`: one row per file the crawl met, whatever its status, so that a resumed crawl
-///   skips it and every file is accounted for.
+///   skips it and every file is accounted for; `image_kind` says what an `ok` image shows.
 /// - `frames`: one row per frame of an `ok` image, with its pixel byte range when the header
 ///   alone tells it (native pixel data, or an encapsulated Basic Offset Table).
 /// - `labels`: the weak-label vector per file, with the hash of the mapping that produced it.
@@ -70,6 +70,14 @@ enum ManifestSchema {
             try db.create(table: "patient_splits") { t in
                 t.primaryKey("patient_key", .text)
                 t.column("split", .text).notNull()
+            }
+        }
+        // Image kinds (bmode, colour_flow, …): rows indexed before have none, and the next crawl
+        // re-reads them (see `indexedStamps`).
+        migrator.registerMigration("image-kinds") { db in
+            try db.alter(table: "files") { t in
+                t.add(column: "image_kind", .text)
+                t.add(column: "kind_reason", .text)
             }
         }
         return migrator

@@ -47,14 +47,15 @@ extension CohortDataset {
     /// - Parameters:
     ///   - split: a stored patient split, or nil for every `ok` file.
     ///   - cacheRoot: where preprocessed shards live; default `<manifest>.cache` beside it.
+    ///   - kinds: the image kinds to use (nil: all); pretraining uses `ImageKind.pretrainingDefault`.
     ///   - datasetStatistics: for `.dataset` normalisation, e.g. the training split's
     ///     `statistics` when opening validation; default this dataset's own.
     public convenience init(manifest: ManifestDatabase, split: SplitName? = .train, settings: PreprocessSettings,
-                            labels: LabelMapping = .paperDefault(), cacheRoot: URL? = nil,
+                            labels: LabelMapping = .paperDefault(), kinds: [ImageKind]? = nil, cacheRoot: URL? = nil,
                             datasetStatistics: NormalisationStatistics? = nil,
                             threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                             progress: ((CacheBuildProgress) -> Void)? = nil) throws {
-        try self.init(manifest: manifest, split: split, settings: settings, labels: labels, cacheRoot: cacheRoot,
+        try self.init(manifest: manifest, split: split, settings: settings, labels: labels, kinds: kinds, cacheRoot: cacheRoot,
                       datasetStatistics: datasetStatistics, threads: threads, decoder: DICOMFrameDecoder(), progress: progress)
     }
 
