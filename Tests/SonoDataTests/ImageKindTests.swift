@@ -30,6 +30,13 @@ final class ImageKindTests: XCTestCase {
         return image
     }
 
+    /// Image Type without the mode bit map (value 4): the header does not say, the pixels must.
+    static func silent(_ image: UltrasoundImage) -> UltrasoundImage {
+        var image = image
+        image.extraElements.append(DataElement(tag: Tag(0x0008, 0x0008), vr: .CS, value: .bytes(Array("ORIGINAL\\PRIMARY ".utf8))))
+        return image
+    }
+
     static func tissue(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, dataType: Int = 1, format: Int = 1) -> UltrasoundRegion {
         UltrasoundRegion(minX0: x0, minY0: y0, maxX1: x1, maxY1: y1, spatialFormat: format, dataType: dataType,
                          physicalUnitsX: 3, physicalUnitsY: 3, physicalDeltaX: 0.02, physicalDeltaY: 0.02)
@@ -50,8 +57,9 @@ final class ImageKindTests: XCTestCase {
         var images: [String: (UltrasoundImage, PixelEncoding)] = [:]
         let full = Self.tissue(8, 4, 119, 91)
         images["bmode.dcm"] = (Self.image(regions: [full]), .native)
-        images["bmode-rgb-jpeg.dcm"] = (Self.image(rgb: true, regions: [full]), .jpegBaseline(quality: 90))
-        images["bmode-no-regions.dcm"] = (Self.image(regions: []), .native)
+        images["bmode-rgb-jpeg.dcm"] = (Self.silent(Self.image(rgb: true, regions: [full])), .jpegBaseline(quality: 90))
+        images["bmode-no-regions.dcm"] = (Self.silent(Self.image(regions: [])), .native)
+        images["bmode-stated.dcm"] = (Self.image(rgb: true, regions: []), .rle)
         // A colour-flow box the header declares (data type 2 inside the tissue region)…
         images["colour-region.dcm"] = (Self.image(rgb: true, regions: [full, Self.tissue(40, 20, 80, 60, dataType: 2)]), .native)
         // …and one it does not: red and blue flow inside the tissue region, through lossy JPEG.
@@ -60,7 +68,7 @@ final class ImageKindTests: XCTestCase {
             guard (40..<80).contains(x), (20..<60).contains(y) else { return (grey, grey, grey) }
             return (x + y) % 3 == 0 ? (30, 40, 220) : (210, 30, 20)
         }
-        images["colour-pixels.dcm"] = (Self.image(rgb: true, regions: [full], pixel: flow), .jpegBaseline(quality: 85))
+        images["colour-pixels.dcm"] = (Self.silent(Self.image(rgb: true, regions: [full], pixel: flow)), .jpegBaseline(quality: 85))
         // B-mode above a PW Doppler strip (time in s across, velocity in cm/s down).
         var strip = Self.tissue(0, 60, 127, 95, dataType: 3, format: 3)
         strip.physicalUnitsX = 4
@@ -76,9 +84,9 @@ final class ImageKindTests: XCTestCase {
             let text: UInt8 = y % 12 < 2 && x % 5 < 3 && x < 100 ? 255 : 4
             return (text, text, text)
         }
-        images["report-page.dcm"] = (Self.image(rgb: true, regions: [], pixel: page), .rle)
+        images["report-page.dcm"] = (Self.silent(Self.image(rgb: true, regions: [], pixel: page)), .rle)
         var derived = Self.image(regions: [])
-        derived.extraElements = [DataElement(tag: Tag(0x0008, 0x0008), vr: .CS, value: .bytes(Array("DERIVED\\SECONDARY".utf8)))]
+        derived.extraElements = [DataElement(tag: Tag(0x0008, 0x0008), vr: .CS, value: .bytes(Array("DERIVED\\SECONDARY ".utf8)))]
         images["derived.dcm"] = (derived, .native)
         var colourBitmap = Self.image(regions: [])
         colourBitmap.extraElements = [DataElement(tag: Tag(0x0008, 0x0008), vr: .CS, value: .bytes(Array("ORIGINAL\\PRIMARY\\\\0011".utf8)))]
@@ -88,7 +96,7 @@ final class ImageKindTests: XCTestCase {
         images["mr.dcm"] = (other, .native)
 
         let expected: [String: ImageKind] = [
-            "bmode.dcm": .bmode, "bmode-rgb-jpeg.dcm": .bmode, "bmode-no-regions.dcm": .bmode,
+            "bmode.dcm": .bmode, "bmode-rgb-jpeg.dcm": .bmode, "bmode-no-regions.dcm": .bmode, "bmode-stated.dcm": .bmode,
             "colour-region.dcm": .colourFlow, "colour-pixels.dcm": .colourFlow, "colour-bitmap.dcm": .colourFlow,
             "doppler.dcm": .spectralDoppler, "m-mode.dcm": .mMode, "dual-view.dcm": .multiView,
             "secondary-capture.dcm": .secondaryCapture, "report-page.dcm": .secondaryCapture, "derived.dcm": .secondaryCapture,

@@ -12,9 +12,10 @@ import DICOM
 ///   colour (or power) Doppler;
 /// - Image Type DERIVED\SECONDARY, or regions none of which is 2D, with no 2D tissue region →
 ///   `secondary_capture`.
-/// What remains is B-mode unless its pixels say otherwise: chromatic pixels inside the tissue
-/// region (a colour-flow box the header did not declare) make it `colour_flow`, and an image
-/// without regions that is mostly one flat background (text on a page) `secondary_capture`.
+/// What remains is B-mode unless — when Image Type carries no mode bit map — its pixels say
+/// otherwise: chromatic pixels inside the tissue region (a colour-flow box the header did not
+/// declare) make it `colour_flow`, and an image without regions that is mostly one flat
+/// background (text on a page) `secondary_capture`.
 enum ImageKindClassifier {
     struct Verdict: Equatable {
         var kind: ImageKind
@@ -99,8 +100,11 @@ enum ImageKindClassifier {
             }
         }
         let reason = tissue.isEmpty ? (regions.isEmpty ? "no regions" : "2D region") : "one 2D tissue region"
-        // A grey image with a tissue region cannot hide colour; every other one is sampled.
-        let needsPixels = header.samplesPerPixel == 3 || tissue.isEmpty
+        // The pixels are read only when the header is silent (no mode bit map): a colour image
+        // may hide a colour box, and one without a tissue region may be a page. A grey image
+        // with a tissue region cannot hide colour. So the crawl stays header-only for scanners
+        // that state their modes.
+        let needsPixels = modes == nil && (header.samplesPerPixel == 3 || tissue.isEmpty)
         return (Verdict(kind: .bmode, reason: reason), needsPixels)
     }
 

@@ -41,7 +41,7 @@ extension ManifestDatabase {
                 LEFT JOIN patient_splits s ON s.patient_key = \(Self.patientKeySQL)
                 WHERE f.status = 'ok' ORDER BY f.path
                 """
-            return try Row.fetchAll(db, sql: sql).map { (try FileRecord(row: $0), $0["assigned_split"]) }
+            return try Row.fetchAll(db, sql: sql).map { row in (try FileRecord(row: row), row["assigned_split"] as String?) }
         }
         let selected = rows.filter { row in kinds.map { kinds in row.file.imageKind.map(kinds.contains) ?? false } ?? true }
         let root = Self.commonFolder(selected.map(\.file.path))
