@@ -1,5 +1,6 @@
 import DICOM
 import Foundation
+import GRDB
 import XCTest
 @testable import SonoData
 
@@ -144,12 +145,22 @@ final class ImageKindTests: XCTestCase {
         XCTAssertTrue(dataset.kindSummary.contains("1 frames of other kinds excluded (multi_view 1)"), dataset.kindSummary)
     }
 
+    /// A manifest written before image kinds (schema v1) is migrated: its images are marked,
+    /// refused by a kind-filtered dataset with a message saying what to do, and re-read (only
+    /// they) by the next crawl.
     func testManifestIndexedBeforeKindsIsReReadAndRefusedUntilThen() throws {
         let data = try TemporaryFolder(), out = try TemporaryFolder()
-        try Self.image(regions: [Self.tissue(8, 4, 119, 91)]).write(to: data.url.appendingPathComponent("old.dcm"))
+        let path = data.file("old.dcm")
+        try Self.image(regions: [Self.tissue(8, 4, 119, 91)]).write(to: URL(fileURLWithPath: path))
+        let stamp = try XCTUnwrap(Crawler.stamp(of: path))
+        let old = try DatabaseQueue(path: out.file("m.sqlite"))
+        try ManifestSchema.migrator.migrate(old, upTo: "v1")
+        try old.write { db in
+            try db.execute(sql: "INSERT INTO files(path, size, mtime_ns, status, indexed_at, frames) VALUES (?, ?, ?, 'ok', 0, 1)",
+                           arguments: [URL(fileURLWithPath: path).standardizedFileURL.path, stamp.size, stamp.mtimeNs])
+        }
+        try old.close()
         let manifest = try ManifestDatabase(path: out.file("m.sqlite"))
-        try Crawler(manifest: manifest, options: CrawlOptions(threads: 1)).run(root: data.path)
-        try manifest.pool.write { db in try db.execute(sql: "UPDATE files SET image_kind = NULL, kind_reason = NULL") }
         try manifest.assignSplit(try SplitSettings(valShare: 0))
         let settings = try PreprocessSettings(height: 16, width: 16)
         XCTAssertThrowsError(try CohortDataset(manifest: manifest, split: .train, settings: settings, kinds: [.bmode])) { error in
@@ -159,6 +170,8 @@ final class ImageKindTests: XCTestCase {
         let counts = try Crawler(manifest: manifest, options: CrawlOptions(threads: 1)).run(root: data.path)
         XCTAssertEqual(counts.updated, 1)
         XCTAssertEqual(try manifest.files().map(\.imageKind), [.bmode])
+        let again = try Crawler(manifest: manifest, options: CrawlOptions(threads: 1)).run(root: data.path)
+        XCTAssertEqual(again.unchanged, 1)
     }
 
     func testParseKindList() throws {

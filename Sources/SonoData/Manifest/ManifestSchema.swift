@@ -10,6 +10,9 @@ import GRDB
 /// - `labels`: the weak-label vector per file, with the hash of the mapping that produced it.
 /// - `patient_splits`: train / val / test by hashed patient key.
 enum ManifestSchema {
+    /// `kind_reason` of the images a manifest held when image kinds were added.
+    static let indexedBeforeKinds = "indexed before image kinds existed"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -72,13 +75,14 @@ enum ManifestSchema {
                 t.column("split", .text).notNull()
             }
         }
-        // Image kinds (bmode, colour_flow, …): rows indexed before have none, and the next crawl
-        // re-reads them (see `indexedStamps`).
+        // Image kinds (bmode, colour_flow, …): images indexed before have none and are marked, so
+        // that the next crawl re-reads them (see `indexedStamps`).
         migrator.registerMigration("image-kinds") { db in
             try db.alter(table: "files") { t in
                 t.add(column: "image_kind", .text)
                 t.add(column: "kind_reason", .text)
             }
+            try db.execute(sql: "UPDATE files SET kind_reason = ? WHERE status = 'ok'", arguments: [indexedBeforeKinds])
         }
         return migrator
     }
