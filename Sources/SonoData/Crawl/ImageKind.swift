@@ -24,15 +24,20 @@ public enum ImageKind: String, CaseIterable, Codable, Sendable {
     public static func parseList(_ text: String, flag: String = "--kinds") throws -> [ImageKind] {
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if names == ["all"] { return allCases }
-        guard !names.isEmpty else { throw SonoDataError.invalidSettings("\(flag) needs at least one kind (\(Self.vocabulary))") }
+        guard !names.isEmpty else { throw ListError(description: "\(flag) needs at least one kind (\(Self.vocabulary))") }
         var kinds: [ImageKind] = []
         for name in names {
             guard let kind = ImageKind(rawValue: name) else {
-                throw SonoDataError.invalidSettings("\(flag): unknown image kind '\(name)' (\(Self.vocabulary))")
+                throw ListError(description: "\(flag): unknown image kind '\(name)' (\(Self.vocabulary))")
             }
             if !kinds.contains(kind) { kinds.append(kind) }
         }
         return kinds
+    }
+
+    /// A `--kinds` value that names no kind, or an unknown one.
+    public struct ListError: Error, CustomStringConvertible, Equatable {
+        public var description: String
     }
 
     /// A filter for the manifest queries: nil when every kind is asked for, so that rows indexed
