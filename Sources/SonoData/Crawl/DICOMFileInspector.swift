@@ -101,9 +101,12 @@ struct DICOMFileInspector: FileInspecting {
                 for type in regions.compactMap(\.transducerType) where !type.isEmpty && !types.contains(type) { types.append(type) }
                 record.transducerType = types.isEmpty ? nil : types.joined(separator: "\\")
             }
+            // Regions as scanners write them: boxes past the image are clamped, zero-area regions
+            // ignored and negative physical deltas (a signed direction) read as magnitudes, each
+            // with a warning.
             if !regions.isEmpty {
                 let stored = regions.map { region -> StoredRegion in
-                    let box = RegionGeometry.isZeroArea(region) ? nil : region.clampedBox(rows: rows, columns: columns)
+                    let box = region.hasZeroArea ? nil : region.clampedBox(rows: rows, columns: columns)
                     let x0 = min(region.minX0, region.maxX1), y0 = min(region.minY0, region.maxY1)
                     let x1 = max(region.minX0, region.maxX1) + 1, y1 = max(region.minY0, region.maxY1) + 1
                     let clamped = box.map { $0.x != x0 || $0.y != y0 || $0.x + $0.width != x1 || $0.y + $0.height != y1 } ?? true
@@ -112,16 +115,16 @@ struct DICOMFileInspector: FileInspecting {
                         spatialFormat: region.spatialFormat, dataType: region.dataType,
                         unitsX: region.physicalUnitsX, unitsY: region.physicalUnitsY,
                         deltaX: region.physicalDeltaX.map(abs), deltaY: region.physicalDeltaY.map(abs),
-                        clamped: clamped && !RegionGeometry.isZeroArea(region))
+                        clamped: clamped && !region.hasZeroArea)
                 }
                 record.regions = JSONText.regions(stored)
-                let zeroArea = regions.filter(RegionGeometry.isZeroArea).count
+                let zeroArea = regions.filter(\.hasZeroArea).count
                 if zeroArea > 0 { warnings.append("\(zeroArea) ultrasound region\(zeroArea == 1 ? "" : "s") of zero area, ignored") }
                 if stored.contains(where: \.clamped) { warnings.append("ultrasound region outside the image, clamped") }
                 if regions.contains(where: { ($0.physicalDeltaX ?? 0) < 0 || ($0.physicalDeltaY ?? 0) < 0 }) {
                     warnings.append("negative physical delta, read as its magnitude")
                 }
-                if let tissue = RegionGeometry.tissueBox(regions, rows: rows, columns: columns) {
+                if let tissue = file.tissueRegion()?.box {
                     record.cropX0 = tissue.x
                     record.cropY0 = tissue.y
                     record.cropX1 = tissue.x + tissue.width

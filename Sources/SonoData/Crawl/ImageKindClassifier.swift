@@ -55,7 +55,7 @@ enum ImageKindClassifier {
     /// The 2D tissue boxes of the header, clamped, zero-area regions left out.
     static func tissueBoxes(_ header: Header) -> [PixelBox] {
         var boxes: [PixelBox] = []
-        for region in header.regions where region.isTissue2D && !RegionGeometry.isZeroArea(region) {
+        for region in header.regions where region.isTissue2D && !region.hasZeroArea {
             if let box = region.clampedBox(rows: header.rows, columns: header.columns), !boxes.contains(box) { boxes.append(box) }
         }
         return boxes
@@ -71,7 +71,7 @@ enum ImageKindClassifier {
             return (Verdict(kind: .unknown, reason: "not an ultrasound image SOP class"), false)
         }
         let regions = header.regions.filter {
-            !RegionGeometry.isZeroArea($0) && $0.clampedBox(rows: header.rows, columns: header.columns) != nil
+            !$0.hasZeroArea && $0.clampedBox(rows: header.rows, columns: header.columns) != nil
         }
         if regions.contains(where: { $0.spatialFormat == 3 || $0.dataType == 3 || $0.dataType == 4 }) {
             return (Verdict(kind: .spectralDoppler, reason: "spectral Doppler region"), false)
