@@ -106,7 +106,7 @@ let package = Package(
         // `sonotag` never links libtorch: its crawl, label, DICOM and phantom commands start in
         // milliseconds, and it hands training commands to `sonotag-train` with exec.
         .executableTarget(name: "sonotag", dependencies: [
-            "DICOM", "Imaging", "SonoPhantom", "SonoData", "SonoTagCommands",
+            "DICOM", "Imaging", "SonoPhantom", "SonoData", "SonoEval", "SonoTagCommands",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "sonotag-train", dependencies: [

@@ -22,6 +22,8 @@ public enum SonoDataError: Error, CustomStringConvertible, Equatable {
     case noStoredLabels(manifest: String)
     /// Stored labels that do not cover or fit the manifest's files.
     case staleLabels(manifest: String, reason: String)
+    /// The manifest lacks what this command needs and a rerun of `sonotag index` adds.
+    case staleManifest(path: String, message: String)
 
     public var description: String {
         switch self {
@@ -46,6 +48,7 @@ public enum SonoDataError: Error, CustomStringConvertible, Equatable {
             return "manifest \(manifest) has no stored weak labels; run `sonotag labels --db \(manifest)` first"
         case let .staleLabels(manifest, reason):
             return "the weak labels stored in \(manifest) do not fit its files (\(reason)); run `sonotag labels --db \(manifest)` again"
+        case let .staleManifest(path, message): return "manifest \(path): \(message)"
         }
     }
 }

@@ -49,6 +49,10 @@ public struct PhantomOptions: Sendable, Codable, Equatable {
     public var studyDescriptionNoise: Double = 0.05
     /// Share of series whose Transducer Data is wrong (half) or missing (half).
     public var transducerNoise: Double = 0.05
+    /// Share of instances written as colour Doppler, B-mode above a Doppler strip, or a report
+    /// page (cine loops: colour or strip), as real archives mix them in. nil (the default)
+    /// writes B-mode only, and keeps the record of the options (phantom.json) as before.
+    public var otherKindsShare: Double? = nil
     /// Relative frequency of each pixel encoding.
     public var encodingWeights: [PhantomEncoding: Double] = [.jpegBaseline: 0.45, .nativeRGB: 0.3, .rle: 0.15, .nativeMonochrome: 0.1]
     /// JPEG quality for JPEG Baseline files.
@@ -75,6 +79,9 @@ public struct PhantomOptions: Sendable, Codable, Equatable {
         }
         for (name, share) in [("cineFraction", cineFraction), ("studyDescriptionNoise", studyDescriptionNoise), ("transducerNoise", transducerNoise)] {
             guard share >= 0, share <= 1 else { throw fail(name, "must be a fraction in [0, 1], got \(share)") }
+        }
+        if let share = otherKindsShare, !(0...1).contains(share) {
+            throw fail("otherKindsShare", "must be a fraction in [0, 1], got \(share)")
         }
         guard encodingWeights.values.allSatisfy({ $0 >= 0 }), encodingWeights.values.reduce(0, +) > 0 else {
             throw fail("encodingWeights", "need at least one positive weight")

@@ -58,8 +58,12 @@ public final class CohortBatchSource: PretrainBatchSource {
 
 /// Opens the training and validation splits of a cohort database at the run's image size, with
 /// the weak labels `sonotag labels` stored in it (the one source of labels: they are never
-/// recomputed here). A manifest without stored labels is an error.
-public func openCohort(db: String, config: RunConfig) throws -> (train: CohortBatchSource, validation: CohortBatchSource) {
+/// recomputed here), and the images of `kinds` only (nil: every kind); reports through `log`
+/// which kinds were used and how many frames of other kinds were left out. A manifest without
+/// stored labels is an error.
+public func openCohort(db: String, config: RunConfig,
+                       kinds: [ImageKind]? = ImageKind.pretrainingDefault,
+                       log: (String) -> Void = { print($0) }) throws -> (train: CohortBatchSource, validation: CohortBatchSource) {
     guard FileManager.default.fileExists(atPath: db) else {
         throw PretrainError.io(path: db, reason: "no such cohort database; create it with `sonotag index DIR --db \(db)`")
     }
@@ -67,9 +71,11 @@ public func openCohort(db: String, config: RunConfig) throws -> (train: CohortBa
     let trainSplit = config.trainSplit, valSplit = config.validationSplit
     let manifest = try ManifestDatabase(path: db)
     let labels = try manifest.weakLabels()
-    let train = try CohortDataset(manifest: manifest, split: trainSplit, settings: settings, labels: labels)
-    let validation = try CohortDataset(manifest: manifest, split: valSplit, settings: settings, labels: labels,
+    let train = try CohortDataset(manifest: manifest, split: trainSplit, settings: settings, labels: labels, kinds: kinds)
+    let validation = try CohortDataset(manifest: manifest, split: valSplit, settings: settings, labels: labels, kinds: kinds,
                                        datasetStatistics: train.statistics)
+    log(train.kindSummary)
+    log(validation.kindSummary)
     let workers = TrainingThreads.loaderWorkers(device: config.device)
     return (CohortBatchSource(dataset: train, augmentation: .paper, threads: workers),
             CohortBatchSource(dataset: validation, augmentation: nil, threads: workers))

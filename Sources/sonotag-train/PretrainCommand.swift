@@ -48,6 +48,9 @@ struct PretrainCommand: ParsableCommand {
     @Option(name: .long, help: "Relabel the manifest with this labels.yaml first (as `sonotag labels --labels FILE`).")
     var labels: String?
 
+    @Option(name: .long, help: "Image kinds to pretrain on: \(ImageKind.vocabulary) (default: bmode).")
+    var kinds: String?
+
     // Each option's name and help come from its setting's declaration (`RunConfig.Key`).
     typealias Key = RunConfig.Key
     @Option(name: .customLong(Key.method.option!), help: ArgumentHelp(Key.method.help)) var method: PretrainMethod?
@@ -190,14 +193,18 @@ struct PretrainCommand: ParsableCommand {
     }
 
     private func pretrainRun(config: RunConfig) throws {
+        let runDirectory = URL(fileURLWithPath: out)
         let train: PretrainBatchSource, validation: PretrainBatchSource
         if let synthetic {
             let nVal = max(2, synthetic / 5)
             train = try InMemoryBatchSource.synthetic(count: synthetic, height: config.height, width: config.width, seed: config.seed)
             validation = try InMemoryBatchSource.synthetic(count: nVal, height: config.height, width: config.width, seed: config.seed &+ 1)
         } else if let db {
+            let selected: [ImageKind]
+            do { selected = try kinds.map { try ImageKind.parseList($0) } ?? ImageKind.pretrainingDefault } catch { throw ValidationError("\(error)") }
+            if kinds == nil { print("image kinds: bmode (the default; --kinds chooses others)") }
             if let labels { try relabelBeforeTraining(db: db, labels: labels, runDirectory: runDirectory) }
-            do { (train, validation) = try openCohort(db: db, config: config) } catch SonoDataError.noStoredLabels(let manifest) {
+            do { (train, validation) = try openCohort(db: db, config: config, kinds: ImageKind.filter(selected)) } catch SonoDataError.noStoredLabels(let manifest) {
                 throw ValidationError("\(SonoDataError.noStoredLabels(manifest: manifest)), or pass --labels FILE (a labels.yaml) to label it now")
             }
         } else {

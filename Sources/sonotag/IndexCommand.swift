@@ -169,6 +169,9 @@ struct CacheCommand: ParsableCommand {
     @Option(name: .long, help: "Cache folder (default: beside the manifest).")
     var cacheDir: String?
 
+    @Option(name: .long, help: "Image kinds to cache: \(ImageKind.vocabulary) (default: bmode, as pretraining).")
+    var kinds: String?
+
     @Option(name: .long, help: "After building, time this many loader batches (with augmentation).")
     var benchmarkBatches: Int = 0
 
@@ -206,15 +209,18 @@ struct CacheCommand: ParsableCommand {
         } catch let error as SonoDataError {
             throw ValidationError("\(error)")
         }
+        let selectedKinds: [ImageKind]
+        do { selectedKinds = try kinds.map { try ImageKind.parseList($0) } ?? ImageKind.pretrainingDefault } catch { throw ValidationError("\(error)") }
         let manifest = try ManifestDatabase(path: db)
         let printer = ProgressPrinter(interactive: false)
         let start = Date()
-        let dataset = try CohortDataset(manifest: manifest, split: splitName, settings: settings,
+        let dataset = try CohortDataset(manifest: manifest, split: splitName, settings: settings, kinds: ImageKind.filter(selectedKinds),
                                         cacheRoot: cacheDir.map { URL(fileURLWithPath: $0) }) { progress in
             printer.reportLine("cache: \(progress.filesDone)/\(progress.filesTotal) files, \(progress.samplesWritten) samples written, \(progress.failures) failed")
         }
         let elapsed = Date().timeIntervalSince(start)
         print("cache \(dataset.cache.directory.path): \(dataset.count) samples of \(size.height)×\(size.width) (\(split)), \(dataset.failedFiles.count) files failed, \(String(format: "%.1f", elapsed)) s")
+        print(dataset.kindSummary + (kinds == nil ? " (default --kinds bmode)" : ""))
         print(String(format: "stored values: mean %.2f, std %.2f", dataset.statistics.mean, dataset.statistics.std))
         for failure in dataset.failedFiles.prefix(10) { print("  failed: \(failure.path): \(failure.message)") }
         guard benchmarkBatches > 0, dataset.count > 0 else { return }

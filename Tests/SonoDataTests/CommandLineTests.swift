@@ -153,6 +153,37 @@ final class CommandLineTests: XCTestCase {
     /// Every file the pipeline writes — manifest (with WAL), cache shards and indexes, command
     /// output — is searched for the input's patient ids and names: zero hits. The same search
     /// over the input finds them, so the search itself works.
+    /// `tags --kinds`, `labels --suggest` and `labels --export` from the command line; a draft
+    /// is never applied as it is, an existing file is never overwritten, a bad kind names the flag.
+    func testKindsSuggestAndExportFromTheCommandLine() throws {
+        let binary = try sonotag()
+        let data = try TemporaryFolder(), out = try TemporaryFolder()
+        let written = try writeCohort(data, files: 6, patients: 2)
+        let db = out.file("m.sqlite")
+        XCTAssertEqual(try run(binary, ["index", data.path, "--db", db]), 0)
+        let log = out.url.appendingPathComponent("kinds.log")
+        XCTAssertEqual(try run(binary, ["tags", "--db", db, "--kinds"], log: log), 0)
+        XCTAssertTrue(try String(contentsOf: log, encoding: .utf8).contains("bmode                   6 images"))
+
+        let draft = out.file("draft.yaml"), csv = out.file("labels.csv")
+        XCTAssertEqual(try run(binary, ["labels", "--db", db, "--suggest", draft, "--export", csv]), 0)
+        let text = try String(contentsOfFile: draft, encoding: .utf8)
+        XCTAssertTrue(text.contains("    # REVIEW 2 images; rules: musculoskeletal (KNEE)\n    \"US KNEE\": [\"musculoskeletal\"]\n"), text)
+        XCTAssertNotEqual(try run(binary, ["labels", "--db", db, "--labels", draft], log: log), 0)
+        XCTAssertTrue(try String(contentsOf: log, encoding: .utf8).contains("draft: true"))
+        try "reviewed\n".write(toFile: draft, atomically: true, encoding: .utf8)
+        XCTAssertNotEqual(try run(binary, ["labels", "--db", db, "--suggest", draft]), 0)
+        XCTAssertEqual(try String(contentsOfFile: draft, encoding: .utf8), "reviewed\n")
+
+        let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(rows.first, "path,frame,kind,transducer,transducer_group,study_description,groups,split")
+        XCTAssertEqual(rows.count - 1, written.map(\.frames).reduce(0, +))
+        XCTAssertTrue(rows.contains { $0.hasSuffix(",0,bmode,SC6-1,curvilinear,US THYROID BIOPSY,thyroid;nodule,") }, "\(rows)")
+
+        XCTAssertNotEqual(try run(binary, ["labels", "--db", db, "--kinds", "colour"], log: log), 0)
+        XCTAssertTrue(try String(contentsOf: log, encoding: .utf8).contains("--kinds: unknown image kind 'colour'"))
+    }
+
     func testNoPatientIdentifiersInAnyOutput() throws {
         let data = try TemporaryFolder(), out = try TemporaryFolder()
         let cohort = try writeCohort(data, files: 24, patients: 6)

@@ -11,7 +11,10 @@ import Yams
 ///   names: { "C1-6-D": curvilinear }     # exact names, case/whitespace-insensitive
 ///   rules:                               # regexes, tried before the inherited ones
 ///     - { pattern: "^EC", group: curvilinear }
+///   types: { "CURVED LINEAR": curvilinear } # Transducer Type fallback (`_` reads as a space)
 /// study:
+///   groups: [liver, kidney, thyroid, abdomen, chest, soft tissue, nodule, drainage, breast]
+///                                          # any names; replaces the list (keep the inherited ones)
 ///   names:                               # exact descriptions → groups
 ///     "US ABDOMEN COMPLETE": [abdomen, liver, kidney]
 ///   rules:                               # regexes, used when no exact name matches
@@ -25,6 +28,7 @@ extension LabelMapping {
             var groups: [String]?
             var names: [String: String]?
             var rules: [TransducerRule]?
+            var types: [String: String]?
         }
         struct Study: Decodable {
             var groups: [String]?
@@ -33,6 +37,8 @@ extension LabelMapping {
         }
         var extends: String?
         var phased: Bool?
+        /// Written by `labels --suggest`: the file must be reviewed (and this line removed) first.
+        var draft: Bool?
         var transducer: Transducer?
         var study: Study?
 
@@ -60,6 +66,9 @@ extension LabelMapping {
             // "label mapping FILE:LINE:COLUMN: message"
             throw SonoDataError.invalidLabelFile(path: path + (error.line.map { ":\($0):\(error.column ?? 1)" } ?? ""), message: error.message)
         }
+        if file.draft == true {
+            throw SonoDataError.invalidLabelFile(path: path, message: "is a draft written by `sonotag labels --suggest`; review every suggestion, then delete its `draft: true` line")
+        }
         let base: LabelMapping
         switch file.extends ?? "paper" {
         case "paper": base = .paperDefault(includePhased: file.phased ?? false)
@@ -75,6 +84,8 @@ extension LabelMapping {
         for (name, group) in file.transducer?.names ?? [:] { names[normalise(name)] = group }
         let transducerRules = (file.transducer?.rules ?? []).map { Rule(pattern: $0.pattern, groups: [$0.group]) }
             + (inherit ? base.transducerRules : [])
+        var types = inherit ? base.transducerTypes : [:]
+        for (type, group) in file.transducer?.types ?? [:] { types[normaliseType(type)] = group }
         let studyGroups = file.study?.groups ?? base.studyGroups
         var descriptions = inherit ? base.studyDescriptions : [:]
         for (name, groups) in file.study?.names ?? [:] { descriptions[normalise(name)] = groups }
@@ -83,7 +94,7 @@ extension LabelMapping {
         do {
             return try LabelMapping(
                 transducerGroups: transducerGroups, transducerNames: names, transducerRules: transducerRules,
-                studyGroups: studyGroups, studyDescriptions: descriptions, studyRules: studyRules)
+                transducerTypes: types, studyGroups: studyGroups, studyDescriptions: descriptions, studyRules: studyRules)
         } catch let SonoDataError.invalidLabelFile(_, message) {
             throw SonoDataError.invalidLabelFile(path: path, message: message)
         }
@@ -119,6 +130,8 @@ extension LabelMapping {
         for name in transducerNames.keys.sorted() { lines.append("    \(quote(name)): \(quote(transducerNames[name] ?? ""))") }
         lines.append("  rules:")
         for rule in transducerRules { lines.append("    - { pattern: \(quote(rule.pattern)), group: \(quote(rule.groups.first ?? "")) }") }
+        lines.append("  types:" + (transducerTypes.isEmpty ? " {}" : ""))
+        for type in transducerTypes.keys.sorted() { lines.append("    \(quote(type)): \(quote(transducerTypes[type] ?? ""))") }
         lines.append("study:")
         lines.append("  groups: \(list(studyGroups))")
         lines.append("  names:")

@@ -37,6 +37,10 @@ public final class CohortDataset: @unchecked Sendable {
     public let normalisationStatistics: NormalisationStatistics
     /// Files of this split that could not be decoded, with the reason.
     public let failedFiles: [(path: String, message: String)]
+    /// The image kinds used (nil: every kind).
+    public let kinds: [ImageKind]?
+    /// Frames of this split left out because their instance is of another kind.
+    public let excludedFramesByKind: [ImageKind: Int]
 
     public var count: Int { samples.count }
     public var labelCount: Int { labels?.count ?? 0 }
@@ -44,14 +48,15 @@ public final class CohortDataset: @unchecked Sendable {
     public var height: Int { settings.height }
     public var width: Int { settings.width }
 
-    init(manifest: ManifestDatabase, split: SplitName?, settings: PreprocessSettings, labels: StoredLabels?, cacheRoot: URL?,
-         datasetStatistics: NormalisationStatistics?, threads: Int, decoder: FrameDecoding,
+    init(manifest: ManifestDatabase, split: SplitName?, settings: PreprocessSettings, labels: StoredLabels?, kinds: [ImageKind]? = nil,
+         cacheRoot: URL?, datasetStatistics: NormalisationStatistics?, threads: Int, decoder: FrameDecoding,
          progress: ((CacheBuildProgress) -> Void)?) throws {
         self.manifest = manifest
         self.split = split
         self.settings = settings
         self.labels = labels
-        let files: [FileRecord]
+        self.kinds = kinds
+        var files: [FileRecord]
         if let split {
             guard try !manifest.splitSummary().patients.isEmpty else {
                 throw SonoDataError.emptyDataset("the manifest has no split yet; run `sonotag split --db \(manifest.path)`")
@@ -60,6 +65,19 @@ public final class CohortDataset: @unchecked Sendable {
         } else {
             files = try manifest.files(status: .ok)
         }
+        var excluded: [ImageKind: Int] = [:]
+        if let kinds {
+            let unclassified = files.filter { $0.imageKind == nil }.count
+            if unclassified > 0 {
+                throw SonoDataError.staleManifest(path: manifest.path, message: "\(unclassified) images were indexed before image kinds existed; rerun `sonotag index` on the archive (it re-reads only those) or pass --kinds all")
+            }
+            files = files.filter { file in
+                guard let kind = file.imageKind, !kinds.contains(kind) else { return true }
+                excluded[kind, default: 0] += settings.frameIndices(count: file.frames ?? 1).count
+                return false
+            }
+        }
+        excludedFramesByKind = excluded
         let root = cacheRoot ?? Self.defaultCacheRoot(forManifest: manifest.path)
         cache = try ImageCache(root: root, settings: settings)
         try cache.build(files: files, decoder: decoder, threads: threads, samplesPerShard: 512, progress: progress)
@@ -106,6 +124,15 @@ public final class CohortDataset: @unchecked Sendable {
         let mean = meanSum / n
         statistics = NormalisationStatistics(mean: Float(mean), std: Float(max(0, squareSum / n - mean * mean).squareRoot()))
         normalisationStatistics = datasetStatistics ?? statistics
+    }
+
+    /// One line for logs: which kinds were used and how many frames of other kinds were left out.
+    public var kindSummary: String {
+        let used = kinds.map(ImageKind.listText) ?? "all"
+        let excluded = ImageKind.allCases.compactMap { kind in excludedFramesByKind[kind].map { "\(kind.rawValue) \($0)" } }
+        let total = excludedFramesByKind.values.reduce(0, +)
+        return "image kinds \(used): \(count) frames used (\(split?.rawValue ?? "all")), \(total) frames of other kinds excluded"
+            + (excluded.isEmpty ? "" : " (" + excluded.joined(separator: ", ") + ")")
     }
 
     /// `cohort.sqlite` → `cohort.cache` in the same folder.

@@ -116,11 +116,12 @@ public final class ManifestDatabase: @unchecked Sendable {
         }
     }
 
-    /// `path → (size, mtime)` of what is already indexed, the resume check.
+    /// `path → (size, mtime)` of what is already indexed, the resume check. An image indexed
+    /// before image kinds existed reports size -1, so the crawl reads it again.
     func indexedStamps() throws -> [String: FileStamp] {
         try pool.read { db in
             var stamps: [String: FileStamp] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns FROM files")
+            let rows = try Row.fetchCursor(db, sql: "SELECT path, CASE WHEN kind_reason IS ? THEN -1 ELSE size END, mtime_ns FROM files", arguments: [ManifestSchema.indexedBeforeKinds])
             while let row = try rows.next() {
                 stamps[row[0]] = FileStamp(size: row[1], mtimeNs: row[2])
             }

@@ -7,7 +7,8 @@ import GRDB
 ///   fingerprint, the label mapping hash, split settings). The patient-id key itself is never
 ///   stored: it lives in the user's key file (`PatientKey`).
 /// - `files`: one row per file the crawl met, whatever its status, so that a resumed crawl
-///   skips it and every file is accounted for. `path` is relative to the archive root.
+///   skips it and every file is accounted for. `path` is relative to the archive root;
+///   `image_kind` says what an `ok` image shows.
 /// - `frames`: one row per frame of an `ok` image, with its pixel byte range when the header
 ///   alone tells it (native pixel data, or an encapsulated Basic Offset Table).
 /// - `labels`: the weak-label vector per file, with the hash of the mapping that produced it.
@@ -59,6 +60,8 @@ enum ManifestSchema {
         try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?), (?, ?)",
                        arguments: [formatKey, formatName, versionKey, String(version)])
     }
+    /// `kind_reason` of the images a manifest held when image kinds were added.
+    static let indexedBeforeKinds = "indexed before image kinds existed"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -121,6 +124,15 @@ enum ManifestSchema {
                 t.primaryKey("patient_key", .text)
                 t.column("split", .text).notNull()
             }
+        }
+        // Image kinds (bmode, colour_flow, …): images indexed before have none and are marked, so
+        // that the next crawl re-reads them (see `indexedStamps`).
+        migrator.registerMigration("image-kinds") { db in
+            try db.alter(table: "files") { t in
+                t.add(column: "image_kind", .text)
+                t.add(column: "kind_reason", .text)
+            }
+            try db.execute(sql: "UPDATE files SET kind_reason = ? WHERE status = 'ok'", arguments: [indexedBeforeKinds])
         }
         return migrator
     }

@@ -53,14 +53,15 @@ extension CohortDataset {
     ///   - split: a stored patient split, or nil for every `ok` file.
     ///   - labels: the manifest's `weakLabels()`; nil opens the images without labels.
     ///   - cacheRoot: where preprocessed shards live; default `<manifest>.cache` beside it.
+    ///   - kinds: the image kinds to use (nil: all); pretraining uses `ImageKind.pretrainingDefault`.
     ///   - datasetStatistics: for `.dataset` normalisation, e.g. the training split's
     ///     `statistics` when opening validation; default this dataset's own.
     public convenience init(manifest: ManifestDatabase, split: SplitName? = .train, settings: PreprocessSettings,
-                            labels: StoredLabels? = nil, cacheRoot: URL? = nil,
+                            labels: StoredLabels? = nil, kinds: [ImageKind]? = nil, cacheRoot: URL? = nil,
                             datasetStatistics: NormalisationStatistics? = nil,
                             threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                             progress: ((CacheBuildProgress) -> Void)? = nil) throws {
-        try self.init(manifest: manifest, split: split, settings: settings, labels: labels, cacheRoot: cacheRoot,
+        try self.init(manifest: manifest, split: split, settings: settings, labels: labels, kinds: kinds, cacheRoot: cacheRoot,
                       datasetStatistics: datasetStatistics, threads: threads,
                       decoder: DICOMFrameDecoder(archiveRoot: try manifest.archiveRoot()), progress: progress)
     }
