@@ -113,13 +113,17 @@ public struct ExperimentLayout: Sendable {
 
     public init(root: URL) { self.root = root }
 
-    public func pretrainRun(backbone: String, method: String) -> URL {
-        root.appendingPathComponent("pretrain").appendingPathComponent(backbone).appendingPathComponent(safe(method))
+    /// `seed` is the seed index of a multi-seed experiment (nil: the single-seed layout).
+    public func pretrainRun(backbone: String, method: String, seed: Int? = nil) -> URL {
+        let url = root.appendingPathComponent("pretrain").appendingPathComponent(backbone).appendingPathComponent(safe(method))
+        return seed.map { url.appendingPathComponent("seed-\($0)") } ?? url
     }
 
-    public func finetuneRun(backbone: String, config: PretrainingConfiguration, task: String, repeat index: Int? = nil) -> URL {
+    public func finetuneRun(backbone: String, config: PretrainingConfiguration, task: String, repeat index: Int? = nil,
+                            seed: Int? = nil) -> URL {
         var url = root.appendingPathComponent("finetune").appendingPathComponent(backbone)
             .appendingPathComponent(safe(config.rawValue)).appendingPathComponent(task)
+        if let seed { url = url.appendingPathComponent("seed-\(seed)") }
         if let index { url = url.appendingPathComponent("repeat-\(index)") }
         return url
     }

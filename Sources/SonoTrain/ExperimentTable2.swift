@@ -15,6 +15,9 @@ public struct PretrainRequest: Sendable {
     public var seed: UInt64
     public var device: String
     public var threads: Int?
+    /// Starting settings (SonoTag's defaults or the paper's) and an optional YAML on top.
+    public var preset: PretrainPreset = .sonotag
+    public var configPath: String?
 }
 
 /// Settings shared by `experiment table2` and `experiment lowdata`.
@@ -44,6 +47,12 @@ public struct ExperimentOptions: Sendable {
     public var threads: Int?
     public var resamples = 1000
     public var overlays = 8
+    /// Independent repetitions of pretraining and fine-tuning (seed, seed+1, …); every repetition
+    /// is scored on the same test images.
+    public var seeds = 1
+    public var pretrainPreset: PretrainPreset = .sonotag
+    /// YAML with pretraining settings on top of the preset (same keys as `sonotag pretrain --config`).
+    public var pretrainConfigPath: String?
 
     public init(database: String, tasks: [ExperimentTaskSpec], backbones: [String],
                 configurations: [PretrainingConfiguration], out: URL) {
@@ -60,8 +69,17 @@ public struct ExperimentOptions: Sendable {
 public struct ExperimentRow: Sendable, Codable {
     public var backbone: String
     public var configuration: PretrainingConfiguration
+    /// Seed 0's evaluation per task (what a single-seed table shows).
     public var results: [String: EvaluationResult]
     public var note: String?
+    /// Every seed's evaluation per task, in seed order (absent in single-seed experiments).
+    public var seedResults: [String: [EvaluationResult]]?
+
+    /// The evaluations of `task` over all seeds.
+    public func allSeedResults(_ task: String) -> [EvaluationResult] {
+        if let all = seedResults?[task], !all.isEmpty { return all }
+        return results[task].map { [$0] } ?? []
+    }
 }
 
 /// Runs the paper's Table 2 grid. Every step leaves its output in the experiment folder and is
@@ -84,7 +102,8 @@ public struct ExperimentRunner {
     /// Pretraining as `sonotag pretrain --db` runs it: the paper's defaults with the request's
     /// overrides, on the cohort's stored train/val split; resumes a run that was interrupted.
     public static func pretrainOnCohort(_ request: PretrainRequest) throws {
-        var config = RunConfig()
+        var config = request.preset.config
+        if let path = request.configPath { config = try RunConfig.load(from: URL(fileURLWithPath: path), base: config) }
         guard let method = PretrainMethod(rawValue: request.method) else {
             throw FinetuneError.badFlag("--configs", reason: "unknown pretraining method \(request.method)")
         }
@@ -112,7 +131,7 @@ public struct ExperimentRunner {
     static let pretrainDoneMarker = "experiment-done"
 
     /// The encoder a configuration fine-tunes from, pretraining it first when needed.
-    func encoder(for configuration: PretrainingConfiguration, backbone: String) throws -> (EncoderSource?, String?) {
+    func encoder(for configuration: PretrainingConfiguration, backbone: String, seedIndex: Int? = nil) throws -> (EncoderSource?, String?) {
         switch configuration {
         case .baseline:
             return (.random, nil)
@@ -123,7 +142,7 @@ public struct ExperimentRunner {
             return (.imagenet(path), nil)
         case .dcm, .ce, .ceDCM, .ceDCMFrozen:
             guard let method = configuration.pretrainingMethod else { return (.random, nil) }
-            let run = layout.pretrainRun(backbone: backbone, method: method)
+            let run = layout.pretrainRun(backbone: backbone, method: method, seed: seedIndex)
             let marker = run.appendingPathComponent(Self.pretrainDoneMarker)
             if !FileManager.default.fileExists(atPath: marker.path) {
                 log("pretraining \(method) on \(backbone) → \(run.path)")
@@ -131,7 +150,9 @@ public struct ExperimentRunner {
                 try pretrain(PretrainRequest(database: options.database, method: method, backbone: backbone, out: run,
                                              height: options.height, width: options.width, epochs: options.pretrainEpochs,
                                              batchSize: options.pretrainBatchSize, maxImages: options.pretrainMaxImages,
-                                             seed: options.seed, device: options.device, threads: options.threads))
+                                             seed: options.seed &+ UInt64(seedIndex ?? 0), device: options.device,
+                                             threads: options.threads, preset: options.pretrainPreset,
+                                             configPath: options.pretrainConfigPath))
                 try FinetuneFiles.atomicWrite(Data("done\n".utf8), to: marker)
             }
             return (.pretrained(run.path), nil)
@@ -171,29 +192,47 @@ public struct ExperimentRunner {
     }
 
     /// Runs (or resumes) the whole grid and writes Table 2 and the report into the experiment folder.
+    /// With `seeds` > 1, pretraining and fine-tuning are repeated with seeds seed … seed+N−1 (runs
+    /// in `seed-K` folders); Table 2 then shows mean ± std across seeds.
     @discardableResult
     public func runTable2() throws -> [ExperimentRow] {
+        guard options.seeds >= 1 else { throw FinetuneError.badFlag("--seeds", reason: "must be at least 1") }
         try FileManager.default.createDirectory(at: options.out, withIntermediateDirectories: true)
         var rows: [ExperimentRow] = []
         for backbone in options.backbones {
             for configuration in options.configurations {
-                let (source, note) = try encoder(for: configuration, backbone: backbone)
-                var row = ExperimentRow(backbone: backbone, configuration: configuration, results: [:], note: note)
-                if let source {
-                    for task in options.tasks {
-                        let run = layout.finetuneRun(backbone: backbone, config: configuration, task: task.name)
-                        row.results[task.name] = try finetuneAndEvaluate(task: task, backbone: backbone, configuration: configuration,
-                                                                         encoder: source, run: run, seed: options.seed)
+                var row = ExperimentRow(backbone: backbone, configuration: configuration, results: [:], note: nil)
+                var perSeed: [String: [EvaluationResult]] = [:]
+                for index in 0..<options.seeds {
+                    let seedIndex = options.seeds > 1 ? index : nil
+                    let (source, note) = try encoder(for: configuration, backbone: backbone, seedIndex: seedIndex)
+                    row.note = note
+                    guard let source else {
+                        if let note { log("skipping \(configuration.paperName) on \(backbone): \(note)") }
+                        break
                     }
-                } else if let note {
-                    log("skipping \(configuration.paperName) on \(backbone): \(note)")
+                    for task in options.tasks {
+                        let run = layout.finetuneRun(backbone: backbone, config: configuration, task: task.name, seed: seedIndex)
+                        let result = try finetuneAndEvaluate(task: task, backbone: backbone, configuration: configuration,
+                                                             encoder: source, run: run, seed: options.seed &+ UInt64(index))
+                        perSeed[task.name, default: []].append(result)
+                        if index == 0 { row.results[task.name] = result }
+                    }
                 }
+                if options.seeds > 1 { row.seedResults = perSeed }
                 rows.append(row)
                 // Tables after every row, so a long experiment shows its progress.
-                try ExperimentReport.writeTable2(rows: rows, tasks: options.tasks, to: options.out)
+                try ExperimentReport.writeTable2(rows: rows, tasks: options.tasks, to: options.out,
+                                                 comparisons: try? comparisons(rows))
             }
         }
-        try ExperimentReport.writeHTML(rows: rows, tasks: options.tasks, layout: layout, lowData: nil, to: options.out)
+        let final = try comparisons(rows)
+        try ExperimentReport.writeTable2(rows: rows, tasks: options.tasks, to: options.out, comparisons: final)
+        try ExperimentReport.writeHTML(rows: rows, tasks: options.tasks, layout: layout, lowData: nil, comparisons: final, to: options.out)
         return rows
+    }
+
+    func comparisons(_ rows: [ExperimentRow]) throws -> ExperimentComparisons {
+        try ExperimentComparisons.compute(rows: rows, tasks: options.tasks, resamples: options.resamples, seed: options.seed)
     }
 }

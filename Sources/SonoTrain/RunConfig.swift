@@ -29,6 +29,10 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var decoderWidths = [256, 128, 64, 32]
     public var discriminatorWidths = [64, 128, 256, 512]
     public var discriminatorPooling: DiscriminatorPooling = .sum
+    /// Batch norm (the paper) or spectral normalisation (Miyato & Koyama) in D.
+    public var discriminatorNormalization: DiscriminatorNormalization = .batch
+    /// D updates per F update (on the same batch).
+    public var discriminatorSteps = 1
     public var seed: UInt64 = 0
     /// Cap on training images per epoch (quick runs); nil = all.
     public var maxImages: Int?
@@ -61,6 +65,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
         case decoderWidths = "decoder_widths"
         case discriminatorWidths = "discriminator_widths"
         case discriminatorPooling = "discriminator_pooling"
+        case discriminatorNormalization = "discriminator_norm"
+        case discriminatorSteps = "d_steps"
         case maxImages = "max_images"
         case gridImages = "grid_images"
         case initialWeights = "initial_weights"
@@ -70,7 +76,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = RunConfig.defaults
+        // Keys a file leaves out take the preset's values (the defaults unless the caller says).
+        let d = decoder.userInfo[RunConfig.baseKey] as? RunConfig ?? RunConfig.defaults
         method = try c.decodeIfPresent(PretrainMethod.self, forKey: .method) ?? d.method
         backbone = try c.decodeIfPresent(Backbone.self, forKey: .backbone) ?? d.backbone
         height = try c.decodeIfPresent(Int.self, forKey: .height) ?? d.height
@@ -90,6 +97,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
         decoderWidths = try c.decodeIfPresent([Int].self, forKey: .decoderWidths) ?? d.decoderWidths
         discriminatorWidths = try c.decodeIfPresent([Int].self, forKey: .discriminatorWidths) ?? d.discriminatorWidths
         discriminatorPooling = try c.decodeIfPresent(DiscriminatorPooling.self, forKey: .discriminatorPooling) ?? d.discriminatorPooling
+        discriminatorNormalization = try c.decodeIfPresent(DiscriminatorNormalization.self, forKey: .discriminatorNormalization)
+            ?? d.discriminatorNormalization
+        discriminatorSteps = try c.decodeIfPresent(Int.self, forKey: .discriminatorSteps) ?? d.discriminatorSteps
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
         maxImages = try c.decodeIfPresent(Int.self, forKey: .maxImages) ?? d.maxImages
         gridImages = try c.decodeIfPresent(Int.self, forKey: .gridImages) ?? d.gridImages
@@ -102,31 +112,33 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     public static let defaults = RunConfig()
 
-    /// Parses YAML holding any subset of the keys; unknown keys are an error (a typo must not
-    /// silently fall back to a default).
-    public static func fromYAML(_ text: String, source: String = "config") throws -> RunConfig {
+    static let baseKey = CodingUserInfoKey(rawValue: "sonotag.runconfig.base")!
+
+    /// Parses YAML holding any subset of the keys, the others taken from `base`; unknown keys are
+    /// an error (a typo must not silently fall back to a default).
+    public static func fromYAML(_ text: String, source: String = "config", base: RunConfig = .defaults) throws -> RunConfig {
         let node: Any?
         do { node = try Yams.load(yaml: text) } catch {
             throw RunConfigError.invalidYAML(source: source, reason: "\(error)")
         }
-        if node == nil { return RunConfig() }
+        if node == nil { return base }
         guard let map = node as? [String: Any] else {
             throw RunConfigError.invalidYAML(source: source, reason: "the top level must be a mapping of keys to values")
         }
         let known = Set(CodingKeys.allCases.map(\.rawValue))
         let unknown = map.keys.filter { !known.contains($0) }.sorted()
         guard unknown.isEmpty else { throw RunConfigError.unknownKeys(source: source, keys: unknown) }
-        do { return try YAMLDecoder().decode(RunConfig.self, from: text) } catch let error as DecodingError {
+        do { return try YAMLDecoder().decode(RunConfig.self, from: text, userInfo: [baseKey: base]) } catch let error as DecodingError {
             throw RunConfigError.invalidValue(source: source, reason: Self.describe(error))
         }
     }
 
-    public static func load(from url: URL) throws -> RunConfig {
+    public static func load(from url: URL, base: RunConfig = .defaults) throws -> RunConfig {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw RunConfigError.unreadable(path: url.path, reason: error.localizedDescription)
         }
-        return try fromYAML(text, source: url.path)
+        return try fromYAML(text, source: url.path, base: base)
     }
 
     /// The configuration as YAML, one `key: value` line per setting in a fixed order, numbers in
@@ -145,7 +157,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
             (.adamEpsilon, "\(adamEpsilon)"), (.weightDecay, "\(weightDecay)"), (.lambdaRec, "\(lambdaRec)"),
             (.lambdaAdv, "\(lambdaAdv)"), (.maskOverlap, "\(maskOverlap)"), (.maskFill, "\(maskFill)"),
             (.decoderWidths, list(decoderWidths)), (.discriminatorWidths, list(discriminatorWidths)),
-            (.discriminatorPooling, discriminatorPooling.rawValue), (.seed, "\(seed)"), (.gridImages, "\(gridImages)"),
+            (.discriminatorPooling, discriminatorPooling.rawValue), (.discriminatorNormalization, discriminatorNormalization.rawValue),
+            (.discriminatorSteps, "\(discriminatorSteps)"), (.seed, "\(seed)"), (.gridImages, "\(gridImages)"),
             (.device, text(device)), (.trainSplit, text(trainSplit)), (.validationSplit, text(validationSplit)),
         ]
         if let maxImages { lines.append((.maxImages, "\(maxImages)")) }
@@ -171,6 +184,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         guard decoderWidths.count == 4, decoderWidths.allSatisfy({ $0 > 0 }) else { throw fail(.decoderWidths, "needs four positive widths (four up-convolution blocks)") }
         guard discriminatorWidths.count == 4, discriminatorWidths.allSatisfy({ $0 > 0 }) else { throw fail(.discriminatorWidths, "needs four positive widths (four conv blocks)") }
         guard maxImages.map({ $0 >= 2 }) ?? true else { throw fail(.maxImages, "must be at least 2") }
+        guard (1...10).contains(discriminatorSteps) else { throw fail(.discriminatorSteps, "\(discriminatorSteps) must be between 1 and 10") }
         guard gridImages >= 0 else { throw fail(.gridImages, "must not be negative") }
         guard threads.map({ $0 >= 1 }) ?? true else { throw fail(.threads, "must be at least 1") }
         do { _ = try CentreMask(height: height, width: width, overlap: maskOverlap) } catch {

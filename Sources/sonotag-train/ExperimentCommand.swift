@@ -38,6 +38,12 @@ struct ExperimentCommand: ParsableCommand {
         @Option(help: "Bootstrap resamples per evaluation.") var resamples: Int = 1000
         @Option(help: "Overlay PNGs per evaluation.") var overlays: Int = 8
         @Option var seed: UInt64 = 0
+        @Option(help: "Repeat pretraining and fine-tuning with seeds SEED … SEED+N−1 (table2); Table 2 shows mean ± std across seeds and paired tests.")
+        var seeds: Int = 1
+        @Option(name: .customLong("pretrain-preset"), help: "Pretraining settings to start from: sonotag (default) or paper.")
+        var pretrainPreset: PretrainPreset = .sonotag
+        @Option(name: .customLong("pretrain-config"), help: "YAML with pretraining settings on top of the preset (keys of `pretrain --config`).")
+        var pretrainConfig: String?
         @Option(help: "cpu or cuda[:n].") var device: String = "cpu"
         @Option(help: "libtorch intra-op threads.") var threads: Int?
         @Option(help: "Experiment folder; rerunning with the same folder resumes.") var out: String
@@ -67,6 +73,17 @@ struct ExperimentCommand: ParsableCommand {
             options.resamples = resamples
             options.overlays = overlays
             options.seed = seed
+            guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
+            options.seeds = seeds
+            options.pretrainPreset = pretrainPreset
+            if let pretrainConfig {
+                guard FileManager.default.fileExists(atPath: pretrainConfig) else { throw ValidationError("--pretrain-config \(pretrainConfig): no such file") }
+                // Read now, so a typo fails before hours of fine-tuning rather than at the first pretraining.
+                do { _ = try RunConfig.load(from: URL(fileURLWithPath: pretrainConfig), base: pretrainPreset.config) } catch {
+                    throw ValidationError("--pretrain-config: \(error)")
+                }
+                options.pretrainConfigPath = pretrainConfig
+            }
             options.device = device
             options.threads = threads
             return options
@@ -102,7 +119,7 @@ struct ExperimentCommand: ParsableCommand {
             abstract: "Repeated fine-tuning on a small share of the training data; box plots and paired Wilcoxon tests (Figure 6).")
 
         @OptionGroup var shared: Shared
-        @Option(help: "Comma-separated configurations to compare.") var configs: String = "baseline,ce,ce+dcm,ce+dcm+f"
+        @Option(help: "Comma-separated configurations to compare.") var configs: String = "baseline,dcm,ce,ce+dcm,ce+dcm+f"
         @Option(help: "Share of the training images kept in each repeat.") var fraction: Double = 0.05
         @Option(help: "Repeats (different training subsets, shared by all configurations).") var repeats: Int = 10
 

@@ -14,10 +14,13 @@ struct PretrainCommand: ParsableCommand {
             200 epochs, λ_rec 0.999, λ_adv 0.001, 256×384 images, a centre mask of half height and \
             width filled with 0.
 
-            Settings come from the defaults, then --config (YAML with any subset of the keys method, \
+            --preset paper starts from the paper-faithful values instead of SonoTag's defaults \
+            (see the README, "Pretraining defaults").
+
+            Settings come from the preset, then --config (YAML with any subset of the keys method, \
             backbone, height, width, batch_size, epochs, lr_f, lr_d, beta1, beta2, adam_eps, \
             weight_decay, lambda_rec, lambda_adv, mask_overlap, mask_fill, decoder_widths, \
-            discriminator_widths, discriminator_pooling, seed, max_images, grid_images, \
+            discriminator_widths, discriminator_pooling, discriminator_norm, d_steps, seed, max_images, grid_images, \
             initial_weights, device, threads, train_split, val_split), then the flags. The \
             effective configuration is written to RUN_DIR/config.yaml.
 
@@ -41,6 +44,9 @@ struct PretrainCommand: ParsableCommand {
 
     @Option(name: .long, help: "YAML file with settings (any subset).")
     var config: String?
+
+    @Option(name: .long, help: "Starting settings before --config and flags: sonotag (default) or paper.")
+    var preset: PretrainPreset?
 
     @Option(name: .long, help: "Weak-label mapping YAML (default: the paper's Table A1 mapping).")
     var labels: String?
@@ -66,8 +72,8 @@ struct PretrainCommand: ParsableCommand {
                                             visibility: .hidden)) var benchSteps: Int?
 
     func effectiveConfig() throws -> RunConfig {
-        var c = RunConfig()
-        if let path = config { c = try RunConfig.load(from: URL(fileURLWithPath: path)) }
+        var c = (preset ?? .sonotag).config
+        if let path = config { c = try RunConfig.load(from: URL(fileURLWithPath: path), base: c) }
         if let method { c.method = method }
         if let backbone { c.backbone = backbone }
         if let epochs { c.epochs = epochs }
@@ -133,3 +139,4 @@ struct PretrainCommand: ParsableCommand {
 }
 
 extension PretrainMethod: ExpressibleByArgument {}
+extension PretrainPreset: ExpressibleByArgument {}
