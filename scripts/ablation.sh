@@ -71,6 +71,7 @@ for name in "${names[@]}"; do
         if [[ "$name" != baseline ]]; then
             if [[ ! -f "$run/done" ]]; then
                 rm -rf "$run"
+                mkdir -p "$(dirname "$run")"
                 "$bin" pretrain --db "$out/cohort.sqlite" --preset paper --config "$out/configs/$name.yaml" \
                     --backbone resnet18 --height 64 --width 96 --batch-size 16 --epochs "$epochs" \
                     --max-images "$max_images" --seed "$s" --threads "$threads" --out "$run" > "$run.log" 2>&1
@@ -91,6 +92,7 @@ PY
             ft="$out/finetune/$name/seed-$s/$task"
             if [[ ! -f "$ft/val/metrics.json" ]]; then
                 rm -rf "$ft"
+                mkdir -p "$(dirname "$ft")"
                 "$bin" finetune --task "$(kind_of "$task")" --data "$out/phantom/downstream/$task" --encoder "$encoder" \
                     --backbone resnet18 --size 64x96 --epochs "$ft_epochs" --lr 1e-3 --decoder-width 8 \
                     --max-images "$ft_max_images" --seed "$s" --threads "$threads" --out "$ft" > "$ft.log" 2>&1
