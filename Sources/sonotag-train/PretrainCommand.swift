@@ -23,6 +23,9 @@ struct PretrainCommand: ParsableCommand {
             relabels the manifest first, exactly as `sonotag labels --labels FILE` does. The run \
             records the mapping's hash and groups in RUN_DIR/weak_labels.yaml and its checkpoints.
 
+            --preset paper starts from the paper-faithful values instead of SonoTag's defaults \
+            (see the README, "Pretraining defaults").
+
             RUN_DIR receives metrics.csv (one row per step and per epoch), \
             inpainting/epoch-NNNN.png and checkpoints/{best,last}.safetensors. --resume continues \
             the run as recorded: a finished run says so and trains nothing; --epochs N extends it; \
@@ -44,6 +47,9 @@ struct PretrainCommand: ParsableCommand {
 
     @Option(name: .long, help: "YAML file with settings (any subset).")
     var config: String?
+
+    @Option(name: .long, help: "Starting settings before --config and options: sonotag (default) or paper.")
+    var preset: PretrainPreset?
 
     @Option(name: .long, help: "Relabel the manifest with this labels.yaml first (as `sonotag labels --labels FILE`).")
     var labels: String?
@@ -94,9 +100,9 @@ struct PretrainCommand: ParsableCommand {
     /// The defaults, then --config, then the options; and the settings asked for explicitly
     /// (keys in the config file and options given), which a resume compares with the record.
     func requestedConfig() throws -> (config: RunConfig, explicit: Set<Key>) {
-        var c = RunConfig()
+        var c = (preset ?? .sonotag).config
         var explicit = Set<Key>()
-        if let path = config { (c, explicit) = try RunConfig.loadWithKeys(from: URL(fileURLWithPath: path)) }
+        if let path = config { (c, explicit) = try RunConfig.loadWithKeys(from: URL(fileURLWithPath: path), base: c) }
         func set<T>(_ value: T?, _ keys: [Key], _ apply: (inout RunConfig, T) -> Void) {
             guard let value else { return }
             apply(&c, value)
@@ -234,3 +240,4 @@ struct PretrainCommand: ParsableCommand {
 }
 
 extension PretrainMethod: ExpressibleByArgument {}
+extension PretrainPreset: ExpressibleByArgument {}
