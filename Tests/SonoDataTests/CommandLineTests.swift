@@ -6,16 +6,7 @@ import XCTest
 /// Runs the built `sonotag` binary: a crawl killed with SIGKILL mid-way, and the PHI check over
 /// every file the pipeline writes.
 final class CommandLineTests: XCTestCase {
-    /// `sonotag` next to the test bundle (built by `swift build` / `make test`).
-    private func sonotag() throws -> URL {
-        var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = folder.appendingPathComponent("sonotag")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            folder = folder.deletingLastPathComponent()
-        }
-        throw XCTSkip("sonotag binary not built next to the tests")
-    }
+    private func sonotag() throws -> URL { try builtSonotag() }
 
     @discardableResult
     private func run(_ binary: URL, _ arguments: [String], log: URL? = nil) throws -> Int32 {
