@@ -53,6 +53,11 @@ if [[ ! -d "$out/phantom/downstream" ]]; then
 fi
 
 step "index the DICOM files"
+# A manifest from before the patient-id key file (schema 1, no key beside it) is refused by
+# every command: index again.
+if [[ -f "$out/cohort.sqlite" && ! -f "$out/patient-id.key" ]]; then
+    rm -rf "$out/cohort.sqlite" "$out/cohort.sqlite-wal" "$out/cohort.sqlite-shm" "$out/cohort.cache"
+fi
 "$bin" index "$out/phantom/dicom" --db "$out/cohort.sqlite" --key "$out/patient-id.key"
 
 step "image kinds found by the crawl"
