@@ -14,6 +14,9 @@ struct FinetuneCommand: ParsableCommand {
         Defaults follow the paper's Table A2: Adam, batch 8 and 500 epochs for segmentation, batch \
         4 and 300 epochs for classification, lr 1e-4 (VGG, segmentation) or 5e-5, 1.4e-4 for \
         ResNet on a task named thyroid. The epoch with the lowest validation loss is kept as best.
+        Settings come from Table A2, then --config (YAML with any subset of the keys \
+        \(FinetuneConfig.Key.allCases.map(\.rawValue).joined(separator: ", "))), then the options; \
+        the effective settings are written to OUT/finetune.yaml in the same style.
         Example (CPU-sized):
           sonotag finetune --task segmentation --data demo-out/phantom/downstream/thyroid \\
             --encoder demo-out/pretrain/ce+dcm --backbone resnet18 --size 64x96 --epochs 5 --out runs/thyroid
@@ -145,16 +148,15 @@ struct FinetuneCommand: ParsableCommand {
     }
 }
 
-/// `256x384` (also `256×384`, `256,384`) → (height, width); pretraining needs multiples of 32.
+/// `--size HxW` → (height, width), parsed as every command parses it (`ImageSize`); pretraining
+/// needs multiples of 32, fine-tuning at least 32.
 func parseSize(_ text: String, multipleOf32: Bool = true) throws -> (Int, Int) {
-    let parts = text.split(whereSeparator: { $0 == "x" || $0 == "×" || $0 == "," }).map { Int($0) }
-    guard parts.count == 2, let h = parts[0], let w = parts[1], h > 0, w > 0 else {
-        throw ValidationError("--size '\(text)' is not HxW, e.g. 256x384")
+    do {
+        let size = try ImageSize(parsing: text, multipleOf32 ? .multipleOf32 : .atLeast32)
+        return (size.height, size.width)
+    } catch {
+        throw ValidationError("--size: \(error)")
     }
-    guard h >= 32, w >= 32, !multipleOf32 || (h % 32 == 0 && w % 32 == 0) else {
-        throw ValidationError("--size \(h)x\(w): both must be \(multipleOf32 ? "multiples of 32" : "at least 32") (encoder output stride 32)")
-    }
-    return (h, w)
 }
 
 extension DownstreamTask: ExpressibleByArgument {}

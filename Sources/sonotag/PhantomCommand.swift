@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SonoPhantom
+import SonoTagCommands
 
 struct PhantomCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -122,10 +123,10 @@ struct PhantomCommand: ParsableCommand {
         print(String(format: "  %d images in %.2f s (%.1f images/s) -> %@", images, seconds, Double(images) / max(seconds, 1e-9), out))
     }
 
+    /// `--size` as every command parses it, at most 4096 each way (a phantom frame).
     private func parseSize(_ text: String) -> (Int, Int)? {
-        let parts = text.lowercased().split(separator: "x")
-        guard parts.count == 2, let rows = Int(parts[0]), let columns = Int(parts[1]), rows >= 32, columns >= 32, rows <= 4096, columns <= 4096 else { return nil }
-        return (rows, columns)
+        guard let size = try? ImageSize(parsing: text, .atLeast32), size.height <= 4096, size.width <= 4096 else { return nil }
+        return (size.height, size.width)
     }
 
     private func parseRange(_ text: String) -> ClosedRange<Int>? {

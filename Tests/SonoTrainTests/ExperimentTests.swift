@@ -138,7 +138,7 @@ final class ExperimentTests: XCTestCase {
         try file.write(to: options.out)
         let url = options.out.appendingPathComponent(ExperimentFile.fileName(lowData: false))
         let text = try String(contentsOf: url, encoding: .utf8)
-        XCTAssertTrue(text.contains("finetune_lr: 0.001") && text.contains("size: 64x96"), text)
+        XCTAssertTrue(text.contains("finetune_lr: ") && text.contains("size: 64x96") && text.contains("pretrain_epochs: 200"), text)
         XCTAssertEqual(try ExperimentFile.load(from: url), file)
         XCTAssertEqual(file.task, ["q:classification=/d/q"])
         XCTAssertEqual(file.backbone, ["resnet18", "vgg11bn"])
