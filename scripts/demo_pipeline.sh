@@ -47,7 +47,7 @@ if [[ ! -d "$out/phantom/downstream" ]]; then
 fi
 
 step "index the DICOM files"
-"$bin" index "$out/phantom/dicom" --db "$out/cohort.sqlite"
+"$bin" index "$out/phantom/dicom" --db "$out/cohort.sqlite" --key "$out/patient-id.key"
 
 step "image kinds found by the crawl"
 "$bin" tags --db "$out/cohort.sqlite" --kinds
@@ -66,7 +66,7 @@ tasks=()
 
 step "pretrain (CE, CE+DCM), fine-tune every task, evaluate, write Table 2"
 "$bin" experiment table2 --db "$out/cohort.sqlite" "${tasks[@]}" \
-    --backbones "$backbone" --configs baseline,imagenet,ce,ce+dcm,ce+dcm+f "${imagenet[@]}" \
+    --backbone "$backbone" --configs baseline,imagenet,ce,ce+dcm,ce+dcm+f "${imagenet[@]}" \
     --size "$size" --pretrain-epochs "$pretrain_epochs" --pretrain-batch-size 16 \
     --pretrain-max-images "$pretrain_max_images" \
     --finetune-epochs "$finetune_epochs" --finetune-lr "$finetune_lr" --decoder-width "$decoder_width" \

@@ -26,7 +26,7 @@ public final class ProjectionDiscriminator: Module {
         var cin = inputChannels
         for width in widths {
             layers += [try Conv2d(cin, width, kernelSize: 3, stride: 2, padding: 1, bias: false),
-                       try BatchNorm2d(width), LeakyReLU(negativeSlope: 0.2)]
+                       try BatchNorm2d(width), LeakyReLU(negativeSlope: 0.2, inPlace: true)]
             cin = width
         }
         features = registry.child("features", Sequential(layers))

@@ -1,9 +1,11 @@
 import Foundation
+import SonoEval
+import SonoModels
 
 /// The paper's Figure 6 for one backbone and task: the primary metric of each configuration over
 /// repeated low-data fine-tunings, and paired Wilcoxon signed-rank p-values between them.
 public struct LowDataResult: Sendable, Codable {
-    public var backbone: String
+    public var backbone: Backbone
     public var task: String
     public var metric: String
     public var fraction: Double
@@ -31,14 +33,15 @@ extension ExperimentRunner {
     /// full test split, and writes `lowdata.json`, `lowdata.md` and the report's box plots.
     @discardableResult
     public func runLowData(fraction: Double, repeats: Int) throws -> [LowDataResult] {
-        guard fraction > 0, fraction <= 1 else { throw FinetuneError.badFlag("--fraction", reason: "\(fraction) must be in (0, 1]") }
-        guard repeats >= 1 else { throw FinetuneError.badFlag("--repeats", reason: "must be at least 1") }
-        try FileManager.default.createDirectory(at: options.out, withIntermediateDirectories: true)
+        guard fraction > 0, fraction <= 1 else { throw ExperimentError.invalidPlan(field: "fraction", reason: "\(fraction) must be in (0, 1]") }
+        guard repeats >= 1 else { throw ExperimentError.invalidPlan(field: "repeats", reason: "must be at least 1") }
+        let labelMappingHash = try prepare(lowData: (fraction, repeats))
+        try ExperimentFile(options, lowData: (fraction, repeats)).write(to: options.out)
         var results: [LowDataResult] = []
         for backbone in options.backbones {
             var encoders: [PretrainingConfiguration: EncoderSource] = [:]
             for configuration in options.configurations {
-                let (source, note) = try encoder(for: configuration, backbone: backbone)
+                let (source, note) = try encoder(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash)
                 if let source { encoders[configuration] = source } else if let note { log("skipping \(configuration.paperName): \(note)") }
             }
             for task in options.tasks {
@@ -48,7 +51,8 @@ extension ExperimentRunner {
                     for index in 0..<repeats {
                         let run = layout.finetuneRun(backbone: backbone, config: configuration, task: "lowdata-\(task.name)", repeat: index)
                         let result = try finetuneAndEvaluate(task: task, backbone: backbone, configuration: configuration, encoder: source,
-                                                             run: run, trainFraction: fraction, seed: options.seed &+ UInt64(index))
+                                                             run: run, trainFraction: fraction, seed: options.seed &+ UInt64(index),
+                                                             labelMappingHash: labelMappingHash)
                         scores[configuration.rawValue, default: []].append(result.metric(task.primaryMetric)?.value ?? .nan)
                     }
                 }

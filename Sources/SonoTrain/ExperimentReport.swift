@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import SonoEval
+import SonoModels
 
 /// The files an experiment writes: Table 2 (Markdown, wide and long CSV), the rows as JSON for
 /// resuming and re-rendering, low-data results, and a self-contained HTML report.
@@ -9,17 +10,17 @@ enum ExperimentReport {
     static let lowDataFile = "lowdata.json"
 
     static func table2(rows: [ExperimentRow], tasks: [ExperimentTaskSpec]) -> Table2 {
-        let backbones = rows.map(\.backbone).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        let configurations = rows.compactMap { Table2.Configuration(name: $0.configuration.rawValue) }
-            .reduce(into: [Table2.Configuration]()) { if !$0.contains($1) { $0.append($1) } }
+        let backbones = rows.map(\.backbone.rawValue).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let configurations = rows.map(\.configuration)
+            .reduce(into: [PretrainingConfiguration]()) { if !$0.contains($1) { $0.append($1) } }
         var table = Table2(backbones: backbones, configurations: configurations, tasks: tasks.map(\.name))
         for row in rows {
-            guard let configuration = Table2.Configuration(name: row.configuration.rawValue) else { continue }
+            let configuration = row.configuration
             for task in tasks {
                 if let metric = row.results[task.name]?.metric(task.primaryMetric), metric.mean.isFinite {
-                    table.set(.estimate(mean: metric.mean, std: metric.std), backbone: row.backbone, configuration: configuration, task: task.name)
+                    table.set(.estimate(mean: metric.mean, std: metric.std), backbone: row.backbone.rawValue, configuration: configuration, task: task.name)
                 } else if let note = row.note {
-                    table.set(.note("n/a: \(note)"), backbone: row.backbone, configuration: configuration, task: task.name)
+                    table.set(.note("n/a: \(note)"), backbone: row.backbone.rawValue, configuration: configuration, task: task.name)
                 }
             }
         }
@@ -32,7 +33,7 @@ enum ExperimentReport {
         var table = Table2(backbones: ["VGG16-BN", "RESNET50"], tasks: paper.tasks)
         table.reported = nil
         for backbone in table.backbones {
-            for configuration in Table2.Configuration.allCases {
+            for configuration in PretrainingConfiguration.allCases {
                 for task in paper.tasks {
                     if let cell = paper.cell(backbone: backbone, configuration: configuration, task: task) {
                         table.set(cell, backbone: backbone, configuration: configuration, task: task)
@@ -76,7 +77,7 @@ enum ExperimentReport {
         try FinetuneFiles.atomicWrite(try encoder.encode(results), to: folder.appendingPathComponent(lowDataFile))
         var markdown = "# Low-data regime\n\n"
         for result in results {
-            markdown += "## \(result.task) · \(result.backbone) · \(Int((result.fraction * 100).rounded())) % of the training images\n\n"
+            markdown += "## \(result.task) · \(result.backbone.rawValue) · \(Int((result.fraction * 100).rounded())) % of the training images\n\n"
             markdown += "| configuration | repeats | median \(result.metric) | scores |\n|---|---|---|---|\n"
             for (name, values) in result.scores.sorted(by: { $0.key < $1.key }) {
                 let median = Statistics.percentile(values, 50)
@@ -112,7 +113,7 @@ enum ExperimentReport {
             for row in rows {
                 for task in tasks {
                     guard let result = row.results[task.name] else { continue }
-                    table.append([row.backbone, row.configuration.paperName, task.name, String(result.images)]
+                    table.append([row.backbone.rawValue, row.configuration.paperName, task.name, String(result.images)]
                                  + names.map { result.metric($0)?.formatted ?? "" })
                 }
             }
@@ -131,7 +132,7 @@ enum ExperimentReport {
                     guard let a = order.firstIndex(where: { $0.rawValue == c.first }), let b = order.firstIndex(where: { $0.rawValue == c.second }) else { continue }
                     comparisons.append(BoxPlot.Comparison(first: a, second: b, label: c.pValue.map { "p=" + Format.pValue($0) } ?? "n/a"))
                 }
-                let title = "\(result.task) · \(result.backbone) · \(Int((result.fraction * 100).rounded())) % of training data"
+                let title = "\(result.task) · \(result.backbone.rawValue) · \(Int((result.fraction * 100).rounded())) % of training data"
                 try report.chart(BoxPlot(title: title, yLabel: result.metric, groups: groups, comparisons: comparisons))
                 report.table(header: ["comparison", "median difference", "Wilcoxon signed-rank p"], rows: result.comparisons.map {
                     ["\($0.first) vs \($0.second)", Format.fixed($0.medianDifference, 4), $0.pValue.map(Format.pValue) ?? "n/a"]
@@ -143,7 +144,7 @@ enum ExperimentReport {
 
     static func addLossCurves(_ report: inout HTMLReport, rows: [ExperimentRow], tasks: [ExperimentTaskSpec], layout: ExperimentLayout) throws {
         report.heading("Fine-tuning loss curves")
-        for backbone in rows.map(\.backbone).reduce(into: [String](), { if !$0.contains($1) { $0.append($1) } }) {
+        for backbone in rows.map(\.backbone).reduce(into: [Backbone](), { if !$0.contains($1) { $0.append($1) } }) {
             for task in tasks {
                 var series: [LineChart.Series] = []
                 for row in rows where row.backbone == backbone && row.results[task.name] != nil {
@@ -152,7 +153,7 @@ enum ExperimentReport {
                     series.append(LineChart.Series(name: "\(row.configuration.paperName) val", points: metrics.map { (Double($0.epoch), $0.validation) }))
                 }
                 guard !series.isEmpty else { continue }
-                try report.chart(LineChart(title: "\(task.name) · \(backbone): validation loss", xLabel: "epoch", yLabel: "loss", series: series))
+                try report.chart(LineChart(title: "\(task.name) · \(backbone.rawValue): validation loss", xLabel: "epoch", yLabel: "loss", series: series))
             }
         }
     }
@@ -162,11 +163,11 @@ enum ExperimentReport {
         var items: [(picture: Raster, caption: String)] = []
         var seen = Set<String>()
         for row in rows {
-            guard let method = row.configuration.pretrainingMethod, seen.insert("\(row.backbone)/\(method)").inserted else { continue }
+            guard let method = row.configuration.pretrainingMethod, seen.insert("\(row.backbone.rawValue)/\(method.rawValue)").inserted else { continue }
             let grids = layout.pretrainRun(backbone: row.backbone, method: method).appendingPathComponent("inpainting")
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: grids.path)) ?? []).filter { $0.hasSuffix(".png") }.sorted()
             guard let last = names.last, let picture = try? ImageFile.read(path: grids.appendingPathComponent(last).path) else { continue }
-            items.append((picture, "\(row.backbone) · \(method) · \(last)"))
+            items.append((picture, "\(row.backbone.rawValue) · \(method.rawValue) · \(last)"))
         }
         guard !items.isEmpty else { return }
         report.heading("In-painting during pretraining")
@@ -182,7 +183,7 @@ enum ExperimentReport {
                 let folder = layout.finetuneRun(backbone: row.backbone, config: row.configuration, task: task.name).appendingPathComponent("evaluation")
                 for name in result.overlays.prefix(2) {
                     if let picture = try? ImageFile.read(path: folder.appendingPathComponent(name).path) {
-                        items.append((picture, "\(task.name) · \(row.backbone) · \(row.configuration.paperName)"))
+                        items.append((picture, "\(task.name) · \(row.backbone.rawValue) · \(row.configuration.paperName)"))
                     }
                 }
             }

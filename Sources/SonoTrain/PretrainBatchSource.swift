@@ -24,6 +24,8 @@ public protocol PretrainBatchSource: AnyObject {
     var labelCount: Int { get }
     /// Identifies the label mapping (stored in checkpoints; resuming with another mapping fails).
     var labelMappingHash: String { get }
+    /// The label vector's group names, in order (recorded in the run folder and checkpoints).
+    var labelGroupNames: [String] { get }
     /// Images available per epoch.
     var imageCount: Int { get }
     /// Calls `body` with each batch of one epoch, in an order determined by `seed` and `epoch`
@@ -34,6 +36,9 @@ public protocol PretrainBatchSource: AnyObject {
 }
 
 extension PretrainBatchSource {
+    /// Sources without named groups (generated data) number them.
+    public var labelGroupNames: [String] { (0..<labelCount).map { "label \($0)" } }
+
     public func batchCount(batchSize: Int, limit: Int?, dropIncomplete: Bool) -> Int {
         let n = min(imageCount, limit ?? Int.max)
         return dropIncomplete ? n / batchSize : (n + batchSize - 1) / batchSize

@@ -4,6 +4,7 @@ import SeededRandom
 import SonoModels
 import Torch
 import TorchNN
+import Yams
 
 /// What a finished (or stopped) pretraining run produced.
 public struct PretrainSummary: Sendable {
@@ -21,6 +22,8 @@ public struct PretrainRunLayout: Sendable {
     public let root: URL
     public init(_ root: URL) { self.root = root }
     public var config: URL { root.appendingPathComponent("config.yaml") }
+    /// The weak labels the run trains on: mapping hash and group names (`RunLabels`).
+    public var labels: URL { root.appendingPathComponent("weak_labels.yaml") }
     public var metrics: URL { root.appendingPathComponent("metrics.csv") }
     public var checkpoints: URL { root.appendingPathComponent("checkpoints") }
     public var lastCheckpoint: URL { checkpoints.appendingPathComponent("last.safetensors") }
@@ -34,9 +37,9 @@ public struct PretrainRunLayout: Sendable {
 ///
 /// With `resume`, the run continues from `checkpoints/last.safetensors`: weights, both Adam
 /// states and the data order are restored, so the following losses equal those of an
-/// uninterrupted run with the same seed. `config.epochs` may be raised to train longer;
-/// settings that change the networks or the data (method, backbone, size, seed, labels) must
-/// match the checkpoint's.
+/// uninterrupted run with the same seed. `config` must be the recorded one (see `resumePlan`),
+/// except that `epochs` may be raised to train longer and `device` and `threads` may change;
+/// the weak labels must be of the recorded mapping.
 public func pretrain(config requested: RunConfig, train: PretrainBatchSource, validation: PretrainBatchSource,
                      runDirectory: URL, resume: Bool = false, progress: ProgressReporter = ProgressReporter()) throws -> PretrainSummary {
     let layout = PretrainRunLayout(runDirectory)
@@ -48,7 +51,8 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
             throw PretrainError.checkpoint(path: layout.lastCheckpoint.path, reason: "nothing to resume: no such file")
         }
         let (checkpoint, archive) = try PretrainCheckpoint.read(layout.lastCheckpoint)
-        config = try resumedConfig(checkpoint.config, requested: requested, path: layout.lastCheckpoint.path)
+        let differences = checkpoint.config.differences(from: requested, among: RunConfig.Key.allCases.filter { !$0.changesOnResume && $0 != .epochs })
+        guard differences.isEmpty else { throw PretrainError.resumeConflict(run: runDirectory.path, differences: differences) }
         guard checkpoint.labelMappingHash == train.labelMappingHash else {
             throw PretrainError.labelMismatch(expected: checkpoint.labelMappingHash, found: train.labelMappingHash)
         }
@@ -60,14 +64,16 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
     guard train.labelCount == validation.labelCount else {
         throw PretrainError.invalidBatch(reason: "train has \(train.labelCount) labels, validation \(validation.labelCount)")
     }
-    guard train.imageCount >= 2 else { throw PretrainError.emptyDataset(split: config.trainSplit) }
-    guard validation.imageCount >= 1 else { throw PretrainError.emptyDataset(split: config.validationSplit) }
-    if let threads = config.threads { try TorchRuntime.setThreadCount(threads) }
+    guard train.imageCount >= 2 else { throw PretrainError.emptyDataset(split: config.trainSplit.rawValue) }
+    guard validation.imageCount >= 1 else { throw PretrainError.emptyDataset(split: config.validationSplit.rawValue) }
+    try TrainingThreads.configure(requested: config.threads)
 
     do {
         try fm.createDirectory(at: layout.checkpoints, withIntermediateDirectories: true)
         try fm.createDirectory(at: layout.grids, withIntermediateDirectories: true)
         try config.yaml().write(to: layout.config, atomically: true, encoding: .utf8)
+        try RunLabels(mappingHash: train.labelMappingHash, groupNames: train.labelGroupNames).yaml()
+            .write(to: layout.labels, atomically: true, encoding: .utf8)
     } catch {
         throw PretrainError.io(path: runDirectory.path, reason: "cannot write the run directory: \(error)")
     }
@@ -133,7 +139,8 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
         if improved { best = (epoch, val.generator) }
         let checkpoint = PretrainCheckpoint(epoch: epoch, globalStep: globalStep, validationLoss: val.generator,
                                             bestValidationLoss: best.loss, bestEpoch: best.epoch,
-                                            labelMappingHash: train.labelMappingHash, config: config, labelCount: train.labelCount)
+                                            labelMappingHash: train.labelMappingHash, config: config, labelCount: train.labelCount,
+                                            labelGroupNames: train.labelGroupNames)
         if improved { try checkpoint.save(trainer, to: layout.bestCheckpoint) }
         try checkpoint.save(trainer, to: layout.lastCheckpoint)
         progress.note(String(format: "epoch %d/%d  validation L_F %@%@  %.1f img/s", epoch, config.epochs,
@@ -144,26 +151,54 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
                            bestCheckpoint: layout.bestCheckpoint, lastCheckpoint: layout.lastCheckpoint)
 }
 
-/// The configuration a `resume` of `runDirectory` will train with: the last checkpoint's, with
-/// the settings a resumed run may change (epochs, device, threads) taken from `requested`.
-/// Open the data with this, since image size and splits come from the checkpoint.
-public func resumedConfig(runDirectory: URL, requested: RunConfig) throws -> RunConfig {
+/// What `pretrain --resume` does with a run folder.
+public enum ResumePlan: Equatable {
+    /// Every epoch the run asks for is trained: nothing to do.
+    case finished(config: RunConfig, completedEpochs: Int, bestEpoch: Int, bestValidationLoss: Double)
+    /// Continue after `completedEpochs` with `config`.
+    case resume(config: RunConfig, completedEpochs: Int)
+
+    public var config: RunConfig {
+        switch self {
+        case let .finished(config, _, _, _), let .resume(config, _): return config
+        }
+    }
+}
+
+/// How a resume of `runDirectory` proceeds: with the configuration its last checkpoint recorded,
+/// changed only where `explicit` names a setting. Raising `epochs` extends the run, and `device`
+/// and `threads` may change; any other explicit setting that differs from the record is an error
+/// naming it and both values, and fewer epochs than already trained is an error. Open the data
+/// with the plan's configuration, since image size and splits come from the record.
+public func resumePlan(runDirectory: URL, requested: RunConfig, explicit: Set<RunConfig.Key>) throws -> ResumePlan {
     let url = PretrainRunLayout(runDirectory).lastCheckpoint
     guard FileManager.default.fileExists(atPath: url.path) else {
         throw PretrainError.checkpoint(path: url.path, reason: "nothing to resume: no such file")
     }
     let (checkpoint, _) = try PretrainCheckpoint.read(url)
-    return try resumedConfig(checkpoint.config, requested: requested, path: url.path)
-}
-
-/// The checkpoint's configuration, with the settings a resumed run may change taken from `requested`.
-func resumedConfig(_ saved: RunConfig, requested: RunConfig, path: String) throws -> RunConfig {
-    var config = saved
-    config.epochs = requested.epochs
-    config.device = requested.device
-    config.threads = requested.threads
-    config.gridImages = requested.gridImages
-    return config
+    let recorded = checkpoint.config
+    let fixed = explicit.filter { !$0.changesOnResume && $0 != .epochs }
+    let differences = recorded.differences(from: requested, among: fixed)
+    guard differences.isEmpty else { throw PretrainError.resumeConflict(run: runDirectory.path, differences: differences) }
+    var config = recorded
+    for key in explicit where key.changesOnResume {
+        switch key {
+        case .device: config.device = requested.device
+        case .threads: config.threads = requested.threads
+        default: break
+        }
+    }
+    if explicit.contains(.epochs) {
+        guard requested.epochs >= checkpoint.epoch else {
+            throw PretrainError.invalidResume(run: runDirectory.path, reason: "epochs \(requested.epochs) is fewer than the \(checkpoint.epoch) already trained; to extend the run ask for more than \(checkpoint.epoch)")
+        }
+        config.epochs = requested.epochs
+    }
+    guard checkpoint.epoch < config.epochs else {
+        return .finished(config: config, completedEpochs: checkpoint.epoch, bestEpoch: checkpoint.bestEpoch,
+                         bestValidationLoss: checkpoint.bestValidationLoss)
+    }
+    return .resume(config: config, completedEpochs: checkpoint.epoch)
 }
 
 /// Mean validation losses over the whole split, weighting each batch by its size.
@@ -181,7 +216,7 @@ func validationLoss(_ trainer: Pretrainer, _ source: PretrainBatchSource, config
         if let r = v.reconstruction { sums.rec += k * r; has.rec = true }
         if let a = v.adversarial { sums.adv += k * a; has.adv = true }
     }
-    guard n > 0 else { throw PretrainError.emptyDataset(split: config.validationSplit) }
+    guard n > 0 else { throw PretrainError.emptyDataset(split: config.validationSplit.rawValue) }
     return PretrainLossValues(discriminator: has.d ? sums.d / n : nil, generator: sums.f / n,
                               reconstruction: has.rec ? sums.rec / n : nil, adversarial: has.adv ? sums.adv / n : nil)
 }
@@ -205,3 +240,28 @@ private func describe(_ v: PretrainLossValues) -> String {
 }
 
 private func format(_ v: Double) -> String { String(format: "%.5g", v) }
+
+/// What a run folder records of its weak labels (`weak_labels.yaml`): which mapping made them
+/// and the groups of the label vector, so a run can be traced to the `sonotag labels` output.
+public struct RunLabels: Codable, Equatable, Sendable {
+    public var mappingHash: String
+    public var groupNames: [String]
+
+    public init(mappingHash: String, groupNames: [String]) {
+        self.mappingHash = mappingHash
+        self.groupNames = groupNames
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case mappingHash = "mapping_hash"
+        case groupNames = "groups"
+    }
+
+    public func yaml() throws -> String { try YAMLEncoder().encode(self) }
+
+    public static func read(from url: URL) throws -> RunLabels {
+        do { return try YAMLDecoder().decode(RunLabels.self, from: try String(contentsOf: url, encoding: .utf8)) } catch {
+            throw PretrainError.io(path: url.path, reason: "not a weak-label record: \(error)")
+        }
+    }
+}

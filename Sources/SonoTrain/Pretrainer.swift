@@ -30,6 +30,10 @@ public final class Pretrainer {
     /// The backbone inside F, under torchvision names (what `sonotag export` writes).
     public let encoder: any FeatureExtractor
 
+    /// The F step computes no gradients for D's weights (an idiomatic PyTorch loop does, then
+    /// discards them). Off only to measure what that saves (`make bench`).
+    public var freezesDiscriminatorInFStep = true
+
     /// Builds freshly initialised networks. libtorch's generator is seeded from `config.seed`
     /// first, so the same config always starts from the same weights.
     public init(config: RunConfig, labelCount: Int) throws {
@@ -75,7 +79,8 @@ public final class Pretrainer {
     /// Throws `PretrainError.diverged` before applying a non-finite update.
     public func trainStep(_ batch: PretrainBatch, epoch: Int = 0, step: Int = 0) throws -> PretrainLossValues {
         let images = try batch.images.to(device: device)
-        let labels = try batch.labels.to(device: device, dtype: .float32)
+        // Labels follow the images' floating type (float32 in training; float64 in tests).
+        let labels = try batch.labels.to(device: device, dtype: images.dtype)
         generator.train()
         discriminator?.train()
         guard let discriminator, let optimizerD else {
@@ -112,8 +117,10 @@ public final class Pretrainer {
     /// computed for them at all, so D's step and F's step touch disjoint parameters.
     func updateGenerator(_ discriminator: ProjectionDiscriminator, prediction: Tensor, truth: Tensor, labels y: Tensor?,
                          epoch: Int, step: Int) throws -> PretrainLossValues {
-        try setTrainable(discriminator, false)
-        defer { try? setTrainable(discriminator, true) }
+        if freezesDiscriminatorInFStep {
+            try setTrainable(discriminator, false)
+        }
+        defer { if freezesDiscriminatorInFStep { try? setTrainable(discriminator, true) } }
         try optimizerF.zeroGrad()
         let f = try PretrainLosses.contextEncoder(fakeScores: discriminator(prediction, labels: y), prediction: prediction,
                                                   truth: truth, lambdaRec: config.lambdaRec, lambdaAdv: config.lambdaAdv)
@@ -173,7 +180,7 @@ public final class Pretrainer {
     }
 
     private func setTrainable(_ module: any Module, _ flag: Bool) throws {
-        for p in module.parameters() { _ = try p.setRequiresGrad(flag) }
+        try BatchedCalls.setRequiresGrad(flag, module.parameters())
     }
 }
 

@@ -57,19 +57,12 @@ struct LabelsCommand: ParsableCommand {
             print(LabelMapping.paperDefault(includePhased: phased).yaml)
             return
         }
-        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("--db: no manifest at \(db)") }
         let selectedKinds: [ImageKind]
         do { selectedKinds = try ImageKind.parseList(kinds) } catch { throw ValidationError("\(error)") }
         if let suggest, FileManager.default.fileExists(atPath: suggest) {
             throw ValidationError("--suggest: \(suggest) exists (perhaps already reviewed); choose another name or delete it")
         }
-        var mapping = LabelMapping.paperDefault(includePhased: phased)
-        if let labels {
-            mapping = try LabelMapping.load(contentsOf: URL(fileURLWithPath: labels))
-            if phased, !mapping.transducerGroups.contains("phased") {
-                throw ValidationError("--phased: \(labels) has no phased group; add `phased: true` to it")
-            }
-        }
+        let mapping = try LabelMapping.chosen(path: labels, includePhased: phased)
         let manifest = try ManifestDatabase(path: db)
         let report = try manifest.applyLabels(mapping, kinds: ImageKind.filter(selectedKinds))
         print("label mapping \(report.mappingHash.prefix(12)) (\(labels ?? "paper default")): \(report.labelledFiles) ok images, K = \(report.groupNames.count)")

@@ -38,7 +38,6 @@ struct TagsCommand: ParsableCommand {
 
     func run() throws {
         guard top >= 0 else { throw ValidationError("--top must be ≥ 0") }
-        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("--db: no manifest at \(db)") }
         guard let tag else { return try reportKinds() }
         let raw: UInt32
         do { raw = try TagSelection.parseTag(tag) } catch { throw ValidationError("TAG: \(error)") }

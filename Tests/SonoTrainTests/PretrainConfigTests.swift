@@ -23,7 +23,7 @@ final class PretrainConfigTests: XCTestCase {
         let c = try RunConfig.fromYAML("""
             method: ce
             backbone: resnet50
-            lr_f: 0.0002
+            lr: 0.0002
             batch_size: 8
             discriminator_pooling: mean
             """)
@@ -35,6 +35,28 @@ final class PretrainConfigTests: XCTestCase {
         XCTAssertEqual(c.epochs, 200, "keys not given keep the defaults")
         XCTAssertEqual(try RunConfig.fromYAML(try c.yaml()), c)
         XCTAssertEqual(try RunConfig.fromYAML(""), RunConfig())
+    }
+
+    /// Older config files and checkpoints wrote the learning rate as `lr_f`; it still reads, and
+    /// counts as the setting `lr`.
+    func testLegacyLearningRateKeyStillReads() throws {
+        let (config, keys) = try RunConfig.parse("lr_f: 0.0003\nepochs: 3")
+        XCTAssertEqual(config.learningRateF, 3e-4)
+        XCTAssertEqual(keys, [.learningRateF, .epochs])
+        XCTAssertTrue(try config.yaml().contains("lr: 0.0003\n"))
+        XCTAssertFalse(try config.yaml().contains("lr_f"))
+    }
+
+    /// Each setting's option is its YAML key spelled with dashes (the image size is one --size).
+    func testOptionsDeriveFromKeys() {
+        for key in RunConfig.Key.allCases {
+            guard let option = key.option else { continue }
+            if key == .height || key == .width { XCTAssertEqual(option, "size"); continue }
+            XCTAssertEqual(option, key.rawValue.replacingOccurrences(of: "_", with: "-"))
+        }
+        XCTAssertEqual(RunConfig.Key.learningRateF.option, "lr")
+        XCTAssertEqual(RunConfig.Key.learningRateD.option, "lr-d")
+        XCTAssertEqual(Set(RunConfig.Key.allCases.map(\.rawValue)).count, RunConfig.Key.allCases.count)
     }
 
     func testErrorsNameTheKey() {

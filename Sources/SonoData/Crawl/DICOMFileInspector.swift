@@ -5,15 +5,15 @@ import Foundation
 /// Pixel Data), and turn what it finds — or why it failed — into a manifest row.
 struct DICOMFileInspector: FileInspecting {
     let capturedTags: TagSelection
-    /// Keyed hashing of patient ids with the manifest's salt.
-    let hasher: PatientHasher?
+    /// Keyed hashing of patient ids with the user's key.
+    let key: PatientKey?
     /// The captured tags that may be stored, each with its quoted JSON key, worked out once
     /// rather than per file.
     private let capturePlan: [(tag: Tag, key: String)]
 
-    init(capturedTags: TagSelection, hasher: PatientHasher?) {
+    init(capturedTags: TagSelection, key: PatientKey?) {
         self.capturedTags = capturedTags
-        self.hasher = hasher
+        self.key = key
         capturePlan = capturedTags.tags.filter { !TagSelection.isForbidden($0) }
             .map { (Tag(rawValue: $0), JSONText.string(TagSelection.key($0))) }
     }
@@ -76,7 +76,7 @@ struct DICOMFileInspector: FileInspecting {
         record.sopInstanceUid = HeaderText.string(ds, .sopInstanceUID) ?? HeaderText.string(file.meta, .mediaStorageSOPInstanceUID)
         record.studyInstanceUid = HeaderText.string(ds, Tag(0x0020, 0x000D))
         record.seriesInstanceUid = HeaderText.string(ds, Tag(0x0020, 0x000E))
-        record.patientHash = HeaderText.string(ds, .patientID).flatMap { hasher?.hash($0) }
+        record.patientHash = HeaderText.string(ds, .patientID).flatMap { key?.hash($0) }
         record.modality = HeaderText.string(ds, .modality)
         record.manufacturer = HeaderText.string(ds, .manufacturer)
         record.manufacturerModel = HeaderText.string(ds, Tag(0x0008, 0x1090))

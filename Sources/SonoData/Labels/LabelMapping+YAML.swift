@@ -41,15 +41,30 @@ extension LabelMapping {
         var draft: Bool?
         var transducer: Transducer?
         var study: Study?
+
+        /// Every key a labels.yaml may hold; `names` maps the user's own strings.
+        static let shape = YAMLShape.mapping([
+            "extends": .any,
+            "phased": .any,
+            "transducer": .mapping([
+                "groups": .any, "names": .any,
+                "rules": .sequence(.mapping(["pattern": .any, "group": .any])),
+            ]),
+            "study": .mapping([
+                "groups": .any, "names": .any,
+                "rules": .sequence(.mapping(["pattern": .any, "groups": .any])),
+            ]),
+        ])
     }
 
     /// Reads a mapping from YAML text; `path` only names the source in errors.
     public static func load(yaml: String, path: String = "labels.yaml") throws -> LabelMapping {
         let file: File
         do {
-            file = try YAMLDecoder().decode(File.self, from: yaml)
-        } catch {
-            throw SonoDataError.invalidLabelFile(path: path, message: Self.describe(error))
+            file = try YAMLConfig.decode(File.self, from: yaml, shape: File.shape, file: path)
+        } catch let error as YAMLConfigError {
+            // "label mapping FILE:LINE:COLUMN: message"
+            throw SonoDataError.invalidLabelFile(path: path + (error.line.map { ":\($0):\(error.column ?? 1)" } ?? ""), message: error.message)
         }
         if file.draft == true {
             throw SonoDataError.invalidLabelFile(path: path, message: "is a draft written by `sonotag labels --suggest`; review every suggestion, then delete its `draft: true` line")
@@ -91,22 +106,10 @@ extension LabelMapping {
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw SonoDataError.invalidLabelFile(path: url.path, message: "cannot read: \(error.localizedDescription)")
+            let missing = !FileManager.default.fileExists(atPath: url.path)
+            throw SonoDataError.invalidLabelFile(path: url.path, message: missing ? "no such file" : "cannot be read as UTF-8 text")
         }
         return try load(yaml: text, path: url.path)
-    }
-
-    private static func describe(_ error: Error) -> String {
-        if let decoding = error as? DecodingError {
-            switch decoding {
-            case let .typeMismatch(_, context), let .valueNotFound(_, context),
-                 let .keyNotFound(_, context), let .dataCorrupted(context):
-                let where_ = context.codingPath.map(\.stringValue).joined(separator: ".")
-                return where_.isEmpty ? context.debugDescription : "\(where_): \(context.debugDescription)"
-            @unknown default: return "\(decoding)"
-            }
-        }
-        return "\(error)"
     }
 }
 

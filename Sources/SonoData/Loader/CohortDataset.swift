@@ -9,6 +9,10 @@ public struct NormalisationStatistics: Sendable, Equatable, Codable {
 
 /// The preprocessed images of one split with their weak labels: what pretraining iterates.
 ///
+/// The labels are the vectors `sonotag labels` stored in the manifest (`StoredLabels`), never
+/// recomputed here, so training sees exactly what the labelling report described. Without
+/// labels (building a cache), every sample's label vector is empty.
+///
 /// Opening a dataset builds whatever part of the cache is missing (decoding each frame once);
 /// later opens with the same preprocessing settings only map the cache.
 public final class CohortDataset: @unchecked Sendable {
@@ -22,7 +26,8 @@ public final class CohortDataset: @unchecked Sendable {
     public let manifest: ManifestDatabase
     public let split: SplitName?
     public let settings: PreprocessSettings
-    public let labelMapping: LabelMapping
+    /// The manifest's stored labels this dataset carries; nil for an unlabelled dataset.
+    public let labels: StoredLabels?
     public let cache: ImageCache
     public let samples: [Sample]
     /// Statistics of this dataset's stored values (pooled over its images).
@@ -38,18 +43,18 @@ public final class CohortDataset: @unchecked Sendable {
     public let excludedFramesByKind: [ImageKind: Int]
 
     public var count: Int { samples.count }
-    public var labelCount: Int { labelMapping.count }
-    public var groupNames: [String] { labelMapping.groupNames }
+    public var labelCount: Int { labels?.count ?? 0 }
+    public var groupNames: [String] { labels?.groupNames ?? [] }
     public var height: Int { settings.height }
     public var width: Int { settings.width }
 
-    init(manifest: ManifestDatabase, split: SplitName?, settings: PreprocessSettings, labels: LabelMapping, kinds: [ImageKind]? = nil,
+    init(manifest: ManifestDatabase, split: SplitName?, settings: PreprocessSettings, labels: StoredLabels?, kinds: [ImageKind]? = nil,
          cacheRoot: URL?, datasetStatistics: NormalisationStatistics?, threads: Int, decoder: FrameDecoding,
          progress: ((CacheBuildProgress) -> Void)?) throws {
         self.manifest = manifest
         self.split = split
         self.settings = settings
-        self.labelMapping = labels
+        self.labels = labels
         self.kinds = kinds
         var files: [FileRecord]
         if let split {
@@ -79,18 +84,32 @@ public final class CohortDataset: @unchecked Sendable {
 
         var samples: [Sample] = []
         var failed: [(String, String)] = []
+        var unlabelled = 0
         for file in files {
             guard let id = file.id else { continue }
             if let message = cache.failures[id] {
                 failed.append((file.path, message))
                 continue
             }
-            let y = labels.labelVector(for: file)
+            let y: [Float]
+            if let labels {
+                guard let stored = labels.vectors[id] else {
+                    unlabelled += 1
+                    continue
+                }
+                y = stored
+            } else {
+                y = []
+            }
             for frame in settings.frameIndices(count: file.frames ?? 1) {
                 if let entry = cache.entry(fileId: id, frame: frame) {
                     samples.append(Sample(fileId: id, frame: frame, entry: entry, labels: y))
                 }
             }
+        }
+        guard unlabelled == 0 else {
+            throw SonoDataError.staleLabels(manifest: manifest.path,
+                                            reason: "\(unlabelled) image files have no stored label vector, e.g. indexed after labelling")
         }
         self.samples = samples
         failedFiles = failed
