@@ -18,12 +18,12 @@ public enum SonoDataError: Error, CustomStringConvertible, Equatable {
     case cache(path: String, message: String)
     case decode(path: String, message: String)
     case emptyDataset(String)
-    /// The manifest lacks what this command needs and a rerun of `sonotag index` adds.
-    case staleManifest(path: String, message: String)
     /// The manifest was never labelled (`sonotag labels` has not run on it).
     case noStoredLabels(manifest: String)
     /// Stored labels that do not cover or fit the manifest's files.
     case staleLabels(manifest: String, reason: String)
+    /// The manifest lacks what this command needs and a rerun of `sonotag index` adds.
+    case staleManifest(path: String, message: String)
 
     public var description: String {
         switch self {
@@ -44,11 +44,11 @@ public enum SonoDataError: Error, CustomStringConvertible, Equatable {
         case let .cache(path, message): return "image cache \(path): \(message)"
         case let .decode(path, message): return "\(path): \(message)"
         case let .emptyDataset(message): return "empty dataset: \(message)"
-        case let .staleManifest(path, message): return "manifest \(path): \(message)"
         case let .noStoredLabels(manifest):
             return "manifest \(manifest) has no stored weak labels; run `sonotag labels --db \(manifest)` first"
         case let .staleLabels(manifest, reason):
             return "the weak labels stored in \(manifest) do not fit its files (\(reason)); run `sonotag labels --db \(manifest)` again"
+        case let .staleManifest(path, message): return "manifest \(path): \(message)"
         }
     }
 }

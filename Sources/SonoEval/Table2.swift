@@ -39,11 +39,17 @@ public enum PretrainingConfiguration: String, CaseIterable, Codable, Sendable {
 public struct Table2: Sendable {
     public enum Cell: Equatable, Sendable {
         case estimate(mean: Double, std: Double)
+        /// Several seeds: mean ± std across seeds, the bootstrap std of the seed-averaged score in
+        /// brackets, and a significance mark (empty, or e.g. "*" for a Holm-significant gain).
+        case seeds(mean: Double, std: Double, bootstrapStd: Double, mark: String)
         case note(String)
 
         public func formatted(decimals: Int) -> String {
             switch self {
             case let .estimate(mean, std): return "\(Format.fixed(mean, decimals)) ± \(Format.fixed(std, decimals))"
+            case let .seeds(mean, std, bootstrapStd, mark):
+                return "\(Format.fixed(mean, decimals)) ± \(Format.fixed(std, decimals)) [\(Format.fixed(bootstrapStd, decimals))]"
+                    + (mark.isEmpty ? "" : " " + mark)
             case let .note(text): return text
             }
         }
@@ -63,8 +69,10 @@ public struct Table2: Sendable {
         }
 
         public var mean: Double? {
-            if case let .estimate(mean, _) = self { return mean }
-            return nil
+            switch self {
+            case let .estimate(mean, _), let .seeds(mean, _, _, _): return mean
+            case .note: return nil
+            }
         }
     }
 
@@ -196,6 +204,9 @@ public struct Table2: Sendable {
         switch cell {
         case let .estimate(mean, std):
             return [backbone, configuration.paperName, task, source, Format.fixed(mean, decimals), Format.fixed(std, decimals), ""]
+        case let .seeds(mean, std, bootstrapStd, mark):
+            return [backbone, configuration.paperName, task, source, Format.fixed(mean, decimals), Format.fixed(std, decimals),
+                    "bootstrap std \(Format.fixed(bootstrapStd, decimals))" + (mark.isEmpty ? "" : "; \(mark)")]
         case let .note(text):
             return [backbone, configuration.paperName, task, source, "", "", text]
         }

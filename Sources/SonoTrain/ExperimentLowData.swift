@@ -20,6 +20,8 @@ public struct LowDataComparison: Sendable, Codable {
     public var second: String
     public var medianDifference: Double
     public var pValue: Double?
+    /// Holm-corrected across every comparison of the experiment (all backbones and tasks).
+    public var adjustedPValue: Double?
 }
 
 extension ExperimentRunner {
@@ -66,12 +68,25 @@ extension ExperimentRunner {
                 }
                 results.append(LowDataResult(backbone: backbone, task: task.name, metric: task.primaryMetric,
                                              fraction: fraction, scores: scores, comparisons: comparisons))
+                Self.holmAdjust(&results)
                 try ExperimentReport.writeLowData(results, to: options.out)
             }
         }
         try ExperimentReport.writeHTML(rows: (try? ExperimentReport.readRows(from: options.out)) ?? [], tasks: options.tasks,
                                        layout: layout, lowData: results, to: options.out)
         return results
+    }
+
+    /// Holm's correction over every comparison of `results`, as Table 2's comparisons get it.
+    static func holmAdjust(_ results: inout [LowDataResult]) {
+        let flat = results.flatMap { $0.comparisons.map { $0.pValue ?? .nan } }
+        var adjusted = MultipleTesting.holm(flat).makeIterator()
+        for r in results.indices {
+            for c in results[r].comparisons.indices {
+                let p = adjusted.next() ?? .nan
+                results[r].comparisons[c].adjustedPValue = p.isNaN ? nil : p
+            }
+        }
     }
 
     private func median(_ values: [Double]) -> Double {

@@ -97,13 +97,17 @@ public struct ExperimentLayout: Sendable {
 
     public init(root: URL) { self.root = root }
 
-    public func pretrainRun(backbone: Backbone, method: PretrainMethod) -> URL {
-        root.appendingPathComponent("pretrain").appendingPathComponent(backbone.rawValue).appendingPathComponent(safe(method.rawValue))
+    /// `seed` is the seed index of a multi-seed experiment (nil: the single-seed layout).
+    public func pretrainRun(backbone: Backbone, method: PretrainMethod, seed: Int? = nil) -> URL {
+        let url = root.appendingPathComponent("pretrain").appendingPathComponent(backbone.rawValue).appendingPathComponent(safe(method.rawValue))
+        return seed.map { url.appendingPathComponent("seed-\($0)") } ?? url
     }
 
-    public func finetuneRun(backbone: Backbone, config: PretrainingConfiguration, task: String, repeat index: Int? = nil) -> URL {
+    public func finetuneRun(backbone: Backbone, config: PretrainingConfiguration, task: String, repeat index: Int? = nil,
+                            seed: Int? = nil) -> URL {
         var url = root.appendingPathComponent("finetune").appendingPathComponent(backbone.rawValue)
             .appendingPathComponent(safe(config.rawValue)).appendingPathComponent(task)
+        if let seed { url = url.appendingPathComponent("seed-\(seed)") }
         if let index { url = url.appendingPathComponent("repeat-\(index)") }
         return url
     }

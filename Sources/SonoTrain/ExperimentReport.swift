@@ -9,7 +9,7 @@ enum ExperimentReport {
     static let rowsFile = "table2.json"
     static let lowDataFile = "lowdata.json"
 
-    static func table2(rows: [ExperimentRow], tasks: [ExperimentTaskSpec]) -> Table2 {
+    static func table2(rows: [ExperimentRow], tasks: [ExperimentTaskSpec], comparisons: ExperimentComparisons? = nil) -> Table2 {
         let backbones = rows.map(\.backbone.rawValue).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let configurations = rows.map(\.configuration)
             .reduce(into: [PretrainingConfiguration]()) { if !$0.contains($1) { $0.append($1) } }
@@ -17,7 +17,9 @@ enum ExperimentReport {
         for row in rows {
             let configuration = row.configuration
             for task in tasks {
-                if let metric = row.results[task.name]?.metric(task.primaryMetric), metric.mean.isFinite {
+                if let cell = comparisons?.cell(backbone: row.backbone.rawValue, configuration: row.configuration, task: task.name) {
+                    table.set(cell, backbone: row.backbone.rawValue, configuration: configuration, task: task.name)
+                } else if let metric = row.results[task.name]?.metric(task.primaryMetric), metric.mean.isFinite {
                     table.set(.estimate(mean: metric.mean, std: metric.std), backbone: row.backbone.rawValue, configuration: configuration, task: task.name)
                 } else if let note = row.note {
                     table.set(.note("n/a: \(note)"), backbone: row.backbone.rawValue, configuration: configuration, task: task.name)
@@ -50,10 +52,24 @@ enum ExperimentReport {
         tasks.map { "\($0.name): \($0.primaryMetric)" }.joined(separator: ", ")
     }
 
-    static func writeTable2(rows: [ExperimentRow], tasks: [ExperimentTaskSpec], to folder: URL) throws {
-        let table = table2(rows: rows, tasks: tasks)
-        var markdown = "# Table 2 (SonoTag)\n\nMean ± std over bootstrap resamples of 50 % of each test set. Metrics: \(metricNote(tasks)).\n\n"
+    static func writeTable2(rows: [ExperimentRow], tasks: [ExperimentTaskSpec], to folder: URL,
+                            comparisons: ExperimentComparisons? = nil) throws {
+        let table = table2(rows: rows, tasks: tasks, comparisons: comparisons)
+        var markdown = "# Table 2 (SonoTag)\n\n"
+        if let comparisons {
+            markdown += "\(comparisons.seeds) seed(s) per configuration. Metrics: \(metricNote(tasks)). \(ExperimentComparisons.legend)\n\n"
+        } else {
+            markdown += "Mean ± std over bootstrap resamples of 50 % of each test set. Metrics: \(metricNote(tasks)).\n\n"
+        }
         markdown += table.markdown()
+        if let comparisons {
+            markdown += "\n**\(comparisons.verdict)**\n\n## Paired comparisons\n\n" + markdownTable(comparisons.table())
+            try comparisons.table().write(to: folder.appendingPathComponent("comparisons.csv").path)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            try FinetuneFiles.atomicWrite(try encoder.encode(comparisons), to: folder.appendingPathComponent(ExperimentComparisons.fileName))
+        }
         markdown += "\n## The paper's Table 2 (Hu et al., for reference)\n\n" + paperTableMarkdown
         try FinetuneFiles.atomicWrite(Data(markdown.utf8), to: folder.appendingPathComponent("table2.md"))
         try table.csv().write(to: folder.appendingPathComponent("table2.csv").path)
@@ -62,6 +78,12 @@ enum ExperimentReport {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         try FinetuneFiles.atomicWrite(try encoder.encode(rows), to: folder.appendingPathComponent(rowsFile))
+    }
+
+    static func markdownTable(_ table: SonoEval.CSVTable) -> String {
+        var lines = ["| " + table.header.joined(separator: " | ") + " |", "|" + table.header.map { _ in "---" }.joined(separator: "|") + "|"]
+        lines += table.rows.map { "| " + $0.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |" }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     static func readRows(from folder: URL) throws -> [ExperimentRow] {
@@ -83,9 +105,9 @@ enum ExperimentReport {
                 let median = Statistics.percentile(values, 50)
                 markdown += "| \(name) | \(values.count) | \(Format.fixed(median, 3)) | \(values.map { Format.fixed($0, 3) }.joined(separator: " ")) |\n"
             }
-            markdown += "\n| comparison | median difference | Wilcoxon p |\n|---|---|---|\n"
+            markdown += "\n| comparison | median difference | Wilcoxon p | Holm p |\n|---|---|---|---|\n"
             for c in result.comparisons {
-                markdown += "| \(c.first) vs \(c.second) | \(Format.fixed(c.medianDifference, 4)) | \(c.pValue.map(Format.pValue) ?? "n/a") |\n"
+                markdown += "| \(c.first) vs \(c.second) | \(Format.fixed(c.medianDifference, 4)) | \(c.pValue.map(Format.pValue) ?? "n/a") | \(c.adjustedPValue.map(Format.pValue) ?? "n/a") |\n"
             }
             markdown += "\n"
         }
@@ -94,12 +116,20 @@ enum ExperimentReport {
 
     /// `report.html`: everything inline (images as data URIs), so it can be mailed as one file.
     static func writeHTML(rows: [ExperimentRow], tasks: [ExperimentTaskSpec], layout: ExperimentLayout,
-                          lowData: [LowDataResult]?, to folder: URL) throws {
+                          lowData: [LowDataResult]?, comparisons: ExperimentComparisons? = nil, to folder: URL) throws {
         var report = HTMLReport(title: "SonoTag experiment", subtitle: "Downstream results after pretraining with DICOM metadata (Hu et al., Table 2 and Figure 6)")
         if !rows.isEmpty {
             report.heading("Table 2")
-            report.paragraph("Mean ± std over bootstrap resamples of 50 % of each test set, with replacement. Metrics: \(metricNote(tasks)). Bold: best configuration per backbone and task.")
-            report.table(table2(rows: rows, tasks: tasks))
+            if let comparisons {
+                report.paragraph("\(comparisons.seeds) seed(s) per configuration. Metrics: \(metricNote(tasks)). \(ExperimentComparisons.legend) Bold: best mean per backbone and task.")
+                report.table(table2(rows: rows, tasks: tasks, comparisons: comparisons))
+                report.paragraph(comparisons.verdict)
+                report.heading("Paired comparisons", level: 3)
+                report.table(comparisons.table())
+            } else {
+                report.paragraph("Mean ± std over bootstrap resamples of 50 % of each test set, with replacement. Metrics: \(metricNote(tasks)). Bold: best configuration per backbone and task.")
+                report.table(table2(rows: rows, tasks: tasks))
+            }
             report.heading("The paper's Table 2", level: 3)
             if let table = paperTable {
                 report.table(table, caption: "Reported by Hu et al. (quality: ordinal view score; the others: Dice)")
@@ -118,6 +148,7 @@ enum ExperimentReport {
                 }
             }
             report.table(header: header, rows: table)
+            try addPretrainingCurves(&report, rows: rows, layout: layout)
             try addLossCurves(&report, rows: rows, tasks: tasks, layout: layout)
             try addInpaintingGrids(&report, rows: rows, layout: layout)
             try addOverlays(&report, rows: rows, tasks: tasks, layout: layout)
@@ -134,8 +165,9 @@ enum ExperimentReport {
                 }
                 let title = "\(result.task) · \(result.backbone.rawValue) · \(Int((result.fraction * 100).rounded())) % of training data"
                 try report.chart(BoxPlot(title: title, yLabel: result.metric, groups: groups, comparisons: comparisons))
-                report.table(header: ["comparison", "median difference", "Wilcoxon signed-rank p"], rows: result.comparisons.map {
-                    ["\($0.first) vs \($0.second)", Format.fixed($0.medianDifference, 4), $0.pValue.map(Format.pValue) ?? "n/a"]
+                report.table(header: ["comparison", "median difference", "Wilcoxon signed-rank p", "Holm p"], rows: result.comparisons.map {
+                    ["\($0.first) vs \($0.second)", Format.fixed($0.medianDifference, 4), $0.pValue.map(Format.pValue) ?? "n/a",
+                     $0.adjustedPValue.map(Format.pValue) ?? "n/a"]
                 })
             }
         }
@@ -148,7 +180,8 @@ enum ExperimentReport {
             for task in tasks {
                 var series: [LineChart.Series] = []
                 for row in rows where row.backbone == backbone && row.results[task.name] != nil {
-                    let metrics = FinetuneMetricsLog.read(FinetuneRunLayout(layout.finetuneRun(backbone: backbone, config: row.configuration, task: task.name)).metrics)
+                    guard let run = row.results[task.name]?.run else { continue }
+                    let metrics = FinetuneMetricsLog.read(FinetuneRunLayout(URL(fileURLWithPath: run)).metrics)
                     guard !metrics.isEmpty else { continue }
                     series.append(LineChart.Series(name: "\(row.configuration.paperName) val", points: metrics.map { (Double($0.epoch), $0.validation) }))
                 }
@@ -164,7 +197,7 @@ enum ExperimentReport {
         var seen = Set<String>()
         for row in rows {
             guard let method = row.configuration.pretrainingMethod, seen.insert("\(row.backbone.rawValue)/\(method.rawValue)").inserted else { continue }
-            let grids = layout.pretrainRun(backbone: row.backbone, method: method).appendingPathComponent("inpainting")
+            let grids = pretrainRunOfFirstSeed(layout, backbone: row.backbone, method: method).appendingPathComponent("inpainting")
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: grids.path)) ?? []).filter { $0.hasSuffix(".png") }.sorted()
             guard let last = names.last, let picture = try? ImageFile.read(path: grids.appendingPathComponent(last).path) else { continue }
             items.append((picture, "\(row.backbone.rawValue) · \(method.rawValue) · \(last)"))
@@ -175,12 +208,57 @@ enum ExperimentReport {
         try report.gallery(items, thumbnailWidth: 480)
     }
 
+    /// A single-seed experiment's run, or seed 0's of a multi-seed one.
+    static func pretrainRunOfFirstSeed(_ layout: ExperimentLayout, backbone: Backbone, method: PretrainMethod) -> URL {
+        let plain = layout.pretrainRun(backbone: backbone, method: method)
+        let seed0 = layout.pretrainRun(backbone: backbone, method: method, seed: 0)
+        return FileManager.default.fileExists(atPath: seed0.path) ? seed0 : plain
+    }
+
+    /// Per-epoch curves of every pretraining run (seed 0): validation L_F, L_D on real and on
+    /// fake centres, D's conditional signal and the adversarial share of the encoder's gradient.
+    static func addPretrainingCurves(_ report: inout HTMLReport, rows: [ExperimentRow], layout: ExperimentLayout) throws {
+        var runs: [(name: String, records: [[String: Double]])] = []
+        var seen = Set<String>()
+        for row in rows {
+            guard let method = row.configuration.pretrainingMethod, seen.insert("\(row.backbone.rawValue)/\(method.rawValue)").inserted else { continue }
+            let metrics = PretrainRunLayout(pretrainRunOfFirstSeed(layout, backbone: row.backbone, method: method)).metrics
+            let records = PretrainMetricsLog.readEpochs(metrics)
+            if !records.isEmpty { runs.append(("\(row.backbone.rawValue) \(method.rawValue)", records)) }
+        }
+        guard !runs.isEmpty else { return }
+        report.heading("Pretraining, inside the method")
+        report.paragraph("Per epoch, on the validation split. L_D real / fake: the hinge terms on true and in-painted centres. "
+            + "Conditional signal: share of real centres whose own labels score higher than another image's labels (0.5 = D ignores the labels). "
+            + "Adversarial gradient share: ‖∇enc λ_adv·L_adv‖ / (‖∇enc λ_adv·L_adv‖ + ‖∇enc λ_rec·L_rec‖) on one fixed batch.")
+        let charts: [(title: String, y: String, columns: [String])] = [
+            ("validation L_F", "loss", ["val_loss_f"]),
+            ("L_D on real and fake centres", "hinge", ["loss_d_real", "loss_d_fake"]),
+            ("conditional signal (CE+DCM)", "share", ["cond_share"]),
+            ("adversarial share of the encoder gradient", "share", ["adv_grad_share"]),
+            ("DCM label accuracy", "accuracy", ["label_acc"]),
+        ]
+        for chart in charts {
+            var series: [LineChart.Series] = []
+            for run in runs {
+                for column in chart.columns {
+                    let points = run.records.compactMap { r -> (x: Double, y: Double)? in
+                        guard let e = r["epoch"], let v = r[column] else { return nil }
+                        return (e, v)
+                    }
+                    if !points.isEmpty { series.append(LineChart.Series(name: chart.columns.count > 1 ? "\(run.name) \(column)" : run.name, points: points)) }
+                }
+            }
+            if !series.isEmpty { try report.chart(LineChart(title: chart.title, xLabel: "epoch", yLabel: chart.y, series: series)) }
+        }
+    }
+
     static func addOverlays(_ report: inout HTMLReport, rows: [ExperimentRow], tasks: [ExperimentTaskSpec], layout: ExperimentLayout) throws {
         var items: [(picture: Raster, caption: String)] = []
         for task in tasks where task.kind == .segmentation {
             for row in rows {
                 guard let result = row.results[task.name] else { continue }
-                let folder = layout.finetuneRun(backbone: row.backbone, config: row.configuration, task: task.name).appendingPathComponent("evaluation")
+                let folder = URL(fileURLWithPath: result.run).appendingPathComponent("evaluation")
                 for name in result.overlays.prefix(2) {
                     if let picture = try? ImageFile.read(path: folder.appendingPathComponent(name).path) {
                         items.append((picture, "\(task.name) · \(row.backbone.rawValue) · \(row.configuration.paperName)"))

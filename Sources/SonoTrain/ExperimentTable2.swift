@@ -42,6 +42,12 @@ public struct ExperimentOptions: Sendable {
     public var threads: Int?
     public var resamples = 1000
     public var overlays = 8
+    /// Independent repetitions of pretraining and fine-tuning (seed, seed+1, …); every repetition
+    /// is scored on the same test images.
+    public var seeds = 1
+    public var pretrainPreset: PretrainPreset = .sonotag
+    /// YAML with pretraining settings on top of the preset (same keys as `sonotag pretrain --config`).
+    public var pretrainConfigPath: String?
 
     public init(database: String, tasks: [ExperimentTaskSpec], backbones: [Backbone],
                 configurations: [PretrainingConfiguration], out: URL) {
@@ -58,8 +64,17 @@ public struct ExperimentOptions: Sendable {
 public struct ExperimentRow: Sendable, Codable {
     public var backbone: Backbone
     public var configuration: PretrainingConfiguration
+    /// Seed 0's evaluation per task (what a single-seed table shows).
     public var results: [String: EvaluationResult]
     public var note: String?
+    /// Every seed's evaluation per task, in seed order (absent in single-seed experiments).
+    public var seedResults: [String: [EvaluationResult]]?
+
+    /// The evaluations of `task` over all seeds.
+    public func allSeedResults(_ task: String) -> [EvaluationResult] {
+        if let all = seedResults?[task], !all.isEmpty { return all }
+        return results[task].map { [$0] } ?? []
+    }
 }
 
 /// Runs the paper's Table 2 grid. Every step leaves its output in the experiment folder and is
@@ -94,11 +109,13 @@ public struct ExperimentRunner {
     /// Marker written after a pretraining run finished, so a half-done run is resumed, not reused.
     static let pretrainDoneMarker = "experiment-done"
 
-    /// The pretraining a configuration needs on `backbone`: the paper's defaults with the
-    /// experiment's overrides. Nil for configurations without pretraining.
-    func pretrainConfig(for configuration: PretrainingConfiguration, backbone: Backbone) -> RunConfig? {
+    /// The pretraining a configuration needs on `backbone`: the preset (SonoTag's defaults or the
+    /// paper's), the experiment's pretraining YAML on top, then its overrides; seed index K adds K
+    /// to the seed. Nil for configurations without pretraining.
+    func pretrainConfig(for configuration: PretrainingConfiguration, backbone: Backbone, seedIndex: Int? = nil) throws -> RunConfig? {
         guard let method = configuration.pretrainingMethod else { return nil }
-        var config = RunConfig()
+        var config = options.pretrainPreset.config
+        if let path = options.pretrainConfigPath { config = try RunConfig.load(from: URL(fileURLWithPath: path), base: config) }
         config.method = method
         config.backbone = backbone
         config.height = options.height
@@ -106,20 +123,22 @@ public struct ExperimentRunner {
         if let epochs = options.pretrainEpochs { config.epochs = epochs }
         if let batch = options.pretrainBatchSize { config.batchSize = batch }
         config.maxImages = options.pretrainMaxImages
-        config.seed = options.seed
+        config.seed = options.seed &+ UInt64(seedIndex ?? 0)
         config.device = options.device
         config.threads = options.threads
         return config
     }
 
     /// The recorded settings of a configuration's pretraining sub-run, as planned now.
-    func pretrainSettings(for configuration: PretrainingConfiguration, backbone: Backbone, labelMappingHash: String?) -> SubRunSettings? {
-        guard let config = pretrainConfig(for: configuration, backbone: backbone), let labelMappingHash else { return nil }
+    func pretrainSettings(for configuration: PretrainingConfiguration, backbone: Backbone, labelMappingHash: String?,
+                          seedIndex: Int? = nil) throws -> SubRunSettings? {
+        guard let config = try pretrainConfig(for: configuration, backbone: backbone, seedIndex: seedIndex), let labelMappingHash else { return nil }
         return .pretraining(config, database: options.database, labelMappingHash: labelMappingHash)
     }
 
     /// The encoder a configuration fine-tunes from, pretraining it first when needed.
-    func encoder(for configuration: PretrainingConfiguration, backbone: Backbone, labelMappingHash: String?) throws -> (EncoderSource?, String?) {
+    func encoder(for configuration: PretrainingConfiguration, backbone: Backbone, labelMappingHash: String?,
+                 seedIndex: Int? = nil) throws -> (EncoderSource?, String?) {
         switch configuration {
         case .baseline:
             return (.random, nil)
@@ -129,13 +148,15 @@ public struct ExperimentRunner {
             }
             return (.imagenet(path), nil)
         case .dcm, .ce, .ceDCM, .ceDCMFrozen:
-            guard let method = configuration.pretrainingMethod, let config = pretrainConfig(for: configuration, backbone: backbone),
-                  let labelMappingHash, let settings = pretrainSettings(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash)
+            guard let method = configuration.pretrainingMethod,
+                  let config = try pretrainConfig(for: configuration, backbone: backbone, seedIndex: seedIndex),
+                  let labelMappingHash,
+                  let settings = try pretrainSettings(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash, seedIndex: seedIndex)
             else {
                 // `prepare` resolves the labels whenever a configuration pretrains; never fall back to a random encoder.
                 throw ExperimentError.invalidPlan(field: "labels", reason: "\(configuration.paperName) needs pretraining, and no weak labels were resolved")
             }
-            let run = layout.pretrainRun(backbone: backbone, method: method)
+            let run = layout.pretrainRun(backbone: backbone, method: method, seed: seedIndex)
             let marker = run.appendingPathComponent(Self.pretrainDoneMarker)
             if !FileManager.default.fileExists(atPath: marker.path) {
                 log("pretraining \(method.rawValue) on \(backbone.rawValue) → \(run.path)")
@@ -149,7 +170,8 @@ public struct ExperimentRunner {
 
     /// The fine-tuning of one task as planned, with the settings its sub-run records.
     func finetunePlan(task: ExperimentTaskSpec, backbone: Backbone, configuration: PretrainingConfiguration, encoder: EncoderSource,
-                      trainFraction: Double, seed: UInt64, labelMappingHash: String?) throws -> (FinetuneConfig, EvaluationOptions, SubRunSettings) {
+                      trainFraction: Double, seed: UInt64, labelMappingHash: String?,
+                      seedIndex: Int? = nil) throws -> (FinetuneConfig, EvaluationOptions, SubRunSettings) {
         var config = FinetuneConfig.paperDefaults(task: task.kind, taskName: task.name, backbone: backbone)
         config.data = task.path
         config.encoder = encoder
@@ -172,7 +194,8 @@ public struct ExperimentRunner {
         evaluation.seed = options.seed
         evaluation.threads = options.threads
         let settings = try SubRunSettings.finetuning(
-            config, encoderSettings: pretrainSettings(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash),
+            config, encoderSettings: try pretrainSettings(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash,
+                                                          seedIndex: seedIndex),
             evaluation: evaluation)
         return (config, evaluation, settings)
     }
@@ -180,10 +203,11 @@ public struct ExperimentRunner {
     /// Fine-tunes (resuming a partial run) and evaluates one task; reuses a finished evaluation.
     func finetuneAndEvaluate(task: ExperimentTaskSpec, backbone: Backbone, configuration: PretrainingConfiguration,
                              encoder: EncoderSource, run: URL, trainFraction: Double = 1, seed: UInt64,
-                             labelMappingHash: String?) throws -> EvaluationResult {
+                             labelMappingHash: String?, seedIndex: Int? = nil) throws -> EvaluationResult {
         let evaluationFolder = run.appendingPathComponent("evaluation")
         let (config, evaluation, settings) = try finetunePlan(task: task, backbone: backbone, configuration: configuration, encoder: encoder,
-                                                              trainFraction: trainFraction, seed: seed, labelMappingHash: labelMappingHash)
+                                                              trainFraction: trainFraction, seed: seed, labelMappingHash: labelMappingHash,
+                                                              seedIndex: seedIndex)
         if let done = try? EvaluationResult.read(from: evaluationFolder) { return done }
         let resume = FileManager.default.fileExists(atPath: run.appendingPathComponent(FinetuneConfig.fileName).path)
         log("fine-tuning \(task.name) · \(backbone.rawValue) · \(configuration.paperName)\(resume ? " (resuming)" : "")")
@@ -196,35 +220,42 @@ public struct ExperimentRunner {
     /// `lowData` adds the repeated low-data fine-tunings instead of the Table 2 ones.
     func plannedSubRuns(labelMappingHash: String?, lowData: (fraction: Double, repeats: Int)?) throws -> [(folder: URL, settings: SubRunSettings)] {
         var planned: [(URL, SubRunSettings)] = []
+        // Low-data runs use one pretraining (the single-seed layout); Table 2 repeats every seed.
+        let seedIndices: [Int?] = lowData == nil && options.seeds > 1 ? Array(0..<options.seeds) : [nil]
         for backbone in options.backbones {
             for configuration in options.configurations {
-                let encoder: EncoderSource
-                switch configuration {
-                case .baseline: encoder = .random
-                case .imagenet:
-                    guard let path = options.imagenetWeights[backbone] else { continue }
-                    encoder = .imagenet(path)
-                default:
-                    guard let method = configuration.pretrainingMethod,
-                          let settings = pretrainSettings(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash) else { continue }
-                    let run = layout.pretrainRun(backbone: backbone, method: method)
-                    if !planned.contains(where: { $0.0 == run }) { planned.append((run, settings)) }
-                    encoder = .pretrained(run.path)
-                }
-                for task in options.tasks {
-                    let runs: [(URL, Double, UInt64)]
-                    if let lowData {
-                        runs = (0..<lowData.repeats).map {
-                            (layout.finetuneRun(backbone: backbone, config: configuration, task: "lowdata-\(task.name)", repeat: $0),
-                             lowData.fraction, options.seed &+ UInt64($0))
-                        }
-                    } else {
-                        runs = [(layout.finetuneRun(backbone: backbone, config: configuration, task: task.name), 1, options.seed)]
+                for seedIndex in seedIndices {
+                    let encoder: EncoderSource
+                    switch configuration {
+                    case .baseline: encoder = .random
+                    case .imagenet:
+                        guard let path = options.imagenetWeights[backbone] else { continue }
+                        encoder = .imagenet(path)
+                    default:
+                        guard let method = configuration.pretrainingMethod,
+                              let settings = try pretrainSettings(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash,
+                                                                  seedIndex: seedIndex) else { continue }
+                        let run = layout.pretrainRun(backbone: backbone, method: method, seed: seedIndex)
+                        if !planned.contains(where: { $0.0 == run }) { planned.append((run, settings)) }
+                        encoder = .pretrained(run.path)
                     }
-                    for (run, fraction, seed) in runs {
-                        let (_, _, settings) = try finetunePlan(task: task, backbone: backbone, configuration: configuration, encoder: encoder,
-                                                                trainFraction: fraction, seed: seed, labelMappingHash: labelMappingHash)
-                        planned.append((run, settings))
+                    for task in options.tasks {
+                        let runs: [(URL, Double, UInt64)]
+                        if let lowData {
+                            runs = (0..<lowData.repeats).map {
+                                (layout.finetuneRun(backbone: backbone, config: configuration, task: "lowdata-\(task.name)", repeat: $0),
+                                 lowData.fraction, options.seed &+ UInt64($0))
+                            }
+                        } else {
+                            runs = [(layout.finetuneRun(backbone: backbone, config: configuration, task: task.name, seed: seedIndex), 1,
+                                     options.seed &+ UInt64(seedIndex ?? 0))]
+                        }
+                        for (run, fraction, seed) in runs {
+                            let (_, _, settings) = try finetunePlan(task: task, backbone: backbone, configuration: configuration, encoder: encoder,
+                                                                    trainFraction: fraction, seed: seed, labelMappingHash: labelMappingHash,
+                                                                    seedIndex: seedIndex)
+                            planned.append((run, settings))
+                        }
                     }
                 }
             }
@@ -269,31 +300,49 @@ public struct ExperimentRunner {
     }
 
     /// Runs (or resumes) the whole grid and writes Table 2 and the report into the experiment folder.
+    /// With `seeds` > 1, pretraining and fine-tuning are repeated with seeds seed … seed+N−1 (runs
+    /// in `seed-K` folders); Table 2 then shows mean ± std across seeds.
     @discardableResult
     public func runTable2() throws -> [ExperimentRow] {
+        guard options.seeds >= 1 else { throw ExperimentError.invalidPlan(field: "seeds", reason: "must be at least 1") }
         let labelMappingHash = try prepare()
         try ExperimentFile(options).write(to: options.out)
         var rows: [ExperimentRow] = []
         for backbone in options.backbones {
             for configuration in options.configurations {
-                let (source, note) = try encoder(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash)
-                var row = ExperimentRow(backbone: backbone, configuration: configuration, results: [:], note: note)
-                if let source {
-                    for task in options.tasks {
-                        let run = layout.finetuneRun(backbone: backbone, config: configuration, task: task.name)
-                        row.results[task.name] = try finetuneAndEvaluate(task: task, backbone: backbone, configuration: configuration,
-                                                                         encoder: source, run: run, seed: options.seed,
-                                                                         labelMappingHash: labelMappingHash)
+                var row = ExperimentRow(backbone: backbone, configuration: configuration, results: [:], note: nil)
+                var perSeed: [String: [EvaluationResult]] = [:]
+                for index in 0..<options.seeds {
+                    let seedIndex = options.seeds > 1 ? index : nil
+                    let (source, note) = try encoder(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash, seedIndex: seedIndex)
+                    row.note = note
+                    guard let source else {
+                        if let note { log("skipping \(configuration.paperName) on \(backbone.rawValue): \(note)") }
+                        break
                     }
-                } else if let note {
-                    log("skipping \(configuration.paperName) on \(backbone.rawValue): \(note)")
+                    for task in options.tasks {
+                        let run = layout.finetuneRun(backbone: backbone, config: configuration, task: task.name, seed: seedIndex)
+                        let result = try finetuneAndEvaluate(task: task, backbone: backbone, configuration: configuration,
+                                                             encoder: source, run: run, seed: options.seed &+ UInt64(index),
+                                                             labelMappingHash: labelMappingHash, seedIndex: seedIndex)
+                        perSeed[task.name, default: []].append(result)
+                        if index == 0 { row.results[task.name] = result }
+                    }
                 }
+                if options.seeds > 1 { row.seedResults = perSeed }
                 rows.append(row)
                 // Tables after every row, so a long experiment shows its progress.
-                try ExperimentReport.writeTable2(rows: rows, tasks: options.tasks, to: options.out)
+                try ExperimentReport.writeTable2(rows: rows, tasks: options.tasks, to: options.out,
+                                                 comparisons: try? comparisons(rows))
             }
         }
-        try ExperimentReport.writeHTML(rows: rows, tasks: options.tasks, layout: layout, lowData: nil, to: options.out)
+        let final = try comparisons(rows)
+        try ExperimentReport.writeTable2(rows: rows, tasks: options.tasks, to: options.out, comparisons: final)
+        try ExperimentReport.writeHTML(rows: rows, tasks: options.tasks, layout: layout, lowData: nil, comparisons: final, to: options.out)
         return rows
+    }
+
+    func comparisons(_ rows: [ExperimentRow]) throws -> ExperimentComparisons {
+        try ExperimentComparisons.compute(rows: rows, tasks: options.tasks, resamples: options.resamples, seed: options.seed)
     }
 }

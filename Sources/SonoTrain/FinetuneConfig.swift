@@ -218,7 +218,7 @@ public enum FinetuneError: Error, CustomStringConvertible {
     /// Whether the input is at fault (exit status "data error") rather than the run itself.
     public var isAboutTheInput: Bool {
         switch self {
-        case .notARun, .badFlag, .encoderLoad, .mismatchedRun: return true
+        case .notARun, .invalidSetting, .encoderLoad, .mismatchedRun: return true
         case .badRunFile, .diverged: return false
         }
     }

@@ -58,10 +58,11 @@ public final class CohortBatchSource: PretrainBatchSource {
 
 /// Opens the training and validation splits of a cohort database at the run's image size, with
 /// the weak labels `sonotag labels` stored in it (the one source of labels: they are never
-/// recomputed here), and the images of `kinds` only (nil: every kind); `log` says which kinds
-/// were used and how many frames of other kinds were left out. A manifest without stored
-/// labels is an error.
-public func openCohort(db: String, config: RunConfig, kinds: [ImageKind]? = ImageKind.pretrainingDefault,
+/// recomputed here), and the images of `kinds` only (nil: every kind); reports through `log`
+/// which kinds were used and how many frames of other kinds were left out. A manifest without
+/// stored labels is an error.
+public func openCohort(db: String, config: RunConfig,
+                       kinds: [ImageKind]? = ImageKind.pretrainingDefault,
                        log: (String) -> Void = { print($0) }) throws -> (train: CohortBatchSource, validation: CohortBatchSource) {
     guard FileManager.default.fileExists(atPath: db) else {
         throw PretrainError.io(path: db, reason: "no such cohort database; create it with `sonotag index DIR --db \(db)`")

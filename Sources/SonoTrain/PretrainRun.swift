@@ -91,6 +91,9 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
     }
     let metrics = try PretrainMetricsLog(url: layout.metrics, keepingEpochsThrough: resumed.map { $0.0.epoch } ?? 0)
     let gridBatch = try firstImages(validation, count: config.gridImages, config: config)
+    // The gradient-share diagnostic's fixed batch (batch norm in training mode needs ≥ 2 images).
+    let diagnosticBatch = validation.imageCount >= 2
+        ? try firstImages(validation, count: min(config.batchSize, validation.imageCount), config: config) : nil
     let stepsPerEpoch = train.batchCount(batchSize: config.batchSize, limit: config.maxImages, dropIncomplete: true)
     guard stepsPerEpoch > 0 else {
         throw PretrainError.invalidBatch(reason: "\(min(train.imageCount, config.maxImages ?? .max)) training images make no full batch of \(config.batchSize); lower batch_size")
@@ -109,9 +112,12 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
                 globalStep += 1
                 let losses = try trainer.trainStep(batch, epoch: epoch, step: step)
                 let rate = Double(step * config.batchSize) / max(Date().timeIntervalSince(started), 1e-9)
-                metrics.append(PretrainRecord(kind: .step, epoch: epoch, step: globalStep, lossD: losses.discriminator,
-                                              lossF: losses.generator, lossRec: losses.reconstruction,
-                                              lossAdv: losses.adversarial, imagesPerSecond: rate))
+                var record = PretrainRecord(kind: .step, epoch: epoch, step: globalStep, lossD: losses.discriminator,
+                                            lossF: losses.generator, lossRec: losses.reconstruction,
+                                            lossAdv: losses.adversarial, imagesPerSecond: rate)
+                record.lossDReal = losses.discriminatorReal
+                record.lossDFake = losses.discriminatorFake
+                metrics.append(record)
                 progress.step(epoch: epoch, epochs: config.epochs, step: step, stepsPerEpoch: stepsPerEpoch,
                               losses: describe(losses), imagesPerSecond: rate)
             }
@@ -124,9 +130,19 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
             throw PretrainError.diverged(epoch: epoch, step: step, which: "validation L_F", lastGoodCheckpoint: lastGood())
         }
         lastValidation = val.generator
-        metrics.append(PretrainRecord(kind: .epoch, epoch: epoch, step: globalStep, lossD: val.discriminator, lossF: val.generator,
-                                      lossRec: val.reconstruction, lossAdv: val.adversarial, validationLossF: val.generator,
-                                      imagesPerSecond: rate))
+        var record = PretrainRecord(kind: .epoch, epoch: epoch, step: globalStep, lossD: val.discriminator, lossF: val.generator,
+                                    lossRec: val.reconstruction, lossAdv: val.adversarial, validationLossF: val.generator,
+                                    imagesPerSecond: rate)
+        record.lossDReal = val.discriminatorReal
+        record.lossDFake = val.discriminatorFake
+        record.conditionalShare = val.conditional?.share
+        record.conditionalMargin = val.conditional?.margin
+        record.labelAccuracy = val.labelAccuracy
+        if let diagnosticBatch, let norms = try trainer.encoderGradientNorms(diagnosticBatch) {
+            record.gradientNormAdversarial = norms.adversarial
+            record.gradientNormReconstruction = norms.reconstruction
+        }
+        metrics.append(record)
         if let gridBatch, let out = try trainer.inpaint(gridBatch.images) {
             let raster = try PretrainGrid.render(images: gridBatch.images, masked: out.masked, predictions: out.prediction,
                                                  mask: trainer.mask, captions: gridBatch.captions,
@@ -143,8 +159,8 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
                                             labelGroupNames: train.labelGroupNames)
         if improved { try checkpoint.save(trainer, to: layout.bestCheckpoint) }
         try checkpoint.save(trainer, to: layout.lastCheckpoint)
-        progress.note(String(format: "epoch %d/%d  validation L_F %@%@  %.1f img/s", epoch, config.epochs,
-                             format(val.generator), improved ? " (best)" : "", rate))
+        progress.note(String(format: "epoch %d/%d  validation L_F %@%@  %.1f img/s%@", epoch, config.epochs,
+                             format(val.generator), improved ? " (best)" : "", rate, describeInside(record)))
     }
     return PretrainSummary(runDirectory: runDirectory, epochsCompleted: max(config.epochs, startEpoch - 1),
                            bestEpoch: best.epoch, bestValidationLoss: best.loss, lastValidationLoss: lastValidation,
@@ -204,8 +220,9 @@ public func resumePlan(runDirectory: URL, requested: RunConfig, explicit: Set<Ru
 /// Mean validation losses over the whole split, weighting each batch by its size.
 func validationLoss(_ trainer: Pretrainer, _ source: PretrainBatchSource, config: RunConfig) throws -> PretrainLossValues {
     var n = 0.0
-    var sums = (d: 0.0, f: 0.0, rec: 0.0, adv: 0.0)
-    var has = (d: false, rec: false, adv: false)
+    var sums = (d: 0.0, f: 0.0, rec: 0.0, adv: 0.0, real: 0.0, fake: 0.0, accuracy: 0.0)
+    var has = (d: false, rec: false, adv: false, accuracy: false)
+    var conditional: ConditionalSignal?
     try source.forEachBatch(epoch: 0, batchSize: config.batchSize, seed: config.seed, shuffled: false, limit: nil,
                             dropIncomplete: false) { batch in
         let k = Double(batch.images.shape[0])
@@ -215,10 +232,15 @@ func validationLoss(_ trainer: Pretrainer, _ source: PretrainBatchSource, config
         if let d = v.discriminator { sums.d += k * d; has.d = true }
         if let r = v.reconstruction { sums.rec += k * r; has.rec = true }
         if let a = v.adversarial { sums.adv += k * a; has.adv = true }
+        if let r = v.discriminatorReal, let f = v.discriminatorFake { sums.real += k * r; sums.fake += k * f }
+        if let c = v.conditional { conditional = conditional ?? ConditionalSignal(); conditional?.add(c) }
+        if let a = v.labelAccuracy { sums.accuracy += k * a; has.accuracy = true }
     }
     guard n > 0 else { throw PretrainError.emptyDataset(split: config.validationSplit.rawValue) }
     return PretrainLossValues(discriminator: has.d ? sums.d / n : nil, generator: sums.f / n,
-                              reconstruction: has.rec ? sums.rec / n : nil, adversarial: has.adv ? sums.adv / n : nil)
+                              reconstruction: has.rec ? sums.rec / n : nil, adversarial: has.adv ? sums.adv / n : nil,
+                              discriminatorReal: has.d ? sums.real / n : nil, discriminatorFake: has.d ? sums.fake / n : nil,
+                              conditional: conditional, labelAccuracy: has.accuracy ? sums.accuracy / n : nil)
 }
 
 /// The first `count` validation images (a fixed set, so grids compare across epochs).
@@ -235,8 +257,20 @@ private func describe(_ v: PretrainLossValues) -> String {
     var parts: [String] = []
     if let d = v.discriminator { parts.append("L_D \(format(d))") }
     parts.append("L_F \(format(v.generator))")
+    if let share = v.conditional?.share { parts.append("cond \(format(share))") }
+    if let accuracy = v.labelAccuracy { parts.append("label acc \(format(accuracy))") }
     if let r = v.reconstruction { parts.append("rec \(format(r))") }
     return parts.joined(separator: " ")
+}
+
+/// The epoch's view inside the method, for the progress line.
+private func describeInside(_ r: PretrainRecord) -> String {
+    var parts: [String] = []
+    if let real = r.lossDReal, let fake = r.lossDFake { parts.append("L_D real \(format(real)) fake \(format(fake))") }
+    if let share = r.conditionalShare, let margin = r.conditionalMargin { parts.append("cond \(format(share)) (margin \(format(margin)))") }
+    if let share = r.adversarialGradientShare { parts.append("adv grad share \(format(share))") }
+    if let accuracy = r.labelAccuracy { parts.append("label acc \(format(accuracy))") }
+    return parts.isEmpty ? "" : "  " + parts.joined(separator: "  ")
 }
 
 private func format(_ v: Double) -> String { String(format: "%.5g", v) }

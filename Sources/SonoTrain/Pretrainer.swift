@@ -11,6 +11,14 @@ public struct PretrainLossValues: Equatable, Sendable {
     public var generator: Double
     public var reconstruction: Double?
     public var adversarial: Double?
+    /// L_D's term on real centres, E[relu(1 − D(x, y))].
+    public var discriminatorReal: Double?
+    /// L_D's term on predicted centres, E[relu(1 + D(F(x̂), y))].
+    public var discriminatorFake: Double?
+    /// D's conditional signal on real centres (validation passes of CE+DCM only).
+    public var conditional: ConditionalSignal?
+    /// Share of label entries the DCM head predicts right (validation passes of DCM only).
+    public var labelAccuracy: Double?
 }
 
 /// The networks and optimizers of one pretraining run, and its two update steps.
@@ -50,7 +58,8 @@ public final class Pretrainer {
             generator = try ContextEncoder(backbone: config.backbone, decoderWidths: config.decoderWidths)
             discriminator = try ProjectionDiscriminator(labelCount: config.method.conditionsOnLabels ? labelCount : 0,
                                                         widths: config.discriminatorWidths,
-                                                        pooling: config.discriminatorPooling)
+                                                        pooling: config.discriminatorPooling,
+                                                        normalization: config.discriminatorNormalization)
         } else {
             generator = try LabelPredictor(backbone: config.backbone, labelCount: labelCount)
             discriminator = nil
@@ -94,23 +103,32 @@ public final class Pretrainer {
         let (masked, truth) = try mask.apply(to: images, fill: config.maskFill)
         let y: Tensor? = discriminator.labelCount > 0 ? labels : nil
         let prediction = try generator(masked)
-        let valueD = try updateDiscriminator(discriminator, optimizerD, prediction: prediction, truth: truth, labels: y,
+        // `d_steps` D updates on this batch's real and (detached) predicted centres, then one F step.
+        var valueD = (total: 0.0, real: 0.0, fake: 0.0)
+        for _ in 0..<config.discriminatorSteps {
+            valueD = try updateDiscriminator(discriminator, optimizerD, prediction: prediction, truth: truth, labels: y,
                                              epoch: epoch, step: step)
+        }
         var values = try updateGenerator(discriminator, prediction: prediction, truth: truth, labels: y, epoch: epoch, step: step)
-        values.discriminator = valueD
+        values.discriminator = valueD.total
+        values.discriminatorReal = valueD.real
+        values.discriminatorFake = valueD.fake
         return values
     }
 
     /// The D step: hinge loss on the true centres and the detached predictions; only D moves.
+    /// Returns L_D and its real and fake terms, before the update.
+    @discardableResult
     func updateDiscriminator(_ discriminator: ProjectionDiscriminator, _ optimizerD: Adam, prediction: Tensor, truth: Tensor,
-                             labels y: Tensor?, epoch: Int, step: Int) throws -> Double {
+                             labels y: Tensor?, epoch: Int, step: Int) throws -> (total: Double, real: Double, fake: Double) {
         try optimizerD.zeroGrad()
-        let lossD = try PretrainLosses.discriminatorHinge(realScores: discriminator(truth, labels: y),
-                                                          fakeScores: discriminator(prediction.detached(), labels: y))
+        let terms = try PretrainLosses.discriminatorHingeTerms(realScores: discriminator(truth, labels: y),
+                                                               fakeScores: discriminator(prediction.detached(), labels: y))
+        let lossD = try terms.real + terms.fake
         let valueD = try finite(lossD, "L_D", epoch, step)
         try lossD.backward()
         try optimizerD.step()
-        return valueD
+        return (valueD, try terms.real.item(), try terms.fake.item())
     }
 
     /// The F step against the current D. D's weights are constants here: no gradients are
@@ -138,18 +156,30 @@ public final class Pretrainer {
             let labels = try batch.labels.to(device: device, dtype: .float32)
             return try withEvaluation {
                 guard let discriminator else {
-                    let loss = try PretrainLosses.labelPrediction(logits: generator(images), labels: labels)
-                    return PretrainLossValues(discriminator: nil, generator: try loss.item())
+                    let logits = try generator(images)
+                    let loss = try PretrainLosses.labelPrediction(logits: logits, labels: labels)
+                    var values = PretrainLossValues(discriminator: nil, generator: try loss.item())
+                    values.labelAccuracy = PretrainDiagnostics.labelAccuracy(
+                        logits: try logits.to(device: .cpu).contiguous().toArray(of: Float.self),
+                        labels: try labels.to(device: .cpu).contiguous().toArray(of: Float.self))
+                    return values
                 }
                 let (masked, truth) = try mask.apply(to: images, fill: config.maskFill)
                 let y: Tensor? = discriminator.labelCount > 0 ? labels : nil
                 let prediction = try generator(masked)
                 let fakeScores = try discriminator(prediction, labels: y)
-                let lossD = try PretrainLosses.discriminatorHinge(realScores: discriminator(truth, labels: y), fakeScores: fakeScores)
+                let realScores = try discriminator(truth, labels: y)
+                let terms = try PretrainLosses.discriminatorHingeTerms(realScores: realScores, fakeScores: fakeScores)
                 let f = try PretrainLosses.contextEncoder(fakeScores: fakeScores, prediction: prediction, truth: truth,
                                                           lambdaRec: config.lambdaRec, lambdaAdv: config.lambdaAdv)
-                return PretrainLossValues(discriminator: try lossD.item(), generator: try f.total.item(),
-                                          reconstruction: try f.reconstruction.item(), adversarial: try f.adversarial?.item())
+                var values = PretrainLossValues(discriminator: try (terms.real + terms.fake).item(), generator: try f.total.item(),
+                                                reconstruction: try f.reconstruction.item(), adversarial: try f.adversarial?.item())
+                values.discriminatorReal = try terms.real.item()
+                values.discriminatorFake = try terms.fake.item()
+                if discriminator.labelCount > 0 {
+                    values.conditional = try conditionalSignal(discriminator, truth: truth, labels: labels, trueScores: realScores)
+                }
+                return values
             }
         }
     }

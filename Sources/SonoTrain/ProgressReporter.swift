@@ -1,4 +1,5 @@
 import Foundation
+import SonoData
 
 /// Training progress on stderr: a redrawn bar on a terminal, plain lines otherwise (logs, CI).
 ///
@@ -40,7 +41,7 @@ public final class ProgressReporter {
             let perStep = now.timeIntervalSince(mark.time) / Double(step - mark.step)
             let epochLeft = Double(max(0, stepsPerEpoch - step)) * perStep
             let runLeft = epochLeft + Double(max(0, epochs - epoch) * stepsPerEpoch) * perStep
-            speed += ", epoch ETA \(Self.duration(epochLeft)), run ETA \(Self.duration(runLeft))"
+            speed += ", epoch ETA \(ProgressPrinter.duration(epochLeft)), run ETA \(ProgressPrinter.duration(runLeft))"
         }
         switch style {
         case .silent:
@@ -74,11 +75,4 @@ public final class ProgressReporter {
     }
 
     private func write(_ text: String) { output(text) }
-
-    static func duration(_ seconds: TimeInterval) -> String {
-        let s = Int(seconds.rounded())
-        if s >= 3600 { return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) }
-        if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }
-        return "\(s)s"
-    }
 }

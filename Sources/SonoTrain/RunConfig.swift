@@ -33,6 +33,10 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var decoderWidths = [256, 128, 64, 32]
     public var discriminatorWidths = [64, 128, 256, 512]
     public var discriminatorPooling: DiscriminatorPooling = .sum
+    /// Batch norm (the paper) or spectral normalisation (Miyato & Koyama) in D.
+    public var discriminatorNormalization: DiscriminatorNormalization = .batch
+    /// D updates per F update (on the same batch).
+    public var discriminatorSteps = 1
     public var seed: UInt64 = 0
     /// Cap on training images per epoch (quick runs); nil = all.
     public var maxImages: Int?
@@ -66,6 +70,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
         case decoderWidths = "decoder_widths"
         case discriminatorWidths = "discriminator_widths"
         case discriminatorPooling = "discriminator_pooling"
+        case discriminatorNormalization = "discriminator_norm"
+        case discriminatorSteps = "d_steps"
         case seed
         case gridImages = "grid_images"
         case device
@@ -82,7 +88,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
             switch self {
             case .height, .width: return "size"
             case .beta1, .beta2, .adamEpsilon, .weightDecay, .maskFill, .decoderWidths, .discriminatorWidths,
-                 .discriminatorPooling, .gridImages, .trainSplit, .validationSplit:
+                 .discriminatorPooling, .discriminatorNormalization, .discriminatorSteps, .gridImages, .trainSplit, .validationSplit:
                 return nil
             default: return rawValue.replacingOccurrences(of: "_", with: "-")
             }
@@ -109,6 +115,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
             case .decoderWidths: return "Channels of the four decoder blocks (default \(d.decoderWidths))."
             case .discriminatorWidths: return "Channels of the four discriminator blocks (default \(d.discriminatorWidths))."
             case .discriminatorPooling: return "sum | mean (default \(d.discriminatorPooling.rawValue))."
+            case .discriminatorNormalization: return "batch | spectral: batch norm (the paper) or spectral normalisation (Miyato & Koyama) in D (default \(d.discriminatorNormalization.rawValue))."
+            case .discriminatorSteps: return "D updates per F update, on the same batch (default \(d.discriminatorSteps))."
             case .seed: return "Random seed: weights, data order, augmentation (default \(d.seed))."
             case .gridImages: return "Images in the per-epoch in-painting grid (default \(d.gridImages))."
             case .device: return "cpu or cuda[:n] (default \(d.device))."
@@ -137,7 +145,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = RunConfig.defaults
+        // Keys a file leaves out take the preset's values (the defaults unless the caller says).
+        let d = decoder.userInfo[RunConfig.baseKey] as? RunConfig ?? RunConfig.defaults
         method = try c.decodeIfPresent(PretrainMethod.self, forKey: .method) ?? d.method
         backbone = try c.decodeIfPresent(Backbone.self, forKey: .backbone) ?? d.backbone
         height = try c.decodeIfPresent(Int.self, forKey: .height) ?? d.height
@@ -159,6 +168,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
         decoderWidths = try c.decodeIfPresent([Int].self, forKey: .decoderWidths) ?? d.decoderWidths
         discriminatorWidths = try c.decodeIfPresent([Int].self, forKey: .discriminatorWidths) ?? d.discriminatorWidths
         discriminatorPooling = try c.decodeIfPresent(DiscriminatorPooling.self, forKey: .discriminatorPooling) ?? d.discriminatorPooling
+        discriminatorNormalization = try c.decodeIfPresent(DiscriminatorNormalization.self, forKey: .discriminatorNormalization)
+            ?? d.discriminatorNormalization
+        discriminatorSteps = try c.decodeIfPresent(Int.self, forKey: .discriminatorSteps) ?? d.discriminatorSteps
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
         maxImages = try c.decodeIfPresent(Int.self, forKey: .maxImages) ?? d.maxImages
         gridImages = try c.decodeIfPresent(Int.self, forKey: .gridImages) ?? d.gridImages
@@ -171,40 +183,42 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     public static let defaults = RunConfig()
 
-    /// Parses YAML holding any subset of the keys; unknown keys are an error (a typo must not
-    /// silently fall back to a default).
-    public static func fromYAML(_ text: String, source: String = "config") throws -> RunConfig {
-        try parse(text, source: source).config
+    static let baseKey = CodingUserInfoKey(rawValue: "sonotag.runconfig.base")!
+
+    /// Parses YAML holding any subset of the keys, the others taken from `base`; unknown keys are
+    /// an error (a typo must not silently fall back to a default).
+    public static func fromYAML(_ text: String, source: String = "config", base: RunConfig = .defaults) throws -> RunConfig {
+        try parse(text, source: source, base: base).config
     }
 
-    /// The configuration a YAML text describes, and the keys it sets (the settings it asks for
-    /// explicitly, as against defaults).
-    public static func parse(_ text: String, source: String = "config") throws -> (config: RunConfig, keys: Set<Key>) {
+    /// The configuration a YAML text describes (keys it leaves out taken from `base`), and the
+    /// keys it sets (the settings it asks for explicitly, as against defaults).
+    public static func parse(_ text: String, source: String = "config", base: RunConfig = .defaults) throws -> (config: RunConfig, keys: Set<Key>) {
         let node: Any?
         do { node = try Yams.load(yaml: text) } catch {
             throw RunConfigError.invalidYAML(source: source, reason: "\(error)")
         }
-        if node == nil { return (RunConfig(), []) }
+        if node == nil { return (base, []) }
         guard let map = node as? [String: Any] else {
             throw RunConfigError.invalidYAML(source: source, reason: "the top level must be a mapping of keys to values")
         }
         let unknown = map.keys.filter { Key(rawValue: $0) == nil && legacyKeys[$0] == nil }.sorted()
         guard unknown.isEmpty else { throw RunConfigError.unknownKeys(source: source, keys: unknown) }
         let keys = Set(map.keys.compactMap { Key(rawValue: $0) ?? legacyKeys[$0] })
-        do { return (try YAMLDecoder().decode(RunConfig.self, from: text), keys) } catch let error as DecodingError {
+        do { return (try YAMLDecoder().decode(RunConfig.self, from: text, userInfo: [baseKey: base]), keys) } catch let error as DecodingError {
             throw RunConfigError.invalidValue(source: source, reason: Self.describe(error))
         }
     }
 
-    public static func load(from url: URL) throws -> RunConfig { try loadWithKeys(from: url).config }
+    public static func load(from url: URL, base: RunConfig = .defaults) throws -> RunConfig { try loadWithKeys(from: url, base: base).config }
 
     /// `load`, with the keys the file sets.
-    public static func loadWithKeys(from url: URL) throws -> (config: RunConfig, keys: Set<Key>) {
+    public static func loadWithKeys(from url: URL, base: RunConfig = .defaults) throws -> (config: RunConfig, keys: Set<Key>) {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw RunConfigError.unreadable(path: url.path, reason: error.localizedDescription)
         }
-        return try parse(text, source: url.path)
+        return try parse(text, source: url.path, base: base)
     }
 
     /// The configuration as YAML, one `key: value` line per setting in `Key` order, numbers in
@@ -243,6 +257,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
         case .decoderWidths: return list(decoderWidths)
         case .discriminatorWidths: return list(discriminatorWidths)
         case .discriminatorPooling: return discriminatorPooling.rawValue
+        case .discriminatorNormalization: return discriminatorNormalization.rawValue
+        case .discriminatorSteps: return "\(discriminatorSteps)"
         case .seed: return "\(seed)"
         case .gridImages: return "\(gridImages)"
         case .device: return text(device)
@@ -279,6 +295,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         guard decoderWidths.count == 4, decoderWidths.allSatisfy({ $0 > 0 }) else { throw fail(.decoderWidths, "needs four positive widths (four up-convolution blocks)") }
         guard discriminatorWidths.count == 4, discriminatorWidths.allSatisfy({ $0 > 0 }) else { throw fail(.discriminatorWidths, "needs four positive widths (four conv blocks)") }
         guard maxImages.map({ $0 >= 2 }) ?? true else { throw fail(.maxImages, "must be at least 2") }
+        guard (1...10).contains(discriminatorSteps) else { throw fail(.discriminatorSteps, "\(discriminatorSteps) must be between 1 and 10") }
         guard gridImages >= 0 else { throw fail(.gridImages, "must not be negative") }
         guard threads.map({ $0 >= 1 }) ?? true else { throw fail(.threads, "must be at least 1") }
         do { _ = try CentreMask(height: height, width: width, overlap: maskOverlap) } catch {

@@ -54,6 +54,12 @@ struct ExperimentCommand: ParsableCommand {
         @Option(help: "cpu or cuda[:n] (default cpu).") var device: String?
         @Option(help: "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS).") var threads: Int?
         @Option(help: "Experiment folder; rerunning with the same folder resumes.") var out: String?
+        @Option(help: "Repeat pretraining and fine-tuning with seeds SEED … SEED+N−1 (table2); Table 2 shows mean ± std across seeds and paired tests (default 1).")
+        var seeds: Int?
+        @Option(name: .customLong("pretrain-preset"), help: "`pretrain --preset`: sonotag (default) or paper.")
+        var pretrainPreset: PretrainPreset?
+        @Option(name: .customLong("pretrain-config"), help: "`pretrain --config`: YAML with pretraining settings on top of the preset.")
+        var pretrainConfig: String?
 
         func file() throws -> ExperimentFile {
             guard let config else { return ExperimentFile() }
@@ -111,6 +117,18 @@ struct ExperimentCommand: ParsableCommand {
             options.seed = seed ?? file.seed ?? options.seed
             options.device = device ?? file.device ?? options.device
             options.threads = threads ?? file.threads
+            let seedCount = seeds ?? 1
+            guard seedCount >= 1 else { throw ValidationError("--seeds must be at least 1") }
+            options.seeds = seedCount
+            options.pretrainPreset = pretrainPreset ?? .sonotag
+            if let pretrainConfig {
+                guard FileManager.default.fileExists(atPath: pretrainConfig) else { throw ValidationError("--pretrain-config \(pretrainConfig): no such file") }
+                // Read now, so a typo fails before hours of fine-tuning rather than at the first pretraining.
+                do { _ = try RunConfig.load(from: URL(fileURLWithPath: pretrainConfig), base: options.pretrainPreset.config) } catch {
+                    throw ValidationError("--pretrain-config: \(error)")
+                }
+                options.pretrainConfigPath = pretrainConfig
+            }
             return options
         }
     }
@@ -150,13 +168,13 @@ struct ExperimentCommand: ParsableCommand {
             abstract: "Repeated fine-tuning on a small share of the training data; box plots and paired Wilcoxon tests (Figure 6).")
 
         @OptionGroup var shared: Shared
-        @Option(help: "Comma-separated configurations to compare (default baseline,ce,ce+dcm,ce+dcm+f).") var configs: String?
+        @Option(help: "Comma-separated configurations to compare (default baseline,dcm,ce,ce+dcm,ce+dcm+f).") var configs: String?
         @Option(help: "Share of the training images kept in each repeat (default 0.05).") var fraction: Double?
         @Option(help: "Repeats (different training subsets, shared by all configurations; default 10).") var repeats: Int?
 
         func run() throws {
             let file = try shared.file()
-            let options = try shared.options(configs: configs, defaultConfigs: "baseline,ce,ce+dcm,ce+dcm+f", file: file)
+            let options = try shared.options(configs: configs, defaultConfigs: "baseline,dcm,ce,ce+dcm,ce+dcm+f", file: file)
             let runner = ExperimentRunner(options: options, log: emitLine)
             let results: [LowDataResult]
             do {

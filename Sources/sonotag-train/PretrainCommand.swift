@@ -23,6 +23,9 @@ struct PretrainCommand: ParsableCommand {
             relabels the manifest first, exactly as `sonotag labels --labels FILE` does. The run \
             records the mapping's hash and groups in RUN_DIR/weak_labels.yaml and its checkpoints.
 
+            --preset paper starts from the paper-faithful values instead of SonoTag's defaults \
+            (see the README, "Pretraining defaults").
+
             RUN_DIR receives metrics.csv (one row per step and per epoch), \
             inpainting/epoch-NNNN.png and checkpoints/{best,last}.safetensors. --resume continues \
             the run as recorded: a finished run says so and trains nothing; --epochs N extends it; \
@@ -44,6 +47,9 @@ struct PretrainCommand: ParsableCommand {
 
     @Option(name: .long, help: "YAML file with settings (any subset).")
     var config: String?
+
+    @Option(name: .long, help: "Starting settings before --config and options: sonotag (default) or paper.")
+    var preset: PretrainPreset?
 
     @Option(name: .long, help: "Relabel the manifest with this labels.yaml first (as `sonotag labels --labels FILE`).")
     var labels: String?
@@ -94,9 +100,9 @@ struct PretrainCommand: ParsableCommand {
     /// The defaults, then --config, then the options; and the settings asked for explicitly
     /// (keys in the config file and options given), which a resume compares with the record.
     func requestedConfig() throws -> (config: RunConfig, explicit: Set<Key>) {
-        var c = RunConfig()
+        var c = (preset ?? .sonotag).config
         var explicit = Set<Key>()
-        if let path = config { (c, explicit) = try RunConfig.loadWithKeys(from: URL(fileURLWithPath: path)) }
+        if let path = config { (c, explicit) = try RunConfig.loadWithKeys(from: URL(fileURLWithPath: path), base: c) }
         func set<T>(_ value: T?, _ keys: [Key], _ apply: (inout RunConfig, T) -> Void) {
             guard let value else { return }
             apply(&c, value)
@@ -193,6 +199,7 @@ struct PretrainCommand: ParsableCommand {
     }
 
     private func pretrainRun(config: RunConfig) throws {
+        let runDirectory = URL(fileURLWithPath: out)
         let train: PretrainBatchSource, validation: PretrainBatchSource
         if let synthetic {
             let nVal = max(2, synthetic / 5)
@@ -203,9 +210,7 @@ struct PretrainCommand: ParsableCommand {
             do { selected = try kinds.map { try ImageKind.parseList($0) } ?? ImageKind.pretrainingDefault } catch { throw ValidationError("\(error)") }
             if kinds == nil { print("image kinds: bmode (the default; --kinds chooses others)") }
             if let labels { try relabelBeforeTraining(db: db, labels: labels, runDirectory: runDirectory) }
-            do {
-                (train, validation) = try openCohort(db: db, config: config, kinds: ImageKind.filter(selected))
-            } catch SonoDataError.noStoredLabels(let manifest) {
+            do { (train, validation) = try openCohort(db: db, config: config, kinds: ImageKind.filter(selected)) } catch SonoDataError.noStoredLabels(let manifest) {
                 throw ValidationError("\(SonoDataError.noStoredLabels(manifest: manifest)), or pass --labels FILE (a labels.yaml) to label it now")
             }
         } else {
@@ -235,3 +240,4 @@ struct PretrainCommand: ParsableCommand {
 }
 
 extension PretrainMethod: ExpressibleByArgument {}
+extension PretrainPreset: ExpressibleByArgument {}

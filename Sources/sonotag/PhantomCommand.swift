@@ -48,7 +48,7 @@ struct PhantomCommand: ParsableCommand {
     var imagesPerSeries: String = "2-6"
 
     @Option(name: .long, help: "Patients per downstream set (0 skips the downstream sets).")
-    var downstreamPatients: Int = 20
+    var downstreamPatients: Int = 100
 
     @Option(name: .long, help: "Images per downstream patient.")
     var downstreamImages: Int = 4

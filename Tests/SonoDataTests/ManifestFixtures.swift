@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import SonoData
 
@@ -26,33 +27,12 @@ extension ManifestDatabase {
 }
 
 /// The built `sonotag` next to the test bundle (built by `swift build --build-tests` / `make test`).
-func builtSonotag() throws -> URL {
-    var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = folder.appendingPathComponent("sonotag")
-        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        folder = folder.deletingLastPathComponent()
-    }
-    throw XCTSkip("sonotag binary not built next to the tests")
-}
+func builtSonotag() throws -> URL { try BuiltProducts.executable("sonotag") }
 
 /// Runs `sonotag` with `arguments`; standard output and error are returned separately.
 func runSonotag(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = try builtSonotag()
-    process.arguments = arguments
-    process.environment = ["CI": "true", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"].merging(environment) { $1 }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Read both pipes while the process runs so that neither can fill up and block it.
-    var errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    let result = try ProcessRunner.run(try builtSonotag(), arguments, environment: [
+        "CI": "true", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin",
+    ].merging(environment) { $1 }, replacingEnvironment: true)
+    return (result.status, result.standardOutput, result.standardError)
 }

@@ -21,9 +21,10 @@ final class RunRecordCommandTests: XCTestCase {
         let db = out.file("m.sqlite")
         XCTAssertEqual(try runSonotag(["index", data.path, "--db", db, "--key", out.file("k.key"), "--plain"]).status, 0)
         XCTAssertEqual(try runSonotag(["split", "--db", db, "--val", "0.25", "--seed", "1"]).status, 0)
+        XCTAssertEqual(try runSonotag(["labels", "--db", db]).status, 0)
         let runFolder = out.file("run")
         let pretrain = ["pretrain", "--db", db, "--out", runFolder, "--backbone", "resnet18", "--epochs", "1",
-                        "--batch-size", "4", "--height", "64", "--width", "96", "--max-images", "8", "--threads", "1"]
+                        "--batch-size", "4", "--size", "64x96", "--max-images", "8", "--threads", "1"]
         let first = try runSonotag(pretrain)
         XCTAssertEqual(first.status, 0, first.stdout + first.stderr)
 

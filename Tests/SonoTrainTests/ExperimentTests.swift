@@ -149,6 +149,61 @@ final class ExperimentTests: XCTestCase {
         XCTAssertThrowsError(try PretrainingConfiguration.parseList(" , ")) { XCTAssertTrue("\($0)".contains("empty"), "\($0)") }
     }
 
+    /// Two seeds of Baseline and CE: pretraining runs once per seed (seed, seed+1) into seed-K
+    /// folders, both configurations are scored on the same test images, and the paired
+    /// comparison's mean difference equals the one computed here from the per-image CSVs.
+    func testSeedsArePairedOnTheSameTestImages() throws {
+        let data = root.appendingPathComponent("data").path
+        var options = ExperimentOptions(database: "unused.sqlite", tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)")],
+                                        backbones: [.resnet18], configurations: [.baseline, .ce], out: root.appendingPathComponent("exp"))
+        options.height = 64
+        options.width = 96
+        options.finetuneEpochs = 1
+        options.finetuneBatchSize = 4
+        options.decoderBaseWidth = 2
+        options.resamples = 50
+        options.overlays = 0
+        options.seeds = 2
+        options.seed = 10
+        var requests: [PretrainRequest] = []
+        let runner = ExperimentRunner(options: options, pretrain: { request in
+            requests.append(request)
+            var config = tinyConfig(method: .ce, epochs: 1)
+            config.seed = request.config.seed
+            _ = try pretrain(config: config, train: syntheticSource(count: 8, seed: 1), validation: syntheticSource(count: 4, seed: 2),
+                             runDirectory: request.out, progress: ProgressReporter(style: .silent))
+        }, log: { _ in })
+        let rows = try runner.runTable2()
+        XCTAssertEqual(requests.map(\.config.seed), [10, 11])
+        XCTAssertEqual(requests.map(\.out.lastPathComponent), ["seed-0", "seed-1"])
+        let ce = try XCTUnwrap(rows.first { $0.configuration == .ce })
+        XCTAssertEqual(ce.allSeedResults("shapes").count, 2)
+
+        func perImageDice(_ configuration: PretrainingConfiguration, seed: Int) throws -> [Double] {
+            let run = ExperimentLayout(root: options.out).finetuneRun(backbone: .resnet18, config: configuration, task: "shapes", seed: seed)
+            let table = try SonoEval.CSVTable.read(path: run.appendingPathComponent("evaluation/per_image.csv").path)
+            let column = try XCTUnwrap(table.header.firstIndex(of: "dice"))
+            return table.rows.map { Double($0[column])! }
+        }
+        let ceMean = zip(try perImageDice(.ce, seed: 0), try perImageDice(.ce, seed: 1)).map { ($0 + $1) / 2 }
+        let baseMean = zip(try perImageDice(.baseline, seed: 0), try perImageDice(.baseline, seed: 1)).map { ($0 + $1) / 2 }
+        let expected = zip(ceMean, baseMean).map { $0 - $1 }.reduce(0, +) / Double(ceMean.count)
+
+        let comparisons = try JSONDecoder().decode(ExperimentComparisons.self,
+                                                   from: Data(contentsOf: options.out.appendingPathComponent(ExperimentComparisons.fileName)))
+        XCTAssertEqual(comparisons.seeds, 2)
+        let c = try XCTUnwrap(comparisons.entries.first?.comparison)
+        XCTAssertEqual(comparisons.entries.count, 1, "CE against Baseline only")
+        XCTAssertEqual(c.count, ceMean.count)
+        XCTAssertEqual(c.meanDifference, expected, accuracy: 1e-5)
+        XCTAssertNotNil(c.adjustedPValue)
+        XCTAssertEqual(comparisons.summaries.first { $0.configuration == .ce }?.perSeed.count, 2)
+        let markdown = try String(contentsOf: options.out.appendingPathComponent("table2.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("CE − Baseline"), markdown)
+        XCTAssertTrue(markdown.contains("statistically significant") || markdown.contains("significant after Holm"), markdown)
+        XCTAssertTrue(markdown.contains("["), "cells show the bootstrap std in brackets")
+    }
+
     func testEvaluationBootstrapIsSeeded() throws {
         var config = FinetuneConfig.paperDefaults(task: .segmentation, taskName: "tiny", backbone: .resnet18)
         config.data = root.appendingPathComponent("data").path

@@ -3,8 +3,8 @@ import XCTest
 @testable import SonoTrain
 
 final class PretrainConfigTests: XCTestCase {
-    func testDefaultsAreThePapers() {
-        let c = RunConfig()
+    func testPaperPresetIsThePapers() {
+        let c = RunConfig.paper
         XCTAssertEqual(c.method, .ceDCM)
         XCTAssertEqual(c.backbone, .vgg16bn)
         XCTAssertEqual([c.height, c.width, c.batchSize, c.epochs], [256, 384, 32, 200])
@@ -16,6 +16,9 @@ final class PretrainConfigTests: XCTestCase {
         XCTAssertEqual(c.lambdaAdv, 0.001)
         XCTAssertEqual(c.maskOverlap, 0)
         XCTAssertEqual(c.maskFill, 0)
+        XCTAssertEqual(c.discriminatorPooling, .sum)
+        XCTAssertEqual(c.discriminatorNormalization, .batch)
+        XCTAssertEqual(c.discriminatorSteps, 1)
         XCTAssertNoThrow(try c.validate())
     }
 
@@ -57,6 +60,21 @@ final class PretrainConfigTests: XCTestCase {
         XCTAssertEqual(RunConfig.Key.learningRateF.option, "lr")
         XCTAssertEqual(RunConfig.Key.learningRateD.option, "lr-d")
         XCTAssertEqual(Set(RunConfig.Key.allCases.map(\.rawValue)).count, RunConfig.Key.allCases.count)
+    }
+
+    func testPresetIsTheBaseOfAYAMLFile() throws {
+        var base = RunConfig.paper
+        base.learningRateD = 3e-4
+        let c = try RunConfig.fromYAML("d_steps: 2\ndiscriminator_norm: spectral\n", base: base)
+        XCTAssertEqual(c.discriminatorSteps, 2)
+        XCTAssertEqual(c.discriminatorNormalization, .spectral)
+        XCTAssertEqual(c.learningRateD, 3e-4, "keys the file leaves out come from the base")
+        XCTAssertEqual(try RunConfig.fromYAML(try c.yaml()), c, "the written file holds every setting")
+        XCTAssertEqual(PretrainPreset.paper.config, RunConfig.paper)
+        XCTAssertThrowsError(try RunConfig.fromYAML("d_steps: 0").validate()) { error in
+            guard case let RunConfigError.invalidValue(key, _)? = error as? RunConfigError else { return XCTFail("\(error)") }
+            XCTAssertEqual(key, "d_steps")
+        }
     }
 
     func testErrorsNameTheKey() {

@@ -14,8 +14,6 @@ import GRDB
 /// - `labels`: the weak-label vector per file, with the hash of the mapping that produced it.
 /// - `patient_splits`: train / val / test by hashed patient key.
 enum ManifestSchema {
-    /// `kind_reason` of the images a manifest held when image kinds were added.
-    static let indexedBeforeKinds = "indexed before image kinds existed"
     static let formatKey = "format"
     static let formatName = "sonotag-manifest"
     static let versionKey = "schema_version"
@@ -62,6 +60,8 @@ enum ManifestSchema {
         try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?), (?, ?)",
                        arguments: [formatKey, formatName, versionKey, String(version)])
     }
+    /// `kind_reason` of the images a manifest held when image kinds were added.
+    static let indexedBeforeKinds = "indexed before image kinds existed"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
