@@ -1,6 +1,7 @@
 import DICOM
 import Foundation
 import GRDB
+import TestSupport
 import XCTest
 @testable import SonoData
 
