@@ -1,6 +1,7 @@
 import DICOM
 import Foundation
 import GRDB
+import TestSupport
 import XCTest
 @testable import SonoData
 
@@ -47,8 +48,8 @@ final class ImageKindTests: XCTestCase {
     private func crawl(_ images: [String: (UltrasoundImage, PixelEncoding)]) throws -> [String: FileRecord] {
         let data = try TemporaryFolder(), out = try TemporaryFolder()
         for (name, (image, encoding)) in images { try image.write(to: data.url.appendingPathComponent(name), encoding: encoding) }
-        let manifest = try ManifestDatabase(path: out.file("m.sqlite"))
-        try Crawler(manifest: manifest, options: CrawlOptions(threads: 2, batchSize: 4)).run(root: data.path)
+        let manifest = try ManifestDatabase(path: out.file("m.sqlite"), createIfMissing: true)
+        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2, batchSize: 4)).run(root: data.path)
         var byName: [String: FileRecord] = [:]
         for file in try manifest.files() { byName[URL(fileURLWithPath: file.path).lastPathComponent] = file }
         return byName
@@ -117,8 +118,8 @@ final class ImageKindTests: XCTestCase {
         let full = Self.tissue(8, 4, 119, 91)
         try Self.image(regions: [full]).write(to: data.url.appendingPathComponent("bmode.dcm"))
         try Self.image(regions: [Self.tissue(0, 4, 62, 91), Self.tissue(65, 4, 127, 91)]).write(to: data.url.appendingPathComponent("dual.dcm"))
-        let manifest = try ManifestDatabase(path: out.file("m.sqlite"))
-        try Crawler(manifest: manifest, options: CrawlOptions(threads: 1)).run(root: data.path)
+        let manifest = try ManifestDatabase(path: out.file("m.sqlite"), createIfMissing: true)
+        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 1)).run(root: data.path)
 
         let stats = try manifest.kindStatistics()
         XCTAssertEqual(stats.entries.map(\.kind), ["bmode", "multi_view"])
@@ -156,8 +157,10 @@ final class ImageKindTests: XCTestCase {
         let old = try DatabaseQueue(path: out.file("m.sqlite"))
         try ManifestSchema.migrator.migrate(old, upTo: "v1")
         try old.write { db in
-            try db.execute(sql: "INSERT INTO files(path, size, mtime_ns, status, indexed_at, frames) VALUES (?, ?, ?, 'ok', 0, 1)",
-                           arguments: [URL(fileURLWithPath: path).standardizedFileURL.path, stamp.size, stamp.mtimeNs])
+            try ManifestSchema.stampIdentity(db)
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?)", arguments: [ManifestDatabase.archiveRootKey, data.url.standardizedFileURL.path])
+            try db.execute(sql: "INSERT INTO files(path, size, mtime_ns, status, indexed_at, frames) VALUES ('old.dcm', ?, ?, 'ok', 0, 1)",
+                           arguments: [stamp.size, stamp.mtimeNs])
         }
         try old.close()
         let manifest = try ManifestDatabase(path: out.file("m.sqlite"))
@@ -167,10 +170,10 @@ final class ImageKindTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("sonotag index"), "\(error)")
         }
         XCTAssertEqual(try manifest.kindStatistics().entries.map(\.kind), ["unclassified"])
-        let counts = try Crawler(manifest: manifest, options: CrawlOptions(threads: 1)).run(root: data.path)
+        let counts = try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 1)).run(root: data.path)
         XCTAssertEqual(counts.updated, 1)
         XCTAssertEqual(try manifest.files().map(\.imageKind), [.bmode])
-        let again = try Crawler(manifest: manifest, options: CrawlOptions(threads: 1)).run(root: data.path)
+        let again = try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 1)).run(root: data.path)
         XCTAssertEqual(again.unchanged, 1)
     }
 

@@ -1,6 +1,7 @@
 import DICOM
 import Foundation
 import SonoPhantom
+import TestSupport
 import XCTest
 @testable import SonoData
 
@@ -44,14 +45,14 @@ final class PhantomKindsTests: XCTestCase {
         let summary = try PhantomGenerator.generate(Self.options(otherKinds: 0.6), into: input.url)
         let screens = try Self.screens(in: input.url)
         for kind in ScreenKind.allCases { XCTAssertGreaterThan(summary.instancesByScreen?[kind.rawValue] ?? 0, 0, kind.rawValue) }
-        let manifest = try ManifestDatabase(path: out.file("cohort.sqlite"))
-        try Crawler(manifest: manifest, options: CrawlOptions(threads: 2)).run(root: input.url.appendingPathComponent("dicom").path)
+        let manifest = try ManifestDatabase(path: out.file("cohort.sqlite"), createIfMissing: true)
+        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2)).run(root: input.url.appendingPathComponent("dicom").path)
         let expected: [String: ImageKind] = ["bmode": .bmode, "colour_flow": .colourFlow, "spectral_doppler": .spectralDoppler,
                                              "report_page": .secondaryCapture]
-        let prefix = input.url.standardizedFileURL.path + "/"
         for file in try manifest.files() {
             XCTAssertEqual(file.status, .ok, file.path)
-            let screen = try XCTUnwrap(screens[String(file.path.dropFirst(prefix.count))], file.path)
+            // Manifest paths are relative to the crawled folder, dicom/.
+            let screen = try XCTUnwrap(screens["dicom/" + file.path], file.path)
             XCTAssertEqual(file.imageKind, expected[screen], "\(file.path) (\(screen)): \(file.kindReason ?? "")")
         }
         // The Doppler strip's negative velocity delta is read as a magnitude, with a warning.
@@ -71,8 +72,8 @@ final class PhantomKindsTests: XCTestCase {
         let header = try String(contentsOf: input.url.appendingPathComponent("instances.csv"), encoding: .utf8).split(separator: "\n")[0]
         XCTAssertFalse(header.contains("screen"))
 
-        let manifest = try ManifestDatabase(path: out.file("cohort.sqlite"))
-        try Crawler(manifest: manifest, options: CrawlOptions(threads: 2)).run(root: input.url.appendingPathComponent("dicom").path)
+        let manifest = try ManifestDatabase(path: out.file("cohort.sqlite"), createIfMissing: true)
+        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2)).run(root: input.url.appendingPathComponent("dicom").path)
         let files = try manifest.files(status: .ok)
         XCTAssertEqual(Set(files.map(\.imageKind)), [.bmode])
         let paper = LabelMapping.paperDefault()

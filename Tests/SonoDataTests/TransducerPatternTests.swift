@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 @testable import SonoData
 
@@ -96,7 +97,7 @@ final class TransducerPatternTests: XCTestCase {
     /// Unresolvable values stay in the report, with counts; a type that maps resolves the file.
     func testUnresolvableValuesAreReportedWithCounts() throws {
         let folder = try TemporaryFolder()
-        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"))
+        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"), createIfMissing: true)
         for (path, data) in [("/a", "S5-1\\UNUSED\\UNUSED"), ("/b", "S5-1\\UNUSED\\UNUSED"), ("/c", "15L4\\15L4\\CompensationLut.Y"), ("/d", "9d")] {
             try manifest.insertSynthetic(path: path, patientID: "p", transducer: data, description: "US THYROID BIOPSY")
         }

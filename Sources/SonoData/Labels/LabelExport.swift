@@ -4,7 +4,7 @@ import GRDB
 /// One row of `sonotag labels --export`: a training sample (a frame of an `ok` image) with what
 /// its weak labels were made from.
 public struct LabelledSample: Sendable, Equatable {
-    /// Relative to `LabelExport.root`.
+    /// Relative to the archive root (`LabelExport.root`), as the manifest stores it.
     public var path: String
     public var frame: Int
     public var kind: ImageKind?
@@ -26,7 +26,7 @@ public struct LabelledSample: Sendable, Equatable {
 /// What `labels --export` writes: every labelled sample, for inspection and for other tools.
 public struct LabelExport: Sendable {
     public static let header = ["path", "frame", "kind", "transducer", "transducer_group", "study_description", "groups", "split"]
-    /// The deepest folder holding every exported file; paths are relative to it.
+    /// The archive root the manifest's paths are relative to ("" when it records none).
     public var root: String
     public var samples: [LabelledSample]
 }
@@ -44,10 +44,9 @@ extension ManifestDatabase {
             return try Row.fetchAll(db, sql: sql).map { row in (try FileRecord(row: row), row["assigned_split"] as String?) }
         }
         let selected = rows.filter { row in kinds.map { kinds in row.file.imageKind.map(kinds.contains) ?? false } ?? true }
-        let root = Self.commonFolder(selected.map(\.file.path))
+        let root = try archiveRoot() ?? ""
         var samples: [LabelledSample] = []
         for (file, split) in selected {
-            let relative = root.isEmpty ? file.path : String(file.path.dropFirst(root.count + (root.hasSuffix("/") ? 0 : 1)))
             var transducer = file.transducerData ?? ""
             let group = mapping.transducerGroup(forValues: file.transducers, types: file.transducerTypes)
             if mapping.transducerGroup(forValues: file.transducers) == nil, group != nil, let type = file.transducerType {
@@ -56,23 +55,11 @@ extension ManifestDatabase {
             let groups = mapping.studyGroups(for: file.studyDescription ?? "")
             for frame in 0..<max(1, file.frames ?? 1) {
                 samples.append(LabelledSample(
-                    path: relative, frame: frame, kind: file.imageKind, transducer: transducer, transducerGroup: group,
+                    path: file.path, frame: frame, kind: file.imageKind, transducer: transducer, transducerGroup: group,
                     studyDescription: file.studyDescription ?? "", groups: mapping.studyGroups.filter(groups.contains),
                     split: split.flatMap(SplitName.init(rawValue:))))
             }
         }
         return LabelExport(root: root, samples: samples)
-    }
-
-    /// The deepest folder that contains every path ("" when they share none).
-    static func commonFolder(_ paths: [String]) -> String {
-        guard var common = paths.first.map({ $0.split(separator: "/", omittingEmptySubsequences: false).dropLast() }) else { return "" }
-        for path in paths.dropFirst() {
-            let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
-            var n = 0
-            while n < common.count, n < parts.count, common[common.startIndex + n] == parts[parts.startIndex + n] { n += 1 }
-            common = common.prefix(n)
-        }
-        return common.joined(separator: "/")
     }
 }

@@ -27,10 +27,9 @@ public final class ManifestDatabase: @unchecked Sendable {
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
-            if isNew {
-                try ManifestSchema.migrator.migrate(pool)
-                try pool.write { db in try ManifestSchema.stampIdentity(db) }
-            }
+            // Additive migrations (image kinds) upgrade a manifest of this schema in place.
+            try ManifestSchema.migrator.migrate(pool)
+            if isNew { try pool.write { db in try ManifestSchema.stampIdentity(db) } }
         } catch let error as DatabaseError {
             throw SonoDataError.cannotOpenDatabase(path: path, message: error.message ?? "\(error.resultCode)")
         }
