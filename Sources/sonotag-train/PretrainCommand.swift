@@ -12,10 +12,10 @@ struct PretrainCommand: ParsableCommand {
         discussion: """
             Defaults are the paper's: Adam β (0.9, 0.999), lr 1e-4 (F) and 1e-5 (D), batch 32, \
             200 epochs, λ_rec 0.999, λ_adv 0.001, 256×384 images, a centre mask of half height and \
-            width filled with 0.
+            width filled with 0, except that D mean-pools its last feature map (the reference \
+            code sums; see the README, "Inside the method, and the pretraining defaults").
 
-            --preset paper starts from the paper-faithful values instead of SonoTag's defaults \
-            (see the README, "Pretraining defaults").
+            --preset paper starts from the paper-faithful values instead (sum pooling).
 
             Settings come from the preset, then --config (YAML with any subset of the keys method, \
             backbone, height, width, batch_size, epochs, lr_f, lr_d, beta1, beta2, adam_eps, \
