@@ -109,7 +109,7 @@ python3 - "$csv" "$out/ablation.md" <<'PY'
 import csv, sys, statistics as st
 rows = list(csv.DictReader(open(sys.argv[1])))
 fields = list(rows[0].keys()) if rows else []
-tasks = fields[10:]
+tasks = [t for t in fields[10:] if t]
 by = {}
 for r in rows: by.setdefault(r["setting"], []).append(r)
 def m(vals):
