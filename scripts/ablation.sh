@@ -12,7 +12,7 @@
 #
 # Knobs: ABL_SETTINGS (names below, comma-separated), ABL_SEEDS (1), ABL_PATIENTS (40),
 # ABL_EPOCHS (4), ABL_MAX_IMAGES (256 per epoch), ABL_FT_EPOCHS (8), ABL_FT_MAX_IMAGES (96),
-# ABL_THREADS (2), ABL_TASKS (quality,liver_kidney,thyroid).
+# ABL_THREADS (2), ABL_TASKS (quality,liver_kidney,thyroid; empty: inside signals only).
 set -euo pipefail
 
 bin="${1:-.build/release/sonotag}"
@@ -25,7 +25,7 @@ max_images="${ABL_MAX_IMAGES:-256}"
 ft_epochs="${ABL_FT_EPOCHS:-8}"
 ft_max_images="${ABL_FT_MAX_IMAGES:-96}"
 threads="${ABL_THREADS:-2}"
-tasks="${ABL_TASKS:-quality,liver_kidney,thyroid}"
+tasks="${ABL_TASKS-quality,liver_kidney,thyroid}"
 mkdir -p "$out/configs"
 
 # name → YAML on top of --preset paper (method and overrides).
@@ -109,7 +109,7 @@ python3 - "$csv" "$out/ablation.md" <<'PY'
 import csv, sys, statistics as st
 rows = list(csv.DictReader(open(sys.argv[1])))
 fields = list(rows[0].keys()) if rows else []
-tasks = fields[10:]
+tasks = [t for t in fields[10:] if t]
 by = {}
 for r in rows: by.setdefault(r["setting"], []).append(r)
 def m(vals):

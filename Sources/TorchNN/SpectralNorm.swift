@@ -48,9 +48,14 @@ public final class SpectralNorm {
     }
 
     /// σ = uᵀ W v with the current u and v (differentiable in W).
+    ///
+    /// u and v are cloned: autograd keeps them for the backward pass, and the next forward's
+    /// in-place power step would otherwise invalidate them (D runs on real and fake centres before
+    /// one backward). PyTorch's spectral_norm clones for the same reason.
     public func sigma(_ weight: Tensor) throws -> Tensor {
         let matrix = try weight.reshaped(to: [weight.shape[0], -1])
-        return try (u.detached() * matrix.matmul(v.detached())).sum()
+        let (uNow, vNow) = try withNoGrad { (try u.clone(), try v.clone()) }
+        return try (uNow * matrix.matmul(vNow)).sum()
     }
 
     /// W / σ(W), after `iterations` power steps when `training`.

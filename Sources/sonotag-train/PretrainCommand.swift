@@ -13,7 +13,8 @@ struct PretrainCommand: ParsableCommand {
         discussion: """
             Defaults are the paper's: Adam β (0.9, 0.999), lr 1e-4 (F) and 1e-5 (D), batch 32, \
             200 epochs, λ_rec 0.999, λ_adv 0.001, 256×384 images, a centre mask of half height and \
-            width filled with 0.
+            width filled with 0, except that D mean-pools its last feature map (the reference \
+            code sums; see the README, "Inside the method, and the pretraining defaults").
 
             Settings come from the defaults, then --config (YAML with any subset of the keys \
             \(RunConfig.Key.allCases.map(\.rawValue).joined(separator: ", "))), then the options. \
@@ -24,7 +25,7 @@ struct PretrainCommand: ParsableCommand {
             records the mapping's hash and groups in RUN_DIR/weak_labels.yaml and its checkpoints.
 
             --preset paper starts from the paper-faithful values instead of SonoTag's defaults \
-            (see the README, "Pretraining defaults").
+            (sum pooling; see the README, "Inside the method, and the pretraining defaults").
 
             RUN_DIR receives metrics.csv (one row per step and per epoch), \
             inpainting/epoch-NNNN.png and checkpoints/{best,last}.safetensors. --resume continues \

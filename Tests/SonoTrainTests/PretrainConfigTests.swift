@@ -28,13 +28,13 @@ final class PretrainConfigTests: XCTestCase {
             backbone: resnet50
             lr: 0.0002
             batch_size: 8
-            discriminator_pooling: mean
+            discriminator_pooling: sum
             """)
         XCTAssertEqual(c.method, .ce)
         XCTAssertEqual(c.backbone, .resnet50)
         XCTAssertEqual(c.learningRateF, 2e-4)
         XCTAssertEqual(c.batchSize, 8)
-        XCTAssertEqual(c.discriminatorPooling, .mean)
+        XCTAssertEqual(c.discriminatorPooling, .sum)
         XCTAssertEqual(c.epochs, 200, "keys not given keep the defaults")
         XCTAssertEqual(try RunConfig.fromYAML(try c.yaml()), c)
         XCTAssertEqual(try RunConfig.fromYAML(""), RunConfig())
@@ -60,6 +60,15 @@ final class PretrainConfigTests: XCTestCase {
         XCTAssertEqual(RunConfig.Key.learningRateF.option, "lr")
         XCTAssertEqual(RunConfig.Key.learningRateD.option, "lr-d")
         XCTAssertEqual(Set(RunConfig.Key.allCases.map(\.rawValue)).count, RunConfig.Key.allCases.count)
+    }
+
+    /// SonoTag's defaults differ from the paper preset in the discriminator's pooling only.
+    func testDefaultsDifferFromThePaperInPoolingOnly() {
+        var c = RunConfig()
+        XCTAssertEqual(c.discriminatorPooling, .mean)
+        XCTAssertEqual(PretrainPreset.sonotag.config, c)
+        c.discriminatorPooling = .sum
+        XCTAssertEqual(c, RunConfig.paper)
     }
 
     func testPresetIsTheBaseOfAYAMLFile() throws {

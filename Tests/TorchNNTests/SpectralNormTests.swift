@@ -36,6 +36,17 @@ final class SpectralNormTests: XCTestCase {
         XCTAssertEqual(try layer.spectralNorm.u.toArray(of: Float.self), u0)
     }
 
+    /// A discriminator runs on real and fake inputs before one backward: the second forward's
+    /// power step must not invalidate what the first saved for autograd.
+    func testTwoForwardsThenOneBackward() throws {
+        let layer = try SpectralLinear(3, 2)
+        layer.train()
+        let a = try layer(Tensor.ones([4, 3])).sum()
+        let b = try layer(Tensor.ones([4, 3])).sum()
+        XCTAssertNoThrow(try (a + b).backward())
+        XCTAssertNotNil(layer.weight.grad)
+    }
+
     /// A 4×3×3×3 convolution kernel is normalised as the 4×27 matrix: after the 15 warm-up steps
     /// and 50 more, σ of W/σ is 1, checked against the largest singular value found by power
     /// iteration on WᵀW computed here in plain Swift.
