@@ -773,13 +773,15 @@ void set_blas_threads(int32_t count) {
 
 // One Adam update of a contiguous float32 CPU parameter in a single pass over p, g, m and v,
 // with torch.optim.Adam's arithmetic (amsgrad off, L2 weight decay folded into g).
-void adam_kernel(float *p, const float *g, float *m, float *v, int64_t n, float beta1, float beta2,
-                 float step_size, float bias_correction2_sqrt, float eps, float weight_decay) {
+// 1 - beta arrives computed in double: in float, 1 - 0.999f loses five digits to cancellation.
+void adam_kernel(float *p, const float *g, float *m, float *v, int64_t n, float beta1, float one_minus_beta1,
+                 float beta2, float one_minus_beta2, float step_size, float bias_correction2_sqrt, float eps,
+                 float weight_decay) {
     at::parallel_for(0, n, 16384, [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
             const float grad = weight_decay != 0.0f ? g[i] + weight_decay * p[i] : g[i];
-            const float mi = beta1 * m[i] + (1.0f - beta1) * grad;
-            const float vi = beta2 * v[i] + (1.0f - beta2) * grad * grad;
+            const float mi = beta1 * m[i] + one_minus_beta1 * grad;
+            const float vi = beta2 * v[i] + one_minus_beta2 * grad * grad;
             m[i] = mi;
             v[i] = vi;
             p[i] -= step_size * mi / (std::sqrt(vi) / bias_correction2_sqrt + eps);
@@ -830,7 +832,8 @@ ct_error ct_adam_step(const ct_tensor *params, const ct_tensor *exp_avgs, const 
                                g.numel() == p.numel() && m.numel() == p.numel() && v.numel() == p.numel();
             if (fused) {
                 adam_kernel(p.data_ptr<float>(), g.data_ptr<float>(), m.data_ptr<float>(), v.data_ptr<float>(), p.numel(),
-                            static_cast<float>(beta1), static_cast<float>(beta2), static_cast<float>(step_size),
+                            static_cast<float>(beta1), static_cast<float>(1.0 - beta1), static_cast<float>(beta2),
+                            static_cast<float>(1.0 - beta2), static_cast<float>(step_size),
                             static_cast<float>(bias_correction2_sqrt), static_cast<float>(eps), static_cast<float>(weight_decay));
             } else {
                 // Other devices and dtypes: the same update as separate ATen ops.

@@ -78,6 +78,28 @@ final class AdamTests: XCTestCase {
         for (x, y) in zip(fusedA + fusedB, plainA + plainB) { XCTAssertEqual(x, y, accuracy: 1e-6) }
     }
 
+    /// A large parameter (split over threads by the kernel) with gradients of every magnitude:
+    /// ten fused steps against ten op-by-op steps, to float32 rounding of each update.
+    func testFusedKernelMatchesOpByOpOnALargeParameter() throws {
+        let start = try Tensor.randn([300_000])
+        let gradients = try (0..<10).map { k in try Tensor.randn([300_000]) * Foundation.pow(10, Double(k % 5) - 3) }
+        func run(fused: Bool) throws -> [Float] {
+            let p = try start.clone().setRequiresGrad()
+            let optimizer = try Adam(parameters: [("p", p)], learningRate: 1e-3, weightDecay: 1e-4)
+            optimizer.fused = fused
+            for g in gradients {
+                try optimizer.zeroGrad()
+                try (p * g).sum().backward()
+                try optimizer.step()
+            }
+            return try p.toArray(of: Float.self)
+        }
+        let fused = try run(fused: true), plain = try run(fused: false)
+        var worst: Float = 0
+        for (a, b) in zip(fused, plain) { worst = max(worst, abs(a - b)) }
+        XCTAssertLessThan(worst, 1e-6, "10 steps of lr 1e-3 move weights by up to 1e-2")
+    }
+
     /// A parameter without a gradient is skipped and keeps its step count at 0, as in PyTorch.
     func testFusedStepSkipsParametersWithoutGradient() throws {
         let used = try Tensor([1, 2] as [Float]).setRequiresGrad()
