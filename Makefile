@@ -12,6 +12,7 @@ setup:
 # Two executables: `sonotag` (no libtorch: starts in milliseconds) hands training commands to
 # `sonotag-train` beside it.
 build: setup
+	@bash scripts/build_stamp.sh
 	$(SWIFT) build $(BUILDFLAGS) --product sonotag
 	$(SWIFT) build $(BUILDFLAGS) --product sonotag-train
 
@@ -19,6 +20,7 @@ demo: build
 	bash scripts/demo.sh $(BIN)
 
 test: setup
+	@bash scripts/build_stamp.sh
 	$(SWIFT) build $(BUILDFLAGS) --build-tests
 	$(SWIFT) test $(BUILDFLAGS) --skip-build
 

@@ -3,20 +3,47 @@
 import Foundation
 import PackageDescription
 
-// libtorch comes from Debian's libtorch-dev by default; LIBTORCH=/path/to/torch (a pip torch's
-// package folder, or an unpacked libtorch zip) switches headers and libraries to that install.
-let libtorchRoot = ProcessInfo.processInfo.environment["LIBTORCH"]
+// Which libtorch (README "Engines"):
+//   LIBTORCH unset       the default: the pinned pip torch `make setup` installs and links as .torch,
+//                        or Debian's libtorch-dev when that was not installed
+//   LIBTORCH=debian      Debian's libtorch-dev 1.13
+//   LIBTORCH=/path/torch a pip torch's package folder, or an unpacked libtorch zip
+let pinnedTorch = "\(Context.packageDirectory)/.torch/site-packages/torch"
+let libtorchRoot: String? = {
+    switch ProcessInfo.processInfo.environment["LIBTORCH"] {
+    case "debian", "system": return nil
+    case let path? where !path.isEmpty: return path
+    default:
+        return FileManager.default.fileExists(atPath: "\(pinnedTorch)/lib/libtorch_cpu.so")
+            ? URL(fileURLWithPath: pinnedTorch).resolvingSymlinksInPath().path : nil
+    }
+}()
 let torchIncludes: [String] = libtorchRoot.map { ["\($0)/include", "\($0)/include/torch/csrc/api/include"] }
     // /usr/include is already on the default search path; passing it as -isystem would break
     // libstdc++'s #include_next <stdlib.h>.
     ?? ["/usr/include/torch/csrc/api/include"]
 // Debian's 1.13 headers are C++17; recent torch 2.x headers require C++20 (checked against a pip wheel).
 let torchCxxStandard = libtorchRoot == nil ? "-std=c++17" : "-std=c++20"
-let torchLibDirs: [String] = libtorchRoot.map { ["\($0)/lib"] } ?? ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"]
+let torchLibDir: String = libtorchRoot.map { "\($0)/lib" }
+    ?? (["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"].first { FileManager.default.fileExists(atPath: "\($0)/libtorch_cpu.so") }
+        ?? "/usr/lib/x86_64-linux-gnu")
+// A pip torch's CUDA libraries need the nvidia-* wheels beside it (site-packages/nvidia); a
+// CPU-only install of the wheel leaves them out, and then only the CPU libraries are linked.
+let torchCUDA: Bool = libtorchRoot.map { root in
+    let fm = FileManager.default
+    guard fm.fileExists(atPath: "\(root)/lib/libtorch_cuda.so") else { return false }
+    let parent = URL(fileURLWithPath: root).deletingLastPathComponent()
+    return parent.lastPathComponent != "site-packages" || fm.fileExists(atPath: parent.appendingPathComponent("nvidia/cudnn").path)
+} ?? false
+// Linked by full path, not -l: the system's -L/usr/lib/x86_64-linux-gnu comes first on the link
+// line (codec libraries), so -ltorch would pick Debian's 1.13 even with LIBTORCH set. The rpath
+// makes the loader find the same files.
+let torchLibraries = ["libtorch_cpu.so", "libc10.so"]
+    + (libtorchRoot == nil || torchCUDA ? ["libtorch.so"] : [])
+    + (torchCUDA ? ["libtorch_cuda.so", "libc10_cuda.so"] : [])
 let torchLinkFlags: [String] =
-    torchLibDirs.flatMap { ["-L\($0)", "-Xlinker", "-rpath", "-Xlinker", $0] }
-    + ["-Xlinker", "--no-as-needed", "-ltorch", "-ltorch_cpu", "-lc10"]
-    + (libtorchRoot.map { FileManager.default.fileExists(atPath: "\($0)/lib/libtorch_cuda.so") ? ["-ltorch_cuda", "-lc10_cuda"] : [] } ?? [])
+    ["-Xlinker", "-rpath", "-Xlinker", torchLibDir, "-Xlinker", "--no-as-needed"]
+    + torchLibraries.flatMap { ["-Xlinker", "\(torchLibDir)/\($0)"] }
     + ["-Xlinker", "--as-needed"]
 
 let package = Package(
@@ -30,7 +57,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
@@ -68,41 +94,46 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SonoModels", dependencies: ["Torch", "TorchNN"]),
         .target(name: "SonoEval", dependencies: ["Imaging", "SeededRandom"]),
         .target(name: "SonoTrain", dependencies: [
-            "SonoModels", "SonoData", "SonoEval", "Imaging", "SeededRandom",
-            .product(name: "Logging", package: "swift-log"),
+            "SonoModels", "SonoData", "SonoEval", "Imaging", "SeededRandom", "SonoParallel",
             .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "SonoTagCommands"),
+        // The git commit `--version` prints: scripts/build_stamp.sh writes an untracked header here.
+        .target(name: "CBuildInfo"),
+        .target(name: "SonoTagCommands", dependencies: ["CBuildInfo"]),
         // `sonotag` never links libtorch: its crawl, label, DICOM and phantom commands start in
         // milliseconds, and it hands training commands to `sonotag-train` with exec.
         .executableTarget(name: "sonotag", dependencies: [
-            "DICOM", "Imaging", "SonoPhantom", "SonoData", "SonoTagCommands",
+            "DICOM", "Imaging", "SonoPhantom", "SonoData", "SonoEval", "SonoTagCommands",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "sonotag-train", dependencies: [
-            "SonoModels", "SonoTrain", "SonoTagCommands", "SeededRandom", "Torch", "TorchNN",
+            "SonoModels", "SonoTrain", "SonoData", "SonoTagCommands", "SeededRandom", "Torch", "TorchNN",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Benchmark driver for Benchmarks/bench_torch.sh (never run by tests).
         .executableTarget(name: "torch-bench", dependencies: ["Torch", "TorchNN"], path: "Benchmarks/TorchBench"),
 
-        .testTarget(name: "TorchTests", dependencies: ["Torch"]),
-        .testTarget(name: "TorchNNTests", dependencies: ["Torch", "TorchNN"]),
-        .testTarget(name: "DICOMCodecsTests", dependencies: ["DICOMCodecs", "SeededRandom", .product(name: "Crypto", package: "swift-crypto")], exclude: ["make_htj2k_vectors.py", "Regression"]),
-        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs", "SeededRandom", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "SeededRandom", "DICOM", "Imaging"]),
-        .testTarget(name: "SonoDataTests", dependencies: ["SonoData", "SonoPhantom", "DICOM"]),
-        .testTarget(name: "SonoModelsTests", dependencies: ["SonoModels", "Torch", "TorchNN"]),
-        .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval", "SeededRandom"]),
-        .testTarget(name: "SonoTagCommandsTests", dependencies: ["SonoTagCommands"]),
-        .testTarget(name: "SonoTrainTests", dependencies: ["SonoTrain", "SonoPhantom", "SonoData", "SonoModels", "SeededRandom"]),
+        // What every test target shares: temporary folders, the process runner, the fixture and
+        // reference-tool locators (with the CI rule: missing means failure there), the tolerance assert.
+        .target(name: "TestSupport", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "Tests/TestSupport"),
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
+        .testTarget(name: "TorchNNTests", dependencies: ["Torch", "TorchNN", "TestSupport"]),
+        .testTarget(name: "DICOMCodecsTests", dependencies: ["DICOMCodecs", "SeededRandom", "TestSupport"], exclude: ["make_htj2k_vectors.py", "Regression"]),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs", "SeededRandom", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "SeededRandom", "DICOM", "Imaging", "TestSupport"]),
+        .testTarget(name: "SonoDataTests", dependencies: ["SonoData", "SonoPhantom", "DICOM", "TestSupport"]),
+        .testTarget(name: "SonoModelsTests", dependencies: ["SonoModels", "Torch", "TorchNN", "TestSupport"]),
+        .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval", "SeededRandom", "TestSupport"]),
+        .testTarget(name: "SonoTagCommandsTests", dependencies: ["SonoTagCommands", "TestSupport"]),
+        .testTarget(name: "SonoTrainTests", dependencies: ["SonoTrain", "SonoPhantom", "SonoData", "SonoModels", "SeededRandom", "SonoParallel", "TestSupport"]),
     ],
     // CTorch is the only C++ target; SwiftPM places this flag after unsafeFlags, so it must follow LIBTORCH too.
     cxxLanguageStandard: libtorchRoot == nil ? .cxx17 : .cxx20

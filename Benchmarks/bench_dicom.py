@@ -59,7 +59,9 @@ def decode(path, repeat, size):
                 g = (0.299 * arr[..., 0] + 0.587 * arr[..., 1] + 0.114 * arr[..., 2]).astype(np.float32) / 255.0
             else:
                 g = arr.astype(np.float32) / float(2 ** bits - 1)
-            img = Image.fromarray(g, mode="F").resize((cols, rows), Image.BILINEAR)
+            # The filter SonoTag's cache builder picks: area (PIL's BOX) when shrinking, else bilinear.
+            shrinking = g.shape[0] >= rows and g.shape[1] >= cols
+            img = Image.fromarray(g, mode="F").resize((cols, rows), Image.BOX if shrinking else Image.BILINEAR)
             out = np.asarray(img, dtype=np.float32)
             checksum += float(out[rows // 2, cols // 2])
             frames += 1

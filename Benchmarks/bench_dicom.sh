@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # DICOM benchmarks, SonoTag against pydicom in one Python process:
 #  1. header-only scan of >= 2,000 files generated from the fixtures (files/s; goal >= 10x),
-#  2. decode -> grayscale -> resize to 256x384 float32, frame by frame (frames/s; goal >= 5x) for a
+#  2. decode -> grayscale -> resize to 256x384 float32 (the cache builder's FramePipeline: area when shrinking,
+#     else bilinear; PIL's BOX / BILINEAR on the pydicom side), frame by frame (frames/s; goal >= 5x) for a
 #     JPEG-baseline YBR_FULL_422 multi-frame file and a native RGB file. Both sides open the file
 #     every pass and decode every frame; each runs one untimed warm-up pass first.
 # Usage: bash Benchmarks/bench_dicom.sh [path/to/sonotag]   (pip-installs pydicom, pylibjpeg, Pillow if missing)
@@ -10,8 +11,8 @@ bin="${1:-.build/release/sonotag}"
 here="$(cd "$(dirname "$0")" && pwd)"
 py="${PYTHON:-python3}"
 fixtures=""
-for d in shared/fixtures/dicom/files ../shared/fixtures/dicom/files; do [ -d "$d" ] && fixtures="$d" && break; done
-[ -n "$fixtures" ] || { echo "bench_dicom: fixtures not found (shared/fixtures/dicom/files)"; exit 1; }
+for d in "${BENCH_FIXTURES:-}" .build/reference/dicom/files; do [ -n "$d" ] && [ -d "$d" ] && fixtures="$d" && break; done
+[ -n "$fixtures" ] || { echo "bench_dicom: fixtures not found (.build/reference/dicom/files: run make setup, or set BENCH_FIXTURES)"; exit 1; }
 [ -x "$bin" ] || { echo "bench_dicom: $bin not built (make build)"; exit 1; }
 if ! "$py" -c "import pydicom, numpy, PIL, pylibjpeg, libjpeg" 2>/dev/null; then
   "$py" -m pip install --quiet pydicom numpy pillow pylibjpeg pylibjpeg-libjpeg

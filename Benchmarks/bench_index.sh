@@ -43,7 +43,7 @@ timed() {
 
 read -r start_wall start_cpu < <(timed "$bin" --help)
 rm -f "$work/sonotag.sqlite"*
-read -r s_wall s_cpu < <(timed env CI=true "$bin" index "$corpus" --db "$work/sonotag.sqlite" --plain)
+read -r s_wall s_cpu < <(timed env CI=true "$bin" index "$corpus" --db "$work/sonotag.sqlite" --key "$work/patient-id.key" --plain)
 rm -f "$work/pydicom.sqlite"*
 read -r p_wall p_cpu < <(timed "$python" "$here/pydicom_index.py" "$corpus" "$work/pydicom.sqlite")
 "$python" - "$files" "$(nproc)" "$s_wall" "$s_cpu" "$p_wall" "$p_cpu" "$start_wall" "$start_cpu" <<'PY'

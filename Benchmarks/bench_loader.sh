@@ -22,7 +22,7 @@ if [ ! -f "$corpus/.complete" ]; then
 fi
 db="$work/cohort.sqlite"
 rm -rf "$db"* "$work/cohort.cache"
-CI=true "$bin" index "$corpus" --db "$db" --plain >/dev/null
+CI=true "$bin" index "$corpus" --db "$db" --key "$work/patient-id.key" --plain >/dev/null
 "$bin" split --db "$db" --val 0.2 --seed 1 >/dev/null
 "$bin" cache --db "$db" --split train >"$work/cache-build.log"
 grep '^cache ' "$work/cache-build.log"

@@ -1,27 +1,18 @@
 #!/usr/bin/env bash
-# One CE+DCM pretraining step (D step + F step), batch 8, 256x384, VGG16-BN and ResNet-50:
-# SonoTag against the same step in PyTorch (Benchmarks/pretrain_step_torch.py), same thread
-# count, one run each. Prints both times per step, the ratio and both peak RSS.
-# Usage: bash Benchmarks/bench_pretrain.sh [path/to/sonotag]   (THREADS, STEPS, BATCH override)
+# One CE+DCM pretraining step (D step + F step) at ResNet-50 batch 8 256x384 (the paper's size)
+# and ResNet-18 batch 16 64x96 (the CPU demo's): SonoTag against pip PyTorch (the same wheel as
+# the default engine, installed once by scripts/setup_torch.sh --reference), interleaved rounds,
+# medians, both peak RSS, one row per step shortcut switched off. Writes bench-results.json.
+# Usage: bash Benchmarks/bench_pretrain.sh [path/to/sonotag]
+#   env: THREADS, STEPS, REPS, CONFIGS (e.g. resnet18-b16-64x96), SHORTCUTS=each|none,
+#        DEBIAN_BIN (a sonotag-train built with LIBTORCH=debian: adds the engine row)
 set -euo pipefail
 bin="${1:-.build/release/sonotag}"
-threads="${THREADS:-$(nproc)}"
-steps="${STEPS:-3}"
-batch="${BATCH:-8}"
-python="${PYTHON:-/usr/bin/python3}"
 here="$(cd "$(dirname "$0")" && pwd)"
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
-if ! "$python" -c "import torch, torchvision" 2>/dev/null; then
-  echo "bench_pretrain: $python lacks torch/torchvision; skipping"; exit 0
-fi
-for backbone in vgg16bn resnet50; do
-  swift_line=$("$bin" pretrain --bench-steps "$steps" --backbone "$backbone" --batch-size "$batch" \
-                 --height 256 --width 384 --threads "$threads" --out /dev/null)
-  torch_line=$(OMP_NUM_THREADS="$threads" "$python" "$here/pretrain_step_torch.py" --backbone "$backbone" \
-                 --batch "$batch" --size 256 384 --threads "$threads" --steps "$steps" --warmup 1)
-  s_ms=$(echo "$swift_line" | field ms_per_step); t_ms=$(echo "$torch_line" | field ms_per_step)
-  s_rss=$(echo "$swift_line" | field peak_rss_mb); t_rss=$(echo "$torch_line" | field peak_rss_mb)
-  ratio=$(awk -v a="$s_ms" -v b="$t_ms" 'BEGIN { printf "%.3f", a / b }')
-  printf 'pretrain step %-8s batch %d 256x384 threads %d: sonotag %8.1f ms (peak RSS %5.0f MB) | pytorch %8.1f ms (peak RSS %5.0f MB) | ratio %s\n' \
-    "$backbone" "$batch" "$threads" "$s_ms" "$s_rss" "$t_ms" "$t_rss" "$ratio"
-done
+site=$(bash "$here/../scripts/setup_torch.sh" --reference)
+args=(--bin "$bin" --python /usr/bin/python3 --pythonpath "$site" --json "${BENCH_JSON:-bench-results.json}"
+      --steps "${STEPS:-3}" --reps "${REPS:-3}" --shortcuts "${SHORTCUTS:-each}"
+      --configs "${CONFIGS:-resnet50-b8-256x384,resnet18-b16-64x96}")
+[ -n "${THREADS:-}" ] && args+=(--threads "$THREADS")
+[ -n "${DEBIAN_BIN:-}" ] && args+=(--debian-bin "$DEBIAN_BIN")
+/usr/bin/python3 "$here/bench_pretrain.py" "${args[@]}"

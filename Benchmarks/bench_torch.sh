@@ -8,6 +8,8 @@ threads="${THREADS:-$(nproc)}"
 iterations="${ITERATIONS:-5}"
 python="${PYTHON:-/usr/bin/python3}"
 config="${CONFIG:-release}"
+# The reference is pip PyTorch 2.15 (the default engine's wheel), not Debian's 1.13.
+export PYTHONPATH="$(bash scripts/setup_torch.sh --reference)${PYTHONPATH:+:$PYTHONPATH}"
 
 swift build -c "$config" --product torch-bench >/dev/null
 bench="$(swift build -c "$config" --show-bin-path)/torch-bench"

@@ -2,7 +2,7 @@
 """One CE+DCM pretraining step (D step + F step) in PyTorch: the reference for bench_pretrain.sh.
 
 The networks mirror SonoModels layer for layer: torchvision's VGG16-BN `features` or ResNet-50
-trunk (gray input replicated to three channels), a four-block context decoder (3x3 transposed
+trunk or ResNet-18's (gray input replicated to three channels), a four-block context decoder (3x3 transposed
 conv stride 2, BN, ReLU; final 3x3 conv to one channel), and a projection discriminator (four
 blocks of 3x3 conv stride 2, BN, LeakyReLU 0.2; sum-pooled features; C_rf linear; bias-free
 projection). One step = F forward, D update on real and detached fake centres (hinge), then F
@@ -29,10 +29,10 @@ class Encoder(nn.Module):
         super().__init__()
         if backbone == "vgg16bn":
             self.trunk, self.channels = torchvision.models.vgg16_bn().features, 512
-        elif backbone == "resnet50":
-            r = torchvision.models.resnet50()
+        elif backbone in ("resnet50", "resnet18"):
+            r = getattr(torchvision.models, backbone)()
             self.trunk = nn.Sequential(r.conv1, r.bn1, r.relu, r.maxpool, r.layer1, r.layer2, r.layer3, r.layer4)
-            self.channels = 2048
+            self.channels = 2048 if backbone == "resnet50" else 512
         else:
             raise SystemExit(f"unknown backbone {backbone}")
 

@@ -7,7 +7,8 @@ SWIFTC        ?= swiftc
 SECONDS       ?= 60
 FUZZ_TARGETS  ?= parser pixels rle jpeg jpegls jpeg2000
 FUZZ_DIR      := .build/fuzz
-FUZZ_FIXTURES ?= $(firstword $(wildcard shared/fixtures/dicom/files ../shared/fixtures/dicom/files))
+# Seeds come from the DICOM reference corpus that `make setup` generates.
+FUZZ_FIXTURES ?= $(firstword $(wildcard .build/reference/dicom/files))
 FUZZ_SAN      := -sanitize=fuzzer,address -parse-as-library -O -g
 FUZZ_LINK     := -use-ld=lld
 FUZZ_CINC     := -I Sources/CZlib -I Sources/CTurboJPEG -I Sources/COpenJPEG -I Sources/CCharLS \

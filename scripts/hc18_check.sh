@@ -34,9 +34,10 @@ if [[ -z "$ce" ]]; then
             echo "== CE pretraining on a phantom cohort (no HC18_CE_RUN given)"
             [[ -d "$out/phantom/dicom" ]] || "$bin" phantom --out "$out/phantom" --patients 30 --seed 2 --size 128x192 --downstream-patients 0
             "$bin" index "$out/phantom/dicom" --db "$out/cohort.sqlite"
+            "$bin" labels --db "$out/cohort.sqlite"
             "$bin" split --db "$out/cohort.sqlite"
             "$bin" pretrain --db "$out/cohort.sqlite" --method ce --backbone "$backbone" \
-                --height "${size%x*}" --width "${size#*x}" --epochs "${HC18_PRETRAIN_EPOCHS:-4}" --batch-size 16 --threads 2 --out "$ce"
+                --size "$size" --epochs "${HC18_PRETRAIN_EPOCHS:-4}" --batch-size 16 --threads 2 --out "$ce"
         fi
     fi
 fi

@@ -11,7 +11,9 @@
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/version.h>
 
+#include <cmath>
 #include <cstring>
+#include <dlfcn.h>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -88,6 +90,10 @@ char *copy_string(const std::string &s) {
 
 }  // namespace
 
+namespace {
+void set_blas_threads(int32_t count);  // in the "Fast by default" block below
+}
+
 #define CT_RESULT(expr) guarded([&] { check_out(out); *out = wrap(expr); })
 
 extern "C" {
@@ -108,6 +114,7 @@ ct_error ct_set_num_threads(int32_t count) noexcept {
     return guarded([&] {
         if (count < 1) throw std::invalid_argument("thread count must be >= 1, got " + std::to_string(count));
         at::set_num_threads(count);
+        set_blas_threads(count);
     });
 }
 ct_error ct_get_num_threads(int32_t *count) noexcept {
@@ -691,6 +698,96 @@ ct_error ct_autograd_grad(const ct_tensor *outputs, const ct_tensor *grad_output
         for (int64_t i = 0; i < input_count; ++i) {
             const at::Tensor &g = result[static_cast<size_t>(i)];
             out[i] = g.defined() ? wrap(g) : nullptr;
+        }
+    });
+}
+
+}  // extern "C"
+
+/* ==== Fast by default (issue 13): in-place activations, batched and fused optimizer calls ==== */
+
+namespace {
+
+// The BLAS Debian's libtorch calls (OpenBLAS, when libopenblas0-pthread is installed) keeps its
+// own thread pool, which at::set_num_threads does not size. Looked up at run time: the symbol
+// exists only when OpenBLAS is the BLAS actually loaded.
+void set_blas_threads(int32_t count) {
+    using setter = void (*)(int);
+    static const setter openblas = reinterpret_cast<setter>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+    if (openblas != nullptr) openblas(count);
+}
+
+// One Adam update of a contiguous float32 CPU parameter in a single pass over p, g, m and v,
+// with torch.optim.Adam's arithmetic (amsgrad off, L2 weight decay folded into g).
+// 1 - beta arrives computed in double: in float, 1 - 0.999f loses five digits to cancellation.
+void adam_kernel(float *p, const float *g, float *m, float *v, int64_t n, float beta1, float one_minus_beta1,
+                 float beta2, float one_minus_beta2, float step_size, float bias_correction2_sqrt, float eps,
+                 float weight_decay) {
+    at::parallel_for(0, n, 16384, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+            const float grad = weight_decay != 0.0f ? g[i] + weight_decay * p[i] : g[i];
+            const float mi = beta1 * m[i] + one_minus_beta1 * grad;
+            const float vi = beta2 * v[i] + one_minus_beta2 * grad * grad;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] -= step_size * mi / (std::sqrt(vi) / bias_correction2_sqrt + eps);
+        }
+    });
+}
+
+}  // namespace
+
+extern "C" {
+
+ct_error ct_relu_(ct_tensor t) noexcept {
+    return guarded([&] { at::relu_(const_cast<at::Tensor &>(T(t))); });
+}
+ct_error ct_leaky_relu_(ct_tensor t, double negative_slope) noexcept {
+    return guarded([&] { at::leaky_relu_(const_cast<at::Tensor &>(T(t)), negative_slope); });
+}
+
+ct_error ct_zero_grads(const ct_tensor *tensors, int64_t count) noexcept {
+    return guarded([&] {
+        for (auto &t : tensor_list(tensors, count)) t.mutable_grad().reset();
+    });
+}
+ct_error ct_set_requires_grads(const ct_tensor *tensors, int64_t count, bool requires_grad) noexcept {
+    return guarded([&] {
+        for (auto &t : tensor_list(tensors, count)) t.requires_grad_(requires_grad);
+    });
+}
+
+ct_error ct_adam_step(const ct_tensor *params, const ct_tensor *exp_avgs, const ct_tensor *exp_avg_sqs,
+                      const int64_t *steps, int64_t count, double lr, double beta1, double beta2, double eps,
+                      double weight_decay) noexcept {
+    return guarded([&] {
+        if (count > 0 && steps == nullptr) throw std::invalid_argument("null step array");
+        auto ps = tensor_list(params, count), ms = tensor_list(exp_avgs, count), vs = tensor_list(exp_avg_sqs, count);
+        c10::NoGradGuard no_grad;
+        for (int64_t k = 0; k < count; ++k) {
+            at::Tensor &p = ps[k], &m = ms[k], &v = vs[k];
+            const at::Tensor &g = p.grad();
+            if (!g.defined()) continue;
+            if (steps[k] < 1) throw std::invalid_argument("Adam step count must be >= 1");
+            const double bias_correction1 = 1.0 - std::pow(beta1, static_cast<double>(steps[k]));
+            const double bias_correction2_sqrt = std::sqrt(1.0 - std::pow(beta2, static_cast<double>(steps[k])));
+            const double step_size = lr / bias_correction1;
+            const bool fused = p.device().is_cpu() && p.scalar_type() == at::kFloat && g.scalar_type() == at::kFloat &&
+                               m.scalar_type() == at::kFloat && v.scalar_type() == at::kFloat && p.is_contiguous() &&
+                               g.is_contiguous() && m.is_contiguous() && v.is_contiguous() &&
+                               g.numel() == p.numel() && m.numel() == p.numel() && v.numel() == p.numel();
+            if (fused) {
+                adam_kernel(p.data_ptr<float>(), g.data_ptr<float>(), m.data_ptr<float>(), v.data_ptr<float>(), p.numel(),
+                            static_cast<float>(beta1), static_cast<float>(1.0 - beta1), static_cast<float>(beta2),
+                            static_cast<float>(1.0 - beta2), static_cast<float>(step_size),
+                            static_cast<float>(bias_correction2_sqrt), static_cast<float>(eps), static_cast<float>(weight_decay));
+            } else {
+                // Other devices and dtypes: the same update as separate ATen ops.
+                at::Tensor grad = weight_decay != 0.0 ? g.add(p, weight_decay) : g;
+                m.mul_(beta1).add_(grad, 1.0 - beta1);
+                v.mul_(beta2).addcmul_(grad, grad, 1.0 - beta2);
+                p.addcdiv_(m, v.sqrt().div_(bias_correction2_sqrt).add_(eps), -step_size);
+            }
         }
     });
 }

@@ -100,6 +100,8 @@ struct DataSetParser {
     var warnings: [String] = []
     /// Set when the stream ended inside an element and `allowTruncation` kept the partial data set.
     var truncatedAt: Int?
+    /// Set when the last undefined-length item read was closed by a Sequence Delimitation Item.
+    var itemClosedBySequenceDelimiter = false
 
     init(cursor: Cursor, options: ParseOptions) {
         self.cursor = cursor
@@ -146,10 +148,39 @@ struct DataSetParser {
                 continue
             }
             if tag == .sequenceDelimitation || tag == .item {
-                if depth == 0 && end == nil {
-                    throw DICOMError.malformed(offset: cursor.position, context: "item tag \(tag) outside a sequence")
+                let at = cursor.position
+                if cursor.remaining < 8 {
+                    try truncation(DICOMError.truncated(offset: at, context: "\(tag) length"))
+                    break
                 }
-                throw DICOMError.malformed(offset: cursor.position, context: "unexpected \(tag) inside an item")
+                let length = cursor.u32(encoding.bigEndian, at: 4)
+                if tag == .sequenceDelimitation && inUndefinedItem {
+                    // Seen in real ultrasound exports: a Sequence Delimitation Item where the Item
+                    // Delimitation Item belongs. pydicom reads on; the item ends here, and in an
+                    // undefined-length sequence so does the sequence (readItems).
+                    cursor.position += 8
+                    warnings.append("sequence delimiter at \(at) closes an item (item delimiter expected)")
+                    itemClosedBySequenceDelimiter = true
+                    return ds
+                }
+                // An item tag (or a sequence delimiter) outside any sequence, after an element of
+                // undefined length or a wrong length: pydicom reads it as an element of that
+                // length and goes on; so do we, skipping its value, with a warning.
+                cursor.position += 8
+                if tag == .item && length == Self.undefined {
+                    guard depth < options.maximumDepth else { throw DICOMError.nestingTooDeep(offset: at, depth: options.maximumDepth) }
+                    _ = try readDataSet(encoding: encoding, end: nil, depth: depth + 1, inUndefinedItem: true, characterSet: ds.characterSet)
+                    itemClosedBySequenceDelimiter = false
+                    warnings.append("undefined-length item outside a sequence at \(at) skipped")
+                    continue
+                }
+                let skip = tag == .item ? Int(length) : 0
+                guard skip <= cursor.remaining, end.map({ cursor.position + skip <= $0 }) ?? true else {
+                    throw DICOMError.malformed(offset: at, context: "\(tag) outside a sequence with length \(length) past its container")
+                }
+                cursor.position += skip
+                warnings.append("\(tag == .item ? "item" : "sequence delimiter") outside a sequence at \(at) skipped (\(skip) bytes)")
+                continue
             }
             if depth == 0, options.stopBeforePixelData,
                tag == .pixelData || tag == .floatPixelData || tag == .doubleFloatPixelData {
@@ -304,7 +335,14 @@ struct DataSetParser {
                 throw DICOMError.malformed(offset: at, context: "expected an item in \(tag), found \(itemTag)")
             }
             if len == Self.undefined {
+                itemClosedBySequenceDelimiter = false
                 items.append(try readDataSet(encoding: encoding, end: nil, depth: depth, inUndefinedItem: true, characterSet: characterSet))
+                if itemClosedBySequenceDelimiter {
+                    itemClosedBySequenceDelimiter = false
+                    // The delimiter that closed the item closes an undefined-length sequence too;
+                    // a defined-length one ends at its length.
+                    if end == nil { break }
+                }
             } else {
                 var itemEnd = cursor.position + Int(len)
                 if itemEnd > (end ?? cursor.end) || itemEnd > cursor.end {

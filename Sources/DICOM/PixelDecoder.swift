@@ -37,7 +37,10 @@ extension DICOMFile {
 
     /// `decodeFrame(_:)` with the description already parsed (callers that need it anyway).
     func decodeFrame(_ index: Int, desc: PixelDescription) throws -> PixelFrame {
-        let frame = try decodeFrameUnchecked(index, desc: desc)
+        var frame = try decodeFrameUnchecked(index, desc: desc)
+        if desc.isSigned, desc.bitsAllocated >= 8, desc.bitsStored < 8 * frame.sampleType.byteCount {
+            Self.signExtend(&frame.data, bytesPerSample: frame.sampleType.byteCount, bitsStored: desc.bitsStored)
+        }
         // Every path must produce exactly rows × columns × samples values; anything else is a bug or a lie in the file.
         guard frame.data.count == desc.frameByteCount, frame.sampleType.byteCount == desc.bytesPerSample || desc.bitsAllocated == 1 else {
             throw DICOMError.pixelData("frame \(index) decoded to \(frame.data.count) bytes, expected \(desc.frameByteCount)")
@@ -107,6 +110,24 @@ extension DICOMFile {
         }
         return PixelFrame(rows: desc.rows, columns: desc.columns, samplesPerPixel: desc.samplesPerPixel,
                           sampleType: desc.sampleType, photometricInterpretation: photometric, data: data)
+    }
+
+    /// Signed samples with Bits Stored below the sample width (12 of 16, 8 of 16): keep the low
+    /// Bits Stored bits and sign-extend from the highest of them, as pydicom does, whatever the
+    /// writer left in the unused high bits. Idempotent, so codecs that already extend are unharmed.
+    static func signExtend(_ data: inout [UInt8], bytesPerSample width: Int, bitsStored bits: Int) {
+        guard bits >= 1, bits < 8 * width, width <= 8 else { return }
+        let mask: UInt64 = (1 << UInt64(bits)) - 1
+        let sign: UInt64 = 1 << UInt64(bits - 1)
+        var i = 0
+        while i + width <= data.count {
+            var v: UInt64 = 0
+            for k in 0..<width { v |= UInt64(data[i + k]) << UInt64(8 * k) }
+            v &= mask
+            if v & sign != 0 { v |= ~mask }
+            for k in 0..<width { data[i + k] = UInt8(truncatingIfNeeded: v >> UInt64(8 * k)) }
+            i += width
+        }
     }
 
     /// Big-endian OW with 8-bit samples: swap the whole value's words, then cut the frame.

@@ -22,6 +22,8 @@ public struct UltrasoundRegion: Sendable, Equatable {
     /// Transducer Frequency (0018,6030) and Pulse Repetition Frequency (0018,6032).
     public var transducerFrequency: Int?
     public var pulseRepetitionFrequency: Int?
+    /// Transducer Type (0018,6031): LINEAR, CURVED LINEAR, SECTOR_PHASED, VECTOR_PHASED, ...
+    public var transducerType: String?
 
     public init(minX0: Int, minY0: Int, maxX1: Int, maxY1: Int, spatialFormat: Int? = nil, dataType: Int? = nil, flags: Int? = nil,
                 physicalUnitsX: Int? = nil, physicalUnitsY: Int? = nil, physicalDeltaX: Double? = nil, physicalDeltaY: Double? = nil) {
@@ -50,9 +52,14 @@ public struct UltrasoundRegion: Sendable, Equatable {
         referencePixelPhysicalValueY = d(0x602A)
         transducerFrequency = i(0x6030)
         pulseRepetitionFrequency = i(0x6032)
+        transducerType = item.string(Tag(0x0018, 0x6031))
     }
 
     public var isTissue2D: Bool { spatialFormat == 1 && dataType == 1 }
+
+    /// Corners that coincide in x or y (some scanners write a region of zero width): such a
+    /// region holds no image, whatever its type says.
+    public var hasZeroArea: Bool { minX0 == maxX1 || minY0 == maxY1 }
 
     /// The region's box clamped to a rows × columns image, as a half-open pixel rectangle;
     /// nil when nothing of it lies inside the image.
@@ -84,10 +91,11 @@ extension DICOMFile {
 
     /// The region to crop training images to: the largest 2D tissue region (spatial format 1,
     /// data type 1) clamped to the image; else the largest 2D region of any type; nil when none
-    /// has pixels inside the image. Ties keep the first in file order.
+    /// has pixels inside the image. Regions of zero area never count. Ties keep the first in
+    /// file order.
     public func tissueRegion() -> (region: UltrasoundRegion, box: PixelBox)? {
         guard let rows = dataSet.int(.rows), let columns = dataSet.int(.columns) else { return nil }
-        let boxed = ultrasoundRegions.compactMap { r in r.clampedBox(rows: rows, columns: columns).map { (r, $0) } }
+        let boxed = ultrasoundRegions.filter { !$0.hasZeroArea }.compactMap { r in r.clampedBox(rows: rows, columns: columns).map { (r, $0) } }
         func largest(_ c: [(UltrasoundRegion, PixelBox)]) -> (UltrasoundRegion, PixelBox)? {
             var best: (UltrasoundRegion, PixelBox)?
             for x in c where x.1.area > (best?.1.area ?? 0) { best = x }

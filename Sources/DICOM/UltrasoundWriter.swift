@@ -176,6 +176,7 @@ public struct UltrasoundImage: Sendable {
         fd(0x602E, r.physicalDeltaY ?? 0)
         ul(0x6030, r.transducerFrequency)
         ul(0x6032, r.pulseRepetitionFrequency)
+        if let type = r.transducerType { item.set(Tag(0x0018, 0x6031), .CS, string: type) }
         return item
     }
 }

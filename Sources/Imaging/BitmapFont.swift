@@ -1,6 +1,7 @@
 /// SonoTag's built-in 5×7 bitmap font for printable ASCII (32…126), drawn for this project.
 /// Each glyph is seven rows of five cells above the baseline, `#` = ink, plus two descender rows
-/// for g, j, p, q and y; characters outside the range draw as `?`.
+/// for g, j, p, q and y; a few non-ASCII signs that reports use (· ± − × λ ² ‖) have glyphs too;
+/// other characters draw as `?`.
 public enum BitmapFont {
     public static let glyphWidth = 5
     /// Cell height: 7 rows above the baseline and 2 descender rows.
@@ -14,7 +15,7 @@ public enum BitmapFont {
 
     /// Row bit masks (bit 4 = leftmost column, 9 rows) for `character`, or `?`'s when it has no glyph.
     public static func rows(for character: Character) -> [UInt8] {
-        guard let ascii = character.asciiValue, ascii >= 32, ascii <= 126 else { return glyphs[questionMark] }
+        guard let ascii = character.asciiValue, ascii >= 32, ascii <= 126 else { return extraGlyphs[character] ?? glyphs[questionMark] }
         return glyphs[Int(ascii - 32)]
     }
 
@@ -32,7 +33,20 @@ public enum BitmapFont {
     private static let questionMark = 63 - 32
 
     /// Bit masks for ASCII 32…126, parsed once from `artwork`.
-    static let glyphs: [[UInt8]] = artwork.map { art in
+    static let glyphs: [[UInt8]] = artwork.map(parse)
+
+    /// The non-ASCII signs chart titles and labels use, drawn in the same 5×7 style.
+    static let extraGlyphs: [Character: [UInt8]] = [
+        "·": "...../...../...../..#../...../...../.....",
+        "±": "..#../..#../#####/..#../..#../...../#####",
+        "−": "...../...../...../#####/...../...../.....",
+        "×": "...../#...#/.#.#./..#../.#.#./#...#/.....",
+        "λ": "##.../..#../..#../.#.#./.#.#./#...#/#...#",
+        "²": ".##../#..#./..#../.#.../####./...../.....",
+        "‖": ".#.#./.#.#./.#.#./.#.#./.#.#./.#.#./.#.#.",
+    ].mapValues { parse($0) }
+
+    private static func parse(_ art: String) -> [UInt8] {
         let rows = art.split(separator: "/").map { row in
             row.reduce(UInt8(0)) { bits, cell in (bits << 1) | (cell == "#" ? 1 : 0) }
         }

@@ -4,6 +4,11 @@ import Foundation
 /// carry patient identifiers.
 public enum SonoDataError: Error, CustomStringConvertible, Equatable {
     case cannotOpenDatabase(path: String, message: String)
+    case notAManifest(path: String, reason: String)
+    case invalidKeyFile(path: String, message: String)
+    case keyMismatch(manifest: String, keyPath: String, expected: String, found: String)
+    case outsideArchive(manifest: String, root: String, folder: String)
+    case invalidSplitFile(path: String, message: String)
     case notAFolder(path: String)
     case invalidLabelFile(path: String, message: String)
     case invalidTag(String)
@@ -13,10 +18,23 @@ public enum SonoDataError: Error, CustomStringConvertible, Equatable {
     case cache(path: String, message: String)
     case decode(path: String, message: String)
     case emptyDataset(String)
+    /// The manifest was never labelled (`sonotag labels` has not run on it).
+    case noStoredLabels(manifest: String)
+    /// Stored labels that do not cover or fit the manifest's files.
+    case staleLabels(manifest: String, reason: String)
+    /// The manifest lacks what this command needs and a rerun of `sonotag index` adds.
+    case staleManifest(path: String, message: String)
 
     public var description: String {
         switch self {
         case let .cannotOpenDatabase(path, message): return "cannot open manifest \(path): \(message)"
+        case let .notAManifest(path, reason): return "\(path) is not a SonoTag manifest: \(reason)"
+        case let .invalidKeyFile(path, message): return "patient-id key file \(path): \(message)"
+        case let .keyMismatch(manifest, keyPath, expected, found):
+            return "\(manifest) was indexed with another patient-id key (fingerprint \(expected)); \(keyPath) has fingerprint \(found). Pass --key with the key file used before, or index into a new --db"
+        case let .outsideArchive(manifest, root, folder):
+            return "\(manifest) indexes the archive at \(root); \(folder) is outside it. Index that folder or one under it, or use a new --db"
+        case let .invalidSplitFile(path, message): return "split file \(path): \(message)"
         case let .notAFolder(path): return "\(path) is not a folder"
         case let .invalidLabelFile(path, message): return "label mapping \(path): \(message)"
         case let .invalidTag(tag): return "'\(tag)' is not a DICOM keyword or (gggg,eeee) tag"
@@ -26,6 +44,11 @@ public enum SonoDataError: Error, CustomStringConvertible, Equatable {
         case let .cache(path, message): return "image cache \(path): \(message)"
         case let .decode(path, message): return "\(path): \(message)"
         case let .emptyDataset(message): return "empty dataset: \(message)"
+        case let .noStoredLabels(manifest):
+            return "manifest \(manifest) has no stored weak labels; run `sonotag labels --db \(manifest)` first"
+        case let .staleLabels(manifest, reason):
+            return "the weak labels stored in \(manifest) do not fit its files (\(reason)); run `sonotag labels --db \(manifest)` again"
+        case let .staleManifest(path, message): return "manifest \(path): \(message)"
         }
     }
 }

@@ -3,31 +3,53 @@ import Foundation
 /// Downstream results shaped like the paper's Table 2: one row per backbone × pretraining
 /// configuration, one column per task, cells "mean ± std" (or a note such as
 /// "n/a: no ImageNet weights"), with the paper's own numbers alongside.
-public struct Table2: Sendable {
-    /// The paper's pretraining configurations, in its row order.
-    public enum Configuration: String, CaseIterable, Sendable {
-        case baseline = "Baseline"
-        case imagenet = "ImageNet"
-        case dcm = "DCM"
-        case ce = "CE"
-        case ceDCM = "CE+DCM"
-        case ceDCMFrozen = "CE+DCM+F"
+/// The paper's pretraining configurations (the rows of Table 2), in its row order. The raw
+/// value is the command line's name (`ce+dcm+f`); `paperName` is the table's (`CE+DCM+F`).
+public enum PretrainingConfiguration: String, CaseIterable, Codable, Sendable {
+    case baseline
+    case imagenet
+    case dcm
+    case ce
+    case ceDCM = "ce+dcm"
+    case ceDCMFrozen = "ce+dcm+f"
 
-        /// Accepts the paper's spelling or the CLI's (`ce+dcm+f`, `imagenet`), any case.
-        public init?(name: String) {
-            let key = Table2.key(name)
-            guard let match = Self.allCases.first(where: { Table2.key($0.rawValue) == key }) else { return nil }
-            self = match
+    /// The row label the paper uses.
+    public var paperName: String {
+        switch self {
+        case .baseline: return "Baseline"
+        case .imagenet: return "ImageNet"
+        case .dcm: return "DCM"
+        case .ce: return "CE"
+        case .ceDCM: return "CE+DCM"
+        case .ceDCMFrozen: return "CE+DCM+F"
         }
     }
 
+    /// The encoder stays fixed downstream (the paper's +F row).
+    public var freezesEncoder: Bool { self == .ceDCMFrozen }
+
+    /// Accepts the paper's spelling or the command line's (`CE+DCM+F`, `ce+dcm+f`), any case.
+    public init?(name: String) {
+        let key = Table2.key(name)
+        guard let match = Self.allCases.first(where: { Table2.key($0.rawValue) == key || Table2.key($0.paperName) == key }) else { return nil }
+        self = match
+    }
+}
+
+public struct Table2: Sendable {
     public enum Cell: Equatable, Sendable {
         case estimate(mean: Double, std: Double)
+        /// Several seeds: mean ± std across seeds, the bootstrap std of the seed-averaged score in
+        /// brackets, and a significance mark (empty, or e.g. "*" for a Holm-significant gain).
+        case seeds(mean: Double, std: Double, bootstrapStd: Double, mark: String)
         case note(String)
 
         public func formatted(decimals: Int) -> String {
             switch self {
             case let .estimate(mean, std): return "\(Format.fixed(mean, decimals)) ± \(Format.fixed(std, decimals))"
+            case let .seeds(mean, std, bootstrapStd, mark):
+                return "\(Format.fixed(mean, decimals)) ± \(Format.fixed(std, decimals)) [\(Format.fixed(bootstrapStd, decimals))]"
+                    + (mark.isEmpty ? "" : " " + mark)
             case let .note(text): return text
             }
         }
@@ -47,47 +69,49 @@ public struct Table2: Sendable {
         }
 
         public var mean: Double? {
-            if case let .estimate(mean, _) = self { return mean }
-            return nil
+            switch self {
+            case let .estimate(mean, _), let .seeds(mean, _, _, _): return mean
+            case .note: return nil
+            }
         }
     }
 
     public struct Row: Hashable, Sendable {
         public var backbone: String
-        public var configuration: Configuration
-        public init(backbone: String, configuration: Configuration) {
+        public var configuration: PretrainingConfiguration
+        public init(backbone: String, configuration: PretrainingConfiguration) {
             self.backbone = backbone
             self.configuration = configuration
         }
     }
 
     public var backbones: [String]
-    public var configurations: [Configuration]
+    public var configurations: [PretrainingConfiguration]
     public var tasks: [String]
     public private(set) var cells: [Row: [String: Cell]] = [:]
     /// The paper's results, shown next to ours for matching backbone/configuration/task names.
     public var reported: ReportedTable2? = .paper
     public var decimals = 3
 
-    public init(backbones: [String], configurations: [Configuration] = Configuration.allCases, tasks: [String]) {
+    public init(backbones: [String], configurations: [PretrainingConfiguration] = PretrainingConfiguration.allCases, tasks: [String]) {
         self.backbones = backbones
         self.configurations = configurations
         self.tasks = tasks
     }
 
-    public mutating func set(_ cell: Cell, backbone: String, configuration: Configuration, task: String) {
+    public mutating func set(_ cell: Cell, backbone: String, configuration: PretrainingConfiguration, task: String) {
         if !backbones.contains(backbone) { backbones.append(backbone) }
         if !configurations.contains(configuration) { configurations.append(configuration) }
         if !tasks.contains(task) { tasks.append(task) }
         cells[Row(backbone: backbone, configuration: configuration), default: [:]][task] = cell
     }
 
-    public mutating func set(_ estimate: BootstrapEstimate, backbone: String, configuration: Configuration, task: String) {
+    public mutating func set(_ estimate: BootstrapEstimate, backbone: String, configuration: PretrainingConfiguration, task: String) {
         let cell: Cell = estimate.mean.isNaN ? .note("n/a") : .estimate(mean: estimate.mean, std: estimate.standardDeviation)
         set(cell, backbone: backbone, configuration: configuration, task: task)
     }
 
-    public func cell(backbone: String, configuration: Configuration, task: String) -> Cell? {
+    public func cell(backbone: String, configuration: PretrainingConfiguration, task: String) -> Cell? {
         cells[Row(backbone: backbone, configuration: configuration)]?[task]
     }
 
@@ -106,7 +130,7 @@ public struct Table2: Sendable {
         var rows: [[String]] = []
         for backbone in backbones {
             for configuration in configurations {
-                var row = [backbone, configuration.rawValue]
+                var row = [backbone, configuration.paperName]
                 for task in tasks {
                     row.append(cell(backbone: backbone, configuration: configuration, task: task)?.formatted(decimals: decimals) ?? "")
                 }
@@ -120,7 +144,7 @@ public struct Table2: Sendable {
     }
 
     /// Best mean per backbone and task, for highlighting.
-    func isBest(backbone: String, configuration: Configuration, task: String) -> Bool {
+    func isBest(backbone: String, configuration: PretrainingConfiguration, task: String) -> Bool {
         guard let mean = cell(backbone: backbone, configuration: configuration, task: task)?.mean else { return false }
         let means = configurations.compactMap { cell(backbone: backbone, configuration: $0, task: task)?.mean }
         return means.count > 1 && mean == means.max()
@@ -175,13 +199,16 @@ public struct Table2: Sendable {
         return table
     }
 
-    private static func longRow(_ backbone: String, _ configuration: Configuration, _ task: String, _ source: String,
+    private static func longRow(_ backbone: String, _ configuration: PretrainingConfiguration, _ task: String, _ source: String,
                                 _ cell: Cell, decimals: Int) -> [String] {
         switch cell {
         case let .estimate(mean, std):
-            return [backbone, configuration.rawValue, task, source, Format.fixed(mean, decimals), Format.fixed(std, decimals), ""]
+            return [backbone, configuration.paperName, task, source, Format.fixed(mean, decimals), Format.fixed(std, decimals), ""]
+        case let .seeds(mean, std, bootstrapStd, mark):
+            return [backbone, configuration.paperName, task, source, Format.fixed(mean, decimals), Format.fixed(std, decimals),
+                    "bootstrap std \(Format.fixed(bootstrapStd, decimals))" + (mark.isEmpty ? "" : "; \(mark)")]
         case let .note(text):
-            return [backbone, configuration.rawValue, task, source, "", "", text]
+            return [backbone, configuration.paperName, task, source, "", "", text]
         }
     }
 
@@ -206,7 +233,7 @@ public struct ReportedTable2: Sendable {
             guard row.count == csv.header.count else {
                 throw EvaluationError.unreadable(path: source, reason: "row \(line + 2) has \(row.count) fields, header has \(csv.header.count)")
             }
-            guard let configuration = Table2.Configuration(name: row[1]) else {
+            guard let configuration = PretrainingConfiguration(name: row[1]) else {
                 throw EvaluationError.unreadable(path: source, reason: "row \(line + 2): unknown pretraining \"\(row[1])\"")
             }
             for (task, text) in zip(tasks, row.dropFirst(2)) where !text.isEmpty {
@@ -220,11 +247,11 @@ public struct ReportedTable2: Sendable {
         try ReportedTable2(csv: CSVTable.read(path: path), source: path)
     }
 
-    public func cell(backbone: String, configuration: Table2.Configuration, task: String) -> Table2.Cell? {
+    public func cell(backbone: String, configuration: PretrainingConfiguration, task: String) -> Table2.Cell? {
         cells[Self.key(backbone, configuration, task)]
     }
 
-    private static func key(_ backbone: String, _ configuration: Table2.Configuration, _ task: String) -> String {
+    private static func key(_ backbone: String, _ configuration: PretrainingConfiguration, _ task: String) -> String {
         "\(Table2.key(backbone))/\(configuration.rawValue)/\(Table2.key(task))"
     }
 

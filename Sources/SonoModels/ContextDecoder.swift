@@ -20,7 +20,7 @@ public final class ContextDecoder: Layer {
         var cin = inputChannels
         for width in widths {
             let up = try ConvTranspose2d(cin, width, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, bias: false)
-            layers += [up, try BatchNorm2d(width), ReLU()]
+            layers += [up, try BatchNorm2d(width), ReLU(inPlace: true)]
             cin = width
         }
         layers.append(try Conv2d(cin, 1, kernelSize: 3, padding: 1))

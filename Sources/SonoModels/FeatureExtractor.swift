@@ -9,6 +9,9 @@ import TorchNN
 /// three identical channels, so ImageNet weights apply unchanged.
 public protocol FeatureExtractor: Layer {
     var backbone: Backbone { get }
+    /// Whether, in training, a gray input is folded into the first convolution's weights
+    /// (`firstConvolution`); on by default, off to measure or to match torchvision's rounding.
+    var foldsGrayInput: Bool { get set }
     func stages(_ input: Tensor) throws -> [Tensor]
 }
 
@@ -33,11 +36,14 @@ public func makeFeatureExtractor(_ backbone: Backbone, includeClassifier: Bool =
 
 /// Applies the first convolution of a backbone to a gray or RGB input.
 ///
-/// A gray image is expanded (a view, no copy) to three identical channels, exactly as
-/// torchvision would see `x.expand(-1, 3, -1, -1)`. Summing the weight over its input channels
-/// instead would be cheaper but rounds differently, and through a deep random-weight ResNet-50 that
-/// drifts past the 1e-4 parity we promise; the first layer is ~1-2 % of the work.
-func firstConvolution(_ conv: Conv2d, _ input: Tensor) throws -> Tensor {
+/// A gray image is treated as three identical channels, as torchvision sees
+/// `x.expand(-1, 3, -1, -1)`. With `foldingGray` the weight is summed over its input channels
+/// instead, the same function with a third of the first layer's work (its gradient reaches all
+/// three channels' weights alike, as through the expansion). It rounds differently, and through
+/// a deep network in evaluation mode (no batch statistics to renormalise) that drifts past the
+/// 1e-4 parity with torchvision we promise, so backbones fold only in training, where the next
+/// batch norm absorbs it and the first layer's cost matters (~13 % of ResNet-18 at 64×96).
+func firstConvolution(_ conv: Conv2d, _ input: Tensor, foldingGray: Bool = false) throws -> Tensor {
     guard input.rank == 4 else {
         throw TorchError(operation: "feature extractor", message: "expected an N×C×H×W input, got shape \(input.shape)")
     }
@@ -46,6 +52,11 @@ func firstConvolution(_ conv: Conv2d, _ input: Tensor) throws -> Tensor {
     guard channels == 1 else {
         throw TorchError(operation: "feature extractor",
                          message: "expected 1 (gray) or \(expected) input channels, got \(channels)")
+    }
+    if foldingGray {
+        let folded = try conv.weight.sum(dims: [1], keepingDims: true)
+        return try input.conv2d(weight: folded, bias: conv.bias, stride: conv.stride, padding: conv.padding,
+                                dilation: conv.dilation, groups: conv.groups)
     }
     var shape = input.shape
     shape[1] = expected

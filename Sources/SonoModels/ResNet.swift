@@ -10,6 +10,8 @@ public final class ResNet: FeatureExtractor {
     public let bn1: BatchNorm2d
     public let layers: [Sequential]
     public let fc: Linear?
+    /// In training, a gray input meets conv1's weights summed over RGB (see `firstConvolution`).
+    public var foldsGrayInput = true
 
     public init(_ backbone: Backbone, includeClassifier: Bool = false) throws {
         let blockCounts: [Int]
@@ -66,7 +68,7 @@ public final class ResNet: FeatureExtractor {
     }
 
     private func stem(_ input: Tensor) throws -> Tensor {
-        try bn1(firstConvolution(conv1, input)).relu()
+        try bn1(firstConvolution(conv1, input, foldingGray: foldsGrayInput && isTraining)).reluReusingStorage()
     }
 
     /// ImageNet logits (only with `includeClassifier`).
@@ -98,9 +100,9 @@ final class BasicBlock: Layer {
     }
 
     func forward(_ input: Tensor) throws -> Tensor {
-        let y = try bn2(conv2(bn1(conv1(input)).relu()))
+        let y = try bn2(conv2(bn1(conv1(input)).reluReusingStorage()))
         let identity = try shortcut?(input) ?? input
-        return try (y + identity).relu()
+        return try (y + identity).reluReusingStorage()
     }
 }
 
@@ -122,10 +124,10 @@ final class Bottleneck: Layer {
     }
 
     func forward(_ input: Tensor) throws -> Tensor {
-        let a = try bn1(conv1(input)).relu()
-        let b = try bn2(conv2(a)).relu()
+        let a = try bn1(conv1(input)).reluReusingStorage()
+        let b = try bn2(conv2(a)).reluReusingStorage()
         let y = try bn3(conv3(b))
         let identity = try shortcut?(input) ?? input
-        return try (y + identity).relu()
+        return try (y + identity).reluReusingStorage()
     }
 }

@@ -46,7 +46,7 @@ public final class UNet: Layer {
             x = try blocks[i].forward(x)
             if i < skips.count { x = try Tensor.cat([x, skips[i]], dim: 1) }
         }
-        return try logits(final(x).relu())
+        return try logits(final(x).reluReusingStorage())
     }
 }
 
@@ -61,5 +61,5 @@ final class UpBlock: Layer {
         up = registry.child("up", try ConvTranspose2d(middle, out, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1))
     }
 
-    func forward(_ input: Tensor) throws -> Tensor { try up(conv(input).relu()).relu() }
+    func forward(_ input: Tensor) throws -> Tensor { try up(conv(input).reluReusingStorage()).reluReusingStorage() }
 }

@@ -8,6 +8,8 @@ public final class VGG: FeatureExtractor {
     public let backbone: Backbone
     public let features: Sequential
     public let classifier: Sequential?
+    /// In training, a gray input meets the first convolution's weights summed over RGB (see `firstConvolution`).
+    public var foldsGrayInput = true
     /// Indices in `features` of the max-pool layers; the map entering each one is a skip stage.
     let poolIndices: [Int]
 
@@ -30,7 +32,7 @@ public final class VGG: FeatureExtractor {
         for width in Self.configuration(backbone) {
             if let width {
                 let conv = try kaimingConv(cin, width, kernel: 3, padding: 1, bias: true)
-                layers += [conv, try BatchNorm2d(width), ReLU()]
+                layers += [conv, try BatchNorm2d(width), ReLU(inPlace: true)]
                 cin = width
             } else {
                 pools.append(layers.count)
@@ -63,7 +65,7 @@ public final class VGG: FeatureExtractor {
 
     private func run(_ input: Tensor, keepStages: Bool) throws -> [Tensor] {
         guard let first = features[0] as? Conv2d else { return [] }
-        var x = try firstConvolution(first, input)
+        var x = try firstConvolution(first, input, foldingGray: foldsGrayInput && isTraining)
         var out: [Tensor] = []
         for i in 1..<features.count {
             if keepStages && poolIndices.contains(i) { out.append(x) }

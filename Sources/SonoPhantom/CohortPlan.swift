@@ -46,6 +46,8 @@ public struct InstancePlan: Sendable {
     public var spec: ImageSpec
     /// Relative path of the .dcm file inside the output folder.
     public var relativePath: String
+    /// B-mode, or (with `PhantomOptions.otherKindsShare`) another screen.
+    public var screen: ScreenKind = .bmode
 }
 
 /// Deterministic plan of the archive: each patient's stream depends only on (seed, patient
@@ -114,11 +116,14 @@ enum CohortPlanner {
                     spec.motionMM = transducer.geometry == .curvilinear ? rng.uniform(2, 6) : rng.uniform(0.5, 2)
                 }
                 let encodings = PhantomEncoding.allCases
-                let encoding = encodings[rng.weightedIndex(encodings.map { options.encodingWeights[$0] ?? 0 })]
+                var encoding = encodings[rng.weightedIndex(encodings.map { options.encodingWeights[$0] ?? 0 })]
+                let screen = ScreenKind.choose(share: options.otherKindsShare, imageSeed: spec.seed, cine: cine)
+                // Colour Doppler is exported in colour.
+                if screen == .colourFlow, encoding == .nativeMonochrome { encoding = .nativeRGB }
                 let file = String(format: "i%04d.dcm", i + 1)
                 instances.append(InstancePlan(file: file, uid: UIDGenerator.uid(&rng), number: i + 1, time: Self.time(seconds),
                                               encoding: encoding, spec: spec,
-                                              relativePath: "dicom/\(patientFolder)/\(folder)/\(seriesFolder)/\(file)"))
+                                              relativePath: "dicom/\(patientFolder)/\(folder)/\(seriesFolder)/\(file)", screen: screen))
             }
             series.append(SeriesPlan(folder: seriesFolder, uid: seriesUID, number: k + 1, transducer: transducer,
                                      writtenTransducer: writtenTransducer, instances: instances))

@@ -17,8 +17,10 @@ enum InstanceEncoder {
         let annotation = ScreenAnnotation(date: study.date, time: instance.time, probe: series.transducer.rawValue,
                                           preset: ExamProtocol.preset(for: instance.spec.kind), settings: instance.spec.settings,
                                           frameRate: InstanceHeader.frameRate(instance.spec))
-        let screens = image.frames.map { ScreenComposer.compose($0, region: image.region, annotation: annotation) }
+        var screens = image.frames.map { ScreenComposer.compose($0, region: image.region, annotation: annotation) }
         let spec = instance.spec
+        let layout = screenLayout(instance.screen, screens: &screens, region: image.region, spec: spec, annotation: annotation,
+                                  description: study.writtenDescription)
         let rawSize = spec.rows * spec.columns * 3 * screens.count
         let pixelData: DataElement
         let format: InstanceHeader.PixelFormat
@@ -47,6 +49,15 @@ enum InstanceEncoder {
             throw PhantomError.encoding(path: instance.relativePath, reason: "\(error)")
         }
         var dataSet = InstanceHeader.dataSet(patient: patient, study: study, series: series, instance: instance, region: image.region, format: format)
+        if instance.screen != .bmode {
+            if layout.regionItems.isEmpty {
+                dataSet.remove(Tag(0x0018, 0x6011))
+            } else {
+                dataSet.set(InstanceHeader.sequence(0x0018, 0x6011, layout.regionItems))
+            }
+            if let sopClass = layout.sopClass { dataSet.set(InstanceHeader.uid(0x0008, 0x0016, sopClass)) }
+            dataSet.set(InstanceHeader.cs(0x0008, 0x0008, layout.imageType))
+        }
         dataSet.set(pixelData)
         let bytes: [UInt8]
         do {
@@ -55,6 +66,36 @@ enum InstanceEncoder {
             throw PhantomError.encoding(path: instance.relativePath, reason: "\(error)")
         }
         return Output(bytes: bytes, screen: screens[0], region: image.region)
+    }
+
+    /// What a non-B-mode screen changes: the pixels (in place) and the header's regions, SOP
+    /// class and Image Type (value 4: the US mode bit map, PS3.3 C.8.5.6.1.1).
+    struct ScreenLayout {
+        var regionItems: [DataSet]
+        var sopClass: String?
+        var imageType: [String]
+    }
+
+    static func screenLayout(_ kind: ScreenKind, screens: inout [Raster], region: ImagingRegion, spec: ImageSpec,
+                             annotation: ScreenAnnotation, description: String?) -> ScreenLayout {
+        let original = ["ORIGINAL", "PRIMARY", ExamProtocol.imageTypeRegion(for: spec.kind)]
+        switch kind {
+        case .bmode:
+            return ScreenLayout(regionItems: [InstanceHeader.regionItem(region, spec: spec)], sopClass: nil, imageType: original + ["0001"])
+        case .colourFlow:
+            for i in screens.indices { ScreenLayouts.paintColourFlow(&screens[i], region: region, frame: i) }
+            return ScreenLayout(regionItems: [InstanceHeader.regionItem(region, spec: spec), ScreenLayouts.colourFlowItem(region, spec: spec)],
+                                sopClass: nil, imageType: original + ["0011"])
+        case .dopplerStrip:
+            var tissue = region
+            tissue.maxY = min(region.maxY, ScreenLayouts.stripTop(rows: spec.rows) - 2)
+            for i in screens.indices { ScreenLayouts.drawDopplerStrip(&screens[i], frame: i) }
+            return ScreenLayout(regionItems: [InstanceHeader.regionItem(tissue, spec: spec), ScreenLayouts.dopplerItem(rows: spec.rows, columns: spec.columns)],
+                                sopClass: nil, imageType: original + ["0009"])
+        case .reportPage:
+            screens = [ScreenLayouts.reportPage(rows: spec.rows, columns: spec.columns, annotation: annotation, description: description)]
+            return ScreenLayout(regionItems: [], sopClass: ScreenLayouts.secondaryCaptureClass, imageType: ["DERIVED", "SECONDARY"])
+        }
     }
 
     /// ITU-R BT.601 luma of an RGB raster.

@@ -21,6 +21,8 @@ public struct PhantomSummary: Codable, Sendable, Equatable {
     public var instancesByTransducer: [String: Int] = [:]
     public var instancesByView: [String: Int] = [:]
     public var instancesByStudyDescription: [String: Int] = [:]
+    /// Instances per screen kind (only with `otherKindsShare`, so a default record is unchanged).
+    public var instancesByScreen: [String: Int]? = nil
     /// task → split → images.
     public var downstream: [String: [String: Int]] = [:]
     public var layout: [String: String] = [
@@ -83,7 +85,9 @@ public enum PhantomGenerator {
                 progress?("dicom", done.increment(), jobs.count)
                 return options.preview && k % previewEvery == 0 && k / previewEvery < options.previewCount ? output.screen : nil
             }
-            var rows = [InstanceTable.header]
+            let withScreens = options.otherKindsShare != nil
+            if withScreens { summary.instancesByScreen = [:] }
+            var rows = [InstanceTable.header + (withScreens ? ",screen" : "")]
             for (k, job) in jobs.enumerated() {
                 let patient = patients[job.p], study = patient.studies[job.s], series = study.series[job.se]
                 let instance = series.instances[job.i]
@@ -94,12 +98,15 @@ public enum PhantomGenerator {
                 summary.instancesByTransducer[series.transducer.rawValue, default: 0] += 1
                 summary.instancesByView[instance.spec.kind.rawValue, default: 0] += 1
                 summary.instancesByStudyDescription[study.truth.description, default: 0] += 1
-                rows.append(InstanceTable.row(patient: patient, study: study, series: series, instance: instance))
+                if withScreens { summary.instancesByScreen?[instance.screen.rawValue, default: 0] += 1 }
+                rows.append(InstanceTable.row(patient: patient, study: study, series: series, instance: instance)
+                            + (withScreens ? "," + instance.screen.rawValue : ""))
                 if let screen = outputs[k] {
                     previewTiles.append((screen, [
                         "TD: \(series.writtenTransducer ?? "(missing)")" + (series.writtenTransducer == series.transducer.rawValue ? "" : " [true \(series.transducer.rawValue)]"),
                         study.writtenDescription ?? "(no study description)",
-                        "\(instance.spec.kind.rawValue) \(instance.encoding.rawValue)" + (instance.spec.frames > 1 ? " x\(instance.spec.frames)" : ""),
+                        "\(instance.spec.kind.rawValue) \(instance.encoding.rawValue)" + (instance.spec.frames > 1 ? " x\(instance.spec.frames)" : "")
+                            + (instance.screen == .bmode ? "" : " \(instance.screen.rawValue)"),
                     ]))
                 }
             }

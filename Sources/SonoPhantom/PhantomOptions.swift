@@ -23,11 +23,13 @@ public enum PhantomEncoding: String, Sendable, Codable, CaseIterable, CodingKeyR
 /// Settings for the downstream (labelled) sets.
 public struct DownstreamOptions: Sendable, Codable, Equatable {
     /// Virtual patients per set (each set has its own patients, distinct from the archive's).
-    public var patients: Int = 20
+    /// 100 patients × 4 images with a quarter of the patients in test give 100 test images per
+    /// task: enough for a paired comparison to resolve differences of a few Dice points.
+    public var patients: Int = 100
     public var imagesPerPatient: Int = 4
     /// Shares of patients in train / val / test (the rest of the rounding goes to train).
     public var validationShare: Double = 0.15
-    public var testShare: Double = 0.15
+    public var testShare: Double = 0.25
 
     public init() {}
 }
@@ -49,6 +51,10 @@ public struct PhantomOptions: Sendable, Codable, Equatable {
     public var studyDescriptionNoise: Double = 0.05
     /// Share of series whose Transducer Data is wrong (half) or missing (half).
     public var transducerNoise: Double = 0.05
+    /// Share of instances written as colour Doppler, B-mode above a Doppler strip, or a report
+    /// page (cine loops: colour or strip), as real archives mix them in. nil (the default)
+    /// writes B-mode only, and keeps the record of the options (phantom.json) as before.
+    public var otherKindsShare: Double? = nil
     /// Relative frequency of each pixel encoding.
     public var encodingWeights: [PhantomEncoding: Double] = [.jpegBaseline: 0.45, .nativeRGB: 0.3, .rle: 0.15, .nativeMonochrome: 0.1]
     /// JPEG quality for JPEG Baseline files.
@@ -75,6 +81,9 @@ public struct PhantomOptions: Sendable, Codable, Equatable {
         }
         for (name, share) in [("cineFraction", cineFraction), ("studyDescriptionNoise", studyDescriptionNoise), ("transducerNoise", transducerNoise)] {
             guard share >= 0, share <= 1 else { throw fail(name, "must be a fraction in [0, 1], got \(share)") }
+        }
+        if let share = otherKindsShare, !(0...1).contains(share) {
+            throw fail("otherKindsShare", "must be a fraction in [0, 1], got \(share)")
         }
         guard encodingWeights.values.allSatisfy({ $0 >= 0 }), encodingWeights.values.reduce(0, +) > 0 else {
             throw fail("encodingWeights", "need at least one positive weight")

@@ -13,7 +13,8 @@ import TorchNN
 /// String metadata: `format` (`sonotag.pretrain.v1`), `epoch` (completed epochs), `global_step`,
 /// `seed`, `rng` (the data-order generator's state: seed and next epoch, as every epoch's shuffle
 /// and libtorch seed derive from them), `config` (the effective YAML), `label_count`,
-/// `label_mapping_hash`, `validation_loss`, `best_validation_loss`, `best_epoch`.
+/// `label_mapping_hash`, `label_groups` (JSON list of the label vector's group names),
+/// `validation_loss`, `best_validation_loss`, `best_epoch`.
 /// Written atomically (temporary file, then rename), so a crash never leaves a torn file.
 public struct PretrainCheckpoint {
     public static let format = "sonotag.pretrain.v1"
@@ -26,9 +27,11 @@ public struct PretrainCheckpoint {
     public var labelMappingHash: String
     public var config: RunConfig
     public var labelCount: Int
+    /// The label vector's groups in order; empty in checkpoints written before they were recorded.
+    public var labelGroupNames: [String]
 
     public init(epoch: Int, globalStep: Int, validationLoss: Double, bestValidationLoss: Double, bestEpoch: Int,
-                labelMappingHash: String, config: RunConfig, labelCount: Int) {
+                labelMappingHash: String, config: RunConfig, labelCount: Int, labelGroupNames: [String] = []) {
         self.epoch = epoch
         self.globalStep = globalStep
         self.validationLoss = validationLoss
@@ -37,6 +40,7 @@ public struct PretrainCheckpoint {
         self.labelMappingHash = labelMappingHash
         self.config = config
         self.labelCount = labelCount
+        self.labelGroupNames = labelGroupNames
     }
 
     /// Writes the trainer's networks and optimizers with this metadata to `url`.
@@ -55,6 +59,7 @@ public struct PretrainCheckpoint {
             "config": try config.yaml(),
             "label_count": String(labelCount),
             "label_mapping_hash": labelMappingHash,
+            "label_groups": String(decoding: try JSONEncoder().encode(labelGroupNames), as: UTF8.self),
             "validation_loss": String(validationLoss),
             "best_validation_loss": String(bestValidationLoss),
             "best_epoch": String(bestEpoch),
@@ -96,7 +101,13 @@ public struct PretrainCheckpoint {
             validationLoss: try number("validation_loss", Double.self),
             bestValidationLoss: try number("best_validation_loss", Double.self),
             bestEpoch: try number("best_epoch", Int.self), labelMappingHash: try field("label_mapping_hash"),
-            config: config, labelCount: try number("label_count", Int.self))
+            config: config, labelCount: try number("label_count", Int.self),
+            labelGroupNames: try m["label_groups"].map { text in
+                guard let names = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
+                    throw PretrainError.checkpoint(path: url.path, reason: "metadata 'label_groups' is not a JSON list of names")
+                }
+                return names
+            } ?? [])
         return (checkpoint, archive)
     }
 

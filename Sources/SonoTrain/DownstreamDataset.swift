@@ -30,11 +30,19 @@ public struct DownstreamDataset: Sendable {
     public var samples: [DownstreamSample]
     /// Names of the mask channels (segmentation) — `["foreground"]` when masks are merged.
     public var maskChannels: [String]
+    /// Where the splits came from: the data's `split` column, its `patient` column (a seeded
+    /// split of patients, so no patient straddles two splits), or the image file names.
+    public var splitSource: SplitSource
 
-    public init(root: URL, samples: [DownstreamSample], maskChannels: [String]) {
+    public enum SplitSource: String, Sendable, Codable {
+        case column, patient, fileName = "file_name"
+    }
+
+    public init(root: URL, samples: [DownstreamSample], maskChannels: [String], splitSource: SplitSource = .fileName) {
         self.root = root
         self.samples = samples
         self.maskChannels = maskChannels
+        self.splitSource = splitSource
     }
 
     public func samples(in split: DownstreamSplit) -> [DownstreamSample] {
@@ -64,7 +72,15 @@ public struct DownstreamSample: Sendable, Equatable {
     public var maskPaths: [[URL]]
     /// The raw label text (classification), as written in the CSV.
     public var label: String?
+    /// The CSV and line the label was read from, for errors that name them.
+    public var labelFile: String?
+    public var labelLine: Int?
     public var split: DownstreamSplit
+
+    /// The label with its origin; nil without a label.
+    public var labelledValue: LabelledValue? {
+        label.map { LabelledValue(image: id, label: $0, file: labelFile, line: labelLine) }
+    }
 
     public init(id: String, imagePath: URL, maskPaths: [[URL]] = [], label: String? = nil, split: DownstreamSplit) {
         self.id = id
@@ -236,6 +252,7 @@ extension DownstreamDataset {
             throw DownstreamDataError.missingColumn(csv: csv.path, column: "image (or path/file/filename)", header: table.header)
         }
         let splitColumn = lower.firstIndex(of: "split")
+        let patientColumn = lower.firstIndex(of: "patient") ?? lower.firstIndex(of: "patient_id")
         let maskColumn = lower.firstIndex(of: "mask") ?? lower.firstIndex(of: "masks")
         var labelColumn: Int?
         if options.task == .classification {
@@ -267,7 +284,9 @@ extension DownstreamDataset {
             }
             let id = imagePath.deletingPathExtension().lastPathComponent
             guard seen.insert(id).inserted else { throw DownstreamDataError.duplicateImage(id) }
-            var split = hashedSplit(id, options: options)
+            // Without a split column, images of one patient go to one split together.
+            let patient = patientColumn.map { row[$0].trimmingCharacters(in: .whitespaces) } ?? ""
+            var split = hashedSplit(patient.isEmpty ? id : "patient:" + patient, options: options)
             if let splitColumn {
                 let text = row[splitColumn]
                 guard let parsed = DownstreamSplit(loose: text) else {
@@ -278,8 +297,10 @@ extension DownstreamDataset {
             var sample = DownstreamSample(id: id, imagePath: imagePath, split: split)
             if let labelColumn {
                 let label = row[labelColumn].trimmingCharacters(in: .whitespaces)
-                guard !label.isEmpty else { throw DownstreamDataError.missingLabel(image: imagePath.path) }
+                guard !label.isEmpty else { throw DownstreamDataError.badRow(csv: csv.path, line: line, reason: "no label for image \(imagePath.path)") }
                 sample.label = label
+                sample.labelFile = csv.path
+                sample.labelLine = line
             }
             if options.task == .segmentation {
                 // One mask column (several paths separated by ";") merged, or one column per class
@@ -309,7 +330,8 @@ extension DownstreamDataset {
             }
         }
         let channels = options.task == .segmentation ? (options.maskClasses.isEmpty ? ["foreground"] : options.maskClasses) : []
-        return DownstreamDataset(root: base, samples: samples, maskChannels: channels)
+        return DownstreamDataset(root: base, samples: samples, maskChannels: channels,
+                                 splitSource: splitColumn != nil ? .column : patientColumn != nil ? .patient : .fileName)
     }
 
     private static func resolve(_ raw: String, base: URL, alternate: URL?) -> URL {

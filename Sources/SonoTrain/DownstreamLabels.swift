@@ -11,6 +11,28 @@ public enum ClassificationMode: String, Sendable, Codable, CaseIterable {
     case multilabel
 }
 
+/// One image's label text and where it was read (a CSV file and its line), for errors.
+public struct LabelledValue: Sendable, Equatable {
+    public var image: String
+    public var label: String
+    public var file: String?
+    public var line: Int?
+
+    public init(image: String, label: String, file: String? = nil, line: Int? = nil) {
+        self.image = image
+        self.label = label
+        self.file = file
+        self.line = line
+    }
+
+    func error(_ reason: String) -> DownstreamDataError {
+        if let file, let line {
+            return .badRow(csv: file, line: line, reason: "label '\(label)' of image \(image): \(reason)")
+        }
+        return .badLabel(image: image, label: label, reason: reason)
+    }
+}
+
 /// The fitted label vocabulary of a classification task; saved with the run so evaluation
 /// decodes exactly as training encoded.
 public struct LabelEncoding: Sendable, Codable, Equatable {
@@ -32,15 +54,18 @@ public struct LabelEncoding: Sendable, Codable, Equatable {
     }
 
     /// Fits the vocabulary from training labels (plus any others, so val/test never meet an
-    /// unseen class). `mode` nil guesses: all integers → ordinal, a separator → multi-label.
-    public static func fit(_ labels: [(image: String, label: String)], mode: ClassificationMode?) throws -> LabelEncoding {
-        let chosen = mode ?? guessMode(labels.map(\.label))
+    /// unseen class). `mode` nil infers it once from all the values: all integers → ordinal, all
+    /// names → multi-class (multi-label when a `;` or `|` separates names). A mix of integers
+    /// and names is an error naming the first value that does not fit, never a silent switch of
+    /// an ordinal task to a multi-class one.
+    public static func fit(_ labels: [LabelledValue], mode: ClassificationMode?) throws -> LabelEncoding {
+        let chosen = try mode ?? inferMode(labels)
         switch chosen {
         case .ordinal:
             var top = 0
-            for (image, label) in labels {
-                guard let level = Int(label), level >= 0 else {
-                    throw DownstreamDataError.badLabel(image: image, label: label, reason: "ordinal labels must be integers ≥ 0")
+            for value in labels {
+                guard let level = Int(value.label), level >= 0 else {
+                    throw value.error("ordinal labels must be integers ≥ 0\(mode == nil ? "" : " (--mode ordinal)")")
                 }
                 top = max(top, level)
             }
@@ -61,10 +86,22 @@ public struct LabelEncoding: Sendable, Codable, Equatable {
         }
     }
 
-    static func guessMode(_ labels: [String]) -> ClassificationMode {
-        if labels.allSatisfy({ Int($0) != nil }) { return .ordinal }
-        if labels.contains(where: { $0.contains(";") || $0.contains("|") }) { return .multilabel }
-        return .multiclass
+    /// Labels without a known origin (tests, programmatic use).
+    public static func fit(_ labels: [(image: String, label: String)], mode: ClassificationMode?) throws -> LabelEncoding {
+        try fit(labels.map { LabelledValue(image: $0.image, label: $0.label) }, mode: mode)
+    }
+
+    static func inferMode(_ labels: [LabelledValue]) throws -> ClassificationMode {
+        let integers = labels.filter { Int($0.label) != nil }
+        if integers.count == labels.count { return .ordinal }
+        if integers.isEmpty {
+            return labels.contains(where: { $0.label.contains(";") || $0.label.contains("|") }) ? .multilabel : .multiclass
+        }
+        // Mixed: name the minority's first value, which is most likely the mistake.
+        let misfit = integers.count * 2 >= labels.count ? labels.first { Int($0.label) == nil }! : integers[0]
+        let reason = "\(integers.count) of \(labels.count) labels are integers (an ordinal task) and the others are names; "
+            + "fix this value, or pass --mode to say which task it is"
+        throw misfit.error(reason)
     }
 
     static func splitNames(_ label: String) -> [String] {
@@ -81,22 +118,29 @@ public struct LabelEncoding: Sendable, Codable, Equatable {
 
     /// The target vector of one label (length `outputs`).
     public func target(for label: String, image: String) throws -> [Float] {
+        try target(for: LabelledValue(image: image, label: label))
+    }
+
+    /// The target vector of one label; a value outside the recorded classes is an error naming
+    /// its file and row when known.
+    public func target(for value: LabelledValue) throws -> [Float] {
+        let label = value.label
         switch mode {
         case .ordinal:
             guard let level = Int(label), level >= 0, level < classes.count else {
-                throw DownstreamDataError.badLabel(image: image, label: label, reason: "expected a level 0…\(classes.count - 1)")
+                throw value.error("expected an ordinal level 0…\(classes.count - 1)")
             }
             return try OrdinalEncoding(classCount: classes.count).encode(level)
         case .multiclass:
             guard let index = classes.firstIndex(of: label) else {
-                throw DownstreamDataError.badLabel(image: image, label: label, reason: "unknown class (known: \(classes.joined(separator: ", ")))")
+                throw value.error("unknown class (known: \(classes.joined(separator: ", ")))")
             }
             return classes.indices.map { $0 == index ? 1 : 0 }
         case .multilabel:
             var out = [Float](repeating: 0, count: classes.count)
             for name in LabelEncoding.splitNames(label) {
                 guard let index = classes.firstIndex(of: name) else {
-                    throw DownstreamDataError.badLabel(image: image, label: label, reason: "unknown class '\(name)'")
+                    throw value.error("unknown class '\(name)' (known: \(classes.joined(separator: ", ")))")
                 }
                 out[index] = 1
             }

@@ -33,6 +33,14 @@ public struct EvaluationResult: Sendable, Codable {
     public var metrics: [MetricEstimate]
     /// Relative to the evaluation folder.
     public var overlays: [String]
+    /// What was scored: the dataset (absolute path), its split (`all` for every image), the
+    /// checkpoint, the dataset's image count and the images left out because the run trained
+    /// on them. Optional so that files written before they existed still read.
+    public var data: String?
+    public var split: String?
+    public var checkpoint: String?
+    public var datasetImages: Int?
+    public var excludedTrainingImages: Int?
 
     public func metric(_ name: String) -> MetricEstimate? { metrics.first { $0.name == name } }
 
@@ -43,7 +51,10 @@ public struct EvaluationResult: Sendable, Codable {
         for m in metrics {
             lines.append("| \(m.name) | \(m.value.isFinite ? String(format: "%.4f", m.value) : "n/a") | \(m.formatted) |")
         }
-        let header = "**\(taskName)** (\(task.rawValue)), \(images) test images, \(resamples) bootstrap resamples of \(Int((sampleFraction * 100).rounded())) %"
+        var scored = "\(images) \(split.map { $0 == "all" ? "images (all)" : "\($0) images" } ?? "test images")"
+        if let datasetImages { scored += " of \(datasetImages)" }
+        if let data { scored += " in \(data)" }
+        let header = "**\(taskName)** (\(task.rawValue)), \(scored), \(resamples) bootstrap resamples of \(Int((sampleFraction * 100).rounded())) %"
         return ([header, ""] + lines).joined(separator: "\n") + "\n"
     }
 

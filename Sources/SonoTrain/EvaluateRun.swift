@@ -13,9 +13,11 @@ public enum Evaluation {
     @discardableResult
     public static func evaluate(run: URL, options: EvaluationOptions, log: @escaping (String) -> Void = { _ in }) throws -> EvaluationResult {
         var config = try FinetuneConfig.read(from: run)
-        if let data = options.data { config.data = data }
+        let ownData = config.data
+        if let data = options.data { config.data = URL(fileURLWithPath: data).standardizedFileURL.path }
+        let isOwnData = URL(fileURLWithPath: config.data).standardizedFileURL.path == URL(fileURLWithPath: ownData).standardizedFileURL.path
         let layout = FinetuneRunLayout(run)
-        if let threads = options.threads { try TorchRuntime.setThreadCount(threads) }
+        try TrainingThreads.configure(requested: options.threads)
         var encoding: LabelEncoding?
         if config.task == .classification {
             guard let data = try? Data(contentsOf: layout.labels), let saved = try? JSONDecoder().decode(LabelEncoding.self, from: data) else {
@@ -28,14 +30,33 @@ public enum Evaluation {
             throw FinetuneError.badRunFile(layout.bestCheckpoint.path, reason: "no best checkpoint: the run has not finished an epoch")
         }
         try FinetuneCheckpoint.restore(layout.bestCheckpoint, network: setup.network, optimizer: nil)
-        let samples = options.split.map { setup.dataset.samples(in: $0) } ?? setup.dataset.samples
-        guard !samples.isEmpty else { throw DownstreamDataError.emptySplit(options.split ?? .test, dataset: config.data) }
+        // Another dataset whose splits are only file-name hashes has no real test split: score
+        // every image of it (saying so) rather than a hash-chosen sixth.
+        let split: DownstreamSplit? = !isOwnData && setup.dataset.splitSource == .fileName ? nil : options.split
+        var samples = split.map { setup.dataset.samples(in: $0) } ?? setup.dataset.samples
+        var excluded = 0
+        if !isOwnData {
+            // Images the run trained or selected its epoch on are never scored.
+            let ownOptions = DownstreamLayoutOptions(task: config.task, labelColumn: config.labelColumn, maskClasses: config.maskClasses)
+            if let own = try? DownstreamDataset.discover(at: URL(fileURLWithPath: ownData), options: ownOptions) {
+                let seen = Set((own.samples(in: .train) + own.samples(in: .val)).map { $0.imagePath.standardizedFileURL.path })
+                let kept = samples.filter { !seen.contains($0.imagePath.standardizedFileURL.path) }
+                excluded = samples.count - kept.count
+                samples = kept
+            }
+        }
+        guard !samples.isEmpty else { throw DownstreamDataError.emptySplit(split ?? .test, dataset: config.data) }
         let arrays = try setup.dataset.load(samples, height: config.height, width: config.width, task: config.task)
-        log("evaluating \(arrays.count) images of \(config.data) with \(layout.bestCheckpoint.path)")
+        let splitName = split?.rawValue ?? "all"
+        log("evaluating \(arrays.count) of \(setup.dataset.samples.count) images of \(config.data) (split: \(splitName)\(split == nil && options.split != nil ? ", the data has no split column" : "")\(excluded > 0 ? "; \(excluded) images the run trained on left out" : "")) with \(layout.bestCheckpoint.path)")
 
         let outputs = try predict(setup: setup, arrays: arrays, batchSize: max(2, config.batchSize))
-        let folder = options.out ?? run.appendingPathComponent("evaluation")
+        // One folder per evaluated dataset: the run's own data in RUN/evaluation, another in
+        // RUN/evaluation-<its name>, so evaluating a second dataset never overwrites the first.
+        let folder = options.out ?? run.appendingPathComponent(isOwnData ? "evaluation" : "evaluation-" + Self.datasetName(config.data))
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // Overlays of an earlier evaluation must not stay beside the new ones.
+        try? FileManager.default.removeItem(at: folder.appendingPathComponent("overlays"))
         let bootstrap = Bootstrap(resamples: options.resamples, fraction: options.sampleFraction, seed: options.seed)
         var estimates: [String: BootstrapEstimate]
         var order: [String]
@@ -62,8 +83,22 @@ public enum Evaluation {
                 estimates[name].map { MetricEstimate(name: name, value: $0.pointEstimate, mean: $0.mean, std: $0.standardDeviation) }
             },
             overlays: overlays)
-        try result.write(to: folder)
-        return result
+        var described = result
+        described.data = config.data
+        described.split = splitName
+        described.checkpoint = layout.bestCheckpoint.standardizedFileURL.path
+        described.datasetImages = setup.dataset.samples.count
+        described.excludedTrainingImages = excluded
+        try described.write(to: folder)
+        return described
+    }
+
+    /// A folder-name-safe name of a dataset path (its last component, without a `.csv` extension).
+    static func datasetName(_ path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let base = url.pathExtension.lowercased() == "csv" ? url.deletingPathExtension().lastPathComponent : url.lastPathComponent
+        let safe = base.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" }
+        return safe.isEmpty ? "data" : String(safe)
     }
 
     /// Logits (segmentation: N×C×H×W flattened) or head outputs (N×K) for every image, in order.

@@ -1,9 +1,11 @@
 import Foundation
+import SonoEval
+import SonoModels
 
 /// The paper's Figure 6 for one backbone and task: the primary metric of each configuration over
 /// repeated low-data fine-tunings, and paired Wilcoxon signed-rank p-values between them.
 public struct LowDataResult: Sendable, Codable {
-    public var backbone: String
+    public var backbone: Backbone
     public var task: String
     public var metric: String
     public var fraction: Double
@@ -18,6 +20,8 @@ public struct LowDataComparison: Sendable, Codable {
     public var second: String
     public var medianDifference: Double
     public var pValue: Double?
+    /// Holm-corrected across every comparison of the experiment (all backbones and tasks).
+    public var adjustedPValue: Double?
 }
 
 extension ExperimentRunner {
@@ -31,14 +35,15 @@ extension ExperimentRunner {
     /// full test split, and writes `lowdata.json`, `lowdata.md` and the report's box plots.
     @discardableResult
     public func runLowData(fraction: Double, repeats: Int) throws -> [LowDataResult] {
-        guard fraction > 0, fraction <= 1 else { throw FinetuneError.badFlag("--fraction", reason: "\(fraction) must be in (0, 1]") }
-        guard repeats >= 1 else { throw FinetuneError.badFlag("--repeats", reason: "must be at least 1") }
-        try FileManager.default.createDirectory(at: options.out, withIntermediateDirectories: true)
+        guard fraction > 0, fraction <= 1 else { throw ExperimentError.invalidPlan(field: "fraction", reason: "\(fraction) must be in (0, 1]") }
+        guard repeats >= 1 else { throw ExperimentError.invalidPlan(field: "repeats", reason: "must be at least 1") }
+        let labelMappingHash = try prepare(lowData: (fraction, repeats))
+        try ExperimentFile(options, lowData: (fraction, repeats)).write(to: options.out)
         var results: [LowDataResult] = []
         for backbone in options.backbones {
             var encoders: [PretrainingConfiguration: EncoderSource] = [:]
             for configuration in options.configurations {
-                let (source, note) = try encoder(for: configuration, backbone: backbone)
+                let (source, note) = try encoder(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash)
                 if let source { encoders[configuration] = source } else if let note { log("skipping \(configuration.paperName): \(note)") }
             }
             for task in options.tasks {
@@ -48,7 +53,8 @@ extension ExperimentRunner {
                     for index in 0..<repeats {
                         let run = layout.finetuneRun(backbone: backbone, config: configuration, task: "lowdata-\(task.name)", repeat: index)
                         let result = try finetuneAndEvaluate(task: task, backbone: backbone, configuration: configuration, encoder: source,
-                                                             run: run, trainFraction: fraction, seed: options.seed &+ UInt64(index))
+                                                             run: run, trainFraction: fraction, seed: options.seed &+ UInt64(index),
+                                                             labelMappingHash: labelMappingHash)
                         scores[configuration.rawValue, default: []].append(result.metric(task.primaryMetric)?.value ?? .nan)
                     }
                 }
@@ -62,12 +68,25 @@ extension ExperimentRunner {
                 }
                 results.append(LowDataResult(backbone: backbone, task: task.name, metric: task.primaryMetric,
                                              fraction: fraction, scores: scores, comparisons: comparisons))
+                Self.holmAdjust(&results)
                 try ExperimentReport.writeLowData(results, to: options.out)
             }
         }
         try ExperimentReport.writeHTML(rows: (try? ExperimentReport.readRows(from: options.out)) ?? [], tasks: options.tasks,
                                        layout: layout, lowData: results, to: options.out)
         return results
+    }
+
+    /// Holm's correction over every comparison of `results`, as Table 2's comparisons get it.
+    static func holmAdjust(_ results: inout [LowDataResult]) {
+        let flat = results.flatMap { $0.comparisons.map { $0.pValue ?? .nan } }
+        var adjusted = MultipleTesting.holm(flat).makeIterator()
+        for r in results.indices {
+            for c in results[r].comparisons.indices {
+                let p = adjusted.next() ?? .nan
+                results[r].comparisons[c].adjustedPValue = p.isNaN ? nil : p
+            }
+        }
     }
 
     private func median(_ values: [Double]) -> Double {

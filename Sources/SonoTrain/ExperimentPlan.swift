@@ -1,45 +1,29 @@
 import Foundation
+import SonoEval
+import SonoModels
 
-/// The paper's pretraining configurations (rows of Table 2).
-public enum PretrainingConfiguration: String, Sendable, Codable, CaseIterable {
-    case baseline
-    case imagenet
-    case dcm
-    case ce
-    case ceDCM = "ce+dcm"
-    case ceDCMFrozen = "ce+dcm+f"
-
-    /// The row label the paper uses.
-    public var paperName: String {
-        switch self {
-        case .baseline: return "Baseline"
-        case .imagenet: return "ImageNet"
-        case .dcm: return "DCM"
-        case .ce: return "CE"
-        case .ceDCM: return "CE+DCM"
-        case .ceDCMFrozen: return "CE+DCM+F"
-        }
-    }
-
+extension PretrainingConfiguration {
     /// The pretraining method this configuration needs (`sonotag pretrain --method`), if any.
     /// CE+DCM+F reuses CE+DCM's encoder and freezes it downstream.
-    public var pretrainingMethod: String? {
+    public var pretrainingMethod: PretrainMethod? {
         switch self {
         case .baseline, .imagenet: return nil
-        case .dcm: return "dcm"
-        case .ce: return "ce"
-        case .ceDCM, .ceDCMFrozen: return "ce+dcm"
+        case .dcm: return .dcm
+        case .ce: return .ce
+        case .ceDCM, .ceDCMFrozen: return .ceDCM
         }
     }
 
-    public var freezesEncoder: Bool { self == .ceDCMFrozen }
-
-    /// Parses a comma-separated `--configs` list, naming the bad entry.
+    /// Parses a comma-separated list of configurations, naming the bad entry; an empty list is
+    /// an error (an experiment with no rows has nothing to do).
     public static func parseList(_ text: String) throws -> [PretrainingConfiguration] {
-        try text.split(separator: ",").map { raw in
-            let name = raw.trimmingCharacters(in: .whitespaces).lowercased()
-            guard let config = PretrainingConfiguration(rawValue: name) else {
-                throw FinetuneError.badFlag("--configs", reason: "unknown configuration '\(name)' (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
+        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !names.isEmpty else {
+            throw ExperimentError.invalidPlan(field: "configurations", reason: "empty; give some of \(allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return try names.map { name in
+            guard let config = PretrainingConfiguration(rawValue: name.lowercased()) else {
+                throw ExperimentError.invalidPlan(field: "configurations", reason: "unknown configuration '\(name)' (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             return config
         }
@@ -62,22 +46,22 @@ public struct ExperimentTaskSpec: Sendable, Codable, Equatable {
 
     public init(flag: String) throws {
         guard let eq = flag.firstIndex(of: "=") else {
-            throw FinetuneError.badFlag("--task", reason: "'\(flag)' is not NAME=PATH")
+            throw ExperimentError.invalidPlan(field: "task", reason: "'\(flag)' is not NAME=PATH")
         }
         var name = String(flag[..<eq])
         let path = String(flag[flag.index(after: eq)...])
-        guard !name.isEmpty, !path.isEmpty else { throw FinetuneError.badFlag("--task", reason: "'\(flag)' is not NAME=PATH") }
+        guard !name.isEmpty, !path.isEmpty else { throw ExperimentError.invalidPlan(field: "task", reason: "'\(flag)' is not NAME=PATH") }
         var kind: DownstreamTask?
         if let colon = name.firstIndex(of: ":") {
             let kindText = String(name[name.index(after: colon)...])
             guard let parsed = DownstreamTask(rawValue: kindText) else {
-                throw FinetuneError.badFlag("--task", reason: "kind '\(kindText)' is not segmentation or classification")
+                throw ExperimentError.invalidPlan(field: "task", reason: "kind '\(kindText)' is not segmentation or classification")
             }
             kind = parsed
             name = String(name[..<colon])
         }
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
-            throw FinetuneError.badFlag("--task", reason: "task name '\(name)' may use letters, digits, _ and - only")
+            throw ExperimentError.invalidPlan(field: "task", reason: "task name '\(name)' may use letters, digits, _ and - only")
         }
         self.init(name: name, path: path, kind: try kind ?? ExperimentTaskSpec.guessKind(path))
     }
@@ -113,13 +97,17 @@ public struct ExperimentLayout: Sendable {
 
     public init(root: URL) { self.root = root }
 
-    public func pretrainRun(backbone: String, method: String) -> URL {
-        root.appendingPathComponent("pretrain").appendingPathComponent(backbone).appendingPathComponent(safe(method))
+    /// `seed` is the seed index of a multi-seed experiment (nil: the single-seed layout).
+    public func pretrainRun(backbone: Backbone, method: PretrainMethod, seed: Int? = nil) -> URL {
+        let url = root.appendingPathComponent("pretrain").appendingPathComponent(backbone.rawValue).appendingPathComponent(safe(method.rawValue))
+        return seed.map { url.appendingPathComponent("seed-\($0)") } ?? url
     }
 
-    public func finetuneRun(backbone: String, config: PretrainingConfiguration, task: String, repeat index: Int? = nil) -> URL {
-        var url = root.appendingPathComponent("finetune").appendingPathComponent(backbone)
+    public func finetuneRun(backbone: Backbone, config: PretrainingConfiguration, task: String, repeat index: Int? = nil,
+                            seed: Int? = nil) -> URL {
+        var url = root.appendingPathComponent("finetune").appendingPathComponent(backbone.rawValue)
             .appendingPathComponent(safe(config.rawValue)).appendingPathComponent(task)
+        if let seed { url = url.appendingPathComponent("seed-\(seed)") }
         if let index { url = url.appendingPathComponent("repeat-\(index)") }
         return url
     }

@@ -1,31 +1,29 @@
 import Foundation
+import SonoEval
+import SonoData
 import SonoModels
 
-/// What an experiment asks of pretraining: one run per backbone and method, in `out`.
+/// What an experiment asks of pretraining: one run per backbone and method, in `out`, on the
+/// cohort's stored weak labels of mapping `labelMappingHash`.
 public struct PretrainRequest: Sendable {
     public var database: String
-    public var method: String
-    public var backbone: String
+    public var config: RunConfig
+    public var labelMappingHash: String
     public var out: URL
-    public var height: Int
-    public var width: Int
-    public var epochs: Int?
-    public var batchSize: Int?
-    public var maxImages: Int?
-    public var seed: UInt64
-    public var device: String
-    public var threads: Int?
 }
 
 /// Settings shared by `experiment table2` and `experiment lowdata`.
 public struct ExperimentOptions: Sendable {
     public var database: String
     public var tasks: [ExperimentTaskSpec]
-    public var backbones: [String]
+    public var backbones: [Backbone]
     public var configurations: [PretrainingConfiguration]
     public var out: URL
+    /// A labels.yaml to relabel the cohort with before anything runs (as `sonotag labels
+    /// --labels FILE`); nil trains on the labels already stored in it.
+    public var labels: String?
     /// torchvision ImageNet weights per backbone (safetensors); a missing entry skips that row.
-    public var imagenetWeights: [String: String] = [:]
+    public var imagenetWeights: [Backbone: String] = [:]
     public var height = 256
     public var width = 384
     public var pretrainEpochs: Int?
@@ -44,8 +42,14 @@ public struct ExperimentOptions: Sendable {
     public var threads: Int?
     public var resamples = 1000
     public var overlays = 8
+    /// Independent repetitions of pretraining and fine-tuning (seed, seed+1, …); every repetition
+    /// is scored on the same test images.
+    public var seeds = 1
+    public var pretrainPreset: PretrainPreset = .sonotag
+    /// YAML with pretraining settings on top of the preset (same keys as `sonotag pretrain --config`).
+    public var pretrainConfigPath: String?
 
-    public init(database: String, tasks: [ExperimentTaskSpec], backbones: [String],
+    public init(database: String, tasks: [ExperimentTaskSpec], backbones: [Backbone],
                 configurations: [PretrainingConfiguration], out: URL) {
         self.database = database
         self.tasks = tasks
@@ -58,10 +62,19 @@ public struct ExperimentOptions: Sendable {
 /// One cell group of Table 2: a backbone and configuration, with each task's evaluation or
 /// the reason it has none (e.g. no ImageNet weights given).
 public struct ExperimentRow: Sendable, Codable {
-    public var backbone: String
+    public var backbone: Backbone
     public var configuration: PretrainingConfiguration
+    /// Seed 0's evaluation per task (what a single-seed table shows).
     public var results: [String: EvaluationResult]
     public var note: String?
+    /// Every seed's evaluation per task, in seed order (absent in single-seed experiments).
+    public var seedResults: [String: [EvaluationResult]]?
+
+    /// The evaluations of `task` over all seeds.
+    public func allSeedResults(_ task: String) -> [EvaluationResult] {
+        if let all = seedResults?[task], !all.isEmpty { return all }
+        return results[task].map { [$0] } ?? []
+    }
 }
 
 /// Runs the paper's Table 2 grid. Every step leaves its output in the experiment folder and is
@@ -81,68 +94,84 @@ public struct ExperimentRunner {
 
     var layout: ExperimentLayout { ExperimentLayout(root: options.out) }
 
-    /// Pretraining as `sonotag pretrain --db` runs it: the paper's defaults with the request's
-    /// overrides, on the cohort's stored train/val split; resumes a run that was interrupted.
+    /// Pretraining as `sonotag pretrain --db` runs it, on the cohort's stored train/val split and
+    /// weak labels; resumes a run that was interrupted.
     public static func pretrainOnCohort(_ request: PretrainRequest) throws {
-        var config = RunConfig()
-        guard let method = PretrainMethod(rawValue: request.method) else {
-            throw FinetuneError.badFlag("--configs", reason: "unknown pretraining method \(request.method)")
+        let (train, validation) = try openCohort(db: request.database, config: request.config)
+        guard train.labelMappingHash == request.labelMappingHash else {
+            throw ExperimentError.labelsChanged(run: request.out.path, expected: request.labelMappingHash, found: train.labelMappingHash)
         }
-        guard let backbone = Backbone(rawValue: request.backbone) else {
-            throw FinetuneError.badFlag("--backbones", reason: "'\(request.backbone)' is not one of \(Backbone.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        config.method = method
-        config.backbone = backbone
-        config.height = request.height
-        config.width = request.width
-        if let epochs = request.epochs { config.epochs = epochs }
-        if let batch = request.batchSize { config.batchSize = batch }
-        config.maxImages = request.maxImages
-        config.seed = request.seed
-        config.device = request.device
-        config.threads = request.threads
-        try config.validate()
-        let (train, validation) = try openCohort(db: request.database, labels: nil, config: config)
         let resume = FileManager.default.fileExists(atPath: PretrainRunLayout(request.out).lastCheckpoint.path)
-        _ = try SonoTrain.pretrain(config: config, train: train, validation: validation, runDirectory: request.out, resume: resume,
-                         progress: ProgressReporter(style: .lines, lineEvery: 50))
+        _ = try SonoTrain.pretrain(config: request.config, train: train, validation: validation, runDirectory: request.out, resume: resume,
+                                   progress: ProgressReporter(style: .lines, lineEvery: 50))
     }
 
     /// Marker written after a pretraining run finished, so a half-done run is resumed, not reused.
     static let pretrainDoneMarker = "experiment-done"
 
+    /// The pretraining a configuration needs on `backbone`: the preset (SonoTag's defaults or the
+    /// paper's), the experiment's pretraining YAML on top, then its overrides; seed index K adds K
+    /// to the seed. Nil for configurations without pretraining.
+    func pretrainConfig(for configuration: PretrainingConfiguration, backbone: Backbone, seedIndex: Int? = nil) throws -> RunConfig? {
+        guard let method = configuration.pretrainingMethod else { return nil }
+        var config = options.pretrainPreset.config
+        if let path = options.pretrainConfigPath { config = try RunConfig.load(from: URL(fileURLWithPath: path), base: config) }
+        config.method = method
+        config.backbone = backbone
+        config.height = options.height
+        config.width = options.width
+        if let epochs = options.pretrainEpochs { config.epochs = epochs }
+        if let batch = options.pretrainBatchSize { config.batchSize = batch }
+        config.maxImages = options.pretrainMaxImages
+        config.seed = options.seed &+ UInt64(seedIndex ?? 0)
+        config.device = options.device
+        config.threads = options.threads
+        return config
+    }
+
+    /// The recorded settings of a configuration's pretraining sub-run, as planned now.
+    func pretrainSettings(for configuration: PretrainingConfiguration, backbone: Backbone, labelMappingHash: String?,
+                          seedIndex: Int? = nil) throws -> SubRunSettings? {
+        guard let config = try pretrainConfig(for: configuration, backbone: backbone, seedIndex: seedIndex), let labelMappingHash else { return nil }
+        return .pretraining(config, database: options.database, labelMappingHash: labelMappingHash)
+    }
+
     /// The encoder a configuration fine-tunes from, pretraining it first when needed.
-    func encoder(for configuration: PretrainingConfiguration, backbone: String) throws -> (EncoderSource?, String?) {
+    func encoder(for configuration: PretrainingConfiguration, backbone: Backbone, labelMappingHash: String?,
+                 seedIndex: Int? = nil) throws -> (EncoderSource?, String?) {
         switch configuration {
         case .baseline:
             return (.random, nil)
         case .imagenet:
             guard let path = options.imagenetWeights[backbone] else {
-                return (nil, "no ImageNet weights given for \(backbone) (pass --imagenet \(backbone)=PATH.safetensors, converted from torchvision)")
+                return (nil, "no ImageNet weights given for \(backbone.rawValue) (pass --imagenet \(backbone.rawValue)=PATH.safetensors, converted from torchvision)")
             }
             return (.imagenet(path), nil)
         case .dcm, .ce, .ceDCM, .ceDCMFrozen:
-            guard let method = configuration.pretrainingMethod else { return (.random, nil) }
-            let run = layout.pretrainRun(backbone: backbone, method: method)
+            guard let method = configuration.pretrainingMethod,
+                  let config = try pretrainConfig(for: configuration, backbone: backbone, seedIndex: seedIndex),
+                  let labelMappingHash,
+                  let settings = try pretrainSettings(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash, seedIndex: seedIndex)
+            else {
+                // `prepare` resolves the labels whenever a configuration pretrains; never fall back to a random encoder.
+                throw ExperimentError.invalidPlan(field: "labels", reason: "\(configuration.paperName) needs pretraining, and no weak labels were resolved")
+            }
+            let run = layout.pretrainRun(backbone: backbone, method: method, seed: seedIndex)
             let marker = run.appendingPathComponent(Self.pretrainDoneMarker)
             if !FileManager.default.fileExists(atPath: marker.path) {
-                log("pretraining \(method) on \(backbone) → \(run.path)")
-                try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
-                try pretrain(PretrainRequest(database: options.database, method: method, backbone: backbone, out: run,
-                                             height: options.height, width: options.width, epochs: options.pretrainEpochs,
-                                             batchSize: options.pretrainBatchSize, maxImages: options.pretrainMaxImages,
-                                             seed: options.seed, device: options.device, threads: options.threads))
+                log("pretraining \(method.rawValue) on \(backbone.rawValue) → \(run.path)")
+                try settings.write(to: run)
+                try pretrain(PretrainRequest(database: options.database, config: config, labelMappingHash: labelMappingHash, out: run))
                 try FinetuneFiles.atomicWrite(Data("done\n".utf8), to: marker)
             }
             return (.pretrained(run.path), nil)
         }
     }
 
-    /// Fine-tunes (resuming a partial run) and evaluates one task; reuses a finished evaluation.
-    func finetuneAndEvaluate(task: ExperimentTaskSpec, backbone: String, configuration: PretrainingConfiguration,
-                             encoder: EncoderSource, run: URL, trainFraction: Double = 1, seed: UInt64) throws -> EvaluationResult {
-        let evaluationFolder = run.appendingPathComponent("evaluation")
-        if let done = try? EvaluationResult.read(from: evaluationFolder) { return done }
+    /// The fine-tuning of one task as planned, with the settings its sub-run records.
+    func finetunePlan(task: ExperimentTaskSpec, backbone: Backbone, configuration: PretrainingConfiguration, encoder: EncoderSource,
+                      trainFraction: Double, seed: UInt64, labelMappingHash: String?,
+                      seedIndex: Int? = nil) throws -> (FinetuneConfig, EvaluationOptions, SubRunSettings) {
         var config = FinetuneConfig.paperDefaults(task: task.kind, taskName: task.name, backbone: backbone)
         config.data = task.path
         config.encoder = encoder
@@ -158,42 +187,162 @@ public struct ExperimentRunner {
         config.seed = seed
         config.device = options.device
         config.threads = options.threads
-        let resume = FileManager.default.fileExists(atPath: run.appendingPathComponent(FinetuneConfig.fileName).path)
-        log("fine-tuning \(task.name) · \(backbone) · \(configuration.paperName)\(resume ? " (resuming)" : "")")
-        _ = try FinetuneRun.train(config: config, out: run, resume: resume, log: { self.log("  " + $0) })
         var evaluation = EvaluationOptions()
         evaluation.split = .test
         evaluation.resamples = options.resamples
         evaluation.overlays = options.overlays
         evaluation.seed = options.seed
         evaluation.threads = options.threads
+        let settings = try SubRunSettings.finetuning(
+            config, encoderSettings: try pretrainSettings(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash,
+                                                          seedIndex: seedIndex),
+            evaluation: evaluation)
+        return (config, evaluation, settings)
+    }
+
+    /// Fine-tunes (resuming a partial run) and evaluates one task; reuses a finished evaluation.
+    func finetuneAndEvaluate(task: ExperimentTaskSpec, backbone: Backbone, configuration: PretrainingConfiguration,
+                             encoder: EncoderSource, run: URL, trainFraction: Double = 1, seed: UInt64,
+                             labelMappingHash: String?, seedIndex: Int? = nil) throws -> EvaluationResult {
+        let evaluationFolder = run.appendingPathComponent("evaluation")
+        let (config, evaluation, settings) = try finetunePlan(task: task, backbone: backbone, configuration: configuration, encoder: encoder,
+                                                              trainFraction: trainFraction, seed: seed, labelMappingHash: labelMappingHash,
+                                                              seedIndex: seedIndex)
+        if let done = try? EvaluationResult.read(from: evaluationFolder) { return done }
+        let resume = FileManager.default.fileExists(atPath: run.appendingPathComponent(FinetuneConfig.fileName).path)
+        log("fine-tuning \(task.name) · \(backbone.rawValue) · \(configuration.paperName)\(resume ? " (resuming)" : "")")
+        try settings.write(to: run)
+        _ = try FinetuneRun.train(config: config, out: run, resume: resume, log: { self.log("  " + $0) })
         return try Evaluation.evaluate(run: run, options: evaluation, log: { self.log("  " + $0) })
     }
 
+    /// Every sub-run folder the plan would use, with the settings it would record there.
+    /// `lowData` adds the repeated low-data fine-tunings instead of the Table 2 ones.
+    func plannedSubRuns(labelMappingHash: String?, lowData: (fraction: Double, repeats: Int)?) throws -> [(folder: URL, settings: SubRunSettings)] {
+        var planned: [(URL, SubRunSettings)] = []
+        // Low-data runs use one pretraining (the single-seed layout); Table 2 repeats every seed.
+        let seedIndices: [Int?] = lowData == nil && options.seeds > 1 ? Array(0..<options.seeds) : [nil]
+        for backbone in options.backbones {
+            for configuration in options.configurations {
+                for seedIndex in seedIndices {
+                    let encoder: EncoderSource
+                    switch configuration {
+                    case .baseline: encoder = .random
+                    case .imagenet:
+                        guard let path = options.imagenetWeights[backbone] else { continue }
+                        encoder = .imagenet(path)
+                    default:
+                        guard let method = configuration.pretrainingMethod,
+                              let settings = try pretrainSettings(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash,
+                                                                  seedIndex: seedIndex) else { continue }
+                        let run = layout.pretrainRun(backbone: backbone, method: method, seed: seedIndex)
+                        if !planned.contains(where: { $0.0 == run }) { planned.append((run, settings)) }
+                        encoder = .pretrained(run.path)
+                    }
+                    for task in options.tasks {
+                        let runs: [(URL, Double, UInt64)]
+                        if let lowData {
+                            runs = (0..<lowData.repeats).map {
+                                (layout.finetuneRun(backbone: backbone, config: configuration, task: "lowdata-\(task.name)", repeat: $0),
+                                 lowData.fraction, options.seed &+ UInt64($0))
+                            }
+                        } else {
+                            runs = [(layout.finetuneRun(backbone: backbone, config: configuration, task: task.name, seed: seedIndex), 1,
+                                     options.seed &+ UInt64(seedIndex ?? 0))]
+                        }
+                        for (run, fraction, seed) in runs {
+                            let (_, _, settings) = try finetunePlan(task: task, backbone: backbone, configuration: configuration, encoder: encoder,
+                                                                    trainFraction: fraction, seed: seed, labelMappingHash: labelMappingHash,
+                                                                    seedIndex: seedIndex)
+                            planned.append((run, settings))
+                        }
+                    }
+                }
+            }
+        }
+        return planned
+    }
+
+    /// Before any work: the weak labels to train on (relabelling the cohort if asked, after the
+    /// checks), and every existing sub-run checked against the plan. Returns the mapping hash.
+    func prepare(lowData: (fraction: Double, repeats: Int)? = nil) throws -> String? {
+        let needsLabels = options.configurations.contains { $0.pretrainingMethod != nil }
+        var labelMappingHash: String?
+        var mapping: LabelMapping?
+        if needsLabels {
+            if let path = options.labels {
+                mapping = try LabelMapping.chosen(path: path)
+                labelMappingHash = mapping?.hash
+            } else {
+                guard FileManager.default.fileExists(atPath: options.database) else {
+                    throw PretrainError.io(path: options.database, reason: "no such cohort database; create it with `sonotag index DIR --db \(options.database)`")
+                }
+                labelMappingHash = try ManifestDatabase(path: options.database).weakLabels().mappingHash
+            }
+        }
+        var changed: [(run: String, differences: [SettingDifference])] = []
+        for (folder, planned) in try plannedSubRuns(labelMappingHash: labelMappingHash, lowData: lowData) {
+            let contents = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            guard !contents.isEmpty else { continue }
+            guard let recorded = try SubRunSettings.read(from: folder) else {
+                changed.append((folder.path, [SettingDifference(key: "settings_hash", recorded: "(none recorded)", requested: planned.hash)]))
+                continue
+            }
+            let differences = recorded.differences(from: planned)
+            if !differences.isEmpty { changed.append((folder.path, differences)) }
+        }
+        guard changed.isEmpty else { throw ExperimentError.settingsChanged(changed) }
+        if let mapping {
+            let report = try relabel(db: options.database, with: mapping)
+            log("labels: stored mapping \(report.mappingHash.prefix(12)) (\(options.labels ?? ""), K = \(report.groupNames.count)) for \(report.labelledFiles) ok images")
+        }
+        return labelMappingHash
+    }
+
     /// Runs (or resumes) the whole grid and writes Table 2 and the report into the experiment folder.
+    /// With `seeds` > 1, pretraining and fine-tuning are repeated with seeds seed … seed+N−1 (runs
+    /// in `seed-K` folders); Table 2 then shows mean ± std across seeds.
     @discardableResult
     public func runTable2() throws -> [ExperimentRow] {
-        try FileManager.default.createDirectory(at: options.out, withIntermediateDirectories: true)
+        guard options.seeds >= 1 else { throw ExperimentError.invalidPlan(field: "seeds", reason: "must be at least 1") }
+        let labelMappingHash = try prepare()
+        try ExperimentFile(options).write(to: options.out)
         var rows: [ExperimentRow] = []
         for backbone in options.backbones {
             for configuration in options.configurations {
-                let (source, note) = try encoder(for: configuration, backbone: backbone)
-                var row = ExperimentRow(backbone: backbone, configuration: configuration, results: [:], note: note)
-                if let source {
-                    for task in options.tasks {
-                        let run = layout.finetuneRun(backbone: backbone, config: configuration, task: task.name)
-                        row.results[task.name] = try finetuneAndEvaluate(task: task, backbone: backbone, configuration: configuration,
-                                                                         encoder: source, run: run, seed: options.seed)
+                var row = ExperimentRow(backbone: backbone, configuration: configuration, results: [:], note: nil)
+                var perSeed: [String: [EvaluationResult]] = [:]
+                for index in 0..<options.seeds {
+                    let seedIndex = options.seeds > 1 ? index : nil
+                    let (source, note) = try encoder(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash, seedIndex: seedIndex)
+                    row.note = note
+                    guard let source else {
+                        if let note { log("skipping \(configuration.paperName) on \(backbone.rawValue): \(note)") }
+                        break
                     }
-                } else if let note {
-                    log("skipping \(configuration.paperName) on \(backbone): \(note)")
+                    for task in options.tasks {
+                        let run = layout.finetuneRun(backbone: backbone, config: configuration, task: task.name, seed: seedIndex)
+                        let result = try finetuneAndEvaluate(task: task, backbone: backbone, configuration: configuration,
+                                                             encoder: source, run: run, seed: options.seed &+ UInt64(index),
+                                                             labelMappingHash: labelMappingHash, seedIndex: seedIndex)
+                        perSeed[task.name, default: []].append(result)
+                        if index == 0 { row.results[task.name] = result }
+                    }
                 }
+                if options.seeds > 1 { row.seedResults = perSeed }
                 rows.append(row)
                 // Tables after every row, so a long experiment shows its progress.
-                try ExperimentReport.writeTable2(rows: rows, tasks: options.tasks, to: options.out)
+                try ExperimentReport.writeTable2(rows: rows, tasks: options.tasks, to: options.out,
+                                                 comparisons: try? comparisons(rows))
             }
         }
-        try ExperimentReport.writeHTML(rows: rows, tasks: options.tasks, layout: layout, lowData: nil, to: options.out)
+        let final = try comparisons(rows)
+        try ExperimentReport.writeTable2(rows: rows, tasks: options.tasks, to: options.out, comparisons: final)
+        try ExperimentReport.writeHTML(rows: rows, tasks: options.tasks, layout: layout, lowData: nil, comparisons: final, to: options.out)
         return rows
+    }
+
+    func comparisons(_ rows: [ExperimentRow]) throws -> ExperimentComparisons {
+        try ExperimentComparisons.compute(rows: rows, tasks: options.tasks, resamples: options.resamples, seed: options.seed)
     }
 }

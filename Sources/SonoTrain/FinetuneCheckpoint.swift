@@ -24,7 +24,7 @@ enum FinetuneCheckpoint {
             "best_validation_loss": String(best.loss),
             "best_validation_metric": String(best.metric),
             "task": config.task.rawValue,
-            "backbone": config.backbone,
+            "backbone": config.backbone.rawValue,
             "config": (try? String(data: JSONEncoder().encode(config), encoding: .utf8) ?? "") ?? "",
         ]
         do {

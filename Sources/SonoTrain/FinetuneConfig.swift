@@ -1,4 +1,5 @@
 import Foundation
+import SonoModels
 import Torch
 import Yams
 
@@ -40,8 +41,9 @@ public enum EncoderSource: Sendable, Equatable, Codable, CustomStringConvertible
     }
 }
 
-/// Everything a fine-tuning run needs; saved as `finetune_config.json` in its folder so a run
-/// can be resumed and evaluated without repeating its flags.
+/// Everything a fine-tuning run needs; saved as `finetune.yaml` (snake_case keys, the same style
+/// as pretraining's `config.yaml`) in its folder, so a run can be resumed and evaluated without
+/// repeating its options. `sonotag finetune --config FILE.yaml` reads any subset of the keys.
 public struct FinetuneConfig: Sendable, Codable, Equatable {
     public var task: DownstreamTask
     /// A name for reports (`quality`, `thyroid`, …); also picks the thyroid learning rate.
@@ -49,7 +51,7 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
     public var data: String
     public var encoder: EncoderSource
     public var freezeEncoder: Bool
-    public var backbone: String
+    public var backbone: Backbone
     public var height: Int
     public var width: Int
     public var epochs: Int
@@ -72,16 +74,58 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
     /// Cap on training images, for quick runs; nil keeps all.
     public var maxImages: Int?
     public var device: String
-    /// libtorch intra-op threads; nil leaves libtorch's default.
+    /// libtorch intra-op threads; nil uses every available core (`TrainingThreads`).
     public var threads: Int?
     /// bf16 / fp16 autocast (float32 weights, Adam state and checkpoints); nil is fp32.
     public var precision: Precision? = nil
     /// Batch-norm statistics over all processes' batches in data-parallel runs; nil is off.
     public var syncBatchNorm: Bool? = nil
 
+    /// The settings' YAML keys; each is also the `sonotag finetune` option spelled with dashes
+    /// (see `option`).
+    public enum CodingKeys: String, CodingKey, CaseIterable, Sendable {
+        case task
+        case taskName = "task_name"
+        case data, encoder
+        case freezeEncoder = "freeze_encoder"
+        case backbone, height, width, epochs
+        case batchSize = "batch_size"
+        case learningRate = "lr"
+        case beta1, beta2, dropout
+        case decoderBaseWidth = "decoder_width"
+        case seed, augment
+        case classificationMode = "mode"
+        case labelColumn = "label_column"
+        case maskClasses = "mask_classes"
+        case trainFraction = "train_fraction"
+        case maxImages = "max_images"
+        case device, threads
+        case precision
+        case syncBatchNorm = "sync_batchnorm"
+
+        /// The option that sets this key: the key with `_` written `-`; one `--size HxW` sets the
+        /// height and width, `--no-augment` turns `augment` off; nil where only `--config` sets it.
+        public var option: String? {
+            switch self {
+            case .height, .width: return "size"
+            case .augment: return "no-augment"
+            case .beta1, .beta2, .dropout: return nil
+            default: return rawValue.replacingOccurrences(of: "_", with: "-")
+            }
+        }
+    }
+    public typealias Key = CodingKeys
+
+    /// camelCase keys of `finetune.yaml` files written before the snake_case style.
+    static let legacyKeys: [String: Key] = [
+        "taskName": .taskName, "freezeEncoder": .freezeEncoder, "batchSize": .batchSize, "learningRate": .learningRate,
+        "decoderBaseWidth": .decoderBaseWidth, "classificationMode": .classificationMode, "labelColumn": .labelColumn,
+        "maskClasses": .maskClasses, "trainFraction": .trainFraction, "maxImages": .maxImages,
+    ]
+
     /// The paper's Table A2 for a task and backbone.
-    public static func paperDefaults(task: DownstreamTask, taskName: String, backbone: String) -> FinetuneConfig {
-        let isResNet = backbone.lowercased().hasPrefix("resnet")
+    public static func paperDefaults(task: DownstreamTask, taskName: String, backbone: Backbone) -> FinetuneConfig {
+        let isResNet = backbone.rawValue.hasPrefix("resnet")
         let learningRate: Double
         switch (task, isResNet) {
         case (.classification, _): learningRate = 5e-5
@@ -109,9 +153,51 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
         let url = folder.appendingPathComponent(fileName)
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw FinetuneError.notARun(folder.path) }
         do {
-            return try YAMLDecoder().decode(FinetuneConfig.self, from: text)
+            return try YAMLDecoder().decode(FinetuneConfig.self, from: renamingLegacyKeys(text))
         } catch {
             throw FinetuneError.badRunFile(url.path, reason: "\(error)")
+        }
+    }
+
+    /// Older runs' camelCase top-level keys in snake_case. Top-level keys start their line, and
+    /// nested values never do, so renaming line starts is exact.
+    static func renamingLegacyKeys(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            guard let colon = line.firstIndex(of: ":"), let key = legacyKeys[String(line[..<colon])] else { return String(line) }
+            return key.rawValue + line[colon...]
+        }.joined(separator: "\n")
+    }
+
+    /// A settings file (`--config`): the keys it sets with their values. Unknown keys are an
+    /// error that lists the known ones.
+    public static func settings(fromYAML text: String, source: String) throws -> [String: Any] {
+        let node: Any?
+        do { node = try Yams.load(yaml: renamingLegacyKeys(text)) } catch {
+            throw FinetuneError.badRunFile(source, reason: "invalid YAML: \(error)")
+        }
+        guard let node else { return [:] }
+        guard let map = node as? [String: Any] else {
+            throw FinetuneError.badRunFile(source, reason: "the top level must be a mapping of keys to values")
+        }
+        let unknown = map.keys.filter { Key(rawValue: $0) == nil }.sorted()
+        guard unknown.isEmpty else {
+            throw FinetuneError.badRunFile(source, reason: "unknown key(s) \(unknown.joined(separator: ", ")); known keys: \(Key.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return map
+    }
+
+    /// This configuration with `settings` (from `settings(fromYAML:)`) laid over it.
+    public func applying(_ settings: [String: Any], source: String) throws -> FinetuneConfig {
+        guard !settings.isEmpty else { return self }
+        guard var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as? [String: Any] else {
+            throw FinetuneError.badRunFile(source, reason: "cannot merge settings")
+        }
+        for (key, value) in settings { object[key] = value }
+        do {
+            return try JSONDecoder().decode(FinetuneConfig.self, from: JSONSerialization.data(withJSONObject: object))
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context), let DecodingError.valueNotFound(_, context) {
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw FinetuneError.badRunFile(source, reason: "\(key): \(context.debugDescription)")
         }
     }
 }
@@ -119,6 +205,9 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
 public enum FinetuneError: Error, CustomStringConvertible {
     case notARun(String)
     case badRunFile(String, reason: String)
+    /// A setting with a value that cannot be used, named by its YAML key (`batch_size`).
+    case invalidSetting(field: String, reason: String)
+    /// A command-line value that cannot be used, named by its flag.
     case badFlag(String, reason: String)
     case encoderLoad(String, reason: String)
     case diverged(epoch: Int, loss: Double)
@@ -128,10 +217,19 @@ public enum FinetuneError: Error, CustomStringConvertible {
         switch self {
         case .notARun(let path): return "\(path) is not a fine-tuning run (no \(FinetuneConfig.fileName))"
         case .badRunFile(let path, let reason): return "\(path): \(reason)"
+        case .invalidSetting(let field, let reason): return "\(field): \(reason)"
         case .badFlag(let flag, let reason): return "\(flag): \(reason)"
         case .encoderLoad(let path, let reason): return "cannot load encoder weights from \(path): \(reason)"
         case .diverged(let epoch, let loss): return "training diverged at epoch \(epoch) (loss \(loss)); the last good checkpoint is kept"
         case .mismatchedRun(let path, let reason): return "cannot resume \(path): \(reason)"
+        }
+    }
+
+    /// Whether the input is at fault (exit status "data error") rather than the run itself.
+    public var isAboutTheInput: Bool {
+        switch self {
+        case .notARun, .badFlag, .invalidSetting, .encoderLoad, .mismatchedRun: return true
+        case .badRunFile, .diverged: return false
         }
     }
 }

@@ -37,7 +37,7 @@ public enum FinetuneNetwork {
 
     /// Builds the network for a configuration with a randomly initialised encoder.
     public static func make(config: FinetuneConfig, outputs: Int) throws -> FinetuneNetwork {
-        let backbone = try config.parsedBackbone()
+        let backbone = config.backbone
         switch config.task {
         case .segmentation:
             return .segmentation(try UNet(backbone: backbone, outputChannels: outputs, baseWidth: config.decoderBaseWidth))
@@ -49,15 +49,6 @@ public enum FinetuneNetwork {
     /// Parameters that train: all of them, or everything outside `encoder.` when frozen.
     public func trainableParameters(freezeEncoder: Bool) -> [(name: String, tensor: Tensor)] {
         module.namedParameters().filter { !freezeEncoder || !$0.name.hasPrefix("encoder.") }
-    }
-}
-
-extension FinetuneConfig {
-    public func parsedBackbone() throws -> Backbone {
-        guard let backbone = Backbone(rawValue: backbone.lowercased().replacingOccurrences(of: "-", with: "")) else {
-            throw FinetuneError.badFlag("--backbone", reason: "'\(backbone)' is not one of \(Backbone.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return backbone
     }
 }
 

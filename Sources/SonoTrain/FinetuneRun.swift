@@ -54,8 +54,12 @@ struct FinetuneSetup {
         let options = DownstreamLayoutOptions(task: config.task, labelColumn: config.labelColumn, maskClasses: config.maskClasses)
         dataset = try DownstreamDataset.discover(at: URL(fileURLWithPath: config.data), options: options)
         if config.task == .classification {
-            encoding = try encodingOverride ?? LabelEncoding.fit(dataset.samples.map { ($0.imagePath.path, $0.label ?? "") },
-                                                                 mode: config.classificationMode)
+            let values = dataset.samples.map { $0.labelledValue ?? LabelledValue(image: $0.id, label: "") }
+            let fitted = try encodingOverride ?? LabelEncoding.fit(values, mode: config.classificationMode)
+            // Every label of every split must fit the mode and classes (fitted here, or recorded
+            // by the run being resumed or evaluated): checked now, naming file and row.
+            for value in values { _ = try fitted.target(for: value) }
+            encoding = fitted
         } else {
             encoding = nil
         }
@@ -126,13 +130,15 @@ public enum FinetuneRun {
     /// batch, trains on its shard of it with gradients averaged over the group (weighted so the
     /// step is the whole batch's), and rank 0 alone writes `out`.
     @discardableResult
-    public static func train(config requested: FinetuneConfig, out: URL, resume: Bool,
+    public static func train(config typed: FinetuneConfig, out: URL, resume: Bool,
                              log: @escaping (String) -> Void = { _ in }, group: ProcessGroup? = nil) throws -> FinetuneSummary {
         let world = group?.worldSize ?? 1
         let shard = DataShard(index: group?.rank ?? 0, count: world)
         let writes = shard.index == 0
         let layout = FinetuneRunLayout(out)
         let fm = FileManager.default
+        // Paths as typed are relative to where the command ran; the run must work from anywhere.
+        let requested = typed.resolvingPaths()
         var config = requested
         var resumeFrom: (epoch: Int, bestEpoch: Int, bestLoss: Double, bestMetric: Double)?
         if resume, fm.fileExists(atPath: layout.lastCheckpoint.path) {
@@ -140,7 +146,8 @@ public enum FinetuneRun {
             guard saved.sameNetworkAndData(as: requested) else {
                 throw FinetuneError.mismatchedRun(out.path, reason: "task, data, backbone, encoder, size, seed or labels differ from the saved \(FinetuneConfig.fileName)")
             }
-            // Only the length of the run may change on resume.
+            // Only the length of the run and its arithmetic (precision, shared batch statistics;
+            // weights stay float32) may change on resume.
             config = saved
             config.epochs = requested.epochs
             config.precision = requested.precision
@@ -150,14 +157,27 @@ public enum FinetuneRun {
         }
         try config.validate()
         guard config.batchSize % world == 0, config.batchSize / world >= 2 else {
-            throw FinetuneError.badFlag("--batch-size", reason: "the global batch \(config.batchSize) must split into \(world) equal shards of at least 2 (one per process)")
+            throw FinetuneError.invalidSetting(field: FinetuneConfig.Key.batchSize.rawValue, reason: "the global batch \(config.batchSize) must split into \(world) equal shards of at least 2 (one per process)")
         }
         let precision = config.precision ?? .fp32
-        if let threads = config.threads { try TorchRuntime.setThreadCount(threads) }
+        try TrainingThreads.configure(requested: config.threads)
         try TorchRuntime.manualSeed(config.seed)
 
-        let savedEncoding = resume ? try? JSONDecoder().decode(LabelEncoding.self, from: Data(contentsOf: layout.labels)) : nil
+        // A resumed classification run keeps the mode and classes it recorded; it never refits.
+        var savedEncoding: LabelEncoding?
+        if resume, config.task == .classification {
+            guard let data = try? Data(contentsOf: layout.labels), let saved = try? JSONDecoder().decode(LabelEncoding.self, from: data) else {
+                throw FinetuneError.badRunFile(layout.labels.path, reason: "missing or unreadable label encoding; the run cannot be resumed as recorded")
+            }
+            savedEncoding = saved
+        }
         let setup = try FinetuneSetup(config: config, encodingOverride: savedEncoding)
+        if let encoding = setup.encoding {
+            let how = savedEncoding != nil ? "as recorded" : config.classificationMode == nil ? "inferred from the labels" : "given"
+            // Recorded in config.yaml too, so that the run says which task it trained.
+            config.classificationMode = encoding.mode
+            log("classification: \(encoding.mode.rawValue) (\(how)), \(encoding.classes.count) classes: \(encoding.classes.joined(separator: ", "))")
+        }
         let network = setup.network
 
         // Data: the training share (low-data runs keep a seeded subset), capped for quick runs.
@@ -317,26 +337,39 @@ public enum FinetuneRun {
 }
 
 extension FinetuneConfig {
+    /// The data and encoder paths made absolute (against the current directory), so that the
+    /// saved configuration means the same files whatever directory the run is used from.
+    public func resolvingPaths() -> FinetuneConfig {
+        func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+        var resolved = self
+        if !data.isEmpty { resolved.data = absolute(data) }
+        switch encoder {
+        case .random: break
+        case .pretrained(let path): resolved.encoder = .pretrained(absolute(path))
+        case .imagenet(let path): resolved.encoder = .imagenet(absolute(path))
+        }
+        return resolved
+    }
+
     /// Settings that must not change when a run is resumed.
     func sameNetworkAndData(as other: FinetuneConfig) -> Bool {
         task == other.task && data == other.data && backbone == other.backbone && encoder == other.encoder
             && freezeEncoder == other.freezeEncoder && height == other.height && width == other.width && seed == other.seed
-            && classificationMode == other.classificationMode && maskClasses == other.maskClasses
+            && (other.classificationMode == nil || classificationMode == other.classificationMode) && maskClasses == other.maskClasses
             && trainFraction == other.trainFraction && maxImages == other.maxImages && decoderBaseWidth == other.decoderBaseWidth
     }
 
-    /// Range checks whose messages name the flag.
+    /// Range checks whose messages name the setting (its YAML key; the CLI names the option).
     public func validate() throws {
         guard height >= 32, width >= 32 else {
-            throw FinetuneError.badFlag("--size", reason: "\(height)x\(width): both must be at least 32 (encoder output stride)")
+            throw FinetuneError.invalidSetting(field: "size", reason: "\(height)x\(width): both must be at least 32 (encoder output stride)")
         }
-        guard epochs >= 1 else { throw FinetuneError.badFlag("--epochs", reason: "must be at least 1") }
-        guard batchSize >= 2 else { throw FinetuneError.badFlag("--batch-size", reason: "must be at least 2 (batch norm)") }
-        guard learningRate > 0, learningRate.isFinite else { throw FinetuneError.badFlag("--lr", reason: "must be positive") }
-        guard trainFraction > 0, trainFraction <= 1 else { throw FinetuneError.badFlag("--train-fraction", reason: "must be in (0, 1]") }
-        guard (0..<1).contains(dropout) else { throw FinetuneError.badFlag("dropout", reason: "must be in [0, 1)") }
-        if let maxImages, maxImages < 2 { throw FinetuneError.badFlag("--max-images", reason: "must be at least 2") }
-        guard decoderBaseWidth >= 1 else { throw FinetuneError.badFlag("decoder base width", reason: "must be positive") }
-        _ = try parsedBackbone()
+        guard epochs >= 1 else { throw FinetuneError.invalidSetting(field: "epochs", reason: "must be at least 1") }
+        guard batchSize >= 2 else { throw FinetuneError.invalidSetting(field: "batch_size", reason: "must be at least 2 (batch norm)") }
+        guard learningRate > 0, learningRate.isFinite else { throw FinetuneError.invalidSetting(field: "lr", reason: "must be positive") }
+        guard trainFraction > 0, trainFraction <= 1 else { throw FinetuneError.invalidSetting(field: "train_fraction", reason: "must be in (0, 1]") }
+        guard (0..<1).contains(dropout) else { throw FinetuneError.invalidSetting(field: "dropout", reason: "must be in [0, 1)") }
+        if let maxImages, maxImages < 2 { throw FinetuneError.invalidSetting(field: "max_images", reason: "must be at least 2") }
+        guard decoderBaseWidth >= 1 else { throw FinetuneError.invalidSetting(field: "decoder_width", reason: "must be positive") }
     }
 }

@@ -24,6 +24,8 @@ public protocol PretrainBatchSource: AnyObject {
     var labelCount: Int { get }
     /// Identifies the label mapping (stored in checkpoints; resuming with another mapping fails).
     var labelMappingHash: String { get }
+    /// The label vector's group names, in order (recorded in the run folder and checkpoints).
+    var labelGroupNames: [String] { get }
     /// Images available per epoch.
     var imageCount: Int { get }
     /// Calls `body` with each batch of one epoch, in an order determined by `seed` and `epoch`
@@ -57,6 +59,9 @@ public struct DataShard: Equatable, Sendable {
 }
 
 extension PretrainBatchSource {
+    /// Sources without named groups (generated data) number them.
+    public var labelGroupNames: [String] { (0..<labelCount).map { "label \($0)" } }
+
     /// Builds the whole batch and keeps the shard's rows (sources that can build only their part
     /// implement the requirement themselves).
     public func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,

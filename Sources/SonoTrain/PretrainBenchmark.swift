@@ -1,5 +1,6 @@
 import Foundation
 import Torch
+import TorchNN
 
 #if os(Linux)
 private let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
@@ -10,15 +11,32 @@ private let RUSAGE_SELF_WHO = RUSAGE_SELF
 /// Times training steps (D step + F step) on one fixed random batch: what `make bench` compares
 /// with the same step in PyTorch (Benchmarks/pretrain_step_torch.py).
 public enum PretrainBenchmark {
+    /// Work SonoTag's step leaves out that an idiomatic PyTorch step does. Each changes results
+    /// only within float rounding (tests); the benchmark can switch each off to measure it.
+    public enum Shortcut: String, CaseIterable, Sendable {
+        /// Gray input folded into the first convolution's weights instead of expanded to RGB.
+        case foldGray = "fold-gray"
+        /// No gradients for D's weights in the F step.
+        case frozenDiscriminator = "frozen-d"
+        /// One fused Adam pass per parameter instead of ~10 ATen ops.
+        case fusedAdam = "fused-adam"
+        /// ReLU / LeakyReLU written over batch-norm outputs.
+        case inPlaceActivations = "inplace"
+    }
+
     public struct Result: Sendable {
         public var millisecondsPerStep: Double
         public var peakResidentMegabytes: Double
         public var lastLosses: PretrainLossValues
     }
 
-    public static func run(config: RunConfig, labelCount: Int = 10, steps: Int, warmup: Int = 1) throws -> Result {
-        if let threads = config.threads { try TorchRuntime.setThreadCount(threads) }
+    public static func run(config: RunConfig, labelCount: Int = 10, steps: Int, warmup: Int = 1,
+                           without disabled: Set<Shortcut> = []) throws -> Result {
+        try TrainingThreads.configure(requested: config.threads)
         let trainer = try Pretrainer(config: config, labelCount: labelCount)
+        let previousInPlace = InPlaceActivations.enabled
+        defer { InPlaceActivations.enabled = previousInPlace }
+        apply(disabled, to: trainer)
         let n = config.batchSize
         let images = try Tensor.randn([n, 1, config.height, config.width])
         let labels = try Tensor.rand([n, labelCount]).gt(0.5).to(dtype: .float32)
@@ -31,5 +49,14 @@ public enum PretrainBenchmark {
         var usage = rusage()
         getrusage(RUSAGE_SELF_WHO, &usage)
         return Result(millisecondsPerStep: elapsed, peakResidentMegabytes: Double(usage.ru_maxrss) / 1024, lastLosses: losses)
+    }
+
+    /// Switches the named shortcuts off (the in-place one process-wide, until `run` returns).
+    static func apply(_ disabled: Set<Shortcut>, to trainer: Pretrainer) {
+        trainer.encoder.foldsGrayInput = !disabled.contains(.foldGray)
+        trainer.freezesDiscriminatorInFStep = !disabled.contains(.frozenDiscriminator)
+        trainer.optimizerF.fused = !disabled.contains(.fusedAdam)
+        trainer.optimizerD?.fused = !disabled.contains(.fusedAdam)
+        InPlaceActivations.enabled = !disabled.contains(.inPlaceActivations)
     }
 }

@@ -12,15 +12,17 @@ public final class CohortBatchSource: PretrainBatchSource {
     public let augmentation: AugmentationSettings?
     public let threads: Int
 
+    /// `threads` loader workers: see `TrainingThreads.loaderWorkers(device:)` for the default.
     public init(dataset: CohortDataset, augmentation: AugmentationSettings?,
-                threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)) {
+                threads: Int = TrainingThreads.loaderWorkers(device: "cpu")) {
         self.dataset = dataset
         self.augmentation = augmentation
         self.threads = threads
     }
 
     public var labelCount: Int { dataset.labelCount }
-    public var labelMappingHash: String { dataset.labelMapping.hash }
+    public var labelMappingHash: String { dataset.labels?.mappingHash ?? "none" }
+    public var labelGroupNames: [String] { dataset.groupNames }
     public var imageCount: Int { dataset.count }
 
     public func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
@@ -66,19 +68,37 @@ public final class CohortBatchSource: PretrainBatchSource {
     }
 }
 
-/// Opens the training and validation splits of a cohort database at the run's image size.
-public func openCohort(db: String, labels labelsPath: String?, config: RunConfig) throws -> (train: CohortBatchSource, validation: CohortBatchSource) {
+/// Opens the training and validation splits of a cohort database at the run's image size, with
+/// the weak labels `sonotag labels` stored in it (the one source of labels: they are never
+/// recomputed here), and the images of `kinds` only (nil: every kind); reports through `log`
+/// which kinds were used and how many frames of other kinds were left out. A manifest without
+/// stored labels is an error.
+public func openCohort(db: String, config: RunConfig,
+                       kinds: [ImageKind]? = ImageKind.pretrainingDefault,
+                       log: (String) -> Void = { print($0) }) throws -> (train: CohortBatchSource, validation: CohortBatchSource) {
     guard FileManager.default.fileExists(atPath: db) else {
         throw PretrainError.io(path: db, reason: "no such cohort database; create it with `sonotag index DIR --db \(db)`")
     }
-    let mapping = try labelsPath.map { try LabelMapping.load(contentsOf: URL(fileURLWithPath: $0)) } ?? .paperDefault()
     let settings = try PreprocessSettings(height: config.height, width: config.width)
-    guard let trainSplit = SplitName(rawValue: config.trainSplit), let valSplit = SplitName(rawValue: config.validationSplit) else {
-        throw PretrainError.io(path: db, reason: "unknown split name '\(config.trainSplit)' or '\(config.validationSplit)' (use train, val or test)")
-    }
+    let trainSplit = config.trainSplit, valSplit = config.validationSplit
     let manifest = try ManifestDatabase(path: db)
-    let train = try CohortDataset(manifest: manifest, split: trainSplit, settings: settings, labels: mapping)
-    let validation = try CohortDataset(manifest: manifest, split: valSplit, settings: settings, labels: mapping,
+    let labels = try manifest.weakLabels()
+    let train = try CohortDataset(manifest: manifest, split: trainSplit, settings: settings, labels: labels, kinds: kinds)
+    let validation = try CohortDataset(manifest: manifest, split: valSplit, settings: settings, labels: labels, kinds: kinds,
                                        datasetStatistics: train.statistics)
-    return (CohortBatchSource(dataset: train, augmentation: .paper), CohortBatchSource(dataset: validation, augmentation: nil))
+    log(train.kindSummary)
+    log(validation.kindSummary)
+    let workers = TrainingThreads.loaderWorkers(device: config.device)
+    return (CohortBatchSource(dataset: train, augmentation: .paper, threads: workers),
+            CohortBatchSource(dataset: validation, augmentation: nil, threads: workers))
+}
+
+/// Labels the manifest at `db` with `mapping` exactly as `sonotag labels` does (replacing what
+/// was stored), for the training commands' `--labels FILE`.
+@discardableResult
+public func relabel(db: String, with mapping: LabelMapping) throws -> LabelReport {
+    guard FileManager.default.fileExists(atPath: db) else {
+        throw PretrainError.io(path: db, reason: "no such cohort database; create it with `sonotag index DIR --db \(db)`")
+    }
+    return try ManifestDatabase(path: db).applyLabels(mapping)
 }

@@ -6,9 +6,15 @@ import Torch
 public enum PretrainLosses {
     /// L_D = E[relu(1 − D(x, y))] + E[relu(1 + D(F(x̂), y))].
     public static func discriminatorHinge(realScores: Tensor, fakeScores: Tensor) throws -> Tensor {
-        let real = try (1.0 - realScores).relu().mean()
-        let fake = try (fakeScores + 1.0).relu().mean()
-        return try real + fake
+        let terms = try discriminatorHingeTerms(realScores: realScores, fakeScores: fakeScores)
+        return try terms.real + terms.fake
+    }
+
+    /// The two halves of L_D: on real centres E[relu(1 − D(x, y))], on predicted ones
+    /// E[relu(1 + D(F(x̂), y))]. Logged apart, they tell a D that rejects everything from one
+    /// that separates real from fake.
+    public static func discriminatorHingeTerms(realScores: Tensor, fakeScores: Tensor) throws -> (real: Tensor, fake: Tensor) {
+        (try (1.0 - realScores).relu().mean(), try (fakeScores + 1.0).relu().mean())
     }
 
     /// The context encoder's loss and its two terms:

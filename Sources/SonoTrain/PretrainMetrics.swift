@@ -12,6 +12,17 @@ public struct PretrainRecord: Equatable, Sendable {
     public var lossAdv: Double?
     public var validationLossF: Double?
     public var imagesPerSecond: Double?
+    /// L_D's real and fake terms (steps: training batch; epochs: validation).
+    public var lossDReal: Double?
+    public var lossDFake: Double?
+    /// D's conditional signal on validation real centres (epoch rows, CE+DCM).
+    public var conditionalShare: Double?
+    public var conditionalMargin: Double?
+    /// ‖∇_enc λ_adv·L_adv‖ and ‖∇_enc λ_rec·L_rec‖ on one fixed validation batch (epoch rows, CE methods).
+    public var gradientNormAdversarial: Double?
+    public var gradientNormReconstruction: Double?
+    /// The DCM head's validation label accuracy (epoch rows, DCM).
+    public var labelAccuracy: Double?
 
     public init(kind: Kind, epoch: Int, step: Int, lossD: Double? = nil, lossF: Double, lossRec: Double? = nil,
                 lossAdv: Double? = nil, validationLossF: Double? = nil, imagesPerSecond: Double? = nil) {
@@ -26,12 +37,21 @@ public struct PretrainRecord: Equatable, Sendable {
         self.imagesPerSecond = imagesPerSecond
     }
 
-    static let header = "kind,epoch,step,loss_d,loss_f,loss_rec,loss_adv,val_loss_f,images_per_s"
+    /// adversarial / (adversarial + reconstruction) of the encoder's gradient norms.
+    public var adversarialGradientShare: Double? {
+        guard let a = gradientNormAdversarial, let r = gradientNormReconstruction else { return nil }
+        return EncoderGradientNorms(adversarial: a, reconstruction: r).adversarialShare
+    }
+
+    static let header = "kind,epoch,step,loss_d,loss_f,loss_rec,loss_adv,val_loss_f,images_per_s,"
+        + "loss_d_real,loss_d_fake,cond_share,cond_margin,grad_norm_adv,grad_norm_rec,adv_grad_share,label_acc"
 
     var csvLine: String {
         func f(_ v: Double?) -> String { v.map { String(format: "%.7g", $0) } ?? "" }
         return [kind.rawValue, String(epoch), String(step), f(lossD), f(lossF), f(lossRec), f(lossAdv),
-                f(validationLossF), f(imagesPerSecond)].joined(separator: ",")
+                f(validationLossF), f(imagesPerSecond), f(lossDReal), f(lossDFake), f(conditionalShare), f(conditionalMargin),
+                f(gradientNormAdversarial), f(gradientNormReconstruction), f(adversarialGradientShare),
+                f(labelAccuracy)].joined(separator: ",")
     }
 }
 
@@ -63,6 +83,18 @@ public final class PretrainMetricsLog {
         }
         handle = h
         handle.seekToEndOfFile()
+    }
+
+    /// The epoch rows of a metrics.csv as column → value (empty cells left out); [] when unreadable.
+    public static func readEpochs(_ url: URL) -> [[String: Double]] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard let header = lines.first else { return [] }
+        return lines.dropFirst().filter { $0.first == PretrainRecord.Kind.epoch.rawValue }.map { fields in
+            var row: [String: Double] = [:]
+            for (name, field) in zip(header, fields) { if let v = Double(field) { row[name] = v } }
+            return row
+        }
     }
 
     public func append(_ record: PretrainRecord) {

@@ -4,6 +4,7 @@ import SeededRandom
 import SonoModels
 import Torch
 import TorchNN
+import Yams
 
 /// What a finished (or stopped) pretraining run produced.
 public struct PretrainSummary: Sendable {
@@ -21,6 +22,8 @@ public struct PretrainRunLayout: Sendable {
     public let root: URL
     public init(_ root: URL) { self.root = root }
     public var config: URL { root.appendingPathComponent("config.yaml") }
+    /// The weak labels the run trains on: mapping hash and group names (`RunLabels`).
+    public var labels: URL { root.appendingPathComponent("weak_labels.yaml") }
     public var metrics: URL { root.appendingPathComponent("metrics.csv") }
     public var checkpoints: URL { root.appendingPathComponent("checkpoints") }
     public var lastCheckpoint: URL { checkpoints.appendingPathComponent("last.safetensors") }
@@ -34,9 +37,9 @@ public struct PretrainRunLayout: Sendable {
 ///
 /// With `resume`, the run continues from `checkpoints/last.safetensors`: weights, both Adam
 /// states and the data order are restored, so the following losses equal those of an
-/// uninterrupted run with the same seed. `config.epochs` may be raised to train longer;
-/// settings that change the networks or the data (method, backbone, size, seed, labels) must
-/// match the checkpoint's.
+/// uninterrupted run with the same seed. `config` must be the recorded one (see `resumePlan`),
+/// except that `epochs` may be raised to train longer and `device`, `threads`, `precision` and
+/// `sync_batchnorm` may change; the weak labels must be of the recorded mapping.
 ///
 /// With a data-parallel `group`, every member calls this with the same arguments: each trains
 /// on its shard of every batch (`config.batchSize` is the global batch, split evenly), gradients
@@ -57,7 +60,8 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
             throw PretrainError.checkpoint(path: layout.lastCheckpoint.path, reason: "nothing to resume: no such file")
         }
         let (checkpoint, archive) = try PretrainCheckpoint.read(layout.lastCheckpoint)
-        config = try resumedConfig(checkpoint.config, requested: requested, path: layout.lastCheckpoint.path)
+        let differences = checkpoint.config.differences(from: requested, among: RunConfig.Key.allCases.filter { !$0.changesOnResume && $0 != .epochs })
+        guard differences.isEmpty else { throw PretrainError.resumeConflict(run: runDirectory.path, differences: differences) }
         guard checkpoint.labelMappingHash == train.labelMappingHash else {
             throw PretrainError.labelMismatch(expected: checkpoint.labelMappingHash, found: train.labelMappingHash)
         }
@@ -73,14 +77,16 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
     guard train.labelCount == validation.labelCount else {
         throw PretrainError.invalidBatch(reason: "train has \(train.labelCount) labels, validation \(validation.labelCount)")
     }
-    guard train.imageCount >= 2 else { throw PretrainError.emptyDataset(split: config.trainSplit) }
-    guard validation.imageCount >= 1 else { throw PretrainError.emptyDataset(split: config.validationSplit) }
-    if let threads = config.threads { try TorchRuntime.setThreadCount(threads) }
+    guard train.imageCount >= 2 else { throw PretrainError.emptyDataset(split: config.trainSplit.rawValue) }
+    guard validation.imageCount >= 1 else { throw PretrainError.emptyDataset(split: config.validationSplit.rawValue) }
+    try TrainingThreads.configure(requested: config.threads)
 
     if writes { do {
         try fm.createDirectory(at: layout.checkpoints, withIntermediateDirectories: true)
         try fm.createDirectory(at: layout.grids, withIntermediateDirectories: true)
         try config.yaml().write(to: layout.config, atomically: true, encoding: .utf8)
+        try RunLabels(mappingHash: train.labelMappingHash, groupNames: train.labelGroupNames).yaml()
+            .write(to: layout.labels, atomically: true, encoding: .utf8)
     } catch {
         throw PretrainError.io(path: runDirectory.path, reason: "cannot write the run directory: \(error)")
     } }
@@ -98,6 +104,10 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
     }
     let metrics = writes ? try PretrainMetricsLog(url: layout.metrics, keepingEpochsThrough: resumed.map { $0.0.epoch } ?? 0) : nil
     let gridBatch = writes ? try firstImages(validation, count: config.gridImages, config: config) : nil
+    // The gradient-share diagnostic's fixed batch (batch norm in training mode needs ≥ 2 images).
+    // Every member computes it: with sync_batchnorm its training-mode forward is a collective.
+    let diagnosticBatch = validation.imageCount >= 2
+        ? try firstImages(validation, count: min(config.batchSize, validation.imageCount), config: config) : nil
     let stepsPerEpoch = train.batchCount(batchSize: config.batchSize, limit: config.maxImages, dropIncomplete: true)
     guard stepsPerEpoch > 0 else {
         throw PretrainError.invalidBatch(reason: "\(min(train.imageCount, config.maxImages ?? .max)) training images make no full batch of \(config.batchSize); lower batch_size")
@@ -116,9 +126,12 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
                 globalStep += 1
                 let losses = try trainer.trainStep(batch, epoch: epoch, step: step)
                 let rate = Double(step * config.batchSize) / max(Date().timeIntervalSince(started), 1e-9)
-                metrics?.append(PretrainRecord(kind: .step, epoch: epoch, step: globalStep, lossD: losses.discriminator,
-                                              lossF: losses.generator, lossRec: losses.reconstruction,
-                                              lossAdv: losses.adversarial, imagesPerSecond: rate))
+                var record = PretrainRecord(kind: .step, epoch: epoch, step: globalStep, lossD: losses.discriminator,
+                                            lossF: losses.generator, lossRec: losses.reconstruction,
+                                            lossAdv: losses.adversarial, imagesPerSecond: rate)
+                record.lossDReal = losses.discriminatorReal
+                record.lossDFake = losses.discriminatorFake
+                metrics?.append(record)
                 progress.step(epoch: epoch, epochs: config.epochs, step: step, stepsPerEpoch: stepsPerEpoch,
                               losses: describe(losses), imagesPerSecond: rate)
             }
@@ -131,9 +144,19 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
             throw PretrainError.diverged(epoch: epoch, step: step, which: "validation L_F", lastGoodCheckpoint: lastGood())
         }
         lastValidation = val.generator
-        metrics?.append(PretrainRecord(kind: .epoch, epoch: epoch, step: globalStep, lossD: val.discriminator, lossF: val.generator,
-                                      lossRec: val.reconstruction, lossAdv: val.adversarial, validationLossF: val.generator,
-                                      imagesPerSecond: rate))
+        var record = PretrainRecord(kind: .epoch, epoch: epoch, step: globalStep, lossD: val.discriminator, lossF: val.generator,
+                                    lossRec: val.reconstruction, lossAdv: val.adversarial, validationLossF: val.generator,
+                                    imagesPerSecond: rate)
+        record.lossDReal = val.discriminatorReal
+        record.lossDFake = val.discriminatorFake
+        record.conditionalShare = val.conditional?.share
+        record.conditionalMargin = val.conditional?.margin
+        record.labelAccuracy = val.labelAccuracy
+        if let diagnosticBatch, let norms = try trainer.encoderGradientNorms(diagnosticBatch) {
+            record.gradientNormAdversarial = norms.adversarial
+            record.gradientNormReconstruction = norms.reconstruction
+        }
+        metrics?.append(record)
         if let gridBatch, let out = try trainer.inpaint(gridBatch.images) {
             let raster = try PretrainGrid.render(images: gridBatch.images, masked: out.masked, predictions: out.prediction,
                                                  mask: trainer.mask, captions: gridBatch.captions,
@@ -146,13 +169,14 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
         if improved { best = (epoch, val.generator) }
         let checkpoint = PretrainCheckpoint(epoch: epoch, globalStep: globalStep, validationLoss: val.generator,
                                             bestValidationLoss: best.loss, bestEpoch: best.epoch,
-                                            labelMappingHash: train.labelMappingHash, config: config, labelCount: train.labelCount)
+                                            labelMappingHash: train.labelMappingHash, config: config, labelCount: train.labelCount,
+                                            labelGroupNames: train.labelGroupNames)
         if writes {
             if improved { try checkpoint.save(trainer, to: layout.bestCheckpoint) }
             try checkpoint.save(trainer, to: layout.lastCheckpoint)
         }
-        progress.note(String(format: "epoch %d/%d  validation L_F %@%@  %.1f img/s", epoch, config.epochs,
-                             format(val.generator), improved ? " (best)" : "", rate))
+        progress.note(String(format: "epoch %d/%d  validation L_F %@%@  %.1f img/s%@", epoch, config.epochs,
+                             format(val.generator), improved ? " (best)" : "", rate, describeInside(record)))
     }
     // Nobody reports success before rank 0's last checkpoint is on disk.
     if let group, world > 1 { try group.barrier() }
@@ -161,29 +185,56 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
                            bestCheckpoint: layout.bestCheckpoint, lastCheckpoint: layout.lastCheckpoint)
 }
 
-/// The configuration a `resume` of `runDirectory` will train with: the last checkpoint's, with
-/// the settings a resumed run may change (epochs, device, threads) taken from `requested`.
-/// Open the data with this, since image size and splits come from the checkpoint.
-public func resumedConfig(runDirectory: URL, requested: RunConfig) throws -> RunConfig {
+/// What `pretrain --resume` does with a run folder.
+public enum ResumePlan: Equatable {
+    /// Every epoch the run asks for is trained: nothing to do.
+    case finished(config: RunConfig, completedEpochs: Int, bestEpoch: Int, bestValidationLoss: Double)
+    /// Continue after `completedEpochs` with `config`.
+    case resume(config: RunConfig, completedEpochs: Int)
+
+    public var config: RunConfig {
+        switch self {
+        case let .finished(config, _, _, _), let .resume(config, _): return config
+        }
+    }
+}
+
+/// How a resume of `runDirectory` proceeds: with the configuration its last checkpoint recorded,
+/// changed only where `explicit` names a setting. Raising `epochs` extends the run, and `device`
+/// and `threads` may change; any other explicit setting that differs from the record is an error
+/// naming it and both values, and fewer epochs than already trained is an error. Open the data
+/// with the plan's configuration, since image size and splits come from the record.
+public func resumePlan(runDirectory: URL, requested: RunConfig, explicit: Set<RunConfig.Key>) throws -> ResumePlan {
     let url = PretrainRunLayout(runDirectory).lastCheckpoint
     guard FileManager.default.fileExists(atPath: url.path) else {
         throw PretrainError.checkpoint(path: url.path, reason: "nothing to resume: no such file")
     }
     let (checkpoint, _) = try PretrainCheckpoint.read(url)
-    return try resumedConfig(checkpoint.config, requested: requested, path: url.path)
-}
-
-/// The checkpoint's configuration, with the settings a resumed run may change taken from `requested`.
-func resumedConfig(_ saved: RunConfig, requested: RunConfig, path: String) throws -> RunConfig {
-    var config = saved
-    config.epochs = requested.epochs
-    config.device = requested.device
-    config.threads = requested.threads
-    config.gridImages = requested.gridImages
-    // Arithmetic and how statistics are shared may change; the schedule (global batch, order) may not.
-    config.precision = requested.precision
-    config.syncBatchNorm = requested.syncBatchNorm
-    return config
+    let recorded = checkpoint.config
+    let fixed = explicit.filter { !$0.changesOnResume && $0 != .epochs }
+    let differences = recorded.differences(from: requested, among: fixed)
+    guard differences.isEmpty else { throw PretrainError.resumeConflict(run: runDirectory.path, differences: differences) }
+    var config = recorded
+    for key in explicit where key.changesOnResume {
+        switch key {
+        case .device: config.device = requested.device
+        case .threads: config.threads = requested.threads
+        case .precision: config.precision = requested.precision
+        case .syncBatchNorm: config.syncBatchNorm = requested.syncBatchNorm
+        default: break
+        }
+    }
+    if explicit.contains(.epochs) {
+        guard requested.epochs >= checkpoint.epoch else {
+            throw PretrainError.invalidResume(run: runDirectory.path, reason: "epochs \(requested.epochs) is fewer than the \(checkpoint.epoch) already trained; to extend the run ask for more than \(checkpoint.epoch)")
+        }
+        config.epochs = requested.epochs
+    }
+    guard checkpoint.epoch < config.epochs else {
+        return .finished(config: config, completedEpochs: checkpoint.epoch, bestEpoch: checkpoint.bestEpoch,
+                         bestValidationLoss: checkpoint.bestValidationLoss)
+    }
+    return .resume(config: config, completedEpochs: checkpoint.epoch)
 }
 
 /// Mean validation losses over the whole split, weighting each batch by its size. In a group,
@@ -191,8 +242,9 @@ func resumedConfig(_ saved: RunConfig, requested: RunConfig, path: String) throw
 func validationLoss(_ trainer: Pretrainer, _ source: PretrainBatchSource, config: RunConfig,
                     shard: DataShard = .whole) throws -> PretrainLossValues {
     var n = 0.0
-    var sums = (d: 0.0, f: 0.0, rec: 0.0, adv: 0.0)
-    var has = (d: false, rec: false, adv: false)
+    var sums = (d: 0.0, f: 0.0, rec: 0.0, adv: 0.0, real: 0.0, fake: 0.0, accuracy: 0.0)
+    var has = (d: false, rec: false, adv: false, accuracy: false)
+    var conditional: ConditionalSignal?
     try source.forEachBatch(epoch: 0, batchSize: config.batchSize, seed: config.seed, shuffled: false, limit: nil,
                             dropIncomplete: false, shard: shard) { batch in
         let k = Double(batch.images.shape[0])
@@ -203,16 +255,27 @@ func validationLoss(_ trainer: Pretrainer, _ source: PretrainBatchSource, config
         if let d = v.discriminator { sums.d += k * d; has.d = true }
         if let r = v.reconstruction { sums.rec += k * r; has.rec = true }
         if let a = v.adversarial { sums.adv += k * a; has.adv = true }
+        if let r = v.discriminatorReal, let f = v.discriminatorFake { sums.real += k * r; sums.fake += k * f }
+        if let c = v.conditional { conditional = conditional ?? ConditionalSignal(); conditional?.add(c) }
+        if let a = v.labelAccuracy { sums.accuracy += k * a; has.accuracy = true }
     }
     if let group = trainer.group, group.worldSize > 1 {
+        // Sums (and flags as 0/1, counts as exact small integers) added over the members' shards.
         func flag(_ b: Bool) -> Double { b ? 1 : 0 }
-        let total = try group.sum([n, sums.d, sums.f, sums.rec, sums.adv, flag(has.d), flag(has.rec), flag(has.adv)])
-        (n, sums) = (total[0], (total[1], total[2], total[3], total[4]))
-        has = (total[5] > 0, total[6] > 0, total[7] > 0)
+        let c = conditional ?? ConditionalSignal()
+        let total = try group.sum([n, sums.d, sums.f, sums.rec, sums.adv, sums.real, sums.fake, sums.accuracy,
+                                   flag(has.d), flag(has.rec), flag(has.adv), flag(has.accuracy), flag(conditional != nil),
+                                   Double(c.count), Double(c.wins), c.marginSum])
+        n = total[0]
+        sums = (total[1], total[2], total[3], total[4], total[5], total[6], total[7])
+        has = (total[8] > 0, total[9] > 0, total[10] > 0, total[11] > 0)
+        conditional = total[12] > 0 ? ConditionalSignal(count: Int(total[13]), wins: Int(total[14]), marginSum: total[15]) : nil
     }
-    guard n > 0 else { throw PretrainError.emptyDataset(split: config.validationSplit) }
+    guard n > 0 else { throw PretrainError.emptyDataset(split: config.validationSplit.rawValue) }
     return PretrainLossValues(discriminator: has.d ? sums.d / n : nil, generator: sums.f / n,
-                              reconstruction: has.rec ? sums.rec / n : nil, adversarial: has.adv ? sums.adv / n : nil)
+                              reconstruction: has.rec ? sums.rec / n : nil, adversarial: has.adv ? sums.adv / n : nil,
+                              discriminatorReal: has.d ? sums.real / n : nil, discriminatorFake: has.d ? sums.fake / n : nil,
+                              conditional: conditional, labelAccuracy: has.accuracy ? sums.accuracy / n : nil)
 }
 
 /// The first `count` validation images (a fixed set, so grids compare across epochs).
@@ -229,8 +292,45 @@ private func describe(_ v: PretrainLossValues) -> String {
     var parts: [String] = []
     if let d = v.discriminator { parts.append("L_D \(format(d))") }
     parts.append("L_F \(format(v.generator))")
+    if let share = v.conditional?.share { parts.append("cond \(format(share))") }
+    if let accuracy = v.labelAccuracy { parts.append("label acc \(format(accuracy))") }
     if let r = v.reconstruction { parts.append("rec \(format(r))") }
     return parts.joined(separator: " ")
 }
 
+/// The epoch's view inside the method, for the progress line.
+private func describeInside(_ r: PretrainRecord) -> String {
+    var parts: [String] = []
+    if let real = r.lossDReal, let fake = r.lossDFake { parts.append("L_D real \(format(real)) fake \(format(fake))") }
+    if let share = r.conditionalShare, let margin = r.conditionalMargin { parts.append("cond \(format(share)) (margin \(format(margin)))") }
+    if let share = r.adversarialGradientShare { parts.append("adv grad share \(format(share))") }
+    if let accuracy = r.labelAccuracy { parts.append("label acc \(format(accuracy))") }
+    return parts.isEmpty ? "" : "  " + parts.joined(separator: "  ")
+}
+
 private func format(_ v: Double) -> String { String(format: "%.5g", v) }
+
+/// What a run folder records of its weak labels (`weak_labels.yaml`): which mapping made them
+/// and the groups of the label vector, so a run can be traced to the `sonotag labels` output.
+public struct RunLabels: Codable, Equatable, Sendable {
+    public var mappingHash: String
+    public var groupNames: [String]
+
+    public init(mappingHash: String, groupNames: [String]) {
+        self.mappingHash = mappingHash
+        self.groupNames = groupNames
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case mappingHash = "mapping_hash"
+        case groupNames = "groups"
+    }
+
+    public func yaml() throws -> String { try YAMLEncoder().encode(self) }
+
+    public static func read(from url: URL) throws -> RunLabels {
+        do { return try YAMLDecoder().decode(RunLabels.self, from: try String(contentsOf: url, encoding: .utf8)) } catch {
+            throw PretrainError.io(path: url.path, reason: "not a weak-label record: \(error)")
+        }
+    }
+}

@@ -11,6 +11,14 @@ public struct PretrainLossValues: Equatable, Sendable {
     public var generator: Double
     public var reconstruction: Double?
     public var adversarial: Double?
+    /// L_D's term on real centres, E[relu(1 − D(x, y))].
+    public var discriminatorReal: Double?
+    /// L_D's term on predicted centres, E[relu(1 + D(F(x̂), y))].
+    public var discriminatorFake: Double?
+    /// D's conditional signal on real centres (validation passes of CE+DCM only).
+    public var conditional: ConditionalSignal?
+    /// Share of label entries the DCM head predicts right (validation passes of DCM only).
+    public var labelAccuracy: Double?
 }
 
 /// The networks and optimizers of one pretraining run, and its two update steps.
@@ -35,6 +43,10 @@ public final class Pretrainer {
     /// The backbone inside F, under torchvision names (what `sonotag export` writes).
     public let encoder: any FeatureExtractor
 
+    /// The F step computes no gradients for D's weights (an idiomatic PyTorch loop does, then
+    /// discards them). Off only to measure what that saves (`make bench`).
+    public var freezesDiscriminatorInFStep = true
+
     /// Builds freshly initialised networks. libtorch's generator is seeded from `config.seed`
     /// first, so the same config always starts from the same weights. In a data-parallel `group`
     /// every replica then takes rank 0's weights, averages its gradients over the group before
@@ -57,7 +69,8 @@ public final class Pretrainer {
             generator = try ContextEncoder(backbone: config.backbone, decoderWidths: config.decoderWidths)
             discriminator = try ProjectionDiscriminator(labelCount: config.method.conditionsOnLabels ? labelCount : 0,
                                                         widths: config.discriminatorWidths,
-                                                        pooling: config.discriminatorPooling)
+                                                        pooling: config.discriminatorPooling,
+                                                        normalization: config.discriminatorNormalization)
         } else {
             generator = try LabelPredictor(backbone: config.backbone, labelCount: labelCount)
             discriminator = nil
@@ -94,7 +107,8 @@ public final class Pretrainer {
     /// Throws `PretrainError.diverged` before applying a non-finite update.
     public func trainStep(_ batch: PretrainBatch, epoch: Int = 0, step: Int = 0) throws -> PretrainLossValues {
         let images = try batch.images.to(device: device)
-        let labels = try batch.labels.to(device: device, dtype: .float32)
+        // Labels follow the images' floating type (float32 in training; float64 in tests).
+        let labels = try batch.labels.to(device: device, dtype: images.dtype)
         generator.train()
         discriminator?.train()
         guard let discriminator, let optimizerD else {
@@ -110,33 +124,46 @@ public final class Pretrainer {
         let (masked, truth) = try mask.apply(to: images, fill: config.maskFill)
         let y: Tensor? = discriminator.labelCount > 0 ? labels : nil
         let prediction = try compute { try generator(masked) }
-        let valueD = try updateDiscriminator(discriminator, optimizerD, prediction: prediction, truth: truth, labels: y,
+        // `d_steps` D updates on this batch's real and (detached) predicted centres, then one F step.
+        var valueD = (total: 0.0, real: 0.0, fake: 0.0)
+        for _ in 0..<config.discriminatorSteps {
+            valueD = try updateDiscriminator(discriminator, optimizerD, prediction: prediction, truth: truth, labels: y,
                                              epoch: epoch, step: step)
+        }
         var values = try updateGenerator(discriminator, prediction: prediction, truth: truth, labels: y, epoch: epoch, step: step)
-        values.discriminator = valueD
+        values.discriminator = valueD.total
+        values.discriminatorReal = valueD.real
+        values.discriminatorFake = valueD.fake
         return values
     }
 
     /// The D step: hinge loss on the true centres and the detached predictions; only D moves.
+    /// Returns L_D and its real and fake terms, before the update.
+    @discardableResult
     func updateDiscriminator(_ discriminator: ProjectionDiscriminator, _ optimizerD: Adam, prediction: Tensor, truth: Tensor,
-                             labels y: Tensor?, epoch: Int, step: Int) throws -> Double {
+                             labels y: Tensor?, epoch: Int, step: Int) throws -> (total: Double, real: Double, fake: Double) {
         try optimizerD.zeroGrad()
         let real = try compute { try discriminator(truth, labels: y) }
         let fake = try compute { try discriminator(prediction.detached(), labels: y) }
-        let lossD = try PretrainLosses.discriminatorHinge(realScores: real, fakeScores: fake)
+        let terms = try PretrainLosses.discriminatorHingeTerms(realScores: real, fakeScores: fake)
+        let lossD = try terms.real + terms.fake
         let valueD = try finite(lossD, "L_D", epoch, step)
         try scalerD.scaled(lossD).backward()
         try synchronizeGradients(of: discriminator)
         try scalerD.step(optimizerD)
-        return valueD
+        // The terms, like L_D itself, are reported over the group's whole batch.
+        let parts = try groupMean([try terms.real.item(), try terms.fake.item()])
+        return (valueD, parts[0], parts[1])
     }
 
     /// The F step against the current D. D's weights are constants here: no gradients are
     /// computed for them at all, so D's step and F's step touch disjoint parameters.
     func updateGenerator(_ discriminator: ProjectionDiscriminator, prediction: Tensor, truth: Tensor, labels y: Tensor?,
                          epoch: Int, step: Int) throws -> PretrainLossValues {
-        try setTrainable(discriminator, false)
-        defer { try? setTrainable(discriminator, true) }
+        if freezesDiscriminatorInFStep {
+            try setTrainable(discriminator, false)
+        }
+        defer { if freezesDiscriminatorInFStep { try? setTrainable(discriminator, true) } }
         try optimizerF.zeroGrad()
         let fake = try compute { try discriminator(prediction, labels: y) }
         let f = try PretrainLosses.contextEncoder(fakeScores: fake, prediction: prediction,
@@ -157,18 +184,30 @@ public final class Pretrainer {
             let labels = try batch.labels.to(device: device, dtype: .float32)
             return try withEvaluation {
                 guard let discriminator else {
-                    let loss = try PretrainLosses.labelPrediction(logits: generator(images), labels: labels)
-                    return PretrainLossValues(discriminator: nil, generator: try loss.item())
+                    let logits = try generator(images)
+                    let loss = try PretrainLosses.labelPrediction(logits: logits, labels: labels)
+                    var values = PretrainLossValues(discriminator: nil, generator: try loss.item())
+                    values.labelAccuracy = PretrainDiagnostics.labelAccuracy(
+                        logits: try logits.to(device: .cpu).contiguous().toArray(of: Float.self),
+                        labels: try labels.to(device: .cpu).contiguous().toArray(of: Float.self))
+                    return values
                 }
                 let (masked, truth) = try mask.apply(to: images, fill: config.maskFill)
                 let y: Tensor? = discriminator.labelCount > 0 ? labels : nil
                 let prediction = try generator(masked)
                 let fakeScores = try discriminator(prediction, labels: y)
-                let lossD = try PretrainLosses.discriminatorHinge(realScores: discriminator(truth, labels: y), fakeScores: fakeScores)
+                let realScores = try discriminator(truth, labels: y)
+                let terms = try PretrainLosses.discriminatorHingeTerms(realScores: realScores, fakeScores: fakeScores)
                 let f = try PretrainLosses.contextEncoder(fakeScores: fakeScores, prediction: prediction, truth: truth,
                                                           lambdaRec: config.lambdaRec, lambdaAdv: config.lambdaAdv)
-                return PretrainLossValues(discriminator: try lossD.item(), generator: try f.total.item(),
-                                          reconstruction: try f.reconstruction.item(), adversarial: try f.adversarial?.item())
+                var values = PretrainLossValues(discriminator: try (terms.real + terms.fake).item(), generator: try f.total.item(),
+                                                reconstruction: try f.reconstruction.item(), adversarial: try f.adversarial?.item())
+                values.discriminatorReal = try terms.real.item()
+                values.discriminatorFake = try terms.fake.item()
+                if discriminator.labelCount > 0 {
+                    values.conditional = try conditionalSignal(discriminator, truth: truth, labels: labels, trueScores: realScores)
+                }
+                return values
             }
         }
     }
@@ -220,7 +259,7 @@ public final class Pretrainer {
     }
 
     private func setTrainable(_ module: any Module, _ flag: Bool) throws {
-        for p in module.parameters() { _ = try p.setRequiresGrad(flag) }
+        try BatchedCalls.setRequiresGrad(flag, module.parameters())
     }
 }
 

@@ -1,20 +1,48 @@
 import Foundation
+import SonoData
 
 /// Training progress on stderr: a redrawn bar on a terminal, plain lines otherwise (logs, CI).
+///
+/// Plain lines come every `lineEvery` steps and, whatever the step rate, at least every
+/// `lineInterval` seconds, so a log never stays silent for minutes; both forms show the rate and
+/// the time left in the epoch and in the whole run.
 public final class ProgressReporter {
     public enum Style { case bar, lines, silent }
     private let style: Style
     private let lineEvery: Int
+    private let lineInterval: TimeInterval
+    private let clock: () -> Date
+    private let output: (String) -> Void
     private var lastLength = 0
+    private var lastLine: Date?
+    /// Start of the current epoch's timing: (epoch, time at its first reported step, that step).
+    private var epochMark: (epoch: Int, time: Date, step: Int)?
 
-    public init(style: Style? = nil, lineEvery: Int = 10) {
-        self.style = style ?? (isatty(STDERR_FILENO) == 1 ? .bar : .lines)
+    /// - Parameters:
+    ///   - style: nil picks a bar on a terminal, lines otherwise (and with `CI=true`).
+    ///   - clock, write: for tests; default the wall clock and standard error.
+    public init(style: Style? = nil, lineEvery: Int = 10, lineInterval: TimeInterval = 30,
+                clock: @escaping () -> Date = Date.init, write: ((String) -> Void)? = nil) {
+        let ci = ProcessInfo.processInfo.environment["CI"]?.lowercased() == "true"
+        self.style = style ?? (isatty(STDERR_FILENO) == 1 && !ci ? .bar : .lines)
         self.lineEvery = max(1, lineEvery)
+        self.lineInterval = lineInterval
+        self.clock = clock
+        self.output = write ?? { FileHandle.standardError.write(Data($0.utf8)) }
     }
 
     /// One training step done: `step` of `stepsPerEpoch` in `epoch` (1-based) of `epochs`.
     public func step(epoch: Int, epochs: Int, step: Int, stepsPerEpoch: Int, losses: String, imagesPerSecond: Double) {
-        let speed = String(format: "%.1f img/s", imagesPerSecond)
+        guard style != .silent else { return }
+        let now = clock()
+        if epochMark?.epoch != epoch { epochMark = (epoch, now, step) }
+        var speed = String(format: "%.1f img/s", imagesPerSecond)
+        if let mark = epochMark, step > mark.step {
+            let perStep = now.timeIntervalSince(mark.time) / Double(step - mark.step)
+            let epochLeft = Double(max(0, stepsPerEpoch - step)) * perStep
+            let runLeft = epochLeft + Double(max(0, epochs - epoch) * stepsPerEpoch) * perStep
+            speed += ", epoch ETA \(ProgressPrinter.duration(epochLeft)), run ETA \(ProgressPrinter.duration(runLeft))"
+        }
         switch style {
         case .silent:
             return
@@ -27,7 +55,9 @@ public final class ProgressReporter {
             write("\r" + text + String(repeating: " ", count: pad))
             lastLength = text.count
         case .lines:
-            if step % lineEvery == 0 || step == stepsPerEpoch {
+            let due = lastLine.map { now.timeIntervalSince($0) >= lineInterval } ?? true
+            if step % lineEvery == 0 || step == stepsPerEpoch || due {
+                lastLine = now
                 write("epoch \(epoch)/\(epochs) step \(step)/\(stepsPerEpoch) \(losses) \(speed)\n")
             }
         }
@@ -40,10 +70,9 @@ public final class ProgressReporter {
             write("\n")
             lastLength = 0
         }
+        lastLine = clock()
         write(text + "\n")
     }
 
-    private func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
-    }
+    private func write(_ text: String) { output(text) }
 }

@@ -1,11 +1,16 @@
 import Foundation
+import SonoData
 import SonoModels
 import Torch
 import Yams
 
-/// Every setting of a pretraining run. Defaults are the paper's (DESIGN.md, "The method");
+/// Every setting of a pretraining run. Defaults are the paper's (DESIGN.md, "The method") except
+/// the discriminator's pooling (mean; `RunConfig.paper` has the paper-faithful values);
 /// a YAML file may override any subset, and CLI flags override the YAML. The effective
 /// configuration is written to `RUN_DIR/config.yaml` and stored in every checkpoint.
+///
+/// Each setting is declared once, in `Key`: its YAML key (the raw value), the command-line
+/// option that sets it (`option`) and its help; the default is the property's initial value.
 public struct RunConfig: Codable, Equatable, Sendable {
     public var method: PretrainMethod = .ceDCM
     public var backbone: Backbone = .vgg16bn
@@ -29,7 +34,14 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var maskFill = 0.0
     public var decoderWidths = [256, 128, 64, 32]
     public var discriminatorWidths = [64, 128, 256, 512]
-    public var discriminatorPooling: DiscriminatorPooling = .sum
+    /// Mean, not the reference code's sum: with sum pooling a discriminator that has not learnt
+    /// the labels still drove ~40 % of the encoder's gradient norm at λ_adv 0.001 in the phantom
+    /// ablation (README, "Inside the method"); `--preset paper` keeps sum.
+    public var discriminatorPooling: DiscriminatorPooling = .mean
+    /// Batch norm (the paper) or spectral normalisation (Miyato & Koyama) in D.
+    public var discriminatorNormalization: DiscriminatorNormalization = .batch
+    /// D updates per F update (on the same batch).
+    public var discriminatorSteps = 1
     public var seed: UInt64 = 0
     /// Cap on training images per epoch (quick runs); nil = all.
     public var maxImages: Int?
@@ -38,25 +50,26 @@ public struct RunConfig: Codable, Equatable, Sendable {
     /// Optional torchvision-named safetensors to initialise the encoder (e.g. ImageNet weights).
     public var initialWeights: String?
     public var device = "cpu"
-    /// Intra-op threads for libtorch; nil leaves libtorch's default.
+    /// Intra-op threads for libtorch; nil uses every available core (`TrainingThreads`).
     public var threads: Int?
     /// fp32, or bf16 / fp16 autocast with float32 weights, Adam state and checkpoints.
     public var precision: Precision = .fp32
     /// Batch-norm statistics over all processes' batches in data-parallel runs (SyncBatchNorm).
     public var syncBatchNorm = false
     /// Train/validation split names in the cohort database.
-    public var trainSplit = "train"
-    public var validationSplit = "val"
+    public var trainSplit: SplitName = .train
+    public var validationSplit: SplitName = .val
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case method, backbone, height, width, epochs, seed, device, threads
+    /// The settings' YAML keys (snake_case), in the order `config.yaml` lists them.
+    public enum CodingKeys: String, CodingKey, CaseIterable, Sendable {
+        case method, backbone, height, width
         case batchSize = "batch_size"
-        case learningRateF = "lr_f"
+        case epochs
+        case learningRateF = "lr"
         case learningRateD = "lr_d"
-        case beta1 = "beta1"
-        case beta2 = "beta2"
+        case beta1, beta2
         case adamEpsilon = "adam_eps"
         case weightDecay = "weight_decay"
         case lambdaRec = "lambda_rec"
@@ -66,25 +79,103 @@ public struct RunConfig: Codable, Equatable, Sendable {
         case decoderWidths = "decoder_widths"
         case discriminatorWidths = "discriminator_widths"
         case discriminatorPooling = "discriminator_pooling"
-        case maxImages = "max_images"
+        case discriminatorNormalization = "discriminator_norm"
+        case discriminatorSteps = "d_steps"
+        case seed
         case gridImages = "grid_images"
-        case initialWeights = "initial_weights"
+        case device
         case trainSplit = "train_split"
         case validationSplit = "val_split"
+        case maxImages = "max_images"
+        case initialWeights = "initial_weights"
+        case threads
         case precision
         case syncBatchNorm = "sync_batchnorm"
+
+        /// The `sonotag pretrain` option (without dashes) that sets this key: the key with `_`
+        /// written `-`, except the image size, which one `--size HxW` sets; nil where only
+        /// `--config` sets it.
+        public var option: String? {
+            switch self {
+            case .height, .width: return "size"
+            case .beta1, .beta2, .adamEpsilon, .weightDecay, .maskFill, .decoderWidths, .discriminatorWidths,
+                 .discriminatorPooling, .discriminatorNormalization, .discriminatorSteps, .gridImages, .trainSplit, .validationSplit:
+                return nil
+            default: return rawValue.replacingOccurrences(of: "_", with: "-")
+            }
+        }
+
+        /// What the setting means; the option's help and the config keys' documentation.
+        public var help: String {
+            let d = RunConfig.defaults
+            switch self {
+            case .method: return "ce+dcm | ce | dcm (default \(d.method.rawValue))."
+            case .backbone: return "\(Backbone.allCases.map(\.rawValue).joined(separator: " | ")) (default \(d.backbone.rawValue))."
+            case .height, .width: return "Image size HxW, both multiples of 32 (paper: \(d.height)x\(d.width))."
+            case .batchSize: return "Batch size (paper: \(d.batchSize))."
+            case .epochs: return "Epochs (paper: \(d.epochs)); with --resume, a higher number extends the run."
+            case .learningRateF: return "Learning rate of the context encoder F (paper: \(d.learningRateF))."
+            case .learningRateD: return "Learning rate of the discriminator D (paper: \(d.learningRateD))."
+            case .beta1, .beta2: return "Adam betas (default \(d.beta1), \(d.beta2))."
+            case .adamEpsilon: return "Adam epsilon (default \(d.adamEpsilon))."
+            case .weightDecay: return "Adam weight decay (default \(d.weightDecay))."
+            case .lambdaRec: return "Weight of the reconstruction loss (default \(d.lambdaRec))."
+            case .lambdaAdv: return "Weight of the adversarial loss (default \(d.lambdaAdv))."
+            case .maskOverlap: return "Pixels of true centre left visible around the hole (default \(d.maskOverlap))."
+            case .maskFill: return "Value written into the hole (default \(d.maskFill), the mean after z-scoring)."
+            case .decoderWidths: return "Channels of the four decoder blocks (default \(d.decoderWidths))."
+            case .discriminatorWidths: return "Channels of the four discriminator blocks (default \(d.discriminatorWidths))."
+            case .discriminatorPooling: return "sum | mean (default \(d.discriminatorPooling.rawValue))."
+            case .discriminatorNormalization: return "batch | spectral: batch norm (the paper) or spectral normalisation (Miyato & Koyama) in D (default \(d.discriminatorNormalization.rawValue))."
+            case .discriminatorSteps: return "D updates per F update, on the same batch (default \(d.discriminatorSteps))."
+            case .seed: return "Random seed: weights, data order, augmentation (default \(d.seed))."
+            case .gridImages: return "Images in the per-epoch in-painting grid (default \(d.gridImages))."
+            case .device: return "cpu or cuda[:n] (default \(d.device))."
+            case .trainSplit, .validationSplit: return "Split names for training and validation (default \(d.trainSplit.rawValue), \(d.validationSplit.rawValue))."
+            case .maxImages: return "Use at most this many training images per epoch."
+            case .initialWeights: return "Initial encoder weights (torchvision names, e.g. ImageNet)."
+            case .threads: return "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS)."
+            case .precision: return "\(Precision.allCases.map(\.rawValue).joined(separator: " | ")): autocast; weights, Adam state and checkpoints stay fp32; fp16 needs CUDA (default \(d.precision.rawValue))."
+            case .syncBatchNorm: return "Batch-norm statistics over all processes' batches in data-parallel runs (default \(d.syncBatchNorm))."
+            }
+        }
+
+        /// Settings a resumed run may change: where and how fast it runs, not what it computes
+        /// (epochs may also rise, to extend a run). Precision and shared batch statistics count
+        /// as "how": weights and Adam state stay float32 and the schedule (global batch, data
+        /// order) is untouched, so a run may switch them, as it may its number of processes.
+        public var changesOnResume: Bool {
+            switch self {
+            case .device, .threads, .precision, .syncBatchNorm: return true
+            default: return false
+            }
+        }
+    }
+    public typealias Key = CodingKeys
+
+    /// Keys earlier versions wrote, still read (config files and checkpoints of older runs).
+    static let legacyKeys: [String: Key] = ["lr_f": .learningRateF]
+
+    private struct LegacyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = RunConfig.defaults
+        // Keys a file leaves out take the preset's values (the defaults unless the caller says).
+        let d = decoder.userInfo[RunConfig.baseKey] as? RunConfig ?? RunConfig.defaults
         method = try c.decodeIfPresent(PretrainMethod.self, forKey: .method) ?? d.method
         backbone = try c.decodeIfPresent(Backbone.self, forKey: .backbone) ?? d.backbone
         height = try c.decodeIfPresent(Int.self, forKey: .height) ?? d.height
         width = try c.decodeIfPresent(Int.self, forKey: .width) ?? d.width
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
-        learningRateF = try c.decodeIfPresent(Double.self, forKey: .learningRateF) ?? d.learningRateF
+        let legacy = try decoder.container(keyedBy: LegacyKey.self)
+        learningRateF = try c.decodeIfPresent(Double.self, forKey: .learningRateF)
+            ?? legacy.decodeIfPresent(Double.self, forKey: LegacyKey(stringValue: "lr_f")) ?? d.learningRateF
         learningRateD = try c.decodeIfPresent(Double.self, forKey: .learningRateD) ?? d.learningRateD
         beta1 = try c.decodeIfPresent(Double.self, forKey: .beta1) ?? d.beta1
         beta2 = try c.decodeIfPresent(Double.self, forKey: .beta2) ?? d.beta2
@@ -97,71 +188,118 @@ public struct RunConfig: Codable, Equatable, Sendable {
         decoderWidths = try c.decodeIfPresent([Int].self, forKey: .decoderWidths) ?? d.decoderWidths
         discriminatorWidths = try c.decodeIfPresent([Int].self, forKey: .discriminatorWidths) ?? d.discriminatorWidths
         discriminatorPooling = try c.decodeIfPresent(DiscriminatorPooling.self, forKey: .discriminatorPooling) ?? d.discriminatorPooling
+        discriminatorNormalization = try c.decodeIfPresent(DiscriminatorNormalization.self, forKey: .discriminatorNormalization)
+            ?? d.discriminatorNormalization
+        discriminatorSteps = try c.decodeIfPresent(Int.self, forKey: .discriminatorSteps) ?? d.discriminatorSteps
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
         maxImages = try c.decodeIfPresent(Int.self, forKey: .maxImages) ?? d.maxImages
         gridImages = try c.decodeIfPresent(Int.self, forKey: .gridImages) ?? d.gridImages
         initialWeights = try c.decodeIfPresent(String.self, forKey: .initialWeights) ?? d.initialWeights
         device = try c.decodeIfPresent(String.self, forKey: .device) ?? d.device
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
-        trainSplit = try c.decodeIfPresent(String.self, forKey: .trainSplit) ?? d.trainSplit
-        validationSplit = try c.decodeIfPresent(String.self, forKey: .validationSplit) ?? d.validationSplit
+        trainSplit = try c.decodeIfPresent(SplitName.self, forKey: .trainSplit) ?? d.trainSplit
+        validationSplit = try c.decodeIfPresent(SplitName.self, forKey: .validationSplit) ?? d.validationSplit
         precision = try c.decodeIfPresent(Precision.self, forKey: .precision) ?? d.precision
         syncBatchNorm = try c.decodeIfPresent(Bool.self, forKey: .syncBatchNorm) ?? d.syncBatchNorm
     }
 
     public static let defaults = RunConfig()
 
-    /// Parses YAML holding any subset of the keys; unknown keys are an error (a typo must not
-    /// silently fall back to a default).
-    public static func fromYAML(_ text: String, source: String = "config") throws -> RunConfig {
+    static let baseKey = CodingUserInfoKey(rawValue: "sonotag.runconfig.base")!
+
+    /// Parses YAML holding any subset of the keys, the others taken from `base`; unknown keys are
+    /// an error (a typo must not silently fall back to a default).
+    public static func fromYAML(_ text: String, source: String = "config", base: RunConfig = .defaults) throws -> RunConfig {
+        try parse(text, source: source, base: base).config
+    }
+
+    /// The configuration a YAML text describes (keys it leaves out taken from `base`), and the
+    /// keys it sets (the settings it asks for explicitly, as against defaults).
+    public static func parse(_ text: String, source: String = "config", base: RunConfig = .defaults) throws -> (config: RunConfig, keys: Set<Key>) {
         let node: Any?
         do { node = try Yams.load(yaml: text) } catch {
             throw RunConfigError.invalidYAML(source: source, reason: "\(error)")
         }
-        if node == nil { return RunConfig() }
+        if node == nil { return (base, []) }
         guard let map = node as? [String: Any] else {
             throw RunConfigError.invalidYAML(source: source, reason: "the top level must be a mapping of keys to values")
         }
-        let known = Set(CodingKeys.allCases.map(\.rawValue))
-        let unknown = map.keys.filter { !known.contains($0) }.sorted()
+        let unknown = map.keys.filter { Key(rawValue: $0) == nil && legacyKeys[$0] == nil }.sorted()
         guard unknown.isEmpty else { throw RunConfigError.unknownKeys(source: source, keys: unknown) }
-        do { return try YAMLDecoder().decode(RunConfig.self, from: text) } catch let error as DecodingError {
+        let keys = Set(map.keys.compactMap { Key(rawValue: $0) ?? legacyKeys[$0] })
+        do { return (try YAMLDecoder().decode(RunConfig.self, from: text, userInfo: [baseKey: base]), keys) } catch let error as DecodingError {
             throw RunConfigError.invalidValue(source: source, reason: Self.describe(error))
         }
     }
 
-    public static func load(from url: URL) throws -> RunConfig {
+    public static func load(from url: URL, base: RunConfig = .defaults) throws -> RunConfig { try loadWithKeys(from: url, base: base).config }
+
+    /// `load`, with the keys the file sets.
+    public static func loadWithKeys(from url: URL, base: RunConfig = .defaults) throws -> (config: RunConfig, keys: Set<Key>) {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw RunConfigError.unreadable(path: url.path, reason: error.localizedDescription)
         }
-        return try fromYAML(text, source: url.path)
+        return try parse(text, source: url.path, base: base)
     }
 
-    /// The configuration as YAML, one `key: value` line per setting in a fixed order, numbers in
+    /// The configuration as YAML, one `key: value` line per setting in `Key` order, numbers in
     /// their shortest exact form (1e-05, 0.999), so the file reads like what a person would write.
+    /// Unset optional settings are left out.
     public func yaml() throws -> String {
+        Key.allCases.compactMap { key in value(of: key).map { "\(key.rawValue): \($0)" } }.joined(separator: "\n") + "\n"
+    }
+
+    /// One setting as its YAML value text (nil when an optional setting is unset); two configs
+    /// agree on a setting exactly when these texts are equal.
+    public func value(of key: Key) -> String? {
         func list(_ v: [Int]) -> String { "[" + v.map(String.init).joined(separator: ", ") + "]" }
         func text(_ v: String) -> String {
             // Double-quoted YAML scalar with JSON escapes, which YAML accepts.
             let data = (try? JSONEncoder().encode(v)) ?? Data("\"\"".utf8)
             return String(decoding: data, as: UTF8.self)
         }
-        var lines: [(CodingKeys, String)] = [
-            (.method, method.rawValue), (.backbone, backbone.rawValue), (.height, "\(height)"), (.width, "\(width)"),
-            (.batchSize, "\(batchSize)"), (.epochs, "\(epochs)"), (.learningRateF, "\(learningRateF)"),
-            (.learningRateD, "\(learningRateD)"), (.beta1, "\(beta1)"), (.beta2, "\(beta2)"),
-            (.adamEpsilon, "\(adamEpsilon)"), (.weightDecay, "\(weightDecay)"), (.lambdaRec, "\(lambdaRec)"),
-            (.lambdaAdv, "\(lambdaAdv)"), (.maskOverlap, "\(maskOverlap)"), (.maskFill, "\(maskFill)"),
-            (.decoderWidths, list(decoderWidths)), (.discriminatorWidths, list(discriminatorWidths)),
-            (.discriminatorPooling, discriminatorPooling.rawValue), (.seed, "\(seed)"), (.gridImages, "\(gridImages)"),
-            (.device, text(device)), (.trainSplit, text(trainSplit)), (.validationSplit, text(validationSplit)),
-            (.precision, precision.rawValue), (.syncBatchNorm, "\(syncBatchNorm)"),
-        ]
-        if let maxImages { lines.append((.maxImages, "\(maxImages)")) }
-        if let initialWeights { lines.append((.initialWeights, text(initialWeights))) }
-        if let threads { lines.append((.threads, "\(threads)")) }
-        return lines.map { "\($0.0.rawValue): \($0.1)" }.joined(separator: "\n") + "\n"
+        switch key {
+        case .method: return method.rawValue
+        case .backbone: return backbone.rawValue
+        case .height: return "\(height)"
+        case .width: return "\(width)"
+        case .batchSize: return "\(batchSize)"
+        case .epochs: return "\(epochs)"
+        case .learningRateF: return "\(learningRateF)"
+        case .learningRateD: return "\(learningRateD)"
+        case .beta1: return "\(beta1)"
+        case .beta2: return "\(beta2)"
+        case .adamEpsilon: return "\(adamEpsilon)"
+        case .weightDecay: return "\(weightDecay)"
+        case .lambdaRec: return "\(lambdaRec)"
+        case .lambdaAdv: return "\(lambdaAdv)"
+        case .maskOverlap: return "\(maskOverlap)"
+        case .maskFill: return "\(maskFill)"
+        case .decoderWidths: return list(decoderWidths)
+        case .discriminatorWidths: return list(discriminatorWidths)
+        case .discriminatorPooling: return discriminatorPooling.rawValue
+        case .discriminatorNormalization: return discriminatorNormalization.rawValue
+        case .discriminatorSteps: return "\(discriminatorSteps)"
+        case .seed: return "\(seed)"
+        case .gridImages: return "\(gridImages)"
+        case .device: return text(device)
+        case .trainSplit: return text(trainSplit.rawValue)
+        case .validationSplit: return text(validationSplit.rawValue)
+        case .maxImages: return maxImages.map { "\($0)" }
+        case .initialWeights: return initialWeights.map(text)
+        case .threads: return threads.map { "\($0)" }
+        case .precision: return precision.rawValue
+        case .syncBatchNorm: return "\(syncBatchNorm)"
+        }
+    }
+
+    /// The settings among `keys` on which `other` differs from this configuration, in key order.
+    public func differences(from other: RunConfig, among keys: some Sequence<Key> = Key.allCases) -> [SettingDifference] {
+        let wanted = Set(keys)
+        return Key.allCases.filter { wanted.contains($0) && value(of: $0) != other.value(of: $0) }.map {
+            SettingDifference(key: $0.rawValue, recorded: value(of: $0) ?? "(unset)", requested: other.value(of: $0) ?? "(unset)")
+        }
     }
 
     /// Checks ranges and the geometry the networks need; the message names the offending key.
@@ -181,6 +319,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         guard decoderWidths.count == 4, decoderWidths.allSatisfy({ $0 > 0 }) else { throw fail(.decoderWidths, "needs four positive widths (four up-convolution blocks)") }
         guard discriminatorWidths.count == 4, discriminatorWidths.allSatisfy({ $0 > 0 }) else { throw fail(.discriminatorWidths, "needs four positive widths (four conv blocks)") }
         guard maxImages.map({ $0 >= 2 }) ?? true else { throw fail(.maxImages, "must be at least 2") }
+        guard (1...10).contains(discriminatorSteps) else { throw fail(.discriminatorSteps, "\(discriminatorSteps) must be between 1 and 10") }
         guard gridImages >= 0 else { throw fail(.gridImages, "must not be negative") }
         guard threads.map({ $0 >= 1 }) ?? true else { throw fail(.threads, "must be at least 1") }
         do { _ = try CentreMask(height: height, width: width, overlap: maskOverlap) } catch {
@@ -209,8 +348,24 @@ public enum RunConfigError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .unreadable(p, r): return "cannot read config \(p): \(r)"
         case let .invalidYAML(s, r): return "\(s): invalid YAML: \(r)"
-        case let .unknownKeys(s, k): return "\(s): unknown key(s) \(k.joined(separator: ", ")); known keys: \(RunConfig.CodingKeys.allCases.map(\.rawValue).sorted().joined(separator: ", "))"
+        case let .unknownKeys(s, k): return "\(s): unknown key(s) \(k.joined(separator: ", ")); known keys: \(RunConfig.Key.allCases.map(\.rawValue).sorted().joined(separator: ", "))"
         case let .invalidValue(s, r): return "\(s): \(r)"
         }
     }
+}
+
+/// One setting on which a recorded run and a request disagree, as YAML value texts.
+public struct SettingDifference: Equatable, Sendable, CustomStringConvertible {
+    /// The setting's YAML key (`batch_size`).
+    public var key: String
+    public var recorded: String
+    public var requested: String
+
+    public init(key: String, recorded: String, requested: String) {
+        self.key = key
+        self.recorded = recorded
+        self.requested = requested
+    }
+
+    public var description: String { "\(key) is \(recorded) in the recorded run, \(requested) now" }
 }

@@ -4,7 +4,8 @@ extension Tensor {
     /// Whether autograd records operations on this tensor.
     public var requiresGrad: Bool {
         var flag = false
-        return ct_requires_grad(handle, &flag) == nil && flag
+        trapOnFailure(ct_requires_grad(handle, &flag), "whether a tensor requires grad")
+        return flag
     }
 
     /// Turns gradient recording on or off for this leaf tensor; returns self for chaining.
@@ -17,7 +18,8 @@ extension Tensor {
     /// True for tensors created by the user rather than by a recorded op.
     public var isLeaf: Bool {
         var flag = false
-        return ct_is_leaf(handle, &flag) == nil && flag
+        trapOnFailure(ct_is_leaf(handle, &flag), "whether a tensor is a leaf")
+        return flag
     }
 
     /// Accumulates gradients of this tensor into the leaves that require grad. A non-scalar
@@ -29,8 +31,8 @@ extension Tensor {
     /// The accumulated gradient, or nil when none has been computed.
     public var grad: Tensor? {
         var out: ct_tensor?
-        guard ct_grad(handle, &out) == nil, let out else { return nil }
-        return Tensor(handle: out)
+        trapOnFailure(ct_grad(handle, &out), "a tensor's gradient")
+        return out.map { Tensor(handle: $0) }
     }
 
     /// Drops the accumulated gradient (`setToNone`, PyTorch's default) or zeroes it in place.
@@ -65,7 +67,8 @@ extension Tensor {
 /// Whether autograd records operations on the current thread.
 public var isGradEnabled: Bool {
     var flag = true
-    return ct_is_grad_enabled(&flag) == nil ? flag : true
+    trapOnFailure(ct_is_grad_enabled(&flag), "whether autograd is enabled")
+    return flag
 }
 
 /// Runs `body` with gradient recording off on this thread, restoring the previous mode after

@@ -59,3 +59,14 @@ extension Tensor {
         try check(ct_set_data(handle, source.handle), describe("set_data", self, source))
     }
 }
+
+/// In-place activations: the output overwrites the input, saving an allocation and a pass over
+/// memory. Valid under autograd only where nothing saved for backward is the input (e.g. right
+/// after a batch norm or an addition); libtorch refuses otherwise, with an error, at backward.
+extension Tensor {
+    public func reluInPlace() throws { try check(ct_relu_(handle), describe("relu_", self)) }
+
+    public func leakyReluInPlace(negativeSlope: Double = 0.01) throws {
+        try check(ct_leaky_relu_(handle, negativeSlope), describe("leaky_relu_", self))
+    }
+}

@@ -18,7 +18,8 @@ public final class Tensor: @unchecked Sendable {
     /// Number of dimensions.
     public var rank: Int {
         var n: Int64 = 0
-        return ct_ndim(handle, &n) == nil ? Int(n) : 0
+        trapOnFailure(ct_ndim(handle, &n), "a tensor's rank")
+        return Int(n)
     }
 
     /// Size of each dimension.
@@ -26,7 +27,7 @@ public final class Tensor: @unchecked Sendable {
         let n = rank
         guard n > 0 else { return [] }
         var sizes = [Int64](repeating: 0, count: n)
-        guard ct_sizes(handle, &sizes, Int64(n)) == nil else { return [] }
+        trapOnFailure(ct_sizes(handle, &sizes, Int64(n)), "a tensor's shape")
         return sizes.map { Int($0) }
     }
 
@@ -43,23 +44,27 @@ public final class Tensor: @unchecked Sendable {
     /// Total number of elements.
     public var count: Int {
         var n: Int64 = 0
-        return ct_numel(handle, &n) == nil ? Int(n) : 0
+        trapOnFailure(ct_numel(handle, &n), "a tensor's element count")
+        return Int(n)
     }
 
     public var dtype: DType {
         var code: Int32 = 0
-        guard ct_dtype_of(handle, &code) == nil, let type = DType(rawValue: code) else { return .float32 }
+        trapOnFailure(ct_dtype_of(handle, &code), "a tensor's dtype")
+        guard let type = DType(rawValue: code) else { preconditionFailure("libtorch reported dtype code \(code), which SonoTag does not know") }
         return type
     }
 
     public var device: Device {
         var code: Int32 = -1
-        return ct_device_of(handle, &code) == nil ? Device(code: code) : .cpu
+        trapOnFailure(ct_device_of(handle, &code), "a tensor's device")
+        return Device(code: code)
     }
 
     public var isContiguous: Bool {
         var flag = false
-        return ct_is_contiguous(handle, &flag) == nil && flag
+        trapOnFailure(ct_is_contiguous(handle, &flag), "whether a tensor is contiguous")
+        return flag
     }
 
     /// A second handle to the same storage and autograd history (no copy).

@@ -36,6 +36,17 @@ func check(_ error: ct_error?, _ operation: @autoclosure () -> String) throws {
     throw TorchError(operation: operation(), message: message)
 }
 
+/// Checks a shim query that cannot fail on a live tensor (its rank, shape, dtype, device…). A
+/// failure means a broken handle or a libtorch bug; answering with a plausible default (rank 0,
+/// float32, cpu) would let wrong results flow on, so stop with libtorch's message.
+@inline(__always)
+func trapOnFailure(_ error: ct_error?, _ what: @autoclosure () -> String) {
+    guard let error else { return }
+    let message = String(cString: ct_error_message(error))
+    ct_error_free(error)
+    preconditionFailure("libtorch could not report \(what()): \(message)")
+}
+
 /// Runs a shim call that produces one tensor.
 @inline(__always)
 func makeTensor(_ operation: @autoclosure () -> String, _ body: (UnsafeMutablePointer<ct_tensor?>) -> ct_error?) throws -> Tensor {

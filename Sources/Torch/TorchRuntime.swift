@@ -13,7 +13,8 @@ public enum TorchRuntime {
     /// Intra-op threads libtorch uses.
     public static var threadCount: Int {
         var n: Int32 = 1
-        return ct_get_num_threads(&n) == nil ? Int(n) : 1
+        trapOnFailure(ct_get_num_threads(&n), "its intra-op thread count")
+        return Int(n)
     }
 
     public static func setThreadCount(_ count: Int) throws {

@@ -158,17 +158,47 @@ public final class Dropout: Layer {
     public func forward(_ input: Tensor) throws -> Tensor { try input.dropout(p: p, training: isTraining) }
 }
 
+/// `nn.ReLU`; with `inPlace` (PyTorch's `inplace=True`) it overwrites its input, which must be a
+/// fresh intermediate nothing else saved for backward, such as a batch norm's output.
 public final class ReLU: Layer {
     public let registry = ModuleRegistry()
-    public init() {}
-    public func forward(_ input: Tensor) throws -> Tensor { try input.relu() }
+    public let inPlace: Bool
+    public init(inPlace: Bool = false) { self.inPlace = inPlace }
+    public func forward(_ input: Tensor) throws -> Tensor {
+        inPlace ? try input.reluReusingStorage() : try input.relu()
+    }
 }
 
+/// `nn.LeakyReLU`; `inPlace` as for `ReLU`.
 public final class LeakyReLU: Layer {
     public let registry = ModuleRegistry()
     public let negativeSlope: Double
-    public init(negativeSlope: Double = 0.01) { self.negativeSlope = negativeSlope }
-    public func forward(_ input: Tensor) throws -> Tensor { try input.leakyRelu(negativeSlope: negativeSlope) }
+    public let inPlace: Bool
+    public init(negativeSlope: Double = 0.01, inPlace: Bool = false) {
+        self.negativeSlope = negativeSlope
+        self.inPlace = inPlace
+    }
+    public func forward(_ input: Tensor) throws -> Tensor {
+        guard inPlace && InPlaceActivations.enabled else { return try input.leakyRelu(negativeSlope: negativeSlope) }
+        try input.leakyReluInPlace(negativeSlope: negativeSlope)
+        return input
+    }
+}
+
+/// The switch behind every in-place activation. They change no value (ReLU is exact either way),
+/// only memory and time, so one process-wide switch is enough: `make bench` turns it off to
+/// measure what they save.
+public enum InPlaceActivations {
+    nonisolated(unsafe) public static var enabled = true
+}
+
+extension Tensor {
+    /// ReLU of a fresh intermediate (a batch norm's or a residual sum's output), written over it.
+    public func reluReusingStorage() throws -> Tensor {
+        guard InPlaceActivations.enabled else { return try relu() }
+        try reluInPlace()
+        return self
+    }
 }
 
 public final class Sigmoid: Layer {

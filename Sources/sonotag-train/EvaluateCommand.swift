@@ -11,7 +11,11 @@ struct EvaluateCommand: ParsableCommand {
         Segmentation: Dice, IoU and Hausdorff-95 (pixels). Classification: accuracy, macro-F1, \
         quadratic-weighted kappa and AUC. Each is reported as mean ± std over 1000 bootstrap \
         resamples of 50 % of the test images, with replacement, seeded.
-        Writes RUN_DIR/evaluation/{metrics.json, metrics.md, per_image.csv, overlays/*.png}.
+        Writes RUN_DIR/evaluation/{metrics.json, metrics.md, per_image.csv, overlays/*.png} for the \
+        run's own data, RUN_DIR/evaluation-NAME/ for another --data (NAME: its folder or CSV name). \
+        metrics.json records the data, the split, the checkpoint and how many images were scored. \
+        Data without a split column (nor a patient column) is scored whole; images the run \
+        trained or validated on are never scored.
         """)
 
     @Argument(help: "A run folder written by `sonotag finetune`.")
@@ -26,14 +30,14 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("all-images"), help: "Evaluate every image of --data regardless of its split column.")
     var allImages = false
 
-    @Option(help: "Output folder (default RUN_DIR/evaluation).")
+    @Option(help: "Output folder (default RUN_DIR/evaluation, or RUN_DIR/evaluation-NAME for another --data).")
     var out: String?
 
     @Option(help: "Bootstrap resamples.") var resamples: Int = 1000
     @Option(name: .customLong("sample-fraction"), help: "Share of the test set in each resample.") var sampleFraction: Double = 0.5
     @Option var seed: UInt64 = 0
     @Option(help: "Overlay PNGs to write (0 for none).") var overlays: Int = 16
-    @Option(help: "libtorch intra-op threads.") var threads: Int?
+    @Option(help: "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS).") var threads: Int?
 
     func run() throws {
         guard let chosen = DownstreamSplit(loose: split) else {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SonoEval
+import SonoModels
 import SonoTagCommands
 import SonoTrain
 
@@ -9,66 +11,124 @@ struct ExperimentCommand: ParsableCommand {
         abstract: TrainingCommand.experiment.abstract,
         subcommands: [Table2.self, LowData.self])
 
-    /// Flags both experiments share.
+    /// Options both experiments share. Each is also a key of `--config FILE.yaml` and of the
+    /// recorded OUT/experiment-*.yaml (`ExperimentFile`), spelled with `_` for `-`; an option given
+    /// on the command line overrides the file.
     struct Shared: ParsableArguments {
+        @Option(help: "YAML file with any subset of the options below as snake_case keys (e.g. a recorded OUT/experiment-table2.yaml).")
+        var config: String?
+
         @Option(help: "The cohort database written by `sonotag index` (pretraining data).")
-        var db: String
+        var db: String?
 
         @Option(name: .customLong("task"), help: ArgumentHelp(
             "A downstream task NAME=PATH or NAME:segmentation=PATH / NAME:classification=PATH (repeatable).",
             valueName: "NAME=PATH"))
         var tasks: [String] = []
 
-        @Option(help: "Comma-separated backbones: vgg16bn, resnet50, resnet18, vgg11bn.")
-        var backbones: String = "vgg16bn,resnet50"
+        @Option(name: .customLong("backbone"), help: ArgumentHelp(
+            "Comma-separated backbones: \(Backbone.allCases.map(\.rawValue).joined(separator: ", ")) (default vgg16bn,resnet50).",
+            valueName: "B[,B…]"))
+        var backbone: String?
+        @Option(name: .customLong("backbones"), help: .hidden) var backbonesDeprecated: String?
+
+        @Option(help: "Relabel the cohort with this labels.yaml first (as `sonotag labels --labels FILE`); default: the labels stored in it.")
+        var labels: String?
 
         @Option(name: .customLong("imagenet"), help: ArgumentHelp(
             "torchvision ImageNet weights for a backbone, as BACKBONE=PATH.safetensors (repeatable).", valueName: "B=PATH"))
         var imagenet: [String] = []
 
-        @Option(help: "Input size HxW for pretraining and fine-tuning (default 256x384).") var size: String = "256x384"
-        @Option(name: .customLong("pretrain-epochs"), help: "Default: the paper's 200.") var pretrainEpochs: Int?
-        @Option(name: .customLong("pretrain-batch-size")) var pretrainBatchSize: Int?
-        @Option(name: .customLong("pretrain-max-images")) var pretrainMaxImages: Int?
-        @Option(name: .customLong("finetune-epochs"), help: "Default: Table A2 (300 classification, 500 segmentation).") var finetuneEpochs: Int?
-        @Option(name: .customLong("finetune-batch-size")) var finetuneBatchSize: Int?
-        @Option(name: .customLong("finetune-max-images")) var finetuneMaxImages: Int?
-        @Option(name: .customLong("finetune-lr"), help: "Fine-tuning learning rate (default: Table A2's).") var finetuneLR: Double?
-        @Option(name: .customLong("decoder-width"), help: "U-Net decoder base width (default 32).") var decoderWidth: Int?
-        @Option(help: "Bootstrap resamples per evaluation.") var resamples: Int = 1000
-        @Option(help: "Overlay PNGs per evaluation.") var overlays: Int = 8
-        @Option var seed: UInt64 = 0
-        @Option(help: "cpu or cuda[:n].") var device: String = "cpu"
-        @Option(help: "libtorch intra-op threads.") var threads: Int?
-        @Option(help: "Experiment folder; rerunning with the same folder resumes.") var out: String
+        @Option(help: ArgumentHelp("Input size HxW for pretraining and fine-tuning (default 256x384).", valueName: "HxW")) var size: String?
+        @Option(name: .customLong("pretrain-epochs"), help: "`pretrain --epochs` (default: the paper's 200).") var pretrainEpochs: Int?
+        @Option(name: .customLong("pretrain-batch-size"), help: "`pretrain --batch-size` (default 32).") var pretrainBatchSize: Int?
+        @Option(name: .customLong("pretrain-max-images"), help: "`pretrain --max-images`.") var pretrainMaxImages: Int?
+        @Option(name: .customLong("finetune-epochs"), help: "`finetune --epochs` (default: Table A2, 300 classification, 500 segmentation).") var finetuneEpochs: Int?
+        @Option(name: .customLong("finetune-batch-size"), help: "`finetune --batch-size` (default: Table A2).") var finetuneBatchSize: Int?
+        @Option(name: .customLong("finetune-max-images"), help: "`finetune --max-images`.") var finetuneMaxImages: Int?
+        @Option(name: .customLong("finetune-lr"), help: "`finetune --lr` (default: Table A2's).") var finetuneLR: Double?
+        @Option(name: .customLong("decoder-width"), help: "`finetune --decoder-width`: U-Net decoder base width (default 32).") var decoderWidth: Int?
+        @Option(help: "Bootstrap resamples per evaluation (default 1000).") var resamples: Int?
+        @Option(help: "Overlay PNGs per evaluation (default 8).") var overlays: Int?
+        @Option(help: "Random seed (default 0).") var seed: UInt64?
+        @Option(help: "cpu or cuda[:n] (default cpu).") var device: String?
+        @Option(help: "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS).") var threads: Int?
+        @Option(help: "Experiment folder; rerunning with the same folder resumes.") var out: String?
+        @Option(help: "Repeat pretraining and fine-tuning with seeds SEED … SEED+N−1 (table2); Table 2 shows mean ± std across seeds and paired tests (default 1).")
+        var seeds: Int?
+        @Option(name: .customLong("pretrain-preset"), help: "`pretrain --preset`: sonotag (default) or paper.")
+        var pretrainPreset: PretrainPreset?
+        @Option(name: .customLong("pretrain-config"), help: "`pretrain --config`: YAML with pretraining settings on top of the preset.")
+        var pretrainConfig: String?
 
-        func options(configurations: [PretrainingConfiguration]) throws -> ExperimentOptions {
-            guard !tasks.isEmpty else { throw ValidationError("--task: give at least one downstream task NAME=PATH") }
-            let specs = try tasks.map { try ExperimentTaskSpec(flag: $0) }
-            let (height, width) = try parseSize(size)
-            var options = ExperimentOptions(database: db, tasks: specs,
-                                            backbones: backbones.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
+        func file() throws -> ExperimentFile {
+            guard let config else { return ExperimentFile() }
+            do { return try ExperimentFile.load(from: URL(fileURLWithPath: config)) } catch { throw ValidationError("--config: \(error)") }
+        }
+
+        func options(configs: String?, defaultConfigs: String, file: ExperimentFile) throws -> ExperimentOptions {
+            let configurations: [PretrainingConfiguration]
+            do {
+                configurations = try PretrainingConfiguration.parseList(configs ?? file.configs?.joined(separator: ",") ?? defaultConfigs)
+            } catch let ExperimentError.invalidPlan(_, reason) {
+                throw ValidationError("--configs: \(reason)")
+            }
+            guard let db = db ?? file.db else { throw ValidationError("--db: give the cohort database (or `db:` in --config)") }
+            guard let out = out ?? file.out else { throw ValidationError("--out: give the experiment folder (or `out:` in --config)") }
+            let taskFlags = tasks.isEmpty ? file.task ?? [] : tasks
+            guard !taskFlags.isEmpty else { throw ValidationError("--task: give at least one downstream task NAME=PATH") }
+            let specs: [ExperimentTaskSpec]
+            do { specs = try taskFlags.map { try ExperimentTaskSpec(flag: $0) } } catch let ExperimentError.invalidPlan(_, reason) {
+                throw ValidationError("--task: \(reason)")
+            }
+            let (height, width) = try parseSize(size ?? file.size ?? "256x384")
+            if backbonesDeprecated != nil { DeprecatedOption.warn("--backbones", use: "--backbone B[,B…]") }
+            if backbone != nil, backbonesDeprecated != nil { throw ValidationError("give --backbone only (--backbones is its old name)") }
+            let names = (backbone ?? backbonesDeprecated).map(commaSeparated) ?? file.backbone ?? ["vgg16bn", "resnet50"]
+            guard !names.isEmpty else { throw ValidationError("--backbone: give at least one backbone") }
+            let backbones = try names.map { name -> Backbone in
+                guard let parsed = Backbone(rawValue: name.lowercased()) else {
+                    throw ValidationError("--backbone: '\(name)' is not one of \(Backbone.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return parsed
+            }
+            var options = ExperimentOptions(database: db, tasks: specs, backbones: backbones,
                                             configurations: configurations, out: URL(fileURLWithPath: out))
-            for entry in imagenet {
+            options.labels = labels ?? file.labels
+            for entry in imagenet.isEmpty ? file.imagenet ?? [] : imagenet {
                 let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else { throw ValidationError("--imagenet '\(entry)' is not BACKBONE=PATH") }
-                options.imagenetWeights[parts[0]] = parts[1]
+                guard parts.count == 2, let key = Backbone(rawValue: parts[0].lowercased()) else {
+                    throw ValidationError("--imagenet '\(entry)' is not BACKBONE=PATH with a backbone of \(Backbone.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                options.imagenetWeights[key] = parts[1]
             }
             options.height = height
             options.width = width
-            options.pretrainEpochs = pretrainEpochs
-            options.pretrainBatchSize = pretrainBatchSize
-            options.pretrainMaxImages = pretrainMaxImages
-            options.finetuneEpochs = finetuneEpochs
-            options.finetuneBatchSize = finetuneBatchSize
-            options.finetuneMaxImages = finetuneMaxImages
-            options.finetuneLearningRate = finetuneLR
-            options.decoderBaseWidth = decoderWidth
-            options.resamples = resamples
-            options.overlays = overlays
-            options.seed = seed
-            options.device = device
-            options.threads = threads
+            options.pretrainEpochs = pretrainEpochs ?? file.pretrainEpochs
+            options.pretrainBatchSize = pretrainBatchSize ?? file.pretrainBatchSize
+            options.pretrainMaxImages = pretrainMaxImages ?? file.pretrainMaxImages
+            options.finetuneEpochs = finetuneEpochs ?? file.finetuneEpochs
+            options.finetuneBatchSize = finetuneBatchSize ?? file.finetuneBatchSize
+            options.finetuneMaxImages = finetuneMaxImages ?? file.finetuneMaxImages
+            options.finetuneLearningRate = finetuneLR ?? file.finetuneLr
+            options.decoderBaseWidth = decoderWidth ?? file.decoderWidth
+            options.resamples = resamples ?? file.resamples ?? options.resamples
+            options.overlays = overlays ?? file.overlays ?? options.overlays
+            options.seed = seed ?? file.seed ?? options.seed
+            options.device = device ?? file.device ?? options.device
+            options.threads = threads ?? file.threads
+            let seedCount = seeds ?? 1
+            guard seedCount >= 1 else { throw ValidationError("--seeds must be at least 1") }
+            options.seeds = seedCount
+            options.pretrainPreset = pretrainPreset ?? .sonotag
+            if let pretrainConfig {
+                guard FileManager.default.fileExists(atPath: pretrainConfig) else { throw ValidationError("--pretrain-config \(pretrainConfig): no such file") }
+                // Read now, so a typo fails before hours of fine-tuning rather than at the first pretraining.
+                do { _ = try RunConfig.load(from: URL(fileURLWithPath: pretrainConfig), base: options.pretrainPreset.config) } catch {
+                    throw ValidationError("--pretrain-config: \(error)")
+                }
+                options.pretrainConfigPath = pretrainConfig
+            }
             return options
         }
     }
@@ -78,17 +138,23 @@ struct ExperimentCommand: ParsableCommand {
             commandName: "table2",
             abstract: "Pretrain once per configuration and backbone, fine-tune every task, evaluate, write Table 2.",
             discussion: """
-            Writes OUT/table2.md and OUT/table2.csv (with the paper's reported numbers alongside) and \
-            OUT/report.html (self-contained: tables, loss curves, in-painting grids, overlays).
-            An interrupted experiment resumes where it stopped when rerun with the same --out.
+            Writes OUT/table2.md and OUT/table2.csv (with the paper's reported numbers alongside), \
+            OUT/report.html (self-contained: tables, loss curves, in-painting grids, overlays) and \
+            OUT/experiment-table2.yaml (the effective settings, readable by --config).
+            Pretraining uses the weak labels stored in the cohort (`sonotag labels`), or relabels it \
+            first with --labels FILE.
+            An interrupted experiment resumes where it stopped when rerun with the same --out; a \
+            finished sub-run is reused only when its recorded settings equal the rerun's, else \
+            nothing runs and the differing settings are listed.
             """)
 
         @OptionGroup var shared: Shared
-        @Option(help: "Comma-separated: baseline, imagenet, dcm, ce, ce+dcm, ce+dcm+f.")
-        var configs: String = "baseline,imagenet,dcm,ce,ce+dcm,ce+dcm+f"
+        @Option(help: "Comma-separated: baseline, imagenet, dcm, ce, ce+dcm, ce+dcm+f (default all).")
+        var configs: String?
 
         func run() throws {
-            let options = try shared.options(configurations: try PretrainingConfiguration.parseList(configs))
+            let file = try shared.file()
+            let options = try shared.options(configs: configs, defaultConfigs: "baseline,imagenet,dcm,ce,ce+dcm,ce+dcm+f", file: file)
             let runner = ExperimentRunner(options: options, log: emitLine)
             try runner.runTable2()
             print("Table 2: \(options.out.appendingPathComponent("table2.md").path)")
@@ -102,17 +168,23 @@ struct ExperimentCommand: ParsableCommand {
             abstract: "Repeated fine-tuning on a small share of the training data; box plots and paired Wilcoxon tests (Figure 6).")
 
         @OptionGroup var shared: Shared
-        @Option(help: "Comma-separated configurations to compare.") var configs: String = "baseline,ce,ce+dcm,ce+dcm+f"
-        @Option(help: "Share of the training images kept in each repeat.") var fraction: Double = 0.05
-        @Option(help: "Repeats (different training subsets, shared by all configurations).") var repeats: Int = 10
+        @Option(help: "Comma-separated configurations to compare (default baseline,dcm,ce,ce+dcm,ce+dcm+f).") var configs: String?
+        @Option(help: "Share of the training images kept in each repeat (default 0.05).") var fraction: Double?
+        @Option(help: "Repeats (different training subsets, shared by all configurations; default 10).") var repeats: Int?
 
         func run() throws {
-            let options = try shared.options(configurations: try PretrainingConfiguration.parseList(configs))
+            let file = try shared.file()
+            let options = try shared.options(configs: configs, defaultConfigs: "baseline,dcm,ce,ce+dcm,ce+dcm+f", file: file)
             let runner = ExperimentRunner(options: options, log: emitLine)
-            let results = try runner.runLowData(fraction: fraction, repeats: repeats)
+            let results: [LowDataResult]
+            do {
+                results = try runner.runLowData(fraction: fraction ?? file.fraction ?? 0.05, repeats: repeats ?? file.repeats ?? 10)
+            } catch let ExperimentError.invalidPlan(field, reason) {
+                throw ValidationError("--\(field): \(reason)")
+            }
             for result in results {
                 for c in result.comparisons {
-                    print("\(result.backbone) \(result.task) \(c.first) vs \(c.second): median Δ\(result.metric) \(String(format: "%+.4f", c.medianDifference)), p = \(c.pValue.map { String(format: "%.4g", $0) } ?? "n/a")")
+                    print("\(result.backbone.rawValue) \(result.task) \(c.first) vs \(c.second): median Δ\(result.metric) \(String(format: "%+.4f", c.medianDifference)), p = \(c.pValue.map { String(format: "%.4g", $0) } ?? "n/a")")
                 }
             }
             print("report: \(options.out.appendingPathComponent("report.html").path)")

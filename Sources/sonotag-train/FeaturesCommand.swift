@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SonoModels
 import SonoTagCommands
+import SonoTrain
 import Torch
 import TorchNN
 
@@ -35,12 +36,17 @@ struct FeaturesCommand: ParsableCommand {
     @Option(name: .long, help: "cpu or cuda[:n].")
     var device = "cpu"
 
+    @Option(name: .long, help: "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS).")
+    var threads: Int?
+
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     func run() throws {
         let dev = try Device(parsing: device)
+        try TrainingThreads.configure(requested: threads)
         let array = try NPYArray.read(from: URL(fileURLWithPath: input))
         guard array.shape.count == 4, [1, 3].contains(array.shape[1]), array.shape[0] >= 1, array.shape[2] >= 32, array.shape[3] >= 32 else {
             throw ValidationError("--input \(input): expected N×C×H×W with C = 1 or 3 and H, W ≥ 32, got shape \(array.shape)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Torch
 import Foundation
+import SonoModels
 import SonoTagCommands
 import SonoTrain
 
@@ -14,25 +15,33 @@ struct FinetuneCommand: ParsableCommand {
         Defaults follow the paper's Table A2: Adam, batch 8 and 500 epochs for segmentation, batch \
         4 and 300 epochs for classification, lr 1e-4 (VGG, segmentation) or 5e-5, 1.4e-4 for \
         ResNet on a task named thyroid. The epoch with the lowest validation loss is kept as best.
+        Settings come from Table A2, then --config (YAML with any subset of the keys \
+        \(FinetuneConfig.Key.allCases.map(\.rawValue).joined(separator: ", "))), then the options; \
+        the effective settings are written to OUT/finetune.yaml in the same style.
         Example (CPU-sized):
           sonotag finetune --task segmentation --data demo-out/phantom/downstream/thyroid \\
             --encoder demo-out/pretrain/ce+dcm --backbone resnet18 --size 64x96 --epochs 5 --out runs/thyroid
         """)
 
+    typealias Key = FinetuneConfig.Key
+
+    @Option(help: "YAML file with settings (any subset of the keys of a run's finetune.yaml); options override it.")
+    var config: String?
+
     @Option(help: "segmentation or classification.")
-    var task: DownstreamTask
+    var task: DownstreamTask?
 
     @Option(help: "A dataset folder or CSV (see above).")
-    var data: String
+    var data: String?
 
     @Option(help: "random, imagenet:PATH (torchvision weights as safetensors), a pretraining RUN_DIR, or an encoder .safetensors.")
-    var encoder: String = "random"
+    var encoder: String?
 
     @Flag(help: "Keep the encoder's weights fixed (the paper's +F rows); only the decoder/head learns.")
     var freezeEncoder = false
 
-    @Option(help: "vgg16bn, resnet50, resnet18 or vgg11bn.")
-    var backbone: String = "vgg16bn"
+    @Option(help: "\(Backbone.allCases.map(\.rawValue).joined(separator: ", ")) (default vgg16bn).")
+    var backbone: Backbone?
 
     @Option(help: "Run folder: config, checkpoints, metrics.csv.")
     var out: String
@@ -40,13 +49,14 @@ struct FinetuneCommand: ParsableCommand {
     @Option(name: .customLong("task-name"), help: "Name used in reports (default: the data folder's name).")
     var taskName: String?
 
-    @Option(help: "Input size HxW (default 256x384), each at least 32; the U-Net pads to multiples of 32 internally.")
+    @Option(help: ArgumentHelp("Input size HxW (default 256x384), each at least 32; the U-Net pads to multiples of 32 internally.",
+                               valueName: "HxW"))
     var size: String?
 
     @Option var epochs: Int?
     @Option(name: .customLong("batch-size")) var batchSize: Int?
     @Option(name: .customLong("lr"), help: "Learning rate (default from Table A2).") var learningRate: Double?
-    @Option var seed: UInt64 = 0
+    @Option var seed: UInt64?
     @Option(help: "Classification: ordinal, multiclass or multilabel (default: guessed from the labels).")
     var mode: ClassificationMode?
     @Option(name: .customLong("label-column")) var labelColumn: String?
@@ -54,12 +64,12 @@ struct FinetuneCommand: ParsableCommand {
     var maskClasses: String?
     @Option(name: .customLong("decoder-width"), help: "U-Net decoder base width: blocks of 8, 8, 4, 2, 1 times it (default 32, TernausNet's).")
     var decoderWidth: Int?
-    @Option(name: .customLong("train-fraction"), help: "Use this share of the training images (low-data runs).")
-    var trainFraction: Double = 1
+    @Option(name: .customLong("train-fraction"), help: "Use this share of the training images (low-data runs; default 1).")
+    var trainFraction: Double?
     @Option(name: .customLong("max-images"), help: "Cap on training images, for quick runs.") var maxImages: Int?
     @Flag(name: .customLong("no-augment"), help: "Disable random flips and shifts.") var noAugment = false
-    @Option(help: "cpu or cuda[:n].") var device: String = "cpu"
-    @Option(help: "libtorch intra-op threads.") var threads: Int?
+    @Option(help: "cpu or cuda[:n] (default cpu).") var device: String?
+    @Option(help: "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS).") var threads: Int?
     @Flag(help: "Continue an interrupted run in --out from its last checkpoint.") var resume = false
     @Option(help: "fp32 | bf16 | fp16 (autocast; weights, Adam state and checkpoints stay fp32; fp16 needs CUDA).")
     var precision: Precision?
@@ -71,7 +81,62 @@ struct FinetuneCommand: ParsableCommand {
         if let size { _ = try parseSize(size, multipleOf32: false) }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if let batchSize, batchSize < 2 { throw ValidationError("--batch-size must be at least 2 (batch norm)") }
-        guard trainFraction > 0, trainFraction <= 1 else { throw ValidationError("--train-fraction must be in (0, 1]") }
+        if let trainFraction { guard trainFraction > 0, trainFraction <= 1 else { throw ValidationError("--train-fraction must be in (0, 1]") } }
+    }
+
+    /// Table A2 for the task and backbone, then --config, then the options.
+    func effectiveConfig() throws -> FinetuneConfig {
+        var file: [String: Any] = [:]
+        if let config {
+            let text: String
+            do { text = try String(contentsOfFile: config, encoding: .utf8) } catch { throw ValidationError("--config: cannot read \(config): \(error.localizedDescription)") }
+            file = try FinetuneConfig.settings(fromYAML: text, source: config)
+        }
+        guard let task = task ?? (file[Key.task.rawValue] as? String).flatMap(DownstreamTask.init(rawValue:)) else {
+            throw ValidationError("--task: give segmentation or classification (or `task:` in --config)")
+        }
+        guard let data = data ?? file[Key.data.rawValue] as? String else {
+            throw ValidationError("--data: give the dataset folder or CSV (or `data:` in --config)")
+        }
+        let backbone = try backbone ?? (file[Key.backbone.rawValue] as? String).map { name in
+            guard let parsed = Backbone(rawValue: name) else {
+                throw ValidationError("\(config ?? "--config"): backbone '\(name)' is not one of \(Backbone.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return parsed
+        } ?? .vgg16bn
+        let name = taskName ?? file[Key.taskName.rawValue] as? String ?? URL(fileURLWithPath: data).deletingPathExtension().lastPathComponent
+        var c = try FinetuneConfig.paperDefaults(task: task, taskName: name, backbone: backbone).applying(file, source: config ?? "")
+        c.task = task
+        c.data = data
+        c.backbone = backbone
+        c.taskName = name
+        if let encoder { c.encoder = EncoderSource(flag: encoder) }
+        if freezeEncoder { c.freezeEncoder = true }
+        if let size { (c.height, c.width) = try parseSize(size, multipleOf32: false) }
+        if let epochs { c.epochs = epochs }
+        if let batchSize { c.batchSize = batchSize }
+        if let learningRate { c.learningRate = learningRate }
+        if let seed { c.seed = seed }
+        if let mode { c.classificationMode = mode }
+        if let labelColumn { c.labelColumn = labelColumn }
+        if let maskClasses { c.maskClasses = maskClasses.split(separator: ",").map(String.init) }
+        if let decoderWidth { c.decoderBaseWidth = decoderWidth }
+        if let trainFraction { c.trainFraction = trainFraction }
+        if let maxImages { c.maxImages = maxImages }
+        if noAugment { c.augment = false }
+        if let device { c.device = device }
+        if let threads { c.threads = threads }
+        if let precision { c.precision = precision }
+        if syncBatchnorm { c.syncBatchNorm = true }
+        do { try c.validate() } catch let FinetuneError.invalidSetting(field, reason) {
+            throw ValidationError("\(Self.option(for: field)): \(reason)")
+        }
+        return c
+    }
+
+    /// The option (or, for a YAML-only setting, the key) that sets a field.
+    static func option(for field: String) -> String {
+        Key(rawValue: field)?.option.map { "--\($0)" } ?? field
     }
 
     func run() throws {
@@ -81,44 +146,40 @@ struct FinetuneCommand: ParsableCommand {
     }
 
     private func train(environment: DistributedEnvironment?, group: ProcessGroup?) throws {
-        let name = taskName ?? URL(fileURLWithPath: data).deletingPathExtension().lastPathComponent
-        var config = FinetuneConfig.paperDefaults(task: task, taskName: name, backbone: backbone)
-        config.data = data
-        config.encoder = EncoderSource(flag: encoder)
-        config.freezeEncoder = freezeEncoder
-        if let size { (config.height, config.width) = try parseSize(size, multipleOf32: false) }
-        if let epochs { config.epochs = epochs }
-        if let batchSize { config.batchSize = batchSize }
-        if let learningRate { config.learningRate = learningRate }
-        config.seed = seed
-        config.classificationMode = mode
-        config.labelColumn = labelColumn
-        config.maskClasses = maskClasses.map { $0.split(separator: ",").map(String.init) } ?? []
-        if let decoderWidth { config.decoderBaseWidth = decoderWidth }
-        config.trainFraction = trainFraction
-        config.maxImages = maxImages
-        config.augment = !noAugment
-        config.device = environment?.device(for: device) ?? device
-        config.threads = threads
-        config.precision = precision
-        config.syncBatchNorm = syncBatchnorm ? true : nil
+        var config = try effectiveConfig()
+        if let environment { config.device = environment.device(for: config.device) }
         let primary = (group?.rank ?? 0) == 0
-        let summary = try FinetuneRun.train(config: config, out: URL(fileURLWithPath: out), resume: resume,
-                                            log: primary ? emitLine : { _ in }, group: group)
+        let train = {
+            try FinetuneRun.train(config: config, out: URL(fileURLWithPath: self.out), resume: self.resume,
+                                  log: primary ? emitLine : { _ in }, group: group)
+        }
+        let summary: FinetuneSummary
+        do {
+            // Rank 0 alone writes the run folder, run.json included.
+            if primary {
+                let dataPath = URL(fileURLWithPath: config.data).standardizedFileURL.path
+                let record = try RunRecord.begin(in: URL(fileURLWithPath: out), version: BuildInfo.version, commit: BuildInfo.commit,
+                                                 device: config.device, threads: config.threads, data: RunRecord.DataIdentity(dataset: dataPath))
+                summary = try record.around(train)
+            } else {
+                summary = try train()
+            }
+        } catch let FinetuneError.invalidSetting(field, reason) {
+            throw ValidationError("\(Self.option(for: field)): \(reason)")
+        }
         if primary { print(summary.description) }
     }
 }
 
-/// `256x384` (also `256×384`, `256,384`) → (height, width); pretraining needs multiples of 32.
+/// `--size HxW` → (height, width), parsed as every command parses it (`ImageSize`); pretraining
+/// needs multiples of 32, fine-tuning at least 32.
 func parseSize(_ text: String, multipleOf32: Bool = true) throws -> (Int, Int) {
-    let parts = text.split(whereSeparator: { $0 == "x" || $0 == "×" || $0 == "," }).map { Int($0) }
-    guard parts.count == 2, let h = parts[0], let w = parts[1], h > 0, w > 0 else {
-        throw ValidationError("--size '\(text)' is not HxW, e.g. 256x384")
+    do {
+        let size = try ImageSize(parsing: text, multipleOf32 ? .multipleOf32 : .atLeast32)
+        return (size.height, size.width)
+    } catch {
+        throw ValidationError("--size: \(error)")
     }
-    guard h >= 32, w >= 32, !multipleOf32 || (h % 32 == 0 && w % 32 == 0) else {
-        throw ValidationError("--size \(h)x\(w): both must be \(multipleOf32 ? "multiples of 32" : "at least 32") (encoder output stride 32)")
-    }
-    return (h, w)
 }
 
 extension DownstreamTask: ExpressibleByArgument {}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SeededRandom
 import SonoTagCommands
+import SonoTrain
 import Torch
 import TorchNN
 
@@ -28,14 +29,19 @@ struct SmokeCommand: ParsableCommand {
     @Option(help: "Device: cpu, cuda or cuda:N.")
     var device = "cpu"
 
+    @Option(help: "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS).")
+    var threads: Int?
+
     func validate() throws {
         guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
         guard batchSize > 1 else { throw ValidationError("--batch-size must be at least 2, got \(batchSize)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     func run() throws {
         let device = try Device(parsing: device)
         try TorchRuntime.manualSeed(seed)
+        try TrainingThreads.configure(requested: threads)
         print("libtorch \(TorchRuntime.version), device \(device), \(TorchRuntime.threadCount) threads")
 
         let net = Sequential(

@@ -2,6 +2,8 @@ import ArgumentParser
 import DICOM
 import Foundation
 import Imaging
+import SonoData
+import SonoTagCommands
 
 /// `sonotag dicom ...`: look inside DICOM files.
 struct DICOMCommand: ParsableCommand {
@@ -31,7 +33,7 @@ struct DICOMDump: ParsableCommand {
 
     func run() throws {
         let f: DICOMFile
-        do { f = try DICOMFile(path: file) } catch { throw ValidationError("\(file): \(error)") }
+        do { f = try DICOMFile(path: file) } catch { throw DataError("\(file): \(error)") }
         let redact = !showIdentifiers
         if json {
             var object: [String: Any] = [:]
@@ -97,8 +99,8 @@ struct DICOMFrames: ParsableCommand {
 
     func run() throws {
         let f: DICOMFile
-        do { f = try DICOMFile(path: file) } catch { throw ValidationError("\(file): \(error)") }
-        guard f.hasPixelData else { throw ValidationError("\(file): no Pixel Data") }
+        do { f = try DICOMFile(path: file) } catch { throw DataError("\(file): \(error)") }
+        guard f.hasPixelData else { throw DataError("\(file): no Pixel Data") }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let count = try f.frameCount()
         for i in 0..<count {
@@ -210,24 +212,17 @@ struct DICOMBench: ParsableCommand {
             var frames = 0
             var checksum: Double = 0
             // Same work as the pydicom side: open the file each pass, decode every frame, convert
-            // to grayscale and resize to a float32 image. As a loader filling batches would, it
-            // reuses the resampling tables and the frame-sized buffers between frames.
-            var resampler: GrayResampler?
+            // to grayscale and resize to a float32 image — through the cache builder's own
+            // FramePipeline (area when shrinking, else bilinear), so the number is `sonotag cache`'s.
+            let pipeline = FramePipeline(settings: try PreprocessSettings(height: dims[0], width: dims[1], cropToTissue: false))
             var gray = GrayscaleImage(rows: 0, columns: 0, pixels: [])
-            var resized = [Float](repeating: 0, count: dims[0] * dims[1])
             // Pass 0 is an untimed warm-up (one-time dictionary and codec set-up), as on the pydicom side.
             for pass in 0...max(1, passes) {
                 if pass == 1 { (frames, checksum, t0) = (0, 0, DispatchTime.now().uptimeNanoseconds) }
                 let f = try DICOMFile(path: path)
                 for i in 0..<(try f.frameCount()) {
                     try f.grayscaleFrame(i, into: &gray)
-                    if resampler?.inputWidth != gray.columns || resampler?.inputHeight != gray.rows {
-                        resampler = GrayResampler(width: gray.columns, height: gray.rows, toWidth: dims[1], height: dims[0], method: .bilinear)
-                    }
-                    let done = gray.pixels.withUnsafeBufferPointer { src in
-                        resized.withUnsafeMutableBufferPointer { dst in resampler?.resize(src, into: dst) ?? false }
-                    }
-                    guard done else { throw ValidationError("frame \(i) of \(path) could not be resized") }
+                    let resized = try pipeline.process(gray)
                     checksum += Double(resized[(dims[0] / 2) * dims[1] + dims[1] / 2])
                     frames += 1
                 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SonoData
+import SonoTagCommands
 
 struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +11,13 @@ struct IndexCommand: ParsableCommand {
             Reads only the headers, on all cores, following sub-folders; non-DICOM files are \
             recognised from their first bytes and skipped. Rerunning resumes: files whose size and \
             modification time did not change are not read again, and an interrupted crawl keeps \
-            every batch it committed. Patient ids are stored only as salted hashes.
+            every batch it committed. Patient ids are stored only as keyed hashes (HMAC-SHA256); the \
+            key lives in a key file, never in the manifest: --key FILE, by default \
+            ~/.config/sonotag/patient-id.key, created (mode 0600) on first use. Keep it: indexing the \
+            same archive with the same key gives the same hashes, hence the same seeded split. File \
+            paths are stored relative to the folder first indexed (recorded once); later runs must \
+            index that folder or one under it. No date or time tag is captured unless asked, \
+            e.g. --capture-extra StudyDate.
 
             Example: sonotag index /archive/us --db cohort.sqlite
             """)
@@ -20,6 +27,9 @@ struct IndexCommand: ParsableCommand {
 
     @Option(name: .long, help: "The manifest to create or update.")
     var db: String = "cohort.sqlite"
+
+    @Option(name: .long, help: "The patient-id key file (created, mode 0600, when missing; default ~/.config/sonotag/patient-id.key).")
+    var key: String?
 
     @Option(name: .long, help: "Header readers in parallel (default: all cores).")
     var threads: Int?
@@ -53,13 +63,34 @@ struct IndexCommand: ParsableCommand {
         } catch {
             throw ValidationError("--capture: \(error)")
         }
-        let manifest = try ManifestDatabase(path: db)
+        guard let keyPath = key ?? PatientKey.defaultPath() else {
+            throw ValidationError("--key: no default key location (neither HOME nor XDG_CONFIG_HOME is set); pass --key FILE")
+        }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
+            throw ValidationError("FOLDER: \(folder) does not exist")
+        }
+        let manifest = try ManifestDatabase(path: db, createIfMissing: true)
+        let (patientKey, created) = try PatientKey.loadOrCreate(at: keyPath)
+        if created {
+            print("patient-id key: created \(keyPath) (mode 0600). Keep it private and keep it: pass --key \(keyPath) to index this archive again with the same patient hashes and split.")
+        }
         var options = CrawlOptions(batchSize: batchSize, capturedTags: selection, pruneMissing: !keepMissing)
+        options.keyPath = keyPath
         if let threads { options.threads = threads }
         let printer = ProgressPrinter(interactive: plain ? false : nil)
-        let counts = try Crawler(manifest: manifest, options: options).run(root: folder) { printer.report($0) }
+        let again = (["sonotag"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        InterruptNotice.install("\nsonotag: interrupted; the manifest \(db) is intact (every committed batch is kept). Run the same command again to continue:\n  \(again)\n")
+        let counts = try Crawler(manifest: manifest, key: patientKey, options: options).run(root: folder) { printer.report($0) }
         print("indexed \(folder) into \(db): \(counts.found) files found, \(counts.added) new, \(counts.updated) changed, \(counts.unchanged) unchanged, \(counts.removed) removed")
-        print(CrawlSummaryFormatter.format(try manifest.summary()))
+        let summary = try manifest.summary()
+        print(CrawlSummaryFormatter.format(summary))
+        let dicomFiles = summary.total - (summary.byStatus[.notDICOM] ?? 0)
+        if dicomFiles == 0 {
+            // Nothing to work on is a failure, not a success with zero rows.
+            FileHandle.standardError.write(Data("sonotag: warning: no DICOM file found under \(folder) (\(counts.found) files looked at); the manifest \(db) has nothing to train on\n".utf8))
+            throw ExitCode(ExitStatus.dataError.rawValue)
+        }
     }
 }
 
@@ -108,11 +139,23 @@ struct CacheCommand: ParsableCommand {
     @Option(name: .long, help: "train, val, test, or all (every ok file, no split needed).")
     var split: String = "train"
 
-    @Option(name: .long, help: "Output height.")
-    var height: Int = 256
+    @Option(name: .long, help: ArgumentHelp("Output size HxW (default 256x384, the paper's).", valueName: "HxW"))
+    var size: String = "256x384"
 
-    @Option(name: .long, help: "Output width.")
-    var width: Int = 384
+    // The old spelling, hidden for one release.
+    @Option(name: .long, help: .hidden) var height: Int?
+    @Option(name: .long, help: .hidden) var width: Int?
+
+    /// --size, or the deprecated --height/--width over the default.
+    func outputSize() throws -> ImageSize {
+        var result: ImageSize
+        do { result = try ImageSize(parsing: size, .positive) } catch { throw ValidationError("--size: \(error)") }
+        if height != nil || width != nil {
+            DeprecatedOption.warn("--height/--width", use: "--size HxW")
+            result = ImageSize(height: height ?? result.height, width: width ?? result.width)
+        }
+        return result
+    }
 
     @Option(name: .long, help: "Frames of multi-frame files: all, first, or a stride N (every Nth).")
     var frames: String = "all"
@@ -125,6 +168,9 @@ struct CacheCommand: ParsableCommand {
 
     @Option(name: .long, help: "Cache folder (default: beside the manifest).")
     var cacheDir: String?
+
+    @Option(name: .long, help: "Image kinds to cache: \(ImageKind.vocabulary) (default: bmode, as pretraining).")
+    var kinds: String?
 
     @Option(name: .long, help: "After building, time this many loader batches (with augmentation).")
     var benchmarkBatches: Int = 0
@@ -149,7 +195,6 @@ struct CacheCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("--db: no manifest at \(db)") }
         guard let storageKind = PreprocessSettings.Storage(rawValue: storage) else { throw ValidationError("--storage must be uint8 or float16") }
         let splitName: SplitName?
         if split == "all" { splitName = nil } else {
@@ -157,21 +202,25 @@ struct CacheCommand: ParsableCommand {
             splitName = name
         }
         guard batchSize >= 1, benchmarkBatches >= 0 else { throw ValidationError("--batch-size ≥ 1 and --benchmark-batches ≥ 0") }
+        let size = try outputSize()
         let settings: PreprocessSettings
         do {
-            settings = try PreprocessSettings(height: height, width: width, frames: try parsedFrames(), cropToTissue: !noCrop, storage: storageKind)
+            settings = try PreprocessSettings(height: size.height, width: size.width, frames: try parsedFrames(), cropToTissue: !noCrop, storage: storageKind)
         } catch let error as SonoDataError {
             throw ValidationError("\(error)")
         }
+        let selectedKinds: [ImageKind]
+        do { selectedKinds = try kinds.map { try ImageKind.parseList($0) } ?? ImageKind.pretrainingDefault } catch { throw ValidationError("\(error)") }
         let manifest = try ManifestDatabase(path: db)
         let printer = ProgressPrinter(interactive: false)
         let start = Date()
-        let dataset = try CohortDataset(manifest: manifest, split: splitName, settings: settings,
+        let dataset = try CohortDataset(manifest: manifest, split: splitName, settings: settings, kinds: ImageKind.filter(selectedKinds),
                                         cacheRoot: cacheDir.map { URL(fileURLWithPath: $0) }) { progress in
             printer.reportLine("cache: \(progress.filesDone)/\(progress.filesTotal) files, \(progress.samplesWritten) samples written, \(progress.failures) failed")
         }
         let elapsed = Date().timeIntervalSince(start)
-        print("cache \(dataset.cache.directory.path): \(dataset.count) samples of \(height)×\(width) (\(split)), \(dataset.failedFiles.count) files failed, \(String(format: "%.1f", elapsed)) s")
+        print("cache \(dataset.cache.directory.path): \(dataset.count) samples of \(size.height)×\(size.width) (\(split)), \(dataset.failedFiles.count) files failed, \(String(format: "%.1f", elapsed)) s")
+        print(dataset.kindSummary + (kinds == nil ? " (default --kinds bmode)" : ""))
         print(String(format: "stored values: mean %.2f, std %.2f", dataset.statistics.mean, dataset.statistics.std))
         for failure in dataset.failedFiles.prefix(10) { print("  failed: \(failure.path): \(failure.message)") }
         guard benchmarkBatches > 0, dataset.count > 0 else { return }

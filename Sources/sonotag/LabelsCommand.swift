@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SonoData
+import SonoEval
 
 struct LabelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +14,21 @@ struct LabelsCommand: ParsableCommand {
             extended in a labels.yaml. Without --labels the paper's mapping (Table A1) is used.
 
             Label vector order: transducer groups, then liver, kidney, thyroid, abdomen, chest, \
-            soft tissue, nodule, drainage.
+            soft tissue, nodule, drainage (a labels.yaml may add groups).
+
+            Transducer Data is read value by value with vendor probe-name patterns (L12_5, 6C1 HD, \
+            15L4, S5-1…); when none names a geometry, the Transducer Type (LINEAR, CURVED LINEAR, \
+            SECTOR_PHASED…) decides.
+
+            --suggest FILE writes a draft labels.yaml proposing groups for the unmapped \
+            descriptions from keyword rules (anatomy and procedure words, abbreviations, several \
+            languages), each with its image count and the rule that fired. It is marked as a draft \
+            and refused by --labels until reviewed: SonoTag never applies a suggestion by itself.
+
+            --export FILE.csv writes one row per labelled sample (frame): path, frame, kind, \
+            transducer, transducer group, study description, groups, split.
+
+            Example: sonotag labels --db cohort.sqlite --suggest draft.yaml --export labels.csv
             """)
 
     @Option(name: .long, help: "The manifest written by `sonotag index`.")
@@ -28,22 +43,31 @@ struct LabelsCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the default mapping as labels.yaml and exit.")
     var printDefault = false
 
+    @Option(name: .long, help: "Image kinds to label: \(ImageKind.vocabulary) (default: all).")
+    var kinds: String = "all"
+
+    @Option(name: .long, help: "Write a draft labels.yaml for the unmapped study descriptions (never overwrites).")
+    var suggest: String?
+
+    @Option(name: .long, help: "Write every labelled sample to this CSV file.")
+    var export: String?
+
     func run() throws {
         if printDefault {
             print(LabelMapping.paperDefault(includePhased: phased).yaml)
             return
         }
-        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("--db: no manifest at \(db)") }
-        var mapping = LabelMapping.paperDefault(includePhased: phased)
-        if let labels {
-            mapping = try LabelMapping.load(contentsOf: URL(fileURLWithPath: labels))
-            if phased, !mapping.transducerGroups.contains("phased") {
-                throw ValidationError("--phased: \(labels) has no phased group; add `phased: true` to it")
-            }
+        let selectedKinds: [ImageKind]
+        do { selectedKinds = try ImageKind.parseList(kinds) } catch { throw ValidationError("\(error)") }
+        if let suggest, FileManager.default.fileExists(atPath: suggest) {
+            throw ValidationError("--suggest: \(suggest) exists (perhaps already reviewed); choose another name or delete it")
         }
+        let mapping = try LabelMapping.chosen(path: labels, includePhased: phased)
         let manifest = try ManifestDatabase(path: db)
-        let report = try manifest.applyLabels(mapping)
+        let report = try manifest.applyLabels(mapping, kinds: ImageKind.filter(selectedKinds))
         print("label mapping \(report.mappingHash.prefix(12)) (\(labels ?? "paper default")): \(report.labelledFiles) ok images, K = \(report.groupNames.count)")
+        print("image kinds \(ImageKind.listText(selectedKinds)): " + report.filesByKind.map { "\($0.value) \($0.count)" }.joined(separator: ", ")
+              + (report.filesOfOtherKinds > 0 ? "; \(report.filesOfOtherKinds) images of other kinds not labelled" : ""))
         print("images per group (label order):")
         for (index, name) in report.groupNames.enumerated() {
             print("  \(index): \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(report.groupCounts[index])")
@@ -56,6 +80,22 @@ struct LabelsCommand: ParsableCommand {
         if !report.unmappedDescriptions.isEmpty {
             print("unmapped study descriptions (\(report.unmappedDescriptions.count)):")
             for entry in report.unmappedDescriptions { print("  \(CrawlSummaryFormatter.pad(entry.count)) \(entry.value)") }
+        }
+        if let suggest {
+            let suggestions = StudySuggestions.suggest(report.unmappedDescriptions, mapping: mapping)
+            do {
+                try StudySuggestions.draftYAML(suggestions, mapping: mapping).write(toFile: suggest, atomically: true, encoding: .utf8)
+            } catch {
+                throw ValidationError("--suggest: cannot write \(suggest): \(error.localizedDescription)")
+            }
+            let proposed = suggestions.filter { !$0.groups.isEmpty }.count
+            print("wrote draft \(suggest): \(suggestions.count) unmapped descriptions, \(proposed) with proposed groups; review it, delete its `draft: true` line, then pass --labels \(suggest)")
+        }
+        if let export {
+            let exported = try manifest.labelExport(mapping, kinds: ImageKind.filter(selectedKinds))
+            let table = CSVTable(header: LabelExport.header, rows: exported.samples.map(\.fields))
+            do { try table.write(to: export) } catch { throw ValidationError("--export: cannot write \(export): \(error)") }
+            print("wrote \(export): \(exported.samples.count) samples, paths relative to \(exported.root.isEmpty ? "/" : exported.root)")
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SonoPhantom
+import SonoTagCommands
 
 struct PhantomCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,11 +42,14 @@ struct PhantomCommand: ParsableCommand {
     @Option(name: .long, help: "Share of series stored as a multi-frame cine loop (0…1).")
     var cineFraction: Double = 0.1
 
+    @Option(name: .long, help: "Share of instances written as colour Doppler, B-mode above a Doppler strip, or a report page (0…1; default 0: B-mode only).")
+    var otherKinds: Double?
+
     @Option(name: .long, help: "Images per series, as MIN-MAX or N.")
     var imagesPerSeries: String = "2-6"
 
     @Option(name: .long, help: "Patients per downstream set (0 skips the downstream sets).")
-    var downstreamPatients: Int = 20
+    var downstreamPatients: Int = 100
 
     @Option(name: .long, help: "Images per downstream patient.")
     var downstreamImages: Int = 4
@@ -63,7 +67,8 @@ struct PhantomCommand: ParsableCommand {
         guard parseSize(size) != nil else { throw ValidationError("--size must look like 256x384 (rows x columns), got '\(size)'") }
         guard parseRange(imagesPerSeries) != nil else { throw ValidationError("--images-per-series must be N or MIN-MAX with 1 ≤ MIN ≤ MAX, got '\(imagesPerSeries)'") }
         guard patients >= 1 else { throw ValidationError("--patients must be at least 1, got \(patients)") }
-        for (flag, share) in [("--description-noise", descriptionNoise), ("--transducer-noise", transducerNoise), ("--cine-fraction", cineFraction)] {
+        for (flag, share) in [("--description-noise", descriptionNoise), ("--transducer-noise", transducerNoise), ("--cine-fraction", cineFraction),
+                              ("--other-kinds", otherKinds ?? 0)] {
             guard share >= 0, share <= 1 else { throw ValidationError("\(flag) must be a fraction between 0 and 1, got \(share)") }
         }
         guard downstreamImages >= 1, downstreamImages <= 1000 else { throw ValidationError("--downstream-images must be 1…1000, got \(downstreamImages)") }
@@ -79,6 +84,7 @@ struct PhantomCommand: ParsableCommand {
         options.studyDescriptionNoise = descriptionNoise
         options.transducerNoise = transducerNoise
         options.cineFraction = cineFraction
+        options.otherKindsShare = otherKinds
         if let range = parseRange(imagesPerSeries) { options.imagesPerSeries = range }
         if downstreamPatients == 0 {
             options.downstream = nil
@@ -108,16 +114,19 @@ struct PhantomCommand: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         let images = summary.counts.frames + summary.downstream.values.flatMap(\.values).reduce(0, +)
         print("phantom: \(summary.counts.patients) patients, \(summary.counts.studies) studies, \(summary.counts.series) series, \(summary.counts.instances) files (\(summary.counts.frames) frames)")
+        if let screens = summary.instancesByScreen {
+            print("  screens: " + ScreenKind.allCases.map { "\($0.rawValue) \(screens[$0.rawValue] ?? 0)" }.joined(separator: ", "))
+        }
         for (task, splits) in summary.downstream.sorted(by: { $0.key < $1.key }) {
             print("  downstream \(task): " + splits.sorted(by: { $0.key > $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         print(String(format: "  %d images in %.2f s (%.1f images/s) -> %@", images, seconds, Double(images) / max(seconds, 1e-9), out))
     }
 
+    /// `--size` as every command parses it, at most 4096 each way (a phantom frame).
     private func parseSize(_ text: String) -> (Int, Int)? {
-        let parts = text.lowercased().split(separator: "x")
-        guard parts.count == 2, let rows = Int(parts[0]), let columns = Int(parts[1]), rows >= 32, columns >= 32, rows <= 4096, columns <= 4096 else { return nil }
-        return (rows, columns)
+        guard let size = try? ImageSize(parsing: text, .atLeast32), size.height <= 4096, size.width <= 4096 else { return nil }
+        return (size.height, size.width)
     }
 
     private func parseRange(_ text: String) -> ClosedRange<Int>? {

@@ -1,4 +1,9 @@
 import ArgumentParser
+import DICOM
+import Foundation
+import SonoData
+import SonoPhantom
+import SonoTagCommands
 
 @main
 struct SonoTag: ParsableCommand {
@@ -29,6 +34,33 @@ struct SonoTag: ParsableCommand {
         if let arguments = TrainingHandOver.handedOverArguments(Array(CommandLine.arguments.dropFirst())) {
             TrainingHandOver.exec(arguments)
         }
-        main(nil)
+        if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
+            // libtorch and CUDA are known only to the training tool: it adds its lines.
+            print(BuildInfo.versionLine(tool: "sonotag"))
+            TrainingHandOver.execVersion()
+        }
+        do {
+            var command = try parseAsRoot(NegativeValues.joined(Array(CommandLine.arguments.dropFirst())))
+            try command.run()
+        } catch {
+            // Errors of the data go out as data errors in words; the parser's own (usage, help,
+            // explicit exit codes) keep its handling.
+            switch error {
+            case let failure as SonoDataError:
+                if case .cache = failure {
+                    CommandFailure.exit(tool: "sonotag", message: "\(failure)", status: .runtimeFailure)
+                }
+                CommandFailure.exit(tool: "sonotag", message: "\(failure)", status: .dataError)
+            case is DICOMError, is DataError:
+                CommandFailure.exit(tool: "sonotag", message: "\(error)", status: .dataError)
+            case is PhantomError:
+                CommandFailure.exit(tool: "sonotag", message: "\(error)", status: .runtimeFailure)
+            default:
+                if let (message, status) = CommandFailure.fileErrorDescription(error) {
+                    CommandFailure.exit(tool: "sonotag", message: message, status: status)
+                }
+                exit(withError: error)
+            }
+        }
     }
 }

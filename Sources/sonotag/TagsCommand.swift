@@ -11,7 +11,12 @@ struct TagsCommand: ParsableCommand {
             (gggg,eeee). Only tags captured by `sonotag index` are available (see --capture-extra); \
             tags that identify the patient are never captured.
 
+            --kinds reports the image kinds the crawl found instead (bmode, colour_flow, \
+            spectral_doppler, m_mode, multi_view, secondary_capture, unknown): images, frames and \
+            the evidence behind each kind.
+
             Example: sonotag tags --db cohort.sqlite ManufacturerModelName
+                     sonotag tags --db cohort.sqlite --kinds
             """)
 
     @Option(name: .long, help: "The manifest written by `sonotag index`.")
@@ -20,12 +25,20 @@ struct TagsCommand: ParsableCommand {
     @Option(name: .long, help: "How many of the most frequent values to print.")
     var top: Int = 10
 
+    @Flag(name: .long, help: "Report image kinds (images, frames, evidence) instead of a tag.")
+    var kinds = false
+
     @Argument(help: "A keyword or (gggg,eeee).")
-    var tag: String
+    var tag: String?
+
+    func validate() throws {
+        if kinds, tag != nil { throw ValidationError("give TAG or --kinds, not both") }
+        if !kinds, tag == nil { throw ValidationError("give TAG (a keyword or (gggg,eeee)) or --kinds") }
+    }
 
     func run() throws {
         guard top >= 0 else { throw ValidationError("--top must be ≥ 0") }
-        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("--db: no manifest at \(db)") }
+        guard let tag else { return try reportKinds() }
         let raw: UInt32
         do { raw = try TagSelection.parseTag(tag) } catch { throw ValidationError("TAG: \(error)") }
         if TagSelection.isForbidden(raw) || TagSelection.isPersonName(raw) {
@@ -41,6 +54,20 @@ struct TagsCommand: ParsableCommand {
         print("\(name): present in \(stats.present) of \(stats.files) readable files (\(String(format: "%.1f", stats.coverage * 100)) %), \(stats.distinctValues) distinct values")
         for value in stats.topValues {
             print("  \(CrawlSummaryFormatter.pad(value.count)) \(value.value)")
+        }
+    }
+
+    private func reportKinds() throws {
+        let stats = try ManifestDatabase(path: db).kindStatistics()
+        print("image kinds of \(stats.files) ok images (\(stats.frames) frames):")
+        for entry in stats.entries {
+            print("  \(entry.kind.padding(toLength: 18, withPad: " ", startingAt: 0))\(CrawlSummaryFormatter.pad(entry.files)) images \(CrawlSummaryFormatter.pad(entry.frames)) frames")
+            for reason in entry.reasons.prefix(top) where !reason.value.isEmpty {
+                print("      \(CrawlSummaryFormatter.pad(reason.count)) \(reason.value)")
+            }
+        }
+        if stats.entries.contains(where: { $0.kind == "unclassified" }) {
+            print("unclassified images were indexed before image kinds existed: rerun `sonotag index` on the archive")
         }
     }
 }

@@ -17,6 +17,19 @@ enum TrainingHandOver {
         return nil
     }
 
+    /// `sonotag-train --version` (libtorch version, CUDA), or a line saying it is missing.
+    static func execVersion() -> Never {
+        guard case .success(let path) = TrainingTool().locate() else {
+            print("\(TrainingTool.executableName): not found, so the libtorch version and CUDA are unknown")
+            exit(0)
+        }
+        fflush(stdout)
+        let argv = [strdup(path), strdup("--version"), nil]
+        execv(path, argv)
+        print("\(TrainingTool.executableName): cannot run \(path): \(String(cString: strerror(errno)))")
+        exit(0)
+    }
+
     static func exec(_ arguments: [String]) -> Never {
         let path: String
         switch TrainingTool().locate() {

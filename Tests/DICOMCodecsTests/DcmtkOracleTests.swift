@@ -1,37 +1,19 @@
 // Checks against dcmtk (Debian's dcmtk, built on IJG libjpeg 6b with its 12- and 16-bit
 // variants), run at test time: dcmcjpeg makes lossless JPEG streams from native fixtures that
 // must decode back to the original samples; dcmdjpeg's decoding of the lossy fixtures is a
-// second, independent reference beside pydicom's. Skipped when dcmtk is not installed.
+// second, independent reference beside pydicom's. Needs Debian's dcmtk (`make setup`).
 import DICOMCodecs
 import Foundation
+import TestSupport
 import XCTest
 
 enum Dcmtk {
-    static func tool(_ name: String) throws -> URL {
-        for dir in ["/usr/bin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
-            return URL(fileURLWithPath: "\(dir)/\(name)")
-        }
-        throw XCTSkip("dcmtk's \(name) is not installed")
-    }
-
     static func run(_ name: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = try tool(name)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw NSError(domain: "dcmtk", code: Int(process.terminationStatus),
-                          userInfo: [NSLocalizedDescriptionKey: "\(name) \(arguments.joined(separator: " ")) failed"])
+        let result = try ProcessRunner.run(try Prerequisite.executable(name, package: "dcmtk"), arguments)
+        guard result.status == 0 else {
+            throw NSError(domain: "dcmtk", code: Int(result.status),
+                          userInfo: [NSLocalizedDescriptionKey: "\(name) \(arguments.joined(separator: " ")) failed: \(result.standardError)"])
         }
-    }
-
-    static func temporaryFile(_ name: String) -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sonotag-codecs-\(getpid())")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.appendingPathComponent(name).path
     }
 
     /// The value of the last (7FE0,0010) with a defined length, in explicit or implicit VR LE.
@@ -46,7 +28,7 @@ enum Dcmtk {
             }
             i -= 1
         }
-        throw XCTSkip("no native pixel data found")
+        throw UnexpectedTestData("no native pixel data found")
     }
 
     /// The first fragment run of an encapsulated file written by dcmtk (one frame).
@@ -60,16 +42,17 @@ final class DcmtkOracleTests: XCTestCase {
     /// dcmcjpeg +el with every predictor (and a point transform) on native fixtures of 16-bit
     /// signed, 12-bit and 8-bit RGB samples; the Swift decoder must return the original bits.
     func testLosslessStreamsFromDcmcjpegDecodeToTheOriginalSamples() throws {
+        let scratch = try temporaryFolder("dcmtk")
         let cases: [(file: String, predictor: Int, pointTransform: Int)] = [
             ("CT_small.dcm", 1, 0), ("CT_small.dcm", 2, 0), ("CT_small.dcm", 3, 0), ("CT_small.dcm", 4, 0),
             ("CT_small.dcm", 5, 0), ("CT_small.dcm", 6, 0), ("CT_small.dcm", 7, 0),
             ("MR_small.dcm", 1, 0), ("MR_small.dcm", 7, 3), ("examples_overlay.dcm", 6, 0),
             ("examples_rgb_color.dcm", 1, 0), ("examples_rgb_color.dcm", 5, 0), ("SC_rgb_small_odd.dcm", 4, 0),
         ]
-        let files = try Fixtures.directory().appendingPathComponent("files")
+        let files = try Fixtures.corpus().files
         for c in cases {
             let source = files.appendingPathComponent(c.file).path
-            let output = Dcmtk.temporaryFile("\(c.file)-sv\(c.predictor)-pt\(c.pointTransform).dcm")
+            let output = scratch.appendingPathComponent("\(c.file)-sv\(c.predictor)-pt\(c.pointTransform).dcm").path
             try Dcmtk.run("dcmcjpeg", ["+el", "+sv", "\(c.predictor)", "+pt", "\(c.pointTransform)", source, output])
             let stream = try Dcmtk.firstFrame(output)
             let info = try JPEG.info(stream)
@@ -95,10 +78,12 @@ final class DcmtkOracleTests: XCTestCase {
     /// second reference for every lossy JPEG fixture, 8- and 12-bit, including JPEG-lossy.dcm,
     /// which pydicom refused (its SOS says Se = 0, a value sequential decoders ignore).
     func testLossyFixturesMatchDcmdjpeg() throws {
+        _ = try Prerequisite.executable("dcmdjpeg", package: "dcmtk")  // refusals below are skipped one by one
+        let scratch = try temporaryFolder("dcmtk")
         var exact = 0, total = 0
         for fixture in try Fixtures.fixtures(withSyntaxes: JPEGFixtureTests.lossy) {
-            let source = try Fixtures.directory().appendingPathComponent("files").appendingPathComponent(fixture.name).path
-            let output = Dcmtk.temporaryFile("\(fixture.name)-dcmdjpeg.dcm")
+            let source = try Fixtures.corpus().file(fixture.name).path
+            let output = scratch.appendingPathComponent("\(fixture.name)-dcmdjpeg.dcm").path
             guard (try? Dcmtk.run("dcmdjpeg", [source, output])) != nil else { continue }  // dcmtk refuses a few
             var decoded: [UInt8] = []
             for frame in try Fixtures.frames(of: fixture) {
@@ -122,15 +107,16 @@ final class DcmtkOracleTests: XCTestCase {
     /// made by dcmcjpeg from native fixtures and decoded by both dcmdjpeg and this module.
     /// 12-bit progressive must be refused with `.unsupported`, not misdecoded.
     func testDcmcjpegProcessesMatchDcmdjpeg() throws {
+        let scratch = try temporaryFolder("dcmtk")
         let cases: [(file: String, flag: String, photometric: String)] = [
             ("examples_rgb_color.dcm", "+eb", "YBR_FULL_422"), ("examples_rgb_color.dcm", "+ep", "YBR_FULL_422"),
             ("examples_rgb_color.dcm", "+es", "YBR_FULL_422"), ("examples_overlay.dcm", "+ee", "MONOCHROME2"),
             ("examples_overlay.dcm", "+eb", "MONOCHROME2"),
         ]
-        let files = try Fixtures.directory().appendingPathComponent("files")
+        let files = try Fixtures.corpus().files
         for c in cases {
-            let compressed = Dcmtk.temporaryFile("\(c.file)\(c.flag).dcm")
-            let decompressed = Dcmtk.temporaryFile("\(c.file)\(c.flag)-d.dcm")
+            let compressed = scratch.appendingPathComponent("\(c.file)\(c.flag).dcm").path
+            let decompressed = scratch.appendingPathComponent("\(c.file)\(c.flag)-d.dcm").path
             try Dcmtk.run("dcmcjpeg", [c.flag, files.appendingPathComponent(c.file).path, compressed])
             try Dcmtk.run("dcmdjpeg", [compressed, decompressed])
             let stream = try Dcmtk.firstFrame(compressed)
@@ -140,7 +126,7 @@ final class DcmtkOracleTests: XCTestCase {
             XCTAssertEqual(image.data.count, reference.count, "\(c)")
             XCTAssertTrue(image.data == reference.prefix(image.data.count).map { $0 }, "\(c) differs from dcmdjpeg (\(info.process), \(info.precision)-bit)")
         }
-        let progressive12 = Dcmtk.temporaryFile("examples_overlay+ep.dcm")
+        let progressive12 = scratch.appendingPathComponent("examples_overlay+ep.dcm").path
         try Dcmtk.run("dcmcjpeg", ["+ep", files.appendingPathComponent("examples_overlay.dcm").path, progressive12])
         let stream = try Dcmtk.firstFrame(progressive12)
         XCTAssertEqual(try JPEG.info(stream).precision, 12)

@@ -1,8 +1,9 @@
-// Test-only access to the shared DICOM fixtures: pydicom's expectations (expected.json) and the
-// encapsulated pixel fragments of each file, found with a deliberately small parser (the real
+// Test-only access to the DICOM reference corpus (TestSupport's DICOMCorpus): pydicom's
+// expectations (expected.json) and the encapsulated pixel fragments of each file, found with a deliberately small parser (the real
 // reader belongs to the DICOM module, which these tests must not depend on).
 import DICOMCodecs
 import Foundation
+import TestSupport
 import XCTest
 
 struct Fixture {
@@ -22,32 +23,10 @@ struct Fixture {
 }
 
 enum Fixtures {
-    /// The shared folder: $SONOTAG_SHARED, else ../shared next to the package root.
-    static var sharedRoot: URL? {
-        let fm = FileManager.default
-        if let env = ProcessInfo.processInfo.environment["SONOTAG_SHARED"], fm.fileExists(atPath: env) {
-            return URL(fileURLWithPath: env)
-        }
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for candidate in [packageRoot.deletingLastPathComponent().appendingPathComponent("shared"),
-                          packageRoot.appendingPathComponent("shared"), URL(fileURLWithPath: "/work/shared")]
-        where fm.fileExists(atPath: candidate.appendingPathComponent("fixtures/dicom/expected.json").path) {
-            return candidate
-        }
-        return nil
-    }
-
-    static func directory() throws -> URL {
-        guard let root = sharedRoot else { throw XCTSkip("shared fixtures not found (set SONOTAG_SHARED)") }
-        return root.appendingPathComponent("fixtures/dicom")
-    }
+    static func corpus() throws -> DICOMCorpus { try TestData.dicomCorpus() }
 
     static func all() throws -> [Fixture] {
-        let data = try Data(contentsOf: try directory().appendingPathComponent("expected.json"))
-        guard let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
-            throw NSError(domain: "fixtures", code: 1, userInfo: [NSLocalizedDescriptionKey: "expected.json is not a list"])
-        }
-        return list.compactMap { entry in
+        try corpus().records().compactMap { entry in
             guard let name = entry["file"] as? String, let header = entry["header"] as? [String: Any] else { return nil }
             return Fixture(name: name, transferSyntax: (header["TransferSyntaxUID"] as? String) ?? "", header: header,
                            pixels: entry["pixels"] as? [String: Any], pixelError: entry["pixel_error"] as? String)
@@ -59,7 +38,7 @@ enum Fixtures {
     }
 
     static func bytes(of fixture: Fixture) throws -> [UInt8] {
-        [UInt8](try Data(contentsOf: try directory().appendingPathComponent("files").appendingPathComponent(fixture.name)))
+        [UInt8](try Data(contentsOf: try corpus().file(fixture.name)))
     }
 
     /// The compressed frames of `fixture`: the last (7FE0,0010) OB element of undefined length,
@@ -84,7 +63,7 @@ enum Fixtures {
             }
             i -= 1
         }
-        guard var p = start else { throw XCTSkip("\(fixture.name): no encapsulated pixel data found") }
+        guard var p = start else { throw UnexpectedTestData("\(fixture.name): no encapsulated pixel data found") }
         func u16(_ o: Int) -> Int { Int(file[o]) | Int(file[o + 1]) << 8 }
         func u32(_ o: Int) -> Int { u16(o) | (u16(o + 2) << 16) }
         var items: [[UInt8]] = []
@@ -139,7 +118,7 @@ struct PixelComparison {
     init(fixture: Fixture, images: [CodecImageView]) throws {
         self.fixture = fixture
         guard let dtype = fixture.pixels?["dtype"] as? String else {
-            throw XCTSkip("\(fixture.name): pydicom decoded no pixels")
+            throw UnexpectedTestData("\(fixture.name): pydicom decoded no pixels")
         }
         let bitsStored = fixture.int("BitsStored") ?? 16
         var bytes: [UInt8] = []
@@ -160,7 +139,7 @@ struct PixelComparison {
                     values.append(Double(v))
                 }
             default:
-                throw XCTSkip("\(fixture.name): dtype \(dtype) not handled by this test")
+                throw UnexpectedTestData("\(fixture.name): dtype \(dtype) not handled by this test")
             }
         }
         self.bytes = bytes

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import DICOM
 
@@ -66,26 +67,14 @@ final class WriterTests: XCTestCase {
     }
 
     func testWrittenFilesPassDciodvfy() throws {
-        guard let tool = ["/usr/bin/dciodvfy", "/usr/local/bin/dciodvfy"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("dciodvfy not installed")
-        }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sonotag-writer-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let tool = try Prerequisite.executable("dciodvfy", package: "dicom3tools")
+        let dir = try temporaryFolder("writer")
         for samples in [1, 3] {
             for frames in [1, 2] {
                 for enc in Self.encodings {
                     let url = dir.appendingPathComponent("us-\(samples)-\(frames)-\(enc).dcm")
                     try Self.spec(samples: samples, frames: frames).write(to: url, encoding: enc)
-                    let p = Process()
-                    p.executableURL = URL(fileURLWithPath: tool)
-                    p.arguments = [url.path]
-                    let pipe = Pipe()
-                    p.standardOutput = pipe
-                    p.standardError = pipe
-                    try p.run()
-                    let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                    p.waitUntilExit()
+                    let out = try ProcessRunner.run(tool, [url.path]).combined
                     let errors = out.split(separator: "\n").filter { $0.hasPrefix("Error") }
                     XCTAssertTrue(errors.isEmpty, "\(url.lastPathComponent):\n\(out)")
                     XCTAssertTrue(out.contains("US"), "dciodvfy did not recognise the IOD: \(out)")

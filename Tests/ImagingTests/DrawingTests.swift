@@ -39,6 +39,10 @@ final class DrawingTests: XCTestCase {
         XCTAssertEqual(BitmapFont.size(of: "abc", scale: 2).width, (3 * 6 - 1) * 2)
         XCTAssertEqual(BitmapFont.size(of: "ab\nc").height, 10 + 9)
         XCTAssertEqual(BitmapFont.rows(for: "é"), BitmapFont.rows(for: "?"))
+        // Report titles use "·" and "±": they have glyphs of their own (one dot; a plus over a bar).
+        XCTAssertNotEqual(BitmapFont.rows(for: "·"), BitmapFont.rows(for: "?"))
+        XCTAssertEqual(BitmapFont.rows(for: "·").map { $0.nonzeroBitCount }.reduce(0, +), 1)
+        XCTAssertEqual(BitmapFont.rows(for: "±").map { $0.nonzeroBitCount }.reduce(0, +), 5 + 4 + 5)
     }
 
     func testShapes() {

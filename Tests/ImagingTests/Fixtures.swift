@@ -51,26 +51,3 @@ enum JPEGFixtures {
 func bytes(base64 text: String) -> [UInt8] {
     [UInt8](Data(base64Encoded: text) ?? Data())
 }
-
-/// A fresh temporary directory for one test.
-func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("imaging-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
-/// Runs `script` with the first python3 found, returning stdout, or nil when there is none.
-func runPython(_ script: String, arguments: [String] = []) throws -> String? {
-    let candidates = ["/usr/bin/python3", "/usr/local/bin/python3"]
-    guard let python = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = ["-c", script] + arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { return nil }
-    return String(decoding: data, as: UTF8.self)
-}

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 @testable import Imaging
 
@@ -13,8 +14,7 @@ final class PNGTests: XCTestCase {
     }
 
     func testWriteAndReadFile() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try temporaryFolder("imaging")
         let path = dir.appendingPathComponent("a.png").path
         let raster = Raster(width: 3, height: 2, channels: 3, fill: [1, 2, 3])
         try PNG.write(raster, to: path)
@@ -30,8 +30,7 @@ final class PNGTests: XCTestCase {
     }
 
     func testSixteenBitGrayKeepsExactValuesThroughReadGray16() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try temporaryFolder("imaging")
         let path = dir.appendingPathComponent("g16.png").path
         try Data(bytes(base64: PNGFixtures.gray16)).write(to: URL(fileURLWithPath: path))
         let image = try PNG.readGray16(path: path)
@@ -95,8 +94,7 @@ final class PNGTests: XCTestCase {
     }
 
     func testFileErrorsNameTheFile() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try temporaryFolder("imaging")
         let missing = dir.appendingPathComponent("missing.png").path
         XCTAssertThrowsError(try ImageFile.read(path: missing)) { error in
             XCTAssertEqual(error as? ImagingError, .unreadable(path: missing, reason: "no such file"))
@@ -116,8 +114,7 @@ final class PNGTests: XCTestCase {
 
     /// Our encoder's output, unpacked by Python's zlib (filter type 0 rows expected or undone).
     func testPythonDecodesOurPNG() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try temporaryFolder("imaging")
         let path = dir.appendingPathComponent("ours.png").path
         let samples = (0..<(5 * 4 * 3)).map { UInt8(($0 * 53) % 256) }
         try PNG.write(Raster(width: 5, height: 4, channels: 3, pixels: samples), to: path)
@@ -143,7 +140,9 @@ final class PNGTests: XCTestCase {
             out += row; prev = row
         print(w, h, depth, colour, " ".join(map(str, out)))
         """
-        guard let output = try runPython(script, arguments: [path]) else { throw XCTSkip("python3 not available") }
+        let run = try ProcessRunner.run(try ReferencePython.standard(), ["-c", script, path])
+        XCTAssertEqual(run.status, 0, run.standardError)
+        let output = run.standardOutput
         let fields = output.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         XCTAssertEqual(Array(fields.prefix(4)), [5, 4, 8, 2])
         XCTAssertEqual(Array(fields.dropFirst(4)), samples.map(Int.init))

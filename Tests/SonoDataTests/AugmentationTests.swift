@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 @testable import SonoData
 
@@ -35,10 +36,10 @@ final class AugmentationTests: XCTestCase {
 
     func testBatchesAreDeterministicForASeed() throws {
         let folder = try TemporaryFolder()
-        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"))
+        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"), createIfMissing: true)
         for i in 0..<10 { try manifest.insertSynthetic(path: "/f\(i)", patientID: "P\(i)", transducer: "C5-1", description: "US DRAINAGE LIVER") }
         let dataset = try CohortDataset(manifest: manifest, split: nil, settings: try PreprocessSettings(height: 12, width: 16),
-                                        labels: .paperDefault(), cacheRoot: folder.url, datasetStatistics: nil, threads: 2,
+                                        labels: try manifest.paperLabels(), cacheRoot: folder.url, datasetStatistics: nil, threads: 2,
                                         decoder: SyntheticDecoder(width: 20, height: 14), progress: nil)
         let a = BatchLoader(dataset: dataset, batchSize: 4, shuffle: true, seed: 5, augment: AugmentationSettings(intensityJitter: 0.2))
         let b = BatchLoader(dataset: dataset, batchSize: 4, shuffle: true, seed: 5, augment: AugmentationSettings(intensityJitter: 0.2), threads: 1)

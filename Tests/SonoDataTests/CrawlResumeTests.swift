@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 @testable import SonoData
 
@@ -35,8 +36,8 @@ final class CrawlResumeTests: XCTestCase {
         try makeTree(data, files: 24)
         for threads in [1, 3] {
             let probe = ConcurrencyProbe()
-            let manifest = try ManifestDatabase(path: out.file("t\(threads).sqlite"))
-            let counts = try Crawler(manifest: manifest, options: CrawlOptions(threads: threads, batchSize: 12), inspector: probe).run(root: data.path)
+            let manifest = try ManifestDatabase(path: out.file("t\(threads).sqlite"), createIfMissing: true)
+            let counts = try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: threads, batchSize: 12), inspector: probe).run(root: data.path)
             XCTAssertEqual(counts.added, 24)
             if threads == 1 { XCTAssertEqual(probe.peak, 1) } else { XCTAssertGreaterThan(probe.peak, 1) }
             XCTAssertLessThanOrEqual(probe.peak, threads)
@@ -58,18 +59,18 @@ final class CrawlResumeTests: XCTestCase {
     func testInterruptedCrawlResumesToTheSameManifest() throws {
         let data = try TemporaryFolder(), out = try TemporaryFolder()
         try makeTree(data, files: 103)
-        let reference = try ManifestDatabase(path: out.file("full.sqlite"))
-        let full = try Crawler(manifest: reference, options: CrawlOptions(threads: 2, batchSize: 10), inspector: ByteInspector()).run(root: data.path)
+        let reference = try ManifestDatabase(path: out.file("full.sqlite"), createIfMissing: true)
+        let full = try Crawler(manifest: reference, key: .test, options: CrawlOptions(threads: 2, batchSize: 10), inspector: ByteInspector()).run(root: data.path)
         XCTAssertEqual(full.added, 103)
         XCTAssertTrue(full.completed)
 
-        let resumed = try ManifestDatabase(path: out.file("resumed.sqlite"))
+        let resumed = try ManifestDatabase(path: out.file("resumed.sqlite"), createIfMissing: true)
         var options = CrawlOptions(threads: 2, batchSize: 10)
         options.stopAfterBatches = 4
-        let partial = try Crawler(manifest: resumed, options: options, inspector: ByteInspector()).run(root: data.path)
+        let partial = try Crawler(manifest: resumed, key: .test, options: options, inspector: ByteInspector()).run(root: data.path)
         XCTAssertFalse(partial.completed)
         XCTAssertEqual(try resumed.fileCount(), 40, "four committed batches of ten survive")
-        let rest = try Crawler(manifest: resumed, options: CrawlOptions(threads: 2, batchSize: 10), inspector: ByteInspector()).run(root: data.path)
+        let rest = try Crawler(manifest: resumed, key: .test, options: CrawlOptions(threads: 2, batchSize: 10), inspector: ByteInspector()).run(root: data.path)
         XCTAssertEqual(rest.unchanged, 40)
         XCTAssertEqual(rest.added, 63)
         XCTAssertEqual(try rows(resumed), try rows(reference))
@@ -79,8 +80,8 @@ final class CrawlResumeTests: XCTestCase {
     func testRerunSkipsUnchangedAndPicksUpChanges() throws {
         let data = try TemporaryFolder(), out = try TemporaryFolder()
         try makeTree(data, files: 20)
-        let manifest = try ManifestDatabase(path: out.file("m.sqlite"))
-        let crawler = Crawler(manifest: manifest, options: CrawlOptions(threads: 2, batchSize: 8), inspector: ByteInspector())
+        let manifest = try ManifestDatabase(path: out.file("m.sqlite"), createIfMissing: true)
+        let crawler = Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2, batchSize: 8), inspector: ByteInspector())
         try crawler.run(root: data.path)
         let again = try crawler.run(root: data.path)
         XCTAssertEqual(again.unchanged, 20)
@@ -102,14 +103,14 @@ final class CrawlResumeTests: XCTestCase {
     func testChangedCaptureSetRereadsEveryFile() throws {
         let data = try TemporaryFolder(), out = try TemporaryFolder()
         try makeTree(data, files: 12)
-        let manifest = try ManifestDatabase(path: out.file("m.sqlite"))
-        try Crawler(manifest: manifest, options: CrawlOptions(threads: 2, batchSize: 5), inspector: ByteInspector()).run(root: data.path)
+        let manifest = try ManifestDatabase(path: out.file("m.sqlite"), createIfMissing: true)
+        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2, batchSize: 5), inspector: ByteInspector()).run(root: data.path)
         var options = CrawlOptions(threads: 2, batchSize: 5)
         options.capturedTags = try TagSelection(rawTags: TagSelection.default.tags + [0x0018_1030 + 1])
-        let rerun = try Crawler(manifest: manifest, options: options, inspector: ByteInspector()).run(root: data.path)
+        let rerun = try Crawler(manifest: manifest, key: .test, options: options, inspector: ByteInspector()).run(root: data.path)
         XCTAssertEqual(rerun.updated, 12)
         XCTAssertEqual(try manifest.fileCount(), 12)
-        let again = try Crawler(manifest: manifest, options: options, inspector: ByteInspector()).run(root: data.path)
+        let again = try Crawler(manifest: manifest, key: .test, options: options, inspector: ByteInspector()).run(root: data.path)
         XCTAssertEqual(again.unchanged, 12)
     }
 }

@@ -1,5 +1,6 @@
-import Foundation
 import DICOM
+import Foundation
+import TestSupport
 import XCTest
 @testable import SonoData
 
@@ -36,8 +37,8 @@ final class CrawlTests: XCTestCase {
         unknownSyntax.transferSyntax = "1.2.3.999"
         try unknownSyntax.write(to: data.file("sub/odd-syntax.dcm"))
 
-        let manifest = try ManifestDatabase(path: out.file("m.sqlite"))
-        let counts = try Crawler(manifest: manifest, options: CrawlOptions(threads: 2, batchSize: 3)).run(root: data.path)
+        let manifest = try ManifestDatabase(path: out.file("m.sqlite"), createIfMissing: true)
+        let counts = try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2, batchSize: 3)).run(root: data.path)
         XCTAssertEqual(counts.found, 10)
         XCTAssertEqual(counts.added, 10)
         let rows = Dictionary(uniqueKeysWithValues: try manifest.files().map { (URL(fileURLWithPath: $0.path).lastPathComponent, $0) })
@@ -67,7 +68,7 @@ final class CrawlTests: XCTestCase {
         XCTAssertEqual(row.photometric, "MONOCHROME2")
         XCTAssertEqual(row.cropBox, CropBox(x0: 4, y0: 2, x1: 48, y1: 30))
         XCTAssertEqual(row.storedRegions.first?.clamped, true)
-        XCTAssertEqual(row.patientHash, manifest.hashPatientID("PID-0001"))
+        XCTAssertEqual(row.patientHash, PatientKey.test.hash("PID-0001"))
         let tags = try XCTUnwrap(row.tags.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
         XCTAssertEqual(tags["00280010"] as? String, "32")
         XCTAssertEqual(tags["00280011"] as? String, "48")
@@ -102,26 +103,23 @@ final class CrawlTests: XCTestCase {
     }
 
     /// pydicom's own test files: header fields as pydicom read them (expected.json).
-    /// Patient hashes are HMAC-SHA256(salt, trimmed id), first 16 bytes in hex — values from
+    /// Patient hashes are HMAC-SHA256(key, trimmed id), first 16 bytes in hex — values from
     /// Python's hmac module — and the same id always gives the same hash (the keyed state is reused).
     func testPatientHashIsKeyedHMACOfTheTrimmedID() {
-        let hasher = PatientHasher(salt: Data(0..<32))
+        let hasher = try! PatientKey(bytes: Data(0..<32))
         XCTAssertEqual(hasher.hash("PID-0001"), "4c0dacf91d1eedaa55a2bf283a31aa55")
         XCTAssertEqual(hasher.hash("  MRN 77 "), "8dcc88a915b13ef36766051737966c0a")
         XCTAssertEqual(hasher.hash("PID-0001"), "4c0dacf91d1eedaa55a2bf283a31aa55")
         XCTAssertNil(hasher.hash("   "))
-        XCTAssertNotEqual(PatientHasher(salt: Data(1..<33)).hash("PID-0001"), hasher.hash("PID-0001"))
+        XCTAssertNotEqual(try! PatientKey(bytes: Data(1..<33)).hash("PID-0001"), hasher.hash("PID-0001"))
     }
 
     func testFixturesMatchPydicomHeaders() throws {
-        let folder = sharedFolder.appendingPathComponent("fixtures/dicom")
-        guard let json = FileManager.default.contents(atPath: folder.appendingPathComponent("expected.json").path),
-              let expected = try JSONSerialization.jsonObject(with: json) as? [[String: Any]] else {
-            throw XCTSkip("no fixtures at \(folder.path)")
-        }
+        let corpus = try TestData.dicomCorpus()
+        let expected = try corpus.records()
         let out = try TemporaryFolder()
-        let manifest = try ManifestDatabase(path: out.file("m.sqlite"))
-        try Crawler(manifest: manifest, options: CrawlOptions(threads: 2)).run(root: folder.appendingPathComponent("files").path)
+        let manifest = try ManifestDatabase(path: out.file("m.sqlite"), createIfMissing: true)
+        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2)).run(root: corpus.files.path)
         let rows = Dictionary(uniqueKeysWithValues: try manifest.files().map { (URL(fileURLWithPath: $0.path).lastPathComponent, $0) })
         XCTAssertEqual(rows.count, expected.count)
         var compared = 0
@@ -134,11 +132,28 @@ final class CrawlTests: XCTestCase {
             if let v = header["Modality"] as? String, !v.isEmpty { XCTAssertEqual(row.modality, v, name) }
             if let v = header["StudyDescription"] as? String, !v.isEmpty { XCTAssertEqual(row.studyDescription, v, name) }
             if let v = header["PhotometricInterpretation"] as? String { XCTAssertEqual(row.photometric, v, name) }
-            if let v = header["PatientID"] as? String, !v.isEmpty { XCTAssertEqual(row.patientHash, manifest.hashPatientID(v), name) }
+            if let v = header["PatientID"] as? String, !v.isEmpty { XCTAssertEqual(row.patientHash, PatientKey.test.hash(v), name) }
             compared += 1
         }
         XCTAssertGreaterThan(compared, 50)
         XCTAssertEqual(try manifest.summary().total, expected.count)
+    }
+
+    /// Item 15: a file pydicom reads (a region item closed by a Sequence Delimitation Item) is
+    /// indexed as `ok`, its region used, and the warning recorded in the manifest.
+    func testLenientlyReadFileIsIndexedWithAWarning() throws {
+        let data = try TemporaryFolder(), out = try TemporaryFolder()
+        var builder = TestDICOMBuilder()
+        builder.region = (x0: 2, y0: 1, x1: 45, y1: 30)
+        builder.regionItemClosedBySequenceDelimiter = true
+        try builder.write(to: data.file("odd.dcm"))
+        let manifest = try ManifestDatabase(path: out.file("m.sqlite"), createIfMissing: true)
+        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 1)).run(root: data.path)
+        let row = try XCTUnwrap(try manifest.files().first)
+        XCTAssertEqual(row.status, .ok, "\(row.reason ?? "") \(row.detail ?? "")")
+        XCTAssertEqual(row.cropBox, CropBox(x0: 2, y0: 1, x1: 46, y1: 31))
+        XCTAssertTrue(row.warningList.contains { $0.contains("closes an item") }, "\(row.warningList)")
+        XCTAssertEqual(try manifest.summary().warnings, 1)
     }
 }
 
@@ -146,11 +161,10 @@ final class HeaderTextTests: XCTestCase {
     /// The crawl's fast text path gives exactly what the DICOM module's decoder gives, on every
     /// text element of pydicom's fixtures.
     func testFastPathMatchesTheDICOMModule() throws {
-        let folder = sharedFolder.appendingPathComponent("fixtures/dicom/files")
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { throw XCTSkip("no fixtures") }
+        let corpus = try TestData.dicomCorpus()
         var compared = 0
-        for name in names {
-            guard let file = try? DICOMFile(path: folder.appendingPathComponent(name).path, mode: .headerOnly) else { continue }
+        for name in try corpus.names() {
+            guard let file = try? DICOMFile(path: corpus.file(name).path, mode: .headerOnly) else { continue }
             for element in file.dataSet.elements {
                 guard let expected = file.dataSet.strings(element.tag), element.vr != .UN else { continue }
                 XCTAssertEqual(HeaderText.strings(file.dataSet, element.tag), expected, "\(name) \(element.tag)")

@@ -1,12 +1,12 @@
+import TestSupport
 import XCTest
 @testable import SonoData
 
 final class LabelMappingTests: XCTestCase {
-    /// The embedded table must be the paper's Table A1 exactly (read here from the shared CSV,
+    /// The embedded table must be the paper's Table A1 exactly (read here from the committed CSV,
     /// which the binary never reads).
     func testEmbeddedTableMatchesPaperCSV() throws {
-        let csv = sharedFolder.appendingPathComponent("data/paper/table_a1_study_descriptions.csv")
-        guard let text = try? String(contentsOf: csv, encoding: .utf8) else { throw XCTSkip("no \(csv.path)") }
+        let text = try String(contentsOf: TestData.committed("paper/table_a1_study_descriptions.csv"), encoding: .utf8)
         var expected: [String: [String]] = [:]
         for line in text.split(whereSeparator: \.isNewline).dropFirst() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
@@ -79,6 +79,32 @@ final class LabelMappingTests: XCTestCase {
         XCTAssertThrowsError(try LabelMapping.load(yaml: "extends: nothing\n"))
     }
 
+    /// Item 13 of "Nothing silently wrong": YAML errors give line and column, and an unknown key
+    /// (a typo that used to be ignored) is an error that lists the known keys.
+    func testYAMLErrorsGiveLineColumnAndUnknownKeysListTheKnownOnes() {
+        func message(_ yaml: String) -> String {
+            do {
+                _ = try LabelMapping.load(yaml: yaml, path: "labels.yaml")
+                return "no error"
+            } catch { return "\(error)" }
+        }
+        // `studies` for `study`: on main this loaded the paper's mapping without a word.
+        let typo = message("extends: paper\nstudies:\n  names:\n    \"US NECK\": [thyroid]\n")
+        XCTAssertTrue(typo.contains("labels.yaml:2:1: unknown key 'studies'"), typo)
+        XCTAssertTrue(typo.contains("known keys: extends, phased, study, transducer"), typo)
+        let nested = message("transducer:\n  rules:\n    - { pattern: \"^EC\", grup: curvilinear }\n")
+        XCTAssertTrue(nested.contains("labels.yaml:3:25: unknown key 'transducer.rules.0.grup'"), nested)
+        XCTAssertTrue(nested.contains("known keys of transducer.rules.0: group, pattern"), nested)
+        // A wrong type points at the value.
+        let type = message("extends: paper\nphased: [yes]\n")
+        XCTAssertTrue(type.contains("labels.yaml:2:9: phased: expected a single value"), type)
+        let word = message("extends: paper\nphased: maybe\n")
+        XCTAssertTrue(word.contains("labels.yaml:2:9: phased: expected true or false"), word)
+        // A syntax error keeps the parser's position.
+        let syntax = message("study:\n  names:\n    \"US X\": [liver\n  rules: []\n")
+        XCTAssertTrue(syntax.range(of: #"labels\.yaml:\d+:\d+: YAML syntax"#, options: .regularExpression) != nil, syntax)
+    }
+
     func testPrintedDefaultReloadsToTheSameMapping() throws {
         for phased in [false, true] {
             let original = LabelMapping.paperDefault(includePhased: phased)
@@ -89,7 +115,7 @@ final class LabelMappingTests: XCTestCase {
 
     func testUnmappedReportAndStoredLabels() throws {
         let folder = try TemporaryFolder()
-        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"))
+        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"), createIfMissing: true)
         try manifest.insertSynthetic(path: "/a", patientID: "p1", transducer: "SC6-1", description: "US BIOPSY LIVER FOCAL")
         try manifest.insertSynthetic(path: "/b", patientID: "p1", transducer: "X7\\Y1", description: "us knee")
         try manifest.insertSynthetic(path: "/c", patientID: "p2", transducer: "x7", description: "US KNEE ")

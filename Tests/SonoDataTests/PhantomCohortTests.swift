@@ -1,6 +1,7 @@
 import DICOM
 import Foundation
 import SonoPhantom
+import TestSupport
 import XCTest
 @testable import SonoData
 
@@ -39,8 +40,8 @@ final class PhantomCohortTests: XCTestCase {
         XCTAssertGreaterThan(dicomFiles, 8)
         XCTAssertFalse(needles.isEmpty)
 
-        let manifest = try ManifestDatabase(path: out.file("cohort.sqlite"))
-        try Crawler(manifest: manifest, options: CrawlOptions(threads: 2)).run(root: input.path)
+        let manifest = try ManifestDatabase(path: out.file("cohort.sqlite"), createIfMissing: true)
+        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2)).run(root: input.path)
         XCTAssertEqual(try manifest.fileCount(status: .ok), dicomFiles)
         let report = try manifest.applyLabels(.paperDefault())
         XCTAssertEqual(report.labelledFiles, dicomFiles)

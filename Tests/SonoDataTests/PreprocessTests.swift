@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import TestSupport
 import XCTest
 @testable import SonoData
 
@@ -66,7 +67,7 @@ final class PreprocessTests: XCTestCase {
 
     private func cohort(files: Int, framesEach: Int = 1) throws -> (TemporaryFolder, ManifestDatabase) {
         let folder = try TemporaryFolder()
-        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"))
+        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"), createIfMissing: true)
         for i in 0..<files {
             let id = try manifest.insertSynthetic(path: "/f\(i)", patientID: "P\(i % 5)", transducer: i % 2 == 0 ? "SC6-1" : "SL10-2",
                                                   description: "US THYROID BIOPSY")
@@ -80,12 +81,12 @@ final class PreprocessTests: XCTestCase {
         let decoder = SyntheticDecoder()
         let settings = try PreprocessSettings(height: 20, width: 32, frames: .stride(2))
         let root = folder.url.appendingPathComponent("cache")
-        let first = try CohortDataset(manifest: manifest, split: nil, settings: settings, labels: .paperDefault(), cacheRoot: root,
+        let first = try CohortDataset(manifest: manifest, split: nil, settings: settings, labels: try manifest.paperLabels(), cacheRoot: root,
                                       datasetStatistics: nil, threads: 2, decoder: decoder, progress: nil)
         XCTAssertEqual(first.count, 12)   // frames 0 and 2 of each file
         XCTAssertEqual(decoder.decodedFiles, 6)
         // Same settings: nothing decoded again, same samples and values.
-        let again = try CohortDataset(manifest: manifest, split: nil, settings: settings, labels: .paperDefault(), cacheRoot: root,
+        let again = try CohortDataset(manifest: manifest, split: nil, settings: settings, labels: try manifest.paperLabels(), cacheRoot: root,
                                       datasetStatistics: nil, threads: 2, decoder: decoder, progress: nil)
         XCTAssertEqual(decoder.decodedFiles, 6)
         XCTAssertEqual(again.samples, first.samples)
@@ -101,7 +102,7 @@ final class PreprocessTests: XCTestCase {
         XCTAssertEqual(stored[2 * 32 + 1], expected.rounded(), accuracy: 1)
         // Other settings: a separate cache, decoded again.
         let other = try CohortDataset(manifest: manifest, split: nil, settings: try PreprocessSettings(height: 20, width: 30, frames: .first),
-                                      labels: .paperDefault(), cacheRoot: root, datasetStatistics: nil, threads: 2, decoder: decoder, progress: nil)
+                                      labels: try manifest.paperLabels(), cacheRoot: root, datasetStatistics: nil, threads: 2, decoder: decoder, progress: nil)
         XCTAssertEqual(other.count, 6)
         XCTAssertEqual(decoder.decodedFiles, 12)
         XCTAssertNotEqual(other.cache.directory, first.cache.directory)
@@ -112,7 +113,7 @@ final class PreprocessTests: XCTestCase {
         let decoder = SyntheticDecoder()
         decoder.failingPaths = ["/f2"]
         let dataset = try CohortDataset(manifest: manifest, split: nil, settings: try PreprocessSettings(height: 16, width: 16),
-                                        labels: .paperDefault(), cacheRoot: folder.url.appendingPathComponent("c"),
+                                        labels: try manifest.paperLabels(), cacheRoot: folder.url.appendingPathComponent("c"),
                                         datasetStatistics: nil, threads: 2, decoder: decoder, progress: nil)
         XCTAssertEqual(dataset.count, 3)
         XCTAssertEqual(dataset.failedFiles.map(\.path), ["/f2"])
@@ -135,7 +136,7 @@ final class PreprocessTests: XCTestCase {
     func testFloat16StorageAndNormalisation() throws {
         let (folder, manifest) = try cohort(files: 3)
         let settings = try PreprocessSettings(height: 10, width: 16, storage: .float16)
-        let dataset = try CohortDataset(manifest: manifest, split: nil, settings: settings, labels: .paperDefault(),
+        let dataset = try CohortDataset(manifest: manifest, split: nil, settings: settings, labels: try manifest.paperLabels(),
                                         cacheRoot: folder.url, datasetStatistics: nil, threads: 1, decoder: SyntheticDecoder(), progress: nil)
         let image = dataset.normalisedImage(at: 0)
         let mean = image.reduce(0, +) / Float(image.count)
@@ -145,7 +146,7 @@ final class PreprocessTests: XCTestCase {
         XCTAssertEqual(dataset.samples[0].labels, [0, 1, 0, 0, 1, 0, 0, 0, 1, 0])
         var datasetSettings = settings
         datasetSettings.normalisation = .dataset
-        let pooled = try CohortDataset(manifest: manifest, split: nil, settings: datasetSettings, labels: .paperDefault(), cacheRoot: folder.url,
+        let pooled = try CohortDataset(manifest: manifest, split: nil, settings: datasetSettings, labels: try manifest.paperLabels(), cacheRoot: folder.url,
                                        datasetStatistics: NormalisationStatistics(mean: 100, std: 50), threads: 1, decoder: SyntheticDecoder(), progress: nil)
         var raw = [Float](repeating: 0, count: 160)
         raw.withUnsafeMutableBufferPointer { pooled.cache.readPixels(pooled.samples[0].entry, into: $0.baseAddress!) }

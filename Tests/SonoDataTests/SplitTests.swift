@@ -1,10 +1,11 @@
+import TestSupport
 import XCTest
 @testable import SonoData
 
 final class SplitTests: XCTestCase {
     private func cohort(patients: Int, imagesEach: Int) throws -> (TemporaryFolder, ManifestDatabase) {
         let folder = try TemporaryFolder()
-        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"))
+        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"), createIfMissing: true)
         for p in 0..<patients {
             for i in 0..<(1 + (p % imagesEach)) {
                 try manifest.insertSynthetic(path: "/p\(p)/i\(i)", patientID: "PID\(p)", study: "1.2.\(p)")
@@ -54,18 +55,14 @@ final class SplitTests: XCTestCase {
         XCTAssertThrowsError(try SplitSettings(valShare: -0.1))
     }
 
-    func testPatientHashIsSaltedPerManifest() throws {
-        let a = try TemporaryFolder(), b = try TemporaryFolder()
-        let m1 = try ManifestDatabase(path: a.file("m.sqlite"))
-        let m2 = try ManifestDatabase(path: b.file("m.sqlite"))
-        let h = try XCTUnwrap(m1.hashPatientID("12345"))
+    func testPatientHashIsKeyed() throws {
+        let a = PatientKey.random(), b = PatientKey.random()
+        let h = try XCTUnwrap(a.hash("12345"))
         XCTAssertEqual(h.count, 32)
-        XCTAssertEqual(m1.hashPatientID("12345 "), h)
-        XCTAssertNotEqual(m2.hashPatientID("12345"), h)
-        XCTAssertNil(m1.hashPatientID("  "))
-        // Reopening keeps the salt.
-        let reopened = try ManifestDatabase(path: a.file("m.sqlite"))
-        XCTAssertEqual(reopened.hashPatientID("12345"), h)
+        XCTAssertEqual(a.hash("12345 "), h)
+        XCTAssertNotEqual(b.hash("12345"), h)
+        XCTAssertNil(a.hash("  "))
+        XCTAssertNotEqual(a.fingerprint, b.fingerprint)
     }
 
     func testSeededGeneratorIsStable() {

@@ -1,10 +1,11 @@
+import TestSupport
 import XCTest
 @testable import SonoData
 
 final class TagStatisticsTests: XCTestCase {
     func testCoverageCardinalityAndTopValues() throws {
         let folder = try TemporaryFolder()
-        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"))
+        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"), createIfMissing: true)
         try manifest.setMeta("captured_tags", "[\"00180015\"]")
         let values = ["ABDOMEN", "ABDOMEN", "NECK", "ABDOMEN", "", "CHEST"]
         for (i, value) in values.enumerated() {

@@ -1,25 +1,17 @@
 import Foundation
 import Imaging
+import TestSupport
 import XCTest
 @testable import SonoEval
 
 final class ReportTests: XCTestCase {
-    private func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sonoeval-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
-    func testEmbeddedPaperTableMatchesSharedCSV() throws {
-        // The file lives in the shared folder next to the project (../shared from the root).
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let path = root.appendingPathComponent("../shared/data/paper/table2_reported.csv").standardized.path
-        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("shared table2_reported.csv not present") }
+    func testEmbeddedPaperTableMatchesPaperCSV() throws {
+        let path = try TestData.committed("paper/table2_reported.csv").path
         let onDisk = try ReportedTable2.load(path: path)
         let embedded = try XCTUnwrap(ReportedTable2.paper)
         XCTAssertEqual(onDisk.tasks, embedded.tasks)
         for backbone in ["VGG16-BN", "RESNET50"] {
-            for configuration in Table2.Configuration.allCases {
+            for configuration in PretrainingConfiguration.allCases {
                 for task in onDisk.tasks {
                     XCTAssertEqual(onDisk.cell(backbone: backbone, configuration: configuration, task: task),
                                    embedded.cell(backbone: backbone, configuration: configuration, task: task))
@@ -47,8 +39,8 @@ final class ReportTests: XCTestCase {
         let long = table.longCSV()
         XCTAssertTrue(long.rows.contains(["vgg16bn", "CE+DCM", "liver_kidney_dice", "sonotag", "0.840000", "0.009000", ""]))
         XCTAssertTrue(long.rows.contains(["vgg16bn", "CE+DCM", "thyroid_dice", "paper", "0.883", "0.010", ""]))
-        XCTAssertEqual(Table2.Configuration(name: "ce+dcm+f"), .ceDCMFrozen)
-        XCTAssertNil(Table2.Configuration(name: "simclr"))
+        XCTAssertEqual(PretrainingConfiguration(name: "ce+dcm+f"), .ceDCMFrozen)
+        XCTAssertNil(PretrainingConfiguration(name: "simclr"))
     }
 
     func testCSVQuotingRoundTrip() throws {
@@ -145,8 +137,7 @@ final class ReportTests: XCTestCase {
         try report.gallery([(tile, "in-painting 1"), (tile, "in-painting 2")])
         report.paragraph("see https://example.org & more")
 
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try temporaryFolder("report")
         let path = dir.appendingPathComponent("sub/report.html").path
         try report.write(to: path)
         let html = try String(contentsOfFile: path, encoding: .utf8)

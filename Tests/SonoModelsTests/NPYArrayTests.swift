@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import SonoModels
 
@@ -24,20 +25,12 @@ final class NPYArrayTests: XCTestCase {
     }
 
     func testNumPyReadsOurFile() throws {
-        let python = "/usr/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no \(python)") }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("npy-\(UUID().uuidString).npy")
-        defer { try? FileManager.default.removeItem(at: url) }
+        let python = try ReferencePython.numpy()
+        let url = try temporaryFolder("npy").appendingPathComponent("a.npy")
         try NPYArray(shape: [2, 1, 2], values: [0.5, 1.5, -2, 3]).write(to: url)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = ["-c", "import numpy as n,sys; a=n.load(sys.argv[1]); print(a.dtype, a.shape, a.ravel().tolist())", url.path]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        p.waitUntilExit()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        if out.isEmpty { throw XCTSkip("numpy not importable") }
+        let run = try ProcessRunner.run(python, ["-c", "import numpy as n,sys; a=n.load(sys.argv[1]); print(a.dtype, a.shape, a.ravel().tolist())", url.path])
+        XCTAssertEqual(run.status, 0, run.standardError)
+        let out = run.standardOutput
         XCTAssertEqual(out.trimmingCharacters(in: .whitespacesAndNewlines), "float32 (2, 1, 2) [0.5, 1.5, -2.0, 3.0]")
     }
 

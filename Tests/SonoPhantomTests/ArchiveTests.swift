@@ -1,35 +1,36 @@
 import DICOM
 import Foundation
+import TestSupport
 import XCTest
 @testable import SonoPhantom
 
 /// Reads a generated archive back with the SonoTag DICOM reader and checks that tags and pixels
 /// agree: probe geometry, depth, regions.
 final class ArchiveTests: XCTestCase {
-    private static var cohort: URL?
+    private static var cohort: TemporaryFolder?
 
     /// One cohort shared by the tests of this class (12 patients at 64×96: a couple of seconds).
     private func archive() throws -> URL {
-        if let cohort = Self.cohort { return cohort }
-        var options = TestSupport.smallOptions(patients: 12, seed: 5)
+        if let cohort = Self.cohort { return cohort.url }
+        var options = PhantomFixtures.smallOptions(patients: 12, seed: 5)
         options.studiesPerPatient = 2...2
         options.studyDescriptionNoise = 0
         options.transducerNoise = 0
         options.downstream = nil
-        let url = try TestSupport.temporaryDirectory("archive")
-        try PhantomGenerator.generate(options, into: url)
-        Self.cohort = url
-        return url
+        let folder = try TemporaryFolder("archive")
+        try PhantomGenerator.generate(options, into: folder.url)
+        Self.cohort = folder
+        return folder.url
     }
 
     override class func tearDown() {
-        if let cohort { try? FileManager.default.removeItem(at: cohort) }
+        cohort = nil
         super.tearDown()
     }
 
     private func dicomFiles() throws -> [String] {
         let root = try archive()
-        return TestSupport.files(under: root).filter { $0.hasSuffix(".dcm") }.map { root.appendingPathComponent($0).path }
+        return PhantomFixtures.files(under: root).filter { $0.hasSuffix(".dcm") }.map { root.appendingPathComponent($0).path }
     }
 
     func testEveryFileReadsBackWithItsTagsAndPixels() throws {
@@ -44,7 +45,7 @@ final class ArchiveTests: XCTestCase {
             XCTAssertEqual(file.burnedInAnnotation, true, path)
             XCTAssertEqual(file.transducerData.count, 1, path)
             XCTAssertNotNil(file.studyDescription, path)
-            let frames = try TestSupport.decodeAllFrames(file)
+            let frames = try PhantomFixtures.decodeAllFrames(file)
             XCTAssertEqual(frames.count, file.numberOfFrames, path)
             if frames.count > 1 {
                 multiframe += 1
@@ -82,7 +83,7 @@ final class ArchiveTests: XCTestCase {
             let file = try DICOMFile(path: path)
             let probe = try XCTUnwrap(file.transducerData.first)
             let box = try XCTUnwrap(file.tissueRegion()?.box)
-            let frame = try TestSupport.decodeAllFrames(file)[0]
+            let frame = try PhantomFixtures.decodeAllFrames(file)[0]
             // Top corners of the region box: outside a convex probe's sector, skin for a linear one.
             let cw = max(1, box.width / 10), ch = max(1, box.height / 10)
             let left = meanLevel(frame, x0: box.x, y0: box.y, x1: box.x + cw - 1, y1: box.y + ch - 1)

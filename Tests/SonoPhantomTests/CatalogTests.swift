@@ -1,15 +1,13 @@
 import Foundation
 import SeededRandom
+import TestSupport
 import XCTest
 @testable import SonoPhantom
 
 final class CatalogTests: XCTestCase {
-    /// The embedded Table A1 equals the paper's table in ../shared (skipped where it is absent).
-    func testEmbeddedTableMatchesSharedCSV() throws {
-        let here = URL(fileURLWithPath: #filePath)
-        let csv = here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("../shared/data/paper/table_a1_study_descriptions.csv").standardized
-        guard let text = try? String(contentsOf: csv, encoding: .utf8) else { throw XCTSkip("\(csv.path) not available") }
+    /// The embedded Table A1 equals the paper's table (Tests/Fixtures/paper).
+    func testEmbeddedTableMatchesPaperCSV() throws {
+        let text = try String(contentsOf: TestData.committed("paper/table_a1_study_descriptions.csv"), encoding: .utf8)
         let rows = text.split(whereSeparator: \.isNewline).dropFirst().map { line -> (String, Set<String>) in
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             return (fields[0], Set(fields[1].split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }))

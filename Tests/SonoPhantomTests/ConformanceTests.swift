@@ -1,27 +1,29 @@
 import DICOM
 import Foundation
+import TestSupport
 import XCTest
 @testable import SonoPhantom
 
 /// One file per pixel encoding and SOP class, checked by tools we did not write.
 final class ConformanceTests: XCTestCase {
-    private static var sample: (root: URL, files: [String])?
+    private static var sample: (folder: TemporaryFolder, files: [String])?
 
     /// Small cohort with every encoding and some cine loops.
     private func sampleFiles() throws -> (root: URL, files: [String]) {
-        if let sample = Self.sample { return sample }
-        var options = TestSupport.smallOptions(patients: 4, seed: 21)
+        if let sample = Self.sample { return (sample.folder.url, sample.files) }
+        var options = PhantomFixtures.smallOptions(patients: 4, seed: 21)
         options.cineFraction = 0.4
         options.downstream = nil
-        let root = try TestSupport.temporaryDirectory("conformance")
+        let folder = try TemporaryFolder("conformance")
+        let root = folder.url
         try PhantomGenerator.generate(options, into: root)
-        let files = TestSupport.files(under: root).filter { $0.hasSuffix(".dcm") }.map { root.appendingPathComponent($0).path }
-        Self.sample = (root, files)
+        let files = PhantomFixtures.files(under: root).filter { $0.hasSuffix(".dcm") }.map { root.appendingPathComponent($0).path }
+        Self.sample = (folder, files)
         return (root, files)
     }
 
     override class func tearDown() {
-        if let sample { try? FileManager.default.removeItem(at: sample.root) }
+        sample = nil
         super.tearDown()
     }
 
@@ -38,11 +40,11 @@ final class ConformanceTests: XCTestCase {
     }
 
     func testSamplePassesDciodvfyWithoutErrors() throws {
-        guard let dciodvfy = TestSupport.which("dciodvfy") else { throw XCTSkip("dciodvfy (dicom3tools) not installed") }
+        let dciodvfy = try Prerequisite.executable("dciodvfy", package: "dicom3tools")
         let files = try representatives()
         XCTAssertGreaterThanOrEqual(files.count, 4)
         for path in files {
-            let (_, output) = try TestSupport.run(dciodvfy, [path])
+            let output = try ProcessRunner.run(dciodvfy, [path]).combined
             let errors = output.split(separator: "\n").filter { $0.hasPrefix("Error") }
             XCTAssertTrue(errors.isEmpty, "\(path):\n" + errors.joined(separator: "\n"))
             XCTAssertTrue(output.contains("USImage") || output.contains("USMultiFrameImage"), "dciodvfy did not recognise the IOD:\n\(output)")
@@ -50,9 +52,7 @@ final class ConformanceTests: XCTestCase {
     }
 
     func testSampleReadsInPydicomWithTheSamePixels() throws {
-        let python = TestSupport.which("python3") ?? "/usr/bin/python3"
-        let (status, _) = try TestSupport.run(python, ["-c", "import pydicom"])
-        guard status == 0 else { throw XCTSkip("pydicom not importable by python3") }
+        let python = try ReferencePython.pydicom()
         let files = try representatives()
         // pydicom reads each file and prints what it decoded; lossless files must match the
         // SonoTag reader exactly, JPEG within rounding of the two decoders.
@@ -67,8 +67,9 @@ final class ConformanceTests: XCTestCase {
                         "regions": len(ds.SequenceOfUltrasoundRegions), "dx": float(ds.SequenceOfUltrasoundRegions[0].PhysicalDeltaX)})
         print(json.dumps(out))
         """
-        let (code, output) = try TestSupport.run(python, ["-c", script] + files)
-        XCTAssertEqual(code, 0, output)
+        let run = try ProcessRunner.run(python, ["-c", script] + files)
+        XCTAssertEqual(run.status, 0, run.combined)
+        let output = run.standardOutput
         guard let line = output.split(separator: "\n").last, let data = line.data(using: .utf8),
               let results = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
             return XCTFail("pydicom output not understood:\n\(output)")
@@ -77,7 +78,7 @@ final class ConformanceTests: XCTestCase {
         for result in results {
             let path = try XCTUnwrap(result["path"] as? String)
             let file = try DICOMFile(path: path)
-            let frames = try TestSupport.decodeAllFrames(file)
+            let frames = try PhantomFixtures.decodeAllFrames(file)
             let ours = frames.flatMap(\.data)
             let shape = try XCTUnwrap(result["shape"] as? [Int])
             XCTAssertEqual(shape.reduce(1, *), ours.count, "\(path): pydicom shape \(shape)")

@@ -1,20 +1,20 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import SonoPhantom
 
 final class DeterminismTests: XCTestCase {
     func testSameSeedGivesIdenticalBytesWhateverTheThreadCount() throws {
-        var options = TestSupport.smallOptions()
+        var options = PhantomFixtures.smallOptions()
         options.preview = true
         options.previewCount = 4
-        let a = try TestSupport.temporaryDirectory("det-a"), b = try TestSupport.temporaryDirectory("det-b")
-        defer { try? FileManager.default.removeItem(at: a); try? FileManager.default.removeItem(at: b) }
+        let a = try temporaryFolder("det-a"), b = try temporaryFolder("det-b")
         options.threads = 1
         try PhantomGenerator.generate(options, into: a)
         options.threads = 3
         try PhantomGenerator.generate(options, into: b)
 
-        let filesA = TestSupport.files(under: a), filesB = TestSupport.files(under: b)
+        let filesA = PhantomFixtures.files(under: a), filesB = PhantomFixtures.files(under: b)
         XCTAssertEqual(filesA, filesB)
         XCTAssertTrue(filesA.contains("phantom.json"))
         XCTAssertTrue(filesA.contains("preview.png"))
@@ -36,7 +36,7 @@ final class DeterminismTests: XCTestCase {
     }
 
     func testPatientsDependOnlyOnTheirOwnStream() {
-        var small = TestSupport.smallOptions(patients: 2)
+        var small = PhantomFixtures.smallOptions(patients: 2)
         let first = CohortPlanner.plan(small)
         small.patients = 5
         let grown = CohortPlanner.plan(small)

@@ -1,17 +1,17 @@
 import Foundation
 import Imaging
 import SeededRandom
+import TestSupport
 import XCTest
 @testable import SonoPhantom
 
 final class DownstreamTests: XCTestCase {
     func testSetsAreSplitByPatientWithAlignedMasks() throws {
-        var options = TestSupport.smallOptions(patients: 1, seed: 4)
+        var options = PhantomFixtures.smallOptions(patients: 1, seed: 4)
         options.writeArchive = false
         options.downstream?.patients = 6
         options.downstream?.imagesPerPatient = 2
-        let root = try TestSupport.temporaryDirectory("downstream")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let root = try temporaryFolder("downstream")
         let summary = try PhantomGenerator.generate(options, into: root)
         for task in DownstreamTask.allCases {
             let folder = root.appendingPathComponent("downstream/\(task.rawValue)")

@@ -1,43 +1,28 @@
 import Foundation
-import XCTest
 import SonoTagCommands
+import TestSupport
+import XCTest
 
 /// The built executables: `sonotag` must not load libtorch, and must hand every training command
 /// to `sonotag-train` with its arguments, output and exit status intact.
 final class CommandLineSplitTests: XCTestCase {
-    private func builtBinary(_ name: String) throws -> URL {
-        var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = folder.appendingPathComponent(name)
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            folder = folder.deletingLastPathComponent()
-        }
-        throw XCTSkip("\(name) not built next to the tests")
-    }
+    private func builtBinary(_ name: String) throws -> URL { try BuiltProducts.executable(name) }
 
     private struct Outcome {
         var status: Int32
         var output: String
     }
 
+    /// Runs with a fixed environment, so the caller's PATH or SONOTAG_TRAIN cannot decide the outcome.
     private func run(_ binary: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = ["CI": "true", "PATH": "/usr/bin:/bin"].merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let result = try ProcessRunner.run(binary, arguments, environment: ["CI": "true", "PATH": "/usr/bin:/bin"].merging(environment) { $1 },
+                                           replacingEnvironment: true)
+        return Outcome(status: result.status, output: result.combined)
     }
 
     func testSonotagDoesNotLinkLibtorchButTheTrainingToolDoes() throws {
         let front = try builtBinary("sonotag"), train = try builtBinary(TrainingTool.executableName)
-        let ldd = URL(fileURLWithPath: "/usr/bin/ldd")
-        guard FileManager.default.isExecutableFile(atPath: ldd.path) else { throw XCTSkip("no ldd") }
+        let ldd = try Prerequisite.executable("ldd", package: "libc-bin")
         let frontLibraries = try run(ldd, [front.path]).output
         XCTAssertFalse(frontLibraries.contains("libtorch"), frontLibraries)
         XCTAssertFalse(frontLibraries.contains("libc10"), frontLibraries)
@@ -73,8 +58,7 @@ final class CommandLineSplitTests: XCTestCase {
     func testExitStatusAndErrorsComeBackFromTheTrainingTool() throws {
         let front = try builtBinary("sonotag")
         _ = try builtBinary(TrainingTool.executableName)
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("handover-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: out) }
+        let out = try temporaryFolder("handover").appendingPathComponent("run")
         let bad = try run(front, ["pretrain", "--db", "/nonexistent/cohort.sqlite", "--out", out.path, "--epochs", "1"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.output.contains("/nonexistent/cohort.sqlite"), bad.output)
@@ -89,5 +73,21 @@ final class CommandLineSplitTests: XCTestCase {
         XCTAssertTrue(missing.output.contains("SONOTAG_TRAIN=/nonexistent/sonotag-train"), missing.output)
         // Commands that need no libtorch are unaffected.
         XCTAssertEqual(try run(front, ["labels", "--help"], environment: ["SONOTAG_TRAIN": "/nonexistent/sonotag-train"]).status, 0)
+    }
+
+    /// Item 14 of "Nothing silently wrong": `--version` on both executables names the version, the
+    /// commit, libtorch and CUDA.
+    func testVersionNamesBuildLibtorchAndCUDA() throws {
+        let front = try builtBinary("sonotag"), train = try builtBinary(TrainingTool.executableName)
+        let direct = try run(train, ["--version"])
+        XCTAssertEqual(direct.status, 0, direct.output)
+        let lines = direct.output.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 3, direct.output)
+        XCTAssertTrue(lines[0].hasPrefix("sonotag-train \(BuildInfo.version) (commit "), direct.output)
+        XCTAssertTrue(lines[1].range(of: #"^libtorch \d+\.\d+"#, options: .regularExpression) != nil, direct.output)
+        XCTAssertTrue(lines[2].hasPrefix("CUDA "), direct.output)
+        let viaFront = try run(front, ["--version"])
+        XCTAssertEqual(viaFront.status, 0, viaFront.output)
+        XCTAssertEqual(viaFront.output, BuildInfo.versionLine(tool: "sonotag") + "\n" + direct.output)
     }
 }

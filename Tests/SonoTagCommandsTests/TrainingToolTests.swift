@@ -42,3 +42,22 @@ final class TrainingToolTests: XCTestCase {
         }
     }
 }
+
+final class NegativeValuesTests: XCTestCase {
+    func testNegativeNumbersAreJoinedToTheirOption() {
+        XCTAssertEqual(NegativeValues.joined(["split", "--val", "-0.5", "--seed", "3"]), ["split", "--val=-0.5", "--seed", "3"])
+        XCTAssertEqual(NegativeValues.joined(["x", "--offset", "-1", "-v"]), ["x", "--offset=-1", "-v"])
+        XCTAssertEqual(NegativeValues.joined(["x", "--offset", "-.5"]), ["x", "--offset=-.5"])
+        // Not numbers, already joined, or after the terminator: untouched.
+        XCTAssertEqual(NegativeValues.joined(["x", "--out", "-v"]), ["x", "--out", "-v"])
+        XCTAssertEqual(NegativeValues.joined(["x", "--a=-1", "-2"]), ["x", "--a=-1", "-2"])
+        XCTAssertEqual(NegativeValues.joined(["x", "--", "--a", "-1"]), ["x", "--", "--a", "-1"])
+    }
+
+    func testExitStatusesAreDistinctAndDocumented() {
+        XCTAssertEqual(Set(ExitStatus.allCases.map(\.rawValue)).count, ExitStatus.allCases.count)
+        XCTAssertEqual(ExitStatus.usageError.rawValue, 64)
+        XCTAssertEqual(ExitStatus.dataError.rawValue, 65)
+        XCTAssertEqual(ExitStatus.interrupted.rawValue, 130)
+    }
+}

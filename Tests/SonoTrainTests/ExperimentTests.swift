@@ -1,7 +1,8 @@
 import Foundation
 import Imaging
-import Torch
 import SonoEval
+import TestSupport
+import Torch
 import XCTest
 @testable import SonoTrain
 
@@ -9,13 +10,9 @@ final class ExperimentTests: XCTestCase {
     var root: URL!
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("sonotag-experiment-\(UUID().uuidString)")
+        root = try temporaryFolder("experiment")
         try TinyDownstream.make(at: root.appendingPathComponent("data"))
         try TorchRuntime.setThreadCount(2)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: root)
     }
 
     func testTaskFlagsAndKindGuessing() throws {
@@ -42,7 +39,7 @@ final class ExperimentTests: XCTestCase {
         var options = ExperimentOptions(
             database: "unused.sqlite",
             tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)"), try ExperimentTaskSpec(flag: "quality:classification=\(data)")],
-            backbones: ["resnet18"], configurations: [.baseline, .imagenet], out: root.appendingPathComponent("exp"))
+            backbones: [.resnet18], configurations: [.baseline, .imagenet], out: root.appendingPathComponent("exp"))
         options.height = 32
         options.width = 64
         options.finetuneEpochs = 2
@@ -72,7 +69,7 @@ final class ExperimentTests: XCTestCase {
         XCTAssertTrue(html.contains("data:image/png;base64"), "charts and overlays are inlined")
         XCTAssertFalse(html.contains("src=\"overlays/"), "the report must be self-contained")
 
-        let run = ExperimentLayout(root: out).finetuneRun(backbone: "resnet18", config: .baseline, task: "shapes")
+        let run = ExperimentLayout(root: out).finetuneRun(backbone: .resnet18, config: .baseline, task: "shapes")
         let perImage = try String(contentsOf: run.appendingPathComponent("evaluation/per_image.csv"), encoding: .utf8)
         XCTAssertEqual(perImage.split(separator: "\n").count, 1 + 2, "header + the two test images")
         XCTAssertEqual(baseline.results["shapes"]?.overlays.count, 2)
@@ -85,8 +82,130 @@ final class ExperimentTests: XCTestCase {
         XCTAssertEqual(again.first { $0.configuration == .baseline }?.results["shapes"]?.metric("dice"), dice)
     }
 
+    /// A rerun into the same folder with other settings stops before any work and names them;
+    /// with the recorded settings it reuses everything.
+    func testRerunWithOtherSettingsStopsBeforeWork() throws {
+        let data = root.appendingPathComponent("data").path
+        var options = ExperimentOptions(database: "unused.sqlite", tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)")],
+                                        backbones: [.resnet18], configurations: [.baseline], out: root.appendingPathComponent("exp"))
+        options.height = 32
+        options.width = 64
+        options.finetuneEpochs = 1
+        options.finetuneBatchSize = 4
+        options.decoderBaseWidth = 2
+        options.resamples = 10
+        options.overlays = 0
+        try ExperimentRunner(options: options, log: { _ in }).runTable2()
+        let run = ExperimentLayout(root: options.out).finetuneRun(backbone: .resnet18, config: .baseline, task: "shapes")
+        let recorded = try XCTUnwrap(try SubRunSettings.read(from: run))
+        let checkpoint = FinetuneRunLayout(run).bestCheckpoint
+        let stamp = try FileManager.default.attributesOfItem(atPath: checkpoint.path)[.modificationDate] as? Date
+
+        var changed = options
+        changed.height = 64
+        changed.finetuneEpochs = 2
+        changed.finetuneLearningRate = 1e-3
+        var logged: [String] = []
+        XCTAssertThrowsError(try ExperimentRunner(options: changed, log: { logged.append($0) }).runTable2()) { error in
+            guard case let ExperimentError.settingsChanged(runs) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(runs.map(\.run), [run.path])
+            let keys = runs[0].differences.map(\.key)
+            for key in ["epochs", "height", "lr"] { XCTAssertTrue(keys.contains(key), "\(keys)") }
+            XCTAssertFalse(keys.contains("width"), "only what changed is named")
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("height is 32 in the recorded run, 64 now"), text)
+        }
+        XCTAssertTrue(logged.isEmpty, "nothing started: \(logged)")
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: checkpoint.path)[.modificationDate] as? Date, stamp)
+        XCTAssertEqual(try SubRunSettings.read(from: run), recorded, "the record is untouched")
+
+        // Device and threads are not part of a sub-run's identity.
+        var elsewhere = options
+        elsewhere.threads = 1
+        XCTAssertNoThrow(try ExperimentRunner(options: elsewhere, log: { _ in }).runTable2())
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: checkpoint.path)[.modificationDate] as? Date, stamp)
+    }
+
+    /// The recorded experiment settings read back as a --config file; unknown keys are refused.
+    func testExperimentFileRoundTripsAndRefusesUnknownKeys() throws {
+        var options = ExperimentOptions(database: "/data/cohort.sqlite", tasks: [try ExperimentTaskSpec(flag: "q:classification=/d/q")],
+                                        backbones: [.resnet18, .vgg11bn], configurations: [.baseline, .ceDCM], out: root.appendingPathComponent("exp"))
+        options.imagenetWeights = [.resnet18: "/w/r18.safetensors"]
+        options.height = 64
+        options.width = 96
+        options.finetuneLearningRate = 1e-3
+        let file = ExperimentFile(options)
+        try file.write(to: options.out)
+        let url = options.out.appendingPathComponent(ExperimentFile.fileName(lowData: false))
+        let text = try String(contentsOf: url, encoding: .utf8)
+        XCTAssertTrue(text.contains("finetune_lr: ") && text.contains("size: 64x96") && text.contains("pretrain_epochs: 200"), text)
+        XCTAssertEqual(try ExperimentFile.load(from: url), file)
+        XCTAssertEqual(file.task, ["q:classification=/d/q"])
+        XCTAssertEqual(file.backbone, ["resnet18", "vgg11bn"])
+        try Data("db: x.sqlite\npretrain_epoch: 3\n".utf8).write(to: url)
+        XCTAssertThrowsError(try ExperimentFile.load(from: url)) { error in
+            XCTAssertTrue("\(error)".contains("pretrain_epoch") && "\(error)".contains("pretrain_epochs"), "\(error)")
+        }
+        XCTAssertThrowsError(try PretrainingConfiguration.parseList(" , ")) { XCTAssertTrue("\($0)".contains("empty"), "\($0)") }
+    }
+
+    /// Two seeds of Baseline and CE: pretraining runs once per seed (seed, seed+1) into seed-K
+    /// folders, both configurations are scored on the same test images, and the paired
+    /// comparison's mean difference equals the one computed here from the per-image CSVs.
+    func testSeedsArePairedOnTheSameTestImages() throws {
+        let data = root.appendingPathComponent("data").path
+        var options = ExperimentOptions(database: "unused.sqlite", tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)")],
+                                        backbones: [.resnet18], configurations: [.baseline, .ce], out: root.appendingPathComponent("exp"))
+        options.height = 64
+        options.width = 96
+        options.finetuneEpochs = 1
+        options.finetuneBatchSize = 4
+        options.decoderBaseWidth = 2
+        options.resamples = 50
+        options.overlays = 0
+        options.seeds = 2
+        options.seed = 10
+        var requests: [PretrainRequest] = []
+        let runner = ExperimentRunner(options: options, pretrain: { request in
+            requests.append(request)
+            var config = tinyConfig(method: .ce, epochs: 1)
+            config.seed = request.config.seed
+            _ = try pretrain(config: config, train: syntheticSource(count: 8, seed: 1), validation: syntheticSource(count: 4, seed: 2),
+                             runDirectory: request.out, progress: ProgressReporter(style: .silent))
+        }, log: { _ in })
+        let rows = try runner.runTable2()
+        XCTAssertEqual(requests.map(\.config.seed), [10, 11])
+        XCTAssertEqual(requests.map(\.out.lastPathComponent), ["seed-0", "seed-1"])
+        let ce = try XCTUnwrap(rows.first { $0.configuration == .ce })
+        XCTAssertEqual(ce.allSeedResults("shapes").count, 2)
+
+        func perImageDice(_ configuration: PretrainingConfiguration, seed: Int) throws -> [Double] {
+            let run = ExperimentLayout(root: options.out).finetuneRun(backbone: .resnet18, config: configuration, task: "shapes", seed: seed)
+            let table = try SonoEval.CSVTable.read(path: run.appendingPathComponent("evaluation/per_image.csv").path)
+            let column = try XCTUnwrap(table.header.firstIndex(of: "dice"))
+            return table.rows.map { Double($0[column])! }
+        }
+        let ceMean = zip(try perImageDice(.ce, seed: 0), try perImageDice(.ce, seed: 1)).map { ($0 + $1) / 2 }
+        let baseMean = zip(try perImageDice(.baseline, seed: 0), try perImageDice(.baseline, seed: 1)).map { ($0 + $1) / 2 }
+        let expected = zip(ceMean, baseMean).map { $0 - $1 }.reduce(0, +) / Double(ceMean.count)
+
+        let comparisons = try JSONDecoder().decode(ExperimentComparisons.self,
+                                                   from: Data(contentsOf: options.out.appendingPathComponent(ExperimentComparisons.fileName)))
+        XCTAssertEqual(comparisons.seeds, 2)
+        let c = try XCTUnwrap(comparisons.entries.first?.comparison)
+        XCTAssertEqual(comparisons.entries.count, 1, "CE against Baseline only")
+        XCTAssertEqual(c.count, ceMean.count)
+        XCTAssertEqual(c.meanDifference, expected, accuracy: 1e-5)
+        XCTAssertNotNil(c.adjustedPValue)
+        XCTAssertEqual(comparisons.summaries.first { $0.configuration == .ce }?.perSeed.count, 2)
+        let markdown = try String(contentsOf: options.out.appendingPathComponent("table2.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("CE − Baseline"), markdown)
+        XCTAssertTrue(markdown.contains("statistically significant") || markdown.contains("significant after Holm"), markdown)
+        XCTAssertTrue(markdown.contains("["), "cells show the bootstrap std in brackets")
+    }
+
     func testEvaluationBootstrapIsSeeded() throws {
-        var config = FinetuneConfig.paperDefaults(task: .segmentation, taskName: "tiny", backbone: "resnet18")
+        var config = FinetuneConfig.paperDefaults(task: .segmentation, taskName: "tiny", backbone: .resnet18)
         config.data = root.appendingPathComponent("data").path
         config.height = 32
         config.width = 48

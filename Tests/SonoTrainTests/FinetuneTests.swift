@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import SonoData
 import SonoModels
+import TestSupport
 import Torch
 import TorchNN
 import XCTest
@@ -43,17 +44,13 @@ final class FinetuneTests: XCTestCase {
     var root: URL!
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("sonotag-finetune-\(UUID().uuidString)")
+        root = try temporaryFolder("finetune")
         try TinyDownstream.make(at: root.appendingPathComponent("data"))
         try TorchRuntime.setThreadCount(2)
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: root)
-    }
-
     func tinyConfig(_ task: DownstreamTask, epochs: Int = 4) -> FinetuneConfig {
-        var config = FinetuneConfig.paperDefaults(task: task, taskName: "tiny", backbone: "resnet18")
+        var config = FinetuneConfig.paperDefaults(task: task, taskName: "tiny", backbone: .resnet18)
         config.data = root.appendingPathComponent("data").path
         config.height = 32
         config.width = 48
@@ -76,6 +73,16 @@ final class FinetuneTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: url.path), url.lastPathComponent)
         }
         XCTAssertEqual(FinetuneMetricsLog.read(layout.metrics).count, 5)
+    }
+
+    /// Fine-tuning used to leave libtorch's default (one thread on Debian's build).
+    func testFinetuningUsesEveryAvailableCoreByDefault() throws {
+        let expected = try TrainingThreads.intraOp(requested: nil).count
+        try TorchRuntime.setThreadCount(1)
+        var config = tinyConfig(.segmentation, epochs: 1)
+        config.threads = nil
+        _ = try FinetuneRun.train(config: config, out: root.appendingPathComponent("threads"), resume: false)
+        XCTAssertEqual(TorchRuntime.threadCount, expected)
     }
 
     func testFrozenEncoderIsBitIdenticalAfterFinetuning() throws {
@@ -160,6 +167,74 @@ final class FinetuneTests: XCTestCase {
         let encoding = try JSONDecoder().decode(LabelEncoding.self, from: Data(contentsOf: FinetuneRunLayout(out).labels))
         XCTAssertEqual(encoding.mode, .ordinal)
         XCTAssertEqual(encoding.outputs, 4)
+        XCTAssertEqual(encoding.classes, ["0", "1", "2", "3", "4"])
+        // The inferred mode is recorded in the run's configuration, not only guessed again later.
+        XCTAssertNil(config.classificationMode)
+        XCTAssertEqual(try FinetuneConfig.read(from: out).classificationMode, .ordinal)
+    }
+
+    /// Item 8 of "Nothing silently wrong": a run trained with relative paths is evaluated from
+    /// another directory (on main its finetune.yaml kept "data" as typed and evaluation failed).
+    func testRunWithRelativePathsIsUsableFromAnyDirectory() throws {
+        let previous = FileManager.default.currentDirectoryPath
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(root.path))
+        var config = tinyConfig(.classification, epochs: 1)
+        config.data = "data"
+        try FinetuneRun.train(config: config, out: URL(fileURLWithPath: "relative-run"), resume: false)
+        let saved = try FinetuneConfig.read(from: root.appendingPathComponent("relative-run"))
+        XCTAssertEqual(saved.data, root.appendingPathComponent("data").standardizedFileURL.path)
+        let elsewhere = root.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(elsewhere.path))
+        var options = EvaluationOptions()
+        options.resamples = 10
+        options.overlays = 0
+        let result = try Evaluation.evaluate(run: root.appendingPathComponent("relative-run"), options: options)
+        XCTAssertNotNil(result.metric("accuracy"))
+    }
+
+    /// Items 6 and 7 of "Nothing silently wrong": another dataset without splits is scored whole
+    /// (on main a file-name hash picked about 1 image in 7), never on images the run trained on,
+    /// into its own folder, and metrics.json says what it scored; stale overlays are removed.
+    func testEvaluatingAnotherDatasetScoresWhatItSaysInItsOwnFolder() throws {
+        let out = root.appendingPathComponent("seg-eval")
+        try FinetuneRun.train(config: tinyConfig(.segmentation, epochs: 1), out: out, resume: false)
+        // A second set: 8 images with masks, no labels.csv, so no split information.
+        let other = root.appendingPathComponent("other")
+        try TinyDownstream.make(at: other, count: 8, seed: 5)
+        try FileManager.default.removeItem(at: other.appendingPathComponent("labels.csv"))
+        var options = EvaluationOptions()
+        options.data = other.path
+        options.resamples = 10
+        options.overlays = 4
+        let result = try Evaluation.evaluate(run: out, options: options)
+        XCTAssertEqual(result.images, 8)
+        XCTAssertEqual(result.split, "all")
+        XCTAssertEqual(result.datasetImages, 8)
+        XCTAssertEqual(result.data, other.standardizedFileURL.path)
+        XCTAssertEqual(result.checkpoint, FinetuneRunLayout(out).bestCheckpoint.standardizedFileURL.path)
+        let folder = out.appendingPathComponent("evaluation-other")
+        let saved = try EvaluationResult.read(from: folder)
+        XCTAssertEqual(saved.images, 8)
+        XCTAssertEqual(saved.split, "all")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("evaluation").path), "the run's own evaluation is left alone")
+        XCTAssertTrue(result.markdown().contains("8 images (all) of 8 in \(other.standardizedFileURL.path)"), result.markdown())
+        // A second evaluation with fewer overlays leaves only its own.
+        options.overlays = 1
+        _ = try Evaluation.evaluate(run: out, options: options)
+        let overlays = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("overlays").path)
+        XCTAssertEqual(overlays.count, 1, "\(overlays)")
+
+        // A CSV naming the run's own images: the training image is left out, the test image scored.
+        let images = root.appendingPathComponent("data/images").path, masks = root.appendingPathComponent("data/masks").path
+        let csv = "image,mask\n\(images)/img00.png,\(masks)/img00.png\n\(images)/img11.png,\(masks)/img11.png\n"
+        let mixed = root.appendingPathComponent("mixed.csv")
+        try Data(csv.utf8).write(to: mixed)
+        options.data = mixed.path
+        let leftOut = try Evaluation.evaluate(run: out, options: options)
+        XCTAssertEqual(leftOut.images, 1)
+        XCTAssertEqual(leftOut.excludedTrainingImages, 1)
     }
 
     func testMulticlassModeTrainsWithCrossEntropy() throws {
@@ -189,5 +264,41 @@ final class FinetuneTests: XCTestCase {
         XCTAssertEqual(try multiclass.target(for: "good", image: "a"), [0, 1])
         // Weighted BCE: negatives over positives per output, by hand: bit 0 has 2 positives of 3.
         XCTAssertEqual(LabelEncoding.positiveWeights([[1, 0], [1, 0], [0, 1]]), [0.5, 2])
+    }
+
+    /// finetune.yaml is snake_case like config.yaml; a run written in the old camelCase style
+    /// still reads; a --config file may set any subset, and unknown keys are refused.
+    func testFinetuneSettingsAreSnakeCaseAndReadOldRuns() throws {
+        let folder = try temporaryFolder("finetune-yaml")
+        var config = FinetuneConfig.paperDefaults(task: .segmentation, taskName: "thyroid", backbone: .resnet50)
+        config.data = "/d/thyroid"
+        config.maxImages = 12
+        try config.write(to: folder)
+        let text = try String(contentsOf: folder.appendingPathComponent(FinetuneConfig.fileName), encoding: .utf8)
+        for key in ["task_name: thyroid", "batch_size: 8", "decoder_width: 32", "max_images: 12", "backbone: resnet50", "\nlr: "] {
+            XCTAssertTrue(text.contains(key), "\(key) in\n\(text)")
+        }
+        XCTAssertEqual(try FinetuneConfig.read(from: folder), config)
+        // The camelCase style of earlier runs.
+        let old = text.replacingOccurrences(of: "task_name:", with: "taskName:").replacingOccurrences(of: "batch_size:", with: "batchSize:")
+            .replacingOccurrences(of: "max_images:", with: "maxImages:").replacingOccurrences(of: "\nlr:", with: "\nlearningRate:")
+        try Data(old.utf8).write(to: folder.appendingPathComponent(FinetuneConfig.fileName))
+        XCTAssertEqual(try FinetuneConfig.read(from: folder), config)
+        // A settings file over the defaults.
+        let settings = try FinetuneConfig.settings(fromYAML: "epochs: 3\nlr: 0.01\nmask_classes: [a, b]\n", source: "s.yaml")
+        let applied = try config.applying(settings, source: "s.yaml")
+        XCTAssertEqual([applied.epochs, applied.batchSize], [3, 8])
+        XCTAssertEqual(applied.learningRate, 0.01)
+        XCTAssertEqual(applied.maskClasses, ["a", "b"])
+        XCTAssertThrowsError(try FinetuneConfig.settings(fromYAML: "epoch: 3", source: "s.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("epoch") && "\(error)".contains("known keys"), "\(error)")
+        }
+        // Library errors name the setting, not an option.
+        var bad = config
+        bad.batchSize = 1
+        XCTAssertThrowsError(try bad.validate()) { error in
+            guard case let FinetuneError.invalidSetting(field, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(field, "batch_size")
+        }
     }
 }

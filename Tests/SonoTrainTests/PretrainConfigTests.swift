@@ -3,8 +3,8 @@ import XCTest
 @testable import SonoTrain
 
 final class PretrainConfigTests: XCTestCase {
-    func testDefaultsAreThePapers() {
-        let c = RunConfig()
+    func testPaperPresetIsThePapers() {
+        let c = RunConfig.paper
         XCTAssertEqual(c.method, .ceDCM)
         XCTAssertEqual(c.backbone, .vgg16bn)
         XCTAssertEqual([c.height, c.width, c.batchSize, c.epochs], [256, 384, 32, 200])
@@ -16,6 +16,9 @@ final class PretrainConfigTests: XCTestCase {
         XCTAssertEqual(c.lambdaAdv, 0.001)
         XCTAssertEqual(c.maskOverlap, 0)
         XCTAssertEqual(c.maskFill, 0)
+        XCTAssertEqual(c.discriminatorPooling, .sum)
+        XCTAssertEqual(c.discriminatorNormalization, .batch)
+        XCTAssertEqual(c.discriminatorSteps, 1)
         XCTAssertNoThrow(try c.validate())
     }
 
@@ -23,18 +26,64 @@ final class PretrainConfigTests: XCTestCase {
         let c = try RunConfig.fromYAML("""
             method: ce
             backbone: resnet50
-            lr_f: 0.0002
+            lr: 0.0002
             batch_size: 8
-            discriminator_pooling: mean
+            discriminator_pooling: sum
             """)
         XCTAssertEqual(c.method, .ce)
         XCTAssertEqual(c.backbone, .resnet50)
         XCTAssertEqual(c.learningRateF, 2e-4)
         XCTAssertEqual(c.batchSize, 8)
-        XCTAssertEqual(c.discriminatorPooling, .mean)
+        XCTAssertEqual(c.discriminatorPooling, .sum)
         XCTAssertEqual(c.epochs, 200, "keys not given keep the defaults")
         XCTAssertEqual(try RunConfig.fromYAML(try c.yaml()), c)
         XCTAssertEqual(try RunConfig.fromYAML(""), RunConfig())
+    }
+
+    /// Older config files and checkpoints wrote the learning rate as `lr_f`; it still reads, and
+    /// counts as the setting `lr`.
+    func testLegacyLearningRateKeyStillReads() throws {
+        let (config, keys) = try RunConfig.parse("lr_f: 0.0003\nepochs: 3")
+        XCTAssertEqual(config.learningRateF, 3e-4)
+        XCTAssertEqual(keys, [.learningRateF, .epochs])
+        XCTAssertTrue(try config.yaml().contains("lr: 0.0003\n"))
+        XCTAssertFalse(try config.yaml().contains("lr_f"))
+    }
+
+    /// Each setting's option is its YAML key spelled with dashes (the image size is one --size).
+    func testOptionsDeriveFromKeys() {
+        for key in RunConfig.Key.allCases {
+            guard let option = key.option else { continue }
+            if key == .height || key == .width { XCTAssertEqual(option, "size"); continue }
+            XCTAssertEqual(option, key.rawValue.replacingOccurrences(of: "_", with: "-"))
+        }
+        XCTAssertEqual(RunConfig.Key.learningRateF.option, "lr")
+        XCTAssertEqual(RunConfig.Key.learningRateD.option, "lr-d")
+        XCTAssertEqual(Set(RunConfig.Key.allCases.map(\.rawValue)).count, RunConfig.Key.allCases.count)
+    }
+
+    /// SonoTag's defaults differ from the paper preset in the discriminator's pooling only.
+    func testDefaultsDifferFromThePaperInPoolingOnly() {
+        var c = RunConfig()
+        XCTAssertEqual(c.discriminatorPooling, .mean)
+        XCTAssertEqual(PretrainPreset.sonotag.config, c)
+        c.discriminatorPooling = .sum
+        XCTAssertEqual(c, RunConfig.paper)
+    }
+
+    func testPresetIsTheBaseOfAYAMLFile() throws {
+        var base = RunConfig.paper
+        base.learningRateD = 3e-4
+        let c = try RunConfig.fromYAML("d_steps: 2\ndiscriminator_norm: spectral\n", base: base)
+        XCTAssertEqual(c.discriminatorSteps, 2)
+        XCTAssertEqual(c.discriminatorNormalization, .spectral)
+        XCTAssertEqual(c.learningRateD, 3e-4, "keys the file leaves out come from the base")
+        XCTAssertEqual(try RunConfig.fromYAML(try c.yaml()), c, "the written file holds every setting")
+        XCTAssertEqual(PretrainPreset.paper.config, RunConfig.paper)
+        XCTAssertThrowsError(try RunConfig.fromYAML("d_steps: 0").validate()) { error in
+            guard case let RunConfigError.invalidValue(key, _)? = error as? RunConfigError else { return XCTFail("\(error)") }
+            XCTAssertEqual(key, "d_steps")
+        }
     }
 
     func testErrorsNameTheKey() {

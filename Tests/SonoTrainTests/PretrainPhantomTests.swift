@@ -1,15 +1,15 @@
 import Foundation
 import SonoData
 import SonoPhantom
+import TestSupport
 import XCTest
 @testable import SonoTrain
 
 /// End to end on DICOM: a 40-image phantom archive → index → patient split → 2 epochs of CE+DCM
 /// pretraining at 64×96 → checkpoints and an exported encoder.
 final class PretrainPhantomTests: XCTestCase {
-    func testTwoEpochsOnAFortyImagePhantomCohort() throws {
-        let root = try temporaryDirectory("phantom")
-        defer { try? FileManager.default.removeItem(at: root) }
+    /// A 40-image phantom archive under `root`, indexed and split by patient; returns the manifest path.
+    static func makeCohort(in root: URL) throws -> String {
         var options = PhantomOptions()
         options.patients = 10
         options.studiesPerPatient = 1...1
@@ -27,13 +27,21 @@ final class PretrainPhantomTests: XCTestCase {
         XCTAssertEqual(summary.counts.instances, 40)
 
         let db = root.appendingPathComponent("cohort.sqlite").path
-        let manifest = try ManifestDatabase(path: db)
-        _ = try Crawler(manifest: manifest, options: CrawlOptions(threads: 2)).run(root: root.appendingPathComponent("archive").path)
+        let manifest = try ManifestDatabase(path: db, createIfMissing: true)
+        _ = try Crawler(manifest: manifest, key: .random(), options: CrawlOptions(threads: 2)).run(root: root.appendingPathComponent("archive").path)
         _ = try manifest.assignSplit(try SplitSettings(valShare: 0.2, seed: 3))
+        return db
+    }
+
+    func testTwoEpochsOnAFortyImagePhantomCohort() throws {
+        let root = try temporaryFolder("phantom")
+        let db = try Self.makeCohort(in: root)
+        let manifest = try ManifestDatabase(path: db)
+        try manifest.applyLabels(.paperDefault())
 
         var config = tinyConfig(epochs: 2, batchSize: 8)
         config.gridImages = 3
-        let (train, validation) = try openCohort(db: db, labels: nil, config: config)
+        let (train, validation) = try openCohort(db: db, config: config)
         let splitSummary = try manifest.splitSummary()
         XCTAssertEqual(train.imageCount + validation.imageCount, 40,
                        "failed: \(train.dataset.failedFiles.map(\.message)) \(validation.dataset.failedFiles.map(\.message)); split: \(splitSummary)")

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import SonoModels
+import TestSupport
 import Torch
 import TorchNN
 import XCTest
@@ -14,8 +15,7 @@ final class PretrainRunTests: XCTestCase {
     }
 
     func testTwoEpochRunWritesEverything() throws {
-        let dir = try temporaryDirectory("run")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try temporaryFolder("run")
         let train = try syntheticSource(count: 12, seed: 3), val = try syntheticSource(count: 5, seed: 4)
         let summary = try pretrain(config: tinyConfig(), train: train, validation: val, runDirectory: dir,
                                    progress: ProgressReporter(style: .silent))
@@ -56,8 +56,7 @@ final class PretrainRunTests: XCTestCase {
 
     /// torchvision's own `load_state_dict(strict=False)` must report only the classifier missing.
     private func checkTorchvisionLoads(_ url: URL, constructor: String, expectedMissing: [String]) throws {
-        let python = "/usr/bin/python3"
-        guard FileManager.default.isExecutableFile(atPath: python) else { return }
+        let python = try ReferencePython.torch()
         let script = """
             import json, struct, sys, numpy as np, torch, torchvision
             raw = open(sys.argv[1], "rb").read()
@@ -73,17 +72,9 @@ final class PretrainRunTests: XCTestCase {
             r = getattr(torchvision.models, sys.argv[2])().load_state_dict(state, strict=False)
             print(json.dumps({"missing": sorted(r.missing_keys), "unexpected": sorted(r.unexpected_keys)}))
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = ["-c", script, url.path, constructor]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return } // torchvision absent: nothing to compare with
-        let result = try JSONSerialization.jsonObject(with: data) as? [String: [String]]
+        let run = try ProcessRunner.run(python, ["-c", script, url.path, constructor])
+        XCTAssertEqual(run.status, 0, run.standardError)
+        let result = try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: [String]]
         XCTAssertEqual(result?["missing"], expectedMissing)
         XCTAssertEqual(result?["unexpected"], [])
     }
@@ -92,11 +83,7 @@ final class PretrainRunTests: XCTestCase {
     /// three-epoch run's.
     func testResumeContinuesExactly() throws {
         let train = try syntheticSource(count: 8, seed: 5), val = try syntheticSource(count: 4, seed: 6)
-        let straight = try temporaryDirectory("straight"), split = try temporaryDirectory("split")
-        defer {
-            try? FileManager.default.removeItem(at: straight)
-            try? FileManager.default.removeItem(at: split)
-        }
+        let straight = try temporaryFolder("straight"), split = try temporaryFolder("split")
         let quiet = ProgressReporter(style: .silent)
         _ = try pretrain(config: tinyConfig(epochs: 3), train: train, validation: val, runDirectory: straight, progress: quiet)
         _ = try pretrain(config: tinyConfig(epochs: 2), train: train, validation: val, runDirectory: split, progress: quiet)
@@ -107,16 +94,64 @@ final class PretrainRunTests: XCTestCase {
         XCTAssertEqual(b.count, 6, "the resumed log continues the first one")
         // Columns: kind, epoch, step, loss_d, loss_f, loss_rec, loss_adv (images/s differs).
         XCTAssertEqual(a.map { Array($0[0..<7]) }, b.map { Array($0[0..<7]) })
-        XCTAssertEqual(try resumedConfig(runDirectory: split, requested: RunConfig()).height, 64,
+        XCTAssertEqual(try resumePlan(runDirectory: split, requested: RunConfig(), explicit: []).config.height, 64,
                        "resuming takes the image size from the checkpoint, not the defaults")
         let ea = try rows(PretrainRunLayout(straight).metrics, kind: "epoch").map { $0[7] }
         let eb = try rows(PretrainRunLayout(split).metrics, kind: "epoch").map { $0[7] }
         XCTAssertEqual(ea, eb)
     }
 
+    /// Resume continues the run as recorded: a finished run is reported finished, extending it is
+    /// explicit, and any other setting asked for that differs from the record is refused by name.
+    func testResumeDoesWhatWasRecorded() throws {
+        let dir = try temporaryFolder("resume-plan")
+        let train = try syntheticSource(count: 8, seed: 5), val = try syntheticSource(count: 4, seed: 6)
+        let quiet = ProgressReporter(style: .silent)
+        _ = try pretrain(config: tinyConfig(epochs: 1), train: train, validation: val, runDirectory: dir, progress: quiet)
+
+        // Nothing explicit: the defaults (200 epochs, 256×384) must not leak in.
+        let plan = try resumePlan(runDirectory: dir, requested: RunConfig(), explicit: [])
+        guard case let .finished(config, completed, _, _) = plan else { return XCTFail("\(plan)") }
+        XCTAssertEqual(config, tinyConfig(epochs: 1))
+        XCTAssertEqual(completed, 1)
+
+        // Asking for what was recorded is fine; asking for something else names it and both values.
+        var same = tinyConfig(epochs: 1)
+        same.threads = 1
+        XCTAssertEqual(try resumePlan(runDirectory: dir, requested: same, explicit: [.method, .backbone, .threads]).config.threads, 1)
+        var other = RunConfig()
+        other.method = .ce
+        other.batchSize = 16
+        XCTAssertThrowsError(try resumePlan(runDirectory: dir, requested: other, explicit: [.method, .batchSize])) { error in
+            guard case let PretrainError.resumeConflict(_, differences) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(differences, [SettingDifference(key: "method", recorded: "ce+dcm", requested: "ce"),
+                                         SettingDifference(key: "batch_size", recorded: "4", requested: "16")])
+            XCTAssertTrue("\(error)".contains("method is ce+dcm in the recorded run, ce now"), "\(error)")
+        }
+
+        // Extending is explicit; fewer epochs than trained is an error.
+        var longer = RunConfig()
+        longer.epochs = 2
+        let extended = try resumePlan(runDirectory: dir, requested: longer, explicit: [.epochs])
+        XCTAssertEqual(extended, .resume(config: tinyConfig(epochs: 2), completedEpochs: 1))
+        longer.epochs = 0
+        XCTAssertThrowsError(try resumePlan(runDirectory: dir, requested: longer, explicit: [.epochs]))
+
+        // The library entry point holds to the record too.
+        var changed = tinyConfig(epochs: 2)
+        changed.lambdaAdv = 0.5
+        XCTAssertThrowsError(try pretrain(config: changed, train: train, validation: val, runDirectory: dir, resume: true, progress: quiet)) { error in
+            guard case let PretrainError.resumeConflict(_, differences) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(differences.map(\.key), ["lambda_adv"])
+        }
+        XCTAssertEqual(try PretrainCheckpoint.read(PretrainRunLayout(dir).lastCheckpoint).0.epoch, 1, "nothing trained")
+        _ = try pretrain(config: extended.config, train: train, validation: val, runDirectory: dir, resume: true, progress: quiet)
+        XCTAssertEqual(try PretrainCheckpoint.read(PretrainRunLayout(dir).lastCheckpoint).0.epoch, 2)
+        XCTAssertEqual(try RunConfig.load(from: PretrainRunLayout(dir).config).epochs, 2)
+    }
+
     func testResumeRefusesChangedLabels() throws {
-        let dir = try temporaryDirectory("labels")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try temporaryFolder("labels")
         let train = try syntheticSource(count: 8, seed: 5), val = try syntheticSource(count: 4, seed: 6)
         _ = try pretrain(config: tinyConfig(epochs: 1), train: train, validation: val, runDirectory: dir,
                          progress: ProgressReporter(style: .silent))
@@ -145,8 +180,7 @@ final class PretrainRunTests: XCTestCase {
                 }
             }
         }
-        let dir = try temporaryDirectory("nan")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try temporaryFolder("nan")
         let train = PoisonedSource(try syntheticSource(count: 8, seed: 5)), val = try syntheticSource(count: 4, seed: 6)
         XCTAssertThrowsError(try pretrain(config: tinyConfig(epochs: 3), train: train, validation: val, runDirectory: dir,
                                           progress: ProgressReporter(style: .silent))) { error in
@@ -156,5 +190,32 @@ final class PretrainRunTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("last.safetensors"))
         }
         XCTAssertEqual(try PretrainCheckpoint.read(PretrainRunLayout(dir).lastCheckpoint).0.epoch, 1)
+    }
+}
+
+/// Item 11 of "Nothing silently wrong": without a terminal, a progress line at least every 30 s
+/// (on main only every 10 steps, so minutes of silence when steps are slow), with ETAs.
+final class ProgressReporterTests: XCTestCase {
+    func testPlainLinesComeAtLeastEveryIntervalWithAnETA() {
+        var now = Date(timeIntervalSince1970: 0)
+        var lines: [String] = []
+        // Slow steps: 20 s each, a line wanted every 30 s, every 100 steps otherwise.
+        let reporter = ProgressReporter(style: .lines, lineEvery: 100, lineInterval: 30, clock: { now }, write: { lines.append($0) })
+        for step in 1...9 {
+            now += 20
+            reporter.step(epoch: 1, epochs: 2, step: step, stepsPerEpoch: 10, losses: "L=1", imagesPerSecond: 1)
+        }
+        // Steps at 20, 40, …, 180 s: lines at steps 1 (first), 3 (60 s), 5, 7, 9.
+        XCTAssertEqual(lines.count, 5, "\(lines)")
+        XCTAssertTrue(lines[1].hasPrefix("epoch 1/2 step 3/10"), lines[1])
+        // 20 s per step: 7 steps left in the epoch, 17 in the run.
+        XCTAssertTrue(lines[1].contains("epoch ETA 2m20s, run ETA 5m40s"), lines[1])
+        // Fast steps: no line until the step count or the interval says so.
+        lines = []
+        for step in 1...10 {
+            now += 0.1
+            reporter.step(epoch: 2, epochs: 2, step: step, stepsPerEpoch: 10, losses: "L=1", imagesPerSecond: 100)
+        }
+        XCTAssertEqual(lines.count, 1, "only the epoch's last step: \(lines)")
     }
 }

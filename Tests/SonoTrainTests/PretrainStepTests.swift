@@ -110,9 +110,3 @@ func syntheticSource(count: Int, seed: UInt64, labels: Int = 3) throws -> InMemo
     return try InMemoryBatchSource(images: Tensor(pixels, shape: [count, 1, 64, 96]), labels: Tensor(y, shape: [count, labels]),
                                    captions: (0..<count).map { "img\($0)" }, labelMappingHash: "test-hash")
 }
-
-func temporaryDirectory(_ name: String) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("sonotag-\(name)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}

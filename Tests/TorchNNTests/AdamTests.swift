@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
+import TestSupport
 import Torch
+import XCTest
 @testable import TorchNN
 
 final class AdamTests: XCTestCase {
@@ -51,10 +52,69 @@ final class AdamTests: XCTestCase {
         XCTAssertTrue(isGradEnabled, "step() must restore grad mode")
     }
 
+    /// float32 CPU parameters take the fused single-pass kernel: the same three steps as
+    /// torch.optim.Adam (float64 reference above) to float32 rounding, and the op-by-op path's values.
+    func testFusedFloat32StepsMatchPyTorchAndTheOpByOpPath() throws {
+        func run(fused: Bool) throws -> ([Float], [Float]) {
+            let a = try Tensor([1.0, -2.0, 0.5] as [Float]).setRequiresGrad()
+            let b = try Tensor([0.25, -0.75] as [Float], shape: [1, 2]).setRequiresGrad()
+            let optimizer = try makeOptimizer(a, b)
+            optimizer.fused = fused
+            for _ in 0..<3 {
+                try optimizer.zeroGrad()
+                let target = try Tensor([0.3, 0.1, -0.2] as [Float])
+                try ((a - target).pow(2).sum() * 1.5 + b.pow(3).sum()).backward()
+                try optimizer.step()
+            }
+            XCTAssertEqual(optimizer.stepCount(of: "b"), 3)
+            return (try a.toArray(of: Float.self), try b.toArray(of: Float.self))
+        }
+        let (fusedA, fusedB) = try run(fused: true)
+        let (plainA, plainB) = try run(fused: false)
+        let expectedA = [0.7027371767836171, -1.7005867163663253, 0.202747698714378]
+        let expectedB = [0.10661018512729592, -0.9002378297110225]
+        for (x, y) in zip(fusedA, expectedA) { XCTAssertEqual(Double(x), y, accuracy: 2e-6) }
+        for (x, y) in zip(fusedB, expectedB) { XCTAssertEqual(Double(x), y, accuracy: 2e-6) }
+        for (x, y) in zip(fusedA + fusedB, plainA + plainB) { XCTAssertEqual(x, y, accuracy: 1e-6) }
+    }
+
+    /// A large parameter (split over threads by the kernel) with gradients of every magnitude:
+    /// ten fused steps against ten op-by-op steps, to float32 rounding of each update.
+    func testFusedKernelMatchesOpByOpOnALargeParameter() throws {
+        let start = try Tensor.randn([300_000])
+        let gradients = try (0..<10).map { k in try Tensor.randn([300_000]) * Foundation.pow(10, Double(k % 5) - 3) }
+        func run(fused: Bool) throws -> [Float] {
+            let p = try start.clone().setRequiresGrad()
+            let optimizer = try Adam(parameters: [("p", p)], learningRate: 1e-3, weightDecay: 1e-4)
+            optimizer.fused = fused
+            for g in gradients {
+                try optimizer.zeroGrad()
+                try (p * g).sum().backward()
+                try optimizer.step()
+            }
+            return try p.toArray(of: Float.self)
+        }
+        let fused = try run(fused: true), plain = try run(fused: false)
+        var worst: Float = 0
+        for (a, b) in zip(fused, plain) { worst = max(worst, abs(a - b)) }
+        XCTAssertLessThan(worst, 1e-6, "10 steps of lr 1e-3 move weights by up to 1e-2")
+    }
+
+    /// A parameter without a gradient is skipped and keeps its step count at 0, as in PyTorch.
+    func testFusedStepSkipsParametersWithoutGradient() throws {
+        let used = try Tensor([1, 2] as [Float]).setRequiresGrad()
+        let unused = try Tensor([3, 4] as [Float]).setRequiresGrad()
+        let optimizer = try Adam(parameters: [("used", used), ("unused", unused)], learningRate: 0.1)
+        try optimizer.zeroGrad()
+        try used.sum().backward()
+        try optimizer.step()
+        XCTAssertEqual(try unused.toArray(of: Float.self), [3, 4])
+        XCTAssertEqual(optimizer.stepCount(of: "unused"), 0)
+        XCTAssertEqual(try used.toArray(of: Float.self)[0], 0.9, accuracy: 1e-6)
+    }
+
     func testSavedStateContinuesIdentically() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("adam-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try temporaryFolder("adam")
 
         let (a, b) = try makeParameters()
         let optimizer = try makeOptimizer(a, b)

@@ -1,15 +1,10 @@
-import XCTest
+import TestSupport
 import Torch
+import XCTest
 @testable import TorchNN
 
 final class LayerTests: XCTestCase {
     private func doubles(_ t: Tensor) throws -> [Double] { try t.toArray(of: Double.self) }
-
-    private func assertClose(_ a: [Double], _ b: [Double], accuracy: Double = 1e-9, file: StaticString = #filePath,
-                             line: UInt = #line) {
-        XCTAssertEqual(a.count, b.count, file: file, line: line)
-        for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, file: file, line: line) }
-    }
 
     /// Reference numbers from scripts/torch_reference.py (PyTorch 1.13); channel 0 checks by hand:
     /// values 1…4 have mean 2.5 and unbiased variance 5/3, so running_mean = 0.1·2.5 and
@@ -20,21 +15,21 @@ final class LayerTests: XCTestCase {
         let x = try Tensor([1, 2, 3, 4, 10, 20, 30, 40] as [Double], shape: [1, 2, 2, 2])
         let y = try bn(x)
         assertClose(try doubles(y), [-1.341635419968927, -0.4472118066563091, 0.4472118066563089, 1.3416354199689269,
-                                     -1.3416407328342457, -0.4472135776114153, 0.4472135776114151, 1.3416407328342457])
-        assertClose(try doubles(XCTUnwrap(bn.runningMean)), [0.25, 2.5])
-        assertClose(try doubles(XCTUnwrap(bn.runningVar)), [0.9 + 0.1 * 5 / 3, 17.566666666666666])
+                                     -1.3416407328342457, -0.4472135776114153, 0.4472135776114151, 1.3416407328342457], accuracy: 1e-9)
+        assertClose(try doubles(XCTUnwrap(bn.runningMean)), [0.25, 2.5], accuracy: 1e-9)
+        assertClose(try doubles(XCTUnwrap(bn.runningVar)), [0.9 + 0.1 * 5 / 3, 17.566666666666666], accuracy: 1e-9)
         XCTAssertEqual(try XCTUnwrap(bn.numBatchesTracked).itemInt(), 1)
         bn.eval()
         assertClose(try doubles(bn(x)), [0.7261809734485556, 1.694422271379963, 2.6626635693113707, 3.630904867242778,
-                                         1.789437191887009, 4.175353447736354, 6.561269703585699, 8.947185959435044])
+                                         1.789437191887009, 4.175353447736354, 6.561269703585699, 8.947185959435044], accuracy: 1e-9)
         XCTAssertEqual(try XCTUnwrap(bn.numBatchesTracked).itemInt(), 1, "eval must not count batches")
 
         let cumulative = try BatchNorm2d(2, momentum: nil)
         try cumulative.convert(to: .float64)
         _ = try cumulative(x)
         _ = try cumulative(x * 2)
-        assertClose(try doubles(XCTUnwrap(cumulative.runningMean)), [3.75, 37.5])
-        assertClose(try doubles(XCTUnwrap(cumulative.runningVar)), [4.166666666666667, 416.66666666666663])
+        assertClose(try doubles(XCTUnwrap(cumulative.runningMean)), [3.75, 37.5], accuracy: 1e-9)
+        assertClose(try doubles(XCTUnwrap(cumulative.runningVar)), [4.166666666666667, 416.66666666666663], accuracy: 1e-9)
     }
 
     func testSequentialPoolingUpsampleActivationLayers() throws {

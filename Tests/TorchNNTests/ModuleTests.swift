@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
+import TestSupport
 import Torch
+import XCTest
 @testable import TorchNN
 
 /// A two-level module, to check dotted names and mode propagation.
@@ -42,8 +43,7 @@ final class ModuleTests: XCTestCase {
     }
 
     func testKeysMatchPyTorchsOwnStateDict() throws {
-        let python = "/usr/bin/python3"
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: python), "no python3")
+        let python = try ReferencePython.torch()
         let script = """
         import torch.nn as nn
         m = nn.Module()
@@ -52,7 +52,9 @@ final class ModuleTests: XCTestCase {
         m.head = nn.Linear(8, 2)
         for k, v in m.state_dict().items(): print(k, list(v.shape), str(v.dtype))
         """
-        guard let output = try runPython(python, script) else { throw XCTSkip("python torch unavailable") }
+        let run = try ProcessRunner.run(python, ["-c", script])
+        XCTAssertEqual(run.status, 0, run.standardError)
+        let output = run.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         let block = try Block()
         let ours = block.stateDict().map { "\($0.name) \($0.tensor.shape) torch.\($0.tensor.dtype)" }
         let theirs = output.split(separator: "\n").map(String.init)
@@ -124,19 +126,4 @@ final class ModuleTests: XCTestCase {
         XCTAssertThrowsError(try BatchNorm2d(0))
         XCTAssertThrowsError(try BatchNorm2d(2).forward(Tensor.zeros([2, 2])))
     }
-}
-
-/// Runs a Python snippet; nil when the interpreter or torch is unavailable.
-func runPython(_ python: String, _ script: String) throws -> String? {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = ["-c", script]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { return nil }
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }

@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
+import TestSupport
 import Torch
+import XCTest
 @testable import TorchNN
 
 private final class Encoder: Layer {
@@ -29,12 +30,7 @@ final class StateDictTests: XCTestCase {
     private var folder: URL!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("statedict-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
+        folder = try temporaryFolder("statedict")
     }
 
     func testSaveLoadRoundTripRestoresEveryTensor() throws {
@@ -99,8 +95,7 @@ final class StateDictTests: XCTestCase {
     }
 
     func testPyTorchWrittenCheckpointLoads() throws {
-        let python = "/usr/bin/python3"
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: python), "no python3")
+        let python = try ReferencePython.torch()
         // Written by PyTorch itself, in the safetensors layout, without the safetensors package.
         let url = folder.appendingPathComponent("torch.safetensors")
         let script = """
@@ -120,9 +115,9 @@ final class StateDictTests: XCTestCase {
         m.eval()
         print(float(m(torch.ones(1, 1, 5, 5)).sum()))
         """
-        guard let output = try runPython(python, script), let expected = Double(output) else {
-            throw XCTSkip("python torch unavailable")
-        }
+        let run = try ProcessRunner.run(python, ["-c", script])
+        XCTAssertEqual(run.status, 0, run.standardError)
+        let expected = try XCTUnwrap(Double(run.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)), run.combined)
         let model = try Encoder()
         try model.features.load(contentsOf: url)
         model.eval()

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 @testable import Torch
 
@@ -49,10 +50,10 @@ final class NNOpsTests: XCTestCase {
         XCTAssertEqual(try floats(x.interpolated(scaleFactor: 2)), [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
         // align_corners: the corners stay, the middle is the average of neighbours.
         let aligned = try x.interpolated(size: 3, mode: .bilinear(alignCorners: true))
-        assertClose(try floats(aligned), [1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4])
+        assertClose(try floats(aligned), [1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4], accuracy: 1e-5)
         // Half-pixel centres (align_corners false), 2 → 4: rows sample at −0.25, 0.25, 0.75, 1.25 clamped.
         let half = try Tensor([0, 4] as [Float], shape: [1, 1, 1, 2]).interpolated(size: [1, 4], mode: .bilinear(alignCorners: false))
-        assertClose(try floats(half), [0, 1, 3, 4])
+        assertClose(try floats(half), [0, 1, 3, 4], accuracy: 1e-5)
         XCTAssertThrowsError(try Tensor.zeros([2, 2]).interpolated(scaleFactor: 2))
         XCTAssertThrowsError(try x.interpolated(scaleFactor: -1))
     }
@@ -64,12 +65,12 @@ final class NNOpsTests: XCTestCase {
         let variance = try Tensor.ones([1])
         let y = try x.batchNorm(weight: Tensor([2] as [Float]), bias: Tensor([1] as [Float]), runningMean: mean,
                                 runningVar: variance, training: true, momentum: 0.5, eps: 0)
-        assertClose(try floats(y), [-1, 3])
+        assertClose(try floats(y), [-1, 3], accuracy: 1e-5)
         // running = 0.5·old + 0.5·batch, with the unbiased batch variance 2.
-        assertClose(try floats(mean), [1])
-        assertClose(try floats(variance), [1.5])
+        assertClose(try floats(mean), [1], accuracy: 1e-5)
+        assertClose(try floats(variance), [1.5], accuracy: 1e-5)
         let evaluated = try x.batchNorm(weight: nil, bias: nil, runningMean: mean, runningVar: variance, training: false, eps: 0)
-        assertClose(try floats(evaluated), [0, Float(2 / 1.5.squareRoot())])
+        assertClose(try floats(evaluated), [0, Float(2 / 1.5.squareRoot())], accuracy: 1e-5)
     }
 
     func testLossesByHand() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import Torch
 
@@ -6,17 +7,11 @@ final class SafeTensorsTests: XCTestCase {
     private var folder: URL!
 
     override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("safetensors-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
+        folder = try temporaryFolder("safetensors")
     }
 
     private var fixtures: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/safetensors")
+        get throws { try TestData.committed("safetensors") }
     }
 
     func testRoundTripOfEveryDType() throws {
@@ -50,7 +45,7 @@ final class SafeTensorsTests: XCTestCase {
 
     /// Files written by the Python `safetensors` package (scripts/make_safetensors_fixture.py).
     func testReadsFileWrittenByPythonSafetensors() throws {
-        let archive = try SafeTensors.load(contentsOf: fixtures.appendingPathComponent("numpy_all_dtypes.safetensors"))
+        let archive = try SafeTensors.load(contentsOf: try fixtures.appendingPathComponent("numpy_all_dtypes.safetensors"))
         XCTAssertEqual(archive.metadata, ["format": "pt", "source": "numpy"])
         XCTAssertEqual(archive["f32"]?.shape, [2, 3])
         XCTAssertEqual(try archive["f32"]?.toArray(of: Float.self), [-1, -0.5, 0, 0.5, 1, 1.5])
@@ -65,7 +60,7 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(try archive["bool"]?.toArray(of: Bool.self), [true, false, true])
         XCTAssertEqual(archive["empty"]?.shape, [0, 4])
 
-        let bf16 = try SafeTensors.load(contentsOf: fixtures.appendingPathComponent("bf16.safetensors"))
+        let bf16 = try SafeTensors.load(contentsOf: try fixtures.appendingPathComponent("bf16.safetensors"))
         XCTAssertEqual(bf16["bf16"]?.dtype, .bfloat16)
         XCTAssertEqual(try bf16["bf16"]?.toArray(of: Float.self), [1, -2, 0.15625])
     }

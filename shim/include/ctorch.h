@@ -227,6 +227,20 @@ ct_error ct_autograd_grad(const ct_tensor *outputs, const ct_tensor *grad_output
                           const ct_tensor *inputs, int64_t input_count, bool retain_graph, bool create_graph,
                           bool allow_unused, ct_tensor *out) CT_NOEXCEPT;
 
+/* ---- fast by default (issue 13): in-place activations, batched and fused optimizer calls ---- */
+/* In place, for activations autograd allows to overwrite (a batch norm's output). */
+ct_error ct_relu_(ct_tensor t) CT_NOEXCEPT;
+ct_error ct_leaky_relu_(ct_tensor t, double negative_slope) CT_NOEXCEPT;
+/* Sets every tensor's gradient to undefined (zero_grad(set_to_none=True)) in one call. */
+ct_error ct_zero_grads(const ct_tensor *tensors, int64_t count) CT_NOEXCEPT;
+ct_error ct_set_requires_grads(const ct_tensor *tensors, int64_t count, bool requires_grad) CT_NOEXCEPT;
+/* One Adam step (torch.optim.Adam, amsgrad off) of `count` parameters; steps[k] is parameter k's
+ * step count after this update (>= 1). Parameters without a gradient are skipped. Contiguous
+ * float32 CPU tensors are updated in one fused pass; others with the equivalent ATen ops. */
+ct_error ct_adam_step(const ct_tensor *params, const ct_tensor *exp_avgs, const ct_tensor *exp_avg_sqs,
+                      const int64_t *steps, int64_t count, double lr, double beta1, double beta2, double eps,
+                      double weight_decay) CT_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,6 +10,8 @@ public struct CrawlOptions: Sendable {
     public var capturedTags: TagSelection
     /// Delete rows of files under the crawled folder that no longer exist.
     public var pruneMissing: Bool
+    /// Where the patient key came from, for error messages.
+    public var keyPath: String?
     /// Test hook: stop (as if killed) after this many committed batches.
     var stopAfterBatches: Int?
 

@@ -37,18 +37,27 @@ public final class Crawler {
     public let options: CrawlOptions
     private let inspector: FileInspecting
 
-    public convenience init(manifest: ManifestDatabase, options: CrawlOptions = CrawlOptions()) {
-        self.init(manifest: manifest, options: options, inspector: DICOMFileInspector(capturedTags: options.capturedTags, hasher: manifest.patientHasher))
+    private let key: PatientKey
+
+    /// - Parameter key: hashes patient ids; the manifest refuses a key other than the one it
+    ///   was first indexed with.
+    public convenience init(manifest: ManifestDatabase, key: PatientKey, options: CrawlOptions = CrawlOptions()) {
+        self.init(manifest: manifest, key: key, options: options, inspector: DICOMFileInspector(capturedTags: options.capturedTags, key: key))
     }
 
-    init(manifest: ManifestDatabase, options: CrawlOptions, inspector: FileInspecting) {
+    init(manifest: ManifestDatabase, key: PatientKey, options: CrawlOptions, inspector: FileInspecting) {
         self.manifest = manifest
+        self.key = key
         self.options = options
         self.inspector = inspector
     }
 
     /// Crawls `root` (a folder, or a single file). `progress` is called from the crawl thread
     /// after each batch.
+    ///
+    /// The first crawl of a manifest records its archive root (the folder, or a single file's
+    /// folder) once, in `meta`; rows store paths relative to it, so the manifest's clear-text
+    /// columns do not spell out where the archive lives, and later crawls must stay inside it.
     @discardableResult
     public func run(root: String, progress: ((CrawlProgress) -> Void)? = nil) throws -> CrawlRunCounts {
         let start = Date()
@@ -57,7 +66,12 @@ public final class Crawler {
         guard FileManager.default.fileExists(atPath: rootPath, isDirectory: &isFolder) else {
             throw SonoDataError.notAFolder(path: root)
         }
-        let listed = isFolder.boolValue ? Self.listFiles(under: rootPath) : Self.stamp(of: rootPath).map { [(rootPath, $0)] } ?? []
+        let archiveRoot = try bindArchiveRoot(isFolder.boolValue ? rootPath : (rootPath as NSString).deletingLastPathComponent)
+        try manifest.bind(key, keyPath: options.keyPath)
+        let absoluteListing = isFolder.boolValue ? Self.listFiles(under: rootPath) : Self.stamp(of: rootPath).map { [(rootPath, $0)] } ?? []
+        let rootPrefix = archiveRoot == "/" ? "/" : archiveRoot + "/"
+        // (relative path, absolute path, stamp)
+        let listed = absoluteListing.map { (path: String($0.path.dropFirst(rootPrefix.count)), absolute: $0.path, stamp: $0.stamp) }
         // A different set of captured tags makes every stored row stale: re-read them all.
         let previousCapture = try manifest.meta(ManifestDatabase.capturedTagsKey)
         var known = try manifest.indexedStamps()
@@ -70,8 +84,8 @@ public final class Crawler {
 
         if options.pruneMissing, isFolder.boolValue {
             let present = Set(listed.map(\.path))
-            let prefix = rootPath.hasSuffix("/") ? rootPath : rootPath + "/"
-            let gone = known.keys.filter { $0.hasPrefix(prefix) && !present.contains($0) }
+            let crawled = rootPath == archiveRoot ? "" : String(rootPath.dropFirst(rootPrefix.count)) + "/"
+            let gone = known.keys.filter { $0.hasPrefix(crawled) && !present.contains($0) }
             if !gone.isEmpty {
                 try manifest.pool.write { db in
                     for chunk in stride(from: 0, to: gone.count, by: 500) {
@@ -95,10 +109,12 @@ public final class Crawler {
             }
             let batch = Array(listed[batchStart..<min(batchStart + batchSize, listed.count)])
             let fresh = try parallelMap(batch.count, threads: options.threads) { i -> (file: InspectedFile, replaces: Bool)? in
-                let (path, stamp) = batch[i]
+                let (path, absolute, stamp) = batch[i]
                 let old = known[path]
                 if old == stamp { return nil }
-                return (inspector.inspect(path: path, stamp: stamp), old != nil)
+                var inspected = inspector.inspect(path: absolute, stamp: stamp)
+                inspected.record.path = path
+                return (inspected, old != nil)
             }.compactMap { $0 }
             counts.unchanged += batch.count - fresh.count
             counts.added += fresh.filter { !$0.replaces }.count
@@ -121,6 +137,20 @@ public final class Crawler {
         writer.sync {}
         if let failed = failure.error { throw failed }
         return counts
+    }
+
+    /// The manifest's archive root: `folder` on the first crawl; afterwards `folder` must be the
+    /// recorded root or lie under it.
+    private func bindArchiveRoot(_ folder: String) throws -> String {
+        if let recorded = try manifest.archiveRoot() {
+            let prefix = recorded == "/" ? "/" : recorded + "/"
+            guard folder == recorded || folder.hasPrefix(prefix) else {
+                throw SonoDataError.outsideArchive(manifest: manifest.path, root: recorded, folder: folder)
+            }
+            return recorded
+        }
+        try manifest.setMeta(ManifestDatabase.archiveRootKey, folder)
+        return folder
     }
 
     private static func commit(_ files: [(file: InspectedFile, replaces: Bool)], to manifest: ManifestDatabase) throws {

@@ -5,15 +5,15 @@ import Foundation
 /// Pixel Data), and turn what it finds — or why it failed — into a manifest row.
 struct DICOMFileInspector: FileInspecting {
     let capturedTags: TagSelection
-    /// Keyed hashing of patient ids with the manifest's salt.
-    let hasher: PatientHasher?
+    /// Keyed hashing of patient ids with the user's key.
+    let key: PatientKey?
     /// The captured tags that may be stored, each with its quoted JSON key, worked out once
     /// rather than per file.
     private let capturePlan: [(tag: Tag, key: String)]
 
-    init(capturedTags: TagSelection, hasher: PatientHasher?) {
+    init(capturedTags: TagSelection, key: PatientKey?) {
         self.capturedTags = capturedTags
-        self.hasher = hasher
+        self.key = key
         capturePlan = capturedTags.tags.filter { !TagSelection.isForbidden($0) }
             .map { (Tag(rawValue: $0), JSONText.string(TagSelection.key($0))) }
     }
@@ -76,7 +76,7 @@ struct DICOMFileInspector: FileInspecting {
         record.sopInstanceUid = HeaderText.string(ds, .sopInstanceUID) ?? HeaderText.string(file.meta, .mediaStorageSOPInstanceUID)
         record.studyInstanceUid = HeaderText.string(ds, Tag(0x0020, 0x000D))
         record.seriesInstanceUid = HeaderText.string(ds, Tag(0x0020, 0x000E))
-        record.patientHash = HeaderText.string(ds, .patientID).flatMap { hasher?.hash($0) }
+        record.patientHash = HeaderText.string(ds, .patientID).flatMap { key?.hash($0) }
         record.modality = HeaderText.string(ds, .modality)
         record.manufacturer = HeaderText.string(ds, .manufacturer)
         record.manufacturerModel = HeaderText.string(ds, Tag(0x0008, 0x1090))
@@ -96,9 +96,17 @@ struct DICOMFileInspector: FileInspecting {
 
         if let rows = record.rows, let columns = record.columns, rows > 0, columns > 0 {
             let regions = file.ultrasoundRegions
+            if record.transducerType?.isEmpty ?? true {
+                var types: [String] = []
+                for type in regions.compactMap(\.transducerType) where !type.isEmpty && !types.contains(type) { types.append(type) }
+                record.transducerType = types.isEmpty ? nil : types.joined(separator: "\\")
+            }
+            // Regions as scanners write them: boxes past the image are clamped, zero-area regions
+            // ignored and negative physical deltas (a signed direction) read as magnitudes, each
+            // with a warning.
             if !regions.isEmpty {
                 let stored = regions.map { region -> StoredRegion in
-                    let box = region.clampedBox(rows: rows, columns: columns)
+                    let box = region.hasZeroArea ? nil : region.clampedBox(rows: rows, columns: columns)
                     let x0 = min(region.minX0, region.maxX1), y0 = min(region.minY0, region.maxY1)
                     let x1 = max(region.minX0, region.maxX1) + 1, y1 = max(region.minY0, region.maxY1) + 1
                     let clamped = box.map { $0.x != x0 || $0.y != y0 || $0.x + $0.width != x1 || $0.y + $0.height != y1 } ?? true
@@ -106,10 +114,16 @@ struct DICOMFileInspector: FileInspecting {
                         x0: box?.x ?? 0, y0: box?.y ?? 0, x1: box.map { $0.x + $0.width } ?? 0, y1: box.map { $0.y + $0.height } ?? 0,
                         spatialFormat: region.spatialFormat, dataType: region.dataType,
                         unitsX: region.physicalUnitsX, unitsY: region.physicalUnitsY,
-                        deltaX: region.physicalDeltaX, deltaY: region.physicalDeltaY, clamped: clamped)
+                        deltaX: region.physicalDeltaX.map(abs), deltaY: region.physicalDeltaY.map(abs),
+                        clamped: clamped && !region.hasZeroArea)
                 }
                 record.regions = JSONText.regions(stored)
+                let zeroArea = regions.filter(\.hasZeroArea).count
+                if zeroArea > 0 { warnings.append("\(zeroArea) ultrasound region\(zeroArea == 1 ? "" : "s") of zero area, ignored") }
                 if stored.contains(where: \.clamped) { warnings.append("ultrasound region outside the image, clamped") }
+                if regions.contains(where: { ($0.physicalDeltaX ?? 0) < 0 || ($0.physicalDeltaY ?? 0) < 0 }) {
+                    warnings.append("negative physical delta, read as its magnitude")
+                }
                 if let tissue = file.tissueRegion()?.box {
                     record.cropX0 = tissue.x
                     record.cropY0 = tissue.y
@@ -182,9 +196,27 @@ struct DICOMFileInspector: FileInspecting {
             }
             frames = Array(repeating: (nil, nil), count: frameCount)
         }
+        let verdict = classify(ds, regions: file.ultrasoundRegions, path: path, record: record, frameCount: frameCount)
+        record.imageKind = verdict.kind
+        record.kindReason = verdict.reason
         return finish(.ok)
     }
 
+
+    /// The instance's image kind from its header, and where that cannot tell, from a few of its
+    /// frames (the file is then read in full, once).
+    private func classify(_ ds: DataSet, regions: [UltrasoundRegion], path: String, record: FileRecord,
+                          frameCount: Int) -> ImageKindClassifier.Verdict {
+        let header = ImageKindClassifier.Header(
+            sopClassUID: record.sopClassUid, imageType: HeaderText.strings(ds, Tag(0x0008, 0x0008)) ?? [],
+            samplesPerPixel: record.samplesPerPixel ?? 1, rows: record.rows ?? 0, columns: record.columns ?? 0,
+            regions: regions)
+        var full: DICOMFile?
+        return ImageKindClassifier.classify(header: header, frameCount: frameCount) { index in
+            if full == nil { full = try DICOMFile(path: path, mode: .full) }
+            return try full!.decodeFrame(index)
+        }
+    }
 
     /// Ultrasound and secondary-capture image storage classes, which must carry pixels.
     static let imageClasses: Set<String> = [

@@ -41,7 +41,8 @@ public final class ProgressPrinter: @unchecked Sendable {
         return text
     }
 
-    static func duration(_ seconds: TimeInterval) -> String {
+    /// `12.3s`, `4m05s`, `2h07m`: how progress lines of every command write a duration.
+    public static func duration(_ seconds: TimeInterval) -> String {
         let s = Int(seconds.rounded())
         if s >= 3600 { return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) }
         if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }

@@ -11,7 +11,10 @@ import Yams
 ///   names: { "C1-6-D": curvilinear }     # exact names, case/whitespace-insensitive
 ///   rules:                               # regexes, tried before the inherited ones
 ///     - { pattern: "^EC", group: curvilinear }
+///   types: { "CURVED LINEAR": curvilinear } # Transducer Type fallback (`_` reads as a space)
 /// study:
+///   groups: [liver, kidney, thyroid, abdomen, chest, soft tissue, nodule, drainage, breast]
+///                                          # any names; replaces the list (keep the inherited ones)
 ///   names:                               # exact descriptions → groups
 ///     "US ABDOMEN COMPLETE": [abdomen, liver, kidney]
 ///   rules:                               # regexes, used when no exact name matches
@@ -25,6 +28,7 @@ extension LabelMapping {
             var groups: [String]?
             var names: [String: String]?
             var rules: [TransducerRule]?
+            var types: [String: String]?
         }
         struct Study: Decodable {
             var groups: [String]?
@@ -33,17 +37,37 @@ extension LabelMapping {
         }
         var extends: String?
         var phased: Bool?
+        /// Written by `labels --suggest`: the file must be reviewed (and this line removed) first.
+        var draft: Bool?
         var transducer: Transducer?
         var study: Study?
+
+        /// Every key a labels.yaml may hold; `names` maps the user's own strings.
+        static let shape = YAMLShape.mapping([
+            "extends": .any,
+            "phased": .any,
+            "transducer": .mapping([
+                "groups": .any, "names": .any,
+                "rules": .sequence(.mapping(["pattern": .any, "group": .any])),
+            ]),
+            "study": .mapping([
+                "groups": .any, "names": .any,
+                "rules": .sequence(.mapping(["pattern": .any, "groups": .any])),
+            ]),
+        ])
     }
 
     /// Reads a mapping from YAML text; `path` only names the source in errors.
     public static func load(yaml: String, path: String = "labels.yaml") throws -> LabelMapping {
         let file: File
         do {
-            file = try YAMLDecoder().decode(File.self, from: yaml)
-        } catch {
-            throw SonoDataError.invalidLabelFile(path: path, message: Self.describe(error))
+            file = try YAMLConfig.decode(File.self, from: yaml, shape: File.shape, file: path)
+        } catch let error as YAMLConfigError {
+            // "label mapping FILE:LINE:COLUMN: message"
+            throw SonoDataError.invalidLabelFile(path: path + (error.line.map { ":\($0):\(error.column ?? 1)" } ?? ""), message: error.message)
+        }
+        if file.draft == true {
+            throw SonoDataError.invalidLabelFile(path: path, message: "is a draft written by `sonotag labels --suggest`; review every suggestion, then delete its `draft: true` line")
         }
         let base: LabelMapping
         switch file.extends ?? "paper" {
@@ -60,6 +84,8 @@ extension LabelMapping {
         for (name, group) in file.transducer?.names ?? [:] { names[normalise(name)] = group }
         let transducerRules = (file.transducer?.rules ?? []).map { Rule(pattern: $0.pattern, groups: [$0.group]) }
             + (inherit ? base.transducerRules : [])
+        var types = inherit ? base.transducerTypes : [:]
+        for (type, group) in file.transducer?.types ?? [:] { types[normaliseType(type)] = group }
         let studyGroups = file.study?.groups ?? base.studyGroups
         var descriptions = inherit ? base.studyDescriptions : [:]
         for (name, groups) in file.study?.names ?? [:] { descriptions[normalise(name)] = groups }
@@ -68,7 +94,7 @@ extension LabelMapping {
         do {
             return try LabelMapping(
                 transducerGroups: transducerGroups, transducerNames: names, transducerRules: transducerRules,
-                studyGroups: studyGroups, studyDescriptions: descriptions, studyRules: studyRules)
+                transducerTypes: types, studyGroups: studyGroups, studyDescriptions: descriptions, studyRules: studyRules)
         } catch let SonoDataError.invalidLabelFile(_, message) {
             throw SonoDataError.invalidLabelFile(path: path, message: message)
         }
@@ -80,22 +106,10 @@ extension LabelMapping {
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw SonoDataError.invalidLabelFile(path: url.path, message: "cannot read: \(error.localizedDescription)")
+            let missing = !FileManager.default.fileExists(atPath: url.path)
+            throw SonoDataError.invalidLabelFile(path: url.path, message: missing ? "no such file" : "cannot be read as UTF-8 text")
         }
         return try load(yaml: text, path: url.path)
-    }
-
-    private static func describe(_ error: Error) -> String {
-        if let decoding = error as? DecodingError {
-            switch decoding {
-            case let .typeMismatch(_, context), let .valueNotFound(_, context),
-                 let .keyNotFound(_, context), let .dataCorrupted(context):
-                let where_ = context.codingPath.map(\.stringValue).joined(separator: ".")
-                return where_.isEmpty ? context.debugDescription : "\(where_): \(context.debugDescription)"
-            @unknown default: return "\(decoding)"
-            }
-        }
-        return "\(error)"
     }
 }
 
@@ -116,6 +130,8 @@ extension LabelMapping {
         for name in transducerNames.keys.sorted() { lines.append("    \(quote(name)): \(quote(transducerNames[name] ?? ""))") }
         lines.append("  rules:")
         for rule in transducerRules { lines.append("    - { pattern: \(quote(rule.pattern)), group: \(quote(rule.groups.first ?? "")) }") }
+        lines.append("  types:" + (transducerTypes.isEmpty ? " {}" : ""))
+        for type in transducerTypes.keys.sorted() { lines.append("    \(quote(type)): \(quote(transducerTypes[type] ?? ""))") }
         lines.append("study:")
         lines.append("  groups: \(list(studyGroups))")
         lines.append("  names:")

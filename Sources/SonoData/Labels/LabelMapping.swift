@@ -8,7 +8,9 @@ import Yams
 /// The label vector has a fixed order: `y = [transducer groups…, study groups…]`. By default
 /// that is `[linear, curvilinear, liver, kidney, thyroid, abdomen, chest, soft tissue, nodule,
 /// drainage]` (K = 10); with `phased` configured, `phased` follows `curvilinear` (K = 11).
-/// A file whose transducer matches no rule has zeros in the transducer part; an unmapped
+/// A file's transducer group comes from the first of its Transducer Data values that an exact
+/// name or a rule maps, else from its Transducer Type (0018,6031, top level or in the ultrasound
+/// regions); a file that none of them maps has zeros in the transducer part. An unmapped
 /// description has zeros in the study part.
 public struct LabelMapping: Sendable, Equatable {
     public static let defaultTransducerGroups = ["linear", "curvilinear"]
@@ -26,6 +28,9 @@ public struct LabelMapping: Sendable, Equatable {
     public var transducerNames: [String: String]
     /// Tried in order after the exact names; the first match wins.
     public var transducerRules: [Rule]
+    /// Transducer Type defined terms (normalised, `_` read as a space) → group: the fallback for
+    /// files whose Transducer Data is missing or unrecognised.
+    public var transducerTypes: [String: String]
     public var studyGroups: [String]
     /// Exact descriptions (normalised) → groups.
     public var studyDescriptions: [String: [String]]
@@ -36,10 +41,12 @@ public struct LabelMapping: Sendable, Equatable {
     private let compiledStudyRules: [NSRegularExpression]
 
     public init(transducerGroups: [String], transducerNames: [String: String], transducerRules: [Rule],
+                transducerTypes: [String: String] = [:],
                 studyGroups: [String], studyDescriptions: [String: [String]], studyRules: [Rule]) throws {
         self.transducerGroups = transducerGroups
         self.transducerNames = Dictionary(transducerNames.map { (Self.normalise($0.key), $0.value) }, uniquingKeysWith: { a, _ in a })
         self.transducerRules = transducerRules
+        self.transducerTypes = Dictionary(transducerTypes.map { (Self.normaliseType($0.key), $0.value) }, uniquingKeysWith: { a, _ in a })
         self.studyGroups = studyGroups
         self.studyDescriptions = Dictionary(studyDescriptions.map { (Self.normalise($0.key), $0.value) }, uniquingKeysWith: { a, _ in a })
         self.studyRules = studyRules
@@ -50,23 +57,21 @@ public struct LabelMapping: Sendable, Equatable {
 
     public static func == (lhs: LabelMapping, rhs: LabelMapping) -> Bool { lhs.canonicalJSON == rhs.canonicalJSON }
 
-    /// The shipped mapping: the paper's Table A1 and its transducers, plus leading-letter rules
-    /// for common probe names (C5-1 curvilinear, L12-5 linear; with `includePhased`, P4-2 and
-    /// 4V1c phased).
+    /// The shipped mapping: the paper's Table A1 and its three transducers, vendor probe-name
+    /// patterns (`TransducerPatterns`) and the Transducer Type defined terms; with
+    /// `includePhased`, phased arrays (P4-2, 4V1c, S5-1, SECTOR_PHASED…) too.
     public static func paperDefault(includePhased: Bool = false) -> LabelMapping {
         var groups = defaultTransducerGroups
-        var rules = [Rule(pattern: "^C", groups: ["curvilinear"]), Rule(pattern: "^L", groups: ["linear"])]
-        if includePhased {
-            groups.append("phased")
-            rules.append(Rule(pattern: "^(P|[0-9]*V)", groups: ["phased"]))
-        }
+        if includePhased { groups.append("phased") }
+        let rules = TransducerPatterns.rules.filter { includePhased || $0.groups != ["phased"] }
+        let types = TransducerPatterns.types.filter { includePhased || $0.value != "phased" }
         var descriptions: [String: [String]] = [:]
         for entry in paperStudyDescriptions { descriptions[entry.description] = entry.groups }
         do {
             return try LabelMapping(
                 transducerGroups: groups,
                 transducerNames: ["SC6-1": "curvilinear", "SL10-2": "linear", "SL15-4": "linear"],
-                transducerRules: rules,
+                transducerRules: rules, transducerTypes: types,
                 studyGroups: defaultStudyGroups, studyDescriptions: descriptions, studyRules: [])
         } catch {
             preconditionFailure("the built-in label mapping is invalid: \(error)")
@@ -76,6 +81,12 @@ public struct LabelMapping: Sendable, Equatable {
     /// Upper-cased, trimmed, inner whitespace collapsed to one space.
     public static func normalise(_ text: String) -> String {
         text.uppercased().split(whereSeparator: { $0.isWhitespace || $0 == "\0" }).joined(separator: " ")
+    }
+
+    /// Transducer Type as a key: vendors write the defined terms with `_` or spaces
+    /// (`SECTOR_PHASED`, `CURVED LINEAR`, `CURVED_LINEAR`).
+    public static func normaliseType(_ text: String) -> String {
+        normalise(text.replacingOccurrences(of: "_", with: " "))
     }
 
     // MARK: labelling
@@ -95,9 +106,11 @@ public struct LabelMapping: Sendable, Equatable {
         return nil
     }
 
-    /// The transducer group of a file: the first of its Transducer Data values that maps.
-    public func transducerGroup(forValues values: [String]) -> String? {
+    /// The transducer group of a file: the first of its Transducer Data values that a name or a
+    /// rule maps, else the first of its Transducer Type values that maps.
+    public func transducerGroup(forValues values: [String], types: [String] = []) -> String? {
         for value in values { if let group = transducerGroup(for: value) { return group } }
+        for type in types { if let group = transducerTypes[Self.normaliseType(type)] { return group } }
         return nil
     }
 
@@ -113,10 +126,10 @@ public struct LabelMapping: Sendable, Equatable {
         return found
     }
 
-    /// The label vector `y` for a file's Transducer Data values and Study Description.
-    public func labelVector(transducers: [String], studyDescription: String?) -> [Float] {
+    /// The label vector `y` for a file's Transducer Data values, Transducer Types and Study Description.
+    public func labelVector(transducers: [String], transducerTypes types: [String] = [], studyDescription: String?) -> [Float] {
         var y = [Float](repeating: 0, count: count)
-        if let group = transducerGroup(forValues: transducers), let index = transducerGroups.firstIndex(of: group) {
+        if let group = transducerGroup(forValues: transducers, types: types), let index = transducerGroups.firstIndex(of: group) {
             y[index] = 1
         }
         for group in studyGroups(for: studyDescription ?? "") {
@@ -126,7 +139,7 @@ public struct LabelMapping: Sendable, Equatable {
     }
 
     public func labelVector(for file: FileRecord) -> [Float] {
-        labelVector(transducers: file.transducers, studyDescription: file.studyDescription)
+        labelVector(transducers: file.transducers, transducerTypes: file.transducerTypes, studyDescription: file.studyDescription)
     }
 
     // MARK: identity
@@ -139,7 +152,8 @@ public struct LabelMapping: Sendable, Equatable {
     var canonicalJSON: String {
         let object: [String: Any] = [
             "transducer": ["groups": transducerGroups, "names": transducerNames,
-                           "rules": transducerRules.map { ["pattern": $0.pattern, "groups": $0.groups] }],
+                           "rules": transducerRules.map { ["pattern": $0.pattern, "groups": $0.groups] },
+                           "types": transducerTypes],
             "study": ["groups": studyGroups, "descriptions": studyDescriptions,
                       "rules": studyRules.map { ["pattern": $0.pattern, "groups": $0.groups] }],
         ]
@@ -171,6 +185,7 @@ public struct LabelMapping: Sendable, Equatable {
             throw SonoDataError.invalidLabelFile(path: "<mapping>", message: "group names must be unique")
         }
         for (name, group) in transducerNames { try check([group], in: transducerGroups, "transducer '\(name)'") }
+        for (type, group) in transducerTypes { try check([group], in: transducerGroups, "transducer type '\(type)'") }
         for rule in transducerRules {
             guard rule.groups.count == 1 else {
                 throw SonoDataError.invalidLabelFile(path: "<mapping>", message: "transducer rule '\(rule.pattern)' must name exactly one group")

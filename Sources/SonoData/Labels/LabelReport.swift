@@ -19,16 +19,23 @@ public struct LabelReport: Sendable {
     /// Normalised values with no mapping, most frequent first. Empty values count as "(empty)".
     public var unmappedDescriptions: [Count]
     public var unmappedTransducers: [Count]
+    /// Labelled files per image kind (`unclassified`: indexed before image kinds), and the `ok`
+    /// files left unlabelled because `--kinds` excluded their kind.
+    public var filesByKind: [Count]
+    public var filesOfOtherKinds: Int
+
+    /// How a missing or blank value is listed.
+    public static let emptyValue = "(empty)"
 }
 
 extension ManifestDatabase {
     static let labelMappingHashKey = "label_mapping_hash"
     static let labelGroupsKey = "label_groups"
 
-    /// Computes every `ok` file's label vector with `mapping`, stores them (replacing older
-    /// labels) with the mapping's hash, and returns the report.
+    /// Computes the label vector of every `ok` file of `kinds` (nil: all) with `mapping`, stores
+    /// them (replacing older labels) with the mapping's hash, and returns the report.
     @discardableResult
-    public func applyLabels(_ mapping: LabelMapping) throws -> LabelReport {
+    public func applyLabels(_ mapping: LabelMapping, kinds: [ImageKind]? = nil) throws -> LabelReport {
         let hash = mapping.hash
         let groupsJSON = String(decoding: try JSONEncoder().encode(mapping.groupNames), as: UTF8.self)
         return try pool.write { db in
@@ -37,24 +44,35 @@ extension ManifestDatabase {
             var noTransducer = 0, noStudy = 0, total = 0
             var unmappedDescriptions: [String: Int] = [:]
             var unmappedTransducers: [String: Int] = [:]
+            var byKind: [String: Int] = [:]
+            var otherKinds = 0
             let insert = try db.makeStatement(sql: "INSERT INTO labels(file_id, y, mapping_hash) VALUES (?, ?, ?)")
-            let rows = try Row.fetchAll(db, sql: "SELECT id, transducer_data, study_description FROM files WHERE status = 'ok'")
+            let rows = try Row.fetchAll(db, sql: "SELECT id, transducer_data, transducer_type, study_description, image_kind FROM files WHERE status = 'ok'")
             for row in rows {
                 let id: Int64 = row[0]
-                let transducers = ((row[1] as String?) ?? "").split(separator: "\\").map(String.init)
-                let description: String = row[2] ?? ""
-                let y = mapping.labelVector(transducers: transducers, studyDescription: description)
+                let kind = (row[4] as String?).flatMap(ImageKind.init(rawValue:))
+                if let kinds, !(kind.map(kinds.contains) ?? false) {
+                    otherKinds += 1
+                    continue
+                }
+                byKind[kind?.rawValue ?? "unclassified", default: 0] += 1
+                let transducers = FileRecord.values(row[1])
+                let types = FileRecord.values(row[2])
+                let description: String = row[3] ?? ""
+                let y = mapping.labelVector(transducers: transducers, transducerTypes: types, studyDescription: description)
                 total += 1
                 for (index, value) in y.enumerated() where value > 0 { groupCounts[index] += 1 }
                 if !y[..<mapping.transducerGroups.count].contains(where: { $0 > 0 }) {
                     noTransducer += 1
-                    let key = transducers.map(LabelMapping.normalise).filter { !$0.isEmpty }.joined(separator: "\\")
-                    unmappedTransducers[key.isEmpty ? "(empty)" : key, default: 0] += 1
+                    var key = transducers.map(LabelMapping.normalise).filter { !$0.isEmpty }.joined(separator: "\\")
+                    if key.isEmpty { key = LabelReport.emptyValue }
+                    if !types.isEmpty { key += " [type " + types.map(LabelMapping.normaliseType).joined(separator: "\\") + "]" }
+                    unmappedTransducers[key, default: 0] += 1
                 }
                 if !y[mapping.transducerGroups.count...].contains(where: { $0 > 0 }) {
                     noStudy += 1
                     let key = LabelMapping.normalise(description)
-                    unmappedDescriptions[key.isEmpty ? "(empty)" : key, default: 0] += 1
+                    unmappedDescriptions[key.isEmpty ? LabelReport.emptyValue : key, default: 0] += 1
                 }
                 let yText = "[" + y.map { $0 > 0 ? "1" : "0" }.joined(separator: ",") + "]"
                 try insert.execute(arguments: [id, yText, hash])
@@ -68,7 +86,8 @@ extension ManifestDatabase {
             return LabelReport(
                 mappingHash: hash, groupNames: mapping.groupNames, groupCounts: groupCounts, labelledFiles: total,
                 filesWithoutTransducerGroup: noTransducer, filesWithoutStudyGroup: noStudy,
-                unmappedDescriptions: sorted(unmappedDescriptions), unmappedTransducers: sorted(unmappedTransducers))
+                unmappedDescriptions: sorted(unmappedDescriptions), unmappedTransducers: sorted(unmappedTransducers),
+                filesByKind: sorted(byKind), filesOfOtherKinds: otherKinds)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SonoParallel
 
 /// Shuffled batches of a `CohortDataset`, assembled by worker threads with bounded prefetch.
 ///
@@ -31,7 +32,7 @@ public final class BatchLoader: @unchecked Sendable {
 
     public init(dataset: CohortDataset, batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0,
                 augment: AugmentationSettings? = nil, dropLast: Bool = false,
-                threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1), prefetch: Int = 4) {
+                threads: Int = max(1, availableCores - 1), prefetch: Int = 4) {
         self.dataset = dataset
         self.batchSize = max(1, batchSize)
         self.shuffle = shuffle

@@ -9,6 +9,10 @@ public struct NormalisationStatistics: Sendable, Equatable, Codable {
 
 /// The preprocessed images of one split with their weak labels: what pretraining iterates.
 ///
+/// The labels are the vectors `sonotag labels` stored in the manifest (`StoredLabels`), never
+/// recomputed here, so training sees exactly what the labelling report described. Without
+/// labels (building a cache), every sample's label vector is empty.
+///
 /// Opening a dataset builds whatever part of the cache is missing (decoding each frame once);
 /// later opens with the same preprocessing settings only map the cache.
 public final class CohortDataset: @unchecked Sendable {
@@ -22,7 +26,8 @@ public final class CohortDataset: @unchecked Sendable {
     public let manifest: ManifestDatabase
     public let split: SplitName?
     public let settings: PreprocessSettings
-    public let labelMapping: LabelMapping
+    /// The manifest's stored labels this dataset carries; nil for an unlabelled dataset.
+    public let labels: StoredLabels?
     public let cache: ImageCache
     public let samples: [Sample]
     /// Statistics of this dataset's stored values (pooled over its images).
@@ -32,21 +37,26 @@ public final class CohortDataset: @unchecked Sendable {
     public let normalisationStatistics: NormalisationStatistics
     /// Files of this split that could not be decoded, with the reason.
     public let failedFiles: [(path: String, message: String)]
+    /// The image kinds used (nil: every kind).
+    public let kinds: [ImageKind]?
+    /// Frames of this split left out because their instance is of another kind.
+    public let excludedFramesByKind: [ImageKind: Int]
 
     public var count: Int { samples.count }
-    public var labelCount: Int { labelMapping.count }
-    public var groupNames: [String] { labelMapping.groupNames }
+    public var labelCount: Int { labels?.count ?? 0 }
+    public var groupNames: [String] { labels?.groupNames ?? [] }
     public var height: Int { settings.height }
     public var width: Int { settings.width }
 
-    init(manifest: ManifestDatabase, split: SplitName?, settings: PreprocessSettings, labels: LabelMapping, cacheRoot: URL?,
-         datasetStatistics: NormalisationStatistics?, threads: Int, decoder: FrameDecoding,
+    init(manifest: ManifestDatabase, split: SplitName?, settings: PreprocessSettings, labels: StoredLabels?, kinds: [ImageKind]? = nil,
+         cacheRoot: URL?, datasetStatistics: NormalisationStatistics?, threads: Int, decoder: FrameDecoding,
          progress: ((CacheBuildProgress) -> Void)?) throws {
         self.manifest = manifest
         self.split = split
         self.settings = settings
-        self.labelMapping = labels
-        let files: [FileRecord]
+        self.labels = labels
+        self.kinds = kinds
+        var files: [FileRecord]
         if let split {
             guard try !manifest.splitSummary().patients.isEmpty else {
                 throw SonoDataError.emptyDataset("the manifest has no split yet; run `sonotag split --db \(manifest.path)`")
@@ -55,24 +65,51 @@ public final class CohortDataset: @unchecked Sendable {
         } else {
             files = try manifest.files(status: .ok)
         }
+        var excluded: [ImageKind: Int] = [:]
+        if let kinds {
+            let unclassified = files.filter { $0.imageKind == nil }.count
+            if unclassified > 0 {
+                throw SonoDataError.staleManifest(path: manifest.path, message: "\(unclassified) images were indexed before image kinds existed; rerun `sonotag index` on the archive (it re-reads only those) or pass --kinds all")
+            }
+            files = files.filter { file in
+                guard let kind = file.imageKind, !kinds.contains(kind) else { return true }
+                excluded[kind, default: 0] += settings.frameIndices(count: file.frames ?? 1).count
+                return false
+            }
+        }
+        excludedFramesByKind = excluded
         let root = cacheRoot ?? Self.defaultCacheRoot(forManifest: manifest.path)
         cache = try ImageCache(root: root, settings: settings)
         try cache.build(files: files, decoder: decoder, threads: threads, samplesPerShard: 512, progress: progress)
 
         var samples: [Sample] = []
         var failed: [(String, String)] = []
+        var unlabelled = 0
         for file in files {
             guard let id = file.id else { continue }
             if let message = cache.failures[id] {
                 failed.append((file.path, message))
                 continue
             }
-            let y = labels.labelVector(for: file)
+            let y: [Float]
+            if let labels {
+                guard let stored = labels.vectors[id] else {
+                    unlabelled += 1
+                    continue
+                }
+                y = stored
+            } else {
+                y = []
+            }
             for frame in settings.frameIndices(count: file.frames ?? 1) {
                 if let entry = cache.entry(fileId: id, frame: frame) {
                     samples.append(Sample(fileId: id, frame: frame, entry: entry, labels: y))
                 }
             }
+        }
+        guard unlabelled == 0 else {
+            throw SonoDataError.staleLabels(manifest: manifest.path,
+                                            reason: "\(unlabelled) image files have no stored label vector, e.g. indexed after labelling")
         }
         self.samples = samples
         failedFiles = failed
@@ -87,6 +124,15 @@ public final class CohortDataset: @unchecked Sendable {
         let mean = meanSum / n
         statistics = NormalisationStatistics(mean: Float(mean), std: Float(max(0, squareSum / n - mean * mean).squareRoot()))
         normalisationStatistics = datasetStatistics ?? statistics
+    }
+
+    /// One line for logs: which kinds were used and how many frames of other kinds were left out.
+    public var kindSummary: String {
+        let used = kinds.map(ImageKind.listText) ?? "all"
+        let excluded = ImageKind.allCases.compactMap { kind in excludedFramesByKind[kind].map { "\(kind.rawValue) \($0)" } }
+        let total = excludedFramesByKind.values.reduce(0, +)
+        return "image kinds \(used): \(count) frames used (\(split?.rawValue ?? "all")), \(total) frames of other kinds excluded"
+            + (excluded.isEmpty ? "" : " (" + excluded.joined(separator: ", ") + ")")
     }
 
     /// `cohort.sqlite` → `cohort.cache` in the same folder.

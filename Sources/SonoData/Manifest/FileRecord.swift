@@ -75,6 +75,8 @@ public struct FileRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var manufacturerModel: String?
     /// Transducer Data (0018,5010), values joined with `\`.
     public var transducerData: String?
+    /// Transducer Type (0018,6031), top level, else the distinct values of the ultrasound
+    /// regions in file order, joined with `\`.
     public var transducerType: String?
     public var studyDescription: String?
     public var seriesDescription: String?
@@ -96,6 +98,11 @@ public struct FileRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     /// (nil length: undefined, i.e. encapsulated).
     public var pixelDataOffset: Int64?
     public var pixelDataLength: Int64?
+    /// What the instance shows (`ImageKind`), decided by the crawl; nil in rows indexed before
+    /// image kinds existed (the next `sonotag index` re-reads them).
+    public var imageKind: ImageKind?
+    /// Why the crawl chose `imageKind`, a short phrase (never an element value).
+    public var kindReason: String?
     /// JSON object of captured tags keyed `GGGGEEEE`, values as strings or arrays of strings.
     public var tags: String?
     public var indexedAt: Double
@@ -119,7 +126,7 @@ public struct FileRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
         "study_instance_uid", "series_instance_uid", "patient_hash", "modality", "manufacturer", "manufacturer_model",
         "transducer_data", "transducer_type", "study_description", "series_description", "transfer_syntax", "photometric",
         "rows", "columns", "frames", "samples_per_pixel", "bits_allocated", "regions", "crop_x0", "crop_y0", "crop_x1",
-        "crop_y1", "pixel_data_offset", "pixel_data_length", "tags", "indexed_at",
+        "crop_y1", "pixel_data_offset", "pixel_data_length", "tags", "indexed_at", "image_kind", "kind_reason",
     ]
 
     var insertionValues: [DatabaseValueConvertible?] {
@@ -127,7 +134,7 @@ public struct FileRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
          studyInstanceUid, seriesInstanceUid, patientHash, modality, manufacturer, manufacturerModel,
          transducerData, transducerType, studyDescription, seriesDescription, transferSyntax, photometric,
          rows, columns, frames, samplesPerPixel, bitsAllocated, regions, cropX0, cropY0, cropX1,
-         cropY1, pixelDataOffset, pixelDataLength, tags, indexedAt]
+         cropY1, pixelDataOffset, pixelDataLength, tags, indexedAt, imageKind?.rawValue, kindReason]
     }
 
     /// The tissue crop box, when all four coordinates are present.
@@ -149,8 +156,14 @@ public struct FileRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     }
 
     /// Transducer Data values.
-    public var transducers: [String] {
-        (transducerData ?? "").split(separator: "\\").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    public var transducers: [String] { Self.values(transducerData) }
+
+    /// Transducer Type values.
+    public var transducerTypes: [String] { Self.values(transducerType) }
+
+    /// The values of a `\`-joined column.
+    static func values(_ joined: String?) -> [String] {
+        (joined ?? "").split(separator: "\\").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }
 
@@ -167,3 +180,5 @@ public struct FrameRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         self.fileId = fileId; self.frameIndex = frameIndex; self.offset = offset; self.length = length
     }
 }
+
+extension ImageKind: DatabaseValueConvertible {}

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 
@@ -31,8 +32,9 @@ public struct SplitSummary: Sendable, Equatable {
 
 extension ManifestDatabase {
     /// The grouping key of a file: its hashed patient id; files without one are grouped by study,
-    /// then stand alone, so they can never straddle splits with a real patient.
-    static let patientKeySQL = "COALESCE(patient_hash, 'study:' || study_instance_uid, 'file:' || id)"
+    /// then stand alone (by their path under the archive root, the same in every manifest of the
+    /// archive), so they can never straddle splits with a real patient.
+    static let patientKeySQL = "COALESCE(patient_hash, 'study:' || study_instance_uid, 'file:' || path)"
 
     /// Assigns every patient with an `ok` image to train / val / test and stores the result,
     /// replacing any earlier split. Patients are sorted by key, then shuffled with `seed`, so
@@ -55,6 +57,108 @@ extension ManifestDatabase {
             let settingsText = "val=\(settings.valShare) test=\(settings.testShare) seed=\(settings.seed)"
             try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('split_settings', ?)", arguments: [settingsText])
             return try Self.splitSummary(db)
+        }
+    }
+
+    /// A digest of the stored split (every patient key with its part), nil when there is none.
+    /// Two manifests with equal hashes put every patient in the same part; a pretraining run
+    /// records it so that resuming on a changed split is refused.
+    public func splitHash() throws -> String? {
+        try pool.read { db -> String? in
+            let rows = try Row.fetchAll(db, sql: "SELECT patient_key, split FROM patient_splits ORDER BY patient_key")
+            guard !rows.isEmpty else { return nil }
+            var digest = SHA256()
+            for row in rows {
+                let key: String = row[0], split: String = row[1]
+                digest.update(data: Data("\(key)\t\(split)\n".utf8))
+            }
+            return PatientKey.hex(digest.finalize().prefix(16))
+        }
+    }
+
+    // MARK: moving a split between manifests
+
+    static let splitFileHeader = "# sonotag split v1"
+
+    /// Writes the stored split to `path`: a header naming the patient key's fingerprint, then
+    /// one `patient_key,split` line per patient (keys are hashes, never ids).
+    @discardableResult
+    public func exportSplit(to path: String) throws -> Int {
+        let (fingerprint, rows) = try pool.read { db -> (String?, [Row]) in
+            (try Self.meta(Self.patientKeyFingerprintKey, db),
+             try Row.fetchAll(db, sql: "SELECT patient_key, split FROM patient_splits ORDER BY patient_key"))
+        }
+        guard !rows.isEmpty else {
+            throw SonoDataError.invalidSplit("\(self.path) has no split to export; run `sonotag split --db \(self.path)` first")
+        }
+        var text = "\(Self.splitFileHeader) key=\(fingerprint ?? "none")\npatient_key,split\n"
+        for row in rows {
+            let key: String = row[0], split: String = row[1]
+            text += "\(key),\(split)\n"
+        }
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw SonoDataError.invalidSplitFile(path: path, message: "cannot be written")
+        }
+        return rows.count
+    }
+
+    /// What `importSplit` did.
+    public struct SplitImport: Sendable, Equatable {
+        public var summary: SplitSummary
+        /// Patients of this manifest that the file does not assign (they belong to no part).
+        public var patientsMissingFromFile: Int
+        /// Patients in the file that this manifest does not have.
+        public var patientsNotInManifest: Int
+    }
+
+    /// Replaces the stored split with the one in `path` (written by `exportSplit`). The file must
+    /// come from a manifest indexed with the same patient key, or its hashes mean nothing here.
+    @discardableResult
+    public func importSplit(from path: String) throws -> SplitImport {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SonoDataError.invalidSplitFile(path: path, message: "cannot be read")
+        }
+        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
+        guard let header = lines.first, header.hasPrefix(Self.splitFileHeader) else {
+            throw SonoDataError.invalidSplitFile(path: path, message: "line 1: expected '\(Self.splitFileHeader) key=…' (as `sonotag split --export` writes)")
+        }
+        let fileKey = header.split(separator: " ").first { $0.hasPrefix("key=") }.map { String($0.dropFirst(4)) }
+        let ownKey = try meta(Self.patientKeyFingerprintKey)
+        if let fileKey, let ownKey, fileKey != ownKey {
+            throw SonoDataError.invalidSplitFile(path: path, message: "made from a manifest indexed with another patient-id key (fingerprint \(fileKey), this manifest's is \(ownKey)); index with the same --key")
+        }
+        guard lines.count >= 2, lines[1] == "patient_key,split" else {
+            throw SonoDataError.invalidSplitFile(path: path, message: "line 2: expected the column header 'patient_key,split'")
+        }
+        var assignments: [String: SplitName] = [:]
+        for (offset, line) in lines.dropFirst(2).enumerated() where !line.isEmpty {
+            let number = offset + 3
+            guard let comma = line.lastIndex(of: ",") else {
+                throw SonoDataError.invalidSplitFile(path: path, message: "line \(number): expected 'patient_key,split'")
+            }
+            let key = String(line[..<comma]), value = String(line[line.index(after: comma)...])
+            guard let split = SplitName(rawValue: value) else {
+                throw SonoDataError.invalidSplitFile(path: path, message: "line \(number): split '\(value)' is not train, val or test")
+            }
+            if let previous = assignments[key], previous != split {
+                throw SonoDataError.invalidSplitFile(path: path, message: "line \(number): a patient key appears twice with different splits")
+            }
+            assignments[key] = split
+        }
+        guard !assignments.isEmpty else { throw SonoDataError.invalidSplitFile(path: path, message: "no patients") }
+        return try pool.write { db in
+            let own = Set(try String.fetchAll(db, sql: "SELECT DISTINCT \(Self.patientKeySQL) FROM files WHERE status = 'ok'"))
+            try db.execute(sql: "DELETE FROM patient_splits")
+            let insert = try db.makeStatement(sql: "INSERT INTO patient_splits(patient_key, split) VALUES (?, ?)")
+            for (key, split) in assignments.sorted(by: { $0.key < $1.key }) {
+                try insert.execute(arguments: [key, split.rawValue])
+            }
+            try Self.setMeta("split_settings", "imported from \((path as NSString).lastPathComponent)", db)
+            return SplitImport(summary: try Self.splitSummary(db),
+                               patientsMissingFromFile: own.subtracting(assignments.keys).count,
+                               patientsNotInManifest: Set(assignments.keys).subtracting(own).count)
         }
     }
 

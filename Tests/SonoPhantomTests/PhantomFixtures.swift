@@ -2,13 +2,8 @@ import DICOM
 import Foundation
 @testable import SonoPhantom
 
-enum TestSupport {
-    static func temporaryDirectory(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sonophantom-\(name)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
+/// Cohort options and file listings the phantom tests share.
+enum PhantomFixtures {
     /// A small, quick cohort: 64×96 frames, a few patients, small downstream sets.
     static func smallOptions(patients: Int = 3, seed: UInt64 = 11) -> PhantomOptions {
         var options = PhantomOptions()
@@ -43,26 +38,4 @@ enum TestSupport {
 
     /// All frames through the SonoTag reader.
     static func decodeAllFrames(_ file: DICOMFile) throws -> [PixelFrame] { try file.decodeAllFrames() }
-
-    static func which(_ tool: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let path = "\(dir)/\(tool)"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
-    }
-
-    /// Runs a tool; returns (exit status, stdout + stderr).
-    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
 }
