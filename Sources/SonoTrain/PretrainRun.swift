@@ -53,7 +53,7 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
     let writes = shard.index == 0
     let layout = PretrainRunLayout(runDirectory)
     let fm = FileManager.default
-    var config = requested
+    let config = requested
     var resumed: (PretrainCheckpoint, SafeTensorsArchive)?
     if resume {
         guard fm.fileExists(atPath: layout.lastCheckpoint.path) else {

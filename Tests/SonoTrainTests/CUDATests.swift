@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Torch
 import TorchNN
 import XCTest
@@ -60,8 +61,7 @@ final class CUDATests: XCTestCase {
 
     /// A run on the GPU writes checkpoints (from CPU copies) that resume on the CPU.
     func testGPUCheckpointResumesOnCPU() throws {
-        let dir = try temporaryDirectory("cuda-run")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try temporaryFolder("cuda-run")
         var config = tinyConfig(epochs: 1)
         config.device = "cuda"
         let train = try syntheticSource(count: 8, seed: 5), val = try syntheticSource(count: 4, seed: 6)

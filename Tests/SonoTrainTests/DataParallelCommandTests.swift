@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Torch
 import XCTest
 @testable import SonoTrain
@@ -10,7 +11,7 @@ final class DataParallelCommandTests: XCTestCase {
     private var root: URL!
 
     override func setUpWithError() throws {
-        root = try temporaryDirectory("ddp")
+        root = try temporaryFolder("ddp")
         // Paper learning rates; Adam's ε raised so that weights compare above float noise (see
         // DataParallelTests.testTwoReplicasWithSyncBatchNormEqualOneProcessWithTheWholeBatch).
         let yaml = """
@@ -28,20 +29,7 @@ final class DataParallelCommandTests: XCTestCase {
         try yaml.write(to: root.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: root)
-    }
-
-    /// `sonotag-train` next to the test bundle (built with the tests by `swift build --build-tests`).
-    private func trainTool() throws -> URL {
-        var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = folder.appendingPathComponent("sonotag-train")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            folder = folder.deletingLastPathComponent()
-        }
-        throw XCTSkip("sonotag-train not built next to the tests")
-    }
+    private func trainTool() throws -> URL { try BuiltProducts.executable("sonotag-train") }
 
     private func pretrainArguments(out: String, epochs: Int, extra: [String] = []) -> [String] {
         ["pretrain", "--synthetic", "16", "--config", root.appendingPathComponent("tiny.yaml").path,
@@ -56,7 +44,9 @@ final class DataParallelCommandTests: XCTestCase {
         environment.merge(extra) { $1 }
         p.environment = environment
         let url = root.appendingPathComponent(log)
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
         let handle = try FileHandle(forWritingTo: url)
         p.standardOutput = handle
         p.standardError = handle
