@@ -14,7 +14,7 @@ read -r height width <<<"$(echo "${SIZE:-64x96}" | tr 'x' ' ')"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 rate() { awk -F, '$1 == "epoch" { r = $9 } END { print r }' "$1/metrics.csv"; }
-common=(pretrain --synthetic "$images" --backbone "$backbone" --height "$height" --width "$width" --batch-size "$batch"
+common=(pretrain --synthetic "$images" --backbone "$backbone" --size "${height}x${width}" --batch-size "$batch"
         --epochs "$epochs" --threads 1 --seed 1)
 "$bin" "${common[@]}" --out "$work/one" >/dev/null 2>&1
 "$bin" "${common[@]}" --nproc-per-node "$procs" --sync-batchnorm --out "$work/many" >/dev/null 2>&1

@@ -69,7 +69,7 @@ if [[ -n "$gpu" && -n "$python" ]]; then
     # ---- 3. throughput: SonoTag and PyTorch, same GPU, same run ----
     for backbone in resnet50 vgg16bn; do
       for precision in fp32 bf16; do
-        s_line=$("$bin" pretrain --bench-steps "$steps" --backbone "$backbone" --batch-size 32 --height 256 --width 384 \
+        s_line=$("$bin" pretrain --bench-steps "$steps" --backbone "$backbone" --batch-size 32 --size 256x384 \
                    --device cuda --precision "$precision" --out /dev/null 2>&1 | tail -1)
         t_line=$("$python" Benchmarks/pretrain_step_torch.py --backbone "$backbone" --batch 32 --size 256 384 \
                    --steps "$steps" --warmup 2 --device cuda --precision "$precision" 2>&1 | tail -1)
@@ -90,7 +90,7 @@ else
   skipped+=("build against PyPI's CUDA torch wheel|$gpu_reason"
             "CUDA tests (CUDA vs CPU CE+DCM steps, GPU checkpoints, fp16)|$gpu_reason"
             "GPU throughput 256x384 b32 (ResNet-50, VGG16-BN; fp32, bf16)|$gpu_reason")
-  # ---- CPU-checkable parts: the default (Debian libtorch) build ----
+  # ---- CPU-checkable parts: the default build (the pinned pip torch as .torch, or Debian's libtorch) ----
   if [[ -x .build/release/sonotag-train || -x .build/debug/sonotag-train ]]; then
     config=release; [[ -x .build/release/sonotag-train ]] || config=debug
     flags=(-c "$config"); [[ "$config" == release ]] && flags+=(-Xswiftc -enable-testing)
@@ -103,7 +103,7 @@ else
       record "CPU tests (Gloo, SyncBatchNorm, bf16, scaler; CUDA tests skip)" FAILED "see /tmp/gpu-check-cpu.log"
     fi
     bin=".build/$config/sonotag-train"
-    s_line=$("$bin" pretrain --bench-steps 1 --backbone resnet18 --batch-size 4 --height 64 --width 96 --precision bf16 \
+    s_line=$("$bin" pretrain --bench-steps 1 --backbone resnet18 --batch-size 4 --size 64x96 --precision bf16 \
                --threads 1 --out /dev/null 2>&1 | tail -1)
     record "bf16 bench step on CPU (resnet18 64x96 b4)" "$([[ "$s_line" == *ms_per_step* ]] && echo ok || echo FAILED)" "$s_line"
   else
