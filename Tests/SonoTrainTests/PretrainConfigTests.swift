@@ -62,6 +62,25 @@ final class PretrainConfigTests: XCTestCase {
         XCTAssertEqual(Set(RunConfig.Key.allCases.map(\.rawValue)).count, RunConfig.Key.allCases.count)
     }
 
+    /// Data-parallel settings are keys like the others: read from YAML, written back, set by
+    /// `--precision` and `--sync-batchnorm`, and (how, not what, a run computes) changeable on resume.
+    func testPrecisionAndSyncBatchNormAreKeys() throws {
+        let c = try RunConfig.fromYAML("precision: bf16\nsync_batchnorm: true")
+        XCTAssertEqual(c.precision, .bf16)
+        XCTAssertTrue(c.syncBatchNorm)
+        XCTAssertEqual(RunConfig().precision, .fp32)
+        XCTAssertFalse(RunConfig().syncBatchNorm)
+        let yaml = try c.yaml()
+        XCTAssertTrue(yaml.contains("precision: bf16\nsync_batchnorm: true\n"), yaml)
+        XCTAssertEqual(try RunConfig.fromYAML(try c.yaml()), c)
+        XCTAssertEqual(RunConfig.Key.precision.option, "precision")
+        XCTAssertEqual(RunConfig.Key.syncBatchNorm.option, "sync-batchnorm")
+        XCTAssertEqual(Set(RunConfig.Key.allCases.filter(\.changesOnResume)), [.device, .threads, .precision, .syncBatchNorm])
+        XCTAssertThrowsError(try RunConfig.fromYAML("precision: fp8")) { error in
+            XCTAssertTrue("\(error)".contains("precision"), "\(error)")
+        }
+    }
+
     /// SonoTag's defaults differ from the paper preset in the discriminator's pooling only.
     func testDefaultsDifferFromThePaperInPoolingOnly() {
         var c = RunConfig()

@@ -119,6 +119,14 @@ final class PretrainRunTests: XCTestCase {
         var same = tinyConfig(epochs: 1)
         same.threads = 1
         XCTAssertEqual(try resumePlan(runDirectory: dir, requested: same, explicit: [.method, .backbone, .threads]).config.threads, 1)
+        // Arithmetic and shared statistics may change on resume, like the device.
+        var faster = RunConfig()
+        faster.precision = .bf16
+        faster.syncBatchNorm = true
+        let switched = try resumePlan(runDirectory: dir, requested: faster, explicit: [.precision, .syncBatchNorm]).config
+        XCTAssertEqual(switched.precision, .bf16)
+        XCTAssertTrue(switched.syncBatchNorm)
+        XCTAssertEqual(try resumePlan(runDirectory: dir, requested: faster, explicit: []).config.precision, .fp32, "unasked, the record holds")
         var other = RunConfig()
         other.method = .ce
         other.batchSize = 16
