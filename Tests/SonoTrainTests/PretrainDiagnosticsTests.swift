@@ -2,6 +2,7 @@ import Foundation
 import SonoModels
 import Torch
 import TorchNN
+import TestSupport
 import XCTest
 @testable import SonoTrain
 
@@ -148,7 +149,7 @@ final class PretrainDiagnosticsTests: XCTestCase {
     /// gradient split, DCM the label accuracy.
     func testMetricsCSVHoldsTheInsideSignals() throws {
         for method in [PretrainMethod.ceDCM, .dcm] {
-            let out = try temporaryDirectory("inside-\(method.rawValue)")
+            let out = try temporaryFolder("inside-\(method.rawValue)")
             defer { try? FileManager.default.removeItem(at: out) }
             let config = tinyConfig(method: method, epochs: 1)
             _ = try pretrain(config: config, train: syntheticSource(count: 8, seed: 1), validation: syntheticSource(count: 6, seed: 2),
