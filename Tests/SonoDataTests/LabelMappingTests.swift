@@ -91,7 +91,7 @@ final class LabelMappingTests: XCTestCase {
         // `studies` for `study`: on main this loaded the paper's mapping without a word.
         let typo = message("extends: paper\nstudies:\n  names:\n    \"US NECK\": [thyroid]\n")
         XCTAssertTrue(typo.contains("labels.yaml:2:1: unknown key 'studies'"), typo)
-        XCTAssertTrue(typo.contains("known keys: extends, phased, study, transducer"), typo)
+        XCTAssertTrue(typo.contains("known keys: draft, extends, phased, study, transducer"), typo)
         let nested = message("transducer:\n  rules:\n    - { pattern: \"^EC\", grup: curvilinear }\n")
         XCTAssertTrue(nested.contains("labels.yaml:3:25: unknown key 'transducer.rules.0.grup'"), nested)
         XCTAssertTrue(nested.contains("known keys of transducer.rules.0: group, pattern"), nested)

@@ -16,7 +16,7 @@ extension ManifestDatabase {
 final class StoredLabelsTests: XCTestCase {
     func testDatasetsCarryTheStoredVectors() throws {
         let folder = try TemporaryFolder()
-        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"))
+        let manifest = try ManifestDatabase(path: folder.file("m.sqlite"), createIfMissing: true)
         for i in 0..<6 {
             try manifest.insertSynthetic(path: "/f\(i)", patientID: "P\(i)", transducer: "L12-5", description: "US THYROID BIOPSY")
         }

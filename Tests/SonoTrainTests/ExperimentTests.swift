@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import SonoData
 import SonoEval
 import TestSupport
 import Torch
@@ -154,7 +155,11 @@ final class ExperimentTests: XCTestCase {
     /// comparison's mean difference equals the one computed here from the per-image CSVs.
     func testSeedsArePairedOnTheSameTestImages() throws {
         let data = root.appendingPathComponent("data").path
-        var options = ExperimentOptions(database: "unused.sqlite", tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)")],
+        // CE pretrains on the manifest's stored labels: an empty manifest labelled with the
+        // paper's mapping is enough, since the pretraining below is stubbed.
+        let db = root.appendingPathComponent("labelled.sqlite").path
+        try ManifestDatabase(path: db, createIfMissing: true).applyLabels(.paperDefault())
+        var options = ExperimentOptions(database: db, tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)")],
                                         backbones: [.resnet18], configurations: [.baseline, .ce], out: root.appendingPathComponent("exp"))
         options.height = 64
         options.width = 96

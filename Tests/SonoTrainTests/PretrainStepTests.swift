@@ -34,7 +34,12 @@ final class PretrainStepTests: XCTestCase {
     }
 
     func testDStepMovesOnlyDAndFStepOnlyF() throws {
-        let trainer = try Pretrainer(config: tinyConfig(), labelCount: 3)
+        // Sum pooling: with the default mean pooling a fresh D scores every centre inside the hinge
+        // margin, so the real and fake terms' gradients on C_rf's bias cancel exactly (−1 + 1 = 0)
+        // and that one parameter rightly stays put.
+        var config = tinyConfig()
+        config.discriminatorPooling = .sum
+        let trainer = try Pretrainer(config: config, labelCount: 3)
         let d = try XCTUnwrap(trainer.discriminator), optD = try XCTUnwrap(trainer.optimizerD)
         var batch: PretrainBatch?
         try syntheticSource(count: 4, seed: 2).forEachBatch(epoch: 1, batchSize: 4, seed: 0, shuffled: false, limit: nil,

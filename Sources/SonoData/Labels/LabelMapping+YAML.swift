@@ -46,8 +46,9 @@ extension LabelMapping {
         static let shape = YAMLShape.mapping([
             "extends": .any,
             "phased": .any,
+            "draft": .any,
             "transducer": .mapping([
-                "groups": .any, "names": .any,
+                "groups": .any, "names": .any, "types": .any,
                 "rules": .sequence(.mapping(["pattern": .any, "group": .any])),
             ]),
             "study": .mapping([
