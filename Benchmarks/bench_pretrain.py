@@ -72,7 +72,7 @@ def main():
             raise SystemExit(f"bench_pretrain: unknown config '{name}' (use {', '.join(CONFIGS)})")
         backbone, batch, h, w = CONFIGS[name]
         sonotag = [a.bin, "pretrain", "--bench-steps", str(a.steps), "--backbone", backbone, "--batch-size", str(batch),
-                   "--height", str(h), "--width", str(w), "--threads", str(a.threads), "--out", "/dev/null"]
+                   "--size", f"{h}x{w}", "--threads", str(a.threads), "--out", "/dev/null"]
         rows = {"pytorch": [a.python, os.path.join(here, "pretrain_step_torch.py"), "--backbone", backbone,
                             "--batch", str(batch), "--size", str(h), str(w), "--threads", str(a.threads),
                             "--steps", str(a.steps), "--warmup", "1"],
@@ -81,6 +81,7 @@ def main():
             for s in SHORTCUTS:
                 rows[f"sonotag -{s}"] = sonotag + ["--bench-without", s]
             rows["sonotag -all"] = sonotag + ["--bench-without", "all"]
+            rows["sonotag +channels-last"] = sonotag + ["--channels-last"]
         if a.debian_bin:
             rows["debian"] = [a.debian_bin] + sonotag[1:]
         times = {k: [] for k in rows}
@@ -90,14 +91,18 @@ def main():
                 ms, mb = run(cmd, ref_env if k == "pytorch" else env)
                 times[k].append(ms)
                 rss[k].append(mb)
-        base = statistics.median(times["pytorch"])
         out = {}
-        print(f"== {name}: one CE+DCM step (D + F), {a.threads} threads, median of {a.reps} (each {a.steps} steps)")
+        print(f"== {name}: one CE+DCM step (D + F), {a.threads} threads, median of {a.reps} (each {a.steps} steps); "
+              f"ratio = median over rounds of (row / pytorch in the same round), range in brackets")
         for k in rows:
             med = statistics.median(times[k])
-            out[k] = {"ms_per_step": round(med, 1), "ratio_to_pytorch": round(med / base, 3),
+            # Paired within a round: a slow spell of the machine hits both sides of one ratio.
+            ratios = [t / p for t, p in zip(times[k], times["pytorch"])]
+            ratio = statistics.median(ratios)
+            out[k] = {"ms_per_step": round(med, 1), "ratio_to_pytorch": round(ratio, 3),
+                      "ratio_range": [round(min(ratios), 3), round(max(ratios), 3)],
                       "peak_rss_mb": round(max(rss[k])), "samples_ms": [round(t, 1) for t in times[k]]}
-            print(f"  {k:<20} {med:9.1f} ms  ratio {med / base:6.3f}  peak RSS {max(rss[k]):6.0f} MB")
+            print(f"  {k:<24} {med:9.1f} ms  ratio {ratio:6.3f} [{min(ratios):.3f}-{max(ratios):.3f}]  peak RSS {max(rss[k]):6.0f} MB")
         results["configs"][name] = out
     with open(a.json, "w") as f:
         json.dump(results, f, indent=2)

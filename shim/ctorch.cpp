@@ -274,6 +274,15 @@ ct_error ct_to(ct_tensor t, int32_t dev, int32_t dtype, bool copy, ct_tensor *ou
 }
 ct_error ct_clone(ct_tensor t, ct_tensor *out) noexcept { return CT_RESULT(T(t).clone()); }
 ct_error ct_contiguous(ct_tensor t, ct_tensor *out) noexcept { return CT_RESULT(T(t).contiguous()); }
+ct_error ct_contiguous_channels_last(ct_tensor t, ct_tensor *out) noexcept {
+    return CT_RESULT(T(t).contiguous(at::MemoryFormat::ChannelsLast));
+}
+ct_error ct_is_channels_last(ct_tensor t, bool *out) noexcept {
+    return guarded([&] {
+        check_out(out);
+        *out = T(t).dim() == 4 && T(t).is_contiguous(at::MemoryFormat::ChannelsLast);
+    });
+}
 
 /* ---- shape ---- */
 
@@ -717,6 +726,19 @@ void set_blas_threads(int32_t count) {
     if (openblas != nullptr) openblas(count);
 }
 
+// True when the four tensors are dense in one and the same storage order (standard, or
+// channels-last for convolution weights), so one linear pass over their storage pairs the same
+// elements.
+bool same_dense_layout(const at::Tensor &p, const at::Tensor &g, const at::Tensor &m, const at::Tensor &v) {
+    if (g.sizes() != p.sizes() || m.sizes() != p.sizes() || v.sizes() != p.sizes()) return false;
+    for (auto format : {at::MemoryFormat::Contiguous, at::MemoryFormat::ChannelsLast}) {
+        if (format == at::MemoryFormat::ChannelsLast && p.dim() != 4) continue;
+        if (p.is_contiguous(format) && g.is_contiguous(format) && m.is_contiguous(format) && v.is_contiguous(format))
+            return true;
+    }
+    return false;
+}
+
 // One Adam update of a contiguous float32 CPU parameter in a single pass over p, g, m and v,
 // with torch.optim.Adam's arithmetic (amsgrad off, L2 weight decay folded into g).
 // 1 - beta arrives computed in double: in float, 1 - 0.999f loses five digits to cancellation.
@@ -773,9 +795,8 @@ ct_error ct_adam_step(const ct_tensor *params, const ct_tensor *exp_avgs, const 
             const double bias_correction2_sqrt = std::sqrt(1.0 - std::pow(beta2, static_cast<double>(steps[k])));
             const double step_size = lr / bias_correction1;
             const bool fused = p.device().is_cpu() && p.scalar_type() == at::kFloat && g.scalar_type() == at::kFloat &&
-                               m.scalar_type() == at::kFloat && v.scalar_type() == at::kFloat && p.is_contiguous() &&
-                               g.is_contiguous() && m.is_contiguous() && v.is_contiguous() &&
-                               g.numel() == p.numel() && m.numel() == p.numel() && v.numel() == p.numel();
+                               m.scalar_type() == at::kFloat && v.scalar_type() == at::kFloat &&
+                               same_dense_layout(p, g, m, v);
             if (fused) {
                 adam_kernel(p.data_ptr<float>(), g.data_ptr<float>(), m.data_ptr<float>(), v.data_ptr<float>(), p.numel(),
                             static_cast<float>(beta1), static_cast<float>(1.0 - beta1), static_cast<float>(beta2),

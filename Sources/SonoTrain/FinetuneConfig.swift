@@ -80,6 +80,8 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
     public var precision: Precision? = nil
     /// Batch-norm statistics over all processes' batches in data-parallel runs; nil is off.
     public var syncBatchNorm: Bool? = nil
+    /// Convolution weights stored channels-last (NHWC); nil is off.
+    public var channelsLast: Bool? = nil
 
     /// The settings' YAML keys; each is also the `sonotag finetune` option spelled with dashes
     /// (see `option`).
@@ -102,6 +104,7 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
         case device, threads
         case precision
         case syncBatchNorm = "sync_batchnorm"
+        case channelsLast = "channels_last"
 
         /// The option that sets this key: the key with `_` written `-`; one `--size HxW` sets the
         /// height and width, `--no-augment` turns `augment` off; nil where only `--config` sets it.

@@ -146,12 +146,13 @@ public enum FinetuneRun {
             guard saved.sameNetworkAndData(as: requested) else {
                 throw FinetuneError.mismatchedRun(out.path, reason: "task, data, backbone, encoder, size, seed or labels differ from the saved \(FinetuneConfig.fileName)")
             }
-            // Only the length of the run and its arithmetic (precision, shared batch statistics;
+            // Only the length of the run and its arithmetic (precision, shared batch statistics, storage order;
             // weights stay float32) may change on resume.
             config = saved
             config.epochs = requested.epochs
             config.precision = requested.precision
             config.syncBatchNorm = requested.syncBatchNorm
+            config.channelsLast = requested.channelsLast
         } else if fm.fileExists(atPath: layout.lastCheckpoint.path) {
             throw FinetuneError.mismatchedRun(out.path, reason: "already holds a run (checkpoints/last.safetensors); pass --resume or choose another --out")
         }
@@ -206,7 +207,8 @@ public enum FinetuneRun {
             positiveWeight = try Tensor(LabelEncoding.positiveWeights(trainBatcher.labelTargets)).to(device: setup.device)
         }
 
-        // Model and optimizer.
+        // Model and optimizer. The layout is set first so that Adam's state takes it too.
+        if config.channelsLast == true { try network.module.convertToChannelsLast() }
         let trainable = network.trainableParameters(freezeEncoder: config.freezeEncoder)
         if config.freezeEncoder {
             for (name, tensor) in network.module.namedParameters() where name.hasPrefix("encoder.") { _ = try tensor.setRequiresGrad(false) }

@@ -221,6 +221,7 @@ public func resumePlan(runDirectory: URL, requested: RunConfig, explicit: Set<Ru
         case .threads: config.threads = requested.threads
         case .precision: config.precision = requested.precision
         case .syncBatchNorm: config.syncBatchNorm = requested.syncBatchNorm
+        case .channelsLast: config.channelsLast = requested.channelsLast
         default: break
         }
     }

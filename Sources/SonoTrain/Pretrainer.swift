@@ -86,6 +86,10 @@ public final class Pretrainer {
         }
         try generator.move(to: device)
         try discriminator?.move(to: device)
+        if config.channelsLast {
+            try generator.convertToChannelsLast()
+            try discriminator?.convertToChannelsLast()
+        }
         if let group, group.worldSize > 1 {
             try group.broadcastState(of: generator)
             if let discriminator { try group.broadcastState(of: discriminator) }
@@ -106,7 +110,7 @@ public final class Pretrainer {
     /// centres, then an F step against the updated D; for DCM, one F step on the BCE.
     /// Throws `PretrainError.diverged` before applying a non-finite update.
     public func trainStep(_ batch: PretrainBatch, epoch: Int = 0, step: Int = 0) throws -> PretrainLossValues {
-        let images = try batch.images.to(device: device)
+        let images = try config.channelsLast ? batch.images.to(device: device).contiguousChannelsLast() : batch.images.to(device: device)
         // Labels follow the images' floating type (float32 in training; float64 in tests).
         let labels = try batch.labels.to(device: device, dtype: images.dtype)
         generator.train()

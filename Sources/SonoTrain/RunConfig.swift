@@ -56,6 +56,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var precision: Precision = .fp32
     /// Batch-norm statistics over all processes' batches in data-parallel runs (SyncBatchNorm).
     public var syncBatchNorm = false
+    /// Convolution weights and images in channels-last (NHWC) storage order.
+    public var channelsLast = false
     /// Train/validation split names in the cohort database.
     public var trainSplit: SplitName = .train
     public var validationSplit: SplitName = .val
@@ -91,6 +93,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         case threads
         case precision
         case syncBatchNorm = "sync_batchnorm"
+        case channelsLast = "channels_last"
 
         /// The `sonotag pretrain` option (without dashes) that sets this key: the key with `_`
         /// written `-`, except the image size, which one `--size HxW` sets; nil where only
@@ -137,6 +140,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
             case .threads: return "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS)."
             case .precision: return "\(Precision.allCases.map(\.rawValue).joined(separator: " | ")): autocast; weights, Adam state and checkpoints stay fp32; fp16 needs CUDA (default \(d.precision.rawValue))."
             case .syncBatchNorm: return "Batch-norm statistics over all processes' batches in data-parallel runs (default \(d.syncBatchNorm))."
+            case .channelsLast: return "Store convolution weights and images channels-last (NHWC), the layout cuDNN's tensor cores and oneDNN prefer; results equal within float rounding (default \(d.channelsLast))."
             }
         }
 
@@ -146,7 +150,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         /// order) is untouched, so a run may switch them, as it may its number of processes.
         public var changesOnResume: Bool {
             switch self {
-            case .device, .threads, .precision, .syncBatchNorm: return true
+            case .device, .threads, .precision, .syncBatchNorm, .channelsLast: return true
             default: return false
             }
         }
@@ -201,6 +205,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         validationSplit = try c.decodeIfPresent(SplitName.self, forKey: .validationSplit) ?? d.validationSplit
         precision = try c.decodeIfPresent(Precision.self, forKey: .precision) ?? d.precision
         syncBatchNorm = try c.decodeIfPresent(Bool.self, forKey: .syncBatchNorm) ?? d.syncBatchNorm
+        channelsLast = try c.decodeIfPresent(Bool.self, forKey: .channelsLast) ?? d.channelsLast
     }
 
     public static let defaults = RunConfig()
@@ -291,6 +296,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         case .threads: return threads.map { "\($0)" }
         case .precision: return precision.rawValue
         case .syncBatchNorm: return "\(syncBatchNorm)"
+        case .channelsLast: return "\(channelsLast)"
         }
     }
 

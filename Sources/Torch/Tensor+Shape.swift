@@ -96,6 +96,13 @@ extension Tensor {
         try makeTensor(describe("contiguous", self)) { ct_contiguous(handle, $0) }
     }
 
+    /// Self when already in channels-last (NHWC) order, else a copy in it; needs 4 dimensions.
+    /// The values and the shape stay; only the storage order changes, which oneDNN and cuDNN
+    /// convolutions read without a reorder.
+    public func contiguousChannelsLast() throws -> Tensor {
+        try makeTensor(describe("contiguous(channels_last)", self)) { ct_contiguous_channels_last(handle, $0) }
+    }
+
     public func flipped(dims: [Int]) throws -> Tensor {
         let d = dims.map(Int64.init)
         return try makeTensor(describe("flip \(dims)", self)) { ct_flip(handle, d, Int64(d.count), $0) }

@@ -67,6 +67,13 @@ public final class Tensor: @unchecked Sendable {
         return flag
     }
 
+    /// Whether this is a 4-D tensor stored in channels-last (NHWC) order.
+    public var isChannelsLast: Bool {
+        var flag = false
+        trapOnFailure(ct_is_channels_last(handle, &flag), "whether a tensor is channels-last")
+        return flag
+    }
+
     /// A second handle to the same storage and autograd history (no copy).
     public func alias() throws -> Tensor {
         try makeTensor("alias") { ct_shallow_clone(handle, $0) }

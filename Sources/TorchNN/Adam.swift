@@ -110,9 +110,16 @@ public final class Adam {
 
     private func state(for name: String, like parameter: Tensor) throws -> State {
         if let state = states[name] { return state }
-        let fresh = State(expAvg: try Tensor.zeros(like: parameter), expAvgSq: try Tensor.zeros(like: parameter), step: 0)
+        let fresh = State(expAvg: try Self.layout(Tensor.zeros(like: parameter), like: parameter),
+                          expAvgSq: try Self.layout(Tensor.zeros(like: parameter), like: parameter), step: 0)
         states[name] = fresh
         return fresh
+    }
+
+    /// State in the parameter's storage order (channels-last convolution weights keep the fused
+    /// kernel's single pass valid).
+    private static func layout(_ tensor: Tensor, like parameter: Tensor) throws -> Tensor {
+        parameter.isChannelsLast ? try tensor.contiguousChannelsLast() : tensor
     }
 
     private func stepOpByOp() throws {
@@ -186,8 +193,8 @@ public final class Adam {
                 continue
             }
             restored[name] = State(
-                expAvg: try expAvg.to(device: parameter.device, dtype: parameter.dtype, copy: true),
-                expAvgSq: try expAvgSq.to(device: parameter.device, dtype: parameter.dtype, copy: true),
+                expAvg: try Self.layout(expAvg.to(device: parameter.device, dtype: parameter.dtype, copy: true), like: parameter),
+                expAvgSq: try Self.layout(expAvgSq.to(device: parameter.device, dtype: parameter.dtype, copy: true), like: parameter),
                 step: try step.itemInt())
         }
         report.unexpectedKeys = tensors.keys.filter { !consumed.contains($0) }.sorted()

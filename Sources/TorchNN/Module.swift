@@ -164,6 +164,19 @@ extension Module {
         }
     }
 
+    /// Stores every 4-D floating-point parameter and buffer (convolution weights) in channels-last
+    /// order, in place, as `module.to(memory_format=torch.channels_last)` does. Convert before
+    /// creating the optimizer: Adam's state then takes the same layout, which its fused kernel
+    /// needs (it falls back to ATen ops when layouts differ).
+    public func convertToChannelsLast() throws {
+        try withNoGrad {
+            for (_, tensor) in stateDict() where tensor.dtype.isFloatingPoint && tensor.shape.count == 4 && !tensor.isChannelsLast {
+                try tensor.zeroGrad()
+                try tensor.setData(tensor.contiguousChannelsLast())
+            }
+        }
+    }
+
     /// Total number of parameter elements.
     public var parameterCount: Int { parameters().reduce(0) { $0 + $1.count } }
 }

@@ -75,6 +75,8 @@ struct FinetuneCommand: ParsableCommand {
     var precision: Precision?
     @Flag(name: .long, help: "Batch-norm statistics over all processes' batches (data parallel; --batch-size is the global batch).")
     var syncBatchnorm = false
+    @Flag(name: .long, help: "Store convolution weights channels-last (NHWC), the layout cuDNN's tensor cores and oneDNN prefer.")
+    var channelsLast = false
     @OptionGroup var parallel: DataParallelOptions
 
     func validate() throws {
@@ -128,6 +130,7 @@ struct FinetuneCommand: ParsableCommand {
         if let threads { c.threads = threads }
         if let precision { c.precision = precision }
         if syncBatchnorm { c.syncBatchNorm = true }
+        if channelsLast { c.channelsLast = true }
         do { try c.validate() } catch let FinetuneError.invalidSetting(field, reason) {
             throw ValidationError("\(Self.option(for: field)): \(reason)")
         }

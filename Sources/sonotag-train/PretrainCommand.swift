@@ -84,6 +84,7 @@ struct PretrainCommand: ParsableCommand {
     @Option(name: .customLong(Key.threads.option!), help: ArgumentHelp(Key.threads.help)) var threads: Int?
     @Option(name: .customLong(Key.precision.option!), help: ArgumentHelp(Key.precision.help)) var precision: Precision?
     @Flag(name: .customLong(Key.syncBatchNorm.option!), help: ArgumentHelp(Key.syncBatchNorm.help)) var syncBatchnorm = false
+    @Flag(name: .customLong(Key.channelsLast.option!), help: ArgumentHelp(Key.channelsLast.help)) var channelsLast = false
     @OptionGroup var parallel: DataParallelOptions
     @Flag(name: .long, help: "Continue the run in --out as recorded (see above).") var resume = false
     @Option(name: .long, help: ArgumentHelp("Time N steps on a fixed random batch instead of training (make bench).",
@@ -143,6 +144,7 @@ struct PretrainCommand: ParsableCommand {
         set(precision, [.precision]) { $0.precision = $1 }
         // A flag can only switch sharing on; `sync_batchnorm: false` in --config switches it off.
         set(syncBatchnorm ? true : nil, [.syncBatchNorm]) { $0.syncBatchNorm = $1 }
+        set(channelsLast ? true : nil, [.channelsLast]) { $0.channelsLast = $1 }
         do { try c.validate() } catch { throw ValidationError(Self.flagged("\(error)")) }
         return (c, explicit)
     }

@@ -100,6 +100,9 @@ ct_error ct_item_int64(ct_tensor t, int64_t *out) CT_NOEXCEPT;
 ct_error ct_to(ct_tensor t, int32_t device, int32_t dtype, bool copy, ct_tensor *out) CT_NOEXCEPT;
 ct_error ct_clone(ct_tensor t, ct_tensor *out) CT_NOEXCEPT;
 ct_error ct_contiguous(ct_tensor t, ct_tensor *out) CT_NOEXCEPT;
+/* NHWC storage order for a 4-D tensor (oneDNN's and cuDNN's preferred layout); self when already. */
+ct_error ct_contiguous_channels_last(ct_tensor t, ct_tensor *out) CT_NOEXCEPT;
+ct_error ct_is_channels_last(ct_tensor t, bool *out) CT_NOEXCEPT;
 
 /* ---- shape ---- */
 ct_error ct_reshape(ct_tensor t, const int64_t *shape, int64_t ndim, ct_tensor *out) CT_NOEXCEPT;
