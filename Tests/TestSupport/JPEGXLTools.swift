@@ -70,11 +70,11 @@ public struct PNMImage: Equatable {
             throw UnexpectedTestData("\(url.path): not a binary PGM/PPM (header \(fields))")
         }
         let channels = fields[0] == "P5" ? 1 : 3
-        let width = m > 255 ? 2 : 1
+        let sampleBytes = m > 255 ? 2 : 1
         let count = w * h * channels
-        guard bytes.count - i >= count * width else { throw UnexpectedTestData("\(url.path): \(bytes.count - i) bytes for \(count) samples") }
+        guard bytes.count - i >= count * sampleBytes else { throw UnexpectedTestData("\(url.path): \(bytes.count - i) bytes for \(count) samples") }
         let samples = (0..<count).map { k in
-            width == 1 ? Int(bytes[i + k]) : Int(bytes[i + 2 * k]) << 8 | Int(bytes[i + 2 * k + 1])
+            sampleBytes == 1 ? Int(bytes[i + k]) : Int(bytes[i + 2 * k]) << 8 | Int(bytes[i + 2 * k + 1])
         }
         self.init(width: w, height: h, channels: channels, maxValue: m, samples: samples)
     }
@@ -90,11 +90,24 @@ public enum JPEGXLTools {
     }
 
     /// Writes `image` as NAME.pgm/.ppm into `folder` and encodes it to NAME.jxl there.
+    ///
+    /// cjxl 0.7 reads a PNM whose maxval is neither 255 nor 65535 as if it spanned 16 bits (a
+    /// 12-bit 1949 is stored as 122), so such an image is handed over at full 16-bit range with
+    /// its depth stated (`--override_bitdepth`): the stream then holds exactly its samples.
     public static func encode(_ image: PNMImage, named name: String, in folder: URL, _ arguments: [String]) throws -> (stream: [UInt8], url: URL) {
         let source = folder.appendingPathComponent("\(name).\(image.channels == 1 ? "pgm" : "ppm")")
-        try image.write(to: source)
+        var extra: [String] = []
+        if image.maxValue == 255 || image.maxValue == 65535 {
+            try image.write(to: source)
+        } else {
+            var wide = image
+            wide.maxValue = 65535
+            wide.samples = image.samples.map { ($0 * 65535 + image.maxValue / 2) / image.maxValue }
+            try wide.write(to: source)
+            extra = ["--override_bitdepth=\(String(image.maxValue, radix: 2).count)"]
+        }
         let target = folder.appendingPathComponent("\(name).jxl")
-        return (try encode(source, to: target, arguments), target)
+        return (try encode(source, to: target, arguments + extra), target)
     }
 
     /// `djxl SOURCE TARGET`: the output format follows TARGET's extension (.pgm/.ppm pixels, or
