@@ -114,4 +114,26 @@ final class ViewsAndScaleTests: XCTestCase {
         XCTAssertEqual(whole.count, 3)
         XCTAssertTrue(whole.samples.allSatisfy { $0.view == 0 })
     }
+
+    /// `sonotag cache` takes both options, prints how many images missed the physical scale,
+    /// and refuses a spacing that is not a positive length (exit 64, naming the flag).
+    func testCacheCommandOptions() throws {
+        let binary = try BuiltProducts.executable("sonotag")
+        let data = try temporaryFolder("views-cli-data"), out = try temporaryFolder("views-cli-out")
+        try Self.checkerboard(columns: 64, rows: 48, mmPerPixel: 0.2).write(to: data.appendingPathComponent("cm.dcm"))
+        try Self.checkerboard(columns: 64, rows: 48, mmPerPixel: 0.2, units: 0).write(to: data.appendingPathComponent("unitless.dcm"))
+        let db = out.appendingPathComponent("m.sqlite").path
+        let key = out.appendingPathComponent("id.key").path
+        func run(_ arguments: [String]) throws -> ProcessOutput { try ProcessRunner.run(binary, arguments) }
+        XCTAssertEqual(try run(["index", data.path, "--db", db, "--key", key]).status, 0)
+        let cached = try run(["cache", "--db", db, "--split", "all", "--size", "24x32", "--mm-per-pixel", "0.4", "--split-views"])
+        XCTAssertEqual(cached.status, 0, cached.combined)
+        XCTAssertTrue(cached.standardOutput.contains("physical scale 0.4 mm per pixel; warning: 1 image without a Physical Delta X/Y in cm, resized plainly"),
+                      cached.combined)
+        for bad in ["0", "-0.5", "1000"] {
+            let refused = try run(["cache", "--db", db, "--split", "all", "--mm-per-pixel", bad])
+            XCTAssertEqual(refused.status, 64, "\(bad): \(refused.combined)")
+            XCTAssertTrue(refused.combined.contains("--mm-per-pixel"), refused.combined)
+        }
+    }
 }
