@@ -80,10 +80,11 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg"),
         .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2"),
         .systemLibrary(name: "CCharLS", pkgConfig: "charls"),
+        .systemLibrary(name: "CJPEGXL", pkgConfig: "libjxl"),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib"),
 
-        .target(name: "DICOMCodecs", dependencies: ["CTurboJPEG", "COpenJPEG", "CCharLS"]),
+        .target(name: "DICOMCodecs", dependencies: ["CTurboJPEG", "COpenJPEG", "CCharLS", "CJPEGXL"]),
         .target(name: "DICOM", dependencies: ["DICOMCodecs", "CZlib"]),
         .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG"]),
         .target(name: "SonoParallel"),
@@ -121,7 +122,7 @@ let package = Package(
 
         // What every test target shares: temporary folders, the process runner, the fixture and
         // reference-tool locators (with the CI rule: missing means failure there), the tolerance assert.
-        .target(name: "TestSupport", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["SeededRandom", .product(name: "Crypto", package: "swift-crypto")], path: "Tests/TestSupport"),
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
         .testTarget(name: "TorchNNTests", dependencies: ["Torch", "TorchNN", "TestSupport"]),

@@ -5,21 +5,22 @@
 # Crashes are written to .build/fuzz/artifacts/<target>/; corpora grow in .build/fuzz/corpus/<target>/.
 SWIFTC        ?= swiftc
 SECONDS       ?= 60
-FUZZ_TARGETS  ?= parser pixels rle jpeg jpegls jpeg2000
+FUZZ_TARGETS  ?= parser pixels rle jpeg jpegls jpeg2000 jpegxl
 FUZZ_DIR      := .build/fuzz
 # Seeds come from the DICOM reference corpus that `make setup` generates.
 FUZZ_FIXTURES ?= $(firstword $(wildcard .build/reference/dicom/files))
 FUZZ_SAN      := -sanitize=fuzzer,address -parse-as-library -O -g
 FUZZ_LINK     := -use-ld=lld
-FUZZ_CINC     := -I Sources/CZlib -I Sources/CTurboJPEG -I Sources/COpenJPEG -I Sources/CCharLS \
-                 $(patsubst -I%,-Xcc -I%,$(shell pkg-config --cflags-only-I libopenjp2 charls libturbojpeg zlib 2>/dev/null))
-FUZZ_LIBS     := -lturbojpeg -lopenjp2 -lcharls -lz
+FUZZ_CINC     := -I Sources/CZlib -I Sources/CTurboJPEG -I Sources/COpenJPEG -I Sources/CCharLS -I Sources/CJPEGXL \
+                 $(patsubst -I%,-Xcc -I%,$(shell pkg-config --cflags-only-I libopenjp2 charls libturbojpeg libjxl zlib 2>/dev/null))
+FUZZ_LIBS     := -lturbojpeg -lopenjp2 -lcharls -ljxl -lz
 fuzz_source_parser   := ParserFuzz.swift
 fuzz_source_pixels   := PixelFuzz.swift
 fuzz_source_rle      := RLEFuzz.swift
 fuzz_source_jpeg     := JPEGFuzz.swift
 fuzz_source_jpegls   := JPEGLSFuzz.swift
 fuzz_source_jpeg2000 := JPEG2000Fuzz.swift
+fuzz_source_jpegxl   := JPEGXLFuzz.swift
 
 .PHONY: fuzz fuzz-build
 
@@ -41,6 +42,8 @@ fuzz-build: $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
 # Every target runs its full time even when another one failed; the exit status reports any failure.
 fuzz: fuzz-build
 	@if [ -n "$(FUZZ_FIXTURES)" ] && [ ! -d $(FUZZ_DIR)/seeds ]; then python3 Tests/Fuzz/extract_seeds.py $(FUZZ_FIXTURES) $(FUZZ_DIR)/seeds || true; fi
+	@# The reference corpus has no JPEG XL: its seeds are encoded with cjxl, once.
+	@if [ -z "$$(ls -A $(FUZZ_DIR)/seeds/jpegxl 2>/dev/null)" ]; then python3 Tests/Fuzz/jxl_seeds.py $(FUZZ_DIR)/seeds/jpegxl || true; fi
 	@failed=""; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/artifacts/$$t $(FUZZ_DIR)/seeds/$$t; \
 	  echo "== fuzz_$$t for $(SECONDS) s (log: $(FUZZ_DIR)/fuzz_$$t.log)"; \

@@ -12,9 +12,11 @@ packages=(
   libturbojpeg0-dev       # JPEG baseline / extended
   libopenjp2-7-dev        # JPEG 2000, HTJ2K
   libcharls-dev           # JPEG-LS
+  libjxl-dev              # JPEG XL (1.2.840.10008.1.2.4.110-112)
   libsqlite3-dev          # cohort manifest (GRDB)
   libpng-dev zlib1g-dev   # PNG output, deflated DICOM
   dcmtk dicom3tools       # reference tools used by tests (dcmdump, dciodvfy)
+  libjxl-tools            # cjxl/djxl: the JPEG XL tests encode their own streams and compare with djxl
   python3-torch python3-torchvision  # numerical parity tests and benchmarks
   python3-pip python3-venv           # the tests' pinned pydicom venv; fetching the default engine (scripts/setup_torch.sh)
 )

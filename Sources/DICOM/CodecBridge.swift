@@ -11,6 +11,7 @@ enum CodecBridge {
             case .jpeg: return try decodeJPEG(stream, desc: desc)
             case .jpegLS: return (try shape(JPEGLS.decode(stream), desc: desc, photometric: desc.photometricInterpretation, convertYBR: true), nil)
             case .jpeg2000: return try decodeJPEG2000(stream, desc: desc)
+            case .jpegXL: return (try decodeJPEGXL(stream, desc: desc, transferSyntax: transferSyntax), nil)
             default: throw DICOMError.unsupported("codec for \(transferSyntax.uid)")
             }
         } catch let e as CodecError {
@@ -65,6 +66,17 @@ enum CodecBridge {
             warning = "JPEG 2000 stream applies a colour transform but Photometric Interpretation is \(desc.photometricInterpretation); output is RGB"
         }
         return (try shape(image, desc: desc, photometric: photometric, convertYBR: !transformed), warning)
+    }
+
+    static func decodeJPEGXL(_ stream: [UInt8], desc: PixelDescription, transferSyntax: TransferSyntax) throws -> PixelFrame {
+        let image = try JPEGXL.decode(stream)
+        // A recompressed JPEG keeps its YCbCr coefficients (hence the YBR_FULL_422 header), and
+        // libjxl turns them into RGB pixels itself. The other two syntaxes code the samples the
+        // writer had: like JPEG-LS, the header says what they are, YBR_FULL converted as pydicom does.
+        if transferSyntax == .jpegXLJPEGRecompression {
+            return try shape(image, desc: desc, photometric: image.components == 3 ? "RGB" : desc.photometricInterpretation, convertYBR: false)
+        }
+        return try shape(image, desc: desc, photometric: desc.photometricInterpretation, convertYBR: true)
     }
 
     /// Checks geometry, fits samples to the header's type (widening, sign extension from

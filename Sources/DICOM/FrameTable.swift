@@ -101,6 +101,10 @@ enum FrameTable {
         case .jpeg2000:
             if b[0] == 0xFF && b[1] == 0x4F && b[2] == 0xFF && b[3] == 0x51 { return true }
             return b.count >= 8 && b[4] == 0x6A && b[5] == 0x50 && b[6] == 0x20 && b[7] == 0x20
+        case .jpegXL:
+            // A bare codestream (FF0A) or the container's signature box ('JXL ').
+            if b[0] == 0xFF && b[1] == 0x0A { return true }
+            return b.count >= 8 && b[4] == 0x4A && b[5] == 0x58 && b[6] == 0x4C && b[7] == 0x20
         default: return false
         }
     }

@@ -64,7 +64,7 @@ extension DICOMFile {
             }
             return PixelFrame(rows: desc.rows, columns: desc.columns, samplesPerPixel: desc.samplesPerPixel,
                               sampleType: desc.sampleType, photometricInterpretation: photometric, data: data)
-        case .jpeg, .jpegLS, .jpeg2000:
+        case .jpeg, .jpegLS, .jpeg2000, .jpegXL:
             let (frame, warning) = try CodecBridge.decode(raw, codec: transferSyntax.codec, desc: desc, transferSyntax: transferSyntax)
             if let warning { addWarning(warning) }
             return frame

@@ -19,6 +19,10 @@ public struct TransferSyntax: Hashable, Sendable, CustomStringConvertible {
     public static let htj2kLossless = TransferSyntax(uid: "1.2.840.10008.1.2.4.201")
     public static let htj2kLosslessRPCL = TransferSyntax(uid: "1.2.840.10008.1.2.4.202")
     public static let htj2k = TransferSyntax(uid: "1.2.840.10008.1.2.4.203")
+    // PS3.6's names and numbers (the .110 of lossless coding, .111 of a recompressed JPEG).
+    public static let jpegXLLossless = TransferSyntax(uid: "1.2.840.10008.1.2.4.110")
+    public static let jpegXLJPEGRecompression = TransferSyntax(uid: "1.2.840.10008.1.2.4.111")
+    public static let jpegXL = TransferSyntax(uid: "1.2.840.10008.1.2.4.112")
     public static let rleLossless = TransferSyntax(uid: "1.2.840.10008.1.2.5")
 
     public var isExplicitVR: Bool { self != .implicitVRLittleEndian }
@@ -30,7 +34,7 @@ public struct TransferSyntax: Hashable, Sendable, CustomStringConvertible {
     }
     public var isEncapsulated: Bool { !isNative }
 
-    public enum Codec: Sendable { case none, uncompressed, rle, jpeg, jpegLS, jpeg2000 }
+    public enum Codec: Sendable { case none, uncompressed, rle, jpeg, jpegLS, jpeg2000, jpegXL }
 
     public var codec: Codec {
         switch uid {
@@ -41,6 +45,7 @@ public struct TransferSyntax: Hashable, Sendable, CustomStringConvertible {
         case "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81": return .jpegLS
         case "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.92", "1.2.840.10008.1.2.4.93",
              "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203": return .jpeg2000
+        case "1.2.840.10008.1.2.4.110", "1.2.840.10008.1.2.4.111", "1.2.840.10008.1.2.4.112": return .jpegXL
         default: return .none
         }
     }
@@ -48,7 +53,9 @@ public struct TransferSyntax: Hashable, Sendable, CustomStringConvertible {
     /// Whether decoding may change values (md5 comparisons only make sense when false).
     public var isLossy: Bool {
         ["1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.91",
-         "1.2.840.10008.1.2.4.93", "1.2.840.10008.1.2.4.203"].contains(uid)
+         "1.2.840.10008.1.2.4.93", "1.2.840.10008.1.2.4.203",
+         // A recompressed JPEG is exact to the JPEG, whose pixels depend on the decoder's IDCT.
+         "1.2.840.10008.1.2.4.111", "1.2.840.10008.1.2.4.112"].contains(uid)
     }
 
     /// Whether this module can parse a data set in this syntax (pixel decoding is checked separately).

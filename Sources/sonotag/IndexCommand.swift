@@ -169,6 +169,14 @@ struct CacheCommand: ParsableCommand {
     @Option(name: .long, help: "Cache folder (default: beside the manifest).")
     var cacheDir: String?
 
+    @Flag(name: .long, help: "One sample per 2D tissue region of an image with several (dual views), not the largest only.")
+    var splitViews = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Resample every image to X mm per pixel (its region's Physical Delta X/Y in cm) and centre it in the output, cut or padded with black; images without a spacing in cm are resized plainly and counted.",
+        valueName: "X"))
+    var mmPerPixel: Double?
+
     @Option(name: .long, help: "Image kinds to cache: \(ImageKind.vocabulary) (default: bmode, as pretraining).")
     var kinds: String?
 
@@ -203,9 +211,13 @@ struct CacheCommand: ParsableCommand {
         }
         guard batchSize >= 1, benchmarkBatches >= 0 else { throw ValidationError("--batch-size ≥ 1 and --benchmark-batches ≥ 0") }
         let size = try outputSize()
+        if let mm = mmPerPixel, !(mm.isFinite && mm > 0 && mm <= 100) {
+            throw ValidationError("--mm-per-pixel must be in (0, 100] millimetres, not \(mm)")
+        }
         let settings: PreprocessSettings
         do {
-            settings = try PreprocessSettings(height: size.height, width: size.width, frames: try parsedFrames(), cropToTissue: !noCrop, storage: storageKind)
+            settings = try PreprocessSettings(height: size.height, width: size.width, frames: try parsedFrames(), cropToTissue: !noCrop, storage: storageKind,
+                                              splitViews: splitViews, millimetresPerPixel: mmPerPixel)
         } catch let error as SonoDataError {
             throw ValidationError("\(error)")
         }
@@ -221,6 +233,7 @@ struct CacheCommand: ParsableCommand {
         let elapsed = Date().timeIntervalSince(start)
         print("cache \(dataset.cache.directory.path): \(dataset.count) samples of \(size.height)×\(size.width) (\(split)), \(dataset.failedFiles.count) files failed, \(String(format: "%.1f", elapsed)) s")
         print(dataset.kindSummary + (kinds == nil ? " (default --kinds bmode)" : ""))
+        if let scale = dataset.scaleSummary { print(scale) }
         print(String(format: "stored values: mean %.2f, std %.2f", dataset.statistics.mean, dataset.statistics.std))
         for failure in dataset.failedFiles.prefix(10) { print("  failed: \(failure.path): \(failure.message)") }
         guard benchmarkBatches > 0, dataset.count > 0 else { return }

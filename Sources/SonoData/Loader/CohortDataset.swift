@@ -19,6 +19,8 @@ public final class CohortDataset: @unchecked Sendable {
     public struct Sample: Sendable, Equatable {
         public var fileId: Int64
         public var frame: Int
+        /// Which 2D tissue region of the frame (`PreprocessSettings.splitViews`); 0 otherwise.
+        public var view: Int = 0
         public var entry: CacheEntry
         public var labels: [Float]
     }
@@ -41,6 +43,9 @@ public final class CohortDataset: @unchecked Sendable {
     public let kinds: [ImageKind]?
     /// Frames of this split left out because their instance is of another kind.
     public let excludedFramesByKind: [ImageKind: Int]
+    /// Files resized plainly although `settings.millimetresPerPixel` asked for a physical scale:
+    /// their region has no Physical Delta X/Y in cm (0 when no scale was asked for).
+    public let unscaledFiles: Int
 
     public var count: Int { samples.count }
     public var labelCount: Int { labels?.count ?? 0 }
@@ -82,6 +87,8 @@ public final class CohortDataset: @unchecked Sendable {
         cache = try ImageCache(root: root, settings: settings)
         try cache.build(files: files, decoder: decoder, threads: threads, samplesPerShard: 512, progress: progress)
 
+        let preprocessor = FramePreprocessor(settings: settings)
+        unscaledFiles = files.filter(preprocessor.lacksSpacing).count
         var samples: [Sample] = []
         var failed: [(String, String)] = []
         var unlabelled = 0
@@ -101,9 +108,12 @@ public final class CohortDataset: @unchecked Sendable {
             } else {
                 y = []
             }
+            let views = preprocessor.viewCount(for: file)
             for frame in settings.frameIndices(count: file.frames ?? 1) {
-                if let entry = cache.entry(fileId: id, frame: frame) {
-                    samples.append(Sample(fileId: id, frame: frame, entry: entry, labels: y))
+                for view in 0..<views {
+                    if let entry = cache.entry(fileId: id, frame: frame, view: view) {
+                        samples.append(Sample(fileId: id, frame: frame, view: view, entry: entry, labels: y))
+                    }
                 }
             }
         }
@@ -133,6 +143,14 @@ public final class CohortDataset: @unchecked Sendable {
         let total = excludedFramesByKind.values.reduce(0, +)
         return "image kinds \(used): \(count) frames used (\(split?.rawValue ?? "all")), \(total) frames of other kinds excluded"
             + (excluded.isEmpty ? "" : " (" + excluded.joined(separator: ", ") + ")")
+    }
+
+    /// One line for logs when a physical scale was asked for, else nil: how many images could
+    /// not be brought to it.
+    public var scaleSummary: String? {
+        guard let mm = settings.millimetresPerPixel else { return nil }
+        let files = unscaledFiles == 1 ? "1 image" : "\(unscaledFiles) images"
+        return "physical scale \(mm) mm per pixel" + (unscaledFiles == 0 ? "" : "; warning: \(files) without a Physical Delta X/Y in cm, resized plainly")
     }
 
     /// `cohort.sqlite` → `cohort.cache` in the same folder.

@@ -10,6 +10,8 @@ public struct CacheEntry: Sendable, Equatable {
     /// Mean and standard deviation of the stored values (for per-image z-scoring).
     public var mean: Float
     public var std: Float
+    /// Which 2D tissue region of the frame (`PreprocessSettings.splitViews`); 0 otherwise.
+    public var view: Int32 = 0
 }
 
 /// The preprocessed-image cache: shards of fixed-size samples (uint8 or float16), memory-mapped,
@@ -28,9 +30,12 @@ public final class ImageCache: @unchecked Sendable {
     private var shards: [MappedFile] = []
     private var lookup: [SampleKey: Int] = [:]
 
-    struct SampleKey: Hashable { var fileId: Int64; var frame: Int32 }
+    struct SampleKey: Hashable { var fileId: Int64; var frame: Int32; var view: Int32 = 0 }
 
     static let indexMagic: [UInt8] = Array("SONOIDX1".utf8)
+    /// Records with a view number after the frame: written by caches that split views (their
+    /// own folder, by the settings key), so every other cache stays byte for byte as before.
+    static let viewIndexMagic: [UInt8] = Array("SONOIDX2".utf8)
 
     /// Opens the cache for `settings` under `root` (created if missing), reading the shards
     /// already complete.
@@ -46,12 +51,12 @@ public final class ImageCache: @unchecked Sendable {
         try loadShards()
     }
 
-    public func entry(fileId: Int64, frame: Int) -> CacheEntry? {
-        lookup[SampleKey(fileId: fileId, frame: Int32(frame))].map { entries[$0] }
+    public func entry(fileId: Int64, frame: Int, view: Int = 0) -> CacheEntry? {
+        lookup[SampleKey(fileId: fileId, frame: Int32(frame), view: Int32(view))].map { entries[$0] }
     }
 
-    public func contains(fileId: Int64, frame: Int) -> Bool {
-        lookup[SampleKey(fileId: fileId, frame: Int32(frame))] != nil || failures[fileId] != nil
+    public func contains(fileId: Int64, frame: Int, view: Int = 0) -> Bool {
+        lookup[SampleKey(fileId: fileId, frame: Int32(frame), view: Int32(view))] != nil || failures[fileId] != nil
     }
 
     /// Writes a sample's stored values as Float into `output` (height × width values).
@@ -72,15 +77,21 @@ public final class ImageCache: @unchecked Sendable {
 
     // MARK: writing
 
-    /// Appends one shard of preprocessed samples (stored values, `height × width` each).
+    /// Appends one shard of preprocessed samples of view 0.
     func appendShard(_ samples: [(fileId: Int64, frame: Int, pixels: [Float])], failures newFailures: [(fileId: Int64, message: String)]) throws {
+        try appendShard(samples.map { (fileId: $0.fileId, frame: $0.frame, view: 0, pixels: $0.pixels) }, failures: newFailures)
+    }
+
+    /// Appends one shard of preprocessed samples (stored values, `height × width` each).
+    func appendShard(_ samples: [(fileId: Int64, frame: Int, view: Int, pixels: [Float])], failures newFailures: [(fileId: Int64, message: String)]) throws {
         guard !samples.isEmpty || !newFailures.isEmpty else { return }
         let number = shards.count
         let base = directory.appendingPathComponent(String(format: "shard-%05d", number))
         let binURL = base.appendingPathExtension("bin"), idxURL = base.appendingPathExtension("idx")
         let n = settings.pixelsPerSample
         var data = Data(capacity: samples.count * n * settings.bytesPerPixel)
-        var records = Data(Self.indexMagic)
+        let withViews = settings.splitViews
+        var records = Data(withViews ? Self.viewIndexMagic : Self.indexMagic)
         var newEntries: [CacheEntry] = []
         for (slot, sample) in samples.enumerated() {
             guard sample.pixels.count == n else {
@@ -88,13 +99,13 @@ public final class ImageCache: @unchecked Sendable {
             }
             let stats = Self.appendStored(sample.pixels, storage: settings.storage, to: &data)
             let entry = CacheEntry(fileId: sample.fileId, frameIndex: Int32(sample.frame), shard: Int32(number), slot: Int32(slot),
-                                   mean: stats.mean, std: stats.std)
+                                   mean: stats.mean, std: stats.std, view: Int32(sample.view))
             newEntries.append(entry)
-            Self.appendRecord(entry, message: nil, to: &records)
+            Self.appendRecord(entry, message: nil, withView: withViews, to: &records)
         }
         for failure in newFailures {
             let entry = CacheEntry(fileId: failure.fileId, frameIndex: -1, shard: Int32(number), slot: -1, mean: 0, std: 0)
-            Self.appendRecord(entry, message: failure.message, to: &records)
+            Self.appendRecord(entry, message: failure.message, withView: withViews, to: &records)
         }
         do {
             try data.write(to: binURL, options: .atomic)
@@ -104,7 +115,7 @@ public final class ImageCache: @unchecked Sendable {
         }
         shards.append(try MappedFile(path: binURL.path))
         for entry in newEntries {
-            lookup[SampleKey(fileId: entry.fileId, frame: entry.frameIndex)] = entries.count
+            lookup[SampleKey(fileId: entry.fileId, frame: entry.frameIndex, view: entry.view)] = entries.count
             entries.append(entry)
         }
         for failure in newFailures { failures[failure.fileId] = failure.message }
@@ -139,10 +150,11 @@ public final class ImageCache: @unchecked Sendable {
         return (Float(mean), Float(variance.squareRoot()))
     }
 
-    private static func appendRecord(_ entry: CacheEntry, message: String?, to data: inout Data) {
+    private static func appendRecord(_ entry: CacheEntry, message: String?, withView: Bool, to data: inout Data) {
         func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
         put(entry.fileId)
         put(entry.frameIndex)
+        if withView { put(entry.view) }
         put(entry.slot)
         put(entry.mean.bitPattern)
         put(entry.std.bitPattern)
@@ -170,7 +182,7 @@ public final class ImageCache: @unchecked Sendable {
                 if let message {
                     failures[entry.fileId] = message
                 } else {
-                    lookup[SampleKey(fileId: entry.fileId, frame: entry.frameIndex)] = entries.count
+                    lookup[SampleKey(fileId: entry.fileId, frame: entry.frameIndex, view: entry.view)] = entries.count
                     entries.append(entry)
                 }
             }
@@ -179,10 +191,12 @@ public final class ImageCache: @unchecked Sendable {
     }
 
     private func parseIndex(path: String, shard: Int32, shardBytes: Int) throws -> [(CacheEntry, String?)] {
-        guard let data = FileManager.default.contents(atPath: path), data.starts(with: Self.indexMagic) else {
+        guard let data = FileManager.default.contents(atPath: path),
+              data.starts(with: Self.indexMagic) || data.starts(with: Self.viewIndexMagic) else {
             throw SonoDataError.cache(path: path, message: "not a SonoTag cache index; delete the folder to rebuild")
         }
         let bytes = [UInt8](data)
+        let withViews = data.starts(with: Self.viewIndexMagic)
         var position = Self.indexMagic.count
         func read<T: FixedWidthInteger>(_: T.Type) throws -> T {
             let size = MemoryLayout<T>.size
@@ -195,13 +209,15 @@ public final class ImageCache: @unchecked Sendable {
         let sampleBytes = settings.pixelsPerSample * settings.bytesPerPixel
         var result: [(CacheEntry, String?)] = []
         while position < bytes.count {
-            let fileId = try read(Int64.self), frame = try read(Int32.self), slot = try read(Int32.self)
+            let fileId = try read(Int64.self), frame = try read(Int32.self)
+            let view: Int32 = try withViews ? read(Int32.self) : 0
+            let slot = try read(Int32.self)
             let mean = Float(bitPattern: try read(UInt32.self)), std = Float(bitPattern: try read(UInt32.self))
             let length = Int(try read(UInt32.self))
             guard length <= 4000, position + length <= bytes.count else { throw SonoDataError.cache(path: path, message: "corrupt index record") }
             let message = String(decoding: bytes[position..<(position + length)], as: UTF8.self)
             position += length
-            let entry = CacheEntry(fileId: fileId, frameIndex: frame, shard: shard, slot: slot, mean: mean, std: std)
+            let entry = CacheEntry(fileId: fileId, frameIndex: frame, shard: shard, slot: slot, mean: mean, std: std, view: view)
             if slot < 0 {
                 result.append((entry, message.isEmpty ? "failed" : message))
             } else {
@@ -221,7 +237,8 @@ public final class ImageCache: @unchecked Sendable {
         guard !FileManager.default.fileExists(atPath: url.path) else { return }
         let description: [String: Any] = [
             "height": settings.height, "width": settings.width, "storage": settings.storage.rawValue,
-            "cropToTissue": settings.cropToTissue, "frames": "\(settings.frames)",
+            "cropToTissue": settings.cropToTissue, "frames": "\(settings.frames)", "splitViews": settings.splitViews,
+            "millimetresPerPixel": settings.millimetresPerPixel.map { $0 as Any } ?? NSNull(),
             "formatVersion": PreprocessSettings.cacheFormatVersion, "key": settings.cacheKey,
         ]
         if let data = try? JSONSerialization.data(withJSONObject: description, options: [.prettyPrinted, .sortedKeys]) {

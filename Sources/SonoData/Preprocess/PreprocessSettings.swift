@@ -32,14 +32,26 @@ public struct PreprocessSettings: Codable, Sendable, Equatable {
     public var cropToTissue: Bool
     public var normalisation: Normalisation
     public var storage: Storage
+    /// One sample per 2D tissue region of an instance with several (dual views), instead of the
+    /// largest only; an instance with one region is unaffected.
+    public var splitViews: Bool
+    /// Resample every crop to this many millimetres per pixel (from its region's Physical Delta
+    /// X/Y in cm) and centre it in the output, cut where larger and padded with black where
+    /// smaller; nil: stretch the crop to the output size. Images without a spacing in cm are
+    /// resized plainly (`CohortDataset.unscaledFiles` counts them).
+    public var millimetresPerPixel: Double?
 
     public init(height: Int = 256, width: Int = 384, frames: FrameSelection = .all, cropToTissue: Bool = true,
-                normalisation: Normalisation = .perImage, storage: Storage = .uint8) throws {
+                normalisation: Normalisation = .perImage, storage: Storage = .uint8,
+                splitViews: Bool = false, millimetresPerPixel: Double? = nil) throws {
         guard (8...4096).contains(height), (8...4096).contains(width) else {
             throw SonoDataError.invalidSettings("height and width must be in 8...4096, not \(height)×\(width)")
         }
         if case let .stride(n) = frames, n < 1 {
             throw SonoDataError.invalidSettings("frame stride must be ≥ 1, not \(n)")
+        }
+        if let mm = millimetresPerPixel, !(mm.isFinite && mm > 0 && mm <= 100) {
+            throw SonoDataError.invalidSettings("millimetres per pixel must be in (0, 100], not \(mm)")
         }
         self.height = height
         self.width = width
@@ -47,6 +59,8 @@ public struct PreprocessSettings: Codable, Sendable, Equatable {
         self.cropToTissue = cropToTissue
         self.normalisation = normalisation
         self.storage = storage
+        self.splitViews = splitViews
+        self.millimetresPerPixel = millimetresPerPixel
     }
 
     /// Bumped whenever the preprocessing code changes what it writes.
@@ -61,7 +75,10 @@ public struct PreprocessSettings: Codable, Sendable, Equatable {
         case let .stride(n): frameText = "stride\(n)"
         case .first: frameText = "first"
         }
-        let text = "v\(Self.cacheFormatVersion) \(height)x\(width) frames=\(frameText) crop=\(cropToTissue) storage=\(storage.rawValue) resize=area-or-bilinear gray=luma"
+        var text = "v\(Self.cacheFormatVersion) \(height)x\(width) frames=\(frameText) crop=\(cropToTissue) storage=\(storage.rawValue) resize=area-or-bilinear gray=luma"
+        // Appended only when used, so caches built before these options keep their keys.
+        if splitViews { text += " views=split" }
+        if let mm = millimetresPerPixel { text += " mm=\(mm)" }
         return SHA256.hash(data: Data(text.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 
