@@ -47,15 +47,18 @@ public enum ArchiveImporter {
             let study = row.cells["StudyInstanceUID"] ?? studies[studyKey] ?? UID.make()
             studies[studyKey] = study
             let seriesKey = studyKey + "\u{0}" + (row.cells["TransducerData"] ?? "") + "\u{0}" + (row.cells["SeriesDescription"] ?? "")
-            var entry = series[seriesKey] ?? {
+            var entry: (uid: String, number: Int, count: Int)
+            if let known = series[seriesKey] {
+                entry = known
+            } else {
                 seriesPerStudy[studyKey, default: 0] += 1
-                return (UID.make(), seriesPerStudy[studyKey]!, 0)
-            }()
+                entry = (uid: UID.make(), number: seriesPerStudy[studyKey]!, count: 0)
+            }
             entry.count += 1
             series[seriesKey] = entry
             let output = (row.relativePath as NSString).deletingPathExtension + ".dcm"
             let unique = outputs.insert(output).inserted
-            plans.append((study, row.cells["SeriesInstanceUID"] ?? entry.uid, entry.count, unique ? output : nil))
+            plans.append((study: study, series: row.cells["SeriesInstanceUID"] ?? entry.uid, instance: entry.count, output: unique ? output : nil))
         }
         let seriesNumbers = Dictionary(series.values.map { ($0.uid, $0.number) }, uniquingKeysWith: { a, _ in a })
 
@@ -85,11 +88,11 @@ public enum ArchiveImporter {
             }
             return outcome
         }
-        let written = zip(rows, outcomes).filter { $0.1.output != nil }.map(\.0)
+        let written = zip(rows, outcomes).filter { $0.1.output != nil }.map { $0.0 }
         return ImportSummary(
             outcomes: outcomes,
             patients: Set(written.map { $0.cells["PatientID"] ?? "" }).count,
-            studies: Set(zip(plans, outcomes).filter { $0.1.output != nil }.map(\.0.study)).count,
+            studies: Set(zip(plans, outcomes).filter { $0.1.output != nil }.map { $0.0.study }).count,
             withRegions: written.filter { $0.pixelSpacingMM != nil }.count)
     }
 
@@ -104,10 +107,19 @@ public enum ArchiveImporter {
         }
         var raster = try ImageFile.read(path: row.image.path)
         if raster.channels == 4 { raster = raster.rgb(over: .black) }
-        let gray: Bool = raster.channels == 1 || stride(from: 0, to: raster.pixels.count, by: 3).allSatisfy {
-            raster.pixels[$0] == raster.pixels[$0 + 1] && raster.pixels[$0] == raster.pixels[$0 + 2]
+        let samples = raster.pixels
+        var gray = raster.channels == 1
+        if !gray {
+            gray = true
+            for i in stride(from: 0, to: samples.count, by: 3) where samples[i] != samples[i + 1] || samples[i] != samples[i + 2] {
+                gray = false
+                break
+            }
         }
-        let pixels = raster.channels == 1 || !gray ? raster.pixels : stride(from: 0, to: raster.pixels.count, by: 3).map { raster.pixels[$0] }
+        var pixels = samples
+        if raster.channels == 3 && gray {
+            pixels = stride(from: 0, to: samples.count, by: 3).map { (i: Int) -> UInt8 in samples[i] }
+        }
         var image = UltrasoundImage(rows: raster.height, columns: raster.width, samplesPerPixel: gray ? 1 : 3, frames: [pixels])
         image.manufacturer = ""
         for (keyword, text) in row.cells.sorted(by: { $0.key < $1.key }) where !keyword.hasPrefix("\u{1}") {

@@ -62,7 +62,7 @@ public enum ImportTable {
 
     /// The DICOM keyword a column header names: the keyword itself (`TransducerData`), or its
     /// words in any case with spaces, `_` or `-` (`Transducer Data`, `study_description`).
-    static func keyword(forHeader header: String) -> String? {
+    public static func keyword(forHeader header: String) -> String? {
         let trimmed = header.trimmingCharacters(in: .whitespaces)
         if DataDictionary.tag(forKeyword: trimmed) != nil { return trimmed }
         let words = trimmed.split(whereSeparator: { $0 == " " || $0 == "_" || $0 == "-" })
@@ -112,10 +112,11 @@ public enum ImportTable {
             throw ImportError("\(path): column\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0)'" }.joined(separator: ", ")) \(unknown.count == 1 ? "is" : "are") neither a DICOM keyword (e.g. TransducerData, StudyDescription, PatientID) nor image/pixel_spacing_mm; fix the spelling or pass --ignore-column")
         }
         let duplicates = Dictionary(grouping: keywordColumns, by: \.keyword).filter { $0.value.count > 1 }
-        if let (keyword, columns) = duplicates.first {
+        if let duplicate = duplicates.first {
+            let (keyword, columns) = (duplicate.key, duplicate.value)
             throw ImportError("\(path): columns \(columns.map { "'\(table.header[$0.index])'" }.joined(separator: " and ")) both set \(keyword)")
         }
-        try ImportValues.checkWritable(keywords: keywordColumns.map { ($0.keyword, table.header[$0.index]) }, source: path)
+        try ImportValues.checkWritable(keywords: keywordColumns.map { (keyword: $0.keyword, header: table.header[$0.index]) }, source: path)
 
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         var rows: [ImportRow] = []
@@ -150,7 +151,7 @@ public enum ImportTable {
     /// Every PNG/JPEG under `folder` (sorted by path), with the defaults' tags.
     public static func rows(folder: String, defaults: ImportDefaults) throws -> [ImportRow] {
         let root = URL(fileURLWithPath: folder).standardizedFileURL
-        try ImportValues.checkWritable(keywords: defaults.tags.keys.map { ($0, $0) }, source: "the command line")
+        try ImportValues.checkWritable(keywords: defaults.tags.keys.map { (keyword: $0, header: $0) }, source: "the command line")
         guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else {
             throw ImportError("\(folder): cannot be read")
         }
