@@ -35,8 +35,9 @@
 #
 # Knobs (environment): SONOTAG (.build/release/sonotag, else .build/debug/sonotag),
 # MIX_MAX_PER_SET (400; --quick 24) training images taken per public set (a SHA-1 order of
-# their ids, so the same subset every time), MIX_PHANTOM_PATIENTS (24; --quick 6),
-# MIX_PHANTOM_DOWNSTREAM (100 patients per phantom task; --quick 12), MIX_THREADS (2).
+# their ids, so the same subset every time), MIX_PHANTOM_PATIENTS (24; --quick 4),
+# MIX_PHANTOM_DOWNSTREAM (100 patients per phantom task; --quick 8), MIX_THREADS (2),
+# MIX_BUSI_PER_SPLIT (0 = all; --quick 32) BUSI images per split in the downstream tasks.
 # Rerunning rebuilds OUT from scratch.
 set -euo pipefail
 
@@ -54,11 +55,12 @@ if [[ -z "${SONOTAG:-}" ]]; then
     [[ -x "$SONOTAG" ]] || SONOTAG="$root/.build/debug/sonotag"
 fi
 [[ -x "$SONOTAG" ]] || { echo "mixed_archive: $SONOTAG is not built (swift build)" >&2; exit 1; }
-if [[ $quick == 1 ]]; then d_max=24; d_pat=6; d_down=12; else d_max=400; d_pat=24; d_down=100; fi
+if [[ $quick == 1 ]]; then d_max=24; d_pat=4; d_down=8; d_busi=32; else d_max=400; d_pat=24; d_down=100; d_busi=0; fi
 max_per_set="${MIX_MAX_PER_SET:-$d_max}"
 phantom_patients="${MIX_PHANTOM_PATIENTS:-$d_pat}"
 phantom_downstream="${MIX_PHANTOM_DOWNSTREAM:-$d_down}"
 threads="${MIX_THREADS:-2}"
+busi_cap="${MIX_BUSI_PER_SPLIT:-$d_busi}"
 
 for pair in "busi:$busi/labels.csv" "hc18:$hc18/pixel_size_and_hc.csv" "tg3k:$tg3k/labels.csv" "usgra:$usgra/labels.csv"; do
     [[ -f "${pair#*:}" ]] || { echo "mixed_archive: ${pair%%:*}: ${pair#*:} not found (see the set's SOURCE.md and README, \"Evidence\")" >&2; exit 65; }
@@ -69,10 +71,10 @@ mkdir -p "$out/tables" "$out/archive" "$out/downstream/busi_segmentation" "$out/
 cp "$here/evidence/labels.yaml" "$out/labels.yaml"
 
 # The tables: standard library Python, reading each set's own CSV.
-python3 - "$out" "$busi" "$hc18" "$tg3k" "$usgra" "$max_per_set" <<'PY'
+python3 - "$out" "$busi" "$hc18" "$tg3k" "$usgra" "$max_per_set" "$busi_cap" <<'PY'
 import csv, hashlib, os, sys
-out, busi, hc18, tg3k, usgra, cap = sys.argv[1:7]
-cap = int(cap)
+out, busi, hc18, tg3k, usgra, cap, busi_cap = sys.argv[1:8]
+cap, busi_cap = int(cap), int(busi_cap)
 def sha(text): return hashlib.sha1(text.encode()).hexdigest()
 def rows(path):
     with open(path, newline="") as f: return list(csv.DictReader(f))
@@ -127,8 +129,14 @@ write_table("hc18", [(os.path.join(os.path.abspath(hc18), "images", r["filename"
 with open(os.path.join(out, "splits.csv"), "w", newline="") as f:
     w = csv.writer(f); w.writerow(["set", "image", "split", "in_archive"]); w.writerows(splits)
 
-# BUSI downstream tasks: BUSI's own split; absolute paths, so nothing is copied.
+# BUSI downstream tasks: BUSI's own split; absolute paths, so nothing is copied. With a cap
+# (--quick), the same SHA-1-ordered subset of each split (the chain check reads fewer files).
 root = os.path.abspath(busi)
+if busi_cap > 0:
+    kept = []
+    for split in ["train", "val", "test"]:
+        kept += sorted((r for r in busi_table if r["split"] == split), key=lambda r: sha(r["image"]))[:busi_cap]
+    busi_table = kept
 with open(os.path.join(out, "downstream", "busi_classification", "labels.csv"), "w", newline="") as f:
     w = csv.writer(f); w.writerow(["image", "label", "split"])
     for r in busi_table: w.writerow([os.path.join(root, r["image"]), r["class"], r["split"]])
