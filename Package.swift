@@ -90,8 +90,9 @@ let package = Package(
         .target(name: "SonoParallel"),
         .target(name: "SeededRandom"),
         .target(name: "SonoPhantom", dependencies: ["DICOM", "DICOMCodecs", "Imaging", "SonoParallel", "SeededRandom"]),
+        // SonoEval for its CSV reader and writer (sonotag import's tables and reports).
         .target(name: "SonoData", dependencies: [
-            "DICOM", "Imaging", "SonoParallel", "SeededRandom",
+            "DICOM", "Imaging", "SonoParallel", "SeededRandom", "SonoEval",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -130,7 +131,7 @@ let package = Package(
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs", "SeededRandom", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "SeededRandom", "DICOM", "Imaging", "TestSupport"]),
-        .testTarget(name: "SonoDataTests", dependencies: ["SonoData", "SonoPhantom", "DICOM", "TestSupport"]),
+        .testTarget(name: "SonoDataTests", dependencies: ["SonoData", "SonoPhantom", "DICOM", "DICOMCodecs", "Imaging", "TestSupport"]),
         .testTarget(name: "SonoModelsTests", dependencies: ["SonoModels", "Torch", "TorchNN", "TestSupport"]),
         .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval", "SeededRandom", "TestSupport"]),
         .testTarget(name: "SonoTagCommandsTests", dependencies: ["SonoTagCommands", "TestSupport"]),

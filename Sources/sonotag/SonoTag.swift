@@ -13,6 +13,7 @@ struct SonoTag: ParsableCommand {
         subcommands: [
             PhantomCommand.self,
             DICOMCommand.self,
+            ImportCommand.self,
             IndexCommand.self,
             LabelsCommand.self,
             TagsCommand.self,
