@@ -41,6 +41,12 @@ struct SonoTagTrain: ParsableCommand {
         do {
             var command = try parseAsRoot(NegativeValues.joined(Array(CommandLine.arguments.dropFirst())))
             try command.run()
+        } catch let stop as TrainingInterrupted {
+            FileHandle.standardError.write(Data("\nsonotag: \(stop). To resume: \(ResumeCommand.line())\n".utf8))
+            exit(ExitStatus.interrupted.rawValue)
+        } catch is WorkersInterrupted {
+            // Rank 0 has said how to resume.
+            exit(ExitStatus.interrupted.rawValue)
         } catch {
             let status: ExitStatus?
             switch error {
