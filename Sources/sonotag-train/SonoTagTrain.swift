@@ -43,10 +43,10 @@ struct SonoTagTrain: ParsableCommand {
             try command.run()
         } catch let stop as TrainingInterrupted {
             FileHandle.standardError.write(Data("\nsonotag: \(stop). To resume: \(ResumeCommand.line())\n".utf8))
-            exit(ExitStatus.interrupted.rawValue)
+            Foundation.exit(ExitStatus.interrupted.rawValue)
         } catch is WorkersInterrupted {
             // Rank 0 has said how to resume.
-            exit(ExitStatus.interrupted.rawValue)
+            Foundation.exit(ExitStatus.interrupted.rawValue)
         } catch {
             let status: ExitStatus?
             switch error {

@@ -19,6 +19,13 @@ public struct YAMLConfigError: Error, CustomStringConvertible, Equatable {
     public var column: Int?
     public var message: String
 
+    public init(file: String, line: Int?, column: Int?, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
     public var description: String {
         guard let line else { return "\(file): \(message)" }
         return "\(file):\(line):\(column ?? 1): \(message)"
