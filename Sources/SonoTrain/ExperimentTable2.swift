@@ -97,6 +97,9 @@ public struct ExperimentRunner {
     public var log: (String) -> Void
     /// Numbers each sub-run in the whole plan as it starts (nil: no plan-level lines).
     public var progress: ExperimentProgress?
+    /// Whether `pretrain` trains on the manifest's patient split, so that a manifest without one
+    /// is refused before any work (a substitute that reads no split turns it off).
+    public var pretrainingNeedsSplit = true
 
     public init(options: ExperimentOptions, pretrain: @escaping (PretrainRequest) throws -> Void = ExperimentRunner.pretrainOnCohort,
                 log: @escaping (String) -> Void) {
@@ -294,6 +297,16 @@ public struct ExperimentRunner {
     /// checks), and every existing sub-run checked against the plan. Returns the mapping hash.
     func prepare(lowData: (fraction: Double, repeats: Int)? = nil) throws -> String? {
         let needsLabels = options.configurations.contains { $0.pretrainingMethod != nil }
+        // What would otherwise fail only after every Baseline has trained: checked now.
+        if options.configurations.contains(.imagenet) {
+            for (backbone, path) in options.imagenetWeights.sorted(by: { $0.key.rawValue < $1.key.rawValue })
+            where options.backbones.contains(backbone) && !FileManager.default.isReadableFile(atPath: path) {
+                throw ExperimentError.invalidPlan(field: "imagenet", reason: "\(backbone.rawValue)=\(path): no such readable file")
+            }
+        }
+        if needsLabels, pretrainingNeedsSplit, try ManifestDatabase(path: options.database).splitHash() == nil {
+            throw ExperimentError.invalidPlan(field: "db", reason: "\(options.database) has no patient split, which pretraining needs; run `sonotag split --db \(options.database)` first")
+        }
         var labelMappingHash: String?
         var mapping: LabelMapping?
         if needsLabels {

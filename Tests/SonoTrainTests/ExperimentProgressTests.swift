@@ -78,4 +78,30 @@ final class ExperimentProgressTests: XCTestCase {
         XCTAssertEqual(scored.data.dataset, data.standardizedFileURL.path)
         XCTAssertEqual(scored.threads, 1)
     }
+
+    /// Item 3: a manifest without a split or a missing --imagenet file stops the plan before
+    /// any work (before, both surfaced only after every Baseline had trained).
+    func testPlanProblemsStopBeforeAnyWork() throws {
+        let root = try temporaryFolder("plan-check")
+        let data = root.appendingPathComponent("data")
+        try TinyDownstream.make(at: data)
+        let db = root.appendingPathComponent("unsplit.sqlite").path
+        try ManifestDatabase(path: db, createIfMissing: true).applyLabels(.paperDefault())
+        func attempt(_ configurations: [PretrainingConfiguration], imagenet: [Backbone: String] = [:]) throws -> String {
+            var options = ExperimentOptions(database: db, tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data.path)")],
+                                            backbones: [.resnet18], configurations: configurations, out: root.appendingPathComponent("exp"))
+            options.imagenetWeights = imagenet
+            var message = ""
+            XCTAssertThrowsError(try ExperimentRunner(options: options, pretrain: { _ in XCTFail("pretrained") }, log: { _ in }).runTable2()) {
+                message = "\($0)"
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: options.out.appendingPathComponent("finetune").path), "work was done")
+            return message
+        }
+        let unsplit = try attempt([.baseline, .ce])
+        XCTAssertTrue(unsplit.contains("has no patient split") && unsplit.contains("sonotag split --db \(db)"), unsplit)
+        let missing = root.appendingPathComponent("absent.safetensors").path
+        let weights = try attempt([.baseline, .imagenet], imagenet: [.resnet18: missing])
+        XCTAssertTrue(weights.contains("imagenet") && weights.contains(missing), weights)
+    }
 }

@@ -105,6 +105,18 @@ final class InterruptedTrainingTests: XCTestCase {
             .filter { $0.first == "epoch" }
     }
 
+    /// `arguments` + `--resume` completes the run in `resumed`, which then holds the weights, Adam
+    /// state and losses of the uninterrupted `reference`.
+    private func assertResumeMatches(reference: URL, resumed: URL, arguments: [String],
+                                     file: StaticString = #filePath, line: UInt = #line) throws {
+        try run(arguments + ["--resume"])
+        let expected = PretrainRunLayout(reference), actual = PretrainRunLayout(resumed)
+        try assertSameTensors(expected.lastCheckpoint, actual.lastCheckpoint, file: file, line: line)
+        // kind, epoch, step; then L_D, L_F, rec, adv, validation L_F (rates, column 8, differ).
+        assertSameLosses(stepRows(expected.metrics), stepRows(actual.metrics), columns: 3..<8, file: file, line: line)
+        assertSameLosses(epochRows(expected.metrics), epochRows(actual.metrics), columns: 3..<8, file: file, line: line)
+    }
+
     func testPretrainingStoppedBySIGINTResumesToTheUninterruptedResult() throws {
         let root = try temporaryFolder("interrupt")
         let reference = root.appendingPathComponent("reference"), stopped = root.appendingPathComponent("stopped")
@@ -125,11 +137,7 @@ final class InterruptedTrainingTests: XCTestCase {
         let (checkpoint, _) = try PretrainCheckpoint.read(PretrainRunLayout(stopped).lastCheckpoint)
         XCTAssertLessThan(checkpoint.globalStep, 12, "stopped before the end")
 
-        try run(arguments + ["--resume"])
-        try assertSameTensors(PretrainRunLayout(reference).lastCheckpoint, PretrainRunLayout(stopped).lastCheckpoint)
-        // kind, epoch, step; then L_D, L_F, rec, adv, validation L_F (rates, column 8, differ).
-        assertSameLosses(stepRows(PretrainRunLayout(reference).metrics), stepRows(metrics), columns: 3..<8)
-        assertSameLosses(epochRows(PretrainRunLayout(reference).metrics), epochRows(metrics), columns: 3..<8)
+        try assertResumeMatches(reference: reference, resumed: stopped, arguments: arguments)
     }
 
     /// A run killed outright (no chance to checkpoint) after a mid-epoch `--checkpoint-every`
@@ -153,10 +161,7 @@ final class InterruptedTrainingTests: XCTestCase {
         XCTAssertEqual(checkpoint.epochStep, 4)
         XCTAssertEqual(checkpoint.globalStep, 4)
 
-        try run(arguments + ["--resume"])
-        try assertSameTensors(PretrainRunLayout(reference).lastCheckpoint, PretrainRunLayout(killed).lastCheckpoint)
-        assertSameLosses(stepRows(PretrainRunLayout(reference).metrics), stepRows(metrics), columns: 3..<8)
-        assertSameLosses(epochRows(PretrainRunLayout(reference).metrics), epochRows(metrics), columns: 3..<8)
+        try assertResumeMatches(reference: reference, resumed: killed, arguments: arguments)
     }
 
     /// Fine-tuning with dropout and augmentation: SIGTERM after the first mid-epoch checkpoint,
