@@ -50,7 +50,7 @@ struct SonoTagTrain: ParsableCommand {
         } catch {
             let status: ExitStatus?
             switch error {
-            case is SonoDataError, is DownstreamDataError, is YAMLConfigError, is RunConfigError, is DataError:
+            case is SonoDataError, is DownstreamDataError, is YAMLConfigError, is RunConfigError, is DataError, is ExperimentError:
                 status = .dataError
             case let failure as FinetuneError:
                 status = failure.isAboutTheInput ? .dataError : .runtimeFailure

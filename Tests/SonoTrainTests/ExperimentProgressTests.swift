@@ -77,6 +77,15 @@ final class ExperimentProgressTests: XCTestCase {
         XCTAssertTrue(scored.commandLine.contains("evaluate"), "\(scored.commandLine)")
         XCTAssertEqual(scored.data.dataset, data.standardizedFileURL.path)
         XCTAssertEqual(scored.threads, 1)
+
+        // Item 3 from the command line: the manifest has no split, so CE is refused in seconds, as a data error.
+        let refused = try ProcessRunner.run(tool, [
+            "experiment", "table2", "--db", db, "--task", "shapes:segmentation=\(data.path)", "--backbone", "resnet18",
+            "--configs", "baseline,ce", "--size", "32x64", "--out", root.appendingPathComponent("exp-ce").path,
+        ])
+        XCTAssertEqual(refused.status, 65, refused.combined)
+        XCTAssertTrue(refused.standardError.contains("has no patient split"), refused.combined)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent("exp-ce/finetune").path))
     }
 
     /// Item 3: a manifest without a split or a missing --imagenet file stops the plan before
