@@ -1,5 +1,7 @@
 import Foundation
 import SonoData
+import SonoEval
+import SonoModels
 import TestSupport
 import Torch
 import XCTest
