@@ -44,14 +44,20 @@ final class ExperimentProgressTests: XCTestCase {
         XCTAssertEqual(lines.last, "[sub-run 3 of 4; running 2m20s; plan ETA 1m00s] fine-tuning q · resnet18 · CE+DCM")
     }
 
-    /// `experiment` prints its place in the plan and writes OUT/run.json; `evaluate` writes
-    /// run.json into the evaluation folder; both from the one RunRecord owner.
-    func testExperimentAndEvaluationFoldersRecordTheirRun() throws {
-        let root = try temporaryFolder("run-json")
+    /// A tiny downstream task and a labelled manifest without images (so without a split).
+    private func taskAndUnsplitCohort(_ label: String) throws -> (root: URL, data: URL, db: String) {
+        let root = try temporaryFolder(label)
         let data = root.appendingPathComponent("data")
         try TinyDownstream.make(at: data)
         let db = root.appendingPathComponent("cohort.sqlite").path
         try ManifestDatabase(path: db, createIfMissing: true).applyLabels(.paperDefault())
+        return (root, data, db)
+    }
+
+    /// `experiment` prints its place in the plan and writes OUT/run.json; `evaluate` writes
+    /// run.json into the evaluation folder; both from the one RunRecord owner.
+    func testExperimentAndEvaluationFoldersRecordTheirRun() throws {
+        let (root, data, db) = try taskAndUnsplitCohort("run-json")
         let out = root.appendingPathComponent("exp")
         let tool = try BuiltProducts.executable("sonotag-train")
         let experiment = try ProcessRunner.run(tool, [
@@ -93,11 +99,7 @@ final class ExperimentProgressTests: XCTestCase {
     /// Item 3: a manifest without a split or a missing --imagenet file stops the plan before
     /// any work (before, both surfaced only after every Baseline had trained).
     func testPlanProblemsStopBeforeAnyWork() throws {
-        let root = try temporaryFolder("plan-check")
-        let data = root.appendingPathComponent("data")
-        try TinyDownstream.make(at: data)
-        let db = root.appendingPathComponent("unsplit.sqlite").path
-        try ManifestDatabase(path: db, createIfMissing: true).applyLabels(.paperDefault())
+        let (root, data, db) = try taskAndUnsplitCohort("plan-check")
         func attempt(_ configurations: [PretrainingConfiguration], imagenet: [Backbone: String] = [:]) throws -> String {
             var options = ExperimentOptions(database: db, tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data.path)")],
                                             backbones: [.resnet18], configurations: configurations, out: root.appendingPathComponent("exp"))
