@@ -10,9 +10,10 @@ import TorchNN
 /// - `model.D.<key>`: the discriminator's state dict (absent for DCM)
 /// - `optim.F.<param>.{exp_avg,exp_avg_sq,step}`, `optim.D.…`: both Adam states
 ///
-/// String metadata: `format` (`sonotag.pretrain.v1`), `epoch` (completed epochs), `global_step`,
-/// `seed`, `rng` (the data-order generator's state: seed and next epoch, as every epoch's shuffle
-/// and libtorch seed derive from them), `config` (the effective YAML), `label_count`,
+/// String metadata: `format` (`sonotag.pretrain.v1`), `epoch` (completed epochs), `epoch_step`
+/// (steps of the next epoch already trained: a mid-epoch checkpoint), `global_step`,
+/// `seed`, `rng` (the data-order generator's state: seed, next epoch and the position in it, as
+/// every epoch's shuffle and libtorch seed derive from the first two), `config` (the effective YAML), `label_count`,
 /// `label_mapping_hash`, `label_groups` (JSON list of the label vector's group names),
 /// `validation_loss`, `best_validation_loss`, `best_epoch`.
 /// Written atomically (temporary file, then rename), so a crash never leaves a torn file.
@@ -29,6 +30,8 @@ public struct PretrainCheckpoint {
     public var labelCount: Int
     /// The label vector's groups in order; empty in checkpoints written before they were recorded.
     public var labelGroupNames: [String]
+    /// Steps of epoch `epoch + 1` already trained; 0 for a checkpoint written at an epoch's end.
+    public var epochStep = 0
 
     public init(epoch: Int, globalStep: Int, validationLoss: Double, bestValidationLoss: Double, bestEpoch: Int,
                 labelMappingHash: String, config: RunConfig, labelCount: Int, labelGroupNames: [String] = []) {
@@ -53,9 +56,10 @@ public struct PretrainCheckpoint {
         let metadata: [String: String] = [
             "format": Self.format,
             "epoch": String(epoch),
+            "epoch_step": String(epochStep),
             "global_step": String(globalStep),
             "seed": String(config.seed),
-            "rng": "splitmix64 seed=\(config.seed) next_epoch=\(epoch + 1)",
+            "rng": "splitmix64 seed=\(config.seed) next_epoch=\(epoch + 1) next_step=\(epochStep + 1)",
             "config": try config.yaml(),
             "label_count": String(labelCount),
             "label_mapping_hash": labelMappingHash,
@@ -108,7 +112,10 @@ public struct PretrainCheckpoint {
                 }
                 return names
             } ?? [])
-        return (checkpoint, archive)
+        var positioned = checkpoint
+        // Checkpoints written before mid-epoch checkpoints existed are all at an epoch's end.
+        positioned.epochStep = m["epoch_step"] == nil ? 0 : try number("epoch_step", Int.self)
+        return (positioned, archive)
     }
 
     /// Restores networks and optimizer states into `trainer` (strictly: every key must match).

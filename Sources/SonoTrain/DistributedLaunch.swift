@@ -94,6 +94,8 @@ public struct LocalLauncher {
     public var grace: TimeInterval
     public var executable: URL
     public var arguments: [String]
+    /// Variables set for the workers on top of this process's environment.
+    public var extraEnvironment: [String: String] = [:]
 
     public init(processCount: Int, masterPort: Int?, grace: TimeInterval, executable: URL, arguments: [String]) {
         self.processCount = processCount
@@ -120,7 +122,7 @@ public struct LocalLauncher {
     public func run() throws {
         guard processCount >= 1 else { throw DistributedLaunchError.invalidOption(flag: "--nproc-per-node", reason: "\(processCount) must be at least 1") }
         let port = try masterPort ?? ProcessGroup.freeLoopbackPort()
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment.merging(extraEnvironment) { $1 }
         environment["MASTER_ADDR"] = "127.0.0.1"
         environment["MASTER_PORT"] = "\(port)"
         environment["WORLD_SIZE"] = "\(processCount)"
@@ -139,9 +141,22 @@ public struct LocalLauncher {
             }
             workers.append(p)
         }
+        // Ctrl-C reaches the workers from the terminal; a signal sent to this process alone is
+        // passed on, so that each worker checkpoints at its next step.
+        TrainingInterruption.install()
+        var forwarded = false
         var firstFailure: (rank: Int, how: String)?
         var deadline: Date?
         while workers.contains(where: \.isRunning) {
+            if !forwarded, TrainingInterruption.isRequestedHere {
+                forwarded = true
+                for p in workers where p.isRunning { kill(p.processIdentifier, SIGINT) }
+            }
+            // Stopped on request, every worker says so itself and exits 130: not a failure.
+            if forwarded, workers.allSatisfy({ $0.isRunning || Self.wasInterrupted($0) }) {
+                Thread.sleep(forTimeInterval: 0.05)
+                continue
+            }
             if firstFailure == nil, let rank = workers.firstIndex(where: { !$0.isRunning && !Self.succeeded($0) }) {
                 firstFailure = (rank, Self.describeExit(workers[rank]))
                 deadline = Date().addingTimeInterval(grace)
@@ -158,6 +173,7 @@ public struct LocalLauncher {
         while workers.contains(where: \.isRunning) && Date() < killAt { Thread.sleep(forTimeInterval: 0.05) }
         for p in workers where p.isRunning { kill(p.processIdentifier, SIGKILL) }
         workers.forEach { $0.waitUntilExit() }
+        if forwarded, workers.allSatisfy(Self.wasInterrupted) { throw WorkersInterrupted() }
         if firstFailure == nil, let rank = workers.firstIndex(where: { !Self.succeeded($0) }) {
             firstFailure = (rank, Self.describeExit(workers[rank]))
         }
@@ -166,9 +182,17 @@ public struct LocalLauncher {
 
     private static func succeeded(_ p: Process) -> Bool { p.terminationReason == .exit && p.terminationStatus == 0 }
 
+    /// Exited with the "interrupted" status after its checkpoint (128 + SIGINT, as `ExitStatus`).
+    private static func wasInterrupted(_ p: Process) -> Bool { p.terminationReason == .exit && p.terminationStatus == 130 }
+
     private static func describeExit(_ p: Process) -> String {
         p.terminationReason == .uncaughtSignal
             ? "(pid \(p.processIdentifier)) was killed by signal \(p.terminationStatus)"
             : "(pid \(p.processIdentifier)) exited with status \(p.terminationStatus)"
     }
+}
+
+/// Every worker of a local launch stopped on request (each wrote its part and said how to resume).
+public struct WorkersInterrupted: Error, CustomStringConvertible {
+    public var description: String { "interrupted; every worker stopped at the same step after its checkpoint" }
 }

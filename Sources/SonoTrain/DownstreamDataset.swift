@@ -24,7 +24,8 @@ import Foundation
 ///
 /// Labels: for ordinal tasks an integer 0…K−1; for multi-class any string; for multi-label
 /// several names separated by `;` or `|`. Without a split column, images are split by a
-/// seeded hash of their stem (default 70/15/15 train/val/test).
+/// seeded hash of their patient (a patient column, or a patient in the file names of a folder
+/// without labels.csv: `FileNamePatients`), else of their stem (default 70/15/15 train/val/test).
 public struct DownstreamDataset: Sendable {
     public var root: URL
     public var samples: [DownstreamSample]
@@ -194,14 +195,18 @@ extension DownstreamDataset {
         }
         var seen = Set<String>()
         var samples: [DownstreamSample] = []
+        // Without labels.csv, a patient in the file names keeps each patient's images in one split.
+        let patients = FileNamePatients.patients(of: imageFiles.map { $0.deletingPathExtension().lastPathComponent })
         for file in imageFiles {
             let id = file.deletingPathExtension().lastPathComponent
             guard seen.insert(id).inserted else { throw DownstreamDataError.duplicateImage(id) }
-            var sample = DownstreamSample(id: id, imagePath: file, split: hashedSplit(id, options: options))
+            let splitKey = patients?[id].map { "patient:" + $0 } ?? id
+            var sample = DownstreamSample(id: id, imagePath: file, split: hashedSplit(splitKey, options: options))
             sample.maskPaths = try masks(for: sample, in: root.appendingPathComponent("masks"), classes: options.maskClasses)
             samples.append(sample)
         }
-        return DownstreamDataset(root: root, samples: samples, maskChannels: options.maskClasses.isEmpty ? ["foreground"] : options.maskClasses)
+        return DownstreamDataset(root: root, samples: samples, maskChannels: options.maskClasses.isEmpty ? ["foreground"] : options.maskClasses,
+                                 splitSource: patients == nil ? .fileName : .patient)
     }
 
     static func listImages(in folder: URL) throws -> [URL] {

@@ -12,10 +12,8 @@ public enum Evaluation {
     /// `per_image.csv` and overlay PNGs into the evaluation folder.
     @discardableResult
     public static func evaluate(run: URL, options: EvaluationOptions, log: @escaping (String) -> Void = { _ in }) throws -> EvaluationResult {
-        var config = try FinetuneConfig.read(from: run)
-        let ownData = config.data
-        if let data = options.data { config.data = URL(fileURLWithPath: data).standardizedFileURL.path }
-        let isOwnData = URL(fileURLWithPath: config.data).standardizedFileURL.path == URL(fileURLWithPath: ownData).standardizedFileURL.path
+        let (config, ownData, folder) = try target(run: run, options: options)
+        let isOwnData = config.data == ownData
         let layout = FinetuneRunLayout(run)
         try TrainingThreads.configure(requested: options.threads)
         var encoding: LabelEncoding?
@@ -30,9 +28,10 @@ public enum Evaluation {
             throw FinetuneError.badRunFile(layout.bestCheckpoint.path, reason: "no best checkpoint: the run has not finished an epoch")
         }
         try FinetuneCheckpoint.restore(layout.bestCheckpoint, network: setup.network, optimizer: nil)
-        // Another dataset whose splits are only file-name hashes has no real test split: score
-        // every image of it (saying so) rather than a hash-chosen sixth.
-        let split: DownstreamSplit? = !isOwnData && setup.dataset.splitSource == .fileName ? nil : options.split
+        // Another dataset without a split column (its splits are only hashes of file names or
+        // patients) has no real test split: score every image of it (saying so) rather than a
+        // hash-chosen sixth.
+        let split: DownstreamSplit? = !isOwnData && setup.dataset.splitSource != .column ? nil : options.split
         var samples = split.map { setup.dataset.samples(in: $0) } ?? setup.dataset.samples
         var excluded = 0
         if !isOwnData {
@@ -51,9 +50,6 @@ public enum Evaluation {
         log("evaluating \(arrays.count) of \(setup.dataset.samples.count) images of \(config.data) (split: \(splitName)\(split == nil && options.split != nil ? ", the data has no split column" : "")\(excluded > 0 ? "; \(excluded) images the run trained on left out" : "")) with \(layout.bestCheckpoint.path)")
 
         let outputs = try predict(setup: setup, arrays: arrays, batchSize: max(2, config.batchSize))
-        // One folder per evaluated dataset: the run's own data in RUN/evaluation, another in
-        // RUN/evaluation-<its name>, so evaluating a second dataset never overwrites the first.
-        let folder = options.out ?? run.appendingPathComponent(isOwnData ? "evaluation" : "evaluation-" + Self.datasetName(config.data))
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // Overlays of an earlier evaluation must not stay beside the new ones.
         try? FileManager.default.removeItem(at: folder.appendingPathComponent("overlays"))
@@ -91,6 +87,18 @@ public enum Evaluation {
         described.excludedTrainingImages = excluded
         try described.write(to: folder)
         return described
+    }
+
+    /// The run's settings with the data to score, and the folder the evaluation writes: one per
+    /// evaluated dataset, the run's own data in RUN/evaluation and another in
+    /// RUN/evaluation-<its name>, so evaluating a second dataset never overwrites the first.
+    /// `ownData` is the data the run was trained on.
+    public static func target(run: URL, options: EvaluationOptions) throws -> (config: FinetuneConfig, ownData: String, folder: URL) {
+        var config = try FinetuneConfig.read(from: run)
+        let own = URL(fileURLWithPath: config.data).standardizedFileURL.path
+        config.data = options.data.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? own
+        let folder = options.out ?? run.appendingPathComponent(config.data == own ? "evaluation" : "evaluation-" + Self.datasetName(config.data))
+        return (config, own, folder)
     }
 
     /// A folder-name-safe name of a dataset path (its last component, without a `.csv` extension).

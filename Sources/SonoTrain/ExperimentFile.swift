@@ -1,4 +1,5 @@
 import Foundation
+import SonoData
 import SonoEval
 import SonoModels
 import Yams
@@ -29,6 +30,9 @@ public struct ExperimentFile: Codable, Equatable, Sendable {
     public var device: String?
     public var threads: Int?
     public var out: String?
+    public var seeds: Int?
+    public var pretrainPreset: PretrainPreset?
+    public var pretrainConfig: String?
     /// `lowdata` only.
     public var fraction: Double?
     public var repeats: Int?
@@ -45,11 +49,15 @@ public struct ExperimentFile: Codable, Equatable, Sendable {
         case finetuneMaxImages = "finetune_max_images"
         case finetuneLr = "finetune_lr"
         case decoderWidth = "decoder_width"
-        case resamples, overlays, seed, device, threads, out, fraction, repeats
+        case resamples, overlays, seed, device, threads, out, seeds
+        case pretrainPreset = "pretrain_preset"
+        case pretrainConfig = "pretrain_config"
+        case fraction, repeats
 
         /// The `sonotag experiment` option for this key.
         public var option: String { rawValue.replacingOccurrences(of: "_", with: "-") }
     }
+    public typealias Key = CodingKeys
 
     /// `experiment-table2.yaml` or `experiment-lowdata.yaml`: both studies may share a folder.
     public static func fileName(lowData: Bool) -> String { lowData ? "experiment-lowdata.yaml" : "experiment-table2.yaml" }
@@ -60,18 +68,12 @@ public struct ExperimentFile: Codable, Equatable, Sendable {
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw ExperimentError.badRecord(path: url.path, reason: "cannot read: \(error.localizedDescription)")
         }
-        let node: Any?
-        do { node = try Yams.load(yaml: text) } catch { throw ExperimentError.badRecord(path: url.path, reason: "invalid YAML: \(error)") }
-        guard let node else { return ExperimentFile() }
-        guard let map = node as? [String: Any] else {
-            throw ExperimentError.badRecord(path: url.path, reason: "the top level must be a mapping of keys to values")
+        // Errors say file:line:column; unknown keys list the known ones.
+        guard let node = try YAMLConfig.settingsMapping(text, known: CodingKeys.allCases.map(\.rawValue), file: url.path) else {
+            return ExperimentFile()
         }
-        let unknown = map.keys.filter { CodingKeys(rawValue: $0) == nil }.sorted()
-        guard unknown.isEmpty else {
-            throw ExperimentError.badRecord(path: url.path, reason: "unknown key(s) \(unknown.joined(separator: ", ")); known keys: \(CodingKeys.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        do { return try YAMLDecoder().decode(ExperimentFile.self, from: text) } catch {
-            throw ExperimentError.badRecord(path: url.path, reason: "\(error)")
+        do { return try YAMLDecoder().decode(ExperimentFile.self, from: node) } catch let error as DecodingError {
+            throw YAMLConfig.describe(error, in: node, file: url.path)
         }
     }
 
@@ -98,6 +100,9 @@ public struct ExperimentFile: Codable, Equatable, Sendable {
         device = options.device
         threads = options.threads
         out = options.out.path
+        seeds = options.seeds
+        pretrainPreset = options.pretrainPreset
+        pretrainConfig = options.pretrainConfigPath
         fraction = lowData?.fraction
         repeats = lowData?.repeats
     }

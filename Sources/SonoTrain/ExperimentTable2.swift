@@ -45,9 +45,20 @@ public struct ExperimentOptions: Sendable {
     /// Independent repetitions of pretraining and fine-tuning (seed, seed+1, …); every repetition
     /// is scored on the same test images.
     public var seeds = 1
-    public var pretrainPreset: PretrainPreset = .sonotag
-    /// YAML with pretraining settings on top of the preset (same keys as `sonotag pretrain --config`).
-    public var pretrainConfigPath: String?
+    public private(set) var pretrainPreset: PretrainPreset = .sonotag
+    /// YAML with pretraining settings on top of the preset (same keys as `sonotag pretrain --config`), as given.
+    public private(set) var pretrainConfigPath: String?
+    /// The preset with that file laid over it: read once, when the options are set, so a typo
+    /// fails before any work and every sub-run plans from the same settings.
+    public private(set) var pretrainBase = PretrainPreset.sonotag.config
+
+    /// Pretraining starts from `preset`, with the YAML file at `configPath` (if any) on top.
+    public mutating func setPretraining(preset: PretrainPreset, configPath: String?) throws {
+        pretrainPreset = preset
+        // Absolute, so the recorded experiment file reads back from any directory.
+        pretrainConfigPath = configPath.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        pretrainBase = try configPath.map { try RunConfig.load(from: URL(fileURLWithPath: $0), base: preset.config) } ?? preset.config
+    }
 
     public init(database: String, tasks: [ExperimentTaskSpec], backbones: [Backbone],
                 configurations: [PretrainingConfiguration], out: URL) {
@@ -84,6 +95,11 @@ public struct ExperimentRunner {
     /// Runs one pretraining; `pretrainOnCohort` by default (tests may substitute a quicker one).
     public var pretrain: (PretrainRequest) throws -> Void
     public var log: (String) -> Void
+    /// Numbers each sub-run in the whole plan as it starts (nil: no plan-level lines).
+    public var progress: ExperimentProgress?
+    /// Whether `pretrain` trains on the manifest's patient split, so that a manifest without one
+    /// is refused before any work (a substitute that reads no split turns it off).
+    public var pretrainingNeedsSplit = true
 
     public init(options: ExperimentOptions, pretrain: @escaping (PretrainRequest) throws -> Void = ExperimentRunner.pretrainOnCohort,
                 log: @escaping (String) -> Void) {
@@ -114,8 +130,7 @@ public struct ExperimentRunner {
     /// to the seed. Nil for configurations without pretraining.
     func pretrainConfig(for configuration: PretrainingConfiguration, backbone: Backbone, seedIndex: Int? = nil) throws -> RunConfig? {
         guard let method = configuration.pretrainingMethod else { return nil }
-        var config = options.pretrainPreset.config
-        if let path = options.pretrainConfigPath { config = try RunConfig.load(from: URL(fileURLWithPath: path), base: config) }
+        var config = options.pretrainBase
         config.method = method
         config.backbone = backbone
         config.height = options.height
@@ -158,7 +173,10 @@ public struct ExperimentRunner {
             }
             let run = layout.pretrainRun(backbone: backbone, method: method, seed: seedIndex)
             let marker = run.appendingPathComponent(Self.pretrainDoneMarker)
-            if !FileManager.default.fileExists(atPath: marker.path) {
+            let what = "pretraining \(method.rawValue) · \(backbone.rawValue)\(seedIndex.map { " · seed \($0)" } ?? "")"
+            let reused = FileManager.default.fileExists(atPath: marker.path)
+            progress?.begin(what, folder: run, reused: reused)
+            if !reused {
                 log("pretraining \(method.rawValue) on \(backbone.rawValue) → \(run.path)")
                 try settings.write(to: run)
                 try pretrain(PretrainRequest(database: options.database, config: config, labelMappingHash: labelMappingHash, out: run))
@@ -208,7 +226,13 @@ public struct ExperimentRunner {
         let (config, evaluation, settings) = try finetunePlan(task: task, backbone: backbone, configuration: configuration, encoder: encoder,
                                                               trainFraction: trainFraction, seed: seed, labelMappingHash: labelMappingHash,
                                                               seedIndex: seedIndex)
-        if let done = try? EvaluationResult.read(from: evaluationFolder) { return done }
+        let what = "fine-tuning \(task.name) · \(backbone.rawValue) · \(configuration.paperName)"
+            + (seedIndex.map { " · seed \($0)" } ?? "") + (trainFraction < 1 ? " · \(run.lastPathComponent) at \(trainFraction) of the training images" : "")
+        if let done = try? EvaluationResult.read(from: evaluationFolder) {
+            progress?.begin(what, folder: run, reused: true)
+            return done
+        }
+        progress?.begin(what, folder: run)
         let resume = FileManager.default.fileExists(atPath: run.appendingPathComponent(FinetuneConfig.fileName).path)
         log("fine-tuning \(task.name) · \(backbone.rawValue) · \(configuration.paperName)\(resume ? " (resuming)" : "")")
         try settings.write(to: run)
@@ -263,10 +287,26 @@ public struct ExperimentRunner {
         return planned
     }
 
+    /// How many sub-runs the plan has (what `progress` counts to). The folders do not depend on
+    /// the weak labels, so any mapping hash gives the count.
+    public func planSize(lowData: (fraction: Double, repeats: Int)? = nil) throws -> Int {
+        try plannedSubRuns(labelMappingHash: "", lowData: lowData).count
+    }
+
     /// Before any work: the weak labels to train on (relabelling the cohort if asked, after the
     /// checks), and every existing sub-run checked against the plan. Returns the mapping hash.
     func prepare(lowData: (fraction: Double, repeats: Int)? = nil) throws -> String? {
         let needsLabels = options.configurations.contains { $0.pretrainingMethod != nil }
+        // What would otherwise fail only after every Baseline has trained: checked now.
+        if options.configurations.contains(.imagenet) {
+            for (backbone, path) in options.imagenetWeights.sorted(by: { $0.key.rawValue < $1.key.rawValue })
+            where options.backbones.contains(backbone) && !FileManager.default.isReadableFile(atPath: path) {
+                throw ExperimentError.invalidPlan(field: "imagenet", reason: "\(backbone.rawValue)=\(path): no such readable file")
+            }
+        }
+        if needsLabels, pretrainingNeedsSplit, try ManifestDatabase(path: options.database).splitHash() == nil {
+            throw ExperimentError.invalidPlan(field: "db", reason: "\(options.database) has no patient split, which pretraining needs; run `sonotag split --db \(options.database)` first")
+        }
         var labelMappingHash: String?
         var mapping: LabelMapping?
         if needsLabels {
@@ -274,9 +314,7 @@ public struct ExperimentRunner {
                 mapping = try LabelMapping.chosen(path: path)
                 labelMappingHash = mapping?.hash
             } else {
-                guard FileManager.default.fileExists(atPath: options.database) else {
-                    throw PretrainError.io(path: options.database, reason: "no such cohort database; create it with `sonotag index DIR --db \(options.database)`")
-                }
+                // ManifestDatabase names a missing file with the command that creates it.
                 labelMappingHash = try ManifestDatabase(path: options.database).weakLabels().mappingHash
             }
         }

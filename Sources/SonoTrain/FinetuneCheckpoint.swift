@@ -11,15 +11,28 @@ enum FinetuneCheckpoint {
         var bestEpoch: Int
         var bestLoss: Double
         var bestMetric: Double
+        var progress: EpochProgress
+    }
+
+    /// How far a mid-epoch checkpoint got into epoch `epoch + 1`: steps trained and the running
+    /// sums of its training loss; all zero at an epoch's end.
+    struct EpochProgress {
+        var steps = 0
+        var lossSum = 0.0
+        var seen = 0
     }
 
     static func save(network: FinetuneNetwork, optimizer: Adam?, config: FinetuneConfig, epoch: Int,
-                     best: (epoch: Int, loss: Double, metric: Double), to url: URL) throws {
+                     best: (epoch: Int, loss: Double, metric: Double), progress: EpochProgress = EpochProgress(), to url: URL) throws {
         var entries = network.module.stateDict().map { (name: "model." + $0.name, tensor: $0.tensor) }
         if let optimizer { entries += try optimizer.stateDict().map { ("optim." + $0.name, $0.tensor) } }
         let metadata = [
             "format": FinetuneRun.checkpointFormat,
             "epoch": String(epoch),
+            "epoch_step": String(progress.steps),
+            // The running sum's bits, exactly, so a resumed epoch reports the same mean train loss.
+            "epoch_loss_sum_bits": String(progress.lossSum.bitPattern),
+            "epoch_seen": String(progress.seen),
             "best_epoch": String(best.epoch),
             "best_validation_loss": String(best.loss),
             "best_validation_metric": String(best.metric),
@@ -56,8 +69,12 @@ enum FinetuneCheckpoint {
             throw FinetuneError.badRunFile(url.path, reason: "\(error)")
         }
         func number(_ key: String) -> Double { archive.metadata[key].flatMap(Double.init) ?? .nan }
+        // Checkpoints without these were written at an epoch's end.
+        let progress = EpochProgress(steps: archive.metadata["epoch_step"].flatMap { Int($0) } ?? 0,
+                                     lossSum: archive.metadata["epoch_loss_sum_bits"].flatMap { UInt64($0) }.map(Double.init(bitPattern:)) ?? 0,
+                                     seen: archive.metadata["epoch_seen"].flatMap { Int($0) } ?? 0)
         return State(epoch: Int(number("epoch")), bestEpoch: Int(number("best_epoch")),
-                     bestLoss: number("best_validation_loss"), bestMetric: number("best_validation_metric"))
+                     bestLoss: number("best_validation_loss"), bestMetric: number("best_validation_metric"), progress: progress)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SonoData
 import SonoModels
 import Torch
 import Yams
@@ -82,6 +83,8 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
     public var syncBatchNorm: Bool? = nil
     /// Convolution weights stored channels-last (NHWC); nil is off.
     public var channelsLast: Bool? = nil
+    /// Also checkpoint every N steps inside an epoch; nil: at each epoch's end only.
+    public var checkpointEvery: Int? = nil
 
     /// The settings' YAML keys; each is also the `sonotag finetune` option spelled with dashes
     /// (see `option`).
@@ -105,6 +108,7 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
         case precision
         case syncBatchNorm = "sync_batchnorm"
         case channelsLast = "channels_last"
+        case checkpointEvery = "checkpoint_every"
 
         /// The option that sets this key: the key with `_` written `-`; one `--size HxW` sets the
         /// height and width, `--no-augment` turns `augment` off; nil where only `--config` sets it.
@@ -174,19 +178,14 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
     /// A settings file (`--config`): the keys it sets with their values. Unknown keys are an
     /// error that lists the known ones.
     public static func settings(fromYAML text: String, source: String) throws -> [String: Any] {
+        // Checked on the node tree, so that syntax errors and unknown keys say file:line:column.
+        let renamed = renamingLegacyKeys(text)
+        guard try YAMLConfig.settingsMapping(renamed, known: Key.allCases.map(\.rawValue), file: source) != nil else { return [:] }
         let node: Any?
-        do { node = try Yams.load(yaml: renamingLegacyKeys(text)) } catch {
+        do { node = try Yams.load(yaml: renamed) } catch {
             throw FinetuneError.badRunFile(source, reason: "invalid YAML: \(error)")
         }
-        guard let node else { return [:] }
-        guard let map = node as? [String: Any] else {
-            throw FinetuneError.badRunFile(source, reason: "the top level must be a mapping of keys to values")
-        }
-        let unknown = map.keys.filter { Key(rawValue: $0) == nil }.sorted()
-        guard unknown.isEmpty else {
-            throw FinetuneError.badRunFile(source, reason: "unknown key(s) \(unknown.joined(separator: ", ")); known keys: \(Key.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return map
+        return node as? [String: Any] ?? [:]
     }
 
     /// This configuration with `settings` (from `settings(fromYAML:)`) laid over it.
@@ -200,7 +199,10 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
             return try JSONDecoder().decode(FinetuneConfig.self, from: JSONSerialization.data(withJSONObject: object))
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context), let DecodingError.valueNotFound(_, context) {
             let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw FinetuneError.badRunFile(source, reason: "\(key): \(context.debugDescription)")
+            // The values were merged as JSON, which knows no lines: find the key in the file again.
+            let text = (try? String(contentsOfFile: source, encoding: .utf8)).map(Self.renamingLegacyKeys)
+            let position = context.codingPath.first.flatMap { first in text.flatMap { YAMLConfig.position(ofKey: first.stringValue, in: $0) } }
+            throw YAMLConfigError(file: source, line: position?.line, column: position?.column, message: "\(key): \(context.debugDescription)")
         }
     }
 }

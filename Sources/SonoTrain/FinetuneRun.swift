@@ -1,6 +1,7 @@
 import Foundation
 import SonoData
 import SonoEval
+import SeededRandom
 import SonoModels
 import Torch
 import TorchNN
@@ -153,6 +154,7 @@ public enum FinetuneRun {
             config.precision = requested.precision
             config.syncBatchNorm = requested.syncBatchNorm
             config.channelsLast = requested.channelsLast
+            config.checkpointEvery = requested.checkpointEvery
         } else if fm.fileExists(atPath: layout.lastCheckpoint.path) {
             throw FinetuneError.mismatchedRun(out.path, reason: "already holds a run (checkpoints/last.safetensors); pass --resume or choose another --out")
         }
@@ -216,12 +218,15 @@ public enum FinetuneRun {
         let optimizer = try Adam(parameters: trainable, learningRate: config.learningRate, betas: (config.beta1, config.beta2))
         var startEpoch = 1
         var best = (epoch: 0, loss: Double.infinity, metric: Double.nan)
+        var resumedEpoch = FinetuneCheckpoint.EpochProgress()
         if resume, fm.fileExists(atPath: layout.lastCheckpoint.path) {
             let state = try FinetuneCheckpoint.restore(layout.lastCheckpoint, network: network, optimizer: optimizer)
             startEpoch = state.epoch + 1
             best = (state.bestEpoch, state.bestLoss, state.bestMetric)
             resumeFrom = (state.epoch, state.bestEpoch, state.bestLoss, state.bestMetric)
-            log("resuming after epoch \(state.epoch) (best so far: epoch \(state.bestEpoch), validation loss \(String(format: "%.4f", state.bestLoss)))")
+            resumedEpoch = state.progress
+            let position = resumedEpoch.steps > 0 ? "\(resumedEpoch.steps) steps into epoch \(startEpoch)" : "after epoch \(state.epoch)"
+            log("resuming \(position) (best so far: epoch \(state.bestEpoch), validation loss \(String(format: "%.4f", state.bestLoss)))")
         } else {
             log(try EncoderWeights.load(config.encoder, into: network.encoder))
         }
@@ -244,18 +249,33 @@ public enum FinetuneRun {
 
         var firstTrainLoss: Double?
         var lastTrainLoss: Double?
+        let policy = StepCheckpointPolicy(every: config.checkpointEvery, group: group)
+        func stop(epoch: Int, step: Int) throws -> TrainingInterrupted {
+            // Nobody exits before rank 0's checkpoint is on disk.
+            if let group, world > 1 { try group.barrier() }
+            return TrainingInterrupted(runDirectory: out, checkpoint: layout.lastCheckpoint, epoch: epoch, stepsIntoEpoch: step)
+        }
         var epoch = startEpoch
         while epoch <= config.epochs {
             let started = Date()
-            try TorchRuntime.manualSeed(config.seed &+ UInt64(epoch))
             network.module.train(true)
             // A frozen encoder also keeps its batch-norm statistics: weights and buffers stay bit-identical.
             if config.freezeEncoder { network.encoder.train(false) }
             var generator = SeededGenerator(seed: config.seed, stream: 7, index: UInt64(epoch))
-            var lossSum = 0.0, seen = 0
-            for indices in trainBatcher.epochOrder(batchSize: config.batchSize, seed: config.seed, epoch: epoch, shuffle: true) {
+            // A mid-epoch checkpoint's steps are drawn again (order and augmentation run on as
+            // before) but not trained, and its running sums carry on.
+            let skipped = epoch == startEpoch ? resumedEpoch : FinetuneCheckpoint.EpochProgress()
+            var lossSum = skipped.lossSum, seen = skipped.seen
+            var step = 0
+            let steps = trainBatcher.epochOrder(batchSize: config.batchSize, seed: config.seed, epoch: epoch, shuffle: true)
+            for indices in steps {
+                step += 1
                 // Every process draws the whole batch's augmentation, so the generator stays in step.
                 var batch = try trainBatcher.batch(indices, augment: config.augment, generator: &generator)
+                guard step > skipped.steps else { continue }
+                // Dropout draws from libtorch's generator: seeded per step, a resumed step draws
+                // what the uninterrupted one did.
+                try TorchRuntime.manualSeed(SplitMix64.stream(seed: config.seed, epoch: epoch, stream: UInt64(step) &+ 2).state)
                 let total = batch.count
                 let rows = shard.positions(in: total)
                 if world > 1 {
@@ -281,6 +301,12 @@ public enum FinetuneRun {
                 try scaler.step(optimizer)
                 lossSum += value * Double(total)
                 seen += world > 1 ? total : batch.count
+                let next = try policy.decision(globalStep: (epoch - 1) * steps.count + step, step: step, stepsPerEpoch: steps.count)
+                if next.save, writes {
+                    try FinetuneCheckpoint.save(network: network, optimizer: optimizer, config: config, epoch: epoch - 1, best: best,
+                                                progress: .init(steps: step, lossSum: lossSum, seen: seen), to: layout.lastCheckpoint)
+                }
+                if next.stop { throw try stop(epoch: epoch, step: step) }
             }
             let trainLoss = seen > 0 ? lossSum / Double(seen) : .nan
             if firstTrainLoss == nil { firstTrainLoss = trainLoss }
@@ -304,6 +330,7 @@ public enum FinetuneRun {
                               validationMetric: validationMetric, seconds: seconds, best: improved)
             log(String(format: "epoch %d/%d  train loss %.4f  val loss %.4f  val %@ %.4f  %.1fs%@", epoch, config.epochs, trainLoss,
                        validationLoss, config.task == .segmentation ? "dice" : "accuracy", validationMetric, seconds, improved ? "  *best" : ""))
+            if epoch < config.epochs, try TrainingInterruption.isRequested(agreedOver: group) { throw try stop(epoch: epoch, step: 0) }
             epoch += 1
         }
         let summary = FinetuneSummary(runDirectory: out.path, epochsCompleted: config.epochs, bestEpoch: best.epoch,
@@ -372,6 +399,9 @@ extension FinetuneConfig {
         guard trainFraction > 0, trainFraction <= 1 else { throw FinetuneError.invalidSetting(field: "train_fraction", reason: "must be in (0, 1]") }
         guard (0..<1).contains(dropout) else { throw FinetuneError.invalidSetting(field: "dropout", reason: "must be in [0, 1)") }
         if let maxImages, maxImages < 2 { throw FinetuneError.invalidSetting(field: "max_images", reason: "must be at least 2") }
+        if let checkpointEvery, checkpointEvery < 1 {
+            throw FinetuneError.invalidSetting(field: Key.checkpointEvery.rawValue, reason: "must be at least 1 step")
+        }
         guard decoderBaseWidth >= 1 else { throw FinetuneError.invalidSetting(field: "decoder_width", reason: "must be positive") }
     }
 }

@@ -76,9 +76,6 @@ public final class CohortBatchSource: PretrainBatchSource {
 public func openCohort(db: String, config: RunConfig,
                        kinds: [ImageKind]? = ImageKind.pretrainingDefault,
                        log: (String) -> Void = { print($0) }) throws -> (train: CohortBatchSource, validation: CohortBatchSource) {
-    guard FileManager.default.fileExists(atPath: db) else {
-        throw PretrainError.io(path: db, reason: "no such cohort database; create it with `sonotag index DIR --db \(db)`")
-    }
     let settings = try PreprocessSettings(height: config.height, width: config.width)
     let trainSplit = config.trainSplit, valSplit = config.validationSplit
     let manifest = try ManifestDatabase(path: db)
@@ -97,8 +94,6 @@ public func openCohort(db: String, config: RunConfig,
 /// was stored), for the training commands' `--labels FILE`.
 @discardableResult
 public func relabel(db: String, with mapping: LabelMapping) throws -> LabelReport {
-    guard FileManager.default.fileExists(atPath: db) else {
-        throw PretrainError.io(path: db, reason: "no such cohort database; create it with `sonotag index DIR --db \(db)`")
-    }
     return try ManifestDatabase(path: db).applyLabels(mapping)
 }
+

@@ -61,15 +61,18 @@ public final class PretrainMetricsLog {
     public let url: URL
 
     /// Opens the log. When resuming after `keepingEpochsThrough`, rows of later (unfinished)
-    /// epochs are dropped so the file reads as if the run had never stopped.
-    public init(url: URL, keepingEpochsThrough lastEpoch: Int? = nil) throws {
+    /// epochs are dropped so the file reads as if the run had never stopped; a mid-epoch
+    /// checkpoint also keeps the step rows through its global step `keepingStepsThrough`.
+    public init(url: URL, keepingEpochsThrough lastEpoch: Int? = nil, keepingStepsThrough lastStep: Int? = nil) throws {
         self.url = url
         let fm = FileManager.default
         var lines = [PretrainRecord.header]
         if let lastEpoch, let old = try? String(contentsOf: url, encoding: .utf8) {
             for line in old.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-                if fields.count > 1, let e = Int(fields[1]), e <= lastEpoch { lines.append(String(line)) }
+                guard fields.count > 2, let e = Int(fields[1]) else { continue }
+                let trainedStep = fields[0] == PretrainRecord.Kind.step.rawValue && (Int(fields[2]).map { $0 <= lastStep ?? 0 } ?? false)
+                if e <= lastEpoch || trainedStep { lines.append(String(line)) }
             }
         }
         let text = lines.joined(separator: "\n") + "\n"

@@ -92,7 +92,7 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
     } }
 
     let trainer = try Pretrainer(config: config, labelCount: train.labelCount, group: group)
-    var startEpoch = 1, globalStep = 0
+    var startEpoch = 1, globalStep = 0, resumedSteps = 0
     var best = (epoch: 0, loss: Double.infinity), lastValidation = Double.nan
     if let (checkpoint, archive) = resumed {
         try PretrainCheckpoint.restore(archive, into: trainer, source: layout.lastCheckpoint.path)
@@ -100,9 +100,12 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
         globalStep = checkpoint.globalStep
         best = (checkpoint.bestEpoch, checkpoint.bestValidationLoss)
         lastValidation = checkpoint.validationLoss
-        progress.note("resuming \(runDirectory.path) after epoch \(checkpoint.epoch) (best L_F \(format(best.loss)) at epoch \(best.epoch))")
+        resumedSteps = checkpoint.epochStep
+        let position = resumedSteps > 0 ? "after \(resumedSteps) steps of epoch \(startEpoch)" : "after epoch \(checkpoint.epoch)"
+        progress.note("resuming \(runDirectory.path) \(position) (best L_F \(format(best.loss)) at epoch \(best.epoch))")
     }
-    let metrics = writes ? try PretrainMetricsLog(url: layout.metrics, keepingEpochsThrough: resumed.map { $0.0.epoch } ?? 0) : nil
+    let metrics = writes ? try PretrainMetricsLog(url: layout.metrics, keepingEpochsThrough: resumed.map { $0.0.epoch } ?? 0,
+                                                  keepingStepsThrough: resumed.map { $0.0.globalStep }) : nil
     let gridBatch = writes ? try firstImages(validation, count: config.gridImages, config: config) : nil
     // The gradient-share diagnostic's fixed batch (batch norm in training mode needs ≥ 2 images).
     // Every member computes it: with sync_batchnorm its training-mode forward is a collective.
@@ -113,19 +116,39 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
         throw PretrainError.invalidBatch(reason: "\(min(train.imageCount, config.maxImages ?? .max)) training images make no full batch of \(config.batchSize); lower batch_size")
     }
     let lastGood: () -> String? = { fm.fileExists(atPath: layout.lastCheckpoint.path) ? layout.lastCheckpoint.path : nil }
+    let policy = StepCheckpointPolicy(every: config.checkpointEvery, group: group)
+    func checkpointRecord(completedEpochs: Int, epochStep: Int) -> PretrainCheckpoint {
+        var checkpoint = PretrainCheckpoint(epoch: completedEpochs, globalStep: globalStep, validationLoss: lastValidation,
+                                            bestValidationLoss: best.loss, bestEpoch: best.epoch,
+                                            labelMappingHash: train.labelMappingHash, config: config, labelCount: train.labelCount,
+                                            labelGroupNames: train.labelGroupNames)
+        checkpoint.epochStep = epochStep
+        return checkpoint
+    }
+    func stop(epoch: Int, step: Int) throws -> TrainingInterrupted {
+        // Nobody exits before rank 0's checkpoint is on disk.
+        if let group, world > 1 { try group.barrier() }
+        return TrainingInterrupted(runDirectory: runDirectory, checkpoint: layout.lastCheckpoint, epoch: epoch, stepsIntoEpoch: step)
+    }
 
     for epoch in stride(from: startEpoch, through: config.epochs, by: 1) {
         // Everything random in an epoch derives from (seed, epoch), which is what makes resume exact.
+        // A training step draws nothing from libtorch's generator (the mask is fixed, augmentation
+        // is the loader's own seeded stream), so this seed also holds for a mid-epoch resume.
         try TorchRuntime.manualSeed(SplitMix64.stream(seed: config.seed, epoch: epoch, stream: 1).state)
+        // Steps a mid-epoch checkpoint already trained: their batches are still drawn, so the
+        // epoch's order and augmentation stream run on exactly as in an uninterrupted run.
+        let skipped = epoch == startEpoch ? resumedSteps : 0
         var step = 0
         let started = Date()
         do {
             try train.forEachBatch(epoch: epoch, batchSize: config.batchSize, seed: config.seed, shuffled: true,
                                    limit: config.maxImages, dropIncomplete: true, shard: shard) { batch in
                 step += 1
+                guard step > skipped else { return }
                 globalStep += 1
                 let losses = try trainer.trainStep(batch, epoch: epoch, step: step)
-                let rate = Double(step * config.batchSize) / max(Date().timeIntervalSince(started), 1e-9)
+                let rate = Double((step - skipped) * config.batchSize) / max(Date().timeIntervalSince(started), 1e-9)
                 var record = PretrainRecord(kind: .step, epoch: epoch, step: globalStep, lossD: losses.discriminator,
                                             lossF: losses.generator, lossRec: losses.reconstruction,
                                             lossAdv: losses.adversarial, imagesPerSecond: rate)
@@ -134,11 +157,14 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
                 metrics?.append(record)
                 progress.step(epoch: epoch, epochs: config.epochs, step: step, stepsPerEpoch: stepsPerEpoch,
                               losses: describe(losses), imagesPerSecond: rate)
+                let next = try policy.decision(globalStep: globalStep, step: step, stepsPerEpoch: stepsPerEpoch)
+                if next.save, writes { try checkpointRecord(completedEpochs: epoch - 1, epochStep: step).save(trainer, to: layout.lastCheckpoint) }
+                if next.stop { throw try stop(epoch: epoch, step: step) }
             }
         } catch let PretrainError.diverged(e, s, which, _) {
             throw PretrainError.diverged(epoch: e, step: s, which: which, lastGoodCheckpoint: lastGood())
         }
-        let rate = Double(step * config.batchSize) / max(Date().timeIntervalSince(started), 1e-9)
+        let rate = Double((step - skipped) * config.batchSize) / max(Date().timeIntervalSince(started), 1e-9)
         let val = try validationLoss(trainer, validation, config: config, shard: shard)
         guard val.generator.isFinite else {
             throw PretrainError.diverged(epoch: epoch, step: step, which: "validation L_F", lastGoodCheckpoint: lastGood())
@@ -167,16 +193,14 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
         }
         let improved = val.generator < best.loss
         if improved { best = (epoch, val.generator) }
-        let checkpoint = PretrainCheckpoint(epoch: epoch, globalStep: globalStep, validationLoss: val.generator,
-                                            bestValidationLoss: best.loss, bestEpoch: best.epoch,
-                                            labelMappingHash: train.labelMappingHash, config: config, labelCount: train.labelCount,
-                                            labelGroupNames: train.labelGroupNames)
+        let checkpoint = checkpointRecord(completedEpochs: epoch, epochStep: 0)
         if writes {
             if improved { try checkpoint.save(trainer, to: layout.bestCheckpoint) }
             try checkpoint.save(trainer, to: layout.lastCheckpoint)
         }
         progress.note(String(format: "epoch %d/%d  validation L_F %@%@  %.1f img/s%@", epoch, config.epochs,
                              format(val.generator), improved ? " (best)" : "", rate, describeInside(record)))
+        if epoch < config.epochs, try TrainingInterruption.isRequested(agreedOver: group) { throw try stop(epoch: epoch, step: 0) }
     }
     // Nobody reports success before rank 0's last checkpoint is on disk.
     if let group, world > 1 { try group.barrier() }
@@ -222,6 +246,7 @@ public func resumePlan(runDirectory: URL, requested: RunConfig, explicit: Set<Ru
         case .precision: config.precision = requested.precision
         case .syncBatchNorm: config.syncBatchNorm = requested.syncBatchNorm
         case .channelsLast: config.channelsLast = requested.channelsLast
+        case .checkpointEvery: config.checkpointEvery = requested.checkpointEvery
         default: break
         }
     }

@@ -58,6 +58,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var syncBatchNorm = false
     /// Convolution weights and images in channels-last (NHWC) storage order.
     public var channelsLast = false
+    /// Also checkpoint every N steps inside an epoch (a crash loses at most N steps); nil: at
+    /// each epoch's end only.
+    public var checkpointEvery: Int?
     /// Train/validation split names in the cohort database.
     public var trainSplit: SplitName = .train
     public var validationSplit: SplitName = .val
@@ -94,6 +97,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         case precision
         case syncBatchNorm = "sync_batchnorm"
         case channelsLast = "channels_last"
+        case checkpointEvery = "checkpoint_every"
 
         /// The `sonotag pretrain` option (without dashes) that sets this key: the key with `_`
         /// written `-`, except the image size, which one `--size HxW` sets; nil where only
@@ -141,6 +145,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
             case .precision: return "\(Precision.allCases.map(\.rawValue).joined(separator: " | ")): autocast; weights, Adam state and checkpoints stay fp32; fp16 needs CUDA (default \(d.precision.rawValue))."
             case .syncBatchNorm: return "Batch-norm statistics over all processes' batches in data-parallel runs (default \(d.syncBatchNorm))."
             case .channelsLast: return "Store convolution weights and images channels-last (NHWC), the layout cuDNN's tensor cores and oneDNN prefer; results equal within float rounding (default \(d.channelsLast))."
+            case .checkpointEvery: return "Also write checkpoints/last.safetensors every N steps, mid-epoch (default: at each epoch's end only)."
             }
         }
 
@@ -150,7 +155,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         /// order) is untouched, so a run may switch them, as it may its number of processes.
         public var changesOnResume: Bool {
             switch self {
-            case .device, .threads, .precision, .syncBatchNorm, .channelsLast: return true
+            case .device, .threads, .precision, .syncBatchNorm, .channelsLast, .checkpointEvery: return true
             default: return false
             }
         }
@@ -206,6 +211,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         precision = try c.decodeIfPresent(Precision.self, forKey: .precision) ?? d.precision
         syncBatchNorm = try c.decodeIfPresent(Bool.self, forKey: .syncBatchNorm) ?? d.syncBatchNorm
         channelsLast = try c.decodeIfPresent(Bool.self, forKey: .channelsLast) ?? d.channelsLast
+        checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? d.checkpointEvery
     }
 
     public static let defaults = RunConfig()
@@ -221,19 +227,13 @@ public struct RunConfig: Codable, Equatable, Sendable {
     /// The configuration a YAML text describes (keys it leaves out taken from `base`), and the
     /// keys it sets (the settings it asks for explicitly, as against defaults).
     public static func parse(_ text: String, source: String = "config", base: RunConfig = .defaults) throws -> (config: RunConfig, keys: Set<Key>) {
-        let node: Any?
-        do { node = try Yams.load(yaml: text) } catch {
-            throw RunConfigError.invalidYAML(source: source, reason: "\(error)")
-        }
-        if node == nil { return (base, []) }
-        guard let map = node as? [String: Any] else {
-            throw RunConfigError.invalidYAML(source: source, reason: "the top level must be a mapping of keys to values")
-        }
-        let unknown = map.keys.filter { Key(rawValue: $0) == nil && legacyKeys[$0] == nil }.sorted()
-        guard unknown.isEmpty else { throw RunConfigError.unknownKeys(source: source, keys: unknown) }
-        let keys = Set(map.keys.compactMap { Key(rawValue: $0) ?? legacyKeys[$0] })
-        do { return (try YAMLDecoder().decode(RunConfig.self, from: text, userInfo: [baseKey: base]), keys) } catch let error as DecodingError {
-            throw RunConfigError.invalidValue(source: source, reason: Self.describe(error))
+        // YAMLConfig's errors say where (file:line:column) and list the known keys.
+        guard let node = try YAMLConfig.settingsMapping(text, known: Key.allCases.map(\.rawValue), accepted: Set(legacyKeys.keys),
+                                                        file: source) else { return (base, []) }
+        let names = (node.mapping.map { Array($0) } ?? []).compactMap { $0.key.string }
+        let keys = Set(names.compactMap { Key(rawValue: $0) ?? legacyKeys[$0] })
+        do { return (try YAMLDecoder().decode(RunConfig.self, from: node, userInfo: [baseKey: base]), keys) } catch let error as DecodingError {
+            throw YAMLConfig.describe(error, in: node, file: source)
         }
     }
 
@@ -297,6 +297,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
         case .precision: return precision.rawValue
         case .syncBatchNorm: return "\(syncBatchNorm)"
         case .channelsLast: return "\(channelsLast)"
+        case .checkpointEvery: return checkpointEvery.map { "\($0)" }
         }
     }
 
@@ -328,33 +329,20 @@ public struct RunConfig: Codable, Equatable, Sendable {
         guard (1...10).contains(discriminatorSteps) else { throw fail(.discriminatorSteps, "\(discriminatorSteps) must be between 1 and 10") }
         guard gridImages >= 0 else { throw fail(.gridImages, "must not be negative") }
         guard threads.map({ $0 >= 1 }) ?? true else { throw fail(.threads, "must be at least 1") }
+        guard checkpointEvery.map({ $0 >= 1 }) ?? true else { throw fail(.checkpointEvery, "must be at least 1 step") }
         do { _ = try CentreMask(height: height, width: width, overlap: maskOverlap) } catch {
             throw fail(.maskOverlap, "\(error)")
-        }
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case let .typeMismatch(_, ctx), let .valueNotFound(_, ctx), let .keyNotFound(_, ctx), let .dataCorrupted(ctx):
-            let key = ctx.codingPath.map(\.stringValue).joined(separator: ".")
-            return key.isEmpty ? ctx.debugDescription : "\(key): \(ctx.debugDescription)"
-        @unknown default:
-            return "\(error)"
         }
     }
 }
 
 public enum RunConfigError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
-    case invalidYAML(source: String, reason: String)
-    case unknownKeys(source: String, keys: [String])
     case invalidValue(source: String, reason: String)
 
     public var description: String {
         switch self {
         case let .unreadable(p, r): return "cannot read config \(p): \(r)"
-        case let .invalidYAML(s, r): return "\(s): invalid YAML: \(r)"
-        case let .unknownKeys(s, k): return "\(s): unknown key(s) \(k.joined(separator: ", ")); known keys: \(RunConfig.Key.allCases.map(\.rawValue).sorted().joined(separator: ", "))"
         case let .invalidValue(s, r): return "\(s): \(r)"
         }
     }

@@ -41,7 +41,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
         public var data: DataIdentity
         public var started: String
         public var finished: String?
-        /// running, finished, or failed (with `error`).
+        /// running, finished, interrupted (at a checkpoint, resumable), or failed (with `error`).
         public var status: String
         public var error: String?
     }
@@ -95,6 +95,9 @@ public struct RunRecord: Codable, Sendable, Equatable {
                 let value = try body()
                 try finish()
                 return value
+            } catch let stop as TrainingInterrupted {
+                try? end(status: "interrupted", error: "\(stop)")
+                throw stop
             } catch {
                 fail(error)
                 throw error

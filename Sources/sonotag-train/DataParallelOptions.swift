@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SonoTagCommands
 import SonoTrain
 import Torch
 
@@ -33,8 +34,11 @@ struct DataParallelOptions: ParsableArguments {
         guard let n = nprocPerNode, n > 1 else { return false }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let arguments = LocalLauncher.removing(["--nproc-per-node", "--master-port"], from: Array(CommandLine.arguments.dropFirst()))
-        try LocalLauncher(processCount: n, masterPort: masterPort, grace: distTimeout + 15, executable: executable,
-                          arguments: arguments).run()
+        var launcher = LocalLauncher(processCount: n, masterPort: masterPort, grace: distTimeout + 15, executable: executable,
+                                     arguments: arguments)
+        let own = try JSONEncoder().encode(Array(CommandLine.arguments.dropFirst()))
+        launcher.extraEnvironment[ResumeCommand.launchArgumentsVariable] = String(decoding: own, as: UTF8.self)
+        try launcher.run()
         return true
     }
 
@@ -48,7 +52,11 @@ struct DataParallelOptions: ParsableArguments {
     /// at once, so a failed rank never waits on collectives the others will not join.
     func runAsRank(_ environment: DistributedEnvironment?, _ body: () throws -> Void) throws {
         guard let environment, environment.worldSize > 1 else { return try body() }
-        do { try body() } catch {
+        do { try body() } catch let stop as TrainingInterrupted {
+            // Every rank stopped at the same step; rank 0 alone says how to resume.
+            if environment.rank == 0 { throw stop }
+            Foundation.exit(ExitStatus.interrupted.rawValue)
+        } catch {
             let text = error is DistributedError ? "\(error)" : "rank \(environment.rank): \(error)"
             FileHandle.standardError.write(Data("Error: \(text)\n".utf8))
             Foundation.exit(EXIT_FAILURE)

@@ -52,7 +52,12 @@ struct EvaluateCommand: ParsableCommand {
         options.seed = seed
         options.overlays = overlays
         options.threads = threads
-        let result = try Evaluation.evaluate(run: URL(fileURLWithPath: runDirectory), options: options, log: emitLine)
+        let run = URL(fileURLWithPath: runDirectory)
+        // run.json in the evaluation's own folder: which build scored which data on which machine.
+        let (config, _, folder) = try Evaluation.target(run: run, options: options)
+        let record = try RunRecord.beginSession(in: folder, device: config.device, threads: threads,
+                                                data: RunRecord.DataIdentity(dataset: config.data))
+        let result = try record.around { try Evaluation.evaluate(run: run, options: options, log: emitLine) }
         print(result.markdown())
     }
 }

@@ -15,18 +15,20 @@ struct ExperimentCommand: ParsableCommand {
     /// recorded OUT/experiment-*.yaml (`ExperimentFile`), spelled with `_` for `-`; an option given
     /// on the command line overrides the file.
     struct Shared: ParsableArguments {
+        // Option names come from the settings file's keys (`ExperimentFile.Key`), so the two never drift apart.
+        typealias Key = ExperimentFile.Key
         @Option(help: "YAML file with any subset of the options below as snake_case keys (e.g. a recorded OUT/experiment-table2.yaml).")
         var config: String?
 
         @Option(help: "The cohort database written by `sonotag index` (pretraining data).")
         var db: String?
 
-        @Option(name: .customLong("task"), help: ArgumentHelp(
+        @Option(name: .customLong(Key.task.option), help: ArgumentHelp(
             "A downstream task NAME=PATH or NAME:segmentation=PATH / NAME:classification=PATH (repeatable).",
             valueName: "NAME=PATH"))
         var tasks: [String] = []
 
-        @Option(name: .customLong("backbone"), help: ArgumentHelp(
+        @Option(name: .customLong(Key.backbone.option), help: ArgumentHelp(
             "Comma-separated backbones: \(Backbone.allCases.map(\.rawValue).joined(separator: ", ")) (default vgg16bn,resnet50).",
             valueName: "B[,B…]"))
         var backbone: String?
@@ -35,19 +37,19 @@ struct ExperimentCommand: ParsableCommand {
         @Option(help: "Relabel the cohort with this labels.yaml first (as `sonotag labels --labels FILE`); default: the labels stored in it.")
         var labels: String?
 
-        @Option(name: .customLong("imagenet"), help: ArgumentHelp(
+        @Option(name: .customLong(Key.imagenet.option), help: ArgumentHelp(
             "torchvision ImageNet weights for a backbone, as BACKBONE=PATH.safetensors (repeatable).", valueName: "B=PATH"))
         var imagenet: [String] = []
 
         @Option(help: ArgumentHelp("Input size HxW for pretraining and fine-tuning (default 256x384).", valueName: "HxW")) var size: String?
-        @Option(name: .customLong("pretrain-epochs"), help: "`pretrain --epochs` (default: the paper's 200).") var pretrainEpochs: Int?
-        @Option(name: .customLong("pretrain-batch-size"), help: "`pretrain --batch-size` (default 32).") var pretrainBatchSize: Int?
-        @Option(name: .customLong("pretrain-max-images"), help: "`pretrain --max-images`.") var pretrainMaxImages: Int?
-        @Option(name: .customLong("finetune-epochs"), help: "`finetune --epochs` (default: Table A2, 300 classification, 500 segmentation).") var finetuneEpochs: Int?
-        @Option(name: .customLong("finetune-batch-size"), help: "`finetune --batch-size` (default: Table A2).") var finetuneBatchSize: Int?
-        @Option(name: .customLong("finetune-max-images"), help: "`finetune --max-images`.") var finetuneMaxImages: Int?
-        @Option(name: .customLong("finetune-lr"), help: "`finetune --lr` (default: Table A2's).") var finetuneLR: Double?
-        @Option(name: .customLong("decoder-width"), help: "`finetune --decoder-width`: U-Net decoder base width (default 32).") var decoderWidth: Int?
+        @Option(name: .customLong(Key.pretrainEpochs.option), help: "`pretrain --epochs` (default: the paper's 200).") var pretrainEpochs: Int?
+        @Option(name: .customLong(Key.pretrainBatchSize.option), help: "`pretrain --batch-size` (default 32).") var pretrainBatchSize: Int?
+        @Option(name: .customLong(Key.pretrainMaxImages.option), help: "`pretrain --max-images`.") var pretrainMaxImages: Int?
+        @Option(name: .customLong(Key.finetuneEpochs.option), help: "`finetune --epochs` (default: Table A2, 300 classification, 500 segmentation).") var finetuneEpochs: Int?
+        @Option(name: .customLong(Key.finetuneBatchSize.option), help: "`finetune --batch-size` (default: Table A2).") var finetuneBatchSize: Int?
+        @Option(name: .customLong(Key.finetuneMaxImages.option), help: "`finetune --max-images`.") var finetuneMaxImages: Int?
+        @Option(name: .customLong(Key.finetuneLr.option), help: "`finetune --lr` (default: Table A2's).") var finetuneLR: Double?
+        @Option(name: .customLong(Key.decoderWidth.option), help: "`finetune --decoder-width`: U-Net decoder base width (default 32).") var decoderWidth: Int?
         @Option(help: "Bootstrap resamples per evaluation (default 1000).") var resamples: Int?
         @Option(help: "Overlay PNGs per evaluation (default 8).") var overlays: Int?
         @Option(help: "Random seed (default 0).") var seed: UInt64?
@@ -56,10 +58,26 @@ struct ExperimentCommand: ParsableCommand {
         @Option(help: "Experiment folder; rerunning with the same folder resumes.") var out: String?
         @Option(help: "Repeat pretraining and fine-tuning with seeds SEED … SEED+N−1 (table2); Table 2 shows mean ± std across seeds and paired tests (default 1).")
         var seeds: Int?
-        @Option(name: .customLong("pretrain-preset"), help: "`pretrain --preset`: sonotag (default) or paper.")
+        @Option(name: .customLong(Key.pretrainPreset.option), help: "`pretrain --preset`: sonotag (default) or paper.")
         var pretrainPreset: PretrainPreset?
-        @Option(name: .customLong("pretrain-config"), help: "`pretrain --config`: YAML with pretraining settings on top of the preset.")
+        @Option(name: .customLong(Key.pretrainConfig.option), help: "`pretrain --config`: YAML with pretraining settings on top of the preset.")
         var pretrainConfig: String?
+
+        /// Runs `body` with a runner that numbers every sub-run in the whole plan (with a plan ETA,
+        /// and a line at least every 30 s), inside a session of OUT/run.json (command, build,
+        /// device, the cohort's identity).
+        func run<T>(_ options: ExperimentOptions, lowData: (fraction: Double, repeats: Int)? = nil,
+                    _ body: (ExperimentRunner) throws -> T) throws -> T {
+            let progress = ExperimentProgress(total: try ExperimentRunner(options: options, log: emitLine).planSize(lowData: lowData),
+                                              output: emitLine)
+            var runner = ExperimentRunner(options: options, log: progress.line)
+            runner.progress = progress
+            let record = try RunRecord.beginSession(in: options.out, device: options.device, threads: options.threads,
+                                                    data: try RunRecord.DataIdentity.ofManifest(at: options.database))
+            progress.startHeartbeat()
+            defer { progress.finish() }
+            return try record.around { try body(runner) }
+        }
 
         func file() throws -> ExperimentFile {
             guard let config else { return ExperimentFile() }
@@ -117,17 +135,16 @@ struct ExperimentCommand: ParsableCommand {
             options.seed = seed ?? file.seed ?? options.seed
             options.device = device ?? file.device ?? options.device
             options.threads = threads ?? file.threads
-            let seedCount = seeds ?? 1
+            let seedCount = seeds ?? file.seeds ?? 1
             guard seedCount >= 1 else { throw ValidationError("--seeds must be at least 1") }
             options.seeds = seedCount
-            options.pretrainPreset = pretrainPreset ?? .sonotag
-            if let pretrainConfig {
-                guard FileManager.default.fileExists(atPath: pretrainConfig) else { throw ValidationError("--pretrain-config \(pretrainConfig): no such file") }
-                // Read now, so a typo fails before hours of fine-tuning rather than at the first pretraining.
-                do { _ = try RunConfig.load(from: URL(fileURLWithPath: pretrainConfig), base: options.pretrainPreset.config) } catch {
-                    throw ValidationError("--pretrain-config: \(error)")
-                }
-                options.pretrainConfigPath = pretrainConfig
+            let configPath = pretrainConfig ?? file.pretrainConfig
+            if let configPath, !FileManager.default.fileExists(atPath: configPath) {
+                throw ValidationError("--pretrain-config \(configPath): no such file")
+            }
+            // Read once, now: a typo fails before hours of fine-tuning, and every sub-run plans from this reading.
+            do { try options.setPretraining(preset: pretrainPreset ?? file.pretrainPreset ?? .sonotag, configPath: configPath) } catch {
+                throw ValidationError("--pretrain-config: \(error)")
             }
             return options
         }
@@ -155,8 +172,7 @@ struct ExperimentCommand: ParsableCommand {
         func run() throws {
             let file = try shared.file()
             let options = try shared.options(configs: configs, defaultConfigs: "baseline,imagenet,dcm,ce,ce+dcm,ce+dcm+f", file: file)
-            let runner = ExperimentRunner(options: options, log: emitLine)
-            try runner.runTable2()
+            try shared.run(options) { runner in try runner.runTable2() }
             print("Table 2: \(options.out.appendingPathComponent("table2.md").path)")
             print("report:  \(options.out.appendingPathComponent("report.html").path)")
         }
@@ -175,10 +191,10 @@ struct ExperimentCommand: ParsableCommand {
         func run() throws {
             let file = try shared.file()
             let options = try shared.options(configs: configs, defaultConfigs: "baseline,dcm,ce,ce+dcm,ce+dcm+f", file: file)
-            let runner = ExperimentRunner(options: options, log: emitLine)
             let results: [LowDataResult]
+            let study = (fraction: fraction ?? file.fraction ?? 0.05, repeats: repeats ?? file.repeats ?? 10)
             do {
-                results = try runner.runLowData(fraction: fraction ?? file.fraction ?? 0.05, repeats: repeats ?? file.repeats ?? 10)
+                results = try shared.run(options, lowData: study) { runner in try runner.runLowData(fraction: study.fraction, repeats: study.repeats) }
             } catch let ExperimentError.invalidPlan(field, reason) {
                 throw ValidationError("--\(field): \(reason)")
             }

@@ -11,7 +11,9 @@ struct FinetuneCommand: ParsableCommand {
         abstract: TrainingCommand.finetune.abstract,
         discussion: """
         DATA is a folder (images/, masks/<stem>.png or masks/<stem>_*.png, optional labels.csv with \
-        a split column) or a CSV of image paths with label, split and mask columns.
+        a split column) or a CSV of image paths with label, split and mask columns. Without a split \
+        column the images are split 70/15/15 by patient: a patient column, or in a folder without \
+        labels.csv a patient in the file names (Patient12_…, P012-…, HC18's 001_HC / 001_2HC); else per image.
         Defaults follow the paper's Table A2: Adam, batch 8 and 500 epochs for segmentation, batch \
         4 and 300 epochs for classification, lr 1e-4 (VGG, segmentation) or 5e-5, 1.4e-4 for \
         ResNet on a task named thyroid. The epoch with the lowest validation loss is kept as best.
@@ -71,6 +73,8 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "cpu or cuda[:n] (default cpu).") var device: String?
     @Option(help: "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS).") var threads: Int?
     @Flag(help: "Continue an interrupted run in --out from its last checkpoint.") var resume = false
+    @Option(name: .customLong(Key.checkpointEvery.option!), help: ArgumentHelp("Also write checkpoints/last.safetensors every N steps, mid-epoch (default: at each epoch's end only).", valueName: "N"))
+    var checkpointEvery: Int?
     @Option(help: "fp32 | bf16 | fp16 (autocast; weights, Adam state and checkpoints stay fp32; fp16 needs CUDA).")
     var precision: Precision?
     @Flag(name: .long, help: "Batch-norm statistics over all processes' batches (data parallel; --batch-size is the global batch).")
@@ -131,6 +135,7 @@ struct FinetuneCommand: ParsableCommand {
         if let precision { c.precision = precision }
         if syncBatchnorm { c.syncBatchNorm = true }
         if channelsLast { c.channelsLast = true }
+        if let checkpointEvery { c.checkpointEvery = checkpointEvery }
         do { try c.validate() } catch let FinetuneError.invalidSetting(field, reason) {
             throw ValidationError("\(Self.option(for: field)): \(reason)")
         }
@@ -152,6 +157,8 @@ struct FinetuneCommand: ParsableCommand {
         var config = try effectiveConfig()
         if let environment { config.device = environment.device(for: config.device) }
         let primary = (group?.rank ?? 0) == 0
+        // From here Ctrl-C checkpoints at the next step instead of losing the epoch.
+        TrainingInterruption.install()
         let train = {
             try FinetuneRun.train(config: config, out: URL(fileURLWithPath: self.out), resume: self.resume,
                                   log: primary ? emitLine : { _ in }, group: group)
@@ -161,8 +168,8 @@ struct FinetuneCommand: ParsableCommand {
             // Rank 0 alone writes the run folder, run.json included.
             if primary {
                 let dataPath = URL(fileURLWithPath: config.data).standardizedFileURL.path
-                let record = try RunRecord.begin(in: URL(fileURLWithPath: out), version: BuildInfo.version, commit: BuildInfo.commit,
-                                                 device: config.device, threads: config.threads, data: RunRecord.DataIdentity(dataset: dataPath))
+                let record = try RunRecord.beginSession(in: URL(fileURLWithPath: out), device: config.device, threads: config.threads,
+                                                        data: RunRecord.DataIdentity(dataset: dataPath))
                 summary = try record.around(train)
             } else {
                 summary = try train()

@@ -85,6 +85,8 @@ struct PretrainCommand: ParsableCommand {
     @Option(name: .customLong(Key.precision.option!), help: ArgumentHelp(Key.precision.help)) var precision: Precision?
     @Flag(name: .customLong(Key.syncBatchNorm.option!), help: ArgumentHelp(Key.syncBatchNorm.help)) var syncBatchnorm = false
     @Flag(name: .customLong(Key.channelsLast.option!), help: ArgumentHelp(Key.channelsLast.help)) var channelsLast = false
+    @Option(name: .customLong(Key.checkpointEvery.option!), help: ArgumentHelp(Key.checkpointEvery.help, valueName: "N"))
+    var checkpointEvery: Int?
     @OptionGroup var parallel: DataParallelOptions
     @Flag(name: .long, help: "Continue the run in --out as recorded (see above).") var resume = false
     @Option(name: .long, help: ArgumentHelp("Time N steps on a fixed random batch instead of training (make bench).",
@@ -145,6 +147,7 @@ struct PretrainCommand: ParsableCommand {
         // A flag can only switch sharing on; `sync_batchnorm: false` in --config switches it off.
         set(syncBatchnorm ? true : nil, [.syncBatchNorm]) { $0.syncBatchNorm = $1 }
         set(channelsLast ? true : nil, [.channelsLast]) { $0.channelsLast = $1 }
+        set(checkpointEvery, [.checkpointEvery]) { $0.checkpointEvery = $1 }
         do { try c.validate() } catch { throw ValidationError(Self.flagged("\(error)")) }
         return (c, explicit)
     }
@@ -221,8 +224,7 @@ struct PretrainCommand: ParsableCommand {
         }
         // Rank 0 alone writes RUN_DIR, run.json included.
         guard primary else { return try pretrainRun(config: config, group: group) }
-        let record = try RunRecord.begin(in: runFolder, version: BuildInfo.version, commit: BuildInfo.commit,
-                                         device: config.device, threads: config.threads, data: identity)
+        let record = try RunRecord.beginSession(in: runFolder, device: config.device, threads: config.threads, data: identity)
         try record.around { try pretrainRun(config: config, group: group) }
     }
 
@@ -249,6 +251,8 @@ struct PretrainCommand: ParsableCommand {
         } else {
             throw ValidationError("give --db or --synthetic")
         }
+        // From here Ctrl-C checkpoints at the next step instead of losing the epoch.
+        TrainingInterruption.install()
         let summary = try pretrain(config: config, train: train, validation: validation,
                                    runDirectory: runDirectory, resume: resume,
                                    progress: primary ? ProgressReporter() : ProgressReporter(style: .silent), group: group)

@@ -41,10 +41,16 @@ struct SonoTagTrain: ParsableCommand {
         do {
             var command = try parseAsRoot(NegativeValues.joined(Array(CommandLine.arguments.dropFirst())))
             try command.run()
+        } catch let stop as TrainingInterrupted {
+            FileHandle.standardError.write(Data("\nsonotag: \(stop). To resume: \(ResumeCommand.line())\n".utf8))
+            Foundation.exit(ExitStatus.interrupted.rawValue)
+        } catch is WorkersInterrupted {
+            // Rank 0 has said how to resume.
+            Foundation.exit(ExitStatus.interrupted.rawValue)
         } catch {
             let status: ExitStatus?
             switch error {
-            case is SonoDataError, is DownstreamDataError, is YAMLConfigError, is RunConfigError, is DataError:
+            case is SonoDataError, is DownstreamDataError, is YAMLConfigError, is RunConfigError, is DataError, is ExperimentError:
                 status = .dataError
             case let failure as FinetuneError:
                 status = failure.isAboutTheInput ? .dataError : .runtimeFailure

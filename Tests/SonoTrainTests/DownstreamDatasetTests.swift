@@ -198,3 +198,52 @@ final class DownstreamDatasetTests: XCTestCase {
         XCTAssertEqual(foreground, Float(head) / Float(width * height), accuracy: 1e-3, "head fraction")
     }
 }
+
+/// Item 6 of "Nothing silently wrong": a folder without labels.csv is split by the patient its
+/// file names carry, never with one patient's images in two splits; names without a patient
+/// keep the per-image split.
+final class FileNamePatientTests: XCTestCase {
+    private func folder(_ names: [String]) throws -> URL {
+        let root = try temporaryFolder("patients")
+        for sub in ["images", "masks"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        for name in names {
+            let raster = try Raster(width: 4, height: 4, channels: 1, pixels: [UInt8](repeating: 9, count: 16))
+            try ImageFile.write(raster, to: root.appendingPathComponent("images/\(name).png").path)
+            try ImageFile.write(raster, to: root.appendingPathComponent("masks/\(name).png").path)
+        }
+        return root
+    }
+
+    private func assertSplitByPatient(_ names: [String], patient: (String) -> String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let dataset = try DownstreamDataset.discover(at: try folder(names), options: DownstreamLayoutOptions(task: .segmentation))
+        XCTAssertEqual(dataset.splitSource, .patient, file: file, line: line)
+        let byPatient = Dictionary(grouping: dataset.samples) { patient($0.id) }
+        for (id, samples) in byPatient {
+            XCTAssertEqual(Set(samples.map(\.split)).count, 1, "patient \(id) straddles splits", file: file, line: line)
+        }
+        XCTAssertGreaterThan(Set(dataset.samples.map(\.split)).count, 1, "patients spread over splits", file: file, line: line)
+    }
+
+    func testPatientWordInTheNameSplitsByPatient() throws {
+        // 20 patients, 4 images each: a per-image split would put some patient in two splits.
+        let names = (0..<80).map { String(format: "Patient%03d_frame%d", $0 / 4, $0 % 4) }
+        try assertSplitByPatient(names) { String($0.prefix(10)) }
+    }
+
+    func testSharedLeadingIdentifierSplitsByPatient() throws {
+        // HC18's naming: 000_HC, 001_HC, 001_2HC, … (a patient's second scan adds a number).
+        let names = (0..<40).flatMap { i in [String(format: "%03d_HC", i), String(format: "%03d_2HC", i)] }
+        try assertSplitByPatient(names) { String($0.prefix(3)) }
+    }
+
+    func testNamesWithoutAPatientKeepThePerImageSplit() throws {
+        let numbered = try DownstreamDataset.discover(at: try folder((0..<20).map { "img\($0)" }),
+                                                      options: DownstreamLayoutOptions(task: .segmentation))
+        XCTAssertEqual(numbered.splitSource, .fileName)
+        // A leading number per image, none shared: a numbering, not patients.
+        XCTAssertNil(FileNamePatients.patients(of: (0..<20).map { "\($0)_scan" }))
+        XCTAssertEqual(FileNamePatients.patients(of: ["P012_a", "p12-b", "pt3"]), ["P012_a": "12", "p12-b": "12", "pt3": "3"])
+    }
+}

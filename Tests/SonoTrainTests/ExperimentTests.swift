@@ -171,13 +171,15 @@ final class ExperimentTests: XCTestCase {
         options.seeds = 2
         options.seed = 10
         var requests: [PretrainRequest] = []
-        let runner = ExperimentRunner(options: options, pretrain: { request in
+        var runner = ExperimentRunner(options: options, pretrain: { request in
             requests.append(request)
             var config = tinyConfig(method: .ce, epochs: 1)
             config.seed = request.config.seed
             _ = try pretrain(config: config, train: syntheticSource(count: 8, seed: 1), validation: syntheticSource(count: 4, seed: 2),
                              runDirectory: request.out, progress: ProgressReporter(style: .silent))
         }, log: { _ in })
+        // The stub trains on synthetic images: the empty manifest needs no split.
+        runner.pretrainingNeedsSplit = false
         let rows = try runner.runTable2()
         XCTAssertEqual(requests.map(\.config.seed), [10, 11])
         XCTAssertEqual(requests.map(\.out.lastPathComponent), ["seed-0", "seed-1"])

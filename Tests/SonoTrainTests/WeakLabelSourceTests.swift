@@ -33,10 +33,6 @@ final class WeakLabelSourceTests: XCTestCase {
         try TorchRuntime.setThreadCount(2)
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: root)
-    }
-
     private func writeCustomMapping() throws -> (path: String, mapping: LabelMapping) {
         let url = root.appendingPathComponent("hospital-labels.yaml")
         try Data(Self.customMapping.utf8).write(to: url)

@@ -19,6 +19,13 @@ public struct YAMLConfigError: Error, CustomStringConvertible, Equatable {
     public var column: Int?
     public var message: String
 
+    public init(file: String, line: Int?, column: Int?, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
     public var description: String {
         guard let line else { return "\(file): \(message)" }
         return "\(file):\(line):\(column ?? 1): \(message)"
@@ -93,8 +100,36 @@ public enum YAMLConfig {
         }
     }
 
+    /// A settings file's top level: a mapping whose keys are all among `known` (or `accepted`:
+    /// older spellings still read but no longer listed). An empty document is nil.
+    public static func settingsMapping(_ text: String, known: [String], accepted: Set<String> = [], file: String) throws -> Node? {
+        guard let node = try parse(text, file: file) else { return nil }
+        guard let mapping = node.mapping else {
+            throw YAMLConfigError(file: file, line: node.mark?.line, column: node.mark?.column,
+                                  message: "the top level must be a mapping of keys to values")
+        }
+        let allowed = Set(known).union(accepted)
+        for (key, _) in mapping {
+            let name = key.string ?? "\(key)"
+            guard allowed.contains(name) else {
+                throw YAMLConfigError(file: file, line: key.mark?.line, column: key.mark?.column,
+                                      message: "unknown key '\(name)'; known keys: \(known.sorted().joined(separator: ", "))")
+            }
+        }
+        return node
+    }
+
+    /// Where top-level `key` of the YAML `text` is, for errors found after parsing (nil if absent).
+    public static func position(ofKey key: String, in text: String) -> (line: Int, column: Int)? {
+        guard let node = try? Yams.compose(yaml: text), let mapping = node.mapping else { return nil }
+        for (name, _) in mapping where name.string == key {
+            if let mark = name.mark { return (mark.line, mark.column) }
+        }
+        return nil
+    }
+
     /// A decoding error pointed at the node its coding path names (or the nearest one above).
-    static func describe(_ error: DecodingError, in root: Node, file: String) -> YAMLConfigError {
+    public static func describe(_ error: DecodingError, in root: Node, file: String) -> YAMLConfigError {
         let context: DecodingError.Context
         switch error {
         case let .typeMismatch(_, c), let .valueNotFound(_, c), let .keyNotFound(_, c), let .dataCorrupted(c): context = c
