@@ -75,7 +75,7 @@ final class PretrainConfigTests: XCTestCase {
         XCTAssertEqual(try RunConfig.fromYAML(try c.yaml()), c)
         XCTAssertEqual(RunConfig.Key.precision.option, "precision")
         XCTAssertEqual(RunConfig.Key.syncBatchNorm.option, "sync-batchnorm")
-        XCTAssertEqual(Set(RunConfig.Key.allCases.filter(\.changesOnResume)), [.device, .threads, .precision, .syncBatchNorm, .checkpointEvery])
+        XCTAssertEqual(Set(RunConfig.Key.allCases.filter(\.changesOnResume)), [.device, .threads, .precision, .syncBatchNorm, .channelsLast, .checkpointEvery])
         XCTAssertThrowsError(try RunConfig.fromYAML("precision: fp8")) { error in
             XCTAssertTrue("\(error)".contains("precision"), "\(error)")
         }
