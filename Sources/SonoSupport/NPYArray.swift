@@ -2,8 +2,9 @@ import Foundation
 
 /// A float32 array in NumPy's `.npy` format (version 1.0–3.0, little-endian, C order).
 ///
-/// Only what `sonotag features` needs: N×C×H×W inputs and N×C outputs. Anything else (other
-/// dtypes, Fortran order, big-endian) is rejected with an error that names the file.
+/// Reads only what `sonotag features` needs: N×C×H×W inputs and N×C outputs. Anything else (other
+/// dtypes, Fortran order, big-endian) is rejected with an error that names the file. `header`
+/// also serves writers of other dtypes (`sonotag dicom frames` writes bytes).
 public struct NPYArray: Equatable, Sendable {
     public var shape: [Int]
     public var values: [Float]
@@ -127,20 +128,27 @@ public struct NPYArray: Equatable, Sendable {
     }
 
     public func encoded() -> Data {
-        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
-        // Pad so that the data starts on a 64-byte boundary, ending with a newline (NumPy's rule).
-        let unpadded = 10 + header.utf8.count + 1
-        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var out = Data(Self.magic + [1, 0])
-        let n = header.utf8.count
-        out.append(contentsOf: [UInt8(n & 0xFF), UInt8(n >> 8)])
-        out.append(contentsOf: Array(header.utf8))
+        var out = Self.header(descr: "<f4", shape: shape)
         values.withUnsafeBytes { out.append(contentsOf: $0) }
         return out
     }
 
+    /// The version 1.0 preamble (magic, version, header dict) of a C-ordered array of `shape`
+    /// whose elements NumPy's `descr` names (`<f4` float32, `|u1` bytes); the data follows it.
+    public static func header(descr: String, shape: [Int]) -> Data {
+        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
+        // Pad so that the data starts on a 64-byte boundary, ending with a newline (NumPy's rule).
+        let unpadded = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var out = Data(magic + [1, 0])
+        let n = header.utf8.count
+        out.append(contentsOf: [UInt8(n & 0xFF), UInt8(n >> 8)])
+        out.append(contentsOf: Array(header.utf8))
+        return out
+    }
+
     public func write(to url: URL) throws {
-        try encoded().write(to: url, options: .atomic)
+        try AtomicFile.write(encoded(), to: url)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
-@testable import SonoModels
+@testable import SonoSupport
 
 final class NPYArrayTests: XCTestCase {
     func testRoundTrip() throws {

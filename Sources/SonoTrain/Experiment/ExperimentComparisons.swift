@@ -1,5 +1,6 @@
 import Foundation
 import SonoEval
+import SonoSupport
 
 /// The statistics that let an experiment conclude: every configuration is scored on the same test
 /// images, per-image scores are averaged over seeds, and each configuration is compared with
@@ -112,8 +113,8 @@ public struct ExperimentComparisons: Sendable, Codable {
         + "(paired Wilcoxon signed-rank on per-image scores averaged over seeds, Holm-corrected across the table, α = 0.05)."
 
     /// One line per comparison, with the interval and both p-values.
-    public func table(decimals: Int = 4) -> SonoEval.CSVTable {
-        SonoEval.CSVTable(header: ["backbone", "task", "comparison", "images", "mean difference", "95 % paired bootstrap CI",
+    public func table(decimals: Int = 4) -> CSVTable {
+        CSVTable(header: ["backbone", "task", "comparison", "images", "mean difference", "95 % paired bootstrap CI",
                                    "Wilcoxon p", "Holm p", "significant"],
                           rows: entries.map { e in
                               let c = e.comparison
@@ -146,8 +147,8 @@ public struct ExperimentComparisons: Sendable, Codable {
 enum PerImageScores {
     static func read(result: EvaluationResult, task: ExperimentTaskSpec) throws -> (ids: [String], scores: [Double]) {
         let path = URL(fileURLWithPath: result.run).appendingPathComponent("evaluation").appendingPathComponent("per_image.csv").path
-        let table: SonoEval.CSVTable
-        do { table = try SonoEval.CSVTable.read(path: path) } catch {
+        let table: CSVTable
+        do { table = try CSVTable.read(path: path) } catch {
             throw FinetuneError.badRunFile(path, reason: "cannot read per-image scores: \(error)")
         }
         func column(_ name: String) throws -> Int {

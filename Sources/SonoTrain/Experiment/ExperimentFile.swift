@@ -1,6 +1,7 @@
 import Foundation
 import SonoEval
 import SonoModels
+import SonoSupport
 import Yams
 
 /// An experiment's settings as a file: `OUT/experiment-table2.yaml` (or `-lowdata`) records the effective ones, and
@@ -104,7 +105,7 @@ public struct ExperimentFile: Codable, Equatable, Sendable {
 
     public func write(to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try FinetuneFiles.atomicWrite(Data(try YAMLEncoder().encode(self).utf8),
+        try AtomicFile.write(Data(try YAMLEncoder().encode(self).utf8),
                                       to: folder.appendingPathComponent(Self.fileName(lowData: fraction != nil)))
     }
 }

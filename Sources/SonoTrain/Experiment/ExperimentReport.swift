@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import SonoEval
 import SonoModels
+import SonoSupport
 
 /// The files an experiment writes: Table 2 (Markdown, wide and long CSV), the rows as JSON for
 /// resuming and re-rendering, low-data results, and a self-contained HTML report.
@@ -68,19 +69,19 @@ enum ExperimentReport {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            try FinetuneFiles.atomicWrite(try encoder.encode(comparisons), to: folder.appendingPathComponent(ExperimentComparisons.fileName))
+            try AtomicFile.write(try encoder.encode(comparisons), to: folder.appendingPathComponent(ExperimentComparisons.fileName))
         }
         markdown += "\n## The paper's Table 2 (Hu et al., for reference)\n\n" + paperTableMarkdown
-        try FinetuneFiles.atomicWrite(Data(markdown.utf8), to: folder.appendingPathComponent("table2.md"))
+        try AtomicFile.write(Data(markdown.utf8), to: folder.appendingPathComponent("table2.md"))
         try table.csv().write(to: folder.appendingPathComponent("table2.csv").path)
         try table.longCSV().write(to: folder.appendingPathComponent("table2_long.csv").path)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try FinetuneFiles.atomicWrite(try encoder.encode(rows), to: folder.appendingPathComponent(rowsFile))
+        try AtomicFile.write(try encoder.encode(rows), to: folder.appendingPathComponent(rowsFile))
     }
 
-    static func markdownTable(_ table: SonoEval.CSVTable) -> String {
+    static func markdownTable(_ table: CSVTable) -> String {
         var lines = ["| " + table.header.joined(separator: " | ") + " |", "|" + table.header.map { _ in "---" }.joined(separator: "|") + "|"]
         lines += table.rows.map { "| " + $0.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |" }
         return lines.joined(separator: "\n") + "\n"
@@ -96,7 +97,7 @@ enum ExperimentReport {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try FinetuneFiles.atomicWrite(try encoder.encode(results), to: folder.appendingPathComponent(lowDataFile))
+        try AtomicFile.write(try encoder.encode(results), to: folder.appendingPathComponent(lowDataFile))
         var markdown = "# Low-data regime\n\n"
         for result in results {
             markdown += "## \(result.task) · \(result.backbone.rawValue) · \(Int((result.fraction * 100).rounded())) % of the training images\n\n"
@@ -111,7 +112,7 @@ enum ExperimentReport {
             }
             markdown += "\n"
         }
-        try FinetuneFiles.atomicWrite(Data(markdown.utf8), to: folder.appendingPathComponent("lowdata.md"))
+        try AtomicFile.write(Data(markdown.utf8), to: folder.appendingPathComponent("lowdata.md"))
     }
 
     /// `report.html`: everything inline (images as data URIs), so it can be mailed as one file.

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SonoEval
+import SonoSupport
 
 /// The settings one experiment sub-run (a pretraining, or a fine-tuning with its evaluation) is
 /// made with, as ordered `key: value` texts, and their SHA-256.
@@ -38,7 +39,7 @@ public struct SubRunSettings: Equatable, Sendable {
 
     public func write(to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try FinetuneFiles.atomicWrite(Data(yaml().utf8), to: folder.appendingPathComponent(Self.fileName))
+        try AtomicFile.write(Data(yaml().utf8), to: folder.appendingPathComponent(Self.fileName))
     }
 
     /// The record in `folder`, nil when there is none.

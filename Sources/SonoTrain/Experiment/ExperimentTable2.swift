@@ -2,6 +2,7 @@ import Foundation
 import SonoEval
 import SonoData
 import SonoModels
+import SonoSupport
 
 /// What an experiment asks of pretraining: one run per backbone and method, in `out`, on the
 /// cohort's stored weak labels of mapping `labelMappingHash`.
@@ -162,7 +163,7 @@ public struct ExperimentRunner {
                 log("pretraining \(method.rawValue) on \(backbone.rawValue) → \(run.path)")
                 try settings.write(to: run)
                 try pretrain(PretrainRequest(database: options.database, config: config, labelMappingHash: labelMappingHash, out: run))
-                try FinetuneFiles.atomicWrite(Data("done\n".utf8), to: marker)
+                try AtomicFile.write(Data("done\n".utf8), to: marker)
             }
             return (.pretrained(run.path), nil)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SonoSupport
 import Torch
 import TorchNN
 
@@ -74,7 +75,7 @@ final class FinetuneMetricsLog {
                 if let e = line.split(separator: ",").first.flatMap({ Int($0) }), e <= lastEpoch { lines.append(String(line)) }
             }
         }
-        try FinetuneFiles.atomicWrite(Data((lines.joined(separator: "\n") + "\n").utf8), to: url)
+        try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: url)
         guard let h = FileHandle(forWritingAtPath: url.path) else {
             throw FinetuneError.badRunFile(url.path, reason: "cannot open for appending")
         }

@@ -52,13 +52,9 @@ public enum FinetuneNetwork {
     }
 }
 
-/// Finds and loads encoder weights for `--encoder`.
-enum EncoderWeights {
-    /// Files tried inside a pretraining RUN_DIR, in order (an export first, then checkpoints).
-    static let runFiles = ["encoder.safetensors", "checkpoints/best.safetensors", "best.safetensors", "checkpoint-best.safetensors", "best/model.safetensors",
-                           "last.safetensors", "checkpoint-last.safetensors"]
-
-    /// Loads `source` into `encoder`; returns a line for the log. `random` leaves it untouched.
+extension EncoderWeights {
+    /// Loads `--encoder`'s weights into `encoder`; returns a line for the log. `random` leaves
+    /// it untouched.
     static func load(_ source: EncoderSource, into encoder: any FeatureExtractor) throws -> String {
         let path: String
         switch source {
@@ -66,60 +62,11 @@ enum EncoderWeights {
         case .imagenet(let p): path = p
         case .pretrained(let p): path = p
         }
-        let file = try resolve(path)
-        let archive: SafeTensorsArchive
-        do { archive = try SafeTensors.load(contentsOf: file) } catch {
-            throw FinetuneError.encoderLoad(file.path, reason: "\(error)")
-        }
-        let tensors = archive.dictionary
-        guard let prefix = encoderPrefix(in: Set(tensors.keys), encoder: encoder) else {
-            throw FinetuneError.encoderLoad(file.path, reason: "no \(encoder.backbone.rawValue) encoder keys found (e.g. \(encoder.stateDict().first?.name ?? "?"))")
-        }
         do {
-            // Non-strict: torchvision files carry the ImageNet classifier, checkpoints carry decoders.
-            let report = try encoder.loadStateDict(tensors, prefix: prefix, strict: false, source: file.path)
-            guard report.missingKeys.isEmpty else {
-                throw FinetuneError.encoderLoad(file.path, reason: "missing encoder keys: \(report.missingKeys.prefix(5).joined(separator: ", "))")
-            }
-        } catch let error as FinetuneError {
-            throw error
-        } catch {
-            throw FinetuneError.encoderLoad(file.path, reason: "\(error)")
-        }
-        return "encoder: \(encoder.stateDict().count) tensors from \(file.path)\(prefix.isEmpty ? "" : " (prefix \(prefix))")"
-    }
-
-    static func resolve(_ path: String) throws -> URL {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw FinetuneError.encoderLoad(path, reason: "no such file or folder")
-        }
-        let url = URL(fileURLWithPath: path)
-        guard isDirectory.boolValue else { return url }
-        for name in runFiles {
-            let candidate = url.appendingPathComponent(name)
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-        }
-        // Any checkpoint with "best" in its name, then any safetensors at all.
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".safetensors") }.sorted()
-        if let best = names.first(where: { $0.contains("best") }) ?? names.first {
-            return url.appendingPathComponent(best)
-        }
-        throw FinetuneError.encoderLoad(path, reason: "no .safetensors file in the run folder (tried \(runFiles.joined(separator: ", ")))")
-    }
-
-    /// The key prefix under which the encoder sits in a file: "" for torchvision/exported files,
-    /// "encoder." or deeper for whole-model checkpoints. Found from the encoder's own first key.
-    static func encoderPrefix(in keys: Set<String>, encoder: any FeatureExtractor) -> String? {
-        let own = encoder.stateDict().map(\.name)
-        guard let probe = own.first else { return nil }
-        let candidates = keys.filter { $0 == probe || $0.hasSuffix("." + probe) }
-            .map { String($0.dropLast(probe.count)) }
-            .sorted { $0.count < $1.count }
-        // Prefer the prefix that holds the most of the encoder's keys (a checkpoint may hold two
-        // networks, e.g. a context encoder and a discriminator with a similar first layer).
-        return candidates.max { a, b in
-            own.filter { keys.contains(a + $0) }.count < own.filter { keys.contains(b + $0) }.count
+            let loaded = try load(URL(fileURLWithPath: path), into: encoder)
+            return "encoder: \(encoder.stateDict().count) tensors from \(loaded.file.path)\(loaded.prefix.isEmpty ? "" : " (prefix \(loaded.prefix))")"
+        } catch let error as LoadError {
+            throw FinetuneError.encoderLoad(error.path, reason: error.reason)
         }
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
+import SeededRandom
 import SonoData
 import SonoEval
 import SonoModels
+import SonoSupport
 import Torch
 import TorchNN
 
@@ -187,7 +189,7 @@ public enum FinetuneRun {
         if config.trainFraction < 1 {
             var generator = SeededGenerator(seed: config.seed ^ 0x10_DA7A)
             var order = Array(trainSamples.indices)
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, generator.nextInt(below: i + 1)) }
+            order.seededShuffle(&generator)
             let keep = max(2, Int((Double(trainSamples.count) * config.trainFraction).rounded()))
             trainSamples = order.prefix(keep).sorted().map { trainSamples[$0] }
         }
@@ -229,7 +231,7 @@ public enum FinetuneRun {
             if let encoding = setup.encoding {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try FinetuneFiles.atomicWrite(try encoder.encode(encoding), to: layout.labels)
+                try AtomicFile.write(try encoder.encode(encoding), to: layout.labels)
             }
         }
         try precision.validate(on: setup.device)
@@ -311,7 +313,7 @@ public enum FinetuneRun {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        if writes { try FinetuneFiles.atomicWrite(try encoder.encode(summary), to: layout.summary) }
+        if writes { try AtomicFile.write(try encoder.encode(summary), to: layout.summary) }
         // Nobody reports success before rank 0's files are on disk.
         if let group, world > 1 { try group.barrier() }
         return summary

@@ -1,4 +1,5 @@
 import Foundation
+import SonoSupport
 
 /// One row of `metrics.csv`: a training step, or an epoch summary with validation loss.
 public struct PretrainRecord: Equatable, Sendable {
@@ -74,7 +75,7 @@ public final class PretrainMetricsLog {
         }
         let text = lines.joined(separator: "\n") + "\n"
         do {
-            try text.write(to: url, atomically: true, encoding: .utf8)
+            try AtomicFile.write(text, to: url)
         } catch {
             throw PretrainError.io(path: url.path, reason: error.localizedDescription)
         }

@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import SeededRandom
 import SonoModels
+import SonoSupport
 import Torch
 import TorchNN
 import Yams
@@ -84,9 +85,8 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
     if writes { do {
         try fm.createDirectory(at: layout.checkpoints, withIntermediateDirectories: true)
         try fm.createDirectory(at: layout.grids, withIntermediateDirectories: true)
-        try config.yaml().write(to: layout.config, atomically: true, encoding: .utf8)
-        try RunLabels(mappingHash: train.labelMappingHash, groupNames: train.labelGroupNames).yaml()
-            .write(to: layout.labels, atomically: true, encoding: .utf8)
+        try AtomicFile.write(config.yaml(), to: layout.config)
+        try AtomicFile.write(RunLabels(mappingHash: train.labelMappingHash, groupNames: train.labelGroupNames).yaml(), to: layout.labels)
     } catch {
         throw PretrainError.io(path: runDirectory.path, reason: "cannot write the run directory: \(error)")
     } }

@@ -77,12 +77,8 @@ public final class Pretrainer {
         }
         encoder = try encoderOf(generator)
         if let path = config.initialWeights {
-            // Partial load: the file holds a backbone under torchvision names (a classifier, if
-            // present, is ignored), e.g. ImageNet weights converted to safetensors.
-            let url = URL(fileURLWithPath: path)
-            let archive = try SafeTensors.load(contentsOf: url)
-            let weights = archive.dictionary.filter { !$0.key.hasPrefix("classifier.") && !$0.key.hasPrefix("fc.") }
-            try encoder.loadStateDict(weights, strict: true, source: path)
+            // E.g. ImageNet weights converted to safetensors (the classifier is ignored).
+            try EncoderWeights.load(URL(fileURLWithPath: path), into: encoder)
         }
         try generator.move(to: device)
         try discriminator?.move(to: device)

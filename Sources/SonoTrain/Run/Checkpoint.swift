@@ -116,14 +116,8 @@ public struct PretrainCheckpoint {
         let all = archive.dictionary
         try trainer.generator.loadStateDict(all, prefix: "model.F.", strict: true, source: source)
         if let d = trainer.discriminator { try d.loadStateDict(all, prefix: "model.D.", strict: true, source: source) }
-        try trainer.optimizerF.loadStateDict(subset(all, "optim.F."), source: source)
-        if let o = trainer.optimizerD { try o.loadStateDict(subset(all, "optim.D."), source: source) }
-    }
-
-    static func subset(_ all: [String: Tensor], _ prefix: String) -> [String: Tensor] {
-        var out: [String: Tensor] = [:]
-        for (k, v) in all where k.hasPrefix(prefix) { out[String(k.dropFirst(prefix.count))] = v }
-        return out
+        try trainer.optimizerF.loadStateDict(all.strippingKeyPrefix("optim.F."), source: source)
+        if let o = trainer.optimizerD { try o.loadStateDict(all.strippingKeyPrefix("optim.D."), source: source) }
     }
 
     /// Writes the encoder alone, under torchvision's keys, from a checkpoint (`sonotag export`).
@@ -133,7 +127,7 @@ public struct PretrainCheckpoint {
         let (checkpoint, archive) = try read(checkpointURL)
         let backbone = checkpoint.config.backbone
         let encoder = try makeFeatureExtractor(backbone)
-        try encoder.loadStateDict(archive.dictionary, prefix: "model.F.encoder.", strict: true, source: checkpointURL.path)
+        try EncoderWeights.load(archive.dictionary, into: encoder, source: checkpointURL.path)
         do {
             try encoder.save(to: url, metadata: ["backbone": backbone.rawValue, "source": "sonotag pretrain",
                                                  "method": checkpoint.config.method.rawValue, "epoch": String(checkpoint.epoch)])

@@ -1,5 +1,5 @@
 import Foundation
-import SonoData
+import SonoSupport
 
 /// Training progress on stderr: a redrawn bar on a terminal, plain lines otherwise (logs, CI).
 ///
@@ -23,12 +23,11 @@ public final class ProgressReporter {
     ///   - clock, write: for tests; default the wall clock and standard error.
     public init(style: Style? = nil, lineEvery: Int = 10, lineInterval: TimeInterval = 30,
                 clock: @escaping () -> Date = Date.init, write: ((String) -> Void)? = nil) {
-        let ci = ProcessInfo.processInfo.environment["CI"]?.lowercased() == "true"
-        self.style = style ?? (isatty(STDERR_FILENO) == 1 && !ci ? .bar : .lines)
+        self.style = style ?? (ProgressOutput.isInteractive ? .bar : .lines)
         self.lineEvery = max(1, lineEvery)
         self.lineInterval = lineInterval
         self.clock = clock
-        self.output = write ?? { FileHandle.standardError.write(Data($0.utf8)) }
+        self.output = write ?? ProgressOutput.standardError
     }
 
     /// One training step done: `step` of `stepsPerEpoch` in `epoch` (1-based) of `epochs`.
@@ -41,7 +40,7 @@ public final class ProgressReporter {
             let perStep = now.timeIntervalSince(mark.time) / Double(step - mark.step)
             let epochLeft = Double(max(0, stepsPerEpoch - step)) * perStep
             let runLeft = epochLeft + Double(max(0, epochs - epoch) * stepsPerEpoch) * perStep
-            speed += ", epoch ETA \(ProgressPrinter.duration(epochLeft)), run ETA \(ProgressPrinter.duration(runLeft))"
+            speed += ", epoch ETA \(ProgressOutput.duration(epochLeft)), run ETA \(ProgressOutput.duration(runLeft))"
         }
         switch style {
         case .silent:

@@ -1,5 +1,6 @@
 import Foundation
 import SonoData
+import SonoSupport
 import Torch
 
 /// `RUN/run.json`: what produced a run folder, so that a result can be traced to its command,
@@ -105,7 +106,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
     func write(to folder: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try FinetuneFiles.atomicWrite(try encoder.encode(self), to: folder.appendingPathComponent(Self.fileName))
+        try AtomicFile.write(try encoder.encode(self), to: folder.appendingPathComponent(Self.fileName))
     }
 
     static func timestamp() -> String {
