@@ -2,8 +2,10 @@ import Foundation
 import Imaging
 import SeededRandom
 
-/// The three labelled sets the paper fine-tunes on, drawn from the same simulator.
-public enum DownstreamTask: String, CaseIterable, Sendable, Codable {
+/// The three labelled sets the paper fine-tunes on, drawn from the same simulator. (Not to be
+/// confused with SonoData's `DownstreamTask`, the kind of task — segmentation or classification —
+/// a fine-tuning run trains; these sets are one of each and one of both.)
+public enum PhantomDownstreamSet: String, CaseIterable, Sendable, Codable {
     /// Liver and kidney segmentation on Morison's-pouch views.
     case liverKidney = "liver_kidney"
     /// Five-level quality score of Morison's-pouch views.
@@ -14,7 +16,7 @@ public enum DownstreamTask: String, CaseIterable, Sendable, Codable {
 
 /// One planned downstream image.
 struct DownstreamItem: Sendable {
-    var task: DownstreamTask
+    var task: PhantomDownstreamSet
     var patient: String
     var split: String
     var name: String
@@ -24,8 +26,8 @@ struct DownstreamItem: Sendable {
 
 enum DownstreamPlanner {
     /// Patients of each task, split train/val/test by patient with a seeded shuffle.
-    static func plan(task: DownstreamTask, options: PhantomOptions, downstream: DownstreamOptions) -> [DownstreamItem] {
-        let taskIndex = UInt64(DownstreamTask.allCases.firstIndex(of: task) ?? 0)
+    static func plan(task: PhantomDownstreamSet, options: PhantomOptions, downstream: DownstreamOptions) -> [DownstreamItem] {
+        let taskIndex = UInt64(PhantomDownstreamSet.allCases.firstIndex(of: task) ?? 0)
         let prefix = ["liver_kidney": "lk", "quality": "q", "thyroid": "th"][task.rawValue] ?? "d"
         var splitRNG = SplitMix64(seed: options.seed, stream: [2, taskIndex])
         let splits = assignSplits(count: downstream.patients, validation: downstream.validationShare, test: downstream.testShare, rng: &splitRNG)
@@ -64,10 +66,7 @@ enum DownstreamPlanner {
         let nTest = count >= 3 ? max(1, Int((Double(count) * test).rounded())) : 0
         let nVal = count >= 3 ? max(1, Int((Double(count) * validation).rounded())) : 0
         var order = Array(0..<count)
-        for i in stride(from: count - 1, to: 0, by: -1) {
-            let j = Int(rng.next() % UInt64(i + 1))
-            order.swapAt(i, j)
-        }
+        order.seededShuffle(&rng)
         var splits = [String](repeating: "train", count: count)
         for (rank, patient) in order.enumerated() {
             if rank < nTest { splits[patient] = "test" } else if rank < nTest + nVal { splits[patient] = "val" }
@@ -168,7 +167,7 @@ enum DownstreamWriter {
         }
     }
 
-    static func labelsCSV(_ written: [Written], task: DownstreamTask) -> String {
+    static func labelsCSV(_ written: [Written], task: PhantomDownstreamSet) -> String {
         var header = "image,mask,patient,split"
         switch task {
         case .liverKidney: header += ",liver_mask,kidney_mask,liver_pixels,kidney_pixels"

@@ -2,7 +2,7 @@ import Foundation
 import Imaging
 import TestSupport
 import XCTest
-@testable import SonoTrain
+@testable import SonoData
 
 final class DownstreamDatasetTests: XCTestCase {
     var root: URL!

@@ -1,4 +1,5 @@
 import Foundation
+import SonoSupport
 
 /// A labelled downstream set: images on disk plus, per image, mask files (segmentation) or a
 /// label (classification) and an optional split.
@@ -45,22 +46,8 @@ public struct DownstreamDataset: Sendable {
         self.splitSource = splitSource
     }
 
-    public func samples(in split: DownstreamSplit) -> [DownstreamSample] {
+    public func samples(in split: SplitName) -> [DownstreamSample] {
         samples.filter { $0.split == split }
-    }
-}
-
-public enum DownstreamSplit: String, Sendable, CaseIterable, Codable {
-    case train, val, test
-
-    /// Accepts the spellings people use in label files.
-    public init?(loose text: String) {
-        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
-        case "train", "training": self = .train
-        case "val", "valid", "validation", "dev": self = .val
-        case "test", "testing": self = .test
-        default: return nil
-        }
     }
 }
 
@@ -75,14 +62,14 @@ public struct DownstreamSample: Sendable, Equatable {
     /// The CSV and line the label was read from, for errors that name them.
     public var labelFile: String?
     public var labelLine: Int?
-    public var split: DownstreamSplit
+    public var split: SplitName
 
     /// The label with its origin; nil without a label.
     public var labelledValue: LabelledValue? {
         label.map { LabelledValue(image: id, label: $0, file: labelFile, line: labelLine) }
     }
 
-    public init(id: String, imagePath: URL, maskPaths: [[URL]] = [], label: String? = nil, split: DownstreamSplit) {
+    public init(id: String, imagePath: URL, maskPaths: [[URL]] = [], label: String? = nil, split: SplitName) {
         self.id = id
         self.imagePath = imagePath
         self.maskPaths = maskPaths
@@ -107,7 +94,7 @@ public enum DownstreamDataError: Error, CustomStringConvertible, Equatable {
     case missingLabel(image: String)
     case badLabel(image: String, label: String, reason: String)
     case duplicateImage(String)
-    case emptySplit(DownstreamSplit, dataset: String)
+    case emptySplit(SplitName, dataset: String)
 
     public var description: String {
         switch self {
@@ -150,11 +137,12 @@ public struct DownstreamLayoutOptions: Sendable {
     }
 }
 
-let downstreamImageExtensions: Set<String> = ["png", "jpg", "jpeg"]
+/// Image files a downstream set may hold (also how `experiment` recognises an image folder).
+public let downstreamImageExtensions: Set<String> = ["png", "jpg", "jpeg"]
 private let imageColumnNames = ["image", "path", "file", "filename", "image_path"]
 private let reservedColumns: Set<String> = Set(imageColumnNames + ["split", "mask", "masks", "patient", "patient_id", "id"])
 /// Label columns recognised without `--label-column`, in order of preference.
-let labelColumnNames = ["label", "score", "class", "grade", "level", "quality"]
+public let labelColumnNames = ["label", "score", "class", "grade", "level", "quality"]
 
 extension DownstreamDataset {
     /// Finds a dataset at `path`: a folder (see the type's documentation) or a CSV file.
@@ -289,7 +277,7 @@ extension DownstreamDataset {
             var split = hashedSplit(patient.isEmpty ? id : "patient:" + patient, options: options)
             if let splitColumn {
                 let text = row[splitColumn]
-                guard let parsed = DownstreamSplit(loose: text) else {
+                guard let parsed = SplitName(loose: text) else {
                     throw DownstreamDataError.badRow(csv: csv.path, line: line, reason: "split '\(text)' is not train/val/test")
                 }
                 split = parsed
@@ -346,7 +334,7 @@ extension DownstreamDataset {
     }
 
     /// A stable split from the stem alone, so adding images never moves old ones between splits.
-    static func hashedSplit(_ id: String, options: DownstreamLayoutOptions) -> DownstreamSplit {
+    static func hashedSplit(_ id: String, options: DownstreamLayoutOptions) -> SplitName {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ options.seed
         for byte in id.utf8 {
             hash ^= UInt64(byte)

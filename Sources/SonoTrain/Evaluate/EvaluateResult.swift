@@ -1,4 +1,6 @@
 import Foundation
+import SonoData
+import SonoSupport
 
 /// One metric of an evaluation: its value on the whole test set and the bootstrap's mean ± std.
 public struct MetricEstimate: Sendable, Codable, Equatable {
@@ -63,8 +65,8 @@ public struct EvaluationResult: Sendable, Codable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         // JSON has no NaN; undefined metrics (e.g. AUC with one class present) become null-free sentinels.
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try FinetuneFiles.atomicWrite(try encoder.encode(self), to: folder.appendingPathComponent(Self.fileName))
-        try FinetuneFiles.atomicWrite(Data(markdown().utf8), to: folder.appendingPathComponent("metrics.md"))
+        try AtomicFile.write(try encoder.encode(self), to: folder.appendingPathComponent(Self.fileName))
+        try AtomicFile.write(Data(markdown().utf8), to: folder.appendingPathComponent("metrics.md"))
     }
 
     public static func read(from folder: URL) throws -> EvaluationResult {
@@ -83,7 +85,7 @@ public struct EvaluationOptions: Sendable {
     /// Test data; nil uses the run's own data.
     public var data: String?
     /// The split to evaluate; nil takes every image of `data`.
-    public var split: DownstreamSplit? = .test
+    public var split: SplitName? = .test
     /// Output folder; nil is RUN_DIR/evaluation.
     public var out: URL?
     public var resamples = 1000

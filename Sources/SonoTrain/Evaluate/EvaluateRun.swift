@@ -32,7 +32,7 @@ public enum Evaluation {
         try FinetuneCheckpoint.restore(layout.bestCheckpoint, network: setup.network, optimizer: nil)
         // Another dataset whose splits are only file-name hashes has no real test split: score
         // every image of it (saying so) rather than a hash-chosen sixth.
-        let split: DownstreamSplit? = !isOwnData && setup.dataset.splitSource == .fileName ? nil : options.split
+        let split: SplitName? = !isOwnData && setup.dataset.splitSource == .fileName ? nil : options.split
         var samples = split.map { setup.dataset.samples(in: $0) } ?? setup.dataset.samples
         var excluded = 0
         if !isOwnData {

@@ -1,6 +1,8 @@
 import Foundation
+import SonoData
 import SonoEval
 import SonoModels
+import SonoSupport
 
 extension PretrainingConfiguration {
     /// The pretraining method this configuration needs (`sonotag pretrain --method`), if any.

@@ -1,5 +1,7 @@
 import Foundation
+import SonoData
 import SonoModels
+import SonoSupport
 import Torch
 import Yams
 
@@ -146,7 +148,7 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
 
     public func write(to folder: URL) throws {
         let text = try YAMLEncoder().encode(self)
-        try FinetuneFiles.atomicWrite(Data(text.utf8), to: folder.appendingPathComponent(Self.fileName))
+        try AtomicFile.write(Data(text.utf8), to: folder.appendingPathComponent(Self.fileName))
     }
 
     public static func read(from folder: URL) throws -> FinetuneConfig {
@@ -230,20 +232,6 @@ public enum FinetuneError: Error, CustomStringConvertible {
         switch self {
         case .notARun, .badFlag, .invalidSetting, .encoderLoad, .mismatchedRun: return true
         case .badRunFile, .diverged: return false
-        }
-    }
-}
-
-enum FinetuneFiles {
-    /// Temp file + rename, so a crash never leaves half a file behind.
-    static func atomicWrite(_ data: Data, to url: URL) throws {
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        try data.write(to: temp)
-        // rename(2) replaces an existing file atomically (Foundation's replaceItemAt does not on Linux).
-        guard rename(temp.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temp)
-            throw FinetuneError.badRunFile(url.path, reason: "cannot write: \(reason)")
         }
     }
 }
