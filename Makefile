@@ -4,7 +4,7 @@ CONFIG     ?= release
 BUILDFLAGS ?= -c $(CONFIG) -Xswiftc -enable-testing
 BIN        := .build/$(CONFIG)/sonotag
 
-.PHONY: setup build demo test bench clean
+.PHONY: setup build demo test bench clean format lint-format
 
 setup:
 	@bash scripts/setup.sh
@@ -29,5 +29,15 @@ bench: build
 
 clean:
 	rm -rf .build
+
+# swift-format (in the Swift toolchain) with the repository's .swift-format: `make format`
+# rewrites the Swift sources in place, `make lint-format` only reports what it would change.
+SWIFT_FORMAT ?= swift format
+FORMAT_PATHS ?= Package.swift Sources Tests Benchmarks
+format:
+	$(SWIFT_FORMAT) format --in-place --parallel --recursive --configuration .swift-format $(FORMAT_PATHS)
+
+lint-format:
+	$(SWIFT_FORMAT) lint --parallel --recursive --configuration .swift-format $(FORMAT_PATHS)
 
 include mk/fuzz.mk

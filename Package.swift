@@ -73,7 +73,10 @@ let package = Package(
             cxxSettings: [.headerSearchPath("compat"), .unsafeFlags([torchCxxStandard, "-O2", "-fPIC", "-w"] + torchIncludes.flatMap { ["-isystem", $0] })],
             linkerSettings: [.unsafeFlags(torchLinkFlags)]
         ),
-        .target(name: "Torch", dependencies: ["CTorch"]),
+        // Small Torch-free pieces every layer shares: CSV tables, atomic writes, NPY files, JSON and
+        // HTML text escaping, progress output. Depends on nothing, so any target may use it.
+        .target(name: "SonoSupport"),
+        .target(name: "Torch", dependencies: ["CTorch", "SonoSupport"]),
         .target(name: "TorchNN", dependencies: ["Torch"]),
 
         // Codec libraries from Debian.
@@ -85,22 +88,22 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib"),
 
         .target(name: "DICOMCodecs", dependencies: ["CTurboJPEG", "COpenJPEG", "CCharLS", "CJPEGXL"]),
-        .target(name: "DICOM", dependencies: ["DICOMCodecs", "CZlib"]),
-        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG"]),
+        .target(name: "DICOM", dependencies: ["DICOMCodecs", "CZlib", "SonoSupport"]),
+        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "SonoSupport"]),
         .target(name: "SonoParallel"),
         .target(name: "SeededRandom"),
-        .target(name: "SonoPhantom", dependencies: ["DICOM", "DICOMCodecs", "Imaging", "SonoParallel", "SeededRandom"]),
-        // SonoEval for its CSV reader and writer (sonotag import's tables and reports).
+        .target(name: "SonoPhantom", dependencies: ["DICOM", "DICOMCodecs", "Imaging", "SonoParallel", "SeededRandom", "SonoSupport"]),
         .target(name: "SonoData", dependencies: [
-            "DICOM", "Imaging", "SonoParallel", "SeededRandom", "SonoEval",
+            // SonoEval: the ordinal label encoding of downstream classification targets.
+            "DICOM", "Imaging", "SonoParallel", "SeededRandom", "SonoSupport", "SonoEval",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "SonoModels", dependencies: ["Torch", "TorchNN"]),
-        .target(name: "SonoEval", dependencies: ["Imaging", "SeededRandom"]),
+        .target(name: "SonoModels", dependencies: ["Torch", "TorchNN", "SonoSupport"]),
+        .target(name: "SonoEval", dependencies: ["Imaging", "SeededRandom", "SonoSupport"]),
         .target(name: "SonoTrain", dependencies: [
-            "SonoModels", "SonoData", "SonoEval", "Imaging", "SeededRandom", "SonoParallel",
+            "SonoModels", "SonoData", "SonoEval", "Imaging", "SeededRandom", "SonoParallel", "SonoSupport",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -110,11 +113,11 @@ let package = Package(
         // `sonotag` never links libtorch: its crawl, label, DICOM and phantom commands start in
         // milliseconds, and it hands training commands to `sonotag-train` with exec.
         .executableTarget(name: "sonotag", dependencies: [
-            "DICOM", "Imaging", "SonoPhantom", "SonoData", "SonoEval", "SonoTagCommands",
+            "DICOM", "Imaging", "SonoPhantom", "SonoData", "SonoTagCommands", "SonoSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "sonotag-train", dependencies: [
-            "SonoModels", "SonoTrain", "SonoData", "SonoTagCommands", "SeededRandom", "Torch", "TorchNN",
+            "SonoModels", "SonoTrain", "SonoData", "SonoTagCommands", "SeededRandom", "SonoSupport", "Torch", "TorchNN",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -125,17 +128,18 @@ let package = Package(
         // reference-tool locators (with the CI rule: missing means failure there), the tolerance assert.
         .target(name: "TestSupport", dependencies: ["SeededRandom", .product(name: "Crypto", package: "swift-crypto")], path: "Tests/TestSupport"),
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "SonoSupportTests", dependencies: ["SonoSupport", "TestSupport"]),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
         .testTarget(name: "TorchNNTests", dependencies: ["Torch", "TorchNN", "TestSupport"]),
         .testTarget(name: "DICOMCodecsTests", dependencies: ["DICOMCodecs", "SeededRandom", "TestSupport"], exclude: ["make_htj2k_vectors.py", "Regression"]),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs", "SeededRandom", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "SeededRandom", "DICOM", "Imaging", "TestSupport"]),
-        .testTarget(name: "SonoDataTests", dependencies: ["SonoData", "SonoPhantom", "DICOM", "DICOMCodecs", "Imaging", "TestSupport"]),
-        .testTarget(name: "SonoModelsTests", dependencies: ["SonoModels", "Torch", "TorchNN", "TestSupport"]),
-        .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval", "SeededRandom", "TestSupport"]),
+        .testTarget(name: "SonoDataTests", dependencies: ["SonoData", "SonoPhantom", "DICOM", "DICOMCodecs", "Imaging", "SeededRandom", "SonoSupport", "TestSupport"]),
+        .testTarget(name: "SonoModelsTests", dependencies: ["SonoModels", "Torch", "TorchNN", "SonoSupport", "TestSupport"]),
+        .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval", "SeededRandom", "SonoSupport", "TestSupport"]),
         .testTarget(name: "SonoTagCommandsTests", dependencies: ["SonoTagCommands", "TestSupport"]),
-        .testTarget(name: "SonoTrainTests", dependencies: ["SonoTrain", "SonoPhantom", "SonoData", "SonoModels", "SeededRandom", "SonoParallel", "TestSupport"]),
+        .testTarget(name: "SonoTrainTests", dependencies: ["SonoTrain", "SonoPhantom", "SonoData", "SonoModels", "SeededRandom", "SonoParallel", "SonoSupport", "TestSupport"]),
     ],
     // CTorch is the only C++ target; SwiftPM places this flag after unsafeFlags, so it must follow LIBTORCH too.
     cxxLanguageStandard: libtorchRoot == nil ? .cxx17 : .cxx20

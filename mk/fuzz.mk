@@ -29,13 +29,18 @@ $(FUZZ_DIR)/DICOMCodecs.o: $(wildcard Sources/DICOMCodecs/*.swift)
 	$(SWIFTC) $(FUZZ_SAN) -wmo -module-name DICOMCodecs -emit-module -emit-module-path $(FUZZ_DIR)/DICOMCodecs.swiftmodule \
 	  $(FUZZ_CINC) -c $^ -o $@
 
-$(FUZZ_DIR)/DICOM.o: $(wildcard Sources/DICOM/*.swift) $(FUZZ_DIR)/DICOMCodecs.o
+# DICOM writes files through SonoSupport's AtomicFile.
+$(FUZZ_DIR)/SonoSupport.o: $(wildcard Sources/SonoSupport/*.swift)
+	@mkdir -p $(FUZZ_DIR)
+	$(SWIFTC) $(FUZZ_SAN) -wmo -module-name SonoSupport -emit-module -emit-module-path $(FUZZ_DIR)/SonoSupport.swiftmodule -c $^ -o $@
+
+$(FUZZ_DIR)/DICOM.o: $(wildcard Sources/DICOM/*.swift) $(FUZZ_DIR)/DICOMCodecs.o $(FUZZ_DIR)/SonoSupport.o
 	$(SWIFTC) $(FUZZ_SAN) -wmo -module-name DICOM -emit-module -emit-module-path $(FUZZ_DIR)/DICOM.swiftmodule \
 	  -I $(FUZZ_DIR) $(FUZZ_CINC) -c $(wildcard Sources/DICOM/*.swift) -o $@
 
-$(FUZZ_DIR)/fuzz_%: Tests/Fuzz/*.swift $(FUZZ_DIR)/DICOM.o $(FUZZ_DIR)/DICOMCodecs.o
+$(FUZZ_DIR)/fuzz_%: Tests/Fuzz/*.swift $(FUZZ_DIR)/DICOM.o $(FUZZ_DIR)/DICOMCodecs.o $(FUZZ_DIR)/SonoSupport.o
 	$(SWIFTC) $(FUZZ_SAN) -module-name Fuzz_$* -I $(FUZZ_DIR) $(FUZZ_CINC) Tests/Fuzz/$(fuzz_source_$*) \
-	  $(FUZZ_DIR)/DICOM.o $(FUZZ_DIR)/DICOMCodecs.o $(FUZZ_LIBS) $(FUZZ_LINK) -o $@
+	  $(FUZZ_DIR)/DICOM.o $(FUZZ_DIR)/DICOMCodecs.o $(FUZZ_DIR)/SonoSupport.o $(FUZZ_LIBS) $(FUZZ_LINK) -o $@
 
 fuzz-build: $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
 

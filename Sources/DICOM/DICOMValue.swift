@@ -44,20 +44,38 @@ public indirect enum DICOMValue: Sendable, Equatable {
     }
 }
 
-/// Attributes that identify a patient; `dump` hides them unless asked not to.
+/// The one list of attributes that identify a patient: `dump` hides them unless asked not to,
+/// and the crawl (SonoData's `TagSelection`) refuses to capture them whatever its configuration
+/// says. Person-name (PN) elements are identifying too; callers check the VR for those.
 public enum Identifiers {
-    public static let tags: Set<Tag> = [
-        Tag(0x0010, 0x0010), Tag(0x0010, 0x0020), Tag(0x0010, 0x0030), Tag(0x0010, 0x1000), Tag(0x0010, 0x1001),
-        Tag(0x0010, 0x1040), Tag(0x0010, 0x2154), Tag(0x0010, 0x1002), Tag(0x0010, 0x0050), Tag(0x0010, 0x1060),
-        Tag(0x0008, 0x0090), Tag(0x0008, 0x0080), Tag(0x0008, 0x0081), Tag(0x0020, 0x0010), Tag(0x0008, 0x0050),
+    /// Group 0010 (patient) except sex, age, size and weight, which do not identify on their own
+    /// and are what cohort statistics need.
+    static let patientDemographics: Set<UInt16> = [0x0040, 0x1010, 0x1020, 0x1030]
+
+    /// Identifying attributes outside group 0010.
+    static let identifying: Set<Tag> = [
+        Tag(0x0008, 0x0050), // AccessionNumber
+        Tag(0x0008, 0x0080), Tag(0x0008, 0x0081), // InstitutionName, InstitutionAddress
+        Tag(0x0008, 0x0090), Tag(0x0008, 0x0092), Tag(0x0008, 0x0094), // ReferringPhysician name, address, phone
+        Tag(0x0008, 0x1048), Tag(0x0008, 0x1050), Tag(0x0008, 0x1060), Tag(0x0008, 0x1070), // physicians, operators
+        Tag(0x0020, 0x0010), // StudyID
+        Tag(0x0032, 0x1032), // RequestingPhysician
+        Tag(0x0038, 0x0010), // AdmissionID
+        Tag(0x0040, 0xA123), // PersonName
     ]
+
+    /// Whether `tag` identifies a patient.
+    public static func isIdentifying(_ tag: Tag) -> Bool {
+        if tag.group == 0x0010 { return !patientDemographics.contains(tag.element) }
+        return identifying.contains(tag)
+    }
 }
 
 extension DataSet {
     /// The plain value of one element (nil when absent).
     public func value(_ tag: Tag, redactingIdentifiers: Bool = false) -> DICOMValue? {
         guard let e = self[tag] else { return nil }
-        if redactingIdentifiers && (Identifiers.tags.contains(tag) || e.vr == .PN) {
+        if redactingIdentifiers && (Identifiers.isIdentifying(tag) || e.vr == .PN) {
             if case let .bytes(b) = e.value, b.isEmpty { return .string("") }
             return .string("<redacted>")
         }

@@ -87,7 +87,7 @@ public struct UltrasoundImage: Sendable {
         if isMultiFrame { ds.set(Tag(0x0018, 0x1063), .DS, double: frameTime) }
         if !transducerData.isEmpty { ds.set(.transducerData, .LO, strings: transducerData) }
         if let s = transducerType { ds.set(.transducerType, .CS, string: s) }
-        if !regions.isEmpty { ds.set(.sequenceOfUltrasoundRegions, items: regions.map(Self.regionItem)) }
+        if !regions.isEmpty { ds.set(.sequenceOfUltrasoundRegions, items: regions.map(\.dataSetItem)) }
         ds.set(Tag(0x0020, 0x000D), .UI, string: studyInstanceUID)
         ds.set(Tag(0x0020, 0x000E), .UI, string: seriesInstanceUID)
         ds.set(Tag(0x0020, 0x0010), .SH, string: studyID)
@@ -152,8 +152,14 @@ public struct UltrasoundImage: Sendable {
     public func encoded(_ encoding: PixelEncoding = .native) throws -> [UInt8] {
         try DICOMWriter.encode(dataSet(encoding: encoding), transferSyntax: encoding.transferSyntax)
     }
+}
 
-    static func regionItem(_ r: UltrasoundRegion) -> DataSet {
+extension UltrasoundRegion {
+    /// The item of Sequence of Ultrasound Regions (0018,6011) describing this region: absent
+    /// optional fields are left out, except those a reader needs (spatial format, data type,
+    /// flags, units, deltas), which default to a 2D tissue region in centimetres.
+    public var dataSetItem: DataSet {
+        let r = self
         var item = DataSet()
         func us(_ e: UInt16, _ v: Int?) { if let v { item.set(Tag(0x0018, e), .US, int: v) } }
         func ul(_ e: UInt16, _ v: Int?) { if let v { item.set(Tag(0x0018, e), .UL, int: v) } }

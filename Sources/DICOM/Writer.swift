@@ -1,5 +1,6 @@
 import DICOMCodecs
 import Foundation
+import SonoSupport
 
 /// How pixel data is stored when writing.
 public enum PixelEncoding: Sendable, Equatable {
@@ -55,16 +56,12 @@ public enum DICOMWriter {
         return out
     }
 
-    /// Writes atomically (temporary file, then rename).
+    /// Writes atomically (`AtomicFile`: temporary file, then rename).
     public static func write(_ dataSet: DataSet, transferSyntax: TransferSyntax = .explicitVRLittleEndian, to url: URL) throws {
         let bytes = try encode(dataSet, transferSyntax: transferSyntax)
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do {
-            try Data(bytes).write(to: tmp)
-            if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
-            try FileManager.default.moveItem(at: tmp, to: url)
+            try AtomicFile.write(Data(bytes), to: url)
         } catch {
-            try? FileManager.default.removeItem(at: tmp)
             throw DICOMError.io(path: url.path, reason: "\(error)")
         }
     }

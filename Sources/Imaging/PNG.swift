@@ -1,5 +1,6 @@
 import CPNG
 import Foundation
+import SonoSupport
 
 /// PNG reading and writing through libpng's simplified `png_image_*` API, which reports
 /// failures as return values (never by `longjmp` through Swift frames).
@@ -202,9 +203,9 @@ public enum PNG {
 
     static func atomicWrite(_ bytes: [UInt8], to path: String) throws {
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw ImagingError.writeFailed(path: path, reason: error.localizedDescription)
+            try AtomicFile.write(Data(bytes), to: URL(fileURLWithPath: path))
+        } catch let error as AtomicFile.WriteError {
+            throw ImagingError.writeFailed(path: path, reason: error.reason)
         }
     }
 }

@@ -1,3 +1,5 @@
+import SonoSupport
+
 /// One test image's segmentation result.
 public struct SegmentationRecord: Equatable, Sendable {
     public var id: String

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import SonoSupport
 
 /// A self-contained HTML page: inline CSS, images embedded as base64 PNG data URIs, no scripts
 /// and no external links, so a report can be mailed or archived as one file.
@@ -9,28 +10,28 @@ public struct HTMLReport: Sendable {
 
     public init(title: String, subtitle: String? = nil) {
         self.title = title
-        if let subtitle { parts.append("<p class=\"subtitle\">\(Self.escape(subtitle))</p>") }
+        if let subtitle { parts.append("<p class=\"subtitle\">\(TextEscaping.html(subtitle))</p>") }
     }
 
     public mutating func heading(_ text: String, level: Int = 2) {
         let h = min(6, max(2, level))
-        parts.append("<h\(h)>\(Self.escape(text))</h\(h)>")
+        parts.append("<h\(h)>\(TextEscaping.html(text))</h\(h)>")
     }
 
     public mutating func paragraph(_ text: String) {
-        parts.append("<p>\(Self.escape(text))</p>")
+        parts.append("<p>\(TextEscaping.html(text))</p>")
     }
 
     public mutating func preformatted(_ text: String) {
-        parts.append("<pre>\(Self.escape(text))</pre>")
+        parts.append("<pre>\(TextEscaping.html(text))</pre>")
     }
 
     public mutating func table(header: [String], rows: [[String]], caption: String? = nil) {
         var html = "<table>"
-        if let caption { html += "<caption>\(Self.escape(caption))</caption>" }
-        html += "<thead><tr>" + header.map { "<th>\(Self.escape($0))</th>" }.joined() + "</tr></thead><tbody>"
+        if let caption { html += "<caption>\(TextEscaping.html(caption))</caption>" }
+        html += "<thead><tr>" + header.map { "<th>\(TextEscaping.html($0))</th>" }.joined() + "</tr></thead><tbody>"
         for row in rows {
-            html += "<tr>" + row.map { "<td>\(Self.escape($0))</td>" }.joined() + "</tr>"
+            html += "<tr>" + row.map { "<td>\(TextEscaping.html($0))</td>" }.joined() + "</tr>"
         }
         parts.append(html + "</tbody></table>")
     }
@@ -44,9 +45,9 @@ public struct HTMLReport: Sendable {
         let (header, rows) = table2.grid()
         let ours = table2.tasks.count
         var html = "<table class=\"table2\">"
-        if let caption { html += "<caption>\(Self.escape(caption))</caption>" }
+        if let caption { html += "<caption>\(TextEscaping.html(caption))</caption>" }
         html += "<thead><tr>" + header.enumerated().map { i, h in
-            "<th\(i >= 2 + ours ? " class=\"paper\"" : "")>\(Self.escape(h))</th>"
+            "<th\(i >= 2 + ours ? " class=\"paper\"" : "")>\(TextEscaping.html(h))</th>"
         }.joined() + "</tr></thead><tbody>"
         var index = 0
         for backbone in table2.backbones {
@@ -59,7 +60,7 @@ public struct HTMLReport: Sendable {
                         classes.append("best")
                     }
                     let attribute = classes.isEmpty ? "" : " class=\"\(classes.joined(separator: " "))\""
-                    html += "<td\(attribute)>\(Self.escape(value))</td>"
+                    html += "<td\(attribute)>\(TextEscaping.html(value))</td>"
                 }
                 html += "</tr>"
                 index += 1
@@ -71,8 +72,8 @@ public struct HTMLReport: Sendable {
     /// One embedded image with an optional caption; `displayWidth` limits its on-page width.
     public mutating func image(_ raster: Raster, caption: String? = nil, alt: String = "", displayWidth: Int? = nil) throws {
         let width = displayWidth.map { " style=\"max-width:\($0)px\"" } ?? ""
-        var html = "<figure><img alt=\"\(Self.escape(alt.isEmpty ? (caption ?? "figure") : alt))\"\(width) src=\"\(try Self.dataURI(raster))\">"
-        if let caption { html += "<figcaption>\(Self.escape(caption))</figcaption>" }
+        var html = "<figure><img alt=\"\(TextEscaping.html(alt.isEmpty ? (caption ?? "figure") : alt))\"\(width) src=\"\(try Self.dataURI(raster))\">"
+        if let caption { html += "<figcaption>\(TextEscaping.html(caption))</figcaption>" }
         parts.append(html + "</figure>")
     }
 
@@ -80,8 +81,8 @@ public struct HTMLReport: Sendable {
     public mutating func gallery(_ items: [(picture: Raster, caption: String)], thumbnailWidth: Int = 256) throws {
         var html = "<div class=\"gallery\">"
         for item in items {
-            html += "<figure><img alt=\"\(Self.escape(item.caption))\" style=\"width:\(thumbnailWidth)px\" src=\"\(try Self.dataURI(item.picture))\">"
-            html += "<figcaption>\(Self.escape(item.caption))</figcaption></figure>"
+            html += "<figure><img alt=\"\(TextEscaping.html(item.caption))\" style=\"width:\(thumbnailWidth)px\" src=\"\(try Self.dataURI(item.picture))\">"
+            html += "<figcaption>\(TextEscaping.html(item.caption))</figcaption></figure>"
         }
         parts.append(html + "</div>")
     }
@@ -98,10 +99,10 @@ public struct HTMLReport: Sendable {
         """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8">
-        <title>\(Self.escape(title))</title>
+        <title>\(TextEscaping.html(title))</title>
         <style>\(Self.style)</style>
         </head><body>
-        <h1>\(Self.escape(title))</h1>
+        <h1>\(TextEscaping.html(title))</h1>
         \(parts.joined(separator: "\n"))
         </body></html>
 
@@ -109,27 +110,15 @@ public struct HTMLReport: Sendable {
     }
 
     public func write(to path: String) throws {
-        try FileOutput.write(html(), to: path)
+        do {
+            try AtomicFile.write(html(), to: URL(fileURLWithPath: path), creatingFolder: true)
+        } catch let error as AtomicFile.WriteError {
+            throw EvaluationError.writeFailed(path: path, reason: error.reason)
+        }
     }
 
     static func dataURI(_ raster: Raster) throws -> String {
         "data:image/png;base64," + Data(try PNG.encode(raster)).base64EncodedString()
-    }
-
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
     }
 
     static let style = """

@@ -1,3 +1,5 @@
+import SonoSupport
+
 /// The low-data experiment's summary (the paper's Figure 6): per configuration, one metric value
 /// per repeat (repeat r of every configuration trained on the same data subset), box plots, and
 /// paired Wilcoxon signed-rank tests between chosen configurations.

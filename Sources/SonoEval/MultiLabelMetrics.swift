@@ -1,3 +1,5 @@
+import SonoSupport
+
 /// Measures for multi-label classification (several independent yes/no labels per image,
 /// e.g. the study-description groups): scores are per-label probabilities.
 public enum MultiLabelMetrics {

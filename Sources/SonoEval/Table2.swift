@@ -1,4 +1,5 @@
 import Foundation
+import SonoSupport
 
 /// Downstream results shaped like the paper's Table 2: one row per backbone × pretraining
 /// configuration, one column per task, cells "mean ± std" (or a note such as

@@ -53,10 +53,10 @@ enum InstanceEncoder {
             if layout.regionItems.isEmpty {
                 dataSet.remove(Tag(0x0018, 0x6011))
             } else {
-                dataSet.set(InstanceHeader.sequence(0x0018, 0x6011, layout.regionItems))
+                dataSet.set(Tag(0x0018, 0x6011), items: layout.regionItems)
             }
-            if let sopClass = layout.sopClass { dataSet.set(InstanceHeader.uid(0x0008, 0x0016, sopClass)) }
-            dataSet.set(InstanceHeader.cs(0x0008, 0x0008, layout.imageType))
+            if let sopClass = layout.sopClass { dataSet.set(Tag(0x0008, 0x0016), .UI, string: sopClass) }
+            dataSet.set(Tag(0x0008, 0x0008), .CS, strings: layout.imageType)
         }
         dataSet.set(pixelData)
         let bytes: [UInt8]

@@ -1,6 +1,8 @@
 import Foundation
+import DICOM
 import Imaging
 import SonoParallel
+import SonoSupport
 
 /// What was generated: written to DIR/phantom.json. Holds no timing, so it is byte-identical
 /// for a given seed and options.
@@ -115,7 +117,7 @@ public enum PhantomGenerator {
 
         var downstreamTiles: [(Raster, [String])] = []
         if let downstream = options.downstream {
-            for task in DownstreamTask.allCases {
+            for task in PhantomDownstreamSet.allCases {
                 let items = DownstreamPlanner.plan(task: task, options: options, downstream: downstream)
                 let folder = "\(root)/downstream/\(task.rawValue)"
                 for sub in task == .thyroid ? ["images", "masks"] : ["images", "masks", "masks_liver", "masks_kidney"] {
@@ -188,18 +190,13 @@ enum InstanceTable {
         let s = instance.spec
         let fields: [String] = [
             instance.relativePath, patient.folder, study.folder, series.folder, "\(instance.number)",
-            s.frames > 1 ? PhantomSOPClass.ultrasoundMultiframeImage : PhantomSOPClass.ultrasoundImage,
+            s.frames > 1 ? UltrasoundImage.usMultiFrameImageStorage : UltrasoundImage.usImageStorage,
             instance.encoding.transferSyntaxUID, instance.encoding.rawValue, "\(s.frames)", "\(s.rows)", "\(s.columns)",
             s.kind.rawValue, series.transducer.rawValue, series.writtenTransducer ?? "",
             study.truth.description, study.writtenDescription ?? "",
             ExamGroup.allCases.filter { study.truth.groups.contains($0) }.map(\.name).joined(separator: ";"),
             s.needle ? "1" : "0", s.lesion ? "1" : "0", String(format: "%.0f", s.settings.depthMM),
         ]
-        return fields.map(csvField).joined(separator: ",")
-    }
-
-    static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return fields.map(CSVTable.escaped).joined(separator: ",")
     }
 }

@@ -100,36 +100,30 @@ enum ScreenLayouts {
     /// Region item of the colour box (spatial format 2D, data type colour flow).
     static func colourFlowItem(_ region: ImagingRegion, spec: ImageSpec) -> DataSet {
         let box = colourBox(region)
-        var item = InstanceHeader.regionItem(region, spec: spec)
-        item.set(InstanceHeader.us(0x0018, 0x6014, [2]))
-        item.set(InstanceHeader.ul(0x0018, 0x6018, [box.minX]))
-        item.set(InstanceHeader.ul(0x0018, 0x601A, [box.minY]))
-        item.set(InstanceHeader.ul(0x0018, 0x601C, [box.maxX]))
-        item.set(InstanceHeader.ul(0x0018, 0x601E, [box.maxY]))
-        item.set(InstanceHeader.ul(0x0018, 0x6032, [4000]))   // Pulse Repetition Frequency, Hz
-        return item
+        var colour = InstanceHeader.tissueRegion(region, spec: spec)
+        colour.dataType = 2
+        colour.minX0 = box.minX
+        colour.minY0 = box.minY
+        colour.maxX1 = box.maxX
+        colour.maxY1 = box.maxY
+        colour.pulseRepetitionFrequency = 4000  // Hz
+        return colour.dataSetItem
     }
 
     /// Region item of the strip: spectral, PW, seconds across and cm/s up from the baseline.
     static func dopplerItem(rows: Int, columns: Int) -> DataSet {
         let top = stripTop(rows: rows), height = rows - top
-        var item = DataSet()
-        item.set(InstanceHeader.us(0x0018, 0x6012, [3]))   // spectral
-        item.set(InstanceHeader.us(0x0018, 0x6014, [3]))   // PW spectral Doppler
-        item.set(InstanceHeader.ul(0x0018, 0x6016, [0]))
-        item.set(InstanceHeader.ul(0x0018, 0x6018, [0]))
-        item.set(InstanceHeader.ul(0x0018, 0x601A, [top]))
-        item.set(InstanceHeader.ul(0x0018, 0x601C, [columns - 1]))
-        item.set(InstanceHeader.ul(0x0018, 0x601E, [rows - 1]))
-        item.set(InstanceHeader.sl(0x0018, 0x6020, [0]))
-        item.set(InstanceHeader.sl(0x0018, 0x6022, [height * 3 / 4]))  // the baseline
-        item.set(InstanceHeader.us(0x0018, 0x6024, [4]))   // seconds
-        item.set(InstanceHeader.us(0x0018, 0x6026, [7]))   // cm/s
-        item.set(InstanceHeader.fd(0x0018, 0x6028, [0]))
-        item.set(InstanceHeader.fd(0x0018, 0x602A, [0]))
-        item.set(InstanceHeader.fd(0x0018, 0x602C, [0.01]))
-        item.set(InstanceHeader.fd(0x0018, 0x602E, [-2.0]))  // velocity grows upwards: a negative delta, as scanners write
-        item.set(InstanceHeader.ul(0x0018, 0x6032, [4000]))
-        return item
+        var strip = UltrasoundRegion(minX0: 0, minY0: top, maxX1: columns - 1, maxY1: rows - 1,
+                                     spatialFormat: 3, dataType: 3, flags: 0)  // spectral, PW spectral Doppler
+        strip.referencePixelX0 = 0
+        strip.referencePixelY0 = height * 3 / 4  // the baseline
+        strip.physicalUnitsX = 4  // seconds
+        strip.physicalUnitsY = 7  // cm/s
+        strip.referencePixelPhysicalValueX = 0
+        strip.referencePixelPhysicalValueY = 0
+        strip.physicalDeltaX = 0.01
+        strip.physicalDeltaY = -2.0  // velocity grows upwards: a negative delta, as scanners write
+        strip.pulseRepetitionFrequency = 4000
+        return strip.dataSetItem
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SonoSupport
 
 /// A malformed, unreadable or unwritable safetensors file. `source` is the path (or "<memory>").
 public struct SafeTensorsError: Error, Equatable, CustomStringConvertible, LocalizedError {
@@ -208,7 +209,7 @@ public enum SafeTensors {
         var payload: [[UInt8]] = []
         var offset = 0
         if !metadata.isEmpty {
-            let pairs = metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+            let pairs = metadata.sorted { $0.key < $1.key }.map { "\(TextEscaping.jsonString($0.key)):\(TextEscaping.jsonString($0.value))" }
             entries.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
         for (name, tensor) in tensors {
@@ -220,7 +221,7 @@ public enum SafeTensors {
             }
             let bytes = try tensor.rawBytes()
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            entries.append("\(jsonString(name)):{\"dtype\":\"\(dtypeName)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes.count)]}")
+            entries.append("\(TextEscaping.jsonString(name)):{\"dtype\":\"\(dtypeName)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes.count)]}")
             offset += bytes.count
             payload.append(bytes)
         }
@@ -243,44 +244,10 @@ public enum SafeTensors {
     }
 
     static func writeAtomically(_ data: Data, to url: URL) throws {
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw SafeTensorsError(source: url.path, reason: "cannot create temporary file in \(directory.path)")
-        }
         do {
-            let handle = try FileHandle(forWritingTo: temporary)
-            defer { try? handle.close() }
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw SafeTensorsError(source: url.path, reason: "cannot write (\(error.localizedDescription))")
+            try AtomicFile.write(data, to: url)
+        } catch let error as AtomicFile.WriteError {
+            throw SafeTensorsError(source: url.path, reason: error.reason)
         }
-        guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw SafeTensorsError(source: url.path, reason: "cannot move the temporary file into place (\(reason))")
-        }
-    }
-
-    private static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    result += String(format: "\\u%04x", scalar.value)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
     }
 }

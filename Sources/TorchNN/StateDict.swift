@@ -39,6 +39,17 @@ public struct StateDictError: Error, CustomStringConvertible, LocalizedError {
     public var errorDescription: String? { description }
 }
 
+extension Dictionary where Key == String, Value == Tensor {
+    /// The entries whose keys start with `prefix`, under their keys with `prefix` removed: one
+    /// network's part of a whole-model checkpoint (`encoder.`, `model.F.`, `optim.D.`).
+    public func strippingKeyPrefix(_ prefix: String) -> [String: Tensor] {
+        guard !prefix.isEmpty else { return self }
+        var out: [String: Tensor] = [:]
+        for (key, tensor) in self where key.hasPrefix(prefix) { out[String(key.dropFirst(prefix.count))] = tensor }
+        return out
+    }
+}
+
 extension Module {
     /// Copies `tensors` into this module's parameters and buffers (converting dtype and device).
     ///
@@ -49,10 +60,7 @@ extension Module {
     @discardableResult
     public func loadStateDict(_ tensors: [String: Tensor], prefix: String = "", strict: Bool = true,
                               source: String = "<state dict>") throws -> StateDictReport {
-        var selected: [String: Tensor] = [:]
-        for (key, tensor) in tensors where key.hasPrefix(prefix) {
-            selected[String(key.dropFirst(prefix.count))] = tensor
-        }
+        let selected = tensors.strippingKeyPrefix(prefix)
         let own = stateDict()
         var report = StateDictReport()
         var pairs: [(destination: Tensor, source: Tensor)] = []

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SonoData
 import SonoTagCommands
 import SonoTrain
 
@@ -40,7 +41,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS).") var threads: Int?
 
     func run() throws {
-        guard let chosen = DownstreamSplit(loose: split) else {
+        guard let chosen = SplitName(loose: split) else {
             throw ValidationError("--split '\(split)' is not train, val or test")
         }
         var options = EvaluationOptions()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SonoModels
+import SonoSupport
 import SonoTagCommands
 import SonoTrain
 import Torch

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Torch
 import Foundation
+import SonoData
 import SonoModels
 import SonoTagCommands
 import SonoTrain

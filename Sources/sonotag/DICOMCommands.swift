@@ -3,6 +3,7 @@ import DICOM
 import Foundation
 import Imaging
 import SonoData
+import SonoSupport
 import SonoTagCommands
 
 /// `sonotag dicom ...`: look inside DICOM files.
@@ -155,20 +156,12 @@ struct DICOMFrames: ParsableCommand {
     }
 }
 
-/// NumPy .npy version 1.0 writer.
+/// NumPy .npy version 1.0 files of raw samples; the header is NPYArray's.
 enum NPY {
     static func write(_ data: [UInt8], descr: String, shape: [Int], to path: String) throws {
-        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
-        // Magic (6) + version (2) + length (2) + header + newline is a multiple of 64.
-        let total = 10 + header.utf8.count + 1
-        header += String(repeating: " ", count: (64 - total % 64) % 64) + "\n"
-        var out: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
-        let n = header.utf8.count
-        out += [UInt8(n & 0xFF), UInt8(n >> 8)]
-        out += Array(header.utf8)
-        out += data
-        guard FileManager.default.createFile(atPath: path, contents: Data(out)) else {
+        do {
+            try AtomicFile.write(NPYArray.header(descr: descr, shape: shape) + data, to: URL(fileURLWithPath: path))
+        } catch {
             throw ValidationError("cannot write \(path)")
         }
     }

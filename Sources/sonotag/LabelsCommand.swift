@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import SonoData
-import SonoEval
+import SonoSupport
 
 struct LabelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -84,7 +84,7 @@ struct LabelsCommand: ParsableCommand {
         if let suggest {
             let suggestions = StudySuggestions.suggest(report.unmappedDescriptions, mapping: mapping)
             do {
-                try StudySuggestions.draftYAML(suggestions, mapping: mapping).write(toFile: suggest, atomically: true, encoding: .utf8)
+                try AtomicFile.write(StudySuggestions.draftYAML(suggestions, mapping: mapping), to: URL(fileURLWithPath: suggest))
             } catch {
                 throw ValidationError("--suggest: cannot write \(suggest): \(error.localizedDescription)")
             }

@@ -87,7 +87,7 @@ final class ReaderTests: XCTestCase {
             region(150, 20, 260, 130, 1, 1),  // tissue, past the edge
             region(10, 20, 40, 50, 1, 2),     // colour flow
         ]
-        ds.set(.sequenceOfUltrasoundRegions, items: regions.map(UltrasoundImage.regionItem))
+        ds.set(.sequenceOfUltrasoundRegions, items: regions.map(\.dataSetItem))
         ds.set(.pixelData, .OB, bytes: [UInt8](repeating: 0, count: 20000))
         let file = try DICOMFile(bytes: Build.file(ds))
         XCTAssertEqual(file.ultrasoundRegions, regions)

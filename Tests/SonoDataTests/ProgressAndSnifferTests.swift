@@ -1,3 +1,4 @@
+import SonoSupport
 import XCTest
 @testable import SonoData
 
@@ -12,7 +13,7 @@ final class ProgressAndSnifferTests: XCTestCase {
         var bar = ""
         ProgressPrinter(interactive: true) { bar += $0 }.report(CrawlProgress(total: 10, done: 5, unchanged: 0, elapsed: 1))
         XCTAssertTrue(bar.hasPrefix("\r[") && bar.contains("5/10 files"), bar)
-        XCTAssertEqual(ProgressPrinter.duration(3725), "1h02m")
+        XCTAssertEqual(ProgressOutput.duration(3725), "1h02m")
     }
 
     func testSnifferAcceptsDICOMShapesAndRejectsOthers() {
@@ -37,7 +38,7 @@ final class JSONTextTests: XCTestCase {
     /// The hand-written JSON must parse back (with Foundation's parser) to what was written.
     func testJSONTextRoundTrips() throws {
         let tricky = "a\"b\\c\nd\u{1}é😀"
-        let parsed = try JSONSerialization.jsonObject(with: Data(("[" + JSONText.string(tricky) + "]").utf8)) as? [String]
+        let parsed = try JSONSerialization.jsonObject(with: Data(("[" + TextEscaping.jsonString(tricky) + "]").utf8)) as? [String]
         XCTAssertEqual(parsed, [tricky])
         let regions = [StoredRegion(x0: 1, y0: 2, x1: 3, y1: 4, spatialFormat: 1, dataType: nil, deltaX: 0.25, clamped: true)]
         let decoded = try JSONDecoder().decode([StoredRegion].self, from: Data(JSONText.regions(regions).utf8))

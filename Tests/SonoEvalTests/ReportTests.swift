@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import SonoSupport
 import TestSupport
 import XCTest
 @testable import SonoEval

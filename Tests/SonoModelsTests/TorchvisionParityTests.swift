@@ -1,4 +1,5 @@
 import Foundation
+import SonoSupport
 import TestSupport
 import Torch
 import TorchNN

@@ -51,9 +51,9 @@ final class ArchiveTests: XCTestCase {
                 multiframe += 1
                 // A cine loop moves (breathing/probe motion): consecutive frames differ.
                 XCTAssertNotEqual(frames[0].data, frames[1].data, path)
-                XCTAssertEqual(file.sopClassUID, PhantomSOPClass.ultrasoundMultiframeImage)
+                XCTAssertEqual(file.sopClassUID, UltrasoundImage.usMultiFrameImageStorage)
             } else {
-                XCTAssertEqual(file.sopClassUID, PhantomSOPClass.ultrasoundImage)
+                XCTAssertEqual(file.sopClassUID, UltrasoundImage.usImageStorage)
             }
             XCTAssertEqual(frames[0].rows, 64)
             XCTAssertEqual(frames[0].columns, 96)

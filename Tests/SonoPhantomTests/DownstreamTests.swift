@@ -13,7 +13,7 @@ final class DownstreamTests: XCTestCase {
         options.downstream?.imagesPerPatient = 2
         let root = try temporaryFolder("downstream")
         let summary = try PhantomGenerator.generate(options, into: root)
-        for task in DownstreamTask.allCases {
+        for task in PhantomDownstreamSet.allCases {
             let folder = root.appendingPathComponent("downstream/\(task.rawValue)")
             let csv = try String(contentsOf: folder.appendingPathComponent("labels.csv"), encoding: .utf8)
             let lines = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }

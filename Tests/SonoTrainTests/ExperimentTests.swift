@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import SonoData
 import SonoEval
+import SonoSupport
 import TestSupport
 import Torch
 import XCTest
@@ -188,7 +189,7 @@ final class ExperimentTests: XCTestCase {
 
         func perImageDice(_ configuration: PretrainingConfiguration, seed: Int) throws -> [Double] {
             let run = ExperimentLayout(root: options.out).finetuneRun(backbone: .resnet18, config: configuration, task: "shapes", seed: seed)
-            let table = try SonoEval.CSVTable.read(path: run.appendingPathComponent("evaluation/per_image.csv").path)
+            let table = try CSVTable.read(path: run.appendingPathComponent("evaluation/per_image.csv").path)
             let column = try XCTUnwrap(table.header.firstIndex(of: "dice"))
             return table.rows.map { Double($0[column])! }
         }

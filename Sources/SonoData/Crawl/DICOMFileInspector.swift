@@ -1,5 +1,6 @@
 import DICOM
 import Foundation
+import SonoSupport
 
 /// The crawl's header reader: sniff the first bytes, parse the header only (stopping before
 /// Pixel Data), and turn what it finds — or why it failed — into a manifest row.
@@ -15,7 +16,7 @@ struct DICOMFileInspector: FileInspecting {
         self.capturedTags = capturedTags
         self.key = key
         capturePlan = capturedTags.tags.filter { !TagSelection.isForbidden($0) }
-            .map { (Tag(rawValue: $0), JSONText.string(TagSelection.key($0))) }
+            .map { (Tag(rawValue: $0), TextEscaping.jsonString(TagSelection.key($0))) }
     }
 
     func inspect(path: String, stamp: FileStamp) -> InspectedFile {
@@ -138,7 +139,7 @@ struct DICOMFileInspector: FileInspecting {
             record.status = status
             record.reason = reason
             record.detail = detail
-            record.warnings = warnings.isEmpty ? nil : "[" + warnings.map(JSONText.string).joined(separator: ",") + "]"
+            record.warnings = warnings.isEmpty ? nil : "[" + warnings.map(TextEscaping.jsonString).joined(separator: ",") + "]"
             return InspectedFile(record: record, frames: status == .ok ? frames : [])
         }
         if file.isTruncated { return finish(.corrupt, "truncated", "the file ends inside an element") }
@@ -242,7 +243,7 @@ struct DICOMFileInspector: FileInspecting {
                 list = strings
             }
             guard list.contains(where: { !$0.isEmpty }) else { continue }
-            let value = list.count == 1 ? JSONText.string(list[0]) : "[" + list.map(JSONText.string).joined(separator: ",") + "]"
+            let value = list.count == 1 ? TextEscaping.jsonString(list[0]) : "[" + list.map(TextEscaping.jsonString).joined(separator: ",") + "]"
             fields.append(key + ":" + value)
         }
         // Tags are sorted, so the object's keys are too.

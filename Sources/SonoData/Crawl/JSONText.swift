@@ -1,26 +1,7 @@
 /// JSON text for the crawl's few JSON columns, written directly: `JSONEncoder` per file cost more
-/// than reading the header. Keys come out sorted, so equal rows are equal text.
+/// than reading the header. Keys come out sorted, so equal rows are equal text. String values are
+/// quoted by `TextEscaping.jsonString`.
 enum JSONText {
-    static func string(_ text: String) -> String {
-        // Header values are almost always plain ASCII with nothing to escape.
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) { return "\"" + text + "\"" }
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
-
     static func regions(_ regions: [StoredRegion]) -> String {
         func number<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "null" }
         func real(_ value: Double?) -> String {

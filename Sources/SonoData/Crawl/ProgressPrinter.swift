@@ -1,4 +1,5 @@
 import Foundation
+import SonoSupport
 
 /// Prints crawl progress to standard error: a redrawn bar on a terminal, plain lines (at most
 /// one every `interval` seconds) when the output is a file or `CI=true`.
@@ -9,10 +10,9 @@ public final class ProgressPrinter: @unchecked Sendable {
     let write: (String) -> Void
 
     public init(interactive: Bool? = nil, interval: TimeInterval = 2, write: ((String) -> Void)? = nil) {
-        let ci = ProcessInfo.processInfo.environment["CI"]?.lowercased() == "true"
-        self.interactive = interactive ?? (isatty(STDERR_FILENO) == 1 && !ci)
+        self.interactive = interactive ?? ProgressOutput.isInteractive
         self.interval = interval
-        self.write = write ?? { text in FileHandle.standardError.write(Data(text.utf8)) }
+        self.write = write ?? ProgressOutput.standardError
     }
 
     public func report(_ progress: CrawlProgress) {
@@ -34,19 +34,11 @@ public final class ProgressPrinter: @unchecked Sendable {
         if progress.unchanged > 0 { text += " (\(progress.unchanged) unchanged)" }
         text += String(format: ", %.0f files/s", progress.filesPerSecond)
         if progress.done < progress.total, let eta = progress.estimatedRemaining {
-            text += ", ETA " + Self.duration(eta)
+            text += ", ETA " + ProgressOutput.duration(eta)
         } else if progress.done >= progress.total {
-            text += ", " + Self.duration(progress.elapsed)
+            text += ", " + ProgressOutput.duration(progress.elapsed)
         }
         return text
-    }
-
-    /// `12.3s`, `4m05s`, `2h07m`: how progress lines of every command write a duration.
-    public static func duration(_ seconds: TimeInterval) -> String {
-        let s = Int(seconds.rounded())
-        if s >= 3600 { return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) }
-        if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }
-        return String(format: "%.1fs", seconds)
     }
 }
 

@@ -1,7 +1,7 @@
 import DICOM
 import Foundation
 import Imaging
-import SonoEval
+import SonoSupport
 import SonoParallel
 
 /// What became of one row.
@@ -144,7 +144,7 @@ public enum ArchiveImporter {
     /// One line per row: where it came from, the DICOM file or the problem. No tag values, so
     /// the report may be shared without exposing patient identifiers.
     public static func writeReport(_ summary: ImportSummary, to path: String) throws {
-        var table = SonoEval.CSVTable(header: ["row", "source", "dicom", "status", "problem"])
+        var table = CSVTable(header: ["row", "source", "dicom", "status", "problem"])
         for outcome in summary.outcomes {
             table.append([outcome.origin, outcome.source, outcome.output ?? "", outcome.problem == nil ? "ok" : "failed", outcome.problem ?? ""])
         }

@@ -1,6 +1,6 @@
 import DICOM
 import Foundation
-import SonoEval
+import SonoSupport
 
 /// Why an import cannot start (a bad table, flag or folder), naming the file, row or column.
 /// Problems of single images are not errors of the import: they are counted per row
@@ -80,8 +80,8 @@ public enum ImportTable {
     /// `ignoring` lists headers that are neither the image, the spacing nor a DICOM keyword and
     /// should be skipped (e.g. a `split` or `class` column); any other such header is an error.
     public static func rows(csv path: String, defaults: ImportDefaults, ignoring: Set<String> = []) throws -> [ImportRow] {
-        let table: SonoEval.CSVTable
-        do { table = try SonoEval.CSVTable.read(path: path) } catch {
+        let table: CSVTable
+        do { table = try CSVTable.read(path: path) } catch {
             throw ImportError("\(path): cannot read the table: \(error)")
         }
         let ignored = Set(ignoring.map(normalized))

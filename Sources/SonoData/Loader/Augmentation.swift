@@ -1,6 +1,7 @@
-/// Random training augmentations (the paper: random flip, horizontal and vertical shift).
-/// Each sample's parameters come from a generator seeded by (seed, epoch, position), so batches
-/// are identical whichever thread builds them.
+/// Random training augmentations (the paper: random flip, horizontal and vertical shift), for
+/// pretraining (`BatchLoader`) and fine-tuning (`DownstreamBatcher`) alike. Each sample's
+/// parameters come from a generator seeded by (seed, epoch, position), so batches are identical
+/// whichever thread builds them.
 public struct AugmentationSettings: Sendable, Equatable {
     /// Probability of a left–right flip.
     public var horizontalFlip: Double
@@ -51,6 +52,15 @@ public struct AugmentationSettings: Sendable, Equatable {
 }
 
 extension AugmentationSettings.Draw {
+    /// The same flips and shifts without the intensity change, for masks that move with their
+    /// image.
+    var geometryOnly: Self {
+        var draw = self
+        draw.gain = 1
+        draw.offset = 0
+        return draw
+    }
+
     /// Writes the augmented `source` into `output` (both `height × width`). Pixels shifted in
     /// from outside are 0, the mean after z-scoring.
     func apply(_ source: UnsafePointer<Float>, to output: UnsafeMutablePointer<Float>, width: Int, height: Int) {

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import SonoParallel
 
 /// Shuffled batches of a `CohortDataset`, assembled by worker threads with bounded prefetch.

@@ -1,4 +1,5 @@
 import Foundation
+import SonoSupport
 
 /// One preprocessed sample's place in the cache.
 public struct CacheEntry: Sendable, Equatable {
@@ -108,8 +109,8 @@ public final class ImageCache: @unchecked Sendable {
             Self.appendRecord(entry, message: failure.message, withView: withViews, to: &records)
         }
         do {
-            try data.write(to: binURL, options: .atomic)
-            try records.write(to: idxURL, options: .atomic)
+            try AtomicFile.write(data, to: binURL)
+            try AtomicFile.write(records, to: idxURL)
         } catch {
             throw SonoDataError.cache(path: base.path, message: "cannot write shard: \(error.localizedDescription)")
         }
@@ -242,7 +243,7 @@ public final class ImageCache: @unchecked Sendable {
             "formatVersion": PreprocessSettings.cacheFormatVersion, "key": settings.cacheKey,
         ]
         if let data = try? JSONSerialization.data(withJSONObject: description, options: [.prettyPrinted, .sortedKeys]) {
-            try? data.write(to: url, options: .atomic)
+            try? AtomicFile.write(data, to: url)
         }
     }
 }

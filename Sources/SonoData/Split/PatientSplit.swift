@@ -1,10 +1,23 @@
 import Crypto
 import Foundation
 import GRDB
+import SeededRandom
+import SonoSupport
 
-/// Which part of the cohort a patient belongs to.
+/// Which part of a data set an image belongs to: of the pretraining cohort (by patient) and of
+/// every downstream set alike.
 public enum SplitName: String, Codable, Sendable, CaseIterable {
     case train, val, test
+
+    /// Accepts the spellings people use in label files.
+    public init?(loose text: String) {
+        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "train", "training": self = .train
+        case "val", "valid", "validation", "dev": self = .val
+        case "test", "testing": self = .test
+        default: return nil
+        }
+    }
 }
 
 /// A seeded patient-level split. Every image of one patient lands in the same part, so
@@ -97,7 +110,7 @@ extension ManifestDatabase {
             text += "\(key),\(split)\n"
         }
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try AtomicFile.write(text, to: URL(fileURLWithPath: path))
         } catch {
             throw SonoDataError.invalidSplitFile(path: path, message: "cannot be written")
         }

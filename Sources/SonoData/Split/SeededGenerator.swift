@@ -26,15 +26,3 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return Int(next() % UInt64(bound))
     }
 }
-
-extension Array {
-    /// Fisher–Yates with a seeded generator (the standard library's `shuffle(using:)` is not
-    /// guaranteed to consume the generator the same way across versions).
-    mutating func seededShuffle(_ generator: inout SeededGenerator) {
-        guard count > 1 else { return }
-        for i in stride(from: count - 1, to: 0, by: -1) {
-            let j = generator.nextInt(below: i + 1)
-            if i != j { swapAt(i, j) }
-        }
-    }
-}

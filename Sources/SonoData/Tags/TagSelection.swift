@@ -1,3 +1,4 @@
+import DICOM
 import Foundation
 
 /// The set of tags a crawl captures into the manifest's `tags` JSON column (keyed `GGGGEEEE`).
@@ -59,23 +60,9 @@ public struct TagSelection: Sendable, Equatable {
         String(decoding: (try? JSONEncoder().encode(keys)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
-    /// Whether a tag identifies the patient (checked on configuration and again at capture).
+    /// Whether a tag identifies the patient (checked on configuration and again at capture);
+    /// DICOM's `Identifiers` holds the list, so `dump` and the crawl hide the same attributes.
     public static func isForbidden(_ tag: UInt32) -> Bool {
-        let group = tag >> 16, element = tag & 0xFFFF
-        if group == 0x0010 {
-            // Sex, age, size, weight: demographics that do not identify on their own.
-            return ![0x0040, 0x1010, 0x1020, 0x1030].contains(element)
-        }
-        let identifying: Set<UInt32> = [
-            0x0008_0050, // AccessionNumber
-            0x0008_0080, 0x0008_0081, // InstitutionName, InstitutionAddress
-            0x0008_0090, 0x0008_0092, 0x0008_0094, // ReferringPhysician name, address, phone
-            0x0008_1048, 0x0008_1050, 0x0008_1060, 0x0008_1070, // physicians, operators
-            0x0020_0010, // StudyID
-            0x0032_1032, // RequestingPhysician
-            0x0038_0010, // AdmissionID
-            0x0040_A123, // PersonName
-        ]
-        return identifying.contains(tag)
+        Identifiers.isIdentifying(Tag(rawValue: tag))
     }
 }

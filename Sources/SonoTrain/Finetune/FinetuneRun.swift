@@ -1,0 +1,409 @@
+import Foundation
+import SeededRandom
+import SonoData
+import SonoEval
+import SeededRandom
+import SonoModels
+import SonoSupport
+import Torch
+import TorchNN
+
+/// What a fine-tuning run did; also printed by `sonotag finetune`.
+public struct FinetuneSummary: Sendable, Codable, CustomStringConvertible {
+    public var runDirectory: String
+    public var epochsCompleted: Int
+    public var bestEpoch: Int
+    public var bestValidationLoss: Double
+    /// Validation Dice (segmentation) or accuracy (classification) at the best epoch.
+    public var bestValidationMetric: Double
+    public var firstTrainLoss: Double?
+    public var lastTrainLoss: Double?
+    public var trainImages: Int
+    public var validationImages: Int
+
+    public var description: String {
+        String(format: "best epoch %d of %d: validation loss %.4f, validation score (Dice or accuracy) %.4f; %d train / %d validation images; %@",
+               bestEpoch, epochsCompleted, bestValidationLoss, bestValidationMetric, trainImages, validationImages,
+               runDirectory + "/checkpoints/best.safetensors")
+    }
+}
+
+/// File layout of a fine-tuning run (the same shape as a pretraining run's).
+public struct FinetuneRunLayout: Sendable {
+    public let root: URL
+    public init(_ root: URL) { self.root = root }
+    public var config: URL { root.appendingPathComponent(FinetuneConfig.fileName) }
+    public var metrics: URL { root.appendingPathComponent("metrics.csv") }
+    public var labels: URL { root.appendingPathComponent("labels.json") }
+    public var checkpoints: URL { root.appendingPathComponent("checkpoints") }
+    public var lastCheckpoint: URL { checkpoints.appendingPathComponent("last.safetensors") }
+    public var bestCheckpoint: URL { checkpoints.appendingPathComponent("best.safetensors") }
+    public var summary: URL { root.appendingPathComponent("summary.json") }
+}
+
+/// Everything prepared from a configuration: data, targets, network, loss.
+struct FinetuneSetup {
+    let config: FinetuneConfig
+    let dataset: DownstreamDataset
+    let encoding: LabelEncoding?
+    let network: FinetuneNetwork
+    let device: Device
+
+    /// Discovers the data and builds the network (random weights) for `config`.
+    init(config: FinetuneConfig, encodingOverride: LabelEncoding? = nil) throws {
+        self.config = config
+        // The split never depends on the training seed: repeated runs (low-data repeats, other
+        // seeds) must all be evaluated on the same test images.
+        let options = DownstreamLayoutOptions(task: config.task, labelColumn: config.labelColumn, maskClasses: config.maskClasses)
+        dataset = try DownstreamDataset.discover(at: URL(fileURLWithPath: config.data), options: options)
+        if config.task == .classification {
+            let values = dataset.samples.map { $0.labelledValue ?? LabelledValue(image: $0.id, label: "") }
+            let fitted = try encodingOverride ?? LabelEncoding.fit(values, mode: config.classificationMode)
+            // Every label of every split must fit the mode and classes (fitted here, or recorded
+            // by the run being resumed or evaluated): checked now, naming file and row.
+            for value in values { _ = try fitted.target(for: value) }
+            encoding = fitted
+        } else {
+            encoding = nil
+        }
+        let outputs = config.task == .segmentation ? dataset.maskChannels.count : (encoding?.outputs ?? 1)
+        device = try Device(parsing: config.device)
+        network = try FinetuneNetwork.make(config: config, outputs: outputs)
+        try network.module.move(to: device)
+    }
+
+    func targets(_ arrays: DownstreamArrays) throws -> [[Float]] {
+        guard let encoding else { return [] }
+        return try zip(arrays.ids, arrays.labels).map { try encoding.target(for: $1, image: $0) }
+    }
+
+    func batcher(_ arrays: DownstreamArrays) throws -> FinetuneBatcher {
+        FinetuneBatcher(arrays: arrays, labelTargets: try targets(arrays), task: config.task, device: device,
+                        classIndexTargets: encoding?.mode == .multiclass)
+    }
+
+    /// Soft Dice for segmentation; weighted BCE for ordinal and multi-label; cross-entropy for multi-class.
+    func loss(_ logits: Tensor, _ targets: Tensor, positiveWeight: Tensor?) throws -> Tensor {
+        switch config.task {
+        case .segmentation:
+            return try softDiceLoss(logits: logits, target: targets)
+        case .classification:
+            if encoding?.mode == .multiclass { return try logits.crossEntropy(target: targets) }
+            return try logits.binaryCrossEntropyWithLogits(target: targets, positiveWeight: positiveWeight)
+        }
+    }
+
+    /// Per-image score for logs and model selection reports: Dice at ½ or correctness.
+    func scores(_ logits: Tensor, _ targets: Tensor) throws -> [Double] {
+        let n = logits.shape[0]
+        switch config.task {
+        case .segmentation:
+            let predicted = try logits.gt(0).to(dtype: .float32)
+            let intersection: [Float] = try (predicted * targets).sum(dims: [1, 2, 3]).toArray()
+            let total: [Float] = try (predicted.sum(dims: [1, 2, 3]) + targets.sum(dims: [1, 2, 3])).toArray()
+            return (0..<n).map { total[$0] > 0 ? Double(2 * intersection[$0] / total[$0]) : 1 }
+        case .classification:
+            guard let encoding else { return [] }
+            if encoding.mode == .multiclass {
+                let predicted: [Int64] = try logits.argmax(dim: 1).toArray()
+                let truth: [Int64] = try targets.toArray()
+                return zip(predicted, truth).map { $0 == $1 ? 1 : 0 }
+            }
+            let k = logits.shape[1]
+            let p: [Float] = try logits.sigmoid().contiguous().toArray()
+            let t: [Float] = try targets.contiguous().toArray()
+            return (0..<n).map { i in
+                let row = Array(p[(i * k)..<((i + 1) * k)]), truth = Array(t[(i * k)..<((i + 1) * k)])
+                if encoding.mode == .multilabel { return row.map { $0 > 0.5 ? 1 : 0 } == truth ? 1 : 0 }
+                return encoding.classIndex(ofTarget: row) == encoding.classIndex(ofTarget: truth) ? 1 : 0
+            }
+        }
+    }
+}
+
+public enum FinetuneRun {
+    static let checkpointFormat = "sonotag.finetune.v1"
+
+    /// Trains `config` into `out`: best epoch by validation loss in `checkpoints/best.safetensors`,
+    /// the last epoch (weights + Adam state) in `checkpoints/last.safetensors`, one row per epoch in
+    /// `metrics.csv`. With `resume`, continues from the last checkpoint; the data order and
+    /// augmentation of each epoch depend only on (seed, epoch), so the run continues as if uninterrupted.
+    ///
+    /// With a data-parallel `group`, every member calls this alike: each builds every (global)
+    /// batch, trains on its shard of it with gradients averaged over the group (weighted so the
+    /// step is the whole batch's), and rank 0 alone writes `out`.
+    @discardableResult
+    public static func train(config typed: FinetuneConfig, out: URL, resume: Bool,
+                             log: @escaping (String) -> Void = { _ in }, group: ProcessGroup? = nil) throws -> FinetuneSummary {
+        let world = group?.worldSize ?? 1
+        let shard = DataShard(index: group?.rank ?? 0, count: world)
+        let writes = shard.index == 0
+        let layout = FinetuneRunLayout(out)
+        let fm = FileManager.default
+        // Paths as typed are relative to where the command ran; the run must work from anywhere.
+        let requested = typed.resolvingPaths()
+        var config = requested
+        var resumeFrom: (epoch: Int, bestEpoch: Int, bestLoss: Double, bestMetric: Double)?
+        if resume, fm.fileExists(atPath: layout.lastCheckpoint.path) {
+            let saved = try FinetuneConfig.read(from: out)
+            guard saved.sameNetworkAndData(as: requested) else {
+                throw FinetuneError.mismatchedRun(out.path, reason: "task, data, backbone, encoder, size, seed or labels differ from the saved \(FinetuneConfig.fileName)")
+            }
+            // Only the length of the run and its arithmetic (precision, shared batch statistics, storage order;
+            // weights stay float32) may change on resume.
+            config = saved
+            config.epochs = requested.epochs
+            config.precision = requested.precision
+            config.syncBatchNorm = requested.syncBatchNorm
+            config.channelsLast = requested.channelsLast
+            config.checkpointEvery = requested.checkpointEvery
+        } else if fm.fileExists(atPath: layout.lastCheckpoint.path) {
+            throw FinetuneError.mismatchedRun(out.path, reason: "already holds a run (checkpoints/last.safetensors); pass --resume or choose another --out")
+        }
+        try config.validate()
+        guard config.batchSize % world == 0, config.batchSize / world >= 2 else {
+            throw FinetuneError.invalidSetting(field: FinetuneConfig.Key.batchSize.rawValue, reason: "the global batch \(config.batchSize) must split into \(world) equal shards of at least 2 (one per process)")
+        }
+        let precision = config.precision ?? .fp32
+        try TrainingThreads.configure(requested: config.threads)
+        try TorchRuntime.manualSeed(config.seed)
+
+        // A resumed classification run keeps the mode and classes it recorded; it never refits.
+        var savedEncoding: LabelEncoding?
+        if resume, config.task == .classification {
+            guard let data = try? Data(contentsOf: layout.labels), let saved = try? JSONDecoder().decode(LabelEncoding.self, from: data) else {
+                throw FinetuneError.badRunFile(layout.labels.path, reason: "missing or unreadable label encoding; the run cannot be resumed as recorded")
+            }
+            savedEncoding = saved
+        }
+        let setup = try FinetuneSetup(config: config, encodingOverride: savedEncoding)
+        if let encoding = setup.encoding {
+            let how = savedEncoding != nil ? "as recorded" : config.classificationMode == nil ? "inferred from the labels" : "given"
+            // Recorded in config.yaml too, so that the run says which task it trained.
+            config.classificationMode = encoding.mode
+            log("classification: \(encoding.mode.rawValue) (\(how)), \(encoding.classes.count) classes: \(encoding.classes.joined(separator: ", "))")
+        }
+        let network = setup.network
+
+        // Data: the training share (low-data runs keep a seeded subset), capped for quick runs.
+        var trainSamples = setup.dataset.samples(in: .train)
+        var validationSamples = setup.dataset.samples(in: .val)
+        guard !trainSamples.isEmpty else { throw DownstreamDataError.emptySplit(.train, dataset: config.data) }
+        if config.trainFraction < 1 {
+            var generator = SeededGenerator(seed: config.seed ^ 0x10_DA7A)
+            var order = Array(trainSamples.indices)
+            order.seededShuffle(&generator)
+            let keep = max(2, Int((Double(trainSamples.count) * config.trainFraction).rounded()))
+            trainSamples = order.prefix(keep).sorted().map { trainSamples[$0] }
+        }
+        if let cap = config.maxImages {
+            trainSamples = Array(trainSamples.prefix(cap))
+            validationSamples = Array(validationSamples.prefix(max(2, cap / 4)))
+        }
+        guard !validationSamples.isEmpty else { throw DownstreamDataError.emptySplit(.val, dataset: config.data) }
+        log("data: \(trainSamples.count) train, \(validationSamples.count) validation images from \(config.data) at \(config.height)×\(config.width)")
+        let trainArrays = try setup.dataset.load(trainSamples, height: config.height, width: config.width, task: config.task)
+        let validationArrays = try setup.dataset.load(validationSamples, height: config.height, width: config.width, task: config.task)
+        let trainBatcher = try setup.batcher(trainArrays)
+        let validationBatcher = try setup.batcher(validationArrays)
+        var positiveWeight: Tensor?
+        if let encoding = setup.encoding, encoding.mode != .multiclass {
+            positiveWeight = try Tensor(LabelEncoding.positiveWeights(trainBatcher.labelTargets)).to(device: setup.device)
+        }
+
+        // Model and optimizer. The layout is set first so that Adam's state takes it too.
+        if config.channelsLast == true { try network.module.convertToChannelsLast() }
+        let trainable = network.trainableParameters(freezeEncoder: config.freezeEncoder)
+        if config.freezeEncoder {
+            for (name, tensor) in network.module.namedParameters() where name.hasPrefix("encoder.") { _ = try tensor.setRequiresGrad(false) }
+        }
+        let optimizer = try Adam(parameters: trainable, learningRate: config.learningRate, betas: (config.beta1, config.beta2))
+        var startEpoch = 1
+        var best = (epoch: 0, loss: Double.infinity, metric: Double.nan)
+        var resumedEpoch = FinetuneCheckpoint.EpochProgress()
+        if resume, fm.fileExists(atPath: layout.lastCheckpoint.path) {
+            let state = try FinetuneCheckpoint.restore(layout.lastCheckpoint, network: network, optimizer: optimizer)
+            startEpoch = state.epoch + 1
+            best = (state.bestEpoch, state.bestLoss, state.bestMetric)
+            resumeFrom = (state.epoch, state.bestEpoch, state.bestLoss, state.bestMetric)
+            resumedEpoch = state.progress
+            let position = resumedEpoch.steps > 0 ? "\(resumedEpoch.steps) steps into epoch \(startEpoch)" : "after epoch \(state.epoch)"
+            log("resuming \(position) (best so far: epoch \(state.bestEpoch), validation loss \(String(format: "%.4f", state.bestLoss)))")
+        } else {
+            log(try EncoderWeights.load(config.encoder, into: network.encoder))
+        }
+        if writes && resumeFrom == nil {
+            try fm.createDirectory(at: layout.checkpoints, withIntermediateDirectories: true)
+            try config.write(to: out)
+            if let encoding = setup.encoding {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try AtomicFile.write(try encoder.encode(encoding), to: layout.labels)
+            }
+        }
+        try precision.validate(on: setup.device)
+        let scaler = GradientScaler(enabled: precision == .fp16)
+        if let group, world > 1 {
+            try group.broadcastState(of: network.module)
+            if config.syncBatchNorm == true { network.module.synchronizeBatchNorm(over: group) }
+        }
+        let metricsLog = writes ? try FinetuneMetricsLog(url: layout.metrics, keepingEpochsThrough: resumeFrom?.epoch ?? 0) : nil
+
+        var firstTrainLoss: Double?
+        var lastTrainLoss: Double?
+        let policy = StepCheckpointPolicy(every: config.checkpointEvery, group: group)
+        func stop(epoch: Int, step: Int) throws -> TrainingInterrupted {
+            // Nobody exits before rank 0's checkpoint is on disk.
+            if let group, world > 1 { try group.barrier() }
+            return TrainingInterrupted(runDirectory: out, checkpoint: layout.lastCheckpoint, epoch: epoch, stepsIntoEpoch: step)
+        }
+        var epoch = startEpoch
+        while epoch <= config.epochs {
+            let started = Date()
+            network.module.train(true)
+            // A frozen encoder also keeps its batch-norm statistics: weights and buffers stay bit-identical.
+            if config.freezeEncoder { network.encoder.train(false) }
+            var generator = SeededGenerator(seed: config.seed, stream: 7, index: UInt64(epoch))
+            // A mid-epoch checkpoint's steps are drawn again (order and augmentation run on as
+            // before) but not trained, and its running sums carry on.
+            let skipped = epoch == startEpoch ? resumedEpoch : FinetuneCheckpoint.EpochProgress()
+            var lossSum = skipped.lossSum, seen = skipped.seen
+            var step = 0
+            let steps = trainBatcher.epochOrder(batchSize: config.batchSize, seed: config.seed, epoch: epoch, shuffle: true)
+            for indices in steps {
+                step += 1
+                // Every process draws the whole batch's augmentation, so the generator stays in step.
+                var batch = try trainBatcher.batch(indices, augment: config.augment, generator: &generator)
+                guard step > skipped.steps else { continue }
+                // Dropout draws from libtorch's generator: seeded per step, a resumed step draws
+                // what the uninterrupted one did.
+                try TorchRuntime.manualSeed(SplitMix64.stream(seed: config.seed, epoch: epoch, stream: UInt64(step) &+ 2).state)
+                let total = batch.count
+                let rows = shard.positions(in: total)
+                if world > 1 {
+                    // Batch norm in training mode needs two images per process.
+                    guard batch.count / world >= 2 else { continue }
+                    batch = FinetuneBatch(images: try batch.images.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
+                                          targets: try batch.targets.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
+                                          count: rows.count)
+                }
+                try optimizer.zeroGrad()
+                let logits = try precision == .fp32 ? network(batch.images)
+                    : precision.run(on: setup.device) { try network(batch.images) }.to(dtype: .float32)
+                var loss = try setup.loss(logits, batch.targets, positiveWeight: positiveWeight)
+                var value = try loss.item()
+                if let group, world > 1 {
+                    // Weighted so that averaging over the group gives the whole batch's mean.
+                    value = try group.sum([value * Double(rows.count)])[0] / Double(total)
+                    loss = try loss * (Double(rows.count * world) / Double(total))
+                }
+                guard value.isFinite || precision == .fp16 else { throw FinetuneError.diverged(epoch: epoch, loss: value) }
+                try scaler.scaled(loss).backward()
+                if let group, world > 1 { try group.averageGradients(of: network.module) }
+                try scaler.step(optimizer)
+                lossSum += value * Double(total)
+                seen += world > 1 ? total : batch.count
+                let next = try policy.decision(globalStep: (epoch - 1) * steps.count + step, step: step, stepsPerEpoch: steps.count)
+                if next.save, writes {
+                    try FinetuneCheckpoint.save(network: network, optimizer: optimizer, config: config, epoch: epoch - 1, best: best,
+                                                progress: .init(steps: step, lossSum: lossSum, seen: seen), to: layout.lastCheckpoint)
+                }
+                if next.stop { throw try stop(epoch: epoch, step: step) }
+            }
+            let trainLoss = seen > 0 ? lossSum / Double(seen) : .nan
+            if firstTrainLoss == nil { firstTrainLoss = trainLoss }
+            lastTrainLoss = trainLoss
+
+            let (validationLoss, validationMetric) = try validate(setup: setup, batcher: validationBatcher,
+                                                                  batchSize: config.batchSize, positiveWeight: positiveWeight)
+            guard validationLoss.isFinite else { throw FinetuneError.diverged(epoch: epoch, loss: validationLoss) }
+            let improved = validationLoss < best.loss
+            if improved { best = (epoch, validationLoss, validationMetric) }
+            if writes {
+                if improved {
+                    try FinetuneCheckpoint.save(network: network, optimizer: nil, config: config, epoch: epoch,
+                                                best: best, to: layout.bestCheckpoint)
+                }
+                try FinetuneCheckpoint.save(network: network, optimizer: optimizer, config: config, epoch: epoch,
+                                            best: best, to: layout.lastCheckpoint)
+            }
+            let seconds = Date().timeIntervalSince(started)
+            metricsLog?.append(epoch: epoch, trainLoss: trainLoss, validationLoss: validationLoss,
+                              validationMetric: validationMetric, seconds: seconds, best: improved)
+            log(String(format: "epoch %d/%d  train loss %.4f  val loss %.4f  val %@ %.4f  %.1fs%@", epoch, config.epochs, trainLoss,
+                       validationLoss, config.task == .segmentation ? "dice" : "accuracy", validationMetric, seconds, improved ? "  *best" : ""))
+            if epoch < config.epochs, try TrainingInterruption.isRequested(agreedOver: group) { throw try stop(epoch: epoch, step: 0) }
+            epoch += 1
+        }
+        let summary = FinetuneSummary(runDirectory: out.path, epochsCompleted: config.epochs, bestEpoch: best.epoch,
+                                      bestValidationLoss: best.loss, bestValidationMetric: best.metric,
+                                      firstTrainLoss: firstTrainLoss, lastTrainLoss: lastTrainLoss,
+                                      trainImages: trainArrays.count, validationImages: validationArrays.count)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        if writes { try AtomicFile.write(try encoder.encode(summary), to: layout.summary) }
+        // Nobody reports success before rank 0's files are on disk.
+        if let group, world > 1 { try group.barrier() }
+        return summary
+    }
+
+    /// Mean validation loss and score, in evaluation mode without gradients.
+    static func validate(setup: FinetuneSetup, batcher: FinetuneBatcher, batchSize: Int, positiveWeight: Tensor?) throws -> (Double, Double) {
+        try setup.network.module.withEvaluationMode {
+            try withNoGrad {
+                var generator = SeededGenerator(seed: 0)
+                var lossSum = 0.0, scoreSum = 0.0, seen = 0
+                for indices in batcher.epochOrder(batchSize: batchSize, seed: 0, epoch: 0, shuffle: false) {
+                    let batch = try batcher.batch(indices, augment: false, generator: &generator)
+                    let logits = try setup.network(batch.images)
+                    lossSum += try setup.loss(logits, batch.targets, positiveWeight: positiveWeight).item() * Double(batch.count)
+                    scoreSum += try setup.scores(logits, batch.targets).reduce(0, +)
+                    seen += batch.count
+                }
+                return (lossSum / Double(max(1, seen)), scoreSum / Double(max(1, seen)))
+            }
+        }
+    }
+}
+
+extension FinetuneConfig {
+    /// The data and encoder paths made absolute (against the current directory), so that the
+    /// saved configuration means the same files whatever directory the run is used from.
+    public func resolvingPaths() -> FinetuneConfig {
+        func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+        var resolved = self
+        if !data.isEmpty { resolved.data = absolute(data) }
+        switch encoder {
+        case .random: break
+        case .pretrained(let path): resolved.encoder = .pretrained(absolute(path))
+        case .imagenet(let path): resolved.encoder = .imagenet(absolute(path))
+        }
+        return resolved
+    }
+
+    /// Settings that must not change when a run is resumed.
+    func sameNetworkAndData(as other: FinetuneConfig) -> Bool {
+        task == other.task && data == other.data && backbone == other.backbone && encoder == other.encoder
+            && freezeEncoder == other.freezeEncoder && height == other.height && width == other.width && seed == other.seed
+            && (other.classificationMode == nil || classificationMode == other.classificationMode) && maskClasses == other.maskClasses
+            && trainFraction == other.trainFraction && maxImages == other.maxImages && decoderBaseWidth == other.decoderBaseWidth
+    }
+
+    /// Range checks whose messages name the setting (its YAML key; the CLI names the option).
+    public func validate() throws {
+        guard height >= 32, width >= 32 else {
+            throw FinetuneError.invalidSetting(field: "size", reason: "\(height)x\(width): both must be at least 32 (encoder output stride)")
+        }
+        guard epochs >= 1 else { throw FinetuneError.invalidSetting(field: "epochs", reason: "must be at least 1") }
+        guard batchSize >= 2 else { throw FinetuneError.invalidSetting(field: "batch_size", reason: "must be at least 2 (batch norm)") }
+        guard learningRate > 0, learningRate.isFinite else { throw FinetuneError.invalidSetting(field: "lr", reason: "must be positive") }
+        guard trainFraction > 0, trainFraction <= 1 else { throw FinetuneError.invalidSetting(field: "train_fraction", reason: "must be in (0, 1]") }
+        guard (0..<1).contains(dropout) else { throw FinetuneError.invalidSetting(field: "dropout", reason: "must be in [0, 1)") }
+        if let maxImages, maxImages < 2 { throw FinetuneError.invalidSetting(field: "max_images", reason: "must be at least 2") }
+        if let checkpointEvery, checkpointEvery < 1 {
+            throw FinetuneError.invalidSetting(field: Key.checkpointEvery.rawValue, reason: "must be at least 1 step")
+        }
+        guard decoderBaseWidth >= 1 else { throw FinetuneError.invalidSetting(field: "decoder_width", reason: "must be positive") }
+    }
+}

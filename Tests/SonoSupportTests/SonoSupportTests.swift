@@ -1,0 +1,74 @@
+import Foundation
+import SonoSupport
+import TestSupport
+import XCTest
+
+final class AtomicFileTests: XCTestCase {
+    func testWriteReplacesTheFileAndLeavesNoTemporary() throws {
+        let folder = try temporaryFolder("atomic")
+        let url = folder.appendingPathComponent("sub/run.json")
+        try AtomicFile.write("first", to: url, creatingFolder: true)
+        try AtomicFile.write("second", to: url)
+        XCTAssertEqual(try String(contentsOf: url, encoding: .utf8), "second")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path), ["run.json"])
+    }
+
+    func testAMissingFolderIsAnErrorNamingTheFile() throws {
+        let url = URL(fileURLWithPath: "/nonexistent-\(UUID().uuidString)/x.csv")
+        XCTAssertThrowsError(try AtomicFile.write("x", to: url)) { error in
+            XCTAssertTrue("\(error)".contains(url.path), "\(error)")
+        }
+    }
+}
+
+final class TextEscapingTests: XCTestCase {
+    func testJSONStringEscapesQuotesBackslashesAndControls() {
+        XCTAssertEqual(TextEscaping.jsonString("plain"), "\"plain\"")
+        XCTAssertEqual(TextEscaping.jsonString("a\"b\\c\nd\re\tf\u{01}g é"), "\"a\\\"b\\\\c\\nd\\re\\tf\\u0001g é\"")
+        // Whatever it writes, JSONSerialization must read back the original text.
+        let text = "x\u{1F}\"\\ü\n"
+        let data = Data("[\(TextEscaping.jsonString(text))]".utf8)
+        XCTAssertEqual(try JSONSerialization.jsonObject(with: data) as? [String], [text])
+    }
+
+    func testHTMLEscapesTheFiveSpecialCharacters() {
+        XCTAssertEqual(TextEscaping.html("<a href=\"x\">Tom & Jerry's</a>"),
+                       "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;")
+        XCTAssertEqual(TextEscaping.html("CE+DCM ± 0.01"), "CE+DCM ± 0.01")
+    }
+}
+
+final class CSVTableTests: XCTestCase {
+    func testParseSkipsAByteOrderMarkAndBlankLines() throws {
+        let table = try CSVTable.parse("\u{FEFF}image,label\r\na.png,1\n\nb.png,\"2,3\"\n")
+        XCTAssertEqual(table.header, ["image", "label"])
+        XCTAssertEqual(table.rows, [["a.png", "1"], ["b.png", "2,3"]])
+    }
+
+    func testShortRowsArePaddedToTheHeader() throws {
+        let table = try CSVTable.parse("a,b,c\n1\n1,2,3\n")
+        XCTAssertEqual(table.paddedRows(), [["1", "", ""], ["1", "2", "3"]])
+    }
+
+    func testAnUnterminatedQuoteIsAnErrorNamingTheSource() {
+        XCTAssertThrowsError(try CSVTable.parse("a,b\n\"open,1\n", source: "labels.csv")) { error in
+            XCTAssertEqual((error as? CSVError)?.source, "labels.csv")
+        }
+    }
+
+    func testWriteThenReadRoundTrips() throws {
+        let folder = try temporaryFolder("csv")
+        let path = folder.appendingPathComponent("deep/t.csv").path
+        let table = CSVTable(header: ["id", "note"], rows: [["1", "say \"hi\", twice"], ["2", "line\nbreak"]])
+        try table.write(to: path)
+        XCTAssertEqual(try CSVTable.read(path: path), table)
+    }
+}
+
+final class ProgressOutputTests: XCTestCase {
+    func testDurations() {
+        XCTAssertEqual(ProgressOutput.duration(12.34), "12.3s")
+        XCTAssertEqual(ProgressOutput.duration(245), "4m05s")
+        XCTAssertEqual(ProgressOutput.duration(7620), "2h07m")
+    }
+}
