@@ -1,5 +1,6 @@
 import Foundation
 import SonoData
+import SonoSupport
 
 /// Where an experiment is in its whole plan: every sub-run (a pretraining, or a fine-tuning with
 /// its evaluation) is numbered k of n when it starts, with an ETA for the rest of the plan; and
@@ -85,7 +86,7 @@ public final class ExperimentProgress: @unchecked Sendable {
         let now = clock()
         guard now.timeIntervalSince(lastLine) >= interval, let current else { return }
         lastLine = now
-        let running = ProgressPrinter.duration(now.timeIntervalSince(current.since))
+        let running = ProgressOutput.duration(now.timeIntervalSince(current.since))
         output("[sub-run \(current.index) of \(total); running \(running)\(eta(now: now).map { "; plan ETA \($0)" } ?? "")] \(current.what)")
     }
 
@@ -101,6 +102,6 @@ public final class ExperimentProgress: @unchecked Sendable {
         let mean = trained.seconds / Double(trained.count)
         let elapsedInCurrent = current.map { now.timeIntervalSince($0.since) } ?? 0
         let left = Double(max(0, total - started + (current == nil ? 0 : 1))) * mean - min(elapsedInCurrent, mean)
-        return ProgressPrinter.duration(max(0, left))
+        return ProgressOutput.duration(max(0, left))
     }
 }
