@@ -8,18 +8,10 @@ import XCTest
 /// CE+DCM steps in NHWC order as in the standard order, within float rounding.
 final class ChannelsLastTests: XCTestCase {
     private func batches(_ count: Int, size: Int) throws -> [PretrainBatch] {
-        var result: [PretrainBatch] = []
-        try syntheticSource(count: count * size, seed: 5).forEachBatch(epoch: 1, batchSize: size, seed: 2, shuffled: true,
-                                                                       limit: nil, dropIncomplete: true) { result.append($0) }
-        return result
+        try syntheticBatches(count, size: size, seed: 5, orderSeed: 2)
     }
 
-    private func weights(_ trainer: Pretrainer) throws -> [String: [Float]] {
-        var out: [String: [Float]] = [:]
-        for (name, t) in trainer.generator.stateDict() { out["F." + name] = try t.to(dtype: .float32).toArray(of: Float.self) }
-        for (name, t) in trainer.discriminator?.stateDict() ?? [] { out["D." + name] = try t.to(dtype: .float32).toArray(of: Float.self) }
-        return out
-    }
+    private func weights(_ trainer: Pretrainer) throws -> [String: [Float]] { try stateValues(of: trainer) }
 
     func testConversionStoresEveryConvolutionWeightChannelsLastAndKeepsItsValues() throws {
         let trainer = try Pretrainer(config: tinyConfig(), labelCount: 3)

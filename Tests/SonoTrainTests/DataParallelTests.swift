@@ -8,18 +8,10 @@ import XCTest
 /// collectives as between processes), and mixed precision.
 final class DataParallelTests: XCTestCase {
     private func batches(_ count: Int, size: Int) throws -> [PretrainBatch] {
-        var result: [PretrainBatch] = []
-        try syntheticSource(count: count * size, seed: 11).forEachBatch(epoch: 1, batchSize: size, seed: 3, shuffled: true,
-                                                                        limit: nil, dropIncomplete: true) { result.append($0) }
-        return result
+        try syntheticBatches(count, size: size, seed: 11, orderSeed: 3)
     }
 
-    private func weights(_ trainer: Pretrainer) throws -> [String: [Float]] {
-        var out: [String: [Float]] = [:]
-        for (name, t) in trainer.generator.stateDict() { out["F." + name] = try t.to(dtype: .float32).toArray(of: Float.self) }
-        for (name, t) in trainer.discriminator?.stateDict() ?? [] { out["D." + name] = try t.to(dtype: .float32).toArray(of: Float.self) }
-        return out
-    }
+    private func weights(_ trainer: Pretrainer) throws -> [String: [Float]] { try stateValues(of: trainer) }
 
     private func maxDifference(_ a: [String: [Float]], _ b: [String: [Float]]) -> Float { worstDifference(a, b).value }
 

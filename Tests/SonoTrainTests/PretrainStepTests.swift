@@ -122,3 +122,19 @@ func syntheticSource(count: Int, seed: UInt64, labels: Int = 3) throws -> InMemo
     return try InMemoryBatchSource(images: Tensor(pixels, shape: [count, 1, 64, 96]), labels: Tensor(y, shape: [count, labels]),
                                    captions: (0..<count).map { "img\($0)" }, labelMappingHash: "test-hash")
 }
+
+/// `count` full batches of `size` synthetic images in the seeded shuffled order `orderSeed`.
+func syntheticBatches(_ count: Int, size: Int, seed: UInt64, orderSeed: UInt64) throws -> [PretrainBatch] {
+    var result: [PretrainBatch] = []
+    try syntheticSource(count: count * size, seed: seed).forEachBatch(epoch: 1, batchSize: size, seed: orderSeed, shuffled: true,
+                                                                      limit: nil, dropIncomplete: true) { result.append($0) }
+    return result
+}
+
+/// Every F and D tensor (parameters and buffers) as float32 values, keyed `F.name` / `D.name`.
+func stateValues(of trainer: Pretrainer) throws -> [String: [Float]] {
+    var out: [String: [Float]] = [:]
+    for (name, t) in trainer.generator.stateDict() { out["F." + name] = try t.to(dtype: .float32).toArray(of: Float.self) }
+    for (name, t) in trainer.discriminator?.stateDict() ?? [] { out["D." + name] = try t.to(dtype: .float32).toArray(of: Float.self) }
+    return out
+}
