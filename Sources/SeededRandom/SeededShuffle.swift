@@ -13,3 +13,17 @@ extension MutableCollection where Self: RandomAccessCollection, Index == Int {
         }
     }
 }
+
+extension Array {
+    /// `count` elements drawn without replacement by a seeded shuffle, kept in their original
+    /// order; all of them when `count` is not smaller.
+    ///
+    /// Any cap or share of a data set goes through here: a plain `prefix` of a table sorted by
+    /// class (BUSI's CSV lists every benign image first) would silently train on one class.
+    public func seededSubset<Generator: RandomNumberGenerator>(count wanted: Int, using generator: inout Generator) -> [Element] {
+        guard wanted < count else { return self }
+        var order = Array<Int>(indices)
+        order.seededShuffle(&generator)
+        return order.prefix(Swift.max(0, wanted)).sorted().map { self[$0] }
+    }
+}

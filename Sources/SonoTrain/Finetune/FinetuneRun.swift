@@ -2,7 +2,6 @@ import Foundation
 import SeededRandom
 import SonoData
 import SonoEval
-import SeededRandom
 import SonoModels
 import SonoSupport
 import Torch
@@ -189,17 +188,7 @@ public enum FinetuneRun {
         var trainSamples = setup.dataset.samples(in: .train)
         var validationSamples = setup.dataset.samples(in: .val)
         guard !trainSamples.isEmpty else { throw DownstreamDataError.emptySplit(.train, dataset: config.data) }
-        if config.trainFraction < 1 {
-            var generator = SeededGenerator(seed: config.seed ^ 0x10_DA7A)
-            var order = Array(trainSamples.indices)
-            order.seededShuffle(&generator)
-            let keep = max(2, Int((Double(trainSamples.count) * config.trainFraction).rounded()))
-            trainSamples = order.prefix(keep).sorted().map { trainSamples[$0] }
-        }
-        if let cap = config.maxImages {
-            trainSamples = Array(trainSamples.prefix(cap))
-            validationSamples = Array(validationSamples.prefix(max(2, cap / 4)))
-        }
+        (trainSamples, validationSamples) = Self.selectSamples(train: trainSamples, validation: validationSamples, config: config)
         guard !validationSamples.isEmpty else { throw DownstreamDataError.emptySplit(.val, dataset: config.data) }
         log("data: \(trainSamples.count) train, \(validationSamples.count) validation images from \(config.data) at \(config.height)×\(config.width)")
         let trainArrays = try setup.dataset.load(trainSamples, height: config.height, width: config.width, task: config.task)
@@ -405,5 +394,31 @@ extension FinetuneConfig {
             throw FinetuneError.invalidSetting(field: Key.checkpointEvery.rawValue, reason: "must be at least 1 step")
         }
         guard decoderBaseWidth >= 1 else { throw FinetuneError.invalidSetting(field: "decoder_width", reason: "must be positive") }
+    }
+}
+
+extension FinetuneRun {
+    /// The images a run trains and validates on: a seeded share for low-data runs, then a seeded
+    /// cap for quick runs (`max_images`, a quarter of it for validation).
+    static func selectSamples(train: [DownstreamSample], validation: [DownstreamSample], config: FinetuneConfig)
+        -> (train: [DownstreamSample], validation: [DownstreamSample])
+    {
+        var trainSamples = train
+        var validationSamples = validation
+        if config.trainFraction < 1 {
+            var generator = SeededGenerator(seed: config.seed ^ 0x10_DA7A)
+            let keep = max(2, Int((Double(trainSamples.count) * config.trainFraction).rounded()))
+            trainSamples = trainSamples.seededSubset(count: keep, using: &generator)
+        }
+        if let cap = config.maxImages {
+            // Seeded draws, not the table's first rows: tables are often sorted by class. The
+            // validation draw ignores the seed, so every seed and configuration picks the best
+            // epoch on the same images.
+            var trainGenerator = SeededGenerator(seed: config.seed ^ 0xCA9_7EA1)
+            var validationGenerator = SeededGenerator(seed: 0xCA9_5A1)
+            trainSamples = trainSamples.seededSubset(count: cap, using: &trainGenerator)
+            validationSamples = validationSamples.seededSubset(count: max(2, cap / 4), using: &validationGenerator)
+        }
+        return (trainSamples, validationSamples)
     }
 }
