@@ -42,7 +42,7 @@ public struct HTMLReport: Sendable {
 
     /// Table 2 with our best configuration per backbone and task in bold and the paper's columns shaded.
     public mutating func table(_ table2: Table2, caption: String? = nil) {
-        let (header, rows) = table2.grid()
+        let (header, rows) = table2.grid(footnoted: true)
         let ours = table2.tasks.count
         var html = "<table class=\"table2\">"
         if let caption { html += "<caption>\(TextEscaping.html(caption))</caption>" }
@@ -66,7 +66,11 @@ public struct HTMLReport: Sendable {
                 index += 1
             }
         }
-        parts.append(html + "</tbody></table>")
+        html += "</tbody></table>"
+        for (k, note) in table2.footnotes.enumerated() {
+            html += "<p class=\"footnote\">(\(k + 1)) \(TextEscaping.html(note))</p>"
+        }
+        parts.append(html)
     }
 
     /// One embedded image with an optional caption; `displayWidth` limits its on-page width.

@@ -124,8 +124,30 @@ public struct Table2: Sendable {
         }
     }
 
-    /// Header and text cells shared by the Markdown, CSV and HTML renderings.
-    public func grid() -> (header: [String], rows: [[String]]) {
+    /// The distinct reasons of the table's note cells, in table order. Markdown and HTML show each
+    /// once below the table and mark its cells "n/a (k)": an absent row (no ImageNet weights) would
+    /// otherwise repeat the same sentence in every cell.
+    public var footnotes: [String] {
+        var texts: [String] = []
+        for backbone in backbones {
+            for configuration in configurations {
+                for task in tasks {
+                    if case let .note(text)? = cell(backbone: backbone, configuration: configuration, task: task),
+                       text != Self.notAvailable, !texts.contains(text) {
+                        texts.append(text)
+                    }
+                }
+            }
+        }
+        return texts
+    }
+
+    static let notAvailable = "n/a"
+
+    /// Header and text cells shared by the Markdown, CSV and HTML renderings. With `footnoted`
+    /// note cells read "n/a (k)", k indexing `footnotes` from 1; without it "n/a: reason".
+    public func grid(footnoted: Bool = false) -> (header: [String], rows: [[String]]) {
+        let notes = footnoted ? footnotes : []
         let paper = paperTasks
         let header = ["backbone", "pretraining"] + tasks + paper.map { "paper: \($0)" }
         var rows: [[String]] = []
@@ -133,7 +155,12 @@ public struct Table2: Sendable {
             for configuration in configurations {
                 var row = [backbone, configuration.paperName]
                 for task in tasks {
-                    row.append(cell(backbone: backbone, configuration: configuration, task: task)?.formatted(decimals: decimals) ?? "")
+                    switch cell(backbone: backbone, configuration: configuration, task: task) {
+                    case let .note(text)? where text != Self.notAvailable:
+                        row.append(notes.firstIndex(of: text).map { "\(Self.notAvailable) (\($0 + 1))" } ?? "\(Self.notAvailable): \(text)")
+                    case let other?: row.append(other.formatted(decimals: decimals))
+                    case nil: row.append("")
+                    }
                 }
                 for task in paper {
                     row.append(reported?.cell(backbone: backbone, configuration: configuration, task: task)?.formatted(decimals: 3) ?? "")
@@ -153,7 +180,7 @@ public struct Table2: Sendable {
 
     /// GitHub-flavoured Markdown; the best configuration per backbone and task is bold.
     public func markdown() -> String {
-        let (header, rows) = grid()
+        let (header, rows) = grid(footnoted: true)
         var lines = ["| " + header.joined(separator: " | ") + " |",
                      "|" + header.map { _ in "---" }.joined(separator: "|") + "|"]
         var index = 0
@@ -168,6 +195,9 @@ public struct Table2: Sendable {
             }
         }
         var text = lines.joined(separator: "\n") + "\n"
+        if !footnotes.isEmpty {
+            text += "\n" + footnotes.enumerated().map { "(\($0.offset + 1)) \($0.element)" }.joined(separator: "  \n") + "\n"
+        }
         if !paperTasks.isEmpty {
             text += "\n\"paper:\" columns are the values reported by Hu et al. (Table 2), for reference; mean ± std over 1000 bootstrap resamples of 50 % of each test set.\n"
         }

@@ -27,21 +27,48 @@ final class ReportTests: XCTestCase {
         var table = Table2(backbones: ["vgg16bn"], configurations: [.baseline, .imagenet, .ceDCM], tasks: ["liver_kidney_dice", "hc18_dice"])
         table.set(.estimate(mean: 0.8012, std: 0.0113), backbone: "vgg16bn", configuration: .baseline, task: "liver_kidney_dice")
         table.set(.estimate(mean: 0.84, std: 0.009), backbone: "vgg16bn", configuration: .ceDCM, task: "liver_kidney_dice")
-        table.set(.note("n/a: no ImageNet weights"), backbone: "vgg16bn", configuration: .imagenet, task: "liver_kidney_dice")
+        table.set(.note("no ImageNet weights"), backbone: "vgg16bn", configuration: .imagenet, task: "liver_kidney_dice")
         let markdown = table.markdown()
         XCTAssertTrue(markdown.contains("| backbone | pretraining | liver_kidney_dice | hc18_dice | paper: quality | paper: liver_kidney_dice | paper: thyroid_dice |"), markdown)
         XCTAssertTrue(markdown.contains("| vgg16bn | Baseline | 0.801 ± 0.011 |  | 0.558 ± 0.031 | 0.801 ± 0.011 | 0.856 ± 0.012 |"), markdown)
         XCTAssertTrue(markdown.contains("| vgg16bn | CE+DCM | **0.840 ± 0.009** |"), markdown)
-        XCTAssertTrue(markdown.contains("| vgg16bn | ImageNet | n/a: no ImageNet weights |"), markdown)
+        XCTAssertTrue(markdown.contains("| vgg16bn | ImageNet | n/a (1) |"), markdown)
+        XCTAssertTrue(markdown.contains("\n(1) no ImageNet weights\n"), markdown)
 
         let csv = try CSVTable.parse(table.csv().text)
         XCTAssertEqual(csv.rows.count, 3)
         XCTAssertEqual(csv.rows[0][2], "0.801 ± 0.011")
+        XCTAssertEqual(csv.rows[1][2], "n/a: no ImageNet weights", "the CSV keeps the reason in the cell")
         let long = table.longCSV()
         XCTAssertTrue(long.rows.contains(["vgg16bn", "CE+DCM", "liver_kidney_dice", "sonotag", "0.840000", "0.009000", ""]))
         XCTAssertTrue(long.rows.contains(["vgg16bn", "CE+DCM", "thyroid_dice", "paper", "0.883", "0.010", ""]))
         XCTAssertEqual(PretrainingConfiguration(name: "ce+dcm+f"), .ceDCMFrozen)
         XCTAssertNil(PretrainingConfiguration(name: "simclr"))
+    }
+
+    /// An absent row states its reason once, below the table, in Markdown and HTML alike.
+    func testAbsentRowIsOneFootnote() throws {
+        let tasks = ["quality", "liver_kidney", "thyroid"]
+        var table = Table2(backbones: ["resnet18"], configurations: [.baseline, .imagenet, .ceDCM], tasks: tasks)
+        table.reported = nil
+        let reason = "no ImageNet weights given for resnet18 (pass --imagenet resnet18=PATH.safetensors)"
+        for task in tasks {
+            table.set(.estimate(mean: 0.5, std: 0.01), backbone: "resnet18", configuration: .baseline, task: task)
+            table.set(.note(reason), backbone: "resnet18", configuration: .imagenet, task: task)
+            table.set(.note("pretraining failed: out of memory"), backbone: "resnet18", configuration: .ceDCM, task: task)
+        }
+        table.set(.note("n/a"), backbone: "resnet18", configuration: .ceDCM, task: "thyroid")
+        XCTAssertEqual(table.footnotes, [reason, "pretraining failed: out of memory"])
+        let markdown = table.markdown()
+        XCTAssertEqual(markdown.components(separatedBy: reason).count - 1, 1, markdown)
+        XCTAssertTrue(markdown.contains("| resnet18 | ImageNet | n/a (1) | n/a (1) | n/a (1) |"), markdown)
+        XCTAssertTrue(markdown.contains("| resnet18 | CE+DCM | n/a (2) | n/a (2) | n/a |"), markdown)
+        XCTAssertTrue(markdown.contains("(2) pretraining failed: out of memory"), markdown)
+        var report = HTMLReport(title: "t")
+        report.table(table)
+        let html = report.html()
+        XCTAssertEqual(html.components(separatedBy: "no ImageNet weights given").count - 1, 1)
+        XCTAssertTrue(html.contains("<p class=\"footnote\">(1) no ImageNet weights given"), html)
     }
 
     func testCSVQuotingRoundTrip() throws {

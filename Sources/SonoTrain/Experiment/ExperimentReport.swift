@@ -23,7 +23,7 @@ enum ExperimentReport {
                 } else if let metric = row.results[task.name]?.metric(task.primaryMetric), metric.mean.isFinite {
                     table.set(.estimate(mean: metric.mean, std: metric.std), backbone: row.backbone.rawValue, configuration: configuration, task: task.name)
                 } else if let note = row.note {
-                    table.set(.note("n/a: \(note)"), backbone: row.backbone.rawValue, configuration: configuration, task: task.name)
+                    table.set(.note(note), backbone: row.backbone.rawValue, configuration: configuration, task: task.name)
                 }
             }
         }
