@@ -237,15 +237,17 @@ public enum SafeTensors {
     }
 
     /// Writes atomically: the bytes go to a temporary file in the same folder, which is flushed
-    /// and then renamed over `url`, so readers never see a partial file.
-    public static func save(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to url: URL) throws {
+    /// (unless not `durable`: see `AtomicFile.write`) and then renamed over `url`, so readers
+    /// never see a partial file.
+    public static func save(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to url: URL,
+                            durable: Bool = true) throws {
         let data = try encode(tensors, metadata: metadata)
-        try writeAtomically(data, to: url)
+        try writeAtomically(data, to: url, durable: durable)
     }
 
-    static func writeAtomically(_ data: Data, to url: URL) throws {
+    static func writeAtomically(_ data: Data, to url: URL, durable: Bool = true) throws {
         do {
-            try AtomicFile.write(data, to: url)
+            try AtomicFile.write(data, to: url, durable: durable)
         } catch let error as AtomicFile.WriteError {
             throw SafeTensorsError(source: url.path, reason: error.reason)
         }

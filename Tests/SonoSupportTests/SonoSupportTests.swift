@@ -13,6 +13,19 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path), ["run.json"])
     }
 
+    /// Per-epoch checkpoints skip the flush but are still whole files put in place by rename.
+    func testANonDurableWriteIsStillAtomicAndCanBeFlushedLater() throws {
+        let folder = try temporaryFolder("atomic-nondurable")
+        let url = folder.appendingPathComponent("last.safetensors")
+        let bytes = Data((0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        try AtomicFile.write(bytes, to: url, durable: false)
+        try AtomicFile.write(bytes.reversed(), to: url, durable: false)
+        XCTAssertEqual(try Data(contentsOf: url), Data(bytes.reversed()))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["last.safetensors"])
+        XCTAssertNoThrow(try AtomicFile.synchronize(url))
+        XCTAssertNoThrow(try AtomicFile.synchronize(folder.appendingPathComponent("absent")), "nothing to flush is not an error")
+    }
+
     func testAMissingFolderIsAnErrorNamingTheFile() throws {
         let url = URL(fileURLWithPath: "/nonexistent-\(UUID().uuidString)/x.csv")
         XCTAssertThrowsError(try AtomicFile.write("x", to: url)) { error in

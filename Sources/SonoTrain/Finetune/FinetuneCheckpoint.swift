@@ -24,7 +24,8 @@ enum FinetuneCheckpoint {
     }
 
     static func save(network: FinetuneNetwork, optimizer: Adam?, config: FinetuneConfig, epoch: Int,
-                     best: (epoch: Int, loss: Double, metric: Double), progress: EpochProgress = EpochProgress(), to url: URL) throws {
+                     best: (epoch: Int, loss: Double, metric: Double), progress: EpochProgress = EpochProgress(), to url: URL,
+                     durable: Bool = true) throws {
         var entries = network.module.stateDict().map { (name: "model." + $0.name, tensor: $0.tensor) }
         if let optimizer { entries += try optimizer.stateDict().map { ("optim." + $0.name, $0.tensor) } }
         let metadata = [
@@ -42,7 +43,7 @@ enum FinetuneCheckpoint {
             "config": (try? String(data: JSONEncoder().encode(config), encoding: .utf8) ?? "") ?? "",
         ]
         do {
-            try SafeTensors.save(entries, metadata: metadata, to: url)
+            try SafeTensors.save(entries, metadata: metadata, to: url, durable: durable)
         } catch {
             throw FinetuneError.badRunFile(url.path, reason: "cannot write checkpoint: \(error)")
         }

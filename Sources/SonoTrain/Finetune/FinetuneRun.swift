@@ -309,12 +309,16 @@ public enum FinetuneRun {
             let improved = validationLoss < best.loss
             if improved { best = (epoch, validationLoss, validationMetric) }
             if writes {
+                // Flushed to disk once, after the last epoch (below); until then a killed process
+                // still leaves both files whole (AtomicFile.write).
+                let durable = epoch == config.epochs
                 if improved {
                     try FinetuneCheckpoint.save(network: network, optimizer: nil, config: config, epoch: epoch,
-                                                best: best, to: layout.bestCheckpoint)
+                                                best: best, to: layout.bestCheckpoint, durable: durable)
                 }
                 try FinetuneCheckpoint.save(network: network, optimizer: optimizer, config: config, epoch: epoch,
-                                            best: best, to: layout.lastCheckpoint)
+                                            best: best, to: layout.lastCheckpoint, durable: durable)
+                if durable { try AtomicFile.synchronize(layout.bestCheckpoint) }
             }
             let seconds = Date().timeIntervalSince(started)
             metricsLog?.append(epoch: epoch, trainLoss: trainLoss, validationLoss: validationLoss,

@@ -195,8 +195,15 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
         if improved { best = (epoch, val.generator) }
         let checkpoint = checkpointRecord(completedEpochs: epoch, epochStep: 0)
         if writes {
-            if improved { try checkpoint.save(trainer, to: layout.bestCheckpoint) }
-            try checkpoint.save(trainer, to: layout.lastCheckpoint)
+            // Flushed to disk after the last epoch only; a killed process still leaves them whole.
+            let durable = epoch == config.epochs
+            if improved { try checkpoint.save(trainer, to: layout.bestCheckpoint, durable: durable) }
+            try checkpoint.save(trainer, to: layout.lastCheckpoint, durable: durable)
+            if durable {
+                do { try AtomicFile.synchronize(layout.bestCheckpoint) } catch {
+                    throw PretrainError.checkpoint(path: layout.bestCheckpoint.path, reason: "\(error)")
+                }
+            }
         }
         progress.note(String(format: "epoch %d/%d  validation L_F %@%@  %.1f img/s%@", epoch, config.epochs,
                              format(val.generator), improved ? " (best)" : "", rate, describeInside(record)))

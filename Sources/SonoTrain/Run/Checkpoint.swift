@@ -47,7 +47,7 @@ public struct PretrainCheckpoint {
     }
 
     /// Writes the trainer's networks and optimizers with this metadata to `url`.
-    public func save(_ trainer: Pretrainer, to url: URL) throws {
+    public func save(_ trainer: Pretrainer, to url: URL, durable: Bool = true) throws {
         var entries: [(name: String, tensor: Tensor)] = []
         entries += trainer.generator.stateDict().map { ("model.F." + $0.name, $0.tensor) }
         if let d = trainer.discriminator { entries += d.stateDict().map { ("model.D." + $0.name, $0.tensor) } }
@@ -72,7 +72,7 @@ public struct PretrainCheckpoint {
         ]
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try SafeTensors.save(entries, metadata: metadata, to: url)
+            try SafeTensors.save(entries, metadata: metadata, to: url, durable: durable)
         } catch {
             throw PretrainError.checkpoint(path: url.path, reason: "cannot write: \(error)")
         }
