@@ -19,7 +19,7 @@ final class AtomicFileTests: XCTestCase {
         let url = folder.appendingPathComponent("last.safetensors")
         let bytes = Data((0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
         try AtomicFile.write(bytes, to: url, durable: false)
-        try AtomicFile.write(bytes.reversed(), to: url, durable: false)
+        try AtomicFile.write(Data(bytes.reversed()), to: url, durable: false)
         XCTAssertEqual(try Data(contentsOf: url), Data(bytes.reversed()))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["last.safetensors"])
         XCTAssertNoThrow(try AtomicFile.synchronize(url))
