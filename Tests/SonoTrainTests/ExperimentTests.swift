@@ -33,6 +33,35 @@ final class ExperimentTests: XCTestCase {
         }
     }
 
+    /// `experiment lowdata` after a multi-seed `experiment table2` in the same folder fine-tunes
+    /// from seed 0's pretraining instead of refusing the folder that holds the seed-N runs.
+    func testLowDataReusesSeedZeroPretrainingOfAMultiSeedTable2() throws {
+        let data = root.appendingPathComponent("data").path
+        var options = ExperimentOptions(database: "unused.sqlite", tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)")],
+                                        backbones: [.resnet18], configurations: [.baseline, .ce], out: root.appendingPathComponent("exp-shared"))
+        options.seeds = 2
+        let runner = ExperimentRunner(options: options, log: { _ in })
+        let layout = ExperimentLayout(root: options.out)
+        // Paths, not URLs: Foundation gives a URL of an existing folder a trailing slash.
+        let seedRuns = try runner.plannedSubRuns(labelMappingHash: "mapping", lowData: nil).map(\.folder.path)
+        let seed0 = layout.pretrainRun(backbone: .resnet18, method: .ce, seed: 0)
+        XCTAssertTrue(seedRuns.contains(seed0.path) && seedRuns.contains(layout.pretrainRun(backbone: .resnet18, method: .ce, seed: 1).path))
+
+        let single = layout.pretrainRun(backbone: .resnet18, method: .ce)
+        let before = try runner.plannedSubRuns(labelMappingHash: "mapping", lowData: (0.1, 2)).map(\.folder.path)
+        XCTAssertTrue(before.contains(single.path), "no Table 2 yet: the single-seed layout")
+
+        try FileManager.default.createDirectory(at: seed0, withIntermediateDirectories: true)
+        let planned = try runner.plannedSubRuns(labelMappingHash: "mapping", lowData: (0.1, 2))
+        XCTAssertTrue(planned.map(\.folder.path).contains(seed0.path), "\(planned.map(\.folder.path))")
+        XCTAssertFalse(planned.map(\.folder.path).contains(single.path))
+        let settings = try XCTUnwrap(planned.first { $0.folder.path == seed0.path }?.settings)
+        let tableSettings = try XCTUnwrap(try runner.plannedSubRuns(labelMappingHash: "mapping", lowData: nil)
+            .first { $0.folder.path == seed0.path }?.settings)
+        XCTAssertEqual(settings, tableSettings, "seed 0 of Table 2 is exactly the low-data pretraining")
+        XCTAssertEqual(ExperimentReport.pretrainRunOfFirstSeed(layout, backbone: .resnet18, method: .ce).path, seed0.path)
+    }
+
     /// A tiny Table 2 (Baseline and an ImageNet row without weights) end to end: fine-tuning,
     /// evaluation, per-image CSV, overlays, Markdown/CSV tables and the HTML report; a rerun
     /// resumes from the finished work instead of training again.

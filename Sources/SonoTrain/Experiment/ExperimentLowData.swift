@@ -43,7 +43,9 @@ extension ExperimentRunner {
         for backbone in options.backbones {
             var encoders: [PretrainingConfiguration: EncoderSource] = [:]
             for configuration in options.configurations {
-                let (source, note) = try encoder(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash)
+                let pretrainSeed = configuration.pretrainingMethod.flatMap { layout.sharedPretrainSeed(backbone: backbone, method: $0) }
+                let (source, note) = try encoder(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash,
+                                                 seedIndex: pretrainSeed)
                 if let source { encoders[configuration] = source } else if let note { log("skipping \(configuration.paperName): \(note)") }
             }
             for task in options.tasks {

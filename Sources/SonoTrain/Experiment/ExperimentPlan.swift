@@ -105,6 +105,14 @@ public struct ExperimentLayout: Sendable {
         return seed.map { url.appendingPathComponent("seed-\($0)") } ?? url
     }
 
+    /// The seed index of the pretraining a low-data experiment fine-tunes from: 0 when a
+    /// multi-seed Table 2 in the same folder already trained seed 0 (its settings are the
+    /// single-seed run's: seed index 0 adds nothing to the seed), nil for the single-seed layout.
+    /// Without it the low-data run would find that folder holding only `seed-N` runs and refuse it.
+    public func sharedPretrainSeed(backbone: Backbone, method: PretrainMethod) -> Int? {
+        FileManager.default.fileExists(atPath: pretrainRun(backbone: backbone, method: method, seed: 0).path) ? 0 : nil
+    }
+
     public func finetuneRun(backbone: Backbone, config: PretrainingConfiguration, task: String, repeat index: Int? = nil,
                             seed: Int? = nil) -> URL {
         var url = root.appendingPathComponent("finetune").appendingPathComponent(backbone.rawValue)

@@ -211,9 +211,7 @@ enum ExperimentReport {
 
     /// A single-seed experiment's run, or seed 0's of a multi-seed one.
     static func pretrainRunOfFirstSeed(_ layout: ExperimentLayout, backbone: Backbone, method: PretrainMethod) -> URL {
-        let plain = layout.pretrainRun(backbone: backbone, method: method)
-        let seed0 = layout.pretrainRun(backbone: backbone, method: method, seed: 0)
-        return FileManager.default.fileExists(atPath: seed0.path) ? seed0 : plain
+        layout.pretrainRun(backbone: backbone, method: method, seed: layout.sharedPretrainSeed(backbone: backbone, method: method))
     }
 
     /// Per-epoch curves of every pretraining run (seed 0): validation L_F, L_D on real and on

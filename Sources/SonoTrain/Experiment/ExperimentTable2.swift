@@ -257,10 +257,11 @@ public struct ExperimentRunner {
                         guard let path = options.imagenetWeights[backbone] else { continue }
                         encoder = .imagenet(path)
                     default:
-                        guard let method = configuration.pretrainingMethod,
-                              let settings = try pretrainSettings(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash,
-                                                                  seedIndex: seedIndex) else { continue }
-                        let run = layout.pretrainRun(backbone: backbone, method: method, seed: seedIndex)
+                        guard let method = configuration.pretrainingMethod else { continue }
+                        let pretrainSeed = lowData == nil ? seedIndex : layout.sharedPretrainSeed(backbone: backbone, method: method)
+                        guard let settings = try pretrainSettings(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash,
+                                                                  seedIndex: pretrainSeed) else { continue }
+                        let run = layout.pretrainRun(backbone: backbone, method: method, seed: pretrainSeed)
                         if !planned.contains(where: { $0.0 == run }) { planned.append((run, settings)) }
                         encoder = .pretrained(run.path)
                     }
