@@ -221,8 +221,10 @@ public enum FinetuneRun {
         var startEpoch = 1
         var best = (epoch: 0, loss: Double.infinity, metric: Double.nan)
         var resumedEpoch = FinetuneCheckpoint.EpochProgress()
+        // Restored with the run: a resumed fp16 run goes on with the scale it had reached.
+        let scaler = GradientScaler(enabled: precision == .fp16)
         if resume, fm.fileExists(atPath: layout.lastCheckpoint.path) {
-            let state = try FinetuneCheckpoint.restore(layout.lastCheckpoint, network: network, optimizer: optimizer)
+            let state = try FinetuneCheckpoint.restore(layout.lastCheckpoint, network: network, optimizer: optimizer, scaler: scaler)
             startEpoch = state.epoch + 1
             best = (state.bestEpoch, state.bestLoss, state.bestMetric)
             resumeFrom = (state.epoch, state.bestEpoch, state.bestLoss, state.bestMetric)
@@ -242,7 +244,6 @@ public enum FinetuneRun {
             }
         }
         try precision.validate(on: setup.device)
-        let scaler = GradientScaler(enabled: precision == .fp16)
         if let group, world > 1 {
             try group.broadcastState(of: network.module)
             if config.syncBatchNorm == true { network.module.synchronizeBatchNorm(over: group) }
@@ -306,7 +307,8 @@ public enum FinetuneRun {
                 let next = try policy.decision(globalStep: (epoch - 1) * steps.count + step, step: step, stepsPerEpoch: steps.count)
                 if next.save, writes {
                     try FinetuneCheckpoint.save(network: network, optimizer: optimizer, config: config, epoch: epoch - 1, best: best,
-                                                progress: .init(steps: step, lossSum: lossSum, seen: seen), to: layout.lastCheckpoint)
+                                                progress: .init(steps: step, lossSum: lossSum, seen: seen), scaler: scaler,
+                                                to: layout.lastCheckpoint)
                 }
                 if next.stop { throw try stop(epoch: epoch, step: step) }
             }
@@ -325,7 +327,7 @@ public enum FinetuneRun {
                                                 best: best, to: layout.bestCheckpoint)
                 }
                 try FinetuneCheckpoint.save(network: network, optimizer: optimizer, config: config, epoch: epoch,
-                                            best: best, to: layout.lastCheckpoint)
+                                            best: best, scaler: scaler, to: layout.lastCheckpoint)
             }
             let seconds = Date().timeIntervalSince(started)
             metricsLog?.append(epoch: epoch, trainLoss: trainLoss, validationLoss: validationLoss,
