@@ -96,8 +96,14 @@ struct FinetuneCommand: ParsableCommand {
         var file: [String: Any] = [:]
         if let config {
             let text: String
-            do { text = try String(contentsOfFile: config, encoding: .utf8) } catch { throw ValidationError("--config: cannot read \(config): \(error.localizedDescription)") }
+            // A file an option names that cannot be read is a data error (README, "Exit codes").
+            do { text = try String(contentsOfFile: config, encoding: .utf8) } catch {
+                throw DataError("--config: \(CommandFailure.fileErrorDescription(error)?.message ?? "\(config): \(error.localizedDescription)")")
+            }
             file = try FinetuneConfig.settings(fromYAML: text, source: config)
+        }
+        if task == nil, let written = file[Key.task.rawValue], DownstreamTask(rawValue: "\(written)") == nil {
+            throw ValidationError("\(config ?? "--config"): task '\(written)' is not segmentation or classification")
         }
         guard let task = task ?? (file[Key.task.rawValue] as? String).flatMap(DownstreamTask.init(rawValue:)) else {
             throw ValidationError("--task: give segmentation or classification (or `task:` in --config)")
@@ -166,6 +172,8 @@ struct FinetuneCommand: ParsableCommand {
         }
         let summary: FinetuneSummary
         do {
+            // Before run.json, the run folder or any image: what fails in seconds fails now.
+            try FinetuneRun.checkBeforeWork(config: config, out: URL(fileURLWithPath: out), resume: resume)
             // Rank 0 alone writes the run folder, run.json included.
             if primary {
                 let dataPath = URL(fileURLWithPath: config.data).standardizedFileURL.path

@@ -350,6 +350,35 @@ public enum FinetuneRun {
         return summary
     }
 
+    /// What can be checked in seconds, before the run folder is written or an image loaded:
+    /// the device and precision, the data (its folder, labels.csv and masks are found, the
+    /// training split is not empty) and, for a new run, the encoder's file. Before these
+    /// checks, a wrong `--encoder` or `--precision` surfaced only after every image was loaded.
+    public static func checkBeforeWork(config: FinetuneConfig, out: URL, resume: Bool) throws {
+        let device: Device
+        do { device = try Device(parsing: config.device) } catch let error as TorchError {
+            throw FinetuneError.invalidSetting(field: FinetuneConfig.Key.device.rawValue, reason: "\(config.device): \(error.message)")
+        }
+        if let precision = config.precision {
+            do { try precision.validate(on: device) } catch let error as TorchError {
+                throw FinetuneError.invalidSetting(field: FinetuneConfig.Key.precision.rawValue, reason: "\(precision.rawValue): \(error.message)")
+            }
+        }
+        let options = DownstreamLayoutOptions(task: config.task, labelColumn: config.labelColumn, maskClasses: config.maskClasses)
+        let dataset = try DownstreamDataset.discover(at: URL(fileURLWithPath: config.data), options: options)
+        guard !dataset.samples(in: .train).isEmpty else { throw DownstreamDataError.emptySplit(.train, dataset: config.data) }
+        // A resumed run takes its weights from its checkpoint: the encoder's file may be gone.
+        let resuming = resume && FileManager.default.fileExists(atPath: FinetuneRunLayout(out).lastCheckpoint.path)
+        switch config.encoder {
+        case .random: break
+        case .imagenet(let path), .pretrained(let path):
+            guard !resuming else { break }
+            do { _ = try EncoderWeights.resolve(path) } catch let error as EncoderWeights.LoadError {
+                throw FinetuneError.badFlag("--encoder \(config.encoder)", reason: error.reason)
+            }
+        }
+    }
+
     /// Mean validation loss and score, in evaluation mode without gradients.
     static func validate(setup: FinetuneSetup, batcher: FinetuneBatcher, batchSize: Int, positiveWeight: Tensor?) throws -> (Double, Double) {
         try setup.network.module.withEvaluationMode {
