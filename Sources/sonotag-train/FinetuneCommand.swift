@@ -166,9 +166,18 @@ struct FinetuneCommand: ParsableCommand {
         let primary = (group?.rank ?? 0) == 0
         // From here Ctrl-C checkpoints at the next step instead of losing the epoch.
         TrainingInterruption.install()
+        // Steps as a bar or plain lines, and without a terminal a line at least every 30 s
+        // (`SONOTAG_PROGRESS_INTERVAL`) even while one epoch or the data loading takes longer.
+        let progress = primary ? ProgressReporter() : ProgressReporter(style: .silent)
+        progress.startHeartbeat(label: "finetune")
+        defer { progress.stopHeartbeat() }
+        let log: (String) -> Void = primary ? { line in
+            progress.recordOutput(line)
+            emitLine(line)
+        } : { _ in }
         let train = {
             try FinetuneRun.train(config: config, out: URL(fileURLWithPath: self.out), resume: self.resume,
-                                  log: primary ? emitLine : { _ in }, group: group)
+                                  log: log, progress: progress, group: group)
         }
         let summary: FinetuneSummary
         do {

@@ -263,6 +263,10 @@ struct PretrainCommand: ParsableCommand {
     private func pretrainRun(config: RunConfig, group: ProcessGroup?) throws {
         let primary = (group?.rank ?? 0) == 0
         let runDirectory = URL(fileURLWithPath: out)
+        // Started before the cohort is opened: preparing its cache can take minutes too.
+        let progress = primary ? ProgressReporter() : ProgressReporter(style: .silent)
+        progress.startHeartbeat(label: "pretrain")
+        defer { progress.stopHeartbeat() }
         let train: PretrainBatchSource, validation: PretrainBatchSource
         if let synthetic {
             let nVal = max(2, synthetic / 5)
@@ -285,8 +289,7 @@ struct PretrainCommand: ParsableCommand {
         // From here Ctrl-C checkpoints at the next step instead of losing the epoch.
         TrainingInterruption.install()
         let summary = try pretrain(config: config, train: train, validation: validation,
-                                   runDirectory: runDirectory, resume: resume,
-                                   progress: primary ? ProgressReporter() : ProgressReporter(style: .silent), group: group)
+                                   runDirectory: runDirectory, resume: resume, progress: progress, group: group)
         guard primary else { return }
         print(String(format: "done: %d epochs; best validation L_F %.6g at epoch %d; checkpoints in %@",
                      summary.epochsCompleted, summary.bestValidationLoss, summary.bestEpoch,

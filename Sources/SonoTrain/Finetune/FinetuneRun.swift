@@ -129,12 +129,15 @@ public enum FinetuneRun {
     /// `metrics.csv`. With `resume`, continues from the last checkpoint; the data order and
     /// augmentation of each epoch depend only on (seed, epoch), so the run continues as if uninterrupted.
     ///
+    /// `progress` shows the steps (a bar on a terminal, plain lines otherwise); silent by default.
+    ///
     /// With a data-parallel `group`, every member calls this alike: each builds every (global)
     /// batch, trains on its shard of it with gradients averaged over the group (weighted so the
     /// step is the whole batch's), and rank 0 alone writes `out`.
     @discardableResult
     public static func train(config typed: FinetuneConfig, out: URL, resume: Bool,
-                             log: @escaping (String) -> Void = { _ in }, group: ProcessGroup? = nil) throws -> FinetuneSummary {
+                             log: @escaping (String) -> Void = { _ in }, progress: ProgressReporter = ProgressReporter(style: .silent),
+                             group: ProcessGroup? = nil) throws -> FinetuneSummary {
         let world = group?.worldSize ?? 1
         let shard = DataShard(index: group?.rank ?? 0, count: world)
         let writes = shard.index == 0
@@ -279,6 +282,7 @@ public enum FinetuneRun {
                 // Dropout draws from libtorch's generator: seeded per step, a resumed step draws
                 // what the uninterrupted one did.
                 try TorchRuntime.manualSeed(SplitMix64.stream(seed: config.seed, epoch: epoch, stream: UInt64(step) &+ 2).state)
+                let stepStarted = Date()
                 let total = batch.count
                 let rows = shard.positions(in: total)
                 if world > 1 {
@@ -304,6 +308,9 @@ public enum FinetuneRun {
                 try scaler.step(optimizer)
                 lossSum += value * Double(total)
                 seen += world > 1 ? total : batch.count
+                progress.step(epoch: epoch, epochs: config.epochs, step: step, stepsPerEpoch: steps.count,
+                              losses: String(format: "loss %.4f", value),
+                              imagesPerSecond: Double(total) / max(1e-9, Date().timeIntervalSince(stepStarted)))
                 let next = try policy.decision(globalStep: (epoch - 1) * steps.count + step, step: step, stepsPerEpoch: steps.count)
                 if next.save, writes {
                     try FinetuneCheckpoint.save(network: network, optimizer: optimizer, config: config, epoch: epoch - 1, best: best,
