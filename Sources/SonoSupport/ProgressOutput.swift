@@ -10,6 +10,21 @@ public enum ProgressOutput {
         return isatty(STDERR_FILENO) == 1 && !ci
     }
 
+    /// The longest silence a long command allows itself without a terminal: 30 s, or
+    /// `SONOTAG_PROGRESS_INTERVAL` seconds (a positive number; tests set a fraction of a second
+    /// to see heartbeat lines without waiting). Step lines, heartbeats and experiment plan lines
+    /// all use it.
+    public static var heartbeatInterval: TimeInterval {
+        heartbeatInterval(environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// `heartbeatInterval` as `environment` sets it; an unusable value falls back to 30 s.
+    public static func heartbeatInterval(environment: [String: String]) -> TimeInterval {
+        guard let text = environment["SONOTAG_PROGRESS_INTERVAL"], let seconds = TimeInterval(text),
+              seconds.isFinite, seconds > 0 else { return 30 }
+        return seconds
+    }
+
     /// Writes to standard error unbuffered, so progress shows even when stdout is piped.
     public static func standardError(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))

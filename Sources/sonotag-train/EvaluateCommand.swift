@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SonoData
+import SonoSupport
 import SonoTagCommands
 import SonoTrain
 
@@ -58,7 +59,17 @@ struct EvaluateCommand: ParsableCommand {
         let (config, _, folder) = try Evaluation.target(run: run, options: options)
         let record = try RunRecord.beginSession(in: folder, device: config.device, threads: threads,
                                                 data: RunRecord.DataIdentity(dataset: config.data))
-        let result = try record.around { try Evaluation.evaluate(run: run, options: options, log: emitLine) }
+        // Loading, predicting and bootstrapping print nothing for a while: without a terminal, a
+        // line at least every 30 s (`SONOTAG_PROGRESS_INTERVAL`) says the evaluation goes on.
+        let heartbeat = ProgressHeartbeat(label: "evaluate")
+        if !ProgressOutput.isInteractive { heartbeat.start() }
+        defer { heartbeat.stop() }
+        let result = try record.around {
+            try Evaluation.evaluate(run: run, options: options, log: { line in
+                heartbeat.printed(status: line)
+                emitLine(line)
+            })
+        }
         print(result.markdown())
     }
 }

@@ -96,8 +96,14 @@ struct FinetuneCommand: ParsableCommand {
         var file: [String: Any] = [:]
         if let config {
             let text: String
-            do { text = try String(contentsOfFile: config, encoding: .utf8) } catch { throw ValidationError("--config: cannot read \(config): \(error.localizedDescription)") }
+            // A file an option names that cannot be read is a data error (README, "Exit codes").
+            do { text = try String(contentsOfFile: config, encoding: .utf8) } catch {
+                throw DataError("--config: \(CommandFailure.fileErrorDescription(error)?.message ?? "\(config): \(error.localizedDescription)")")
+            }
             file = try FinetuneConfig.settings(fromYAML: text, source: config)
+        }
+        if task == nil, let written = file[Key.task.rawValue], DownstreamTask(rawValue: "\(written)") == nil {
+            throw ValidationError("\(config ?? "--config"): task '\(written)' is not segmentation or classification")
         }
         guard let task = task ?? (file[Key.task.rawValue] as? String).flatMap(DownstreamTask.init(rawValue:)) else {
             throw ValidationError("--task: give segmentation or classification (or `task:` in --config)")
@@ -160,12 +166,23 @@ struct FinetuneCommand: ParsableCommand {
         let primary = (group?.rank ?? 0) == 0
         // From here Ctrl-C checkpoints at the next step instead of losing the epoch.
         TrainingInterruption.install()
+        // Steps as a bar or plain lines, and without a terminal a line at least every 30 s
+        // (`SONOTAG_PROGRESS_INTERVAL`) even while one epoch or the data loading takes longer.
+        let progress = primary ? ProgressReporter() : ProgressReporter(style: .silent)
+        progress.startHeartbeat(label: "finetune")
+        defer { progress.stopHeartbeat() }
+        let log: (String) -> Void = primary ? { line in
+            progress.recordOutput(line)
+            emitLine(line)
+        } : { _ in }
         let train = {
             try FinetuneRun.train(config: config, out: URL(fileURLWithPath: self.out), resume: self.resume,
-                                  log: primary ? emitLine : { _ in }, group: group)
+                                  log: log, progress: progress, group: group)
         }
         let summary: FinetuneSummary
         do {
+            // Before run.json, the run folder or any image: what fails in seconds fails now.
+            try FinetuneRun.checkBeforeWork(config: config, out: URL(fileURLWithPath: out), resume: resume)
             // Rank 0 alone writes the run folder, run.json included.
             if primary {
                 let dataPath = URL(fileURLWithPath: config.data).standardizedFileURL.path

@@ -165,10 +165,11 @@ struct PretrainCommand: ParsableCommand {
     func validate() throws {
         if lr != nil, lrF != nil { throw ValidationError("give --lr only (--lr-f is its old name)") }
         if size != nil, height != nil || width != nil { throw ValidationError("give --size HxW only (--height/--width are its old form)") }
+        // The settings (--config included) are read in `run`: errors thrown here all exit as
+        // usage errors, and a YAML or file error is a data error (README, "Exit codes").
         if let benchSteps {
             guard benchSteps >= 1 else { throw ValidationError("--bench-steps must be at least 1") }
             _ = try benchShortcutsOff()
-            _ = try requestedConfig()
             return
         }
         guard (db == nil) != (synthetic == nil) else {
@@ -176,10 +177,40 @@ struct PretrainCommand: ParsableCommand {
         }
         if let synthetic, synthetic < 4 { throw ValidationError("--synthetic needs at least 4 images") }
         if labels != nil, db == nil { throw ValidationError("--labels relabels a cohort database: give it with --db") }
-        _ = try requestedConfig()
+        _ = try selectedKinds()
+    }
+
+    /// `--kinds`, parsed (the default when not given).
+    func selectedKinds() throws -> [ImageKind] {
+        do { return try kinds.map { try ImageKind.parseList($0) } ?? ImageKind.pretrainingDefault } catch {
+            throw ValidationError("--kinds: \(error)")
+        }
+    }
+
+    /// What fails in seconds, checked before run.json, the run folder or the cohort is touched
+    /// (before, a wrong --device, --precision or --initial-weights surfaced only after
+    /// config.yaml was written and the data opened, and exited as a runtime failure).
+    private func checkBeforeWork(_ config: RunConfig) throws {
+        let device: Device
+        do { device = try Device(parsing: config.device) } catch let error as TorchError {
+            throw ValidationError("--device \(config.device): \(error.message)")
+        }
+        do { try config.precision.validate(on: device) } catch let error as TorchError {
+            throw ValidationError("--precision \(config.precision.rawValue): \(error.message)")
+        }
+        if let path = config.initialWeights {
+            do { _ = try EncoderWeights.resolve(path) } catch let error as EncoderWeights.LoadError {
+                throw DataError("--initial-weights \(path): \(error.reason)")
+            }
+        }
+        if let labels {
+            do { _ = try LabelMapping.chosen(path: labels) } catch { throw DataError("--labels \(labels): \(error)") }
+        }
     }
 
     func run() throws {
+        // Settings first: a bad --config must not start workers.
+        _ = try requestedConfig()
         if benchSteps == nil, try parallel.launchWorkersIfRequested() { return }
         let (environment, group) = try parallel.join()
         try parallel.runAsRank(environment) { try train(environment: environment, group: group) }
@@ -207,6 +238,7 @@ struct PretrainCommand: ParsableCommand {
         }
         // After the resume plan: a recorded `cuda` becomes this rank's own GPU too.
         if let environment { config.device = environment.device(for: config.device) }
+        try checkBeforeWork(config)
         if let benchSteps {
             let off = try benchShortcutsOff()
             let r = try PretrainBenchmark.run(config: config, steps: benchSteps, without: off)
@@ -231,14 +263,17 @@ struct PretrainCommand: ParsableCommand {
     private func pretrainRun(config: RunConfig, group: ProcessGroup?) throws {
         let primary = (group?.rank ?? 0) == 0
         let runDirectory = URL(fileURLWithPath: out)
+        // Started before the cohort is opened: preparing its cache can take minutes too.
+        let progress = primary ? ProgressReporter() : ProgressReporter(style: .silent)
+        progress.startHeartbeat(label: "pretrain")
+        defer { progress.stopHeartbeat() }
         let train: PretrainBatchSource, validation: PretrainBatchSource
         if let synthetic {
             let nVal = max(2, synthetic / 5)
             train = try InMemoryBatchSource.synthetic(count: synthetic, height: config.height, width: config.width, seed: config.seed)
             validation = try InMemoryBatchSource.synthetic(count: nVal, height: config.height, width: config.width, seed: config.seed &+ 1)
         } else if let db {
-            let selected: [ImageKind]
-            do { selected = try kinds.map { try ImageKind.parseList($0) } ?? ImageKind.pretrainingDefault } catch { throw ValidationError("\(error)") }
+            let selected = try selectedKinds()
             if kinds == nil, primary { print("image kinds: bmode (the default; --kinds chooses others)") }
             if let labels {
                 // One process writes the manifest; the others open it once it holds the new labels.
@@ -254,8 +289,7 @@ struct PretrainCommand: ParsableCommand {
         // From here Ctrl-C checkpoints at the next step instead of losing the epoch.
         TrainingInterruption.install()
         let summary = try pretrain(config: config, train: train, validation: validation,
-                                   runDirectory: runDirectory, resume: resume,
-                                   progress: primary ? ProgressReporter() : ProgressReporter(style: .silent), group: group)
+                                   runDirectory: runDirectory, resume: resume, progress: progress, group: group)
         guard primary else { return }
         print(String(format: "done: %d epochs; best validation L_F %.6g at epoch %d; checkpoints in %@",
                      summary.epochsCompleted, summary.bestValidationLoss, summary.bestEpoch,

@@ -79,6 +79,8 @@ struct IndexCommand: ParsableCommand {
         options.keyPath = keyPath
         if let threads { options.threads = threads }
         let printer = ProgressPrinter(interactive: plain ? false : nil)
+        printer.startHeartbeat(label: "index")
+        defer { printer.stopHeartbeat() }
         let again = (["sonotag"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         InterruptNotice.install("\nsonotag: interrupted; the manifest \(db) is intact (every committed batch is kept). Run the same command again to continue:\n  \(again)\n")
         let counts = try Crawler(manifest: manifest, key: patientKey, options: options).run(root: folder) { printer.report($0) }
@@ -225,6 +227,8 @@ struct CacheCommand: ParsableCommand {
         do { selectedKinds = try kinds.map { try ImageKind.parseList($0) } ?? ImageKind.pretrainingDefault } catch { throw ValidationError("\(error)") }
         let manifest = try ManifestDatabase(path: db)
         let printer = ProgressPrinter(interactive: false)
+        printer.startHeartbeat(label: "cache")
+        defer { printer.stopHeartbeat() }
         let start = Date()
         let dataset = try CohortDataset(manifest: manifest, split: splitName, settings: settings, kinds: ImageKind.filter(selectedKinds),
                                         cacheRoot: cacheDir.map { URL(fileURLWithPath: $0) }) { progress in

@@ -85,3 +85,45 @@ final class ProgressOutputTests: XCTestCase {
         XCTAssertEqual(ProgressOutput.duration(7620), "2h07m")
     }
 }
+
+final class ProgressHeartbeatTests: XCTestCase {
+    /// Item 11: a line only after `interval` seconds of silence, repeating where the work was.
+    func testALineComesOnlyAfterTheIntervalOfSilence() {
+        var now = Date(timeIntervalSince1970: 0)
+        var lines: [String] = []
+        let heartbeat = ProgressHeartbeat(label: "finetune", interval: 30, clock: { now }, output: { lines.append($0) })
+        now += 29
+        heartbeat.tick()
+        XCTAssertEqual(lines, [])
+        now += 1
+        heartbeat.tick()
+        heartbeat.tick()
+        XCTAssertEqual(lines, ["finetune: still working, 30.0s in"])
+        now += 10
+        heartbeat.printed(status: "epoch 1/3 step 4/40 loss 0.5")
+        now += 29
+        heartbeat.tick()
+        XCTAssertEqual(lines.count, 1, "printed output resets the silence")
+        now += 1
+        heartbeat.tick()
+        XCTAssertEqual(lines.last, "finetune: still working, 1m10s in; last: epoch 1/3 step 4/40 loss 0.5")
+    }
+
+    func testIntervalOverrideForTests() {
+        XCTAssertEqual(ProgressOutput.heartbeatInterval(environment: [:]), 30)
+        XCTAssertEqual(ProgressOutput.heartbeatInterval(environment: ["SONOTAG_PROGRESS_INTERVAL": "0.25"]), 0.25)
+        for unusable in ["0", "-1", "soon", "inf"] {
+            XCTAssertEqual(ProgressOutput.heartbeatInterval(environment: ["SONOTAG_PROGRESS_INTERVAL": unusable]), 30, unusable)
+        }
+    }
+
+    /// The timer really ticks: with a short interval a silent stretch gets its line.
+    func testTheTimerWritesWhileNothingIsPrinted() {
+        let written = expectation(description: "heartbeat line")
+        written.assertForOverFulfill = false
+        let heartbeat = ProgressHeartbeat(label: "index", interval: 0.05, output: { _ in written.fulfill() })
+        heartbeat.start()
+        wait(for: [written], timeout: 5)
+        heartbeat.stop()
+    }
+}

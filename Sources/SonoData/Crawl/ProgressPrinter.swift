@@ -7,12 +7,34 @@ public final class ProgressPrinter: @unchecked Sendable {
     public let interactive: Bool
     let interval: TimeInterval
     var lastLine = Date.distantPast
-    let write: (String) -> Void
+    private let output: (String) -> Void
+    private var heartbeat: ProgressHeartbeat?
 
     public init(interactive: Bool? = nil, interval: TimeInterval = 2, write: ((String) -> Void)? = nil) {
         self.interactive = interactive ?? ProgressOutput.isInteractive
         self.interval = interval
-        self.write = write ?? ProgressOutput.standardError
+        self.output = write ?? ProgressOutput.standardError
+    }
+
+    /// Plain lines only: a line whenever nothing was printed for
+    /// `ProgressOutput.heartbeatInterval` seconds (one large or slow file gives no report),
+    /// repeating the last one; `label` names the command.
+    public func startHeartbeat(label: String, interval: TimeInterval = ProgressOutput.heartbeatInterval) {
+        guard !interactive, heartbeat == nil else { return }
+        let heartbeat = ProgressHeartbeat(label: label, interval: interval, output: { [output] in output($0 + "\n") })
+        heartbeat.start()
+        self.heartbeat = heartbeat
+    }
+
+    public func stopHeartbeat() {
+        heartbeat?.stop()
+        heartbeat = nil
+    }
+
+    func write(_ text: String) {
+        output(text)
+        let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !interactive, !line.isEmpty { heartbeat?.printed(status: line) }
     }
 
     public func report(_ progress: CrawlProgress) {

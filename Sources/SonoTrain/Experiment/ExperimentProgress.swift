@@ -25,7 +25,7 @@ public final class ExperimentProgress: @unchecked Sendable {
     /// - Parameters:
     ///   - total: the plan's sub-runs (`ExperimentRunner.plannedSubRuns`).
     ///   - output: where lines go (the runner's log); `clock` for tests.
-    public init(total: Int, interval: TimeInterval = 30, clock: @escaping () -> Date = Date.init, output: @escaping (String) -> Void) {
+    public init(total: Int, interval: TimeInterval = ProgressOutput.heartbeatInterval, clock: @escaping () -> Date = Date.init, output: @escaping (String) -> Void) {
         self.total = total
         self.interval = interval
         self.clock = clock

@@ -300,6 +300,13 @@ public struct ExperimentRunner {
     func prepare(lowData: (fraction: Double, repeats: Int)? = nil) throws -> String? {
         let needsLabels = options.configurations.contains { $0.pretrainingMethod != nil }
         // What would otherwise fail only after every Baseline has trained: checked now.
+        // Every task's folder, labels.csv and masks are found (no image is read), so a typo in
+        // the last task does not wait for every pretraining and the first tasks' fine-tunings.
+        for task in options.tasks {
+            do { _ = try DownstreamDataset.discover(at: URL(fileURLWithPath: task.path), options: DownstreamLayoutOptions(task: task.kind)) } catch {
+                throw ExperimentError.invalidPlan(field: "task", reason: "\(task.name) (\(task.kind.rawValue), \(task.path)): \(error)")
+            }
+        }
         if options.configurations.contains(.imagenet) {
             for (backbone, path) in options.imagenetWeights.sorted(by: { $0.key.rawValue < $1.key.rawValue })
             where options.backbones.contains(backbone) && !FileManager.default.isReadableFile(atPath: path) {

@@ -5,7 +5,9 @@ import TorchNN
 
 /// A fine-tuning checkpoint: one safetensors file with the network under `model.` (so the
 /// encoder is `model.encoder.*`, torchvision keys), the Adam state under `optim.` (last
-/// checkpoint only) and the run's progress in the metadata, as pretraining checkpoints do.
+/// checkpoint only) and the run's progress in the metadata, as pretraining checkpoints do; the
+/// last checkpoint also keeps the fp16 loss scaler's state (`grad_scaler_scale`,
+/// `grad_scaler_growth_tracker`), which older checkpoints lack and still load without.
 enum FinetuneCheckpoint {
     struct State {
         var epoch: Int
@@ -23,12 +25,14 @@ enum FinetuneCheckpoint {
         var seen = 0
     }
 
+    static let scalerPrefix = "grad_scaler"
+
     static func save(network: FinetuneNetwork, optimizer: Adam?, config: FinetuneConfig, epoch: Int,
-                     best: (epoch: Int, loss: Double, metric: Double), progress: EpochProgress = EpochProgress(), to url: URL,
-                     durable: Bool = true) throws {
+                     best: (epoch: Int, loss: Double, metric: Double), progress: EpochProgress = EpochProgress(),
+                     scaler: GradientScaler? = nil, to url: URL, durable: Bool = true) throws {
         var entries = network.module.stateDict().map { (name: "model." + $0.name, tensor: $0.tensor) }
         if let optimizer { entries += try optimizer.stateDict().map { ("optim." + $0.name, $0.tensor) } }
-        let metadata = [
+        var metadata = [
             "format": FinetuneRun.checkpointFormat,
             "epoch": String(epoch),
             "epoch_step": String(progress.steps),
@@ -42,6 +46,7 @@ enum FinetuneCheckpoint {
             "backbone": config.backbone.rawValue,
             "config": (try? String(data: JSONEncoder().encode(config), encoding: .utf8) ?? "") ?? "",
         ]
+        if let scaler { metadata.merge(scaler.checkpointMetadata(prefix: scalerPrefix)) { $1 } }
         do {
             try SafeTensors.save(entries, metadata: metadata, to: url, durable: durable)
         } catch {
@@ -49,9 +54,10 @@ enum FinetuneCheckpoint {
         }
     }
 
-    /// Loads weights (strictly) and, when given, the optimizer state; returns the saved progress.
+    /// Loads weights (strictly) and, when given, the optimizer state and the loss scaler's
+    /// (a checkpoint without the scaler's leaves it as it is); returns the saved progress.
     @discardableResult
-    static func restore(_ url: URL, network: FinetuneNetwork, optimizer: Adam?) throws -> State {
+    static func restore(_ url: URL, network: FinetuneNetwork, optimizer: Adam?, scaler: GradientScaler? = nil) throws -> State {
         let archive: SafeTensorsArchive
         do { archive = try SafeTensors.load(contentsOf: url) } catch {
             throw FinetuneError.badRunFile(url.path, reason: "\(error)")
@@ -67,6 +73,9 @@ enum FinetuneCheckpoint {
                 for (key, tensor) in tensors where key.hasPrefix("optim.") { state[String(key.dropFirst("optim.".count))] = tensor }
                 try optimizer.loadStateDict(state, source: url.path)
             }
+            if let scaler { _ = try scaler.restore(fromCheckpointMetadata: archive.metadata, prefix: scalerPrefix, source: url.path) }
+        } catch let error as CheckpointScalerError {
+            throw FinetuneError.badRunFile(url.path, reason: error.reason)
         } catch {
             throw FinetuneError.badRunFile(url.path, reason: "\(error)")
         }

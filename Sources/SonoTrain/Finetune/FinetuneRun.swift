@@ -128,12 +128,15 @@ public enum FinetuneRun {
     /// `metrics.csv`. With `resume`, continues from the last checkpoint; the data order and
     /// augmentation of each epoch depend only on (seed, epoch), so the run continues as if uninterrupted.
     ///
+    /// `progress` shows the steps (a bar on a terminal, plain lines otherwise); silent by default.
+    ///
     /// With a data-parallel `group`, every member calls this alike: each builds every (global)
     /// batch, trains on its shard of it with gradients averaged over the group (weighted so the
     /// step is the whole batch's), and rank 0 alone writes `out`.
     @discardableResult
     public static func train(config typed: FinetuneConfig, out: URL, resume: Bool,
-                             log: @escaping (String) -> Void = { _ in }, group: ProcessGroup? = nil) throws -> FinetuneSummary {
+                             log: @escaping (String) -> Void = { _ in }, progress: ProgressReporter = ProgressReporter(style: .silent),
+                             group: ProcessGroup? = nil) throws -> FinetuneSummary {
         let world = group?.worldSize ?? 1
         let shard = DataShard(index: group?.rank ?? 0, count: world)
         let writes = shard.index == 0
@@ -210,8 +213,10 @@ public enum FinetuneRun {
         var startEpoch = 1
         var best = (epoch: 0, loss: Double.infinity, metric: Double.nan)
         var resumedEpoch = FinetuneCheckpoint.EpochProgress()
+        // Restored with the run: a resumed fp16 run goes on with the scale it had reached.
+        let scaler = GradientScaler(enabled: precision == .fp16)
         if resume, fm.fileExists(atPath: layout.lastCheckpoint.path) {
-            let state = try FinetuneCheckpoint.restore(layout.lastCheckpoint, network: network, optimizer: optimizer)
+            let state = try FinetuneCheckpoint.restore(layout.lastCheckpoint, network: network, optimizer: optimizer, scaler: scaler)
             startEpoch = state.epoch + 1
             best = (state.bestEpoch, state.bestLoss, state.bestMetric)
             resumeFrom = (state.epoch, state.bestEpoch, state.bestLoss, state.bestMetric)
@@ -231,7 +236,6 @@ public enum FinetuneRun {
             }
         }
         try precision.validate(on: setup.device)
-        let scaler = GradientScaler(enabled: precision == .fp16)
         if let group, world > 1 {
             try group.broadcastState(of: network.module)
             if config.syncBatchNorm == true { network.module.synchronizeBatchNorm(over: group) }
@@ -267,6 +271,7 @@ public enum FinetuneRun {
                 // Dropout draws from libtorch's generator: seeded per step, a resumed step draws
                 // what the uninterrupted one did.
                 try TorchRuntime.manualSeed(SplitMix64.stream(seed: config.seed, epoch: epoch, stream: UInt64(step) &+ 2).state)
+                let stepStarted = Date()
                 let total = batch.count
                 let rows = shard.positions(in: total)
                 if world > 1 {
@@ -292,10 +297,14 @@ public enum FinetuneRun {
                 try scaler.step(optimizer)
                 lossSum += value * Double(total)
                 seen += world > 1 ? total : batch.count
+                progress.step(epoch: epoch, epochs: config.epochs, step: step, stepsPerEpoch: steps.count,
+                              losses: String(format: "loss %.4f", value),
+                              imagesPerSecond: Double(total) / max(1e-9, Date().timeIntervalSince(stepStarted)))
                 let next = try policy.decision(globalStep: (epoch - 1) * steps.count + step, step: step, stepsPerEpoch: steps.count)
                 if next.save, writes {
                     try FinetuneCheckpoint.save(network: network, optimizer: optimizer, config: config, epoch: epoch - 1, best: best,
-                                                progress: .init(steps: step, lossSum: lossSum, seen: seen), to: layout.lastCheckpoint)
+                                                progress: .init(steps: step, lossSum: lossSum, seen: seen), scaler: scaler,
+                                                to: layout.lastCheckpoint)
                 }
                 if next.stop { throw try stop(epoch: epoch, step: step) }
             }
@@ -317,7 +326,7 @@ public enum FinetuneRun {
                                                 best: best, to: layout.bestCheckpoint, durable: durable)
                 }
                 try FinetuneCheckpoint.save(network: network, optimizer: optimizer, config: config, epoch: epoch,
-                                            best: best, to: layout.lastCheckpoint, durable: durable)
+                                            best: best, scaler: scaler, to: layout.lastCheckpoint, durable: durable)
                 if durable { try AtomicFile.synchronize(layout.bestCheckpoint) }
             }
             let seconds = Date().timeIntervalSince(started)
@@ -339,6 +348,35 @@ public enum FinetuneRun {
         // Nobody reports success before rank 0's files are on disk.
         if let group, world > 1 { try group.barrier() }
         return summary
+    }
+
+    /// What can be checked in seconds, before the run folder is written or an image loaded:
+    /// the device and precision, the data (its folder, labels.csv and masks are found, the
+    /// training split is not empty) and, for a new run, the encoder's file. Before these
+    /// checks, a wrong `--encoder` or `--precision` surfaced only after every image was loaded.
+    public static func checkBeforeWork(config: FinetuneConfig, out: URL, resume: Bool) throws {
+        let device: Device
+        do { device = try Device(parsing: config.device) } catch let error as TorchError {
+            throw FinetuneError.invalidSetting(field: FinetuneConfig.Key.device.rawValue, reason: "\(config.device): \(error.message)")
+        }
+        if let precision = config.precision {
+            do { try precision.validate(on: device) } catch let error as TorchError {
+                throw FinetuneError.invalidSetting(field: FinetuneConfig.Key.precision.rawValue, reason: "\(precision.rawValue): \(error.message)")
+            }
+        }
+        let options = DownstreamLayoutOptions(task: config.task, labelColumn: config.labelColumn, maskClasses: config.maskClasses)
+        let dataset = try DownstreamDataset.discover(at: URL(fileURLWithPath: config.data), options: options)
+        guard !dataset.samples(in: .train).isEmpty else { throw DownstreamDataError.emptySplit(.train, dataset: config.data) }
+        // A resumed run takes its weights from its checkpoint: the encoder's file may be gone.
+        let resuming = resume && FileManager.default.fileExists(atPath: FinetuneRunLayout(out).lastCheckpoint.path)
+        switch config.encoder {
+        case .random: break
+        case .imagenet(let path), .pretrained(let path):
+            guard !resuming else { break }
+            do { _ = try EncoderWeights.resolve(path) } catch let error as EncoderWeights.LoadError {
+                throw FinetuneError.badFlag("--encoder \(config.encoder)", reason: error.reason)
+            }
+        }
     }
 
     /// Mean validation loss and score, in evaluation mode without gradients.

@@ -15,7 +15,9 @@ import TorchNN
 /// `seed`, `rng` (the data-order generator's state: seed, next epoch and the position in it, as
 /// every epoch's shuffle and libtorch seed derive from the first two), `config` (the effective YAML), `label_count`,
 /// `label_mapping_hash`, `label_groups` (JSON list of the label vector's group names),
-/// `validation_loss`, `best_validation_loss`, `best_epoch`.
+/// `validation_loss`, `best_validation_loss`, `best_epoch`, and the fp16 loss scalers' state
+/// (`grad_scaler_F_scale`, `grad_scaler_F_growth_tracker`, the same for `D`; absent in
+/// checkpoints written before they were saved, which still load).
 /// Written atomically (temporary file, then rename), so a crash never leaves a torn file.
 public struct PretrainCheckpoint {
     public static let format = "sonotag.pretrain.v1"
@@ -53,7 +55,7 @@ public struct PretrainCheckpoint {
         if let d = trainer.discriminator { entries += d.stateDict().map { ("model.D." + $0.name, $0.tensor) } }
         entries += try trainer.optimizerF.stateDict().map { ("optim.F." + $0.name, $0.tensor) }
         if let o = trainer.optimizerD { entries += try o.stateDict().map { ("optim.D." + $0.name, $0.tensor) } }
-        let metadata: [String: String] = [
+        var metadata: [String: String] = [
             "format": Self.format,
             "epoch": String(epoch),
             "epoch_step": String(epochStep),
@@ -70,6 +72,8 @@ public struct PretrainCheckpoint {
             "method": config.method.rawValue,
             "backbone": config.backbone.rawValue,
         ]
+        metadata.merge(trainer.scalerF.checkpointMetadata(prefix: "grad_scaler_F")) { $1 }
+        if trainer.discriminator != nil { metadata.merge(trainer.scalerD.checkpointMetadata(prefix: "grad_scaler_D")) { $1 } }
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try SafeTensors.save(entries, metadata: metadata, to: url, durable: durable)
@@ -118,13 +122,22 @@ public struct PretrainCheckpoint {
         return (positioned, archive)
     }
 
-    /// Restores networks and optimizer states into `trainer` (strictly: every key must match).
+    /// Restores networks, optimizer states and loss scalers into `trainer` (strictly: every key
+    /// must match; scaler state only where the checkpoint has it).
     public static func restore(_ archive: SafeTensorsArchive, into trainer: Pretrainer, source: String) throws {
         let all = archive.dictionary
         try trainer.generator.loadStateDict(all, prefix: "model.F.", strict: true, source: source)
         if let d = trainer.discriminator { try d.loadStateDict(all, prefix: "model.D.", strict: true, source: source) }
         try trainer.optimizerF.loadStateDict(all.strippingKeyPrefix("optim.F."), source: source)
         if let o = trainer.optimizerD { try o.loadStateDict(all.strippingKeyPrefix("optim.D."), source: source) }
+        do {
+            _ = try trainer.scalerF.restore(fromCheckpointMetadata: archive.metadata, prefix: "grad_scaler_F", source: source)
+            if trainer.discriminator != nil {
+                _ = try trainer.scalerD.restore(fromCheckpointMetadata: archive.metadata, prefix: "grad_scaler_D", source: source)
+            }
+        } catch let error as CheckpointScalerError {
+            throw PretrainError.checkpoint(path: source, reason: error.reason)
+        }
     }
 
     /// Writes the encoder alone, under torchvision's keys, from a checkpoint (`sonotag export`).

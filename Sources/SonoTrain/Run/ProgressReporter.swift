@@ -4,8 +4,10 @@ import SonoSupport
 /// Training progress on stderr: a redrawn bar on a terminal, plain lines otherwise (logs, CI).
 ///
 /// Plain lines come every `lineEvery` steps and, whatever the step rate, at least every
-/// `lineInterval` seconds, so a log never stays silent for minutes; both forms show the rate and
-/// the time left in the epoch and in the whole run.
+/// `lineInterval` seconds (`ProgressOutput.heartbeatInterval`: 30 s unless
+/// `SONOTAG_PROGRESS_INTERVAL` says otherwise); with `startHeartbeat`, a step longer than that
+/// still gets a line, so a log never stays silent for minutes. Both forms show the rate and the
+/// time left in the epoch and in the whole run.
 public final class ProgressReporter {
     public enum Style { case bar, lines, silent }
     private let style: Style
@@ -17,11 +19,12 @@ public final class ProgressReporter {
     private var lastLine: Date?
     /// Start of the current epoch's timing: (epoch, time at its first reported step, that step).
     private var epochMark: (epoch: Int, time: Date, step: Int)?
+    private var heartbeat: ProgressHeartbeat?
 
     /// - Parameters:
     ///   - style: nil picks a bar on a terminal, lines otherwise (and with `CI=true`).
     ///   - clock, write: for tests; default the wall clock and standard error.
-    public init(style: Style? = nil, lineEvery: Int = 10, lineInterval: TimeInterval = 30,
+    public init(style: Style? = nil, lineEvery: Int = 10, lineInterval: TimeInterval = ProgressOutput.heartbeatInterval,
                 clock: @escaping () -> Date = Date.init, write: ((String) -> Void)? = nil) {
         self.style = style ?? (ProgressOutput.isInteractive ? .bar : .lines)
         self.lineEvery = max(1, lineEvery)
@@ -73,5 +76,33 @@ public final class ProgressReporter {
         write(text + "\n")
     }
 
-    private func write(_ text: String) { output(text) }
+    /// Plain lines only: a line whenever nothing was printed for `lineInterval` seconds, even
+    /// in the middle of a step (`label` names the command). A bar shows its own motion.
+    public func startHeartbeat(label: String) {
+        guard style == .lines, heartbeat == nil else { return }
+        let heartbeat = ProgressHeartbeat(label: label, interval: lineInterval, clock: clock, output: { [output] in output($0 + "\n") })
+        heartbeat.start()
+        self.heartbeat = heartbeat
+    }
+
+    public func stopHeartbeat() {
+        heartbeat?.stop()
+        heartbeat = nil
+    }
+
+    /// A line the command is about to print elsewhere (standard output): a bar's line is ended
+    /// first, and for the heartbeat it counts as output.
+    public func recordOutput(_ line: String) {
+        if style == .bar && lastLength > 0 {
+            write("\n")
+            lastLength = 0
+        }
+        heartbeat?.printed(status: line)
+    }
+
+    private func write(_ text: String) {
+        output(text)
+        let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !line.isEmpty { heartbeat?.printed(status: line) }
+    }
 }

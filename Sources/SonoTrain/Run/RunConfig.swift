@@ -242,6 +242,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
     /// `load`, with the keys the file sets.
     public static func loadWithKeys(from url: URL, base: RunConfig = .defaults) throws -> (config: RunConfig, keys: Set<Key>) {
         let text: String
+        // Said in words: Foundation's own message is "The operation could not be completed".
+        guard FileManager.default.fileExists(atPath: url.path) else { throw RunConfigError.unreadable(path: url.path, reason: "no such file") }
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw RunConfigError.unreadable(path: url.path, reason: error.localizedDescription)
         }
