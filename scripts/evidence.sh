@@ -28,7 +28,7 @@
 #
 # Knobs (environment; defaults full / --quick): EVID_OUT (evidence-out / evidence-quick),
 # SONOTAG and SONOTAG_TRAIN (the executables; default .build/release, else .build/debug),
-# EVID_SEEDS (3 / 1), EVID_REPEATS (5 / 2), EVID_FRACTION (0.05 / 0.1), EVID_SIZE (64x96),
+# EVID_SEEDS (3 / 1), EVID_REPEATS (6 / 2: a Wilcoxon over n repeats cannot go below p = 2/2^n, so 5 could never reach 0.05), EVID_FRACTION (0.05 / 0.1), EVID_SIZE (64x96),
 # EVID_BACKBONE (resnet18), EVID_PRETRAIN_EPOCHS (4 / 1), EVID_PRETRAIN_MAX_IMAGES (256 / 32),
 # EVID_FINETUNE_EPOCHS (8 / 1), EVID_FINETUNE_MAX_IMAGES (160 / 16), EVID_FINETUNE_LR (1e-3),
 # EVID_DECODER_WIDTH (8), EVID_RESAMPLES (1000 / 100), EVID_THREADS (2), and mixed_archive.sh's
@@ -68,7 +68,7 @@ for tool in "$SONOTAG" "$SONOTAG_TRAIN"; do [[ -x "$tool" ]] || { echo "evidence
 if [[ $quick == 1 ]]; then
     d_out=evidence-quick; d_seeds=1; d_repeats=2; d_fraction=0.1; d_pe=1; d_pmax=32; d_fe=1; d_fmax=16; d_res=100
 else
-    d_out=evidence-out; d_seeds=3; d_repeats=5; d_fraction=0.05; d_pe=4; d_pmax=256; d_fe=8; d_fmax=160; d_res=1000
+    d_out=evidence-out; d_seeds=3; d_repeats=6; d_fraction=0.05; d_pe=4; d_pmax=256; d_fe=8; d_fmax=160; d_res=1000
 fi
 out="${EVID_OUT:-$d_out}"
 seeds="${EVID_SEEDS:-$d_seeds}"

@@ -129,7 +129,7 @@ public struct HTMLReport: Sendable {
     body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
     h1{font-size:1.6em;border-bottom:2px solid #ddd;padding-bottom:.3em}h2{font-size:1.3em;margin-top:1.6em}
     .subtitle{color:#666;margin-top:-.6em}
-    table{border-collapse:collapse;margin:1em 0;font-size:.9em}caption{text-align:left;font-weight:600;padding:.3em 0}
+    table{border-collapse:collapse;margin:1em 0;font-size:.9em;display:block;max-width:100%;overflow-x:auto}caption{text-align:left;font-weight:600;padding:.3em 0}
     th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right;white-space:nowrap}
     th{background:#f3f3f3}td:first-child,td:nth-child(2),th:first-child,th:nth-child(2){text-align:left}
     td.best{font-weight:700}.paper{background:#f7f7fb;color:#555}

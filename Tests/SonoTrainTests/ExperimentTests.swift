@@ -62,6 +62,33 @@ final class ExperimentTests: XCTestCase {
         XCTAssertEqual(ExperimentReport.pretrainRunOfFirstSeed(layout, backbone: .resnet18, method: .ce).path, seed0.path)
     }
 
+    /// The report rewritten by `experiment lowdata` keeps an earlier Table 2 with its own tasks:
+    /// a low-data-only task is no empty Table 2 column.
+    func testLowDataReportKeepsTheTable2OfTheFolder() throws {
+        let data = root.appendingPathComponent("data").path
+        var options = ExperimentOptions(database: "unused.sqlite", tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)")],
+                                        backbones: [.resnet18], configurations: [.baseline], out: root.appendingPathComponent("exp-report"))
+        options.height = 32
+        options.width = 64
+        options.finetuneEpochs = 1
+        options.finetuneBatchSize = 4
+        options.decoderBaseWidth = 2
+        options.resamples = 10
+        options.overlays = 0
+        _ = try ExperimentRunner(options: options, log: { _ in }).runTable2()
+        var lowData = options
+        lowData.tasks.append(try ExperimentTaskSpec(flag: "quality:classification=\(data)"))
+        _ = try ExperimentRunner(options: lowData, log: { _ in }).runLowData(fraction: 0.5, repeats: 2)
+        let html = try String(contentsOf: options.out.appendingPathComponent("report.html"), encoding: .utf8)
+        let start = try XCTUnwrap(html.range(of: "<table class=\"table2\">"))
+        let table = html[start.lowerBound...].prefix { _ in true }
+        let end = try XCTUnwrap(table.range(of: "</table>"))
+        let table2 = String(table[..<end.upperBound])
+        XCTAssertTrue(table2.contains(">shapes<"), table2)
+        XCTAssertFalse(table2.contains(">quality<"), "quality ran only in the low-data study: \(table2)")
+        XCTAssertTrue(html.contains("Low-data") || html.contains("low-data") || html.contains("Low data"), "the low-data section is there")
+    }
+
     /// A tiny Table 2 (Baseline and an ImageNet row without weights) end to end: fine-tuning,
     /// evaluation, per-image CSV, overlays, Markdown/CSV tables and the HTML report; a rerun
     /// resumes from the finished work instead of training again.

@@ -74,8 +74,12 @@ extension ExperimentRunner {
                 try ExperimentReport.writeLowData(results, to: options.out)
             }
         }
-        try ExperimentReport.writeHTML(rows: (try? ExperimentReport.readRows(from: options.out)) ?? [], tasks: options.tasks,
-                                       layout: layout, lowData: results, to: options.out)
+        // A Table 2 run earlier into this folder keeps, in the report, its own tasks (not this run's
+        // phantom ones as empty columns) and its significance marks.
+        let tableRows = (try? ExperimentReport.readRows(from: options.out)) ?? []
+        let tableTasks = options.tasks.filter { task in tableRows.contains { $0.results[task.name] != nil } }
+        try ExperimentReport.writeHTML(rows: tableTasks.isEmpty ? [] : tableRows, tasks: tableTasks, layout: layout, lowData: results,
+                                       comparisons: try? ExperimentReport.readComparisons(from: options.out), to: options.out)
         return results
     }
 

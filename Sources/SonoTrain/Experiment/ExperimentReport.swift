@@ -93,6 +93,12 @@ enum ExperimentReport {
         return try decoder.decode([ExperimentRow].self, from: Data(contentsOf: folder.appendingPathComponent(rowsFile)))
     }
 
+    static func readComparisons(from folder: URL) throws -> ExperimentComparisons {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try decoder.decode(ExperimentComparisons.self, from: Data(contentsOf: folder.appendingPathComponent(ExperimentComparisons.fileName)))
+    }
+
     static func writeLowData(_ results: [LowDataResult], to folder: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
