@@ -747,40 +747,32 @@ bool same_dense_layout(const at::Tensor &p, const at::Tensor &g, const at::Tenso
 // left to itself clang keeps it scalar (sqrt may set errno, and SSE's cost model declines), and
 // on small images Adam was 15 % of a fine-tuning step. Contraction into FMA is off in both, so
 // either version rounds each operation as the separate ATen ops do.
-#define CT_ADAM_RANGE_BODY                                                                            \
-    _Pragma("clang loop vectorize(enable) interleave(enable)")                                         \
-    for (int64_t i = begin; i < end; ++i) {                                                            \
-        const float grad = g[i] + weight_decay * p[i];                                                 \
-        const float mi = beta1 * m[i] + one_minus_beta1 * grad;                                        \
-        const float vi = beta2 * v[i] + one_minus_beta2 * grad * grad;                                 \
-        m[i] = mi;                                                                                     \
-        v[i] = vi;                                                                                     \
-        p[i] -= step_size * mi / (__builtin_elementwise_sqrt(vi) / bias_correction2_sqrt + eps);      \
-    }
-
 struct AdamScalars {
     float beta1, one_minus_beta1, beta2, one_minus_beta2, step_size, bias_correction2_sqrt, eps, weight_decay;
 };
 
-#define CT_ADAM_RANGE_SIGNATURE(name)                                                                 \
-    void name(float *__restrict p, const float *__restrict g, float *__restrict m, float *__restrict v, \
-              int64_t begin, int64_t end, AdamScalars s)
-
-#define CT_ADAM_UNPACK                                                                                \
-    const float beta1 = s.beta1, one_minus_beta1 = s.one_minus_beta1, beta2 = s.beta2,                \
-                one_minus_beta2 = s.one_minus_beta2, step_size = s.step_size,                          \
-                bias_correction2_sqrt = s.bias_correction2_sqrt, eps = s.eps, weight_decay = s.weight_decay;
-
-__attribute__((target("avx2"))) CT_ADAM_RANGE_SIGNATURE(adam_range_avx2) {
-    _Pragma("clang fp contract(off)")
-    CT_ADAM_UNPACK
-    CT_ADAM_RANGE_BODY
+// Inlined into each wrapper below, so it is compiled once per instruction set.
+__attribute__((always_inline)) inline void adam_range(float *__restrict p, const float *__restrict g, float *__restrict m,
+                                                      float *__restrict v, int64_t begin, int64_t end, const AdamScalars &s) {
+#pragma clang fp contract(off)
+#pragma clang loop vectorize(enable) interleave(enable)
+    for (int64_t i = begin; i < end; ++i) {
+        const float grad = g[i] + s.weight_decay * p[i];
+        const float mi = s.beta1 * m[i] + s.one_minus_beta1 * grad;
+        const float vi = s.beta2 * v[i] + s.one_minus_beta2 * grad * grad;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] -= s.step_size * mi / (__builtin_elementwise_sqrt(vi) / s.bias_correction2_sqrt + s.eps);
+    }
 }
 
-CT_ADAM_RANGE_SIGNATURE(adam_range_baseline) {
-    _Pragma("clang fp contract(off)")
-    CT_ADAM_UNPACK
-    CT_ADAM_RANGE_BODY
+__attribute__((target("avx2"))) void adam_range_avx2(float *p, const float *g, float *m, float *v, int64_t begin, int64_t end,
+                                                     AdamScalars s) {
+    adam_range(p, g, m, v, begin, end, s);
+}
+
+void adam_range_baseline(float *p, const float *g, float *m, float *v, int64_t begin, int64_t end, AdamScalars s) {
+    adam_range(p, g, m, v, begin, end, s);
 }
 
 void adam_kernel(float *p, const float *g, float *m, float *v, int64_t n, float beta1, float one_minus_beta1,

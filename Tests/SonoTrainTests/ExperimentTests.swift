@@ -33,6 +33,21 @@ final class ExperimentTests: XCTestCase {
         }
     }
 
+    /// Baseline only, on the tiny shapes set, one epoch: the smallest experiment that trains.
+    private func tinyBaselineOptions(out name: String) throws -> ExperimentOptions {
+        let data = root.appendingPathComponent("data").path
+        var options = ExperimentOptions(database: "unused.sqlite", tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)")],
+                                        backbones: [.resnet18], configurations: [.baseline], out: root.appendingPathComponent(name))
+        options.height = 32
+        options.width = 64
+        options.finetuneEpochs = 1
+        options.finetuneBatchSize = 4
+        options.decoderBaseWidth = 2
+        options.resamples = 10
+        options.overlays = 0
+        return options
+    }
+
     /// `experiment lowdata` after a multi-seed `experiment table2` in the same folder fine-tunes
     /// from seed 0's pretraining instead of refusing the folder that holds the seed-N runs.
     func testLowDataReusesSeedZeroPretrainingOfAMultiSeedTable2() throws {
@@ -66,24 +81,15 @@ final class ExperimentTests: XCTestCase {
     /// a low-data-only task is no empty Table 2 column.
     func testLowDataReportKeepsTheTable2OfTheFolder() throws {
         let data = root.appendingPathComponent("data").path
-        var options = ExperimentOptions(database: "unused.sqlite", tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)")],
-                                        backbones: [.resnet18], configurations: [.baseline], out: root.appendingPathComponent("exp-report"))
-        options.height = 32
-        options.width = 64
-        options.finetuneEpochs = 1
-        options.finetuneBatchSize = 4
-        options.decoderBaseWidth = 2
-        options.resamples = 10
-        options.overlays = 0
+        let options = try tinyBaselineOptions(out: "exp-report")
         _ = try ExperimentRunner(options: options, log: { _ in }).runTable2()
         var lowData = options
         lowData.tasks.append(try ExperimentTaskSpec(flag: "quality:classification=\(data)"))
         _ = try ExperimentRunner(options: lowData, log: { _ in }).runLowData(fraction: 0.5, repeats: 2)
         let html = try String(contentsOf: options.out.appendingPathComponent("report.html"), encoding: .utf8)
         let start = try XCTUnwrap(html.range(of: "<table class=\"table2\">"))
-        let table = html[start.lowerBound...].prefix { _ in true }
-        let end = try XCTUnwrap(table.range(of: "</table>"))
-        let table2 = String(table[..<end.upperBound])
+        let end = try XCTUnwrap(html.range(of: "</table>", range: start.upperBound..<html.endIndex))
+        let table2 = String(html[start.lowerBound..<end.upperBound])
         XCTAssertTrue(table2.contains(">shapes<"), table2)
         XCTAssertFalse(table2.contains(">quality<"), "quality ran only in the low-data study: \(table2)")
         XCTAssertTrue(html.contains("Low-data") || html.contains("low-data") || html.contains("Low data"), "the low-data section is there")
@@ -143,16 +149,7 @@ final class ExperimentTests: XCTestCase {
     /// A rerun into the same folder with other settings stops before any work and names them;
     /// with the recorded settings it reuses everything.
     func testRerunWithOtherSettingsStopsBeforeWork() throws {
-        let data = root.appendingPathComponent("data").path
-        var options = ExperimentOptions(database: "unused.sqlite", tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)")],
-                                        backbones: [.resnet18], configurations: [.baseline], out: root.appendingPathComponent("exp"))
-        options.height = 32
-        options.width = 64
-        options.finetuneEpochs = 1
-        options.finetuneBatchSize = 4
-        options.decoderBaseWidth = 2
-        options.resamples = 10
-        options.overlays = 0
+        let options = try tinyBaselineOptions(out: "exp")
         try ExperimentRunner(options: options, log: { _ in }).runTable2()
         let run = ExperimentLayout(root: options.out).finetuneRun(backbone: .resnet18, config: .baseline, task: "shapes")
         let recorded = try XCTUnwrap(try SubRunSettings.read(from: run))

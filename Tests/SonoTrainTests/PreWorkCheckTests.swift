@@ -29,12 +29,18 @@ final class PreWorkCheckTests: XCTestCase {
         }
     }
 
-    func testFinetuneRefusesBadInputBeforeAnyWork() throws {
-        let root = try temporaryFolder("prework-finetune")
+    /// A labelled tiny downstream set, and one whose labels.csv is missing.
+    private func downstreamFolders(in root: URL) throws -> (labelled: URL, unlabelled: URL) {
         let data = root.appendingPathComponent("data"), unlabelled = root.appendingPathComponent("unlabelled")
         try TinyDownstream.make(at: data)
         try TinyDownstream.make(at: unlabelled, count: 4)
         try FileManager.default.removeItem(at: unlabelled.appendingPathComponent("labels.csv"))
+        return (data, unlabelled)
+    }
+
+    func testFinetuneRefusesBadInputBeforeAnyWork() throws {
+        let root = try temporaryFolder("prework-finetune")
+        let (data, unlabelled) = try downstreamFolders(in: root)
         let nowhere = root.appendingPathComponent("nowhere").path
         let weights = root.appendingPathComponent("absent.safetensors").path
         let badTask = root.appendingPathComponent("task.yaml")
@@ -93,10 +99,7 @@ final class PreWorkCheckTests: XCTestCase {
     /// tasks listed before it were fine-tuned and evaluated first).
     func testExperimentRefusesAnUnreadableTaskBeforeAnyWork() throws {
         let root = try temporaryFolder("prework-experiment")
-        let data = root.appendingPathComponent("data"), unlabelled = root.appendingPathComponent("unlabelled")
-        try TinyDownstream.make(at: data)
-        try TinyDownstream.make(at: unlabelled, count: 4)
-        try FileManager.default.removeItem(at: unlabelled.appendingPathComponent("labels.csv"))
+        let (data, unlabelled) = try downstreamFolders(in: root)
         let db = root.appendingPathComponent("cohort.sqlite").path
         try ManifestDatabase(path: db, createIfMissing: true).applyLabels(.paperDefault())
         var options = ExperimentOptions(database: db, tasks: [ExperimentTaskSpec(name: "shapes", path: data.path, kind: .segmentation),

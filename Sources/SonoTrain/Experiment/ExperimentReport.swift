@@ -88,15 +88,18 @@ enum ExperimentReport {
     }
 
     static func readRows(from folder: URL) throws -> [ExperimentRow] {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try decoder.decode([ExperimentRow].self, from: Data(contentsOf: folder.appendingPathComponent(rowsFile)))
+        try readJSON([ExperimentRow].self, file: rowsFile, in: folder)
     }
 
     static func readComparisons(from folder: URL) throws -> ExperimentComparisons {
+        try readJSON(ExperimentComparisons.self, file: ExperimentComparisons.fileName, in: folder)
+    }
+
+    /// Reads a file this type wrote, with its spelling of non-finite numbers.
+    private static func readJSON<Value: Decodable>(_ type: Value.Type, file: String, in folder: URL) throws -> Value {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try decoder.decode(ExperimentComparisons.self, from: Data(contentsOf: folder.appendingPathComponent(ExperimentComparisons.fileName)))
+        return try decoder.decode(type, from: Data(contentsOf: folder.appendingPathComponent(file)))
     }
 
     static func writeLowData(_ results: [LowDataResult], to folder: URL) throws {
