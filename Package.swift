@@ -139,7 +139,11 @@ let package = Package(
         .testTarget(name: "SonoModelsTests", dependencies: ["SonoModels", "Torch", "TorchNN", "SonoSupport", "TestSupport"]),
         .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval", "SeededRandom", "SonoSupport", "TestSupport"]),
         .testTarget(name: "SonoTagCommandsTests", dependencies: ["SonoTagCommands", "TestSupport"]),
-        .testTarget(name: "SonoTrainTests", dependencies: ["SonoTrain", "SonoPhantom", "SonoData", "SonoModels", "SeededRandom", "SonoParallel", "SonoSupport", "TestSupport"]),
+        // The pretraining fixtures (tiny configuration, synthetic source) of the CPU and GPU tests.
+        .target(name: "SonoTrainTestSupport", dependencies: ["SonoTrain", "SeededRandom", "Torch"], path: "Tests/SonoTrainTestSupport"),
+        .testTarget(name: "SonoTrainTests", dependencies: ["SonoTrain", "SonoTrainTestSupport", "SonoPhantom", "SonoData", "SonoModels", "SeededRandom", "SonoParallel", "SonoSupport", "TestSupport"]),
+        // Needs a GPU: `make test` runs it only where nvidia-smi sees one, `make test-cuda` always.
+        .testTarget(name: "SonoCUDATests", dependencies: ["SonoTrain", "SonoTrainTestSupport", "Torch", "TorchNN", "TestSupport"]),
     ],
     // CTorch is the only C++ target; SwiftPM places this flag after unsafeFlags, so it must follow LIBTORCH too.
     cxxLanguageStandard: libtorchRoot == nil ? .cxx17 : .cxx20

@@ -1,3 +1,4 @@
+import SonoTrainTestSupport
 import Foundation
 import Torch
 import TorchNN

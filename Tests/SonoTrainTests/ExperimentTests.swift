@@ -1,3 +1,4 @@
+import SonoTrainTestSupport
 import Foundation
 import Imaging
 import SonoData
@@ -130,6 +131,18 @@ final class ExperimentTests: XCTestCase {
         XCTAssertTrue(markdown.contains("0.832 ± 0.009"), "the paper's CE+DCM VGG16-BN liver/kidney Dice is shown for reference")
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("Table 2"))
+        XCTAssertLessThan(try XCTUnwrap(html.range(of: "<h2>What was run</h2>")).lowerBound, try XCTUnwrap(html.range(of: "<h2>Table 2</h2>")).lowerBound,
+                          "the report opens with what was run")
+        XCTAssertTrue(html.contains("<h2>Confusion matrices</h2>") && html.contains("quality · resnet18 · Baseline"), "the classification task's matrix")
+        // The matrix counted here from the evaluation's per-image CSV, row by row.
+        let qualityRun = ExperimentLayout(root: out).finetuneRun(backbone: .resnet18, config: .baseline, task: "quality")
+        let pairs = try String(contentsOf: qualityRun.appendingPathComponent("evaluation/per_image.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",") }.map { (truth: Int($0[1])!, predicted: Int($0[2])!) }
+        let classes = pairs.map { max($0.truth, $0.predicted) }.max()! + 1
+        for t in 0..<classes {
+            let cells = "<tr><td>\(t)</td>" + (0..<classes).map { p in "<td>\(pairs.filter { $0.truth == t && $0.predicted == p }.count)</td>" }.joined() + "</tr>"
+            XCTAssertTrue(html.contains(cells), "confusion row \(cells)")
+        }
         XCTAssertTrue(html.contains("data:image/png;base64"), "charts and overlays are inlined")
         XCTAssertFalse(html.contains("src=\"overlays/"), "the report must be self-contained")
 

@@ -1,3 +1,4 @@
+import SonoTrainTestSupport
 import Foundation
 import Imaging
 import SonoData
@@ -215,6 +216,12 @@ final class FinetuneTests: XCTestCase {
         XCTAssertEqual(result.data, other.standardizedFileURL.path)
         XCTAssertEqual(result.checkpoint, FinetuneRunLayout(out).bestCheckpoint.standardizedFileURL.path)
         let folder = out.appendingPathComponent("evaluation-other")
+        // Overlays: the first two test images, then the two lowest-Dice of the others (from the per-image CSV).
+        let dice = try String(contentsOf: folder.appendingPathComponent("per_image.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",") }.map { (id: String($0[0]), dice: Double($0[1])!) }
+        let expectedWorst = dice.enumerated().dropFirst(2).sorted { ($0.element.dice, $0.offset) < ($1.element.dice, $1.offset) }
+            .prefix(2).map { "overlays/worst-\($0.element.id).png" }
+        XCTAssertEqual(result.overlays, dice.prefix(2).map { "overlays/\($0.id).png" } + expectedWorst)
         let saved = try EvaluationResult.read(from: folder)
         XCTAssertEqual(saved.images, 8)
         XCTAssertEqual(saved.split, "all")

@@ -1,3 +1,4 @@
+import SonoTrainTestSupport
 import Foundation
 import TestSupport
 import Torch

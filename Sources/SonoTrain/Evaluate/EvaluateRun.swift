@@ -183,15 +183,26 @@ public enum Evaluation {
         }
     }
 
-    /// Overlay PNGs (prediction red, truth green) of the first `count` images, channels merged.
+    /// Overlay PNGs (prediction red, truth green), channels merged: the first ⌈count/2⌉ test
+    /// images (typical cases) and the ⌊count/2⌋ lowest-Dice others, named `worst-ID.png`, so a
+    /// reader sees where the model fails and not only where it works.
     static func writeOverlays(arrays: DownstreamArrays, logits: [Float], records: [SegmentationRecord], count: Int, folder: URL) throws -> [String] {
-        guard count > 0 else { return [] }
+        let n = min(count, arrays.count)
+        let first = Array(0..<((n + 1) / 2))
+        let worst = Array((first.count..<arrays.count).sorted { (records[$0].dice, $0) < (records[$1].dice, $1) }.prefix(n / 2))
+        return try writeOverlays(arrays: arrays, logits: logits, records: records, indices: first, prefix: "", folder: folder)
+            + writeOverlays(arrays: arrays, logits: logits, records: records, indices: worst, prefix: "worst-", folder: folder)
+    }
+
+    static func writeOverlays(arrays: DownstreamArrays, logits: [Float], records: [SegmentationRecord], indices: [Int],
+                              prefix: String, folder: URL) throws -> [String] {
+        guard !indices.isEmpty else { return [] }
         let overlayFolder = folder.appendingPathComponent("overlays")
         try FileManager.default.createDirectory(at: overlayFolder, withIntermediateDirectories: true)
         let plane = arrays.height * arrays.width, c = arrays.maskChannels
         let scale = max(1, 256 / max(1, arrays.width))
         var names: [String] = []
-        for i in 0..<min(count, arrays.count) {
+        for i in indices {
             var predicted = [Bool](repeating: false, count: plane), truth = predicted
             for k in 0..<c {
                 let offset = (i * c + k) * plane
@@ -205,7 +216,7 @@ public enum Evaluation {
                 image: image, prediction: try BinaryMask(width: arrays.width, height: arrays.height, bits: predicted),
                 truth: try BinaryMask(width: arrays.width, height: arrays.height, bits: truth), scale: scale,
                 caption: String(format: "%@  Dice %.3f", arrays.ids[i], records[i].dice))
-            let name = "overlays/\(arrays.ids[i]).png"
+            let name = "overlays/\(prefix)\(arrays.ids[i]).png"
             try ImageFile.write(picture, to: folder.appendingPathComponent(name).path)
             names.append(name)
         }

@@ -79,7 +79,8 @@ extension ExperimentRunner {
         let tableRows = (try? ExperimentReport.readRows(from: options.out)) ?? []
         let tableTasks = options.tasks.filter { task in tableRows.contains { $0.results[task.name] != nil } }
         try ExperimentReport.writeHTML(rows: tableTasks.isEmpty ? [] : tableRows, tasks: tableTasks, layout: layout, lowData: results,
-                                       comparisons: try? ExperimentReport.readComparisons(from: options.out), to: options.out)
+                                       comparisons: try? ExperimentReport.readComparisons(from: options.out),
+                                       studyTasks: options.tasks, to: options.out)
         return results
     }
 

@@ -125,9 +125,12 @@ enum ExperimentReport {
     }
 
     /// `report.html`: everything inline (images as data URIs), so it can be mailed as one file.
+    /// `studyTasks`: every task of the run for the opening "What was run" (default `tasks`).
     static func writeHTML(rows: [ExperimentRow], tasks: [ExperimentTaskSpec], layout: ExperimentLayout,
-                          lowData: [LowDataResult]?, comparisons: ExperimentComparisons? = nil, to folder: URL) throws {
+                          lowData: [LowDataResult]?, comparisons: ExperimentComparisons? = nil,
+                          studyTasks: [ExperimentTaskSpec]? = nil, to folder: URL) throws {
         var report = HTMLReport(title: "SonoTag experiment", subtitle: "Downstream results after pretraining with DICOM metadata (Hu et al., Table 2 and Figure 6)")
+        ExperimentProvenance.add(to: &report, folder: folder, tasks: studyTasks ?? tasks, rows: rows, layout: layout)
         if !rows.isEmpty {
             report.heading("Table 2")
             if let comparisons {
@@ -162,6 +165,7 @@ enum ExperimentReport {
             try addLossCurves(&report, rows: rows, tasks: tasks, layout: layout)
             try addInpaintingGrids(&report, rows: rows, layout: layout)
             try addOverlays(&report, rows: rows, tasks: tasks, layout: layout)
+            addConfusionMatrices(&report, rows: rows, tasks: tasks)
         }
         if let lowData, !lowData.isEmpty {
             report.heading("Low-data regime (Figure 6)")
@@ -267,7 +271,7 @@ enum ExperimentReport {
             for row in rows {
                 guard let result = row.results[task.name] else { continue }
                 let folder = URL(fileURLWithPath: result.run).appendingPathComponent("evaluation")
-                for name in result.overlays.prefix(2) {
+                for name in result.overlays.filter({ !$0.hasPrefix("overlays/worst-") }).prefix(2) {
                     if let picture = try? ImageFile.read(path: folder.appendingPathComponent(name).path) {
                         items.append((picture, "\(task.name) · \(row.backbone.rawValue) · \(row.configuration.paperName)"))
                     }
@@ -278,6 +282,58 @@ enum ExperimentReport {
         report.heading("Segmentation overlays")
         report.paragraph("Prediction in red, truth outlined in green (test images).")
         try report.gallery(items, thumbnailWidth: 256)
+
+        var worst: [(picture: Raster, caption: String)] = []
+        for task in tasks where task.kind == .segmentation {
+            for row in rows {
+                guard let result = row.results[task.name] else { continue }
+                let folder = URL(fileURLWithPath: result.run).appendingPathComponent("evaluation")
+                for name in result.overlays.filter({ $0.hasPrefix("overlays/worst-") }).prefix(2) {
+                    if let picture = try? ImageFile.read(path: folder.appendingPathComponent(name).path) {
+                        worst.append((picture, "\(task.name) · \(row.backbone.rawValue) · \(row.configuration.paperName) · worst"))
+                    }
+                }
+            }
+        }
+        guard !worst.isEmpty else { return }
+        report.heading("Worst cases", level: 3)
+        report.paragraph("The lowest-Dice test images of each configuration (the Dice is in each picture's caption).")
+        try report.gallery(worst, thumbnailWidth: 256)
+    }
+}
+
+extension ExperimentReport {
+    /// Per classification task and configuration, the test set's confusion matrix (rows: true
+    /// class, columns: predicted; class indices as in the run's labels.json), read back from the
+    /// evaluation's per_image.csv so it is exactly what the metrics were computed from.
+    static func addConfusionMatrices(_ report: inout HTMLReport, rows: [ExperimentRow], tasks: [ExperimentTaskSpec]) {
+        let classification = tasks.filter { $0.kind == .classification }
+        guard !classification.isEmpty else { return }
+        report.heading("Confusion matrices")
+        for task in classification {
+            for row in rows {
+                guard let result = row.results[task.name] else { continue }
+                let path = URL(fileURLWithPath: result.run).appendingPathComponent("evaluation/per_image.csv").path
+                let title = "\(task.name) · \(row.backbone.rawValue) · \(row.configuration.paperName) (rows: true class, columns: predicted)"
+                guard let pairs = try? classPairs(CSVTable.read(path: path)), !pairs.isEmpty else {
+                    report.paragraph("\(title): no per-image predictions in \(path).")
+                    continue
+                }
+                let k = (pairs.map { max($0.truth, $0.predicted) }.max() ?? 0) + 1
+                let matrix = ClassificationMetrics.confusionMatrix(predicted: pairs.map(\.predicted), truth: pairs.map(\.truth), classCount: k)
+                report.table(header: ["true \\ predicted"] + (0..<k).map(String.init),
+                             rows: matrix.enumerated().map { [String($0.offset)] + $0.element.map(String.init) }, caption: title)
+            }
+        }
+    }
+
+    /// (truth, predicted) class indices of a classification per_image.csv; nil when it is not one.
+    static func classPairs(_ table: CSVTable) -> [(truth: Int, predicted: Int)]? {
+        guard let t = table.header.firstIndex(of: "truth"), let p = table.header.firstIndex(of: "predicted") else { return nil }
+        return table.rows.compactMap { row in
+            guard row.count > max(t, p), let truth = Int(row[t]), let predicted = Int(row[p]) else { return nil }
+            return (truth, predicted)
+        }
     }
 }
 

@@ -117,13 +117,14 @@ final class FinetuneMetricsLog {
 
     deinit { try? handle.close() }
 
-    /// Rows of a metrics file as (epoch, train loss, validation loss), for loss-curve charts.
-    static func read(_ url: URL) -> [(epoch: Int, train: Double, validation: Double)] {
+    /// Rows of a metrics file as (epoch, train loss, validation loss, epoch seconds), for the
+    /// report's loss curves and times (seconds 0 where a row lacks them).
+    static func read(_ url: URL) -> [(epoch: Int, train: Double, validation: Double, seconds: Double)] {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").dropFirst().compactMap { line in
             let f = line.split(separator: ",").map(String.init)
             guard f.count >= 3, let e = Int(f[0]), let t = Double(f[1]), let v = Double(f[2]) else { return nil }
-            return (e, t, v)
+            return (e, t, v, f.count > 4 ? Double(f[4]) ?? 0 : 0)
         }
     }
 }
