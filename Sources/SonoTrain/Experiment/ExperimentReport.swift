@@ -218,7 +218,7 @@ enum ExperimentReport {
         }
         guard !items.isEmpty else { return }
         report.heading("In-painting during pretraining")
-        report.paragraph("Masked input | prediction | truth, from the last epoch of each pretraining run.")
+        report.paragraph("Masked input | prediction | truth, from the last epoch of each pretraining run. Each row is a validation image chosen for one weak-label group, named first in its caption (\"any\": no group left to show).")
         try report.gallery(items, thumbnailWidth: 480)
     }
 

@@ -106,7 +106,7 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
     }
     let metrics = writes ? try PretrainMetricsLog(url: layout.metrics, keepingEpochsThrough: resumed.map { $0.0.epoch } ?? 0,
                                                   keepingStepsThrough: resumed.map { $0.0.globalStep }) : nil
-    let gridBatch = writes ? try firstImages(validation, count: config.gridImages, config: config) : nil
+    let gridBatch = writes ? try gridImages(validation, count: config.gridImages, config: config) : nil
     // The gradient-share diagnostic's fixed batch (batch norm in training mode needs ≥ 2 images).
     // Every member computes it: with sync_batchnorm its training-mode forward is a collective.
     let diagnosticBatch = validation.imageCount >= 2
@@ -311,7 +311,36 @@ func validationLoss(_ trainer: Pretrainer, _ source: PretrainBatchSource, config
                               conditional: conditional, labelAccuracy: has.accuracy ? sums.accuracy / n : nil)
 }
 
-/// The first `count` validation images (a fixed set, so grids compare across epochs).
+/// The in-painting grid's validation images: a fixed set, so grids compare across epochs, chosen
+/// so that as many weak-label groups as possible have an image of their own (a grid of six
+/// linear-probe abdomen images says nothing about the rest of the archive). Each caption starts
+/// with the group it stands for. Reads at most `gridSearchImages` validation images.
+func gridImages(_ source: PretrainBatchSource, count: Int, config: RunConfig) throws -> PretrainBatch? {
+    guard count > 0, config.method.usesContextEncoder else { return nil }
+    var images: [Tensor] = [], labels: [[Float]] = [], captions: [String] = []
+    let batchSize = max(count, 16)
+    try source.forEachBatch(epoch: 0, batchSize: batchSize, seed: config.seed, shuffled: false,
+                            limit: max(count, gridSearchImages), dropIncomplete: false) { batch in
+        let n = batch.images.shape[0], k = batch.labels.shape.count > 1 ? batch.labels.shape[1] : 0
+        let values = try batch.labels.to(device: .cpu, dtype: .float32).toArray(of: Float.self)
+        for i in 0..<n {
+            images.append(try batch.images.narrowed(dim: 0, start: i, length: 1))
+            labels.append(Array(values[(i * k)..<((i + 1) * k)]))
+            captions.append(i < batch.captions.count ? batch.captions[i] : "image \(images.count)")
+        }
+    }
+    guard !images.isEmpty else { return nil }
+    let chosen = gridSelection(labels: labels, count: count)
+    let names = source.labelGroupNames
+    return PretrainBatch(images: try Tensor.cat(chosen.map { images[$0.index] }, dim: 0),
+                         labels: try Tensor.cat(chosen.map { try batchLabels(labels[$0.index]) }, dim: 0),
+                         captions: chosen.map { pick in
+                             let group = pick.group.map { $0 < names.count ? names[$0] : "label \($0)" } ?? "any"
+                             return "\(group): \(captions[pick.index])"
+                         })
+}
+
+/// The first `count` validation images (the gradient-share diagnostic's fixed batch).
 func firstImages(_ source: PretrainBatchSource, count: Int, config: RunConfig) throws -> PretrainBatch? {
     guard count > 0, config.method.usesContextEncoder else { return nil }
     var first: PretrainBatch?
@@ -320,6 +349,31 @@ func firstImages(_ source: PretrainBatchSource, count: Int, config: RunConfig) t
     }
     return first
 }
+
+/// How far the grid looks for an image of each label group.
+let gridSearchImages = 512
+
+/// Up to `count` image indices: for each group in turn, the first image labelled with it that is
+/// not chosen yet (groups without an image are passed over); then the first unchosen images.
+/// `group` is the group an index was chosen for, nil for the filling ones.
+func gridSelection(labels: [[Float]], count: Int) -> [(index: Int, group: Int?)] {
+    var chosen: [(index: Int, group: Int?)] = []
+    var taken = Set<Int>()
+    let groups = labels.map(\.count).max() ?? 0
+    for group in 0..<groups where chosen.count < count {
+        if let i = labels.indices.first(where: { !taken.contains($0) && group < labels[$0].count && labels[$0][group] > 0 }) {
+            chosen.append((i, group))
+            taken.insert(i)
+        }
+    }
+    for i in labels.indices where chosen.count < count && !taken.contains(i) {
+        chosen.append((i, nil))
+        taken.insert(i)
+    }
+    return chosen
+}
+
+private func batchLabels(_ row: [Float]) throws -> Tensor { try Tensor(row, shape: [1, row.count]) }
 
 private func describe(_ v: PretrainLossValues) -> String {
     var parts: [String] = []
