@@ -16,10 +16,7 @@ final class CUDATests: XCTestCase {
     }
 
     private func batches(_ count: Int, size: Int) throws -> [PretrainBatch] {
-        var result: [PretrainBatch] = []
-        try syntheticSource(count: count * size, seed: 21).forEachBatch(epoch: 1, batchSize: size, seed: 1, shuffled: true,
-                                                                        limit: nil, dropIncomplete: true) { result.append($0) }
-        return result
+        try syntheticBatches(count, size: size, seed: 21, orderSeed: 1)
     }
 
     private func weights(_ trainer: Pretrainer) throws -> [String: [Float]] {

@@ -183,15 +183,18 @@ public enum Evaluation {
         }
     }
 
+    /// Where the lowest-Dice overlays are written (`overlays/worst-ID.png`), for the report to tell them apart.
+    static let worstOverlayPrefix = "overlays/worst-"
+
     /// Overlay PNGs (prediction red, truth green), channels merged: the first ⌈count/2⌉ test
-    /// images (typical cases) and the ⌊count/2⌋ lowest-Dice others, named `worst-ID.png`, so a
+    /// images (typical cases) and the ⌊count/2⌋ lowest-Dice others (`worstOverlayPrefix`), so a
     /// reader sees where the model fails and not only where it works.
     static func writeOverlays(arrays: DownstreamArrays, logits: [Float], records: [SegmentationRecord], count: Int, folder: URL) throws -> [String] {
         let n = min(count, arrays.count)
         let first = Array(0..<((n + 1) / 2))
         let worst = Array((first.count..<arrays.count).sorted { (records[$0].dice, $0) < (records[$1].dice, $1) }.prefix(n / 2))
-        return try writeOverlays(arrays: arrays, logits: logits, records: records, indices: first, prefix: "", folder: folder)
-            + writeOverlays(arrays: arrays, logits: logits, records: records, indices: worst, prefix: "worst-", folder: folder)
+        return try writeOverlays(arrays: arrays, logits: logits, records: records, indices: first, prefix: "overlays/", folder: folder)
+            + writeOverlays(arrays: arrays, logits: logits, records: records, indices: worst, prefix: worstOverlayPrefix, folder: folder)
     }
 
     static func writeOverlays(arrays: DownstreamArrays, logits: [Float], records: [SegmentationRecord], indices: [Int],
@@ -216,7 +219,7 @@ public enum Evaluation {
                 image: image, prediction: try BinaryMask(width: arrays.width, height: arrays.height, bits: predicted),
                 truth: try BinaryMask(width: arrays.width, height: arrays.height, bits: truth), scale: scale,
                 caption: String(format: "%@  Dice %.3f", arrays.ids[i], records[i].dice))
-            let name = "overlays/\(prefix)\(arrays.ids[i]).png"
+            let name = "\(prefix)\(arrays.ids[i]).png"
             try ImageFile.write(picture, to: folder.appendingPathComponent(name).path)
             names.append(name)
         }

@@ -96,11 +96,9 @@ enum ExperimentProvenance {
     }
 
     static func timingRows(_ sessions: [RunRecord.Session], now: Date) -> [[String]] {
-        let parser = ISO8601DateFormatter()
-        parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return sessions.enumerated().map { index, s in
-            let start = parser.date(from: s.started)
-            let end = s.finished.flatMap(parser.date(from:))
+        sessions.enumerated().map { index, s in
+            let start = RunRecord.date(fromTimestamp: s.started)
+            let end = s.finished.flatMap(RunRecord.date(fromTimestamp:))
             let wall = start.map { (end ?? now).timeIntervalSince($0) }
             let command = s.commandLine.dropFirst().prefix(2).joined(separator: " ")
             return [String(index + 1), command, s.started, s.finished ?? "\(s.status) at report time",

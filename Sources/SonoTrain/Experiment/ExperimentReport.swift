@@ -266,39 +266,33 @@ enum ExperimentReport {
     }
 
     static func addOverlays(_ report: inout HTMLReport, rows: [ExperimentRow], tasks: [ExperimentTaskSpec], layout: ExperimentLayout) throws {
+        let typical = overlayItems(rows: rows, tasks: tasks, worst: false)
+        guard !typical.isEmpty else { return }
+        report.heading("Segmentation overlays")
+        report.paragraph("Prediction in red, truth outlined in green (test images).")
+        try report.gallery(typical, thumbnailWidth: 256)
+        let worst = overlayItems(rows: rows, tasks: tasks, worst: true)
+        guard !worst.isEmpty else { return }
+        report.heading("Worst cases", level: 3)
+        report.paragraph("The lowest-Dice test images of each configuration (the Dice is in each picture's caption).")
+        try report.gallery(worst, thumbnailWidth: 256)
+    }
+
+    /// Up to two overlays per segmentation task and configuration: the typical ones, or the worst.
+    static func overlayItems(rows: [ExperimentRow], tasks: [ExperimentTaskSpec], worst: Bool) -> [(picture: Raster, caption: String)] {
         var items: [(picture: Raster, caption: String)] = []
         for task in tasks where task.kind == .segmentation {
             for row in rows {
                 guard let result = row.results[task.name] else { continue }
                 let folder = URL(fileURLWithPath: result.run).appendingPathComponent("evaluation")
-                for name in result.overlays.filter({ !$0.hasPrefix("overlays/worst-") }).prefix(2) {
+                for name in result.overlays.filter({ $0.hasPrefix(Evaluation.worstOverlayPrefix) == worst }).prefix(2) {
                     if let picture = try? ImageFile.read(path: folder.appendingPathComponent(name).path) {
-                        items.append((picture, "\(task.name) · \(row.backbone.rawValue) · \(row.configuration.paperName)"))
+                        items.append((picture, "\(task.name) · \(row.backbone.rawValue) · \(row.configuration.paperName)" + (worst ? " · worst" : "")))
                     }
                 }
             }
         }
-        guard !items.isEmpty else { return }
-        report.heading("Segmentation overlays")
-        report.paragraph("Prediction in red, truth outlined in green (test images).")
-        try report.gallery(items, thumbnailWidth: 256)
-
-        var worst: [(picture: Raster, caption: String)] = []
-        for task in tasks where task.kind == .segmentation {
-            for row in rows {
-                guard let result = row.results[task.name] else { continue }
-                let folder = URL(fileURLWithPath: result.run).appendingPathComponent("evaluation")
-                for name in result.overlays.filter({ $0.hasPrefix("overlays/worst-") }).prefix(2) {
-                    if let picture = try? ImageFile.read(path: folder.appendingPathComponent(name).path) {
-                        worst.append((picture, "\(task.name) · \(row.backbone.rawValue) · \(row.configuration.paperName) · worst"))
-                    }
-                }
-            }
-        }
-        guard !worst.isEmpty else { return }
-        report.heading("Worst cases", level: 3)
-        report.paragraph("The lowest-Dice test images of each configuration (the Dice is in each picture's caption).")
-        try report.gallery(worst, thumbnailWidth: 256)
+        return items
     }
 }
 

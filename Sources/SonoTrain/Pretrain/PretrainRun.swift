@@ -317,23 +317,30 @@ func validationLoss(_ trainer: Pretrainer, _ source: PretrainBatchSource, config
 /// with the group it stands for. Reads at most `gridSearchImages` validation images.
 func gridImages(_ source: PretrainBatchSource, count: Int, config: RunConfig) throws -> PretrainBatch? {
     guard count > 0, config.method.usesContextEncoder else { return nil }
-    var images: [Tensor] = [], labels: [[Float]] = [], captions: [String] = []
-    let batchSize = max(count, 16)
-    try source.forEachBatch(epoch: 0, batchSize: batchSize, seed: config.seed, shuffled: false,
+    // Only images `gridSelection` can pick are kept (copied out of their batch, so the batch is
+    // freed): each pick is among the first `count` images overall or of one of its groups.
+    var kept: [Int: Tensor] = [:], labels: [[Float]] = [], captions: [String] = [], seenPerGroup: [Int: Int] = [:]
+    try source.forEachBatch(epoch: 0, batchSize: max(count, 16), seed: config.seed, shuffled: false,
                             limit: max(count, gridSearchImages), dropIncomplete: false) { batch in
         let n = batch.images.shape[0], k = batch.labels.shape.count > 1 ? batch.labels.shape[1] : 0
         let values = try batch.labels.to(device: .cpu, dtype: .float32).toArray(of: Float.self)
         for i in 0..<n {
-            images.append(try batch.images.narrowed(dim: 0, start: i, length: 1))
-            labels.append(Array(values[(i * k)..<((i + 1) * k)]))
-            captions.append(i < batch.captions.count ? batch.captions[i] : "image \(images.count)")
+            let index = labels.count, row = Array(values[(i * k)..<((i + 1) * k)])
+            var candidate = index < count
+            for (group, value) in row.enumerated() where value > 0 {
+                seenPerGroup[group, default: 0] += 1
+                if seenPerGroup[group]! <= count { candidate = true }
+            }
+            if candidate { kept[index] = try batch.images.narrowed(dim: 0, start: i, length: 1).clone() }
+            labels.append(row)
+            captions.append(i < batch.captions.count ? batch.captions[i] : "image \(index + 1)")
         }
     }
-    guard !images.isEmpty else { return nil }
+    guard !labels.isEmpty else { return nil }
     let chosen = gridSelection(labels: labels, count: count)
     let names = source.labelGroupNames
-    return PretrainBatch(images: try Tensor.cat(chosen.map { images[$0.index] }, dim: 0),
-                         labels: try Tensor.cat(chosen.map { try batchLabels(labels[$0.index]) }, dim: 0),
+    return PretrainBatch(images: try Tensor.cat(chosen.map { kept[$0.index]! }, dim: 0),
+                         labels: try Tensor(chosen.flatMap { labels[$0.index] }, shape: [chosen.count, labels[0].count]),
                          captions: chosen.map { pick in
                              let group = pick.group.map { $0 < names.count ? names[$0] : "label \($0)" } ?? "any"
                              return "\(group): \(captions[pick.index])"
@@ -372,8 +379,6 @@ func gridSelection(labels: [[Float]], count: Int) -> [(index: Int, group: Int?)]
     }
     return chosen
 }
-
-private func batchLabels(_ row: [Float]) throws -> Tensor { try Tensor(row, shape: [1, row.count]) }
 
 private func describe(_ v: PretrainLossValues) -> String {
     var parts: [String] = []

@@ -112,10 +112,15 @@ public struct RunRecord: Codable, Sendable, Equatable {
         try AtomicFile.write(try encoder.encode(self), to: folder.appendingPathComponent(Self.fileName))
     }
 
-    static func timestamp() -> String {
+    static func timestamp() -> String { timestampFormatter().string(from: Date()) }
+
+    /// The time a `started` / `finished` field records; nil when it is not one of ours.
+    static func date(fromTimestamp text: String) -> Date? { timestampFormatter().date(from: text) }
+
+    private static func timestampFormatter() -> ISO8601DateFormatter {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+        return formatter
     }
 
     /// The split hash of the last session that recorded one (for the resume check).
