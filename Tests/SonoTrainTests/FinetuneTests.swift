@@ -129,6 +129,26 @@ final class FinetuneTests: XCTestCase {
         XCTAssertNotEqual(try before[key]?.rawBytes(), try after["model.encoder." + key]?.rawBytes())
     }
 
+    /// The step reports the loss of the weights it started from, then moves them.
+    func testTrainStepReturnsTheBatchLossBeforeItsUpdate() throws {
+        let setup = try FinetuneSetup(config: tinyConfig(.segmentation))
+        let arrays = try setup.dataset.load(setup.dataset.samples(in: .train), height: 32, width: 48, task: .segmentation)
+        let batcher = try setup.batcher(arrays)
+        let finetuner = try Finetuner(setup: setup, trainingTargets: batcher.labelTargets)
+        var generator = SeededGenerator(seed: 1)
+        let batch = try batcher.batch(Array(0..<4), augment: false, generator: &generator)
+        finetuner.enterTrainingMode()
+        let expected = try withNoGrad { try setup.loss(finetuner.network(batch.images), batch.targets, positiveWeight: nil).item() }
+        let weight = try XCTUnwrap(finetuner.network.module.stateDict().first { $0.name == "blocks.0.up.weight" }).tensor
+        let initial = try weight.rawBytes()
+
+        let value = try XCTUnwrap(try finetuner.trainStep(batch), "one process trains on every batch of two or more")
+        XCTAssertEqual(value, expected, accuracy: 1e-6)
+        XCTAssertNotEqual(try weight.rawBytes(), initial, "the step should update the decoder")
+        let validation = try finetuner.validate(batcher, batchSize: 4)
+        XCTAssertTrue(validation.loss.isFinite && (0...1).contains(validation.metric), "\(validation)")
+    }
+
     func testOrdinalCodesThroughTheHead() throws {
         let encoding = LabelEncoding(mode: .ordinal, classes: ["0", "1", "2", "3", "4"])
         // Hand-written codes: level k sets the first k of four bits.

@@ -138,96 +138,47 @@ public enum FinetuneRun {
                              log: @escaping (String) -> Void = { _ in }, progress: ProgressReporter = ProgressReporter(style: .silent),
                              group: ProcessGroup? = nil) throws -> FinetuneSummary {
         let world = group?.worldSize ?? 1
-        let shard = DataShard(index: group?.rank ?? 0, count: world)
-        let writes = shard.index == 0
         let layout = FinetuneRunLayout(out)
-        let fm = FileManager.default
-        // Paths as typed are relative to where the command ran; the run must work from anywhere.
-        let requested = typed.resolvingPaths()
-        var config = requested
-        var resumeFrom: (epoch: Int, bestEpoch: Int, bestLoss: Double, bestMetric: Double)?
-        if resume, fm.fileExists(atPath: layout.lastCheckpoint.path) {
-            let saved = try FinetuneConfig.read(from: out)
-            guard saved.sameNetworkAndData(as: requested) else {
-                throw FinetuneError.mismatchedRun(out.path, reason: "task, data, backbone, encoder, size, seed or labels differ from the saved \(FinetuneConfig.fileName)")
-            }
-            // Only the length of the run and its arithmetic (precision, shared batch statistics, storage order;
-            // weights stay float32) may change on resume.
-            config = saved
-            config.epochs = requested.epochs
-            config.precision = requested.precision
-            config.syncBatchNorm = requested.syncBatchNorm
-            config.channelsLast = requested.channelsLast
-            config.checkpointEvery = requested.checkpointEvery
-        } else if fm.fileExists(atPath: layout.lastCheckpoint.path) {
+        let holdsRun = FileManager.default.fileExists(atPath: layout.lastCheckpoint.path)
+        guard resume || !holdsRun else {
             throw FinetuneError.mismatchedRun(out.path, reason: "already holds a run (checkpoints/last.safetensors); pass --resume or choose another --out")
         }
-        try config.validate()
-        guard config.batchSize % world == 0, config.batchSize / world >= 2 else {
-            throw FinetuneError.invalidSetting(field: FinetuneConfig.Key.batchSize.rawValue, reason: "the global batch \(config.batchSize) must split into \(world) equal shards of at least 2 (one per process)")
+        let resuming = resume && holdsRun
+        // Paths as typed are relative to where the command ran; the run must work from anywhere.
+        let resolved = try resolvedConfig(typed.resolvingPaths(), savedIn: resuming ? out : nil)
+        try resolved.validate()
+        guard resolved.batchSize % world == 0, resolved.batchSize / world >= 2 else {
+            throw FinetuneError.invalidSetting(field: FinetuneConfig.Key.batchSize.rawValue, reason: "the global batch \(resolved.batchSize) must split into \(world) equal shards of at least 2 (one per process)")
         }
-        let precision = config.precision ?? .fp32
-        try TrainingThreads.configure(requested: config.threads)
-        try TorchRuntime.manualSeed(config.seed)
+        try TrainingThreads.configure(requested: resolved.threads)
+        try TorchRuntime.manualSeed(resolved.seed)
 
         // A resumed classification run keeps the mode and classes it recorded; it never refits.
-        var savedEncoding: LabelEncoding?
-        if resume, config.task == .classification {
-            guard let data = try? Data(contentsOf: layout.labels), let saved = try? JSONDecoder().decode(LabelEncoding.self, from: data) else {
-                throw FinetuneError.badRunFile(layout.labels.path, reason: "missing or unreadable label encoding; the run cannot be resumed as recorded")
-            }
-            savedEncoding = saved
-        }
-        let setup = try FinetuneSetup(config: config, encodingOverride: savedEncoding)
+        let savedEncoding = resume && resolved.task == .classification ? try recordedEncoding(layout) : nil
+        let setup = try FinetuneSetup(config: resolved, encodingOverride: savedEncoding)
         if let encoding = setup.encoding {
-            let how = savedEncoding != nil ? "as recorded" : config.classificationMode == nil ? "inferred from the labels" : "given"
-            // Recorded in config.yaml too, so that the run says which task it trained.
-            config.classificationMode = encoding.mode
+            let how = savedEncoding != nil ? "as recorded" : resolved.classificationMode == nil ? "inferred from the labels" : "given"
             log("classification: \(encoding.mode.rawValue) (\(how)), \(encoding.classes.count) classes: \(encoding.classes.joined(separator: ", "))")
         }
-        let network = setup.network
-
-        // Data: the training share (low-data runs keep a seeded subset), capped for quick runs.
-        var trainSamples = setup.dataset.samples(in: .train)
-        var validationSamples = setup.dataset.samples(in: .val)
-        guard !trainSamples.isEmpty else { throw DownstreamDataError.emptySplit(.train, dataset: config.data) }
-        (trainSamples, validationSamples) = Self.selectSamples(train: trainSamples, validation: validationSamples, config: config)
-        guard !validationSamples.isEmpty else { throw DownstreamDataError.emptySplit(.val, dataset: config.data) }
-        log("data: \(trainSamples.count) train, \(validationSamples.count) validation images from \(config.data) at \(config.height)×\(config.width)")
-        let trainArrays = try setup.dataset.load(trainSamples, height: config.height, width: config.width, task: config.task)
-        let validationArrays = try setup.dataset.load(validationSamples, height: config.height, width: config.width, task: config.task)
-        let trainBatcher = try setup.batcher(trainArrays)
-        let validationBatcher = try setup.batcher(validationArrays)
-        var positiveWeight: Tensor?
-        if let encoding = setup.encoding, encoding.mode != .multiclass {
-            positiveWeight = try Tensor(LabelEncoding.positiveWeights(trainBatcher.labelTargets)).to(device: setup.device)
-        }
-
-        // Model and optimizer. The layout is set first so that Adam's state takes it too.
-        if config.channelsLast == true { try network.module.convertToChannelsLast() }
-        let trainable = network.trainableParameters(freezeEncoder: config.freezeEncoder)
-        if config.freezeEncoder {
-            for (name, tensor) in network.module.namedParameters() where name.hasPrefix("encoder.") { _ = try tensor.setRequiresGrad(false) }
-        }
-        let optimizer = try Adam(parameters: trainable, learningRate: config.learningRate, betas: (config.beta1, config.beta2))
-        var startEpoch = 1
+        let (trainBatcher, validationBatcher) = try batchers(for: setup, log: log)
+        let finetuner = try Finetuner(setup: setup, trainingTargets: trainBatcher.labelTargets, group: group)
+        let config = finetuner.config
+        var completedEpochs = 0
         var best = (epoch: 0, loss: Double.infinity, metric: Double.nan)
         var resumedEpoch = FinetuneCheckpoint.EpochProgress()
-        // Restored with the run: a resumed fp16 run goes on with the scale it had reached.
-        let scaler = GradientScaler(enabled: precision == .fp16)
-        if resume, fm.fileExists(atPath: layout.lastCheckpoint.path) {
-            let state = try FinetuneCheckpoint.restore(layout.lastCheckpoint, network: network, optimizer: optimizer, scaler: scaler)
-            startEpoch = state.epoch + 1
+        if resuming {
+            let state = try finetuner.restore(from: layout.lastCheckpoint)
+            completedEpochs = state.epoch
             best = (state.bestEpoch, state.bestLoss, state.bestMetric)
-            resumeFrom = (state.epoch, state.bestEpoch, state.bestLoss, state.bestMetric)
             resumedEpoch = state.progress
-            let position = resumedEpoch.steps > 0 ? "\(resumedEpoch.steps) steps into epoch \(startEpoch)" : "after epoch \(state.epoch)"
+            let position = resumedEpoch.steps > 0 ? "\(resumedEpoch.steps) steps into epoch \(state.epoch + 1)" : "after epoch \(state.epoch)"
             log("resuming \(position) (best so far: epoch \(state.bestEpoch), validation loss \(String(format: "%.4f", state.bestLoss)))")
         } else {
-            log(try EncoderWeights.load(config.encoder, into: network.encoder))
+            log(try EncoderWeights.load(config.encoder, into: finetuner.network.encoder))
         }
-        if writes && resumeFrom == nil {
-            try fm.createDirectory(at: layout.checkpoints, withIntermediateDirectories: true)
+        let writes = finetuner.shard.index == 0
+        if writes && !resuming {
+            try FileManager.default.createDirectory(at: layout.checkpoints, withIntermediateDirectories: true)
             try config.write(to: out)
             if let encoding = setup.encoding {
                 let encoder = JSONEncoder()
@@ -235,12 +186,9 @@ public enum FinetuneRun {
                 try AtomicFile.write(try encoder.encode(encoding), to: layout.labels)
             }
         }
-        try precision.validate(on: setup.device)
-        if let group, world > 1 {
-            try group.broadcastState(of: network.module)
-            if config.syncBatchNorm == true { network.module.synchronizeBatchNorm(over: group) }
-        }
-        let metricsLog = writes ? try FinetuneMetricsLog(url: layout.metrics, keepingEpochsThrough: resumeFrom?.epoch ?? 0) : nil
+        try finetuner.precision.validate(on: setup.device)
+        try finetuner.synchronizeReplicas()
+        let metricsLog = writes ? try FinetuneMetricsLog(url: layout.metrics, keepingEpochsThrough: completedEpochs) : nil
 
         var firstTrainLoss: Double?
         var lastTrainLoss: Double?
@@ -250,61 +198,35 @@ public enum FinetuneRun {
             if let group, world > 1 { try group.barrier() }
             return TrainingInterrupted(runDirectory: out, checkpoint: layout.lastCheckpoint, epoch: epoch, stepsIntoEpoch: step)
         }
-        var epoch = startEpoch
-        while epoch <= config.epochs {
+        // A stride, not a range: a resumed run may already be past a shortened `epochs`.
+        for epoch in stride(from: completedEpochs + 1, through: config.epochs, by: 1) {
             let started = Date()
-            network.module.train(true)
-            // A frozen encoder also keeps its batch-norm statistics: weights and buffers stay bit-identical.
-            if config.freezeEncoder { network.encoder.train(false) }
+            finetuner.enterTrainingMode()
             var generator = SeededGenerator(seed: config.seed, stream: 7, index: UInt64(epoch))
             // A mid-epoch checkpoint's steps are drawn again (order and augmentation run on as
             // before) but not trained, and its running sums carry on.
-            let skipped = epoch == startEpoch ? resumedEpoch : FinetuneCheckpoint.EpochProgress()
+            let skipped = epoch == completedEpochs + 1 ? resumedEpoch : FinetuneCheckpoint.EpochProgress()
             var lossSum = skipped.lossSum, seen = skipped.seen
-            var step = 0
             let steps = trainBatcher.epochOrder(batchSize: config.batchSize, seed: config.seed, epoch: epoch, shuffle: true)
-            for indices in steps {
-                step += 1
+            for (offset, indices) in steps.enumerated() {
+                let step = offset + 1
                 // Every process draws the whole batch's augmentation, so the generator stays in step.
-                var batch = try trainBatcher.batch(indices, augment: config.augment, generator: &generator)
+                let batch = try trainBatcher.batch(indices, augment: config.augment, generator: &generator)
                 guard step > skipped.steps else { continue }
                 // Dropout draws from libtorch's generator: seeded per step, a resumed step draws
                 // what the uninterrupted one did.
                 try TorchRuntime.manualSeed(SplitMix64.stream(seed: config.seed, epoch: epoch, stream: UInt64(step) &+ 2).state)
                 let stepStarted = Date()
-                let total = batch.count
-                let rows = shard.positions(in: total)
-                if world > 1 {
-                    // Batch norm in training mode needs two images per process.
-                    guard batch.count / world >= 2 else { continue }
-                    batch = FinetuneBatch(images: try batch.images.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
-                                          targets: try batch.targets.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
-                                          count: rows.count)
-                }
-                try optimizer.zeroGrad()
-                let logits = try precision == .fp32 ? network(batch.images)
-                    : precision.run(on: setup.device) { try network(batch.images) }.to(dtype: .float32)
-                var loss = try setup.loss(logits, batch.targets, positiveWeight: positiveWeight)
-                var value = try loss.item()
-                if let group, world > 1 {
-                    // Weighted so that averaging over the group gives the whole batch's mean.
-                    value = try group.sum([value * Double(rows.count)])[0] / Double(total)
-                    loss = try loss * (Double(rows.count * world) / Double(total))
-                }
-                guard value.isFinite || precision == .fp16 else { throw FinetuneError.diverged(epoch: epoch, loss: value) }
-                try scaler.scaled(loss).backward()
-                if let group, world > 1 { try group.averageGradients(of: network.module) }
-                try scaler.step(optimizer)
-                lossSum += value * Double(total)
-                seen += world > 1 ? total : batch.count
+                guard let value = try finetuner.trainStep(batch, epoch: epoch) else { continue }
+                lossSum += value * Double(batch.count)
+                seen += batch.count
                 progress.step(epoch: epoch, epochs: config.epochs, step: step, stepsPerEpoch: steps.count,
                               losses: String(format: "loss %.4f", value),
-                              imagesPerSecond: Double(total) / max(1e-9, Date().timeIntervalSince(stepStarted)))
+                              imagesPerSecond: Double(batch.count) / max(1e-9, Date().timeIntervalSince(stepStarted)))
                 let next = try policy.decision(globalStep: (epoch - 1) * steps.count + step, step: step, stepsPerEpoch: steps.count)
                 if next.save, writes {
-                    try FinetuneCheckpoint.save(network: network, optimizer: optimizer, config: config, epoch: epoch - 1, best: best,
-                                                progress: .init(steps: step, lossSum: lossSum, seen: seen), scaler: scaler,
-                                                to: layout.lastCheckpoint)
+                    try finetuner.saveCheckpoint(to: layout.lastCheckpoint, epoch: epoch - 1, best: best,
+                                                 progress: .init(steps: step, lossSum: lossSum, seen: seen))
                 }
                 if next.stop { throw try stop(epoch: epoch, step: step) }
             }
@@ -312,35 +234,31 @@ public enum FinetuneRun {
             if firstTrainLoss == nil { firstTrainLoss = trainLoss }
             lastTrainLoss = trainLoss
 
-            let (validationLoss, validationMetric) = try validate(setup: setup, batcher: validationBatcher,
-                                                                  batchSize: config.batchSize, positiveWeight: positiveWeight)
-            guard validationLoss.isFinite else { throw FinetuneError.diverged(epoch: epoch, loss: validationLoss) }
-            let improved = validationLoss < best.loss
-            if improved { best = (epoch, validationLoss, validationMetric) }
+            let validation = try finetuner.validate(validationBatcher, batchSize: config.batchSize)
+            guard validation.loss.isFinite else { throw FinetuneError.diverged(epoch: epoch, loss: validation.loss) }
+            let improved = validation.loss < best.loss
+            if improved { best = (epoch, validation.loss, validation.metric) }
             if writes {
                 // Flushed to disk once, after the last epoch (below); until then a killed process
                 // still leaves both files whole (AtomicFile.write).
                 let durable = epoch == config.epochs
                 if improved {
-                    try FinetuneCheckpoint.save(network: network, optimizer: nil, config: config, epoch: epoch,
-                                                best: best, to: layout.bestCheckpoint, durable: durable)
+                    try finetuner.saveCheckpoint(to: layout.bestCheckpoint, epoch: epoch, best: best, resumable: false, durable: durable)
                 }
-                try FinetuneCheckpoint.save(network: network, optimizer: optimizer, config: config, epoch: epoch,
-                                            best: best, scaler: scaler, to: layout.lastCheckpoint, durable: durable)
+                try finetuner.saveCheckpoint(to: layout.lastCheckpoint, epoch: epoch, best: best, durable: durable)
                 if durable { try AtomicFile.synchronize(layout.bestCheckpoint) }
             }
             let seconds = Date().timeIntervalSince(started)
-            metricsLog?.append(epoch: epoch, trainLoss: trainLoss, validationLoss: validationLoss,
-                              validationMetric: validationMetric, seconds: seconds, best: improved)
+            metricsLog?.append(epoch: epoch, trainLoss: trainLoss, validationLoss: validation.loss,
+                               validationMetric: validation.metric, seconds: seconds, best: improved)
             log(String(format: "epoch %d/%d  train loss %.4f  val loss %.4f  val %@ %.4f  %.1fs%@", epoch, config.epochs, trainLoss,
-                       validationLoss, config.task == .segmentation ? "dice" : "accuracy", validationMetric, seconds, improved ? "  *best" : ""))
+                       validation.loss, config.task == .segmentation ? "dice" : "accuracy", validation.metric, seconds, improved ? "  *best" : ""))
             if epoch < config.epochs, try TrainingInterruption.isRequested(agreedOver: group) { throw try stop(epoch: epoch, step: 0) }
-            epoch += 1
         }
         let summary = FinetuneSummary(runDirectory: out.path, epochsCompleted: config.epochs, bestEpoch: best.epoch,
                                       bestValidationLoss: best.loss, bestValidationMetric: best.metric,
                                       firstTrainLoss: firstTrainLoss, lastTrainLoss: lastTrainLoss,
-                                      trainImages: trainArrays.count, validationImages: validationArrays.count)
+                                      trainImages: trainBatcher.arrays.count, validationImages: validationBatcher.arrays.count)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -348,6 +266,46 @@ public enum FinetuneRun {
         // Nobody reports success before rank 0's files are on disk.
         if let group, world > 1 { try group.barrier() }
         return summary
+    }
+
+    /// The settings a run trains with: `requested`, or those saved in `run` when it is resumed.
+    private static func resolvedConfig(_ requested: FinetuneConfig, savedIn run: URL?) throws -> FinetuneConfig {
+        guard let run else { return requested }
+        var config = try FinetuneConfig.read(from: run)
+        guard config.sameNetworkAndData(as: requested) else {
+            throw FinetuneError.mismatchedRun(run.path, reason: "task, data, backbone, encoder, size, seed or labels differ from the saved \(FinetuneConfig.fileName)")
+        }
+        // Only the length of the run and its arithmetic (precision, shared batch statistics, storage order;
+        // weights stay float32) may change on resume.
+        config.epochs = requested.epochs
+        config.precision = requested.precision
+        config.syncBatchNorm = requested.syncBatchNorm
+        config.channelsLast = requested.channelsLast
+        config.checkpointEvery = requested.checkpointEvery
+        return config
+    }
+
+    /// The label encoding a classification run recorded in `labels.json`.
+    private static func recordedEncoding(_ layout: FinetuneRunLayout) throws -> LabelEncoding {
+        guard let data = try? Data(contentsOf: layout.labels), let saved = try? JSONDecoder().decode(LabelEncoding.self, from: data) else {
+            throw FinetuneError.badRunFile(layout.labels.path, reason: "missing or unreadable label encoding; the run cannot be resumed as recorded")
+        }
+        return saved
+    }
+
+    /// The images of `setup`'s data a run trains and validates on, loaded and ready to batch.
+    private static func batchers(for setup: FinetuneSetup, log: (String) -> Void) throws
+        -> (train: FinetuneBatcher, validation: FinetuneBatcher)
+    {
+        let config = setup.config
+        let trainShare = setup.dataset.samples(in: .train)
+        guard !trainShare.isEmpty else { throw DownstreamDataError.emptySplit(.train, dataset: config.data) }
+        let (trainSamples, validationSamples) = selectSamples(train: trainShare, validation: setup.dataset.samples(in: .val), config: config)
+        guard !validationSamples.isEmpty else { throw DownstreamDataError.emptySplit(.val, dataset: config.data) }
+        log("data: \(trainSamples.count) train, \(validationSamples.count) validation images from \(config.data) at \(config.height)×\(config.width)")
+        let trainArrays = try setup.dataset.load(trainSamples, height: config.height, width: config.width, task: config.task)
+        let validationArrays = try setup.dataset.load(validationSamples, height: config.height, width: config.width, task: config.task)
+        return (try setup.batcher(trainArrays), try setup.batcher(validationArrays))
     }
 
     /// What can be checked in seconds, before the run folder is written or an image loaded:
@@ -375,24 +333,6 @@ public enum FinetuneRun {
             guard !resuming else { break }
             do { _ = try EncoderWeights.resolve(path) } catch let error as EncoderWeights.LoadError {
                 throw FinetuneError.badFlag("--encoder \(config.encoder)", reason: error.reason)
-            }
-        }
-    }
-
-    /// Mean validation loss and score, in evaluation mode without gradients.
-    static func validate(setup: FinetuneSetup, batcher: FinetuneBatcher, batchSize: Int, positiveWeight: Tensor?) throws -> (Double, Double) {
-        try setup.network.module.withEvaluationMode {
-            try withNoGrad {
-                var generator = SeededGenerator(seed: 0)
-                var lossSum = 0.0, scoreSum = 0.0, seen = 0
-                for indices in batcher.epochOrder(batchSize: batchSize, seed: 0, epoch: 0, shuffle: false) {
-                    let batch = try batcher.batch(indices, augment: false, generator: &generator)
-                    let logits = try setup.network(batch.images)
-                    lossSum += try setup.loss(logits, batch.targets, positiveWeight: positiveWeight).item() * Double(batch.count)
-                    scoreSum += try setup.scores(logits, batch.targets).reduce(0, +)
-                    seen += batch.count
-                }
-                return (lossSum / Double(max(1, seen)), scoreSum / Double(max(1, seen)))
             }
         }
     }
