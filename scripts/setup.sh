@@ -25,6 +25,30 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# A full disk surfaces later as dozens of unrelated failures (checkpoints "could not be written"
+# in the middle of the tests), so the room is checked once, up front. Measured on a bare Debian 12
+# machine: the packages ~1.7 GB, the torch engine ~1.7 GB (cache), the build ~0.7 GB, the tests'
+# run folders in the temporary directory ~1.5 GB at their peak. SONOTAG_SKIP_DISK_CHECK=1 skips it.
+free_mb() { df -Pm "$1" 2>/dev/null | awk 'NR == 2 { print $4 }'; }
+if [ "${SONOTAG_SKIP_DISK_CHECK:-0}" != 1 ]; then
+  here_need=1500
+  ((${#missing[@]})) && here_need=$((here_need + 2000))
+  [ -f "${SONOTAG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sonotag}/torch-2.15.0-cpu/.complete" ] || here_need=$((here_need + 2000))
+  tmp="${TMPDIR:-/tmp}"
+  tmp_need=2000
+  # Same filesystem: one budget.
+  [ "$(df -P "$tmp" | awk 'NR == 2 { print $1 }')" = "$(df -P . | awk 'NR == 2 { print $1 }')" ] && { here_need=$((here_need + tmp_need)); tmp_need=0; }
+  short=""
+  [ "$(free_mb .)" -ge "$here_need" ] || short="$(pwd): $(free_mb .) MB free, about $here_need MB needed (packages, torch engine, build, tests)"
+  [ "$tmp_need" = 0 ] || [ "$(free_mb "$tmp")" -ge "$tmp_need" ] || short="${short:+$short; }$tmp: $(free_mb "$tmp") MB free, about $tmp_need MB needed by the tests' run folders"
+  if [ -n "$short" ]; then
+    echo "setup: not enough disk space: $short" >&2
+    leftovers=$(find "$tmp" -maxdepth 1 -name 'sonotag-*' 2>/dev/null | wc -l)
+    [ "$leftovers" -gt 0 ] && echo "setup: $tmp holds $leftovers sonotag-* folders left by earlier test runs ($(du -csm "$tmp"/sonotag-* 2>/dev/null | tail -1 | cut -f1) MB); removing them is safe when no test runs" >&2
+    echo "setup: free some space, or set SONOTAG_SKIP_DISK_CHECK=1 to go on anyway" >&2
+    exit 1
+  fi
+fi
 if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -59,6 +59,10 @@ final class ProcessRunnerTests: XCTestCase {
     }
 }
 
+private struct ProbeFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
 final class TemporaryFolderTests: XCTestCase {
     func testFolderIsRemovedWithTheObject() throws {
         var folder: TemporaryFolder? = try TemporaryFolder("probe")
@@ -67,6 +71,21 @@ final class TemporaryFolderTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: url.appendingPathComponent("file").path))
         folder = nil
         XCTAssertFalse(FileManager.default.fileExists(atPath: url.path))
+    }
+
+    /// Runs a real test case that makes a folder and checks the folder is gone once it ended.
+    func testFolderOfATestIsRemovedWhenTheTestEnds() throws {
+        var made: URL?
+        let inner = XCTestCase(name: "folderProbe") { test in
+            made = try test.temporaryFolder("teardown-probe")
+            try Data("x".utf8).write(to: made!.appendingPathComponent("file"))
+        }
+        inner.run()
+        // Thrown, not asserted: after a nested run corelibs-xctest drops assertion failures
+        // (there is no current test case), while a thrown error is recorded on this one.
+        guard let url = made else { throw ProbeFailure(description: "the probe test did not run") }
+        if FileManager.default.fileExists(atPath: url.path) { throw ProbeFailure(description: "\(url.path) outlived its test") }
+        withExtendedLifetime(inner) {}
     }
 
     func testTwoFoldersAreDistinct() throws {
