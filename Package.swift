@@ -18,27 +18,33 @@ let libtorchRoot: String? = {
             ? URL(fileURLWithPath: pinnedTorch).resolvingSymlinksInPath().path : nil
     }
 }()
-let torchIncludes: [String] = libtorchRoot.map { ["\($0)/include", "\($0)/include/torch/csrc/api/include"] }
+let torchIncludes: [String] =
+    libtorchRoot.map { ["\($0)/include", "\($0)/include/torch/csrc/api/include"] }
     // /usr/include is already on the default search path; passing it as -isystem would break
     // libstdc++'s #include_next <stdlib.h>.
     ?? ["/usr/include/torch/csrc/api/include"]
 // Debian's 1.13 headers are C++17; recent torch 2.x headers require C++20 (checked against a pip wheel).
 let torchCxxStandard = libtorchRoot == nil ? "-std=c++17" : "-std=c++20"
-let torchLibDir: String = libtorchRoot.map { "\($0)/lib" }
-    ?? (["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"].first { FileManager.default.fileExists(atPath: "\($0)/libtorch_cpu.so") }
+let torchLibDir: String =
+    libtorchRoot.map { "\($0)/lib" }
+    ?? (["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"].first {
+        FileManager.default.fileExists(atPath: "\($0)/libtorch_cpu.so")
+    }
         ?? "/usr/lib/x86_64-linux-gnu")
 // A pip torch's CUDA libraries need the nvidia-* wheels beside it (site-packages/nvidia); a
 // CPU-only install of the wheel leaves them out, and then only the CPU libraries are linked.
-let torchCUDA: Bool = libtorchRoot.map { root in
-    let fm = FileManager.default
-    guard fm.fileExists(atPath: "\(root)/lib/libtorch_cuda.so") else { return false }
-    let parent = URL(fileURLWithPath: root).deletingLastPathComponent()
-    return parent.lastPathComponent != "site-packages" || fm.fileExists(atPath: parent.appendingPathComponent("nvidia/cudnn").path)
-} ?? false
+let torchCUDA: Bool =
+    libtorchRoot.map { root in
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: "\(root)/lib/libtorch_cuda.so") else { return false }
+        let parent = URL(fileURLWithPath: root).deletingLastPathComponent()
+        return parent.lastPathComponent != "site-packages" || fm.fileExists(atPath: parent.appendingPathComponent("nvidia/cudnn").path)
+    } ?? false
 // Linked by full path, not -l: the system's -L/usr/lib/x86_64-linux-gnu comes first on the link
 // line (codec libraries), so -ltorch would pick Debian's 1.13 even with LIBTORCH set. The rpath
 // makes the loader find the same files.
-let torchLibraries = ["libtorch_cpu.so", "libc10.so"]
+let torchLibraries =
+    ["libtorch_cpu.so", "libc10.so"]
     + (libtorchRoot == nil || torchCUDA ? ["libtorch.so"] : [])
     + (torchCUDA ? ["libtorch_cuda.so", "libc10_cuda.so"] : [])
 let torchLinkFlags: [String] =
@@ -53,13 +59,13 @@ let package = Package(
         .executable(name: "sonotag", targets: ["sonotag"]),
         .executable(name: "sonotag-train", targets: ["sonotag-train"]),
         .library(name: "Torch", targets: ["Torch", "TorchNN"]),
-        .library(name: "DICOM", targets: ["DICOM"]),
+        .library(name: "DICOM", targets: ["DICOM"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0")
     ],
     targets: [
         // The only C++: an extern "C" shim over ATen and autograd.
@@ -70,7 +76,10 @@ let package = Package(
             sources: ["ctorch.cpp", "ctorch_dist.cpp"],
             publicHeadersPath: "include",
             // compat/: the Gloo declarations c10d's header needs, which no libtorch package ships.
-            cxxSettings: [.headerSearchPath("compat"), .unsafeFlags([torchCxxStandard, "-O2", "-fPIC", "-w"] + torchIncludes.flatMap { ["-isystem", $0] })],
+            cxxSettings: [
+                .headerSearchPath("compat"),
+                .unsafeFlags([torchCxxStandard, "-O2", "-fPIC", "-w"] + torchIncludes.flatMap { ["-isystem", $0] })
+            ],
             linkerSettings: [.unsafeFlags(torchLinkFlags)]
         ),
         // Small Torch-free pieces every layer shares: CSV tables, atomic writes, NPY files, JSON and
@@ -93,57 +102,76 @@ let package = Package(
         .target(name: "SonoParallel"),
         .target(name: "SeededRandom"),
         .target(name: "SonoPhantom", dependencies: ["DICOM", "DICOMCodecs", "Imaging", "SonoParallel", "SeededRandom", "SonoSupport"]),
-        .target(name: "SonoData", dependencies: [
-            // SonoEval: the ordinal label encoding of downstream classification targets.
-            "DICOM", "Imaging", "SonoParallel", "SeededRandom", "SonoSupport", "SonoEval",
-            .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "Yams", package: "Yams"),
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(
+            name: "SonoData",
+            dependencies: [
+                // SonoEval: the ordinal label encoding of downstream classification targets.
+                "DICOM", "Imaging", "SonoParallel", "SeededRandom", "SonoSupport", "SonoEval",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto")
+            ]),
         .target(name: "SonoModels", dependencies: ["Torch", "TorchNN", "SonoSupport"]),
         .target(name: "SonoEval", dependencies: ["Imaging", "SeededRandom", "SonoSupport"]),
-        .target(name: "SonoTrain", dependencies: [
-            "SonoModels", "SonoData", "SonoEval", "Imaging", "SeededRandom", "SonoParallel", "SonoSupport",
-            .product(name: "Yams", package: "Yams"),
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(
+            name: "SonoTrain",
+            dependencies: [
+                "SonoModels", "SonoData", "SonoEval", "Imaging", "SeededRandom", "SonoParallel", "SonoSupport",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto")
+            ]),
         // The git commit `--version` prints: scripts/build_stamp.sh writes an untracked header here.
         .target(name: "CBuildInfo"),
         .target(name: "SonoTagCommands", dependencies: ["CBuildInfo"]),
         // `sonotag` never links libtorch: its crawl, label, DICOM and phantom commands start in
         // milliseconds, and it hands training commands to `sonotag-train` with exec.
-        .executableTarget(name: "sonotag", dependencies: [
-            "DICOM", "Imaging", "SonoPhantom", "SonoData", "SonoTagCommands", "SonoSupport",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "sonotag-train", dependencies: [
-            "SonoModels", "SonoTrain", "SonoData", "SonoTagCommands", "SeededRandom", "SonoSupport", "Torch", "TorchNN",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "sonotag",
+            dependencies: [
+                "DICOM", "Imaging", "SonoPhantom", "SonoData", "SonoTagCommands", "SonoSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
+            ]),
+        .executableTarget(
+            name: "sonotag-train",
+            dependencies: [
+                "SonoModels", "SonoTrain", "SonoData", "SonoTagCommands", "SeededRandom", "SonoSupport", "Torch", "TorchNN",
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
+            ]),
 
         // Benchmark driver for Benchmarks/bench_torch.sh (never run by tests).
         .executableTarget(name: "torch-bench", dependencies: ["Torch", "TorchNN"], path: "Benchmarks/TorchBench"),
 
         // What every test target shares: temporary folders, the process runner, the fixture and
         // reference-tool locators (with the CI rule: missing means failure there), the tolerance assert.
-        .target(name: "TestSupport", dependencies: ["SeededRandom", .product(name: "Crypto", package: "swift-crypto")], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["SeededRandom", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/TestSupport"),
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "SonoSupportTests", dependencies: ["SonoSupport", "TestSupport"]),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
         .testTarget(name: "TorchNNTests", dependencies: ["Torch", "TorchNN", "TestSupport"]),
-        .testTarget(name: "DICOMCodecsTests", dependencies: ["DICOMCodecs", "SeededRandom", "TestSupport"], exclude: ["make_htj2k_vectors.py", "Regression"]),
+        .testTarget(
+            name: "DICOMCodecsTests", dependencies: ["DICOMCodecs", "SeededRandom", "TestSupport"],
+            exclude: ["make_htj2k_vectors.py", "Regression"]),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs", "SeededRandom", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "SeededRandom", "DICOM", "Imaging", "TestSupport"]),
-        .testTarget(name: "SonoDataTests", dependencies: ["SonoData", "SonoPhantom", "DICOM", "DICOMCodecs", "Imaging", "SeededRandom", "SonoSupport", "TestSupport"]),
+        .testTarget(
+            name: "SonoDataTests",
+            dependencies: ["SonoData", "SonoPhantom", "DICOM", "DICOMCodecs", "Imaging", "SeededRandom", "SonoSupport", "TestSupport"]),
         .testTarget(name: "SonoModelsTests", dependencies: ["SonoModels", "Torch", "TorchNN", "SonoSupport", "TestSupport"]),
         .testTarget(name: "SonoEvalTests", dependencies: ["SonoEval", "SeededRandom", "SonoSupport", "TestSupport"]),
         .testTarget(name: "SonoTagCommandsTests", dependencies: ["SonoTagCommands", "TestSupport"]),
         // The pretraining fixtures (tiny configuration, synthetic source) of the CPU and GPU tests.
         .target(name: "SonoTrainTestSupport", dependencies: ["SonoTrain", "SeededRandom", "Torch"], path: "Tests/SonoTrainTestSupport"),
-        .testTarget(name: "SonoTrainTests", dependencies: ["SonoTrain", "SonoTrainTestSupport", "SonoPhantom", "SonoData", "SonoModels", "SeededRandom", "SonoParallel", "SonoSupport", "TestSupport"]),
+        .testTarget(
+            name: "SonoTrainTests",
+            dependencies: [
+                "SonoTrain", "SonoTrainTestSupport", "SonoPhantom", "SonoData", "SonoModels", "SeededRandom", "SonoParallel", "SonoSupport",
+                "TestSupport"
+            ]),
         // Needs a GPU: `make test` runs it only where nvidia-smi sees one, `make test-cuda` always.
-        .testTarget(name: "SonoCUDATests", dependencies: ["SonoTrain", "SonoTrainTestSupport", "Torch", "TorchNN", "TestSupport"]),
+        .testTarget(name: "SonoCUDATests", dependencies: ["SonoTrain", "SonoTrainTestSupport", "Torch", "TorchNN", "TestSupport"])
     ],
     // CTorch is the only C++ target; SwiftPM places this flag after unsafeFlags, so it must follow LIBTORCH too.
     cxxLanguageStandard: libtorchRoot == nil ? .cxx17 : .cxx20

@@ -46,9 +46,9 @@ func makeNetwork() throws -> Sequential {
 func peakRSSKilobytes() -> Int {
     var usage = rusage()
     #if os(Linux)
-    getrusage(RUSAGE_SELF.rawValue, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
     #else
-    getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF, &usage)
     #endif
     return usage.ru_maxrss
 }
@@ -70,8 +70,10 @@ do {
     }
     times.sort()
     let median = times[times.count / 2]
-    print(String(format: "impl=sonotag threads=%d median_ms=%.1f min_ms=%.1f peak_rss_kb=%d",
-                 TorchRuntime.threadCount, median, times[0], peakRSSKilobytes()))
+    print(
+        String(
+            format: "impl=sonotag threads=%d median_ms=%.1f min_ms=%.1f peak_rss_kb=%d",
+            TorchRuntime.threadCount, median, times[0], peakRSSKilobytes()))
 } catch {
     FileHandle.standardError.write(Data("torch-bench: \(error)\n".utf8))
     exit(1)

@@ -5,11 +5,14 @@ import DICOMCodecs
 enum CodecBridge {
     /// Decodes one compressed frame; returns a warning when the stream's colour space
     /// contradicts the declared Photometric Interpretation (the stream is followed).
-    static func decode(_ stream: [UInt8], codec: TransferSyntax.Codec, desc: PixelDescription, transferSyntax: TransferSyntax) throws -> (PixelFrame, String?) {
+    static func decode(_ stream: [UInt8], codec: TransferSyntax.Codec, desc: PixelDescription, transferSyntax: TransferSyntax) throws -> (
+        PixelFrame, String?
+    ) {
         do {
             switch codec {
             case .jpeg: return try decodeJPEG(stream, desc: desc)
-            case .jpegLS: return (try shape(JPEGLS.decode(stream), desc: desc, photometric: desc.photometricInterpretation, convertYBR: true), nil)
+            case .jpegLS:
+                return (try shape(JPEGLS.decode(stream), desc: desc, photometric: desc.photometricInterpretation, convertYBR: true), nil)
             case .jpeg2000: return try decodeJPEG2000(stream, desc: desc)
             case .jpegXL: return (try decodeJPEGXL(stream, desc: desc, transferSyntax: transferSyntax), nil)
             default: throw DICOMError.unsupported("codec for \(transferSyntax.uid)")
@@ -25,10 +28,18 @@ enum CodecBridge {
         let info = try JPEG.info(stream)
         var warning: String?
         if info.process == .lossless {
-            return (try shape(JPEG.decode(stream, colorTransform: .native), desc: desc, photometric: desc.photometricInterpretation, convertYBR: true), nil)
+            return (
+                try shape(
+                    JPEG.decode(stream, colorTransform: .native), desc: desc, photometric: desc.photometricInterpretation, convertYBR: true),
+                nil
+            )
         }
         guard info.components == 3 else {
-            return (try shape(JPEG.decode(stream, colorTransform: .native), desc: desc, photometric: desc.photometricInterpretation, convertYBR: false), nil)
+            return (
+                try shape(
+                    JPEG.decode(stream, colorTransform: .native), desc: desc, photometric: desc.photometricInterpretation, convertYBR: false
+                ), nil
+            )
         }
         // What the stream says wins; only when it says nothing does the header decide.
         let declaredYCbCr = isYBR(desc.photometricInterpretation)
@@ -36,7 +47,8 @@ enum CodecBridge {
         if let stated = info.statedColorModel {
             streamYCbCr = stated == .ycbcr
             if streamYCbCr != declaredYCbCr {
-                warning = "JPEG stream is \(streamYCbCr ? "YCbCr" : "RGB") (JFIF/Adobe/component ids) but Photometric Interpretation is \(desc.photometricInterpretation); following the stream"
+                warning =
+                    "JPEG stream is \(streamYCbCr ? "YCbCr" : "RGB") (JFIF/Adobe/component ids) but Photometric Interpretation is \(desc.photometricInterpretation); following the stream"
             }
         } else {
             streamYCbCr = declaredYCbCr
@@ -63,7 +75,8 @@ enum CodecBridge {
         if transformed && image.components == 3 { photometric = "RGB" }
         var warning: String?
         if image.components == 3 && transformed && !isYBR(desc.photometricInterpretation) {
-            warning = "JPEG 2000 stream applies a colour transform but Photometric Interpretation is \(desc.photometricInterpretation); output is RGB"
+            warning =
+                "JPEG 2000 stream applies a colour transform but Photometric Interpretation is \(desc.photometricInterpretation); output is RGB"
         }
         return (try shape(image, desc: desc, photometric: photometric, convertYBR: !transformed), warning)
     }
@@ -74,7 +87,8 @@ enum CodecBridge {
         // libjxl turns them into RGB pixels itself. The other two syntaxes code the samples the
         // writer had: like JPEG-LS, the header says what they are, YBR_FULL converted as pydicom does.
         if transferSyntax == .jpegXLJPEGRecompression {
-            return try shape(image, desc: desc, photometric: image.components == 3 ? "RGB" : desc.photometricInterpretation, convertYBR: false)
+            return try shape(
+                image, desc: desc, photometric: image.components == 3 ? "RGB" : desc.photometricInterpretation, convertYBR: false)
         }
         return try shape(image, desc: desc, photometric: desc.photometricInterpretation, convertYBR: true)
     }
@@ -117,7 +131,8 @@ enum CodecBridge {
             ColorConversion.ybrFullToRGB(&data)
             photometric = "RGB"
         }
-        return PixelFrame(rows: desc.rows, columns: desc.columns, samplesPerPixel: desc.samplesPerPixel,
-                          sampleType: desc.sampleType, photometricInterpretation: photometric, data: data)
+        return PixelFrame(
+            rows: desc.rows, columns: desc.columns, samplesPerPixel: desc.samplesPerPixel,
+            sampleType: desc.sampleType, photometricInterpretation: photometric, data: data)
     }
 }

@@ -24,17 +24,17 @@ public enum DICOMError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .truncated(offset, context): return "truncated at byte \(offset): \(context)"
-        case let .malformed(offset, context): return "malformed at byte \(offset): \(context)"
-        case let .nestingTooDeep(offset, depth): return "sequences nested deeper than \(depth) at byte \(offset)"
-        case let .missingAttribute(name): return "missing attribute \(name)"
-        case let .invalidAttribute(name, reason): return "invalid \(name): \(reason)"
-        case let .unsupported(what): return "unsupported: \(what)"
-        case let .pixelData(what): return "pixel data: \(what)"
-        case let .frameOutOfRange(index, count): return "frame \(index) out of range 0..<\(count)"
-        case let .codec(what): return "codec: \(what)"
-        case let .io(path, reason): return "\(path): \(reason)"
-        case let .invalidImage(what): return "invalid image: \(what)"
+        case .truncated(let offset, let context): return "truncated at byte \(offset): \(context)"
+        case .malformed(let offset, let context): return "malformed at byte \(offset): \(context)"
+        case .nestingTooDeep(let offset, let depth): return "sequences nested deeper than \(depth) at byte \(offset)"
+        case .missingAttribute(let name): return "missing attribute \(name)"
+        case .invalidAttribute(let name, let reason): return "invalid \(name): \(reason)"
+        case .unsupported(let what): return "unsupported: \(what)"
+        case .pixelData(let what): return "pixel data: \(what)"
+        case .frameOutOfRange(let index, let count): return "frame \(index) out of range 0..<\(count)"
+        case .codec(let what): return "codec: \(what)"
+        case .io(let path, let reason): return "\(path): \(reason)"
+        case .invalidImage(let what): return "invalid image: \(what)"
         }
     }
 }

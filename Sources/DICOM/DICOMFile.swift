@@ -75,8 +75,9 @@ public final class DICOMFile: @unchecked Sendable {
 
             // File meta group: explicit VR little endian, read while the group is 0002.
             var parser = DataSetParser(cursor: cursor, options: opts)
-            let meta = try parser.readDataSet(encoding: .explicitLittle, end: nil, depth: 0, inUndefinedItem: false,
-                                              characterSet: .default, stopPredicate: { $0.group != 0x0002 })
+            let meta = try parser.readDataSet(
+                encoding: .explicitLittle, end: nil, depth: 0, inUndefinedItem: false,
+                characterSet: .default, stopPredicate: { $0.group != 0x0002 })
             self.meta = meta
             warnings += parser.warnings
             let datasetStart = cursor.position
@@ -97,7 +98,10 @@ public final class DICOMFile: @unchecked Sendable {
                 encoding = try Self.guessEncoding(cursor)
             }
             self.transferSyntaxDeclared = declared != nil
-            var ts = declared ?? (encoding == .implicitLittle ? .implicitVRLittleEndian : (encoding.bigEndian ? .explicitVRBigEndian : .explicitVRLittleEndian))
+            var ts =
+                declared
+                ?? (encoding == .implicitLittle
+                    ? .implicitVRLittleEndian : (encoding.bigEndian ? .explicitVRBigEndian : .explicitVRLittleEndian))
 
             // Deflated: the data set after the meta group is one raw deflate stream.
             var stream: ByteSource = source
@@ -110,9 +114,12 @@ public final class DICOMFile: @unchecked Sendable {
             }
             // Files that declare one encoding and use another exist; trust the bytes.
             if !ts.isDeflated, let checked = try? Self.checkEncoding(dsCursor, declared: encoding), checked != encoding {
-                warnings.append("transfer syntax \(ts.uid) declared but data set is \(checked.explicitVR ? "explicit" : "implicit") VR; read as found")
+                warnings.append(
+                    "transfer syntax \(ts.uid) declared but data set is \(checked.explicitVR ? "explicit" : "implicit") VR; read as found")
                 encoding = checked
-                if declared != nil, ts.isNative { ts = checked.explicitVR ? (checked.bigEndian ? .explicitVRBigEndian : .explicitVRLittleEndian) : .implicitVRLittleEndian }
+                if declared != nil, ts.isNative {
+                    ts = checked.explicitVR ? (checked.bigEndian ? .explicitVRBigEndian : .explicitVRLittleEndian) : .implicitVRLittleEndian
+                }
             }
             self.transferSyntax = ts
             self.stream = stream
@@ -124,7 +131,7 @@ public final class DICOMFile: @unchecked Sendable {
             self.dataSet = ds
             if let stopped = dsParser.stoppedAtPixelData {
                 self.pixelDataReference = stopped
-            } else if let e = ds[.pixelData] ?? ds[.floatPixelData] ?? ds[.doubleFloatPixelData], case let .deferred(r) = e.value {
+            } else if let e = ds[.pixelData] ?? ds[.floatPixelData] ?? ds[.doubleFloatPixelData], case .deferred(let r) = e.value {
                 self.pixelDataReference = r
             } else {
                 self.pixelDataReference = nil
@@ -140,7 +147,8 @@ public final class DICOMFile: @unchecked Sendable {
         let bigEndian = c.byte(0) == 0 && c.byte(1) != 0
         let explicit = VR(bytes: c.byte(4), c.byte(5)) != nil
         guard Self.plausibleFirstGroup(c.u16(bigEndian)) else {
-            throw DICOMError.malformed(offset: c.position, context: "not a DICOM file (no preamble, no meta group, no plausible first element)")
+            throw DICOMError.malformed(
+                offset: c.position, context: "not a DICOM file (no preamble, no meta group, no plausible first element)")
         }
         return Encoding(explicitVR: explicit, bigEndian: bigEndian)
     }

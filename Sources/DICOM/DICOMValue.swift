@@ -16,15 +16,16 @@ public indirect enum DICOMValue: Sendable, Equatable {
     public static func == (a: DICOMValue, b: DICOMValue) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
-        case let (.string(x), .string(y)): return x == y
-        case let (.int(x), .int(y)): return x == y
-        case let (.double(x), .double(y)): return x == y || (x.isNaN && y.isNaN)
-        case let (.array(x), .array(y)): return x == y
-        case let (.bytes(x), .bytes(y)): return x == y
-        case let (.sequence(x), .sequence(y)):
-            return x.count == y.count && zip(x, y).allSatisfy { i, j in
-                i.count == j.count && zip(i, j).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
-            }
+        case (.string(let x), .string(let y)): return x == y
+        case (.int(let x), .int(let y)): return x == y
+        case (.double(let x), .double(let y)): return x == y || (x.isNaN && y.isNaN)
+        case (.array(let x), .array(let y)): return x == y
+        case (.bytes(let x), .bytes(let y)): return x == y
+        case (.sequence(let x), .sequence(let y)):
+            return x.count == y.count
+                && zip(x, y).allSatisfy { i, j in
+                    i.count == j.count && zip(i, j).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+                }
         default: return false
         }
     }
@@ -33,12 +34,12 @@ public indirect enum DICOMValue: Sendable, Equatable {
     public var jsonObject: Any {
         switch self {
         case .null: return NSNull()
-        case let .string(s): return s
-        case let .int(i): return i
-        case let .double(d): return d.isFinite ? d as Any : String(d)
-        case let .array(a): return a.map(\.jsonObject)
-        case let .bytes(n): return "<\(n) bytes>"
-        case let .sequence(items):
+        case .string(let s): return s
+        case .int(let i): return i
+        case .double(let d): return d.isFinite ? d as Any : String(d)
+        case .array(let a): return a.map(\.jsonObject)
+        case .bytes(let n): return "<\(n) bytes>"
+        case .sequence(let items):
             return items.map { item in Dictionary(item.map { ($0.0, $0.1.jsonObject) }, uniquingKeysWith: { a, _ in a }) }
         }
     }
@@ -54,14 +55,14 @@ public enum Identifiers {
 
     /// Identifying attributes outside group 0010.
     static let identifying: Set<Tag> = [
-        Tag(0x0008, 0x0050), // AccessionNumber
-        Tag(0x0008, 0x0080), Tag(0x0008, 0x0081), // InstitutionName, InstitutionAddress
-        Tag(0x0008, 0x0090), Tag(0x0008, 0x0092), Tag(0x0008, 0x0094), // ReferringPhysician name, address, phone
-        Tag(0x0008, 0x1048), Tag(0x0008, 0x1050), Tag(0x0008, 0x1060), Tag(0x0008, 0x1070), // physicians, operators
-        Tag(0x0020, 0x0010), // StudyID
-        Tag(0x0032, 0x1032), // RequestingPhysician
-        Tag(0x0038, 0x0010), // AdmissionID
-        Tag(0x0040, 0xA123), // PersonName
+        Tag(0x0008, 0x0050),  // AccessionNumber
+        Tag(0x0008, 0x0080), Tag(0x0008, 0x0081),  // InstitutionName, InstitutionAddress
+        Tag(0x0008, 0x0090), Tag(0x0008, 0x0092), Tag(0x0008, 0x0094),  // ReferringPhysician name, address, phone
+        Tag(0x0008, 0x1048), Tag(0x0008, 0x1050), Tag(0x0008, 0x1060), Tag(0x0008, 0x1070),  // physicians, operators
+        Tag(0x0020, 0x0010),  // StudyID
+        Tag(0x0032, 0x1032),  // RequestingPhysician
+        Tag(0x0038, 0x0010),  // AdmissionID
+        Tag(0x0040, 0xA123)  // PersonName
     ]
 
     /// Whether `tag` identifies a patient.
@@ -76,15 +77,15 @@ extension DataSet {
     public func value(_ tag: Tag, redactingIdentifiers: Bool = false) -> DICOMValue? {
         guard let e = self[tag] else { return nil }
         if redactingIdentifiers && (Identifiers.isIdentifying(tag) || e.vr == .PN) {
-            if case let .bytes(b) = e.value, b.isEmpty { return .string("") }
+            if case .bytes(let b) = e.value, b.isEmpty { return .string("") }
             return .string("<redacted>")
         }
         switch e.value {
-        case let .sequence(items):
+        case .sequence(let items):
             return .sequence(items.map { $0.plainItems(redactingIdentifiers: redactingIdentifiers) })
-        case let .deferred(ref):
+        case .deferred(let ref):
             return .bytes(ref.length ?? -1)
-        case let .bytes(b):
+        case .bytes(let b):
             let multi: ([DICOMValue]) -> DICOMValue = { vs in vs.isEmpty ? .null : (vs.count == 1 ? vs[0] : .array(vs)) }
             switch e.vr {
             case .US, .SS, .UL, .SL, .SV, .UV:
@@ -113,8 +114,10 @@ extension DataSet {
     /// Every element as (keyword or "(gggg,eeee)", value), in file order.
     public func plainItems(redactingIdentifiers: Bool = false) -> [(String, DICOMValue)] {
         elements.map { e in
-            (DataDictionary.keyword(for: e.tag).map { e.tag.isPrivate ? "\(e.tag)" : $0 } ?? "\(e.tag)",
-             value(e.tag, redactingIdentifiers: redactingIdentifiers) ?? .null)
+            (
+                DataDictionary.keyword(for: e.tag).map { e.tag.isPrivate ? "\(e.tag)" : $0 } ?? "\(e.tag)",
+                value(e.tag, redactingIdentifiers: redactingIdentifiers) ?? .null
+            )
         }
     }
 }

@@ -27,7 +27,8 @@ public enum DataDictionary {
         for line in GeneratedDictionary.repeating.split(separator: "\n") {
             let f = line.split(separator: " ")
             guard f.count == 5, let raw = UInt32(f[0], radix: 16), let mask = UInt32(f[1], radix: 16),
-                  let vr = VR(rawValue: String(f[2])) else { continue }
+                let vr = VR(rawValue: String(f[2]))
+            else { continue }
             let e = DictionaryEntry(tag: Tag(rawValue: raw), vr: vr, vm: String(f[3]), keyword: String(f[4]))
             t.repeating.append((raw, mask, e))
             if t.byKeyword[e.keyword] == nil { t.byKeyword[e.keyword] = e }
@@ -39,7 +40,9 @@ public enum DataDictionary {
     public static func entry(for tag: Tag) -> DictionaryEntry? {
         let raw = tag.rawValue
         if let e = tables.byTag[raw] { return e }
-        if tag.element == 0 { return DictionaryEntry(tag: tag, vr: .UL, vm: "1", keyword: tag.isPrivate ? "PrivateGroupLength" : "GroupLength") }
+        if tag.element == 0 {
+            return DictionaryEntry(tag: tag, vr: .UL, vm: "1", keyword: tag.isPrivate ? "PrivateGroupLength" : "GroupLength")
+        }
         if tag.isPrivateCreator { return DictionaryEntry(tag: tag, vr: .LO, vm: "1", keyword: "PrivateCreator") }
         if tag.isPrivate { return nil }
         for r in tables.repeating where raw & r.mask == r.value {

@@ -31,7 +31,7 @@ public struct DataElement: Sendable {
         self.offset = offset
     }
 
-    public var bytes: [UInt8]? { if case let .bytes(b) = value { return b } else { return nil } }
-    public var items: [DataSet]? { if case let .sequence(s) = value { return s } else { return nil } }
+    public var bytes: [UInt8]? { if case .bytes(let b) = value { return b } else { return nil } }
+    public var items: [DataSet]? { if case .sequence(let s) = value { return s } else { return nil } }
     public var keyword: String? { DataDictionary.keyword(for: tag) }
 }

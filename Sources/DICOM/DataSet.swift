@@ -73,7 +73,7 @@ public struct DataSet: Sendable {
 extension DataSet {
     /// All values of a text element, each trimmed as pydicom trims them; nil if absent or not text.
     public func strings(_ tag: Tag) -> [String]? {
-        guard let e = self[tag], case let .bytes(b) = e.value else { return nil }
+        guard let e = self[tag], case .bytes(let b) = e.value else { return nil }
         return Self.strings(b, vr: e.vr, characterSet: characterSet)
     }
 
@@ -82,7 +82,7 @@ extension DataSet {
 
     /// Integer values from IS strings or US/SS/UL/SL/SV/UV binary values.
     public func ints(_ tag: Tag) -> [Int]? {
-        guard let e = self[tag], case let .bytes(b) = e.value else { return nil }
+        guard let e = self[tag], case .bytes(let b) = e.value else { return nil }
         switch e.vr {
         case .US, .OW: return Self.decode(b, width: 2) { Int(UInt16(truncatingIfNeeded: $0)) }
         case .SS: return Self.decode(b, width: 2) { Int(Int16(truncatingIfNeeded: $0)) }
@@ -94,7 +94,13 @@ extension DataSet {
             let s = Self.strings(b, vr: e.vr, characterSet: characterSet)
             var out: [Int] = []
             for v in s {
-                if let i = Int(v) { out.append(i) } else if let d = Double(v), d.isFinite, d == d.rounded(), abs(d) < 9e18 { out.append(Int(d)) } else { return nil }
+                if let i = Int(v) {
+                    out.append(i)
+                } else if let d = Double(v), d.isFinite, d == d.rounded(), abs(d) < 9e18 {
+                    out.append(Int(d))
+                } else {
+                    return nil
+                }
             }
             return out
         default: return nil
@@ -105,7 +111,7 @@ extension DataSet {
 
     /// Floating values from DS strings or FL/FD/OF/OD binary values (integers widen).
     public func doubles(_ tag: Tag) -> [Double]? {
-        guard let e = self[tag], case let .bytes(b) = e.value else { return nil }
+        guard let e = self[tag], case .bytes(let b) = e.value else { return nil }
         switch e.vr {
         case .FL, .OF: return Self.decode(b, width: 4) { Double(Float(bitPattern: UInt32(truncatingIfNeeded: $0))) }
         case .FD, .OD: return Self.decode(b, width: 8) { Double(bitPattern: $0) }
@@ -125,8 +131,9 @@ extension DataSet {
     /// DA (YYYYMMDD, also the old YYYY.MM.DD) as calendar components.
     public func date(_ tag: Tag) -> DateComponents? {
         guard let s = string(tag)?.replacingOccurrences(of: ".", with: ""), s.count == 8,
-              let y = Int(s.prefix(4)), let m = Int(s.dropFirst(4).prefix(2)), let d = Int(s.suffix(2)),
-              (1...12).contains(m), (1...31).contains(d) else { return nil }
+            let y = Int(s.prefix(4)), let m = Int(s.dropFirst(4).prefix(2)), let d = Int(s.suffix(2)),
+            (1...12).contains(m), (1...31).contains(d)
+        else { return nil }
         return DateComponents(year: y, month: m, day: d)
     }
 
@@ -147,7 +154,7 @@ extension DataSet {
 
     /// AT values.
     public func tagValues(_ tag: Tag) -> [Tag]? {
-        guard let e = self[tag], e.vr == .AT, case let .bytes(b) = e.value else { return nil }
+        guard let e = self[tag], e.vr == .AT, case .bytes(let b) = e.value else { return nil }
         return Self.decode(b, width: 4) { raw in
             Tag(UInt16(truncatingIfNeeded: raw), UInt16(truncatingIfNeeded: raw >> 16))
         }

@@ -23,11 +23,15 @@ enum Deflate {
                     return c.count - Int(stream.avail_out)
                 }
                 guard status == Z_OK || status == Z_STREAM_END || (status == Z_BUF_ERROR && produced > 0) else {
-                    if status == Z_BUF_ERROR { throw DICOMError.truncated(offset: Int(stream.total_in), context: "deflated data set ends early") }
+                    if status == Z_BUF_ERROR {
+                        throw DICOMError.truncated(offset: Int(stream.total_in), context: "deflated data set ends early")
+                    }
                     throw DICOMError.malformed(offset: Int(stream.total_in), context: "deflated data set: zlib status \(status)")
                 }
                 out.append(contentsOf: chunk[0..<produced])
-                guard out.count <= limit else { throw DICOMError.malformed(offset: Int(stream.total_in), context: "deflated data set inflates past \(limit) bytes") }
+                guard out.count <= limit else {
+                    throw DICOMError.malformed(offset: Int(stream.total_in), context: "deflated data set inflates past \(limit) bytes")
+                }
                 if stream.avail_in == 0 && status != Z_STREAM_END && produced == 0 {
                     throw DICOMError.truncated(offset: Int(stream.total_in), context: "deflated data set ends early")
                 }
@@ -42,7 +46,10 @@ enum Deflate {
     /// Raw deflate, for writing deflated files and in tests.
     static func deflateRaw(_ input: [UInt8], level: Int32 = 6) throws -> [UInt8] {
         var stream = z_stream()
-        guard deflateInit2_(&stream, level, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard
+            deflateInit2_(&stream, level, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+                == Z_OK
+        else {
             throw DICOMError.malformed(offset: 0, context: "zlib init failed")
         }
         defer { deflateEnd(&stream) }

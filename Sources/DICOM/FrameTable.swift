@@ -26,13 +26,16 @@ enum FrameTable {
         let frames = desc.numberOfFrames
         if let length = ref.length {
             guard !file.transferSyntax.isEncapsulated else {
-                throw DICOMError.pixelData("transfer syntax \(file.transferSyntax.uid) needs encapsulated pixel data, found a defined length")
+                throw DICOMError.pixelData(
+                    "transfer syntax \(file.transferSyntax.uid) needs encapsulated pixel data, found a defined length")
             }
             let available = min(length, max(0, file.stream.count - ref.offset))
             let frameBits = desc.nativeFrameBits
             let needed = (frameBits * frames + 7) / 8
             guard available >= needed else {
-                throw DICOMError.pixelData("\(available) bytes of pixel data, \(needed) needed for \(frames) frame(s) of \(desc.rows)×\(desc.columns)×\(desc.samplesPerPixel) at \(desc.bitsAllocated) bits")
+                throw DICOMError.pixelData(
+                    "\(available) bytes of pixel data, \(needed) needed for \(frames) frame(s) of \(desc.rows)×\(desc.columns)×\(desc.samplesPerPixel) at \(desc.bitsAllocated) bits"
+                )
             }
             // 1-bit frames may start mid-byte; the decoder handles the bit offset.
             return (0..<frames).map { i in
@@ -86,7 +89,8 @@ enum FrameTable {
             if Self.startsCodestream(head, codec: file.transferSyntax.codec) { starts.append(i) }
         }
         guard starts.count == frames, starts.first == 0 else {
-            throw DICOMError.pixelData("cannot find frame boundaries: \(fragments.count) fragments, \(starts.count) codestream starts, \(frames) frames")
+            throw DICOMError.pixelData(
+                "cannot find frame boundaries: \(fragments.count) fragments, \(starts.count) codestream starts, \(frames) frames")
         }
         return (0..<frames).map { k in
             let hi = k + 1 < frames ? starts[k + 1] : fragments.count
@@ -122,8 +126,12 @@ enum FrameTable {
             let len = Int(UInt32(h[4]) | UInt32(h[5]) << 8 | UInt32(h[6]) << 16 | UInt32(h[7]) << 24)
             let tag = Tag(group, element)
             if tag == .sequenceDelimitation { break }
-            guard tag == .item, len != 0xFFFF_FFFF else { throw DICOMError.pixelData("expected a fragment item at byte \(pos), found \(tag)") }
-            guard pos + 8 + len <= stream.count else { throw DICOMError.pixelData("fragment at byte \(pos) of \(len) bytes runs past the end") }
+            guard tag == .item, len != 0xFFFF_FFFF else {
+                throw DICOMError.pixelData("expected a fragment item at byte \(pos), found \(tag)")
+            }
+            guard pos + 8 + len <= stream.count else {
+                throw DICOMError.pixelData("fragment at byte \(pos) of \(len) bytes runs past the end")
+            }
             if first {
                 if len > 0 {
                     guard len % 4 == 0 else { throw DICOMError.pixelData("Basic Offset Table length \(len) is not a multiple of 4") }

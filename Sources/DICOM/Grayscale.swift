@@ -20,7 +20,8 @@ extension DICOMFile {
     public func grayscaleFrame(_ index: Int) throws -> GrayscaleImage {
         let desc = try pixelDescription()
         let frame = try decodeFrame(index, desc: desc)
-        return try Grayscale.convert(frame, desc: desc, palette: desc.photometricInterpretation == "PALETTE COLOR" ? PaletteLUT(dataSet) : nil)
+        return try Grayscale.convert(
+            frame, desc: desc, palette: desc.photometricInterpretation == "PALETTE COLOR" ? PaletteLUT(dataSet) : nil)
     }
 
     /// Frame `index` as grayscale in 0...1, written into `image`, whose pixel storage is reused
@@ -28,7 +29,8 @@ extension DICOMFile {
     public func grayscaleFrame(_ index: Int, into image: inout GrayscaleImage) throws {
         let desc = try pixelDescription()
         let frame = try decodeFrame(index, desc: desc)
-        try Grayscale.convert(frame, desc: desc, palette: desc.photometricInterpretation == "PALETTE COLOR" ? PaletteLUT(dataSet) : nil, into: &image)
+        try Grayscale.convert(
+            frame, desc: desc, palette: desc.photometricInterpretation == "PALETTE COLOR" ? PaletteLUT(dataSet) : nil, into: &image)
     }
 
     /// Frame `index` as grayscale bytes (0...255), row-major.
@@ -117,7 +119,9 @@ enum Grayscale {
         }
     }
 
-    private static func luma(bytes: [UInt8], pixels n: Int, samplesPerPixel spp: Int, scale: Float, into out: UnsafeMutableBufferPointer<Float>) {
+    private static func luma(
+        bytes: [UInt8], pixels n: Int, samplesPerPixel spp: Int, scale: Float, into out: UnsafeMutableBufferPointer<Float>
+    ) {
         bytes.withUnsafeBufferPointer { src in
             guard let s = src.baseAddress, let o = out.baseAddress, n > 0 else { return }
             if spp == 1 {

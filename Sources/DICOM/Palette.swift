@@ -8,7 +8,7 @@ public struct PaletteLUT: Sendable {
 
     public init(_ ds: DataSet) throws {
         func descriptor(_ tag: Tag, _ name: String) throws -> (count: Int, first: Int, bits: Int) {
-            guard let e = ds[tag], case let .bytes(b) = e.value, b.count >= 6 else { throw DICOMError.missingAttribute(name) }
+            guard let e = ds[tag], case .bytes(let b) = e.value, b.count >= 6 else { throw DICOMError.missingAttribute(name) }
             let v = DataSet.decode(b, width: 2) { Int(UInt16(truncatingIfNeeded: $0)) }
             // The first-mapped value is US or SS depending on Pixel Representation; entries 0 means 65536.
             let first = e.vr == .SS ? Int(Int16(truncatingIfNeeded: v[1])) : v[1]
@@ -17,7 +17,9 @@ public struct PaletteLUT: Sendable {
         let r = try descriptor(.redPaletteDescriptor, "RedPaletteColorLookupTableDescriptor")
         let g = try descriptor(.greenPaletteDescriptor, "GreenPaletteColorLookupTableDescriptor")
         let b = try descriptor(.bluePaletteDescriptor, "BluePaletteColorLookupTableDescriptor")
-        guard r.bits == 8 || r.bits == 16 else { throw DICOMError.invalidAttribute("RedPaletteColorLookupTableDescriptor", reason: "\(r.bits) bits per entry") }
+        guard r.bits == 8 || r.bits == 16 else {
+            throw DICOMError.invalidAttribute("RedPaletteColorLookupTableDescriptor", reason: "\(r.bits) bits per entry")
+        }
         firstMapped = r.first
         bits = r.bits
         func table(_ data: Tag, _ segmented: Tag, _ d: (count: Int, first: Int, bits: Int), _ name: String) throws -> [UInt16] {
@@ -25,7 +27,9 @@ public struct PaletteLUT: Sendable {
                 // 8-bit entries are sometimes packed two per 16-bit word.
                 if d.bits == 8 && raw.count == d.count { return raw.map(UInt16.init) }
                 let words = DataSet.decode(raw, width: 2) { UInt16(truncatingIfNeeded: $0) }
-                guard words.count >= d.count else { throw DICOMError.invalidAttribute(name, reason: "\(words.count) entries, descriptor says \(d.count)") }
+                guard words.count >= d.count else {
+                    throw DICOMError.invalidAttribute(name, reason: "\(words.count) entries, descriptor says \(d.count)")
+                }
                 return Array(words.prefix(d.count))
             }
             if let raw = ds.bytes(segmented) {
@@ -37,7 +41,9 @@ public struct PaletteLUT: Sendable {
         red = try table(.redPaletteData, .segmentedRedPaletteData, r, "RedPaletteColorLookupTableData")
         green = try table(.greenPaletteData, .segmentedGreenPaletteData, g, "GreenPaletteColorLookupTableData")
         blue = try table(.bluePaletteData, .segmentedBluePaletteData, b, "BluePaletteColorLookupTableData")
-        guard !red.isEmpty, !green.isEmpty, !blue.isEmpty else { throw DICOMError.invalidAttribute("PaletteColorLookupTableData", reason: "empty") }
+        guard !red.isEmpty, !green.isEmpty, !blue.isEmpty else {
+            throw DICOMError.invalidAttribute("PaletteColorLookupTableData", reason: "empty")
+        }
     }
 
     /// Segmented LUT (C.7.9.2): discrete (0), linear (1) and indirect (2) segments.
@@ -57,14 +63,20 @@ public struct PaletteLUT: Sendable {
                     out += w[(i + 2)..<(i + 2 + n)]
                     i += 2 + n
                 case 1:
-                    guard let y0 = out.last, i + 2 < w.count else { throw DICOMError.invalidAttribute(name, reason: "linear segment without a start value") }
+                    guard let y0 = out.last, i + 2 < w.count else {
+                        throw DICOMError.invalidAttribute(name, reason: "linear segment without a start value")
+                    }
                     let y1 = Double(w[i + 2])
-                    for k in 1...max(1, n) { out.append(UInt16(clamping: Int((Double(y0) + (y1 - Double(y0)) * Double(k) / Double(max(1, n))).rounded()))) }
+                    for k in 1...max(1, n) {
+                        out.append(UInt16(clamping: Int((Double(y0) + (y1 - Double(y0)) * Double(k) / Double(max(1, n))).rounded())))
+                    }
                     i += 3
                 case 2:
                     guard depth == 0, i + 3 < w.count else { throw DICOMError.invalidAttribute(name, reason: "bad indirect segment") }
                     let offset = Int(w[i + 2]) | Int(w[i + 3]) << 16
-                    guard offset + n <= segmentStarts.count else { throw DICOMError.invalidAttribute(name, reason: "indirect segment points past the table") }
+                    guard offset + n <= segmentStarts.count else {
+                        throw DICOMError.invalidAttribute(name, reason: "indirect segment points past the table")
+                    }
                     for s in 0..<n {
                         let a = segmentStarts[offset + s]
                         // Re-expand one segment; its length is known from its header.

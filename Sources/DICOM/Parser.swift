@@ -112,8 +112,10 @@ struct DataSetParser {
 
     /// Reads elements until `end` (absolute offset), an item delimiter (when `inUndefinedItem`),
     /// or the end of the stream at top level.
-    mutating func readDataSet(encoding: Encoding, end: Int?, depth: Int, inUndefinedItem: Bool,
-                              characterSet: SpecificCharacterSet, stopPredicate: ((Tag) -> Bool)? = nil) throws -> DataSet {
+    mutating func readDataSet(
+        encoding: Encoding, end: Int?, depth: Int, inUndefinedItem: Bool,
+        characterSet: SpecificCharacterSet, stopPredicate: ((Tag) -> Bool)? = nil
+    ) throws -> DataSet {
         var ds = DataSet()
         ds.characterSet = characterSet
         while truncatedAt == nil {
@@ -169,7 +171,8 @@ struct DataSetParser {
                 cursor.position += 8
                 if tag == .item && length == Self.undefined {
                     guard depth < options.maximumDepth else { throw DICOMError.nestingTooDeep(offset: at, depth: options.maximumDepth) }
-                    _ = try readDataSet(encoding: encoding, end: nil, depth: depth + 1, inUndefinedItem: true, characterSet: ds.characterSet)
+                    _ = try readDataSet(
+                        encoding: encoding, end: nil, depth: depth + 1, inUndefinedItem: true, characterSet: ds.characterSet)
                     itemClosedBySequenceDelimiter = false
                     warnings.append("undefined-length item outside a sequence at \(at) skipped")
                     continue
@@ -183,7 +186,8 @@ struct DataSetParser {
                 continue
             }
             if depth == 0, options.stopBeforePixelData,
-               tag == .pixelData || tag == .floatPixelData || tag == .doubleFloatPixelData {
+                tag == .pixelData || tag == .floatPixelData || tag == .doubleFloatPixelData
+            {
                 let headerStart = cursor.position
                 let (vr, length) = try readHeader(tag: tag, encoding: encoding)
                 stoppedAtPixelData = PixelDataReference(
@@ -199,7 +203,7 @@ struct DataSetParser {
                 try truncation(e)
                 break
             }
-            if tag == .specificCharacterSet, case let .bytes(b) = element.value {
+            if tag == .specificCharacterSet, case .bytes(let b) = element.value {
                 ds.characterSet = SpecificCharacterSet(terms: DataSet.strings(b, vr: .CS, characterSet: .default))
             }
             ds.set(element)
@@ -213,7 +217,7 @@ struct DataSetParser {
     /// Rethrows in strict mode; otherwise records where the data ends so every level stops reading.
     private mutating func truncation(_ error: DICOMError) throws {
         guard options.allowTruncation else { throw error }
-        if truncatedAt == nil, case let .truncated(offset, context) = error {
+        if truncatedAt == nil, case .truncated(let offset, let context) = error {
             truncatedAt = offset
             warnings.append("stream ends early at byte \(offset): \(context)")
         }
@@ -255,7 +259,8 @@ struct DataSetParser {
             let valueStart = cursor.position
             if length == Self.undefined {
                 try skipFragments(encoding: encoding)
-                return DataElement(tag: tag, vr: vr, value: .deferred(PixelDataReference(offset: valueStart, length: nil, vr: vr)), offset: offset)
+                return DataElement(
+                    tag: tag, vr: vr, value: .deferred(PixelDataReference(offset: valueStart, length: nil, vr: vr)), offset: offset)
             }
             let n = Int(length)
             if n > cursor.remaining {
@@ -265,7 +270,8 @@ struct DataSetParser {
             } else {
                 cursor.position += n
             }
-            return DataElement(tag: tag, vr: vr, value: .deferred(PixelDataReference(offset: valueStart, length: n, vr: vr)), offset: offset)
+            return DataElement(
+                tag: tag, vr: vr, value: .deferred(PixelDataReference(offset: valueStart, length: n, vr: vr)), offset: offset)
         }
 
         // UN of a known tag takes the dictionary's VR; a UN sequence's content is implicit VR little endian.
@@ -298,7 +304,8 @@ struct DataSetParser {
             // An undefined-length OB/OW outside top-level Pixel Data (icons in encapsulated files).
             let valueStart = cursor.position
             try skipFragments(encoding: encoding)
-            return DataElement(tag: tag, vr: vr, value: .deferred(PixelDataReference(offset: valueStart, length: nil, vr: vr)), offset: offset)
+            return DataElement(
+                tag: tag, vr: vr, value: .deferred(PixelDataReference(offset: valueStart, length: nil, vr: vr)), offset: offset)
         }
         var value: [UInt8]
         if Int(length) > cursor.remaining && options.allowTruncation {
@@ -313,7 +320,9 @@ struct DataSetParser {
         return DataElement(tag: tag, vr: vr, value: .bytes(value), offset: offset)
     }
 
-    private mutating func readItems(encoding: Encoding, end: Int?, depth: Int, characterSet: SpecificCharacterSet, tag: Tag) throws -> [DataSet] {
+    private mutating func readItems(encoding: Encoding, end: Int?, depth: Int, characterSet: SpecificCharacterSet, tag: Tag) throws
+        -> [DataSet]
+    {
         var items: [DataSet] = []
         while truncatedAt == nil {
             if let end, cursor.position >= end { break }
@@ -350,11 +359,13 @@ struct DataSetParser {
                     itemEnd = min(end ?? cursor.end, cursor.end)
                     let mark = truncatedAt
                     truncatedAt = nil
-                    items.append(try readDataSet(encoding: encoding, end: itemEnd, depth: depth, inUndefinedItem: false, characterSet: characterSet))
+                    items.append(
+                        try readDataSet(encoding: encoding, end: itemEnd, depth: depth, inUndefinedItem: false, characterSet: characterSet))
                     truncatedAt = truncatedAt ?? mark
                     break
                 }
-                items.append(try readDataSet(encoding: encoding, end: itemEnd, depth: depth, inUndefinedItem: false, characterSet: characterSet))
+                items.append(
+                    try readDataSet(encoding: encoding, end: itemEnd, depth: depth, inUndefinedItem: false, characterSet: characterSet))
                 if truncatedAt == nil && cursor.position != itemEnd {
                     throw DICOMError.malformed(offset: cursor.position, context: "item of \(tag) overran its length")
                 }

@@ -56,14 +56,16 @@ extension DICOMFile {
         switch transferSyntax.codec {
         case .rle:
             guard desc.bitsAllocated >= 8 else { throw DICOMError.unsupported("RLE with \(desc.bitsAllocated)-bit samples") }
-            var data = try RLE.decode(raw, rows: desc.rows, columns: desc.columns, samplesPerPixel: desc.samplesPerPixel, bitsAllocated: desc.bitsAllocated)
+            var data = try RLE.decode(
+                raw, rows: desc.rows, columns: desc.columns, samplesPerPixel: desc.samplesPerPixel, bitsAllocated: desc.bitsAllocated)
             var photometric = desc.photometricInterpretation
             if desc.samplesPerPixel == 3, desc.bitsAllocated == 8, photometric.hasPrefix("YBR_FULL") {
                 ColorConversion.ybrFullToRGB(&data)
                 photometric = "RGB"
             }
-            return PixelFrame(rows: desc.rows, columns: desc.columns, samplesPerPixel: desc.samplesPerPixel,
-                              sampleType: desc.sampleType, photometricInterpretation: photometric, data: data)
+            return PixelFrame(
+                rows: desc.rows, columns: desc.columns, samplesPerPixel: desc.samplesPerPixel,
+                sampleType: desc.sampleType, photometricInterpretation: photometric, data: data)
         case .jpeg, .jpegLS, .jpeg2000, .jpegXL:
             let (frame, warning) = try CodecBridge.decode(raw, codec: transferSyntax.codec, desc: desc, transferSyntax: transferSyntax)
             if let warning { addWarning(warning) }
@@ -101,15 +103,17 @@ extension DICOMFile {
             if desc.isYBR422 && desc.samplesPerPixel == 3 && desc.bitsAllocated == 8 {
                 data = ColorConversion.expand422(data, rows: desc.rows, columns: desc.columns)
             } else if desc.samplesPerPixel > 1 && desc.planarConfiguration == 1 {
-                data = ColorConversion.interleave(data, pixels: desc.rows * desc.columns, samples: desc.samplesPerPixel, bytesPerSample: desc.bytesPerSample)
+                data = ColorConversion.interleave(
+                    data, pixels: desc.rows * desc.columns, samples: desc.samplesPerPixel, bytesPerSample: desc.bytesPerSample)
             }
         }
         if desc.samplesPerPixel == 3, desc.bitsAllocated == 8, photometric.hasPrefix("YBR_FULL") {
             ColorConversion.ybrFullToRGB(&data)
             photometric = "RGB"
         }
-        return PixelFrame(rows: desc.rows, columns: desc.columns, samplesPerPixel: desc.samplesPerPixel,
-                          sampleType: desc.sampleType, photometricInterpretation: photometric, data: data)
+        return PixelFrame(
+            rows: desc.rows, columns: desc.columns, samplesPerPixel: desc.samplesPerPixel,
+            sampleType: desc.sampleType, photometricInterpretation: photometric, data: data)
     }
 
     /// Signed samples with Bits Stored below the sample width (12 of 16, 8 of 16): keep the low

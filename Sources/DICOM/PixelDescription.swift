@@ -16,8 +16,10 @@ public struct PixelDescription: Sendable, Equatable {
     /// Frames larger than this are refused, whatever the header says (a 4K × 4K RGB 16-bit frame is 96 MiB).
     public static let maximumFrameBytes = 512 << 20
 
-    public init(rows: Int, columns: Int, samplesPerPixel: Int, bitsAllocated: Int, bitsStored: Int, isSigned: Bool,
-                planarConfiguration: Int = 0, photometricInterpretation: String, numberOfFrames: Int = 1, isFloat: Bool = false) {
+    public init(
+        rows: Int, columns: Int, samplesPerPixel: Int, bitsAllocated: Int, bitsStored: Int, isSigned: Bool,
+        planarConfiguration: Int = 0, photometricInterpretation: String, numberOfFrames: Int = 1, isFloat: Bool = false
+    ) {
         self.rows = rows
         self.columns = columns
         self.samplesPerPixel = samplesPerPixel
@@ -54,14 +56,18 @@ public struct PixelDescription: Sendable, Equatable {
         }
         guard rows > 0, rows <= 65535 else { throw DICOMError.invalidAttribute("Rows", reason: "\(rows)") }
         guard columns > 0, columns <= 65535 else { throw DICOMError.invalidAttribute("Columns", reason: "\(columns)") }
-        guard [1, 8, 16, 32, 64].contains(bitsAllocated) else { throw DICOMError.invalidAttribute("BitsAllocated", reason: "\(bitsAllocated)") }
+        guard [1, 8, 16, 32, 64].contains(bitsAllocated) else {
+            throw DICOMError.invalidAttribute("BitsAllocated", reason: "\(bitsAllocated)")
+        }
         guard samplesPerPixel == 1 || samplesPerPixel == 3 || samplesPerPixel == 4 else {
             throw DICOMError.invalidAttribute("SamplesPerPixel", reason: "\(samplesPerPixel)")
         }
         if bitsStored < 1 || bitsStored > bitsAllocated { bitsStored = bitsAllocated }
         guard numberOfFrames <= 1 << 20 else { throw DICOMError.invalidAttribute("NumberOfFrames", reason: "\(numberOfFrames)") }
         guard frameByteCount <= Self.maximumFrameBytes else {
-            throw DICOMError.invalidAttribute("Rows×Columns×SamplesPerPixel", reason: "a frame of \(frameByteCount) bytes exceeds the \(Self.maximumFrameBytes)-byte limit")
+            throw DICOMError.invalidAttribute(
+                "Rows×Columns×SamplesPerPixel",
+                reason: "a frame of \(frameByteCount) bytes exceeds the \(Self.maximumFrameBytes)-byte limit")
         }
         _ = transferSyntax
     }
@@ -176,8 +182,14 @@ public struct PixelFrame: Sendable {
             case .int32: fill(Int32.self)
             case .uint64: fill(UInt64.self)
             case .int64: fill(Int64.self)
-            case .float32: for i in 0..<n { out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
-            case .float64: for i in 0..<n { out[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
+            case .float32:
+                for i in 0..<n {
+                    out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                }
+            case .float64:
+                for i in 0..<n {
+                    out[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+                }
             }
         }
         return out

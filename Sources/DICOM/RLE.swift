@@ -62,7 +62,8 @@ public enum RLE {
         let segments = samplesPerPixel * bytesPerSample
         let n = rows * columns
         guard bytesPerSample >= 1, segments <= 15, pixels.count == n * segments else {
-            throw DICOMError.invalidImage("RLE input of \(pixels.count) bytes for \(rows)×\(columns)×\(samplesPerPixel) at \(bitsAllocated) bits")
+            throw DICOMError.invalidImage(
+                "RLE input of \(pixels.count) bytes for \(rows)×\(columns)×\(samplesPerPixel) at \(bitsAllocated) bits")
         }
         var header = [UInt8](repeating: 0, count: 64)
         var body: [UInt8] = []

@@ -24,7 +24,7 @@ public struct SpecificCharacterSet: Sendable, Equatable {
         case "ISO_IR 100", "ISO 2022 IR 100": return .isoLatin1
         case "ISO_IR 101", "ISO 2022 IR 101": return .isoLatin2
         case "ISO_IR 13", "ISO 2022 IR 13": return .shiftJIS
-        case "ISO_IR 144", "ISO 2022 IR 144": return .windowsCP1251   // Cyrillic letters map 1:1 only for Russian; see decode
+        case "ISO_IR 144", "ISO 2022 IR 144": return .windowsCP1251  // Cyrillic letters map 1:1 only for Russian; see decode
         case "ISO_IR 126", "ISO 2022 IR 126": return .windowsCP1253
         case "ISO_IR 148", "ISO 2022 IR 148": return .windowsCP1254
         case "GB18030", "GBK": return .utf8

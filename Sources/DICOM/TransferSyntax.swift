@@ -30,7 +30,8 @@ public struct TransferSyntax: Hashable, Sendable, CustomStringConvertible {
     public var isDeflated: Bool { self == .deflatedExplicitVRLittleEndian }
     /// Native (uncompressed, not encapsulated) pixel data.
     public var isNative: Bool {
-        self == .implicitVRLittleEndian || self == .explicitVRLittleEndian || self == .explicitVRBigEndian || self == .deflatedExplicitVRLittleEndian
+        self == .implicitVRLittleEndian || self == .explicitVRLittleEndian || self == .explicitVRBigEndian
+            || self == .deflatedExplicitVRLittleEndian
     }
     public var isEncapsulated: Bool { !isNative }
 
@@ -44,7 +45,8 @@ public struct TransferSyntax: Hashable, Sendable, CustomStringConvertible {
         case "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70": return .jpeg
         case "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81": return .jpegLS
         case "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.92", "1.2.840.10008.1.2.4.93",
-             "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203": return .jpeg2000
+            "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203":
+            return .jpeg2000
         case "1.2.840.10008.1.2.4.110", "1.2.840.10008.1.2.4.111", "1.2.840.10008.1.2.4.112": return .jpegXL
         default: return .none
         }
@@ -52,10 +54,12 @@ public struct TransferSyntax: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether decoding may change values (md5 comparisons only make sense when false).
     public var isLossy: Bool {
-        ["1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.91",
-         "1.2.840.10008.1.2.4.93", "1.2.840.10008.1.2.4.203",
-         // A recompressed JPEG is exact to the JPEG, whose pixels depend on the decoder's IDCT.
-         "1.2.840.10008.1.2.4.111", "1.2.840.10008.1.2.4.112"].contains(uid)
+        [
+            "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.91",
+            "1.2.840.10008.1.2.4.93", "1.2.840.10008.1.2.4.203",
+            // A recompressed JPEG is exact to the JPEG, whose pixels depend on the decoder's IDCT.
+            "1.2.840.10008.1.2.4.111", "1.2.840.10008.1.2.4.112"
+        ].contains(uid)
     }
 
     /// Whether this module can parse a data set in this syntax (pixel decoding is checked separately).

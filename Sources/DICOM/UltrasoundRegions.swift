@@ -25,8 +25,10 @@ public struct UltrasoundRegion: Sendable, Equatable {
     /// Transducer Type (0018,6031): LINEAR, CURVED LINEAR, SECTOR_PHASED, VECTOR_PHASED, ...
     public var transducerType: String?
 
-    public init(minX0: Int, minY0: Int, maxX1: Int, maxY1: Int, spatialFormat: Int? = nil, dataType: Int? = nil, flags: Int? = nil,
-                physicalUnitsX: Int? = nil, physicalUnitsY: Int? = nil, physicalDeltaX: Double? = nil, physicalDeltaY: Double? = nil) {
+    public init(
+        minX0: Int, minY0: Int, maxX1: Int, maxY1: Int, spatialFormat: Int? = nil, dataType: Int? = nil, flags: Int? = nil,
+        physicalUnitsX: Int? = nil, physicalUnitsY: Int? = nil, physicalDeltaX: Double? = nil, physicalDeltaY: Double? = nil
+    ) {
         self.minX0 = minX0
         self.minY0 = minY0
         self.maxX1 = maxX1
@@ -43,9 +45,10 @@ public struct UltrasoundRegion: Sendable, Equatable {
     init(item: DataSet) {
         func i(_ e: UInt16) -> Int? { item.int(Tag(0x0018, e)) }
         func d(_ e: UInt16) -> Double? { item.double(Tag(0x0018, e)) }
-        self.init(minX0: i(0x6018) ?? 0, minY0: i(0x601A) ?? 0, maxX1: i(0x601C) ?? 0, maxY1: i(0x601E) ?? 0,
-                  spatialFormat: i(0x6012), dataType: i(0x6014), flags: i(0x6016),
-                  physicalUnitsX: i(0x6024), physicalUnitsY: i(0x6026), physicalDeltaX: d(0x602C), physicalDeltaY: d(0x602E))
+        self.init(
+            minX0: i(0x6018) ?? 0, minY0: i(0x601A) ?? 0, maxX1: i(0x601C) ?? 0, maxY1: i(0x601E) ?? 0,
+            spatialFormat: i(0x6012), dataType: i(0x6014), flags: i(0x6016),
+            physicalUnitsX: i(0x6024), physicalUnitsY: i(0x6026), physicalDeltaX: d(0x602C), physicalDeltaY: d(0x602E))
         referencePixelX0 = i(0x6020)
         referencePixelY0 = i(0x6022)
         referencePixelPhysicalValueX = d(0x6028)
@@ -95,7 +98,9 @@ extension DICOMFile {
     /// file order.
     public func tissueRegion() -> (region: UltrasoundRegion, box: PixelBox)? {
         guard let rows = dataSet.int(.rows), let columns = dataSet.int(.columns) else { return nil }
-        let boxed = ultrasoundRegions.filter { !$0.hasZeroArea }.compactMap { r in r.clampedBox(rows: rows, columns: columns).map { (r, $0) } }
+        let boxed = ultrasoundRegions.filter { !$0.hasZeroArea }.compactMap { r in
+            r.clampedBox(rows: rows, columns: columns).map { (r, $0) }
+        }
         func largest(_ c: [(UltrasoundRegion, PixelBox)]) -> (UltrasoundRegion, PixelBox)? {
             var best: (UltrasoundRegion, PixelBox)?
             for x in c where x.1.area > (best?.1.area ?? 0) { best = x }

@@ -118,17 +118,20 @@ public struct UltrasoundImage: Sendable {
         case .rle:
             ds.set(.photometricInterpretation, .CS, string: photometricNative)
             if samplesPerPixel == 3 { ds.set(.planarConfiguration, .US, int: 0) }
-            let encoded = try frames.map { try RLE.encode($0, rows: rows, columns: columns, samplesPerPixel: samplesPerPixel, bitsAllocated: 8) }
+            let encoded = try frames.map {
+                try RLE.encode($0, rows: rows, columns: columns, samplesPerPixel: samplesPerPixel, bitsAllocated: 8)
+            }
             ds.set(DICOMWriter.encapsulate(encoded))
             ds.set(Tag(0x0028, 0x2110), .CS, string: "00")
-        case let .jpegBaseline(quality):
+        case .jpegBaseline(let quality):
             ds.set(.photometricInterpretation, .CS, string: samplesPerPixel == 3 ? "YBR_FULL_422" : "MONOCHROME2")
             if samplesPerPixel == 3 { ds.set(.planarConfiguration, .US, int: 0) }
             let encoded: [[UInt8]]
             do {
                 encoded = try frames.map {
-                    try JPEG.encodeBaseline($0, width: columns, height: rows, components: samplesPerPixel,
-                                            quality: quality, subsampling: samplesPerPixel == 3 ? .s422 : .gray)
+                    try JPEG.encodeBaseline(
+                        $0, width: columns, height: rows, components: samplesPerPixel,
+                        quality: quality, subsampling: samplesPerPixel == 3 ? .s422 : .gray)
                 }
             } catch let e as CodecError {
                 throw DICOMError.codec("JPEG baseline encode: \(e)")

@@ -1,7 +1,7 @@
 /// Value representations (PS3.5 §6.2).
 public enum VR: String, Sendable, CaseIterable {
     case AE, AS, AT, CS, DA, DS, DT, FD, FL, IS, LO, LT, OB, OD, OF, OL, OV, OW, PN, SH, SL, SQ, SS, ST, SV,
-         TM, UC, UI, UL, UN, UR, US, UT, UV
+        TM, UC, UI, UL, UN, UR, US, UT, UV
     /// Item and delimitation tags carry no VR.
     case none = "NA"
 
@@ -16,7 +16,9 @@ public enum VR: String, Sendable, CaseIterable {
     }()
 
     init?(bytes b0: UInt8, _ b1: UInt8) {
-        guard b0 >= 0x41, b0 <= 0x5A, b1 >= 0x41, b1 <= 0x5A, let vr = VR.byLetters[Int(b0 - 0x41) * 26 + Int(b1 - 0x41)] else { return nil }
+        guard b0 >= 0x41, b0 <= 0x5A, b1 >= 0x41, b1 <= 0x5A, let vr = VR.byLetters[Int(b0 - 0x41) * 26 + Int(b1 - 0x41)] else {
+            return nil
+        }
         self = vr
     }
 

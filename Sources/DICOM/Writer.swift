@@ -44,12 +44,15 @@ public enum DICOMWriter {
         var metaBytes: [UInt8] = []
         try encodeElements(meta, into: &metaBytes)
         var out = [UInt8](repeating: 0, count: 128) + Array("DICM".utf8)
-        try encodeElement(DataElement(tag: .fileMetaInformationGroupLength, vr: .UL, value: .bytes(le32(UInt32(metaBytes.count)))), into: &out)
+        try encodeElement(
+            DataElement(tag: .fileMetaInformationGroupLength, vr: .UL, value: .bytes(le32(UInt32(metaBytes.count)))), into: &out)
         out += metaBytes
 
         var ds = dataSet
         for t in ds.tags where t.group == 0x0002 { ds.remove(t) }
-        if ds[.specificCharacterSet] == nil, ds.elements.contains(where: { e in e.vr.usesCharacterSet && (e.bytes?.contains { $0 >= 0x80 } ?? false) }) {
+        if ds[.specificCharacterSet] == nil,
+            ds.elements.contains(where: { e in e.vr.usesCharacterSet && (e.bytes?.contains { $0 >= 0x80 } ?? false) })
+        {
             ds.set(.specificCharacterSet, .CS, string: "ISO_IR 192")
         }
         try encodeElements(ds, into: &out)
@@ -93,7 +96,7 @@ public enum DICOMWriter {
         let vr = e.vr == .none ? VR.UN : e.vr
         out += Array(vr.rawValue.utf8)
         switch e.value {
-        case let .sequence(items):
+        case .sequence(let items):
             out += [0, 0, 0xFF, 0xFF, 0xFF, 0xFF]
             for item in items {
                 out += [0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]
@@ -103,7 +106,7 @@ public enum DICOMWriter {
             out += [0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]
         case .deferred:
             throw DICOMError.unsupported("writing \(e.tag) still held in its source file; read its bytes first")
-        case let .bytes(raw):
+        case .bytes(let raw):
             var v = raw
             // Encapsulated pixel data (built by `encapsulate`) is written with undefined length.
             if e.tag == .pixelData, v.count >= 8, v[0] == 0xFE, v[1] == 0xFF, v[2] == 0x00, v[3] == 0xE0 {
@@ -116,7 +119,9 @@ public enum DICOMWriter {
                 guard v.count < 0xFFFF_FFFF else { throw DICOMError.invalidImage("value of \(e.tag) too long") }
                 out += [0, 0] + le32(UInt32(v.count))
             } else {
-                guard v.count <= 0xFFFF else { throw DICOMError.invalidImage("value of \(e.tag) (\(vr.rawValue)) is \(v.count) bytes, over 65535") }
+                guard v.count <= 0xFFFF else {
+                    throw DICOMError.invalidImage("value of \(e.tag) (\(vr.rawValue)) is \(v.count) bytes, over 65535")
+                }
                 out += le16(UInt16(v.count))
             }
             out += v

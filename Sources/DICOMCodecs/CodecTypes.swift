@@ -45,8 +45,10 @@ public struct CodecImage: Sendable, Equatable {
     /// What `data` holds now.
     public var colorSpace: CodecColorSpace
 
-    public init(width: Int, height: Int, components: Int, bitsPerSample: Int, bytesPerSample: Int,
-                isSigned: Bool, data: [UInt8], colorSpace: CodecColorSpace) {
+    public init(
+        width: Int, height: Int, components: Int, bitsPerSample: Int, bytesPerSample: Int,
+        isSigned: Bool, data: [UInt8], colorSpace: CodecColorSpace
+    ) {
         self.width = width
         self.height = height
         self.components = components
@@ -80,8 +82,10 @@ enum DecodeBudget {
 
     /// Throws unless a `width`×`height`×`components` image of `bytesPerSample`-byte samples is
     /// within the absolute cap and within `maxSamplesPerByte` × the stream length.
-    static func check(width: Int, height: Int, components: Int, bytesPerSample: Int,
-                      streamCount: Int, maxSamplesPerByte: Int, codec: String) throws {
+    static func check(
+        width: Int, height: Int, components: Int, bytesPerSample: Int,
+        streamCount: Int, maxSamplesPerByte: Int, codec: String
+    ) throws {
         guard width > 0, height > 0, components > 0 else {
             throw CodecError.corrupt("\(codec): empty image \(width)x\(height)x\(components)")
         }

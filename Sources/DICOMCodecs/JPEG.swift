@@ -40,9 +40,10 @@ public enum JPEG {
         guard info.components == 1 || info.components == 3 else {
             throw CodecError.unsupported("JPEG: \(info.components)-component DCT streams are not supported")
         }
-        try DecodeBudget.check(width: info.width, height: info.height, components: info.components,
-                               bytesPerSample: info.precision > 8 ? 2 : 1, streamCount: stream.count,
-                               maxSamplesPerByte: TurboJPEGDecoder.maxSamplesPerByte, codec: "JPEG")
+        try DecodeBudget.check(
+            width: info.width, height: info.height, components: info.components,
+            bytesPerSample: info.precision > 8 ? 2 : 1, streamCount: stream.count,
+            maxSamplesPerByte: TurboJPEGDecoder.maxSamplesPerByte, codec: "JPEG")
         if info.precision != 8 {
             guard info.precision == 12 else {
                 throw CodecError.corrupt("JPEG: DCT stream with \(info.precision)-bit precision (8 or 12 allowed)")
@@ -56,8 +57,10 @@ public enum JPEG {
     ///
     /// `pixels` holds `width`×`height`×`components` bytes, interleaved; colour input is RGB.
     /// `quality` is libjpeg's 1...100 scale.
-    public static func encodeBaseline(_ pixels: [UInt8], width: Int, height: Int, components: Int,
-                                      quality: Int, subsampling: JPEGSubsampling) throws -> [UInt8] {
+    public static func encodeBaseline(
+        _ pixels: [UInt8], width: Int, height: Int, components: Int,
+        quality: Int, subsampling: JPEGSubsampling
+    ) throws -> [UInt8] {
         guard (1...65_535).contains(width), (1...65_535).contains(height) else {
             throw CodecError.unsupported("JPEG encode: \(width)x\(height) is outside 1...65535")
         }
@@ -81,8 +84,9 @@ public enum JPEG {
         var output: UnsafeMutablePointer<UInt8>?
         var size: UInt = 0
         let status = pixels.withUnsafeBufferPointer { src in
-            tjCompress2(handle, src.baseAddress, Int32(width), 0, Int32(height), Int32(format.rawValue),
-                        &output, &size, Int32(tjSubsampling.rawValue), Int32(quality), 0)
+            tjCompress2(
+                handle, src.baseAddress, Int32(width), 0, Int32(height), Int32(format.rawValue),
+                &output, &size, Int32(tjSubsampling.rawValue), Int32(quality), 0)
         }
         defer { if let output { tjFree(output) } }
         guard status == 0, let output else {
@@ -111,8 +115,9 @@ enum TurboJPEGDecoder {
         var output = [UInt8](repeating: 0, count: info.width * info.height * info.components)
         let status = input.withUnsafeBufferPointer { src in
             output.withUnsafeMutableBufferPointer { dst in
-                tjDecompress2(handle, src.baseAddress, UInt(src.count), dst.baseAddress,
-                              Int32(info.width), 0, Int32(info.height), Int32(format.rawValue), 0)
+                tjDecompress2(
+                    handle, src.baseAddress, UInt(src.count), dst.baseAddress,
+                    Int32(info.width), 0, Int32(info.height), Int32(format.rawValue), 0)
             }
         }
         if status != 0 {
@@ -120,13 +125,15 @@ enum TurboJPEGDecoder {
             // A warning leaves an image behind, but most warnings mean damaged data. Two are
             // harmless: junk between markers, and sequential scans with wrong Ss/Se (which the
             // sequential process ignores; the Swift 12-bit decoder tolerates them too).
-            let harmless = tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue)
+            let harmless =
+                tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue)
                 && (text.contains("extraneous bytes") || text.contains("Invalid SOS parameters for sequential JPEG"))
             if !harmless { throw CodecError.corrupt("JPEG: \(text)") }
         }
         let space: CodecColorSpace = info.components == 1 ? .gray : (colorTransform == .native && storedIsYCbCr ? .ybrFull : .rgb)
-        return CodecImage(width: info.width, height: info.height, components: info.components, bitsPerSample: 8,
-                          bytesPerSample: 1, isSigned: false, data: output, colorSpace: space)
+        return CodecImage(
+            width: info.width, height: info.height, components: info.components, bitsPerSample: 8,
+            bytesPerSample: 1, isSigned: false, data: output, colorSpace: space)
     }
 
     static func message(_ handle: tjhandle) -> String {

@@ -56,9 +56,10 @@ public enum JPEG2000 {
                 throw CodecError.unsupported("JPEG 2000: \(maxPrecision)-bit components")
             }
             let bytesPerSample = maxPrecision > 8 ? 2 : 1
-            try DecodeBudget.check(width: info.width, height: info.height, components: info.components,
-                                   bytesPerSample: bytesPerSample, streamCount: stream.count,
-                                   maxSamplesPerByte: maxSamplesPerByte, codec: "JPEG 2000")
+            try DecodeBudget.check(
+                width: info.width, height: info.height, components: info.components,
+                bytesPerSample: bytesPerSample, streamCount: stream.count,
+                maxSamplesPerByte: maxSamplesPerByte, codec: "JPEG 2000")
             guard opj_decode(codec, source.stream, image) != 0, opj_end_decompress(codec, source.stream) != 0 else {
                 throw CodecError.corrupt("JPEG 2000: \(source.log.summary(default: "decoding failed"))")
             }
@@ -95,14 +96,17 @@ public enum JPEG2000 {
                 }
             }
         }
-        return CodecImage(width: w, height: h, components: n, bitsPerSample: info.precision.max() ?? 8,
-                          bytesPerSample: bytesPerSample, isSigned: signed, data: out,
-                          colorSpace: n == 1 ? .gray : .rgb)
+        return CodecImage(
+            width: w, height: h, components: n, bitsPerSample: info.precision.max() ?? 8,
+            bytesPerSample: bytesPerSample, isSigned: signed, data: out,
+            colorSpace: n == 1 ? .gray : .rgb)
     }
 
     /// Sets up an openjpeg decoder over `stream`, reads the main header, and runs `body`.
-    private static func withHeader<T>(_ stream: [UInt8],
-                                      _ body: (OPJCodec, MemorySource, UnsafeMutablePointer<opj_image_t>, JPEG2000StreamInfo) throws -> T) throws -> T {
+    private static func withHeader<T>(
+        _ stream: [UInt8],
+        _ body: (OPJCodec, MemorySource, UnsafeMutablePointer<opj_image_t>, JPEG2000StreamInfo) throws -> T
+    ) throws -> T {
         let isJP2 = stream.starts(with: [0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20])
         // DICOM's colour model comes from the data set, so a JP2 wrapper (which some writers add
         // against the standard) contributes nothing but its codestream box; palette, channel
@@ -194,14 +198,18 @@ final class OpenJPEGLog {
 
     func install(on codec: OPJCodec) {
         let me = Unmanaged.passUnretained(self).toOpaque()
-        opj_set_error_handler(codec, { message, user in
-            guard let user, let message else { return }
-            Unmanaged<OpenJPEGLog>.fromOpaque(user).takeUnretainedValue().errors.append(String(cString: message).trimmed)
-        }, me)
-        opj_set_warning_handler(codec, { message, user in
-            guard let user, let message else { return }
-            Unmanaged<OpenJPEGLog>.fromOpaque(user).takeUnretainedValue().warnings.append(String(cString: message).trimmed)
-        }, me)
+        opj_set_error_handler(
+            codec,
+            { message, user in
+                guard let user, let message else { return }
+                Unmanaged<OpenJPEGLog>.fromOpaque(user).takeUnretainedValue().errors.append(String(cString: message).trimmed)
+            }, me)
+        opj_set_warning_handler(
+            codec,
+            { message, user in
+                guard let user, let message else { return }
+                Unmanaged<OpenJPEGLog>.fromOpaque(user).takeUnretainedValue().warnings.append(String(cString: message).trimmed)
+            }, me)
         opj_set_info_handler(codec, { _, _ in }, nil)
     }
 
@@ -220,8 +228,8 @@ final class OpenJPEGLog {
     }
 }
 
-private extension String {
-    var trimmed: String {
+extension String {
+    fileprivate var trimmed: String {
         var s = self
         while let last = s.last, last.isNewline || last == " " { s.removeLast() }
         return s

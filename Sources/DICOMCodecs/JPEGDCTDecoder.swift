@@ -71,7 +71,8 @@ private struct SequentialFrame {
             guard let index = header.components.firstIndex(where: { $0.id == component.id }) else {
                 throw CodecError.corrupt("JPEG: scan names unknown component \(component.id)")
             }
-            guard component.dcTable < 4, component.acTable < 4, let d = tables.dc[component.dcTable], let a = tables.ac[component.acTable] else {
+            guard component.dcTable < 4, component.acTable < 4, let d = tables.dc[component.dcTable], let a = tables.ac[component.acTable]
+            else {
                 throw CodecError.corrupt("JPEG: component \(component.id) uses an undefined Huffman table")
             }
             indices.append(index); dc.append(d); ac.append(a)
@@ -124,8 +125,10 @@ private struct SequentialFrame {
 
     /// One 8×8 block, coefficients in natural (row-major) order.
     @inline(__always)
-    static func decodeBlock(_ bits: inout JPEGBitReader, dc: JPEGHuffmanTable, ac: JPEGHuffmanTable,
-                            prediction: inout Int, into block: inout [Int32]) throws {
+    static func decodeBlock(
+        _ bits: inout JPEGBitReader, dc: JPEGHuffmanTable, ac: JPEGHuffmanTable,
+        prediction: inout Int, into block: inout [Int32]
+    ) throws {
         for k in 0..<64 { block[k] = 0 }
         let t = try dc.decode(&bits)
         guard t <= 16 else { throw CodecError.corrupt("JPEG: DC difference category \(t)") }
@@ -204,8 +207,9 @@ private struct SequentialFrame {
             }
         }
         let space: CodecColorSpace = n == 1 ? .gray : (storedIsYCbCr && !convert ? .ybrFull : .rgb)
-        return CodecImage(width: w, height: h, components: n, bitsPerSample: precision, bytesPerSample: wide ? 2 : 1,
-                          isSigned: false, data: data, colorSpace: space)
+        return CodecImage(
+            width: w, height: h, components: n, bitsPerSample: precision, bytesPerSample: wide ? 2 : 1,
+            isSigned: false, data: data, colorSpace: space)
     }
 
     /// JFIF YCbCr → RGB (T.871), centred on half the sample range.
@@ -218,10 +222,12 @@ private struct SequentialFrame {
 }
 
 /// Zig-zag position k → natural (row-major) index.
-let zigzag: [Int] = [0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5,
-                     12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
-                     35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
-                     58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63]
+let zigzag: [Int] = [
+    0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5,
+    12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
+    35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
+    58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63
+]
 /// Natural index → zig-zag position (DQT tables are stored in zig-zag order).
 let zigzagInverseIndex: [Int] = {
     var inverse = [Int](repeating: 0, count: 64)
@@ -273,8 +279,10 @@ enum IDCT {
 
     /// One 8-point pass; returns outputs 0...7, each scaled by 2^constBits.
     @inline(__always)
-    private static func butterfly(_ i0: Int, _ i1: Int, _ i2: Int, _ i3: Int, _ i4: Int, _ i5: Int, _ i6: Int, _ i7: Int,
-                                  inputShift: Int) -> (Int, Int, Int, Int, Int, Int, Int, Int) {
+    private static func butterfly(
+        _ i0: Int, _ i1: Int, _ i2: Int, _ i3: Int, _ i4: Int, _ i5: Int, _ i6: Int, _ i7: Int,
+        inputShift: Int
+    ) -> (Int, Int, Int, Int, Int, Int, Int, Int) {
         // Even part.
         var z1 = (i2 + i6) * fix0_541196100
         let e2 = z1 - i6 * fix1_847759065

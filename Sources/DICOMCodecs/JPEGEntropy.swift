@@ -207,7 +207,9 @@ struct JPEGTables {
             guard p + 1 + size <= segment.payload.upperBound else { throw CodecError.corrupt("JPEG: DQT segment too short") }
             var table = [Int32](repeating: 0, count: 64)
             for k in 0..<64 {
-                table[k] = precision == 0 ? Int32(bytes[p + 1 + k])
+                table[k] =
+                    precision == 0
+                    ? Int32(bytes[p + 1 + k])
                     : Int32(bytes[p + 1 + 2 * k]) << 8 | Int32(bytes[p + 2 + 2 * k])
             }
             quant[id] = table

@@ -29,14 +29,16 @@ public enum JPEGLS {
     public static func decode(_ stream: [UInt8]) throws -> CodecImage {
         try withDecoder(stream) { decoder, info in
             let bytesPerSample = info.bitsPerSample > 8 ? 2 : 1
-            try DecodeBudget.check(width: info.width, height: info.height, components: info.components,
-                                   bytesPerSample: bytesPerSample, streamCount: stream.count,
-                                   maxSamplesPerByte: maxSamplesPerByte, codec: "JPEG-LS")
+            try DecodeBudget.check(
+                width: info.width, height: info.height, components: info.components,
+                bytesPerSample: bytesPerSample, streamCount: stream.count,
+                maxSamplesPerByte: maxSamplesPerByte, codec: "JPEG-LS")
             let count = info.width * info.height * info.components * bytesPerSample
             var needed = 0
             try check(charls_jpegls_decoder_get_destination_size(decoder, 0, &needed), "get_destination_size")
             guard needed == count else {
-                throw CodecError.library("JPEG-LS: CharLS wants \(needed) bytes for a \(info.width)x\(info.height)x\(info.components) image")
+                throw CodecError.library(
+                    "JPEG-LS: CharLS wants \(needed) bytes for a \(info.width)x\(info.height)x\(info.components) image")
             }
             var output = [UInt8](repeating: 0, count: count)
             try output.withUnsafeMutableBytes { buffer in
@@ -46,9 +48,10 @@ public enum JPEGLS {
             if info.interleaveMode == 0 && info.components > 1 {
                 output = interleavePlanes(output, planes: info.components, bytesPerSample: bytesPerSample)
             }
-            return CodecImage(width: info.width, height: info.height, components: info.components,
-                              bitsPerSample: info.bitsPerSample, bytesPerSample: bytesPerSample, isSigned: false,
-                              data: output, colorSpace: info.components == 1 ? .gray : .rgb)
+            return CodecImage(
+                width: info.width, height: info.height, components: info.components,
+                bitsPerSample: info.bitsPerSample, bytesPerSample: bytesPerSample, isSigned: false,
+                data: output, colorSpace: info.components == 1 ? .gray : .rgb)
         }
     }
 
@@ -74,9 +77,10 @@ public enum JPEGLS {
             try check(charls_jpegls_decoder_get_near_lossless(decoder, 0, &near), "get_near_lossless")
             var mode = CHARLS_INTERLEAVE_MODE_NONE
             try check(charls_jpegls_decoder_get_interleave_mode(decoder, &mode), "get_interleave_mode")
-            let info = JPEGLSStreamInfo(width: Int(frame.width), height: Int(frame.height), components: Int(frame.component_count),
-                                        bitsPerSample: Int(frame.bits_per_sample), nearLossless: Int(near),
-                                        interleaveMode: Int(mode.rawValue))
+            let info = JPEGLSStreamInfo(
+                width: Int(frame.width), height: Int(frame.height), components: Int(frame.component_count),
+                bitsPerSample: Int(frame.bits_per_sample), nearLossless: Int(near),
+                interleaveMode: Int(mode.rawValue))
             guard (2...16).contains(info.bitsPerSample), (1...255).contains(info.components) else {
                 throw CodecError.corrupt("JPEG-LS: \(info.bitsPerSample)-bit samples, \(info.components) components")
             }
@@ -91,8 +95,8 @@ public enum JPEGLS {
         case CHARLS_JPEGLS_ERRC_NOT_ENOUGH_MEMORY, CHARLS_JPEGLS_ERRC_UNEXPECTED_FAILURE:
             throw CodecError.library("JPEG-LS \(step): \(text)")
         case CHARLS_JPEGLS_ERRC_PARAMETER_VALUE_NOT_SUPPORTED, CHARLS_JPEGLS_ERRC_ENCODING_NOT_SUPPORTED,
-             CHARLS_JPEGLS_ERRC_COLOR_TRANSFORM_NOT_SUPPORTED, CHARLS_JPEGLS_ERRC_JPEGLS_PRESET_EXTENDED_PARAMETER_TYPE_NOT_SUPPORTED,
-             CHARLS_JPEGLS_ERRC_JPEG_MARKER_START_BYTE_NOT_FOUND where step != "read_header":
+            CHARLS_JPEGLS_ERRC_COLOR_TRANSFORM_NOT_SUPPORTED, CHARLS_JPEGLS_ERRC_JPEGLS_PRESET_EXTENDED_PARAMETER_TYPE_NOT_SUPPORTED,
+            CHARLS_JPEGLS_ERRC_JPEG_MARKER_START_BYTE_NOT_FOUND where step != "read_header":
             throw CodecError.unsupported("JPEG-LS \(step): \(text)")
         default:
             throw CodecError.corrupt("JPEG-LS \(step): \(text)")

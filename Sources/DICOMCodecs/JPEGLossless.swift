@@ -41,9 +41,10 @@ public enum JPEGLossless {
                     guard header.components.allSatisfy({ $0.h == 1 && $0.v == 1 }) else {
                         throw CodecError.unsupported("JPEG lossless: subsampled components")
                     }
-                    try DecodeBudget.check(width: header.width, height: header.height, components: header.components.count,
-                                           bytesPerSample: header.precision > 8 ? 2 : 1, streamCount: stream.count,
-                                           maxSamplesPerByte: maxSamplesPerByte, codec: "JPEG lossless")
+                    try DecodeBudget.check(
+                        width: header.width, height: header.height, components: header.components.count,
+                        bytesPerSample: header.precision > 8 ? 2 : 1, streamCount: stream.count,
+                        maxSamplesPerByte: maxSamplesPerByte, codec: "JPEG lossless")
                     planes = [Int32](repeating: 0, count: header.width * header.height * header.components.count)
                     decoded = Array(repeating: false, count: header.components.count)
                     frame = header
@@ -74,9 +75,10 @@ public enum JPEGLossless {
                 }
             }
         }
-        return CodecImage(width: frame.width, height: frame.height, components: n, bitsPerSample: frame.precision,
-                          bytesPerSample: wide ? 2 : 1, isSigned: false, data: data,
-                          colorSpace: n == 1 ? .gray : .rgb)
+        return CodecImage(
+            width: frame.width, height: frame.height, components: n, bitsPerSample: frame.precision,
+            bytesPerSample: wide ? 2 : 1, isSigned: false, data: data,
+            colorSpace: n == 1 ? .gray : .rgb)
     }
 }
 

@@ -233,7 +233,8 @@ extension JPEG {
             if m == JPEGMarker.app0, payloadStarts(with: Array("JFIF".utf8) + [0], segment, stream) {
                 hasJFIF = true
             } else if m == JPEGMarker.app14, segment.payload.count >= 12,
-                      payloadStarts(with: Array("Adobe".utf8), segment, stream) {
+                payloadStarts(with: Array("Adobe".utf8), segment, stream)
+            {
                 adobe = Int(stream[segment.payload.lowerBound + 11])
             } else if JPEGMarker.isSOF(m) {
                 guard frame == nil else { throw CodecError.corrupt("JPEG: more than one SOF marker") }

@@ -57,7 +57,8 @@ public enum JPEGXL {
             defer { JxlDecoderDestroy(decoder) }
             let events = JXL_DEC_BASIC_INFO.rawValue | (decodingPixels ? JXL_DEC_FULL_IMAGE.rawValue : 0)
             guard JxlDecoderSubscribeEvents(decoder, Int32(events)) == JXL_DEC_SUCCESS,
-                  JxlDecoderSetInput(decoder, base, input.count) == JXL_DEC_SUCCESS else {
+                JxlDecoderSetInput(decoder, base, input.count) == JXL_DEC_SUCCESS
+            else {
                 throw CodecError.library("JPEG XL: decoder setup failed")
             }
             // All input is there: a stream that asks for more is truncated, not streaming.
@@ -81,9 +82,10 @@ public enum JPEGXL {
                     guard decodingPixels else { return (header, nil) }
                     try checkDecodable(header, streamCount: input.count)
                     info = header
-                    format = JxlPixelFormat(num_channels: UInt32(header.components),
-                                            data_type: header.bitsPerSample > 8 ? JXL_TYPE_UINT16 : JXL_TYPE_UINT8,
-                                            endianness: JXL_LITTLE_ENDIAN, align: 0)
+                    format = JxlPixelFormat(
+                        num_channels: UInt32(header.components),
+                        data_type: header.bitsPerSample > 8 ? JXL_TYPE_UINT16 : JXL_TYPE_UINT8,
+                        endianness: JXL_LITTLE_ENDIAN, align: 0)
                 case JXL_DEC_NEED_IMAGE_OUT_BUFFER:
                     guard let header = info else { throw CodecError.library("JPEG XL: output requested before the image header") }
                     var size = 0
@@ -92,7 +94,8 @@ public enum JPEGXL {
                     }
                     let expected = header.width * header.height * header.components * (header.bitsPerSample > 8 ? 2 : 1)
                     guard size == expected, output == nil else {
-                        throw CodecError.library("JPEG XL: libjxl wants \(size) bytes for a \(header.width)x\(header.height)x\(header.components) image")
+                        throw CodecError.library(
+                            "JPEG XL: libjxl wants \(size) bytes for a \(header.width)x\(header.height)x\(header.components) image")
                     }
                     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
                     output = buffer
@@ -101,7 +104,9 @@ public enum JPEGXL {
                     }
                 case JXL_DEC_FULL_IMAGE:
                     // The first (and, animations being refused, only) image: done.
-                    guard let header = info, let buffer = output else { throw CodecError.library("JPEG XL: image without an output buffer") }
+                    guard let header = info, let buffer = output else {
+                        throw CodecError.library("JPEG XL: image without an output buffer")
+                    }
                     return (header, image(from: buffer, info: header))
                 case JXL_DEC_NEED_MORE_INPUT:
                     throw CodecError.corrupt("JPEG XL: stream ends before the image does (truncated)")
@@ -117,10 +122,11 @@ public enum JPEGXL {
     }
 
     private static func describe(_ basic: JxlBasicInfo, isContainer: Bool) -> JPEGXLStreamInfo {
-        JPEGXLStreamInfo(width: Int(basic.xsize), height: Int(basic.ysize), components: Int(basic.num_color_channels),
-                         bitsPerSample: Int(basic.bits_per_sample), isFloatingPoint: basic.exponent_bits_per_sample > 0,
-                         usesOriginalProfile: basic.uses_original_profile != 0, hasAnimation: basic.have_animation != 0,
-                         isContainer: isContainer, extraChannels: Int(basic.num_extra_channels))
+        JPEGXLStreamInfo(
+            width: Int(basic.xsize), height: Int(basic.ysize), components: Int(basic.num_color_channels),
+            bitsPerSample: Int(basic.bits_per_sample), isFloatingPoint: basic.exponent_bits_per_sample > 0,
+            usesOriginalProfile: basic.uses_original_profile != 0, hasAnimation: basic.have_animation != 0,
+            isContainer: isContainer, extraChannels: Int(basic.num_extra_channels))
     }
 
     /// Refuses what DICOM pixel data cannot hold before any pixel memory is allocated.
@@ -133,9 +139,10 @@ public enum JPEGXL {
         }
         // A DICOM frame is one image; taking an animation's first frame would hide the rest.
         guard !info.hasAnimation else { throw CodecError.unsupported("JPEG XL: an animation (DICOM stores one image per frame)") }
-        try DecodeBudget.check(width: info.width, height: info.height, components: info.components,
-                               bytesPerSample: info.bitsPerSample > 8 ? 2 : 1, streamCount: streamCount,
-                               maxSamplesPerByte: maxSamplesPerByte, codec: "JPEG XL")
+        try DecodeBudget.check(
+            width: info.width, height: info.height, components: info.components,
+            bytesPerSample: info.bitsPerSample > 8 ? 2 : 1, streamCount: streamCount,
+            maxSamplesPerByte: maxSamplesPerByte, codec: "JPEG XL")
     }
 
     /// Copies libjxl's output into a CodecImage. libjxl 0.7 has no way to ask for the coded bit
@@ -158,8 +165,9 @@ public enum JPEGXL {
                 for i in data.indices { data[i] = UInt8((Int(data[i]) * codedMax + typeMax / 2) / typeMax) }
             }
         }
-        return CodecImage(width: info.width, height: info.height, components: info.components,
-                          bitsPerSample: info.bitsPerSample, bytesPerSample: wide ? 2 : 1, isSigned: false,
-                          data: data, colorSpace: info.components == 1 ? .gray : .rgb)
+        return CodecImage(
+            width: info.width, height: info.height, components: info.components,
+            bitsPerSample: info.bitsPerSample, bytesPerSample: wide ? 2 : 1, isSigned: false,
+            data: data, colorSpace: info.components == 1 ? .gray : .rgb)
     }
 }

@@ -67,7 +67,9 @@ public struct Canvas: Sendable {
         // Lines far outside the canvas would loop for nothing; the step count is bounded by
         // the longer axis, which the caller chose, so this is cheap for sane inputs.
         while true {
-            if pen == 1 { plot(x: x, y: y, color) } else {
+            if pen == 1 {
+                plot(x: x, y: y, color)
+            } else {
                 fillRect(x: x - lead, y: y - lead, width: pen, height: pen, color)
             }
             if x == x1 && y == y1 { break }
@@ -90,8 +92,10 @@ public struct Canvas: Sendable {
 
     /// Axis-aligned ellipse centred at (cx, cy). The outline is the set of pixels inside the
     /// ellipse that touch a pixel outside it, `thickness` rings deep.
-    public mutating func drawEllipse(cx: Double, cy: Double, rx: Double, ry: Double, _ color: RGB,
-                                     filled: Bool = false, thickness: Int = 1, alpha: Float = 1) {
+    public mutating func drawEllipse(
+        cx: Double, cy: Double, rx: Double, ry: Double, _ color: RGB,
+        filled: Bool = false, thickness: Int = 1, alpha: Float = 1
+    ) {
         guard rx > 0, ry > 0 else { return }
         func inside(_ x: Double, _ y: Double, _ a: Double, _ b: Double) -> Bool {
             guard a > 0, b > 0 else { return false }
@@ -112,8 +116,10 @@ public struct Canvas: Sendable {
         }
     }
 
-    public mutating func drawCircle(cx: Double, cy: Double, radius: Double, _ color: RGB,
-                                    filled: Bool = false, thickness: Int = 1, alpha: Float = 1) {
+    public mutating func drawCircle(
+        cx: Double, cy: Double, radius: Double, _ color: RGB,
+        filled: Bool = false, thickness: Int = 1, alpha: Float = 1
+    ) {
         drawEllipse(cx: cx, cy: cy, rx: radius, ry: radius, color, filled: filled, thickness: thickness, alpha: alpha)
     }
 
@@ -135,23 +141,28 @@ public struct Canvas: Sendable {
                 case 1: plot(x: px, y: py, RGB(gray: picture.pixels[s]))
                 case 3: plot(x: px, y: py, RGB(picture.pixels[s], picture.pixels[s + 1], picture.pixels[s + 2]))
                 default:
-                    plot(x: px, y: py, RGB(picture.pixels[s], picture.pixels[s + 1], picture.pixels[s + 2]),
-                         alpha: Float(picture.pixels[s + 3]) / 255)
+                    plot(
+                        x: px, y: py, RGB(picture.pixels[s], picture.pixels[s + 1], picture.pixels[s + 2]),
+                        alpha: Float(picture.pixels[s + 3]) / 255)
                 }
             }
         }
     }
 
     /// Draws a float image through `window` (its own range when nil) and a colour map.
-    public mutating func draw(_ image: GrayImage, x: Int, y: Int, scale: Double = 1,
-                              window: ClosedRange<Float>? = nil, colorMap: ColorMap = .gray) {
+    public mutating func draw(
+        _ image: GrayImage, x: Int, y: Int, scale: Double = 1,
+        window: ClosedRange<Float>? = nil, colorMap: ColorMap = .gray
+    ) {
         draw(Raster(image, window: window, colorMap: colorMap), x: x, y: y, scale: scale)
     }
 
     /// Tints the pixels where `mask > threshold` with `color` at opacity `alpha`. The mask is
     /// placed like `draw(_:x:y:scale:)`.
-    public mutating func overlay(mask: GrayImage, x: Int = 0, y: Int = 0, scale: Double = 1,
-                                 _ color: RGB, alpha: Float = 0.4, threshold: Float = 0.5) {
+    public mutating func overlay(
+        mask: GrayImage, x: Int = 0, y: Int = 0, scale: Double = 1,
+        _ color: RGB, alpha: Float = 0.4, threshold: Float = 0.5
+    ) {
         for p in maskPixels(mask, x: x, y: y, scale: scale, threshold: threshold) {
             plot(x: p.x, y: p.y, color, alpha: alpha)
         }
@@ -159,8 +170,10 @@ public struct Canvas: Sendable {
 
     /// Outlines the region `mask > threshold`: pixels of the region with a pixel outside it
     /// within `thickness` steps left, right, up or down (so the line lies just inside the region).
-    public mutating func drawContour(mask: GrayImage, x: Int = 0, y: Int = 0, scale: Double = 1,
-                                     _ color: RGB, threshold: Float = 0.5, thickness: Int = 1) {
+    public mutating func drawContour(
+        mask: GrayImage, x: Int = 0, y: Int = 0, scale: Double = 1,
+        _ color: RGB, threshold: Float = 0.5, thickness: Int = 1
+    ) {
         for p in maskPixels(mask, x: x, y: y, scale: scale, threshold: threshold, reach: max(1, thickness)) where p.isBoundary {
             plot(x: p.x, y: p.y, color)
         }
@@ -168,8 +181,10 @@ public struct Canvas: Sendable {
 
     /// Canvas pixels covered by the region `mask > threshold` placed at (x, y) with `scale`;
     /// a pixel is on the boundary when a pixel up to `reach` steps away along a row or column is not covered.
-    private func maskPixels(_ mask: GrayImage, x: Int, y: Int, scale: Double,
-                            threshold: Float, reach: Int = 1) -> [(x: Int, y: Int, isBoundary: Bool)] {
+    private func maskPixels(
+        _ mask: GrayImage, x: Int, y: Int, scale: Double,
+        threshold: Float, reach: Int = 1
+    ) -> [(x: Int, y: Int, isBoundary: Bool)] {
         guard scale > 0, !mask.isEmpty else { return [] }
         let w = Int((Double(mask.width) * scale).rounded()), h = Int((Double(mask.height) * scale).rounded())
         func isInside(_ px: Int, _ py: Int) -> Bool {

@@ -28,7 +28,7 @@ public struct RGB: Equatable, Hashable, Sendable {
     public static let palette: [RGB] = [
         RGB(31, 119, 180), RGB(255, 127, 14), RGB(44, 160, 44), RGB(214, 39, 40),
         RGB(148, 103, 189), RGB(140, 86, 75), RGB(227, 119, 194), RGB(127, 127, 127),
-        RGB(188, 189, 34), RGB(23, 190, 207),
+        RGB(188, 189, 34), RGB(23, 190, 207)
     ]
 
     /// `self` blended towards `other` by `t` (0 keeps self, 1 gives other).
@@ -67,7 +67,7 @@ public struct ColorMap: Sendable, Equatable {
     public static let hot = ColorMap(stops: [RGB(0, 0, 0), RGB(200, 0, 0), RGB(255, 200, 0), RGB(255, 255, 255)])
     /// A perceptually ordered dark-blue → green → yellow ramp (viridis-like, hand-picked stops).
     public static let viridis = ColorMap(stops: [
-        RGB(68, 1, 84), RGB(59, 82, 139), RGB(33, 145, 140), RGB(94, 201, 98), RGB(253, 231, 37),
+        RGB(68, 1, 84), RGB(59, 82, 139), RGB(33, 145, 140), RGB(94, 201, 98), RGB(253, 231, 37)
     ])
     /// Diverging blue → white → red, for signed maps such as errors.
     public static let coolWarm = ColorMap(stops: [RGB(59, 76, 192), RGB(221, 221, 221), RGB(180, 4, 38)])

@@ -38,8 +38,9 @@ public struct ContactSheet: Sendable {
         let captionHeight = tiles.contains { !$0.caption.isEmpty } ? (BitmapFont.lineHeight + 2) * textScale : 0
         let titleHeight = title.map { BitmapFont.size(of: $0, scale: textScale + 1).height + padding } ?? 0
         let cellWidth = tileWidth + padding, cellHeight = tileHeight + captionHeight + padding
-        var canvas = Canvas(width: columnCount * cellWidth + padding,
-                            height: titleHeight + rowCount * cellHeight + padding, background: background)
+        var canvas = Canvas(
+            width: columnCount * cellWidth + padding,
+            height: titleHeight + rowCount * cellHeight + padding, background: background)
         if let title { canvas.drawText(title, x: padding, y: padding, textColor, scale: textScale + 1) }
         let maxChars = max(1, (tileWidth + 1) / (BitmapFont.advance * textScale))
         for (index, tile) in tiles.enumerated() {
@@ -51,12 +52,14 @@ public struct ContactSheet: Sendable {
                 let w = max(1, Int((Double(picture.width) * scale).rounded()))
                 let h = max(1, Int((Double(picture.height) * scale).rounded()))
                 // Shrinking averages (no aliasing); enlarging stays pixel-crisp.
-                let fitted = scale < 1 ? picture.resized(width: w, height: h, method: .area) : picture.resized(width: w, height: h, method: .nearest)
+                let fitted =
+                    scale < 1 ? picture.resized(width: w, height: h, method: .area) : picture.resized(width: w, height: h, method: .nearest)
                 canvas.draw(fitted, x: left + (tileWidth - w) / 2, y: top + (tileHeight - h) / 2)
             }
             if !tile.caption.isEmpty {
-                canvas.drawText(Self.truncated(tile.caption, to: maxChars), x: left, y: top + tileHeight + 2 * textScale,
-                                textColor, scale: textScale)
+                canvas.drawText(
+                    Self.truncated(tile.caption, to: maxChars), x: left, y: top + tileHeight + 2 * textScale,
+                    textColor, scale: textScale)
             }
         }
         return canvas.raster

@@ -37,8 +37,9 @@ public enum JPEG {
         var out = [UInt8](repeating: 0, count: pixels * channels)
         let status = bytes.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                tjDecompress2(handle, src.baseAddress, UInt(src.count), dst.baseAddress,
-                              width, 0, height, Int32(format.rawValue), TJFLAG_ACCURATEDCT)
+                tjDecompress2(
+                    handle, src.baseAddress, UInt(src.count), dst.baseAddress,
+                    width, 0, height, Int32(format.rawValue), TJFLAG_ACCURATEDCT)
             }
         }
         // Warnings (e.g. premature end of data) count as failures: a truncated image is not data.

@@ -108,8 +108,10 @@ public enum PNG {
         }
     }
 
-    private static func encodeBuffer(_ buffer: UnsafeRawBufferPointer, width: Int, height: Int,
-                                     format: UInt32, source: String) throws -> [UInt8] {
+    private static func encodeBuffer(
+        _ buffer: UnsafeRawBufferPointer, width: Int, height: Int,
+        format: UInt32, source: String
+    ) throws -> [UInt8] {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         image.width = UInt32(width)
@@ -130,8 +132,10 @@ public enum PNG {
 
     /// Opens `bytes` with libpng, checks the claimed size against what the data can hold, runs
     /// `body` while the memory stays pinned, and always frees libpng's state.
-    private static func withOpenImage<T>(_ bytes: [UInt8], source: String,
-                                         _ body: (inout png_image) throws -> T) throws -> T {
+    private static func withOpenImage<T>(
+        _ bytes: [UInt8], source: String,
+        _ body: (inout png_image) throws -> T
+    ) throws -> T {
         guard bytes.count >= 8, Array(bytes.prefix(8)) == signature else {
             throw ImagingError.unsupportedFormat(path: source, reason: "no PNG signature")
         }

@@ -105,12 +105,12 @@ public enum ImagingError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unreadable(path, reason): return "\(path): cannot read: \(reason)"
-        case let .unsupportedFormat(path, reason): return "\(path): unsupported image: \(reason)"
-        case let .corrupt(path, reason): return "\(path): corrupt image: \(reason)"
-        case let .tooLarge(path, reason): return "\(path): image too large: \(reason)"
-        case let .writeFailed(path, reason): return "\(path): cannot write: \(reason)"
-        case let .invalidGeometry(reason): return "invalid image geometry: \(reason)"
+        case .unreadable(let path, let reason): return "\(path): cannot read: \(reason)"
+        case .unsupportedFormat(let path, let reason): return "\(path): unsupported image: \(reason)"
+        case .corrupt(let path, let reason): return "\(path): corrupt image: \(reason)"
+        case .tooLarge(let path, let reason): return "\(path): image too large: \(reason)"
+        case .writeFailed(let path, let reason): return "\(path): cannot write: \(reason)"
+        case .invalidGeometry(let reason): return "invalid image geometry: \(reason)"
         }
     }
 }

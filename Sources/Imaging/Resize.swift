@@ -146,14 +146,18 @@ public struct GrayResampler {
     }
 
     /// Horizontal pass with at most two taps per output, no inner tap loop.
-    private static func resampleRowsFixed(_ src: UnsafePointer<Float>, width: Int, height: Int,
-                                          into dst: UnsafeMutablePointer<Float>, outWidth: Int,
-                                          taps: FixedTaps, exact: ResampleTaps) {
+    private static func resampleRowsFixed(
+        _ src: UnsafePointer<Float>, width: Int, height: Int,
+        into dst: UnsafeMutablePointer<Float>, outWidth: Int,
+        taps: FixedTaps, exact: ResampleTaps
+    ) {
         taps.first.withUnsafeBufferPointer { i0 in
             taps.second.withUnsafeBufferPointer { i1 in
                 taps.firstWeight.withUnsafeBufferPointer { w0 in
                     taps.secondWeight.withUnsafeBufferPointer { w1 in
-                        guard let i0 = i0.baseAddress, let i1 = i1.baseAddress, let w0 = w0.baseAddress, let w1 = w1.baseAddress else { return }
+                        guard let i0 = i0.baseAddress, let i1 = i1.baseAddress, let w0 = w0.baseAddress, let w1 = w1.baseAddress else {
+                            return
+                        }
                         for y in 0..<height {
                             let s = src + y * width, d = dst + y * outWidth
                             if taps.width == 2 {
@@ -184,8 +188,10 @@ public struct GrayResampler {
         }
     }
 
-    private static func resampleRowsGeneral(_ src: UnsafePointer<Float>, width: Int, height: Int,
-                                            into dst: UnsafeMutablePointer<Float>, outWidth: Int, taps: ResampleTaps) {
+    private static func resampleRowsGeneral(
+        _ src: UnsafePointer<Float>, width: Int, height: Int,
+        into dst: UnsafeMutablePointer<Float>, outWidth: Int, taps: ResampleTaps
+    ) {
         taps.withBuffers { starts, indices, weights in
             for y in 0..<height {
                 let s = src + y * width, d = dst + y * outWidth
@@ -199,8 +205,10 @@ public struct GrayResampler {
     }
 
     /// Vertical pass: each output row is a weighted sum of whole intermediate rows (contiguous, vectorisable).
-    static func resampleColumns(_ src: UnsafePointer<Float>, rowLength: Int, into dst: UnsafeMutablePointer<Float>,
-                                outHeight: Int, taps: ResampleTaps) {
+    static func resampleColumns(
+        _ src: UnsafePointer<Float>, rowLength: Int, into dst: UnsafeMutablePointer<Float>,
+        outHeight: Int, taps: ResampleTaps
+    ) {
         taps.withBuffers { starts, indices, weights in
             for y in 0..<outHeight {
                 let d = dst + y * rowLength
@@ -225,8 +233,10 @@ public struct GrayResampler {
 }
 
 /// Resamples interleaved float samples (`channels` per pixel), columns first, then rows.
-func resample(_ pixels: [Float], width: Int, height: Int, channels: Int,
-              toWidth outWidth: Int, height outHeight: Int, method: ResizeMethod) -> [Float] {
+func resample(
+    _ pixels: [Float], width: Int, height: Int, channels: Int,
+    toWidth outWidth: Int, height outHeight: Int, method: ResizeMethod
+) -> [Float] {
     guard width > 0, height > 0, outWidth > 0, outHeight > 0 else {
         return [Float](repeating: 0, count: max(0, outWidth) * max(0, outHeight) * channels)
     }
@@ -297,8 +307,9 @@ extension Raster {
             }
             return out
         }
-        let values = resample(pixels.map(Float.init), width: width, height: height, channels: channels,
-                              toWidth: w, height: h, method: method)
+        let values = resample(
+            pixels.map(Float.init), width: width, height: height, channels: channels,
+            toWidth: w, height: h, method: method)
         var out = Raster(width: w, height: h, channels: channels)
         for i in values.indices { out.pixels[i] = UInt8(clamping: Int(values[i].rounded())) }
         return out

@@ -22,7 +22,7 @@ extension Array {
     /// class (BUSI's CSV lists every benign image first) would silently train on one class.
     public func seededSubset<Generator: RandomNumberGenerator>(count wanted: Int, using generator: inout Generator) -> [Element] {
         guard wanted < count else { return self }
-        var order = Array<Int>(indices)
+        var order = [Int](indices)
         order.seededShuffle(&generator)
         return order.prefix(Swift.max(0, wanted)).sorted().map { self[$0] }
     }

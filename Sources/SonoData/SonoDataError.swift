@@ -27,28 +27,30 @@ public enum SonoDataError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .cannotOpenDatabase(path, message): return "cannot open manifest \(path): \(message)"
-        case let .notAManifest(path, reason): return "\(path) is not a SonoTag manifest: \(reason)"
-        case let .invalidKeyFile(path, message): return "patient-id key file \(path): \(message)"
-        case let .keyMismatch(manifest, keyPath, expected, found):
-            return "\(manifest) was indexed with another patient-id key (fingerprint \(expected)); \(keyPath) has fingerprint \(found). Pass --key with the key file used before, or index into a new --db"
-        case let .outsideArchive(manifest, root, folder):
-            return "\(manifest) indexes the archive at \(root); \(folder) is outside it. Index that folder or one under it, or use a new --db"
-        case let .invalidSplitFile(path, message): return "split file \(path): \(message)"
-        case let .notAFolder(path): return "\(path) is not a folder"
-        case let .invalidLabelFile(path, message): return "label mapping \(path): \(message)"
-        case let .invalidTag(tag): return "'\(tag)' is not a DICOM keyword or (gggg,eeee) tag"
-        case let .forbiddenTag(tag): return "\(tag) identifies the patient and is never captured"
-        case let .invalidSplit(message): return "split: \(message)"
-        case let .invalidSettings(message): return "preprocessing settings: \(message)"
-        case let .cache(path, message): return "image cache \(path): \(message)"
-        case let .decode(path, message): return "\(path): \(message)"
-        case let .emptyDataset(message): return "empty dataset: \(message)"
-        case let .noStoredLabels(manifest):
+        case .cannotOpenDatabase(let path, let message): return "cannot open manifest \(path): \(message)"
+        case .notAManifest(let path, let reason): return "\(path) is not a SonoTag manifest: \(reason)"
+        case .invalidKeyFile(let path, let message): return "patient-id key file \(path): \(message)"
+        case .keyMismatch(let manifest, let keyPath, let expected, let found):
+            return
+                "\(manifest) was indexed with another patient-id key (fingerprint \(expected)); \(keyPath) has fingerprint \(found). Pass --key with the key file used before, or index into a new --db"
+        case .outsideArchive(let manifest, let root, let folder):
+            return
+                "\(manifest) indexes the archive at \(root); \(folder) is outside it. Index that folder or one under it, or use a new --db"
+        case .invalidSplitFile(let path, let message): return "split file \(path): \(message)"
+        case .notAFolder(let path): return "\(path) is not a folder"
+        case .invalidLabelFile(let path, let message): return "label mapping \(path): \(message)"
+        case .invalidTag(let tag): return "'\(tag)' is not a DICOM keyword or (gggg,eeee) tag"
+        case .forbiddenTag(let tag): return "\(tag) identifies the patient and is never captured"
+        case .invalidSplit(let message): return "split: \(message)"
+        case .invalidSettings(let message): return "preprocessing settings: \(message)"
+        case .cache(let path, let message): return "image cache \(path): \(message)"
+        case .decode(let path, let message): return "\(path): \(message)"
+        case .emptyDataset(let message): return "empty dataset: \(message)"
+        case .noStoredLabels(let manifest):
             return "manifest \(manifest) has no stored weak labels; run `sonotag labels --db \(manifest)` first"
-        case let .staleLabels(manifest, reason):
+        case .staleLabels(let manifest, let reason):
             return "the weak labels stored in \(manifest) do not fit its files (\(reason)); run `sonotag labels --db \(manifest)` again"
-        case let .staleManifest(path, message): return "manifest \(path): \(message)"
+        case .staleManifest(let path, let message): return "manifest \(path): \(message)"
         }
     }
 }

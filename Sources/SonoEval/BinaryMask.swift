@@ -73,10 +73,10 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .sizeMismatch(reason): return "size mismatch: \(reason)"
-        case let .invalidInput(reason): return "invalid input: \(reason)"
-        case let .unreadable(path, reason): return "\(path): cannot read: \(reason)"
-        case let .writeFailed(path, reason): return "\(path): cannot write: \(reason)"
+        case .sizeMismatch(let reason): return "size mismatch: \(reason)"
+        case .invalidInput(let reason): return "invalid input: \(reason)"
+        case .unreadable(let path, let reason): return "\(path): cannot read: \(reason)"
+        case .writeFailed(let path, let reason): return "\(path): cannot write: \(reason)"
         }
     }
 }

@@ -36,7 +36,9 @@ public struct Bootstrap: Sendable {
     }
 
     /// Several named metrics on the same resamples.
-    public func estimate<Record>(_ records: [Record], metrics: [(name: String, metric: ([Record]) -> Double)]) -> [String: BootstrapEstimate] {
+    public func estimate<Record>(_ records: [Record], metrics: [(name: String, metric: ([Record]) -> Double)]) -> [String:
+        BootstrapEstimate]
+    {
         let samples = resampleIndices(count: records.count).map { indices in indices.map { records[$0] } }
         var out: [String: BootstrapEstimate] = [:]
         for (name, metric) in metrics {

@@ -60,10 +60,11 @@ public struct BoxPlot: Sendable {
         let q1 = Statistics.percentile(values, 25), q3 = Statistics.percentile(values, 75)
         let reach = 1.5 * (q3 - q1)
         let inside = values.filter { $0 >= q1 - reach && $0 <= q3 + reach }
-        return Summary(lowerQuartile: q1, median: Statistics.median(values), upperQuartile: q3,
-                       lowerWhisker: inside.min() ?? q1, upperWhisker: inside.max() ?? q3,
-                       outliers: values.filter { $0 < q1 - reach || $0 > q3 + reach }.sorted(),
-                       mean: Statistics.mean(values))
+        return Summary(
+            lowerQuartile: q1, median: Statistics.median(values), upperQuartile: q3,
+            lowerWhisker: inside.min() ?? q1, upperWhisker: inside.max() ?? q3,
+            outliers: values.filter { $0 < q1 - reach || $0 > q3 + reach }.sorted(),
+            mean: Statistics.mean(values))
     }
 
     public func render() -> Raster {
@@ -76,8 +77,9 @@ public struct BoxPlot: Sendable {
         if lo == hi { lo -= 0.5; hi += 0.5 }
         let count = max(1, groups.count)
         let line = BitmapFont.lineHeight * textScale
-        let axes = ChartAxes(canvasWidth: canvas.width, canvasHeight: canvas.height, xRange: 0...Double(count),
-                             yRange: lo...hi, niceX: false, yTickLabel: Format.tick, scale: textScale, bottomExtra: line)
+        let axes = ChartAxes(
+            canvasWidth: canvas.width, canvasHeight: canvas.height, xRange: 0...Double(count),
+            yRange: lo...hi, niceX: false, yTickLabel: Format.tick, scale: textScale, bottomExtra: line)
         axes.drawFrame(on: &canvas, title: title, xLabel: "", yLabel: yLabel, yTickLabel: Format.tick, scale: textScale)
         let slot = Double(axes.plotWidth) / Double(count)
         let boxWidth = max(6, Int(slot * 0.5))
@@ -89,7 +91,8 @@ public struct BoxPlot: Sendable {
             centres.append(centre)
             let label = LabelFit.fit(group.name, width: Int(slot) - 4, scale: textScale)
             let labelWidth = BitmapFont.size(of: label, scale: textScale).width
-            canvas.drawText(label, x: centre - labelWidth / 2, y: axes.plotTop + axes.plotHeight + 4 * textScale, ChartAxes.ink, scale: textScale)
+            canvas.drawText(
+                label, x: centre - labelWidth / 2, y: axes.plotTop + axes.plotHeight + 4 * textScale, ChartAxes.ink, scale: textScale)
             guard let s = Self.summary(of: group.values) else { continue }
             let left = centre - boxWidth / 2
             let top = axes.py(s.upperQuartile), bottom = axes.py(s.lowerQuartile)
@@ -105,7 +108,8 @@ public struct BoxPlot: Sendable {
             if showPoints {
                 for v in group.values where v.isFinite && v >= s.lowerWhisker && v <= s.upperWhisker {
                     let jitter = Int((generator.unit() - 0.5) * Double(boxWidth) * 0.6)
-                    canvas.drawCircle(cx: Double(centre + jitter), cy: Double(axes.py(v)), radius: 2, ChartAxes.ink, filled: true, alpha: 0.6)
+                    canvas.drawCircle(
+                        cx: Double(centre + jitter), cy: Double(axes.py(v)), radius: 2, ChartAxes.ink, filled: true, alpha: 0.6)
                 }
             }
         }
@@ -121,8 +125,9 @@ public struct BoxPlot: Sendable {
             canvas.drawLine(x0: x0, y0: y, x1: x0, y1: y + 4, ChartAxes.ink)
             canvas.drawLine(x0: x1, y0: y, x1: x1, y1: y + 4, ChartAxes.ink)
             let size = BitmapFont.size(of: c.label, scale: textScale)
-            canvas.drawText(c.label, x: (x0 + x1 - size.width) / 2, y: y - size.height - 2, ChartAxes.ink, scale: textScale,
-                            background: .white)
+            canvas.drawText(
+                c.label, x: (x0 + x1 - size.width) / 2, y: y - size.height - 2, ChartAxes.ink, scale: textScale,
+                background: .white)
         }
     }
 }

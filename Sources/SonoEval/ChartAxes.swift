@@ -43,8 +43,10 @@ struct ChartAxes {
         return (lo...hi, Array(stride(from: lo, through: hi, by: step)))
     }
 
-    init(canvasWidth: Int, canvasHeight: Int, xRange: ClosedRange<Double>, yRange: ClosedRange<Double>,
-         niceX: Bool = true, logarithmicY: Bool = false, yTickLabel: (Double) -> String, scale: Int, bottomExtra: Int = 0) {
+    init(
+        canvasWidth: Int, canvasHeight: Int, xRange: ClosedRange<Double>, yRange: ClosedRange<Double>,
+        niceX: Bool = true, logarithmicY: Bool = false, yTickLabel: (Double) -> String, scale: Int, bottomExtra: Int = 0
+    ) {
         let y = logarithmicY ? Self.decadeTicks(yRange) : Self.niceTicks(yRange)
         yDomain = y.domain
         yTicks = y.ticks
@@ -75,8 +77,10 @@ struct ChartAxes {
     }
 
     /// Grid lines, axes, tick labels, the title and both axis titles.
-    func drawFrame(on canvas: inout Canvas, title: String, xLabel: String, yLabel: String,
-                   yTickLabel: (Double) -> String, scale: Int) {
+    func drawFrame(
+        on canvas: inout Canvas, title: String, xLabel: String, yLabel: String,
+        yTickLabel: (Double) -> String, scale: Int
+    ) {
         let line = BitmapFont.lineHeight * scale
         for t in yTicks {
             canvas.fillRect(x: plotLeft, y: py(t), width: plotWidth, height: 1, Self.grid)

@@ -21,18 +21,23 @@ public struct SegmentationRecord: Equatable, Sendable {
 
     /// Measures `prediction` against `truth`; Hausdorff-95 only when `spacing` is given.
     public init(id: String, prediction: BinaryMask, truth: BinaryMask, spacing: (x: Double, y: Double)? = nil) throws {
-        self.init(id: id,
-                  dice: try SegmentationMetrics.dice(prediction: prediction, truth: truth),
-                  iou: try SegmentationMetrics.iou(prediction: prediction, truth: truth),
-                  hausdorff95: try spacing.flatMap { try SegmentationMetrics.hausdorff95(prediction: prediction, truth: truth, spacing: $0) },
-                  truthArea: truth.area, predictedArea: prediction.area)
+        self.init(
+            id: id,
+            dice: try SegmentationMetrics.dice(prediction: prediction, truth: truth),
+            iou: try SegmentationMetrics.iou(prediction: prediction, truth: truth),
+            hausdorff95: try spacing.flatMap { try SegmentationMetrics.hausdorff95(prediction: prediction, truth: truth, spacing: $0) },
+            truthArea: truth.area, predictedArea: prediction.area)
     }
 
     public static func csv(_ records: [SegmentationRecord]) -> CSVTable {
-        CSVTable(header: ["id", "dice", "iou", "hausdorff95", "truth_area", "predicted_area"], rows: records.map {
-            [$0.id, Format.fixed($0.dice, 6), Format.fixed($0.iou, 6), $0.hausdorff95.map { Format.fixed($0, 4) } ?? "",
-             String($0.truthArea), String($0.predictedArea)]
-        })
+        CSVTable(
+            header: ["id", "dice", "iou", "hausdorff95", "truth_area", "predicted_area"],
+            rows: records.map {
+                [
+                    $0.id, Format.fixed($0.dice, 6), Format.fixed($0.iou, 6), $0.hausdorff95.map { Format.fixed($0, 4) } ?? "",
+                    String($0.truthArea), String($0.predictedArea)
+                ]
+            })
     }
 
     /// The bootstrap metrics for segmentation: mean Dice, mean IoU, and mean Hausdorff-95 over
@@ -40,7 +45,7 @@ public struct SegmentationRecord: Equatable, Sendable {
     public static let metrics: [(name: String, metric: ([SegmentationRecord]) -> Double)] = [
         ("dice", { Statistics.mean($0.map(\.dice)) }),
         ("iou", { Statistics.mean($0.map(\.iou)) }),
-        ("hausdorff95", { Statistics.mean($0.compactMap(\.hausdorff95)) }),
+        ("hausdorff95", { Statistics.mean($0.compactMap(\.hausdorff95)) })
     ]
 }
 
@@ -68,9 +73,11 @@ public struct ClassificationRecord: Equatable, Sendable {
 
     public static func csv(_ records: [ClassificationRecord]) -> CSVTable {
         let width = records.map(\.scores.count).max() ?? 0
-        return CSVTable(header: ["id", "truth", "predicted"] + (0..<width).map { "score_\($0)" }, rows: records.map { r in
-            [r.id, String(r.truth), String(r.predicted)] + (0..<width).map { $0 < r.scores.count ? Format.fixed(r.scores[$0], 6) : "" }
-        })
+        return CSVTable(
+            header: ["id", "truth", "predicted"] + (0..<width).map { "score_\($0)" },
+            rows: records.map { r in
+                [r.id, String(r.truth), String(r.predicted)] + (0..<width).map { $0 < r.scores.count ? Format.fixed(r.scores[$0], 6) : "" }
+            })
     }
 
     /// Accuracy, macro-F1, quadratic-weighted kappa and AUC over records.
@@ -78,19 +85,31 @@ public struct ClassificationRecord: Equatable, Sendable {
         [
             ("accuracy", { ClassificationMetrics.accuracy(predicted: $0.map(\.predicted), truth: $0.map(\.truth)) }),
             ("macro_f1", { ClassificationMetrics.macroF1(predicted: $0.map(\.predicted), truth: $0.map(\.truth)) }),
-            ("kappa", { ClassificationMetrics.quadraticWeightedKappa(predicted: $0.map(\.predicted), truth: $0.map(\.truth), classCount: classCount) }),
-            ("auc", { records in
-                switch scores {
-                case .perClass:
-                    if classCount == 2 {
-                        return ClassificationMetrics.auc(scores: records.map { $0.scores.count > 1 ? $0.scores[1] : ($0.scores.first ?? .nan) },
-                                                         positives: records.map { $0.truth == 1 })
-                    }
-                    return ClassificationMetrics.macroAUC(scores: records.map(\.scores), truth: records.map(\.truth), classCount: classCount)
-                case .cumulative:
-                    return ClassificationMetrics.ordinalAUC(cumulative: records.map(\.scores), truth: records.map(\.truth), classCount: classCount)
+            (
+                "kappa",
+                {
+                    ClassificationMetrics.quadraticWeightedKappa(
+                        predicted: $0.map(\.predicted), truth: $0.map(\.truth), classCount: classCount)
                 }
-            }),
+            ),
+            (
+                "auc",
+                { records in
+                    switch scores {
+                    case .perClass:
+                        if classCount == 2 {
+                            return ClassificationMetrics.auc(
+                                scores: records.map { $0.scores.count > 1 ? $0.scores[1] : ($0.scores.first ?? .nan) },
+                                positives: records.map { $0.truth == 1 })
+                        }
+                        return ClassificationMetrics.macroAUC(
+                            scores: records.map(\.scores), truth: records.map(\.truth), classCount: classCount)
+                    case .cumulative:
+                        return ClassificationMetrics.ordinalAUC(
+                            cumulative: records.map(\.scores), truth: records.map(\.truth), classCount: classCount)
+                    }
+                }
+            )
         ]
     }
 }

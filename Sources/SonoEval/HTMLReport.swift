@@ -46,9 +46,11 @@ public struct HTMLReport: Sendable {
         let ours = table2.tasks.count
         var html = "<table class=\"table2\">"
         if let caption { html += "<caption>\(TextEscaping.html(caption))</caption>" }
-        html += "<thead><tr>" + header.enumerated().map { i, h in
-            "<th\(i >= 2 + ours ? " class=\"paper\"" : "")>\(TextEscaping.html(h))</th>"
-        }.joined() + "</tr></thead><tbody>"
+        html +=
+            "<thead><tr>"
+            + header.enumerated().map { i, h in
+                "<th\(i >= 2 + ours ? " class=\"paper\"" : "")>\(TextEscaping.html(h))</th>"
+            }.joined() + "</tr></thead><tbody>"
         var index = 0
         for backbone in table2.backbones {
             for configuration in table2.configurations {
@@ -76,7 +78,8 @@ public struct HTMLReport: Sendable {
     /// One embedded image with an optional caption; `displayWidth` limits its on-page width.
     public mutating func image(_ raster: Raster, caption: String? = nil, alt: String = "", displayWidth: Int? = nil) throws {
         let width = displayWidth.map { " style=\"max-width:\($0)px\"" } ?? ""
-        var html = "<figure><img alt=\"\(TextEscaping.html(alt.isEmpty ? (caption ?? "figure") : alt))\"\(width) src=\"\(try Self.dataURI(raster))\">"
+        var html =
+            "<figure><img alt=\"\(TextEscaping.html(alt.isEmpty ? (caption ?? "figure") : alt))\"\(width) src=\"\(try Self.dataURI(raster))\">"
         if let caption { html += "<figcaption>\(TextEscaping.html(caption))</figcaption>" }
         parts.append(html + "</figure>")
     }
@@ -85,7 +88,8 @@ public struct HTMLReport: Sendable {
     public mutating func gallery(_ items: [(picture: Raster, caption: String)], thumbnailWidth: Int = 256) throws {
         var html = "<div class=\"gallery\">"
         for item in items {
-            html += "<figure><img alt=\"\(TextEscaping.html(item.caption))\" style=\"width:\(thumbnailWidth)px\" src=\"\(try Self.dataURI(item.picture))\">"
+            html +=
+                "<figure><img alt=\"\(TextEscaping.html(item.caption))\" style=\"width:\(thumbnailWidth)px\" src=\"\(try Self.dataURI(item.picture))\">"
             html += "<figcaption>\(TextEscaping.html(item.caption))</figcaption></figure>"
         }
         parts.append(html + "</div>")
@@ -126,15 +130,15 @@ public struct HTMLReport: Sendable {
     }
 
     static let style = """
-    body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
-    h1{font-size:1.6em;border-bottom:2px solid #ddd;padding-bottom:.3em}h2{font-size:1.3em;margin-top:1.6em}
-    .subtitle{color:#666;margin-top:-.6em}
-    table{border-collapse:collapse;margin:1em 0;font-size:.9em;display:block;max-width:100%;overflow-x:auto}caption{text-align:left;font-weight:600;padding:.3em 0}
-    th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right;white-space:nowrap}
-    th{background:#f3f3f3}td:first-child,td:nth-child(2),th:first-child,th:nth-child(2){text-align:left}
-    td.best{font-weight:700}.paper{background:#f7f7fb;color:#555}
-    figure{display:inline-block;margin:.5em;vertical-align:top}figcaption{font-size:.85em;color:#555;max-width:100%}
-    img{image-rendering:pixelated;border:1px solid #ddd;max-width:100%}
-    .gallery{display:flex;flex-wrap:wrap}pre{background:#f6f6f6;padding:.6em;overflow-x:auto}
-    """
+        body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
+        h1{font-size:1.6em;border-bottom:2px solid #ddd;padding-bottom:.3em}h2{font-size:1.3em;margin-top:1.6em}
+        .subtitle{color:#666;margin-top:-.6em}
+        table{border-collapse:collapse;margin:1em 0;font-size:.9em;display:block;max-width:100%;overflow-x:auto}caption{text-align:left;font-weight:600;padding:.3em 0}
+        th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right;white-space:nowrap}
+        th{background:#f3f3f3}td:first-child,td:nth-child(2),th:first-child,th:nth-child(2){text-align:left}
+        td.best{font-weight:700}.paper{background:#f7f7fb;color:#555}
+        figure{display:inline-block;margin:.5em;vertical-align:top}figcaption{font-size:.85em;color:#555;max-width:100%}
+        img{image-rendering:pixelated;border:1px solid #ddd;max-width:100%}
+        .gallery{display:flex;flex-wrap:wrap}pre{background:#f6f6f6;padding:.6em;overflow-x:auto}
+        """
 }

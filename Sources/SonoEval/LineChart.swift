@@ -56,10 +56,12 @@ public struct LineChart: Sendable {
             return lo...hi
         }
         let tickLabel: (Double) -> String = { logarithmicY ? Format.tick(pow(10, $0)) : Format.tick($0) }
-        let axes = ChartAxes(canvasWidth: canvas.width, canvasHeight: canvas.height, xRange: xRange,
-                             yRange: yFixed ?? yData, logarithmicY: logarithmicY, yTickLabel: tickLabel, scale: textScale)
-        axes.drawFrame(on: &canvas, title: title, xLabel: xLabel, yLabel: yLabel + (logarithmicY ? " (log)" : ""),
-                       yTickLabel: tickLabel, scale: textScale)
+        let axes = ChartAxes(
+            canvasWidth: canvas.width, canvasHeight: canvas.height, xRange: xRange,
+            yRange: yFixed ?? yData, logarithmicY: logarithmicY, yTickLabel: tickLabel, scale: textScale)
+        axes.drawFrame(
+            on: &canvas, title: title, xLabel: xLabel, yLabel: yLabel + (logarithmicY ? " (log)" : ""),
+            yTickLabel: tickLabel, scale: textScale)
 
         for (index, s) in series.enumerated() {
             let color = s.color ?? RGB.palette[index % RGB.palette.count]

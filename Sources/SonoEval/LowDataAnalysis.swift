@@ -48,19 +48,26 @@ public struct LowDataAnalysis: Sendable {
 
     /// One line per comparison: the two configurations, repeats, mean difference, W and p.
     public func table() -> CSVTable {
-        CSVTable(header: ["first", "second", "repeats", "mean_difference", "wilcoxon_statistic", "p_value", "method"],
-                 rows: comparisons.map { c in
-                     [c.first, c.second, String(c.test.count), Format.fixed(c.meanDifference, 4), Format.fixed(c.test.statistic, 1),
-                      c.test.pValue.isNaN ? "n/a" : Format.fixed(c.test.pValue, 4), c.test.isExact ? "exact" : "normal approximation"]
-                 })
+        CSVTable(
+            header: ["first", "second", "repeats", "mean_difference", "wilcoxon_statistic", "p_value", "method"],
+            rows: comparisons.map { c in
+                [
+                    c.first, c.second, String(c.test.count), Format.fixed(c.meanDifference, 4), Format.fixed(c.test.statistic, 1),
+                    c.test.pValue.isNaN ? "n/a" : Format.fixed(c.test.pValue, 4), c.test.isExact ? "exact" : "normal approximation"
+                ]
+            })
     }
 
     /// Mean ± std per configuration over repeats.
     public func summaryTable(decimals: Int = 3) -> CSVTable {
-        CSVTable(header: ["configuration", "repeats", "mean ± std", "median"], rows: groups.map { g in
-            [g.name, String(g.values.count),
-             "\(Format.fixed(Statistics.mean(g.values), decimals)) ± \(Format.fixed(Statistics.standardDeviation(g.values), decimals))",
-             Format.fixed(Statistics.median(g.values), decimals)]
-        })
+        CSVTable(
+            header: ["configuration", "repeats", "mean ± std", "median"],
+            rows: groups.map { g in
+                [
+                    g.name, String(g.values.count),
+                    "\(Format.fixed(Statistics.mean(g.values), decimals)) ± \(Format.fixed(Statistics.standardDeviation(g.values), decimals))",
+                    Format.fixed(Statistics.median(g.values), decimals)
+                ]
+            })
     }
 }

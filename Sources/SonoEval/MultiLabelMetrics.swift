@@ -7,8 +7,9 @@ public enum MultiLabelMetrics {
     public static func macroAUC(scores: [[Double]], targets: [[Bool]]) -> Double {
         guard scores.count == targets.count, let labelCount = targets.first?.count else { return .nan }
         let perLabel = (0..<labelCount).map { k in
-            ClassificationMetrics.auc(scores: scores.map { k < $0.count ? $0[k] : .nan },
-                                      positives: targets.map { k < $0.count && $0[k] })
+            ClassificationMetrics.auc(
+                scores: scores.map { k < $0.count ? $0[k] : .nan },
+                positives: targets.map { k < $0.count && $0[k] })
         }.filter { !$0.isNaN }
         return perLabel.isEmpty ? .nan : Statistics.mean(perLabel)
     }
@@ -63,16 +64,18 @@ public struct MultiLabelRecord: Equatable, Sendable {
     public static func csv(_ records: [MultiLabelRecord], labelNames: [String]) -> CSVTable {
         let count = max(labelNames.count, records.map(\.targets.count).max() ?? 0)
         let names = (0..<count).map { $0 < labelNames.count ? labelNames[$0] : "label_\($0)" }
-        return CSVTable(header: ["id"] + names.map { "\($0)_truth" } + names.map { "\($0)_score" }, rows: records.map { r in
-            [r.id] + (0..<count).map { $0 < r.targets.count ? (r.targets[$0] ? "1" : "0") : "" }
-                + (0..<count).map { $0 < r.scores.count ? Format.fixed(r.scores[$0], 6) : "" }
-        })
+        return CSVTable(
+            header: ["id"] + names.map { "\($0)_truth" } + names.map { "\($0)_score" },
+            rows: records.map { r in
+                [r.id] + (0..<count).map { $0 < r.targets.count ? (r.targets[$0] ? "1" : "0") : "" }
+                    + (0..<count).map { $0 < r.scores.count ? Format.fixed(r.scores[$0], 6) : "" }
+            })
     }
 
     public static let metrics: [(name: String, metric: ([MultiLabelRecord]) -> Double)] = [
         ("macro_auc", { MultiLabelMetrics.macroAUC(scores: $0.map(\.scores), targets: $0.map(\.targets)) }),
         ("macro_f1", { MultiLabelMetrics.macroF1(scores: $0.map(\.scores), targets: $0.map(\.targets)) }),
         ("label_accuracy", { MultiLabelMetrics.labelAccuracy(scores: $0.map(\.scores), targets: $0.map(\.targets)) }),
-        ("exact_match", { MultiLabelMetrics.exactMatch(scores: $0.map(\.scores), targets: $0.map(\.targets)) }),
+        ("exact_match", { MultiLabelMetrics.exactMatch(scores: $0.map(\.scores), targets: $0.map(\.targets)) })
     ]
 }

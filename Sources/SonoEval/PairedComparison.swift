@@ -19,10 +19,14 @@ public struct PairedComparison: Sendable, Codable, Equatable {
     public var adjustedPValue: Double?
 
     /// Compares per-image scores `first[i]` and `second[i]` of the same image i.
-    public init(task: String, firstName: String, secondName: String, first: [Double], second: [Double],
-                resamples: Int = 2000, level: Double = 0.95, seed: UInt64 = 0) throws {
+    public init(
+        task: String, firstName: String, secondName: String, first: [Double], second: [Double],
+        resamples: Int = 2000, level: Double = 0.95, seed: UInt64 = 0
+    ) throws {
         guard first.count == second.count, !first.isEmpty else {
-            throw EvaluationError.sizeMismatch("\(task): \(firstName) has \(first.count) scored images, \(secondName) \(second.count); a paired comparison needs the same images")
+            throw EvaluationError.sizeMismatch(
+                "\(task): \(firstName) has \(first.count) scored images, \(secondName) \(second.count); a paired comparison needs the same images"
+            )
         }
         let differences = zip(first, second).map { $0 - $1 }
         let bootstrap = Bootstrap(resamples: resamples, fraction: 1, seed: seed)

@@ -36,13 +36,17 @@ public enum SegmentationMetrics {
     /// (linear interpolation, as NumPy) of the pooled distances from each boundary pixel of one
     /// mask to the nearest boundary pixel of the other, both directions. Distances are in pixels
     /// scaled by `spacing` (e.g. millimetres per pixel along x and y).
-    public static func hausdorff95(prediction: BinaryMask, truth: BinaryMask,
-                                   spacing: (x: Double, y: Double) = (1, 1)) throws -> Double? {
+    public static func hausdorff95(
+        prediction: BinaryMask, truth: BinaryMask,
+        spacing: (x: Double, y: Double) = (1, 1)
+    ) throws -> Double? {
         try hausdorffPercentile(prediction: prediction, truth: truth, percentile: 95, spacing: spacing)
     }
 
-    public static func hausdorffPercentile(prediction: BinaryMask, truth: BinaryMask, percentile: Double,
-                                           spacing: (x: Double, y: Double) = (1, 1)) throws -> Double? {
+    public static func hausdorffPercentile(
+        prediction: BinaryMask, truth: BinaryMask, percentile: Double,
+        spacing: (x: Double, y: Double) = (1, 1)
+    ) throws -> Double? {
         try checkSizes(prediction, truth)
         let a = prediction.boundary, b = truth.boundary
         guard !a.isEmpty, !b.isEmpty else { return nil }
@@ -52,8 +56,10 @@ public enum SegmentationMetrics {
 
     /// For each point of `from`, the Euclidean distance to the nearest point of `to`.
     /// Points are sorted by row so the search can stop once rows are farther than the best hit.
-    static func nearestDistances(from: [(x: Int, y: Int)], to: [(x: Int, y: Int)],
-                                 spacing: (x: Double, y: Double)) -> [Double] {
+    static func nearestDistances(
+        from: [(x: Int, y: Int)], to: [(x: Int, y: Int)],
+        spacing: (x: Double, y: Double)
+    ) -> [Double] {
         let targets = to.sorted { $0.y < $1.y }
         let rows = targets.map(\.y)
         return from.map { p in

@@ -8,10 +8,13 @@ public enum SegmentationOverlay {
     /// The image (windowed to its own range, or `window`) with the prediction tinted and outlined
     /// in red and the truth outlined in green, a small legend, and an optional caption strip
     /// below (e.g. "case 12  Dice 0.912"). `scale` enlarges small images (nearest neighbour).
-    public static func render(image: GrayImage, prediction: BinaryMask, truth: BinaryMask?, scale: Int = 1,
-                              window: ClosedRange<Float>? = nil, caption: String? = nil) throws -> Raster {
+    public static func render(
+        image: GrayImage, prediction: BinaryMask, truth: BinaryMask?, scale: Int = 1,
+        window: ClosedRange<Float>? = nil, caption: String? = nil
+    ) throws -> Raster {
         guard prediction.width == image.width, prediction.height == image.height else {
-            throw EvaluationError.sizeMismatch("prediction \(prediction.width)×\(prediction.height) vs image \(image.width)×\(image.height)")
+            throw EvaluationError.sizeMismatch(
+                "prediction \(prediction.width)×\(prediction.height) vs image \(image.width)×\(image.height)")
         }
         if let truth, truth.width != image.width || truth.height != image.height {
             throw EvaluationError.sizeMismatch("truth \(truth.width)×\(truth.height) vs image \(image.width)×\(image.height)")

@@ -32,7 +32,9 @@ public enum PretrainingConfiguration: String, CaseIterable, Codable, Sendable {
     /// Accepts the paper's spelling or the command line's (`CE+DCM+F`, `ce+dcm+f`), any case.
     public init?(name: String) {
         let key = Table2.key(name)
-        guard let match = Self.allCases.first(where: { Table2.key($0.rawValue) == key || Table2.key($0.paperName) == key }) else { return nil }
+        guard let match = Self.allCases.first(where: { Table2.key($0.rawValue) == key || Table2.key($0.paperName) == key }) else {
+            return nil
+        }
         self = match
     }
 }
@@ -47,11 +49,11 @@ public struct Table2: Sendable {
 
         public func formatted(decimals: Int) -> String {
             switch self {
-            case let .estimate(mean, std): return "\(Format.fixed(mean, decimals)) ± \(Format.fixed(std, decimals))"
-            case let .seeds(mean, std, bootstrapStd, mark):
+            case .estimate(let mean, let std): return "\(Format.fixed(mean, decimals)) ± \(Format.fixed(std, decimals))"
+            case .seeds(let mean, let std, let bootstrapStd, let mark):
                 return "\(Format.fixed(mean, decimals)) ± \(Format.fixed(std, decimals)) [\(Format.fixed(bootstrapStd, decimals))]"
                     + (mark.isEmpty ? "" : " " + mark)
-            case let .note(text): return text
+            case .note(let text): return text
             }
         }
 
@@ -61,7 +63,8 @@ public struct Table2: Sendable {
             for separator in ["±", "+-", "+/-"] {
                 let parts = trimmed.components(separatedBy: separator)
                 if parts.count == 2, let mean = Double(parts[0].trimmingCharacters(in: .whitespaces)),
-                   let std = Double(parts[1].trimmingCharacters(in: .whitespaces)) {
+                    let std = Double(parts[1].trimmingCharacters(in: .whitespaces))
+                {
                     self = .estimate(mean: mean, std: std)
                     return
                 }
@@ -71,7 +74,7 @@ public struct Table2: Sendable {
 
         public var mean: Double? {
             switch self {
-            case let .estimate(mean, _), let .seeds(mean, _, _, _): return mean
+            case .estimate(let mean, _), .seeds(let mean, _, _, _): return mean
             case .note: return nil
             }
         }
@@ -132,8 +135,9 @@ public struct Table2: Sendable {
         for backbone in backbones {
             for configuration in configurations {
                 for task in tasks {
-                    if case let .note(text)? = cell(backbone: backbone, configuration: configuration, task: task),
-                       text != Self.notAvailable, !texts.contains(text) {
+                    if case .note(let text)? = cell(backbone: backbone, configuration: configuration, task: task),
+                        text != Self.notAvailable, !texts.contains(text)
+                    {
                         texts.append(text)
                     }
                 }
@@ -156,7 +160,7 @@ public struct Table2: Sendable {
                 var row = [backbone, configuration.paperName]
                 for task in tasks {
                     switch cell(backbone: backbone, configuration: configuration, task: task) {
-                    case let .note(text)? where text != Self.notAvailable:
+                    case .note(let text)? where text != Self.notAvailable:
                         row.append(notes.firstIndex(of: text).map { "\(Self.notAvailable) (\($0 + 1))" } ?? "\(Self.notAvailable): \(text)")
                     case let other?: row.append(other.formatted(decimals: decimals))
                     case nil: row.append("")
@@ -181,8 +185,10 @@ public struct Table2: Sendable {
     /// GitHub-flavoured Markdown; the best configuration per backbone and task is bold.
     public func markdown() -> String {
         let (header, rows) = grid(footnoted: true)
-        var lines = ["| " + header.joined(separator: " | ") + " |",
-                     "|" + header.map { _ in "---" }.joined(separator: "|") + "|"]
+        var lines = [
+            "| " + header.joined(separator: " | ") + " |",
+            "|" + header.map { _ in "---" }.joined(separator: "|") + "|"
+        ]
         var index = 0
         for backbone in backbones {
             for configuration in configurations {
@@ -199,7 +205,8 @@ public struct Table2: Sendable {
             text += "\n" + footnotes.enumerated().map { "(\($0.offset + 1)) \($0.element)" }.joined(separator: "  \n") + "\n"
         }
         if !paperTasks.isEmpty {
-            text += "\n\"paper:\" columns are the values reported by Hu et al. (Table 2), for reference; mean ± std over 1000 bootstrap resamples of 50 % of each test set.\n"
+            text +=
+                "\n\"paper:\" columns are the values reported by Hu et al. (Table 2), for reference; mean ± std over 1000 bootstrap resamples of 50 % of each test set.\n"
         }
         return text
     }
@@ -230,15 +237,19 @@ public struct Table2: Sendable {
         return table
     }
 
-    private static func longRow(_ backbone: String, _ configuration: PretrainingConfiguration, _ task: String, _ source: String,
-                                _ cell: Cell, decimals: Int) -> [String] {
+    private static func longRow(
+        _ backbone: String, _ configuration: PretrainingConfiguration, _ task: String, _ source: String,
+        _ cell: Cell, decimals: Int
+    ) -> [String] {
         switch cell {
-        case let .estimate(mean, std):
+        case .estimate(let mean, let std):
             return [backbone, configuration.paperName, task, source, Format.fixed(mean, decimals), Format.fixed(std, decimals), ""]
-        case let .seeds(mean, std, bootstrapStd, mark):
-            return [backbone, configuration.paperName, task, source, Format.fixed(mean, decimals), Format.fixed(std, decimals),
-                    "bootstrap std \(Format.fixed(bootstrapStd, decimals))" + (mark.isEmpty ? "" : "; \(mark)")]
-        case let .note(text):
+        case .seeds(let mean, let std, let bootstrapStd, let mark):
+            return [
+                backbone, configuration.paperName, task, source, Format.fixed(mean, decimals), Format.fixed(std, decimals),
+                "bootstrap std \(Format.fixed(bootstrapStd, decimals))" + (mark.isEmpty ? "" : "; \(mark)")
+            ]
+        case .note(let text):
             return [backbone, configuration.paperName, task, source, "", "", text]
         }
     }
@@ -256,13 +267,15 @@ public struct ReportedTable2: Sendable {
 
     public init(csv: CSVTable, source: String = "<csv>") throws {
         guard csv.header.count >= 3, Table2.key(csv.header[0]) == "backbone", Table2.key(csv.header[1]) == "pretraining" else {
-            throw EvaluationError.unreadable(path: source, reason: "expected columns backbone,pretraining,<tasks…>, got \(csv.header.joined(separator: ","))")
+            throw EvaluationError.unreadable(
+                path: source, reason: "expected columns backbone,pretraining,<tasks…>, got \(csv.header.joined(separator: ","))")
         }
         tasks = Array(csv.header.dropFirst(2))
         var cells: [String: Table2.Cell] = [:]
         for (line, row) in csv.rows.enumerated() {
             guard row.count == csv.header.count else {
-                throw EvaluationError.unreadable(path: source, reason: "row \(line + 2) has \(row.count) fields, header has \(csv.header.count)")
+                throw EvaluationError.unreadable(
+                    path: source, reason: "row \(line + 2) has \(row.count) fields, header has \(csv.header.count)")
             }
             guard let configuration = PretrainingConfiguration(name: row[1]) else {
                 throw EvaluationError.unreadable(path: source, reason: "row \(line + 2): unknown pretraining \"\(row[1])\"")
@@ -291,19 +304,19 @@ public struct ReportedTable2: Sendable {
     public static let paper: ReportedTable2? = try? ReportedTable2(csv: CSVTable.parse(paperCSV))
 
     static let paperCSV = """
-    backbone,pretraining,quality,liver_kidney_dice,thyroid_dice
-    VGG16-BN,Baseline,0.558 ± 0.031,0.801 ± 0.011,0.856 ± 0.012
-    VGG16-BN,ImageNet,0.656 ± 0.034,0.824 ± 0.008,0.876 ± 0.009
-    VGG16-BN,DCM,0.652 ± 0.020,0.829 ± 0.008,0.859 ± 0.011
-    VGG16-BN,CE,0.629 ± 0.022,0.816 ± 0.009,0.858 ± 0.011
-    VGG16-BN,CE+DCM,0.657 ± 0.031,0.832 ± 0.009,0.883 ± 0.010
-    VGG16-BN,CE+DCM+F,0.645 ± 0.035,0.826 ± 0.009,0.879 ± 0.011
-    RESNET50,Baseline,0.706 ± 0.029,0.765 ± 0.013,0.843 ± 0.011
-    RESNET50,ImageNet,0.708 ± 0.035,0.811 ± 0.014,0.849 ± 0.011
-    RESNET50,DCM,0.706 ± 0.028,0.753 ± 0.016,0.850 ± 0.011
-    RESNET50,CE,0.715 ± 0.028,0.781 ± 0.011,0.849 ± 0.010
-    RESNET50,CE+DCM,0.715 ± 0.024,0.807 ± 0.011,0.852 ± 0.011
-    RESNET50,CE+DCM+F,0.754 ± 0.024,0.814 ± 0.014,0.865 ± 0.010
+        backbone,pretraining,quality,liver_kidney_dice,thyroid_dice
+        VGG16-BN,Baseline,0.558 ± 0.031,0.801 ± 0.011,0.856 ± 0.012
+        VGG16-BN,ImageNet,0.656 ± 0.034,0.824 ± 0.008,0.876 ± 0.009
+        VGG16-BN,DCM,0.652 ± 0.020,0.829 ± 0.008,0.859 ± 0.011
+        VGG16-BN,CE,0.629 ± 0.022,0.816 ± 0.009,0.858 ± 0.011
+        VGG16-BN,CE+DCM,0.657 ± 0.031,0.832 ± 0.009,0.883 ± 0.010
+        VGG16-BN,CE+DCM+F,0.645 ± 0.035,0.826 ± 0.009,0.879 ± 0.011
+        RESNET50,Baseline,0.706 ± 0.029,0.765 ± 0.013,0.843 ± 0.011
+        RESNET50,ImageNet,0.708 ± 0.035,0.811 ± 0.014,0.849 ± 0.011
+        RESNET50,DCM,0.706 ± 0.028,0.753 ± 0.016,0.850 ± 0.011
+        RESNET50,CE,0.715 ± 0.028,0.781 ± 0.011,0.849 ± 0.010
+        RESNET50,CE+DCM,0.715 ± 0.024,0.807 ± 0.011,0.852 ± 0.011
+        RESNET50,CE+DCM+F,0.754 ± 0.024,0.814 ± 0.014,0.865 ± 0.010
 
-    """
+        """
 }

@@ -26,17 +26,22 @@ public enum Wilcoxon {
 
     public static let exactLimit = 50
 
-    public static func signedRank(_ x: [Double], _ y: [Double], zeroMethod: ZeroMethod = .wilcox,
-                                  method: Method = .auto, continuityCorrection: Bool = false) throws -> Result {
+    public static func signedRank(
+        _ x: [Double], _ y: [Double], zeroMethod: ZeroMethod = .wilcox,
+        method: Method = .auto, continuityCorrection: Bool = false
+    ) throws -> Result {
         guard x.count == y.count else {
             throw EvaluationError.sizeMismatch("Wilcoxon needs paired samples, got \(x.count) and \(y.count)")
         }
-        return signedRank(differences: zip(x, y).map { $0 - $1 }, zeroMethod: zeroMethod, method: method,
-                          continuityCorrection: continuityCorrection)
+        return signedRank(
+            differences: zip(x, y).map { $0 - $1 }, zeroMethod: zeroMethod, method: method,
+            continuityCorrection: continuityCorrection)
     }
 
-    public static func signedRank(differences all: [Double], zeroMethod: ZeroMethod = .wilcox,
-                                  method: Method = .auto, continuityCorrection: Bool = false) -> Result {
+    public static func signedRank(
+        differences all: [Double], zeroMethod: ZeroMethod = .wilcox,
+        method: Method = .auto, continuityCorrection: Bool = false
+    ) -> Result {
         let d = all.filter { !$0.isNaN }
         let ranked = zeroMethod == .wilcox ? d.filter { $0 != 0 } : d
         let zeroCount = d.count - d.filter { $0 != 0 }.count
@@ -51,8 +56,9 @@ public enum Wilcoxon {
         let useExact = method == .exact || (method == .auto && n <= exactLimit)
         if useExact {
             let signedRanks = zip(ranked, ranks).filter { $0.0 != 0 }.map(\.1)
-            return Result(statistic: statistic, pValue: exactPValue(rPlus: rPlus, ranks: signedRanks),
-                          count: n, isExact: true, z: nil)
+            return Result(
+                statistic: statistic, pValue: exactPValue(rPlus: rPlus, ranks: signedRanks),
+                count: n, isExact: true, z: nil)
         }
         // Normal approximation: mean and variance of R₊ under H0, corrected for ties (Σ t³ − t)
         // and, for Pratt, for the zero ranks that never carry a sign (Cureton 1967).

@@ -29,9 +29,9 @@ public struct CentreMask: Equatable, Sendable {
 
         public var description: String {
             switch self {
-            case let .imageTooSmall(h, w):
+            case .imageTooSmall(let h, let w):
                 return "image size \(h)x\(w) is too small for a centre mask (need at least 2x2)"
-            case let .overlapTooLarge(o, h, w):
+            case .overlapTooLarge(let o, let h, let w):
                 return "mask overlap \(o) leaves no hole inside the \(h)x\(w) centre"
             }
         }
@@ -46,7 +46,8 @@ public struct CentreMask: Equatable, Sendable {
         imageHeight = height
         imageWidth = width
         centre = Rect(top: (height - ch) / 2, left: (width - cw) / 2, height: ch, width: cw)
-        hole = Rect(top: centre.top + overlap, left: centre.left + overlap,
-                    height: ch - 2 * overlap, width: cw - 2 * overlap)
+        hole = Rect(
+            top: centre.top + overlap, left: centre.left + overlap,
+            height: ch - 2 * overlap, width: cw - 2 * overlap)
     }
 }

@@ -30,8 +30,11 @@ public final class Classifier: Layer {
 
     public init(backbone: Backbone, outputs: Int, hiddenChannels: Int = 256, dropout: Double = 0.5) throws {
         encoder = registry.child("encoder", try makeFeatureExtractor(backbone))
-        head = registry.child("head", try ClassifierHead(inputChannels: backbone.featureChannels, outputs: outputs,
-                                                         hiddenChannels: hiddenChannels, dropout: dropout))
+        head = registry.child(
+            "head",
+            try ClassifierHead(
+                inputChannels: backbone.featureChannels, outputs: outputs,
+                hiddenChannels: hiddenChannels, dropout: dropout))
     }
 
     public func forward(_ input: Tensor) throws -> Tensor { try head(encoder(input)) }

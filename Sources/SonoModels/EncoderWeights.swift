@@ -51,11 +51,15 @@ public enum EncoderWeights {
 
     /// Loads the encoder out of `tensors` (a file's whole state dict) into `encoder`.
     @discardableResult
-    public static func load(_ tensors: [String: Tensor], into encoder: any FeatureExtractor,
-                            source: String) throws -> (report: StateDictReport, prefix: String) {
+    public static func load(
+        _ tensors: [String: Tensor], into encoder: any FeatureExtractor,
+        source: String
+    ) throws -> (report: StateDictReport, prefix: String) {
         guard let prefix = encoderPrefix(in: Set(tensors.keys), encoder: encoder) else {
-            throw LoadError(path: source, reason: "no \(encoder.backbone.rawValue) encoder keys found "
-                            + "(e.g. \(encoder.stateDict().first?.name ?? "?")). Is the backbone right?")
+            throw LoadError(
+                path: source,
+                reason: "no \(encoder.backbone.rawValue) encoder keys found "
+                    + "(e.g. \(encoder.stateDict().first?.name ?? "?")). Is the backbone right?")
         }
         var selected = tensors.strippingKeyPrefix(prefix)
         if prefix.isEmpty {
@@ -70,10 +74,14 @@ public enum EncoderWeights {
             if !r.missingKeys.isEmpty { parts.append("\(r.missingKeys.count) missing keys (\(some(r.missingKeys)))") }
             if !r.unexpectedKeys.isEmpty { parts.append("\(r.unexpectedKeys.count) unexpected keys (\(some(r.unexpectedKeys)))") }
             if !r.shapeMismatches.isEmpty {
-                parts.append("\(r.shapeMismatches.count) shape mismatches (\(some(r.shapeMismatches.map { "\($0.key) \($0.expected) vs \($0.found)" })))")
+                parts.append(
+                    "\(r.shapeMismatches.count) shape mismatches (\(some(r.shapeMismatches.map { "\($0.key) \($0.expected) vs \($0.found)" })))"
+                )
             }
-            throw LoadError(path: source, reason: "does not hold a \(encoder.backbone.rawValue) encoder: "
-                            + parts.joined(separator: "; ") + ". Is the backbone right?")
+            throw LoadError(
+                path: source,
+                reason: "does not hold a \(encoder.backbone.rawValue) encoder: "
+                    + parts.joined(separator: "; ") + ". Is the backbone right?")
         }
     }
 

@@ -50,13 +50,15 @@ func firstConvolution(_ conv: Conv2d, _ input: Tensor, foldingGray: Bool = false
     let channels = input.shape[1], expected = conv.weight.shape[1]
     if channels == expected { return try conv(input) }
     guard channels == 1 else {
-        throw TorchError(operation: "feature extractor",
-                         message: "expected 1 (gray) or \(expected) input channels, got \(channels)")
+        throw TorchError(
+            operation: "feature extractor",
+            message: "expected 1 (gray) or \(expected) input channels, got \(channels)")
     }
     if foldingGray {
         let folded = try conv.weight.sum(dims: [1], keepingDims: true)
-        return try input.conv2d(weight: folded, bias: conv.bias, stride: conv.stride, padding: conv.padding,
-                                dilation: conv.dilation, groups: conv.groups)
+        return try input.conv2d(
+            weight: folded, bias: conv.bias, stride: conv.stride, padding: conv.padding,
+            dilation: conv.dilation, groups: conv.groups)
     }
     var shape = input.shape
     shape[1] = expected

@@ -20,21 +20,28 @@ public final class ProjectionDiscriminator: Module {
     public let normalization: DiscriminatorNormalization
     public let labelCount: Int
 
-    public init(labelCount: Int, inputChannels: Int = 1, widths: [Int] = [64, 128, 256, 512],
-                pooling: DiscriminatorPooling = .sum, normalization: DiscriminatorNormalization = .batch) throws {
+    public init(
+        labelCount: Int, inputChannels: Int = 1, widths: [Int] = [64, 128, 256, 512],
+        pooling: DiscriminatorPooling = .sum, normalization: DiscriminatorNormalization = .batch
+    ) throws {
         guard widths.count == 4, widths.allSatisfy({ $0 > 0 }), labelCount >= 0 else {
-            throw TorchError(operation: "ProjectionDiscriminator(widths: \(widths), labels: \(labelCount))",
-                             message: "needs four positive widths and a non-negative label count")
+            throw TorchError(
+                operation: "ProjectionDiscriminator(widths: \(widths), labels: \(labelCount))",
+                message: "needs four positive widths and a non-negative label count")
         }
         var layers: [any Layer] = []
         var cin = inputChannels
         for width in widths {
             switch normalization {
             case .batch:
-                layers += [try Conv2d(cin, width, kernelSize: 3, stride: 2, padding: 1, bias: false),
-                           try BatchNorm2d(width), LeakyReLU(negativeSlope: 0.2, inPlace: true)]
+                layers += [
+                    try Conv2d(cin, width, kernelSize: 3, stride: 2, padding: 1, bias: false),
+                    try BatchNorm2d(width), LeakyReLU(negativeSlope: 0.2, inPlace: true)
+                ]
             case .spectral:
-                layers += [try SpectralConv2d(cin, width, kernelSize: 3, stride: 2, padding: 1), LeakyReLU(negativeSlope: 0.2, inPlace: true)]
+                layers += [
+                    try SpectralConv2d(cin, width, kernelSize: 3, stride: 2, padding: 1), LeakyReLU(negativeSlope: 0.2, inPlace: true)
+                ]
             }
             cin = width
         }

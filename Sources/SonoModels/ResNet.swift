@@ -32,7 +32,8 @@ public final class ResNet: FeatureExtractor {
             let layer = Sequential()
             for i in 0..<count {
                 let stride = (stage > 0 && i == 0) ? 2 : 1
-                let block: any Layer = bottleneck
+                let block: any Layer =
+                    bottleneck
                     ? try Bottleneck(cin, width, stride: stride)
                     : try BasicBlock(cin, width, stride: stride)
                 layer.append(block)

@@ -60,7 +60,9 @@ enum Anatomy {
             let z = skin + rng.uniform(1, fat - 1)
             let x = rng.uniform(-40, 40)
             let length = rng.uniform(6, 25), tilt = rng.uniform(-0.25, 0.25)
-            scene.paint(.segment(x0: x - length / 2, z0: z - tilt * length / 2, x1: x + length / 2, z1: z + tilt * length / 2, halfWidth: 0.25), .fascia)
+            scene.paint(
+                .segment(x0: x - length / 2, z0: z - tilt * length / 2, x1: x + length / 2, z1: z + tilt * length / 2, halfWidth: 0.25),
+                .fascia)
         }
         let top = skin + fat
         scene.paint(.layer(top: top, bottom: top + 0.7, waveAmplitude: wave * 0.5, wavelength: wavelength, phase: phase), .fascia)
@@ -68,7 +70,9 @@ enum Anatomy {
         // Muscle fibres: faint echogenic striations.
         for k in 0..<Int(muscle / 3) {
             let z = top + 1.5 + Double(k) * 3 + rng.uniform(-0.5, 0.5)
-            scene.paint(.layer(top: z, bottom: z + 0.35, waveAmplitude: wave, wavelength: wavelength, phase: phase + 0.3), Tissue(echo: Tissue.db(-1), density: 4, attenuation: 1, label: .muscle))
+            scene.paint(
+                .layer(top: z, bottom: z + 0.35, waveAmplitude: wave, wavelength: wavelength, phase: phase + 0.3),
+                Tissue(echo: Tissue.db(-1), density: 4, attenuation: 1, label: .muscle))
         }
         let bottom = top + 0.7 + muscle
         scene.paint(.layer(top: bottom, bottom: bottom + 0.8, waveAmplitude: wave, wavelength: wavelength, phase: phase), .fascia)
@@ -82,7 +86,9 @@ enum Anatomy {
         scene.paint(.segment(x0: x0, z0: 0, x1: tipX, z1: tipZ, halfWidth: rng.uniform(0.3, 0.5)), .needle)
     }
 
-    static func vessel(_ scene: inout Scene, cx: Double, cz: Double, radius: Double, elongation: Double, angle: Double, wall: Bool, rng: inout SplitMix64) {
+    static func vessel(
+        _ scene: inout Scene, cx: Double, cz: Double, radius: Double, elongation: Double, angle: Double, wall: Bool, rng: inout SplitMix64
+    ) {
         let b = Blob(cx: cx, cz: cz, a: radius * elongation, b: radius, angle: angle, roughness: 0.03, rng: &rng)
         if wall { scene.paint(.blob(Blob(cx: cx, cz: cz, a: b.a + 1.2, b: b.b + 1.2, angle: angle, rng: &rng)), .portalWall) }
         scene.paint(.blob(b), .vessel)
@@ -92,12 +98,15 @@ enum Anatomy {
     static func lesion(_ scene: inout Scene, cx: Double, cz: Double, radius: Double, label: TissueLabel, rng: inout SplitMix64) {
         let angle = rng.uniform(0, .pi)
         let aspect = rng.uniform(0.7, 1)
-        var tissue: Tissue = rng.pick([Tissue.solidNodule, .isoNodule, Tissue(echo: Tissue.db(7), density: 6, attenuation: 0.6, label: .nodule)])
+        var tissue: Tissue = rng.pick([
+            Tissue.solidNodule, .isoNodule, Tissue(echo: Tissue.db(7), density: 6, attenuation: 0.6, label: .nodule)
+        ])
         tissue.label = label
         if rng.chance(0.4) {
             var halo = Tissue.noduleHalo
             halo.label = label
-            scene.paint(.blob(Blob(cx: cx, cz: cz, a: radius + 1.5, b: radius * aspect + 1.5, angle: angle, roughness: 0.06, rng: &rng)), halo)
+            scene.paint(
+                .blob(Blob(cx: cx, cz: cz, a: radius + 1.5, b: radius * aspect + 1.5, angle: angle, roughness: 0.06, rng: &rng)), halo)
         }
         scene.paint(.blob(Blob(cx: cx, cz: cz, a: radius, b: radius * aspect, angle: angle, roughness: 0.08, rng: &rng)), tissue)
     }
@@ -116,15 +125,22 @@ enum Anatomy {
         // Hepatic veins (anechoic, no wall) and portal veins (echogenic walls).
         for _ in 0..<rng.integer(in: 2...5) {
             let portal = rng.chance(0.5)
-            vessel(&scene, cx: rng.uniform(-60, 60), cz: rng.uniform(35, diaphragmDepth - 15), radius: rng.uniform(2, 6),
-                   elongation: rng.uniform(1, 4), angle: rng.uniform(-1.2, 1.2), wall: portal, rng: &rng)
+            vessel(
+                &scene, cx: rng.uniform(-60, 60), cz: rng.uniform(35, diaphragmDepth - 15), radius: rng.uniform(2, 6),
+                elongation: rng.uniform(1, 4), angle: rng.uniform(-1.2, 1.2), wall: portal, rng: &rng)
         }
         if rng.chance(0.25) {
             // Gallbladder: anechoic, pear-shaped, with posterior enhancement.
-            scene.paint(.blob(Blob(cx: rng.uniform(-30, 30), cz: rng.uniform(45, 70), a: rng.uniform(25, 40), b: rng.uniform(10, 16), angle: rng.uniform(-0.5, 0.5), roughness: 0.05, rng: &rng)), .fluid)
+            scene.paint(
+                .blob(
+                    Blob(
+                        cx: rng.uniform(-30, 30), cz: rng.uniform(45, 70), a: rng.uniform(25, 40), b: rng.uniform(10, 16),
+                        angle: rng.uniform(-0.5, 0.5), roughness: 0.05, rng: &rng)), .fluid)
         }
         if features.lesion {
-            lesion(&scene, cx: rng.uniform(-35, 35), cz: rng.uniform(45, min(diaphragmDepth - 20, 110)), radius: rng.uniform(6, 20), label: .nodule, rng: &rng)
+            lesion(
+                &scene, cx: rng.uniform(-35, 35), cz: rng.uniform(45, min(diaphragmDepth - 20, 110)), radius: rng.uniform(6, 20),
+                label: .nodule, rng: &rng)
         }
         bodyWall(&scene, fat: rng.uniform(6, 25), muscle: rng.uniform(6, 12), rng: &rng)
         if features.needle { needle(&scene, tipX: rng.uniform(-25, 25), tipZ: rng.uniform(40, 80), rng: &rng) }
@@ -138,13 +154,18 @@ enum Anatomy {
         let wallDepth = rng.uniform(18, 35)
         let depth = max(depthMM, 90)
         // Retroperitoneal muscle (psoas/quadratus) deep to the kidney.
-        scene.paint(.layer(top: depth * rng.uniform(0.72, 0.85), bottom: 1000, waveAmplitude: 4, wavelength: 90, phase: rng.uniform(0, 6)), .muscle)
+        scene.paint(
+            .layer(top: depth * rng.uniform(0.72, 0.85), bottom: 1000, waveAmplitude: 4, wavelength: 90, phase: rng.uniform(0, 6)), .muscle)
         if withLiver && view.liverVisible {
             // Liver wedge above/left of the kidney, bounded by the body wall.
-            let liver = Blob(cx: rng.uniform(-45, -20), cz: wallDepth + rng.uniform(15, 30), a: rng.uniform(85, 110), b: rng.uniform(45, 60), angle: rng.uniform(0.25, 0.45), roughness: 0.04, rng: &rng)
+            let liver = Blob(
+                cx: rng.uniform(-45, -20), cz: wallDepth + rng.uniform(15, 30), a: rng.uniform(85, 110), b: rng.uniform(45, 60),
+                angle: rng.uniform(0.25, 0.45), roughness: 0.04, rng: &rng)
             scene.paint(.blob(liver), .liver)
             for _ in 0..<rng.integer(in: 1...3) {
-                vessel(&scene, cx: liver.cx + rng.uniform(-40, 20), cz: liver.cz + rng.uniform(-15, 15), radius: rng.uniform(1.5, 4), elongation: rng.uniform(1, 3), angle: rng.uniform(-1, 1), wall: rng.chance(0.5), rng: &rng)
+                vessel(
+                    &scene, cx: liver.cx + rng.uniform(-40, 20), cz: liver.cz + rng.uniform(-15, 15), radius: rng.uniform(1.5, 4),
+                    elongation: rng.uniform(1, 3), angle: rng.uniform(-1, 1), wall: rng.chance(0.5), rng: &rng)
             }
         }
         if view.kidneyVisibility > 0.05 {
@@ -160,7 +181,9 @@ enum Anatomy {
             let outer = Blob(cx: cx, cz: cz, a: a, b: b, angle: angle, roughness: 0.04, rng: &rng)
             if view.freeFluid {
                 // Anechoic stripe in the hepatorenal recess.
-                scene.paint(.shell(Blob(cx: cx - 2, cz: cz - 3, a: a + 3, b: b + 3, angle: angle, rng: &rng), thickness: rng.uniform(2.5, 6)), .fluid)
+                scene.paint(
+                    .shell(Blob(cx: cx - 2, cz: cz - 3, a: a + 3, b: b + 3, angle: angle, rng: &rng), thickness: rng.uniform(2.5, 6)),
+                    .fluid)
             }
             scene.paint(.shell(Blob(cx: cx, cz: cz, a: a + 1, b: b + 1, angle: angle, rng: &rng), thickness: 1.6), .kidneyCapsule)
             scene.paint(.blob(outer), .kidneyCortex)
@@ -170,13 +193,19 @@ enum Anatomy {
                 let phi = Double(k) / Double(pyramids) * 2 * .pi + rng.uniform(-0.2, 0.2)
                 let u = 0.62 * cos(phi) * a, v = 0.58 * sin(phi) * b
                 let px = cx + u * cos(angle) - v * sin(angle), pz = cz + u * sin(angle) + v * cos(angle)
-                scene.paint(.blob(Blob(cx: px, cz: pz, a: rng.uniform(3.5, 5.5), b: rng.uniform(2.5, 4), angle: phi + angle, roughness: 0.1, rng: &rng)), .kidneyMedulla)
+                scene.paint(
+                    .blob(
+                        Blob(
+                            cx: px, cz: pz, a: rng.uniform(3.5, 5.5), b: rng.uniform(2.5, 4), angle: phi + angle, roughness: 0.1, rng: &rng)
+                    ), .kidneyMedulla)
             }
             var sinus = Tissue.kidneySinus
             sinus.echo *= Float(0.35 + 0.65 * cosine * cosine * cosine)
             scene.paint(.blob(Blob(cx: cx, cz: cz, a: a * 0.5, b: b * 0.32, angle: angle, roughness: 0.15, rng: &rng)), sinus)
             if features.lesion {
-                lesion(&scene, cx: cx + rng.uniform(-0.5, 0.5) * a, cz: cz + rng.uniform(-0.4, 0.4) * b, radius: rng.uniform(5, 12), label: .kidneyCortex, rng: &rng)
+                lesion(
+                    &scene, cx: cx + rng.uniform(-0.5, 0.5) * a, cz: cz + rng.uniform(-0.4, 0.4) * b, radius: rng.uniform(5, 12),
+                    label: .kidneyCortex, rng: &rng)
             }
         }
         if view.kidneyVisibility <= 0.05 && !(withLiver && view.liverVisible) {
@@ -189,7 +218,11 @@ enum Anatomy {
         for k in 0..<view.ribShadows {
             // Ribs just under the wall: bright arcs whose shadows streak down the sector.
             let x = rng.uniform(-50, 50) + Double(k) * 10
-            scene.paint(.blob(Blob(cx: x, cz: wallDepth - rng.uniform(2, 6), a: rng.uniform(6, 10), b: rng.uniform(3, 5), angle: rng.uniform(-0.2, 0.2), rng: &rng)), .bone)
+            scene.paint(
+                .blob(
+                    Blob(
+                        cx: x, cz: wallDepth - rng.uniform(2, 6), a: rng.uniform(6, 10), b: rng.uniform(3, 5),
+                        angle: rng.uniform(-0.2, 0.2), rng: &rng)), .bone)
         }
         if features.needle { needle(&scene, tipX: rng.uniform(-10, 25), tipZ: wallDepth + rng.uniform(35, 60), rng: &rng) }
         return scene
@@ -198,7 +231,10 @@ enum Anatomy {
     static func ascites(depthMM: Double, features: SceneFeatures, rng: inout SplitMix64) -> Scene {
         var scene = Scene(kind: .ascites, background: .mesentery)
         let wall = rng.uniform(12, 30)
-        scene.paint(.layer(top: wall, bottom: wall + rng.uniform(25, 70), waveAmplitude: rng.uniform(3, 10), wavelength: rng.uniform(50, 120), phase: rng.uniform(0, 6)), .fluid)
+        scene.paint(
+            .layer(
+                top: wall, bottom: wall + rng.uniform(25, 70), waveAmplitude: rng.uniform(3, 10), wavelength: rng.uniform(50, 120),
+                phase: rng.uniform(0, 6)), .fluid)
         for _ in 0..<rng.integer(in: 2...5) {
             bowelLoop(&scene, cx: rng.uniform(-60, 60), cz: wall + rng.uniform(20, 90), rng: &rng)
         }
@@ -209,9 +245,15 @@ enum Anatomy {
 
     static func bowelLoop(_ scene: inout Scene, cx: Double, cz: Double, rng: inout SplitMix64) {
         let radius = rng.uniform(8, 16)
-        scene.paint(.blob(Blob(cx: cx, cz: cz, a: radius * rng.uniform(1, 1.8), b: radius, angle: rng.uniform(-1, 1), roughness: 0.1, rng: &rng)), .bowelWall)
+        scene.paint(
+            .blob(Blob(cx: cx, cz: cz, a: radius * rng.uniform(1, 1.8), b: radius, angle: rng.uniform(-1, 1), roughness: 0.1, rng: &rng)),
+            .bowelWall)
         // Gas in the lumen: bright, reverberating, shadowing.
-        scene.paint(.blob(Blob(cx: cx, cz: cz - radius * 0.2, a: radius * 0.5, b: radius * 0.25, angle: rng.uniform(-0.5, 0.5), roughness: 0.2, rng: &rng)), .bowelGas)
+        scene.paint(
+            .blob(
+                Blob(
+                    cx: cx, cz: cz - radius * 0.2, a: radius * 0.5, b: radius * 0.25, angle: rng.uniform(-0.5, 0.5), roughness: 0.2,
+                    rng: &rng)), .bowelGas)
     }
 
     static func abdomenCollection(depthMM: Double, features: SceneFeatures, rng: inout SplitMix64) -> Scene {
@@ -224,7 +266,8 @@ enum Anatomy {
             bowelLoop(&scene, cx: rng.uniform(-60, 60), cz: wall + rng.uniform(50, 110), rng: &rng)
         }
         let cx = rng.uniform(-20, 20), cz = wall + rng.uniform(25, 55)
-        let collection = Blob(cx: cx, cz: cz, a: rng.uniform(18, 40), b: rng.uniform(12, 25), angle: rng.uniform(-0.5, 0.5), roughness: 0.2, rng: &rng)
+        let collection = Blob(
+            cx: cx, cz: cz, a: rng.uniform(18, 40), b: rng.uniform(12, 25), angle: rng.uniform(-0.5, 0.5), roughness: 0.2, rng: &rng)
         scene.paint(.shell(collection, thickness: 2.5), Tissue(echo: Tissue.db(4), density: 6, attenuation: 0.8, label: .fluid))
         scene.paint(.blob(collection), rng.chance(0.5) ? .debrisFluid : .fluid)
         bodyWall(&scene, fat: rng.uniform(5, 20), muscle: rng.uniform(5, 10), rng: &rng)
@@ -240,7 +283,8 @@ enum Anatomy {
         scene.paint(.blob(Blob(cx: -35, cz: spine, a: 18, b: 14, angle: 0.3, roughness: 0.05, rng: &rng)), .muscle)
         scene.paint(.blob(Blob(cx: 35, cz: spine, a: 18, b: 14, angle: -0.3, roughness: 0.05, rng: &rng)), .muscle)
         vessel(&scene, cx: rng.uniform(-15, -5), cz: spine - 14, radius: rng.uniform(8, 11), elongation: 1, angle: 0, wall: true, rng: &rng)
-        vessel(&scene, cx: rng.uniform(10, 22), cz: spine - 12, radius: rng.uniform(6, 10), elongation: 1.6, angle: 0, wall: false, rng: &rng)
+        vessel(
+            &scene, cx: rng.uniform(10, 22), cz: spine - 12, radius: rng.uniform(6, 10), elongation: 1.6, angle: 0, wall: false, rng: &rng)
         for _ in 0..<rng.integer(in: 1...4) {
             bowelLoop(&scene, cx: rng.uniform(-70, 70), cz: wall + rng.uniform(10, 50), rng: &rng)
         }
@@ -259,15 +303,22 @@ enum Anatomy {
         var scene = Scene(kind: .thyroid, background: .muscle)
         let side: Double = rng.chance(0.5) ? 1 : -1
         let lobeX = side * rng.uniform(0, 5), lobeZ = rng.uniform(13, 18)
-        let lobe = Blob(cx: lobeX, cz: lobeZ, a: rng.uniform(9, 13), b: rng.uniform(7, 9), angle: side * rng.uniform(-0.25, 0.05), roughness: 0.06, rng: &rng)
+        let lobe = Blob(
+            cx: lobeX, cz: lobeZ, a: rng.uniform(9, 13), b: rng.uniform(7, 9), angle: side * rng.uniform(-0.25, 0.05), roughness: 0.06,
+            rng: &rng)
         // Trachea: an air-filled ring medial to the lobe, shadow and reverberation below it.
         let tracheaX = lobeX - side * rng.uniform(16, 20)
         scene.paint(.blob(Blob(cx: tracheaX, cz: lobeZ + 4, a: 10, b: 9, rng: &rng)), .trachea)
-        scene.paint(.shell(Blob(cx: tracheaX, cz: lobeZ + 4, a: 10.5, b: 9.5, rng: &rng), thickness: 1.6), Tissue(echo: Tissue.db(0), density: 6, attenuation: 0.8, label: .muscle))
+        scene.paint(
+            .shell(Blob(cx: tracheaX, cz: lobeZ + 4, a: 10.5, b: 9.5, rng: &rng), thickness: 1.6),
+            Tissue(echo: Tissue.db(0), density: 6, attenuation: 0.8, label: .muscle))
         // Carotid (round, anechoic, bright wall) and jugular (oval) lateral to the lobe.
         let carotidX = lobeX + side * rng.uniform(14, 17)
-        vessel(&scene, cx: carotidX, cz: lobeZ + rng.uniform(1, 4), radius: rng.uniform(3, 4), elongation: 1, angle: 0, wall: true, rng: &rng)
-        vessel(&scene, cx: carotidX + side * rng.uniform(4, 7), cz: lobeZ - rng.uniform(1, 3), radius: rng.uniform(1.5, 3), elongation: rng.uniform(1.3, 2.2), angle: 0.2, wall: false, rng: &rng)
+        vessel(
+            &scene, cx: carotidX, cz: lobeZ + rng.uniform(1, 4), radius: rng.uniform(3, 4), elongation: 1, angle: 0, wall: true, rng: &rng)
+        vessel(
+            &scene, cx: carotidX + side * rng.uniform(4, 7), cz: lobeZ - rng.uniform(1, 3), radius: rng.uniform(1.5, 3),
+            elongation: rng.uniform(1.3, 2.2), angle: 0.2, wall: false, rng: &rng)
         // Isthmus across the trachea, then the lobe itself.
         scene.paint(.segment(x0: lobeX, z0: lobeZ - 3, x1: tracheaX, z1: lobeZ - 6, halfWidth: rng.uniform(1.5, 2.5)), .thyroid)
         scene.paint(.blob(lobe), .thyroid)
@@ -287,16 +338,26 @@ enum Anatomy {
     static func thyroidNodule(_ scene: inout Scene, in lobe: Blob, rng: inout SplitMix64) {
         let radius = rng.uniform(3, min(lobe.a, lobe.b) * 0.8)
         let cx = lobe.cx + rng.uniform(-0.35, 0.35) * lobe.a, cz = lobe.cz + rng.uniform(-0.3, 0.3) * lobe.b
-        let nodule = Blob(cx: cx, cz: cz, a: radius * rng.uniform(0.9, 1.3), b: radius, angle: rng.uniform(-0.4, 0.4), roughness: rng.uniform(0.02, 0.12), rng: &rng)
+        let nodule = Blob(
+            cx: cx, cz: cz, a: radius * rng.uniform(0.9, 1.3), b: radius, angle: rng.uniform(-0.4, 0.4), roughness: rng.uniform(0.02, 0.12),
+            rng: &rng)
         let kind = rng.weightedIndex([0.5, 0.2, 0.3])
         if kind == 0 && rng.chance(0.5) { scene.paint(.shell(nodule, thickness: 1.2), .noduleHalo) }
         scene.paint(.blob(nodule), kind == 1 ? .cysticNodule : rng.chance(0.6) ? .solidNodule : .isoNodule)
         if kind == 2 {
-            scene.paint(.blob(Blob(cx: cx + rng.uniform(-0.3, 0.3) * radius, cz: cz + rng.uniform(-0.3, 0.3) * radius, a: radius * 0.5, b: radius * 0.4, angle: rng.uniform(0, 3), roughness: 0.15, rng: &rng)), .cysticNodule)
+            scene.paint(
+                .blob(
+                    Blob(
+                        cx: cx + rng.uniform(-0.3, 0.3) * radius, cz: cz + rng.uniform(-0.3, 0.3) * radius, a: radius * 0.5,
+                        b: radius * 0.4, angle: rng.uniform(0, 3), roughness: 0.15, rng: &rng)), .cysticNodule)
         }
         if rng.chance(0.35) {
             for _ in 0..<rng.integer(in: 1...4) {
-                scene.paint(.blob(Blob(cx: cx + rng.uniform(-0.6, 0.6) * radius, cz: cz + rng.uniform(-0.6, 0.6) * radius, a: rng.uniform(0.3, 0.8), b: rng.uniform(0.3, 0.7), rng: &rng)), .calcification)
+                scene.paint(
+                    .blob(
+                        Blob(
+                            cx: cx + rng.uniform(-0.6, 0.6) * radius, cz: cz + rng.uniform(-0.6, 0.6) * radius, a: rng.uniform(0.3, 0.8),
+                            b: rng.uniform(0.3, 0.7), rng: &rng)), .calcification)
             }
         }
     }
@@ -306,7 +367,10 @@ enum Anatomy {
         let wall = bodyWall(&scene, fat: rng.uniform(4, 18), muscle: rng.uniform(8, 20), rng: &rng, septa: 6)
         if rng.chance(0.6) {
             // Bone cortex deep in the field: bright line, total shadow.
-            scene.paint(.layer(top: wall + rng.uniform(8, 25), bottom: 1000, waveAmplitude: rng.uniform(1, 4), wavelength: 70, phase: rng.uniform(0, 6)), .bone)
+            scene.paint(
+                .layer(
+                    top: wall + rng.uniform(8, 25), bottom: 1000, waveAmplitude: rng.uniform(1, 4), wavelength: 70, phase: rng.uniform(0, 6)
+                ), .bone)
         }
         if features.lesion {
             lesion(&scene, cx: rng.uniform(-8, 8), cz: wall * rng.uniform(0.5, 0.9), radius: rng.uniform(4, 10), label: .nodule, rng: &rng)
@@ -321,10 +385,14 @@ enum Anatomy {
         let cz = min(wall + rng.uniform(4, 12), depthMM * 0.6), cx = rng.uniform(-6, 6)
         let a = rng.uniform(7, 15), b = a * rng.uniform(0.45, 0.8)
         let angle = rng.uniform(-0.3, 0.3)
-        scene.paint(.blob(Blob(cx: cx, cz: cz, a: a, b: b, angle: angle, roughness: 0.05, rng: &rng)), Tissue(echo: Tissue.lymphNode.echo, density: 2, attenuation: 0.6, label: .nodule))
+        scene.paint(
+            .blob(Blob(cx: cx, cz: cz, a: a, b: b, angle: angle, roughness: 0.05, rng: &rng)),
+            Tissue(echo: Tissue.lymphNode.echo, density: 2, attenuation: 0.6, label: .nodule))
         if rng.chance(0.6) {
             // Fatty hilum: normal-looking node; absent hilum suggests pathology.
-            scene.paint(.blob(Blob(cx: cx + a * 0.2, cz: cz, a: a * 0.45, b: b * 0.3, angle: angle, roughness: 0.1, rng: &rng)), Tissue(echo: Tissue.lymphHilum.echo, density: 6, attenuation: 0.7, label: .nodule))
+            scene.paint(
+                .blob(Blob(cx: cx + a * 0.2, cz: cz, a: a * 0.45, b: b * 0.3, angle: angle, roughness: 0.1, rng: &rng)),
+                Tissue(echo: Tissue.lymphHilum.echo, density: 6, attenuation: 0.7, label: .nodule))
         }
         if features.needle { needle(&scene, tipX: cx, tipZ: cz, rng: &rng) }
         return scene
@@ -334,7 +402,8 @@ enum Anatomy {
         var scene = Scene(kind: .softTissueCollection, background: .muscle)
         let wall = bodyWall(&scene, fat: rng.uniform(6, 20), muscle: rng.uniform(8, 16), rng: &rng, septa: 5)
         let cz = min(wall * rng.uniform(0.4, 0.9), depthMM * 0.6), cx = rng.uniform(-6, 6)
-        let collection = Blob(cx: cx, cz: cz, a: rng.uniform(8, 18), b: rng.uniform(4, 9), angle: rng.uniform(-0.3, 0.3), roughness: 0.25, rng: &rng)
+        let collection = Blob(
+            cx: cx, cz: cz, a: rng.uniform(8, 18), b: rng.uniform(4, 9), angle: rng.uniform(-0.3, 0.3), roughness: 0.25, rng: &rng)
         scene.paint(.shell(collection, thickness: 1.5), Tissue(echo: Tissue.db(5), density: 6, attenuation: 0.8, label: .fluid))
         scene.paint(.blob(collection), rng.chance(0.6) ? .debrisFluid : .fluid)
         if features.needle { needle(&scene, tipX: cx, tipZ: cz, rng: &rng) }
@@ -354,14 +423,26 @@ enum Anatomy {
             let fluidBottom = pleura + rng.uniform(30, 75)
             scene.paint(.layer(top: fluidBottom, bottom: 1000), .liver)
             let domeRadius = rng.uniform(80, 140)
-            scene.paint(.shell(Blob(cx: rng.uniform(-30, 30), cz: fluidBottom + domeRadius * 0.95, a: domeRadius, b: domeRadius, rng: &rng), thickness: 3), .diaphragm)
-            scene.paint(.layer(top: pleura, bottom: fluidBottom, waveAmplitude: 5, wavelength: 120, phase: rng.uniform(0, 6)), rng.chance(0.3) ? .debrisFluid : .fluid)
+            scene.paint(
+                .shell(
+                    Blob(cx: rng.uniform(-30, 30), cz: fluidBottom + domeRadius * 0.95, a: domeRadius, b: domeRadius, rng: &rng),
+                    thickness: 3), .diaphragm)
+            scene.paint(
+                .layer(top: pleura, bottom: fluidBottom, waveAmplitude: 5, wavelength: 120, phase: rng.uniform(0, 6)),
+                rng.chance(0.3) ? .debrisFluid : .fluid)
             // Atelectatic lung floating in the effusion: tissue-like, a little hyperechoic.
-            scene.paint(.blob(Blob(cx: rng.uniform(-40, 0), cz: (pleura + fluidBottom) / 2, a: rng.uniform(20, 40), b: rng.uniform(8, 15), angle: rng.uniform(-0.6, 0.6), roughness: 0.12, rng: &rng)), Tissue(echo: Tissue.db(2), density: 5, attenuation: 0.8, label: .lung))
+            scene.paint(
+                .blob(
+                    Blob(
+                        cx: rng.uniform(-40, 0), cz: (pleura + fluidBottom) / 2, a: rng.uniform(20, 40), b: rng.uniform(8, 15),
+                        angle: rng.uniform(-0.6, 0.6), roughness: 0.12, rng: &rng)),
+                Tissue(echo: Tissue.db(2), density: 5, attenuation: 0.8, label: .lung))
         } else {
             scene.paint(.layer(top: pleura + 1, bottom: 1000), .lung)
         }
-        scene.paint(.layer(top: pleura - 0.6, bottom: pleura + 1, waveAmplitude: 0.5, wavelength: 40, phase: rng.uniform(0, 6)), effusion ? .fascia : .pleura)
+        scene.paint(
+            .layer(top: pleura - 0.6, bottom: pleura + 1, waveAmplitude: 0.5, wavelength: 40, phase: rng.uniform(0, 6)),
+            effusion ? .fascia : .pleura)
         bodyWall(&scene, fat: max(1, wall - 8) * rng.uniform(0.4, 0.7), muscle: max(3, wall * 0.5), rng: &rng)
         // The probe sits between two ribs: their shadows flank the intercostal window.
         let ribSpacing = effusion ? rng.uniform(30, 40) : rng.uniform(20, 26)

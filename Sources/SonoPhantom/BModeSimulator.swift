@@ -62,7 +62,8 @@ struct BModeSimulator {
 
     /// Envelope on the beam grid for one frame.
     func beamData(scene: Scene, scatterers: ScattererField, rowOffset: Int = 0, shiftMM: Double = 0, rng: inout SplitMix64) -> BeamData {
-        beamData(scene: scene, index: tissueIndexGrid(scene: scene, shiftMM: shiftMM), scatterers: scatterers, rowOffset: rowOffset, rng: &rng)
+        beamData(
+            scene: scene, index: tissueIndexGrid(scene: scene, shiftMM: shiftMM), scatterers: scatterers, rowOffset: rowOffset, rng: &rng)
     }
 
     func beamData(scene: Scene, index: [UInt8], scatterers: ScattererField, rowOffset: Int, rng: inout SplitMix64) -> BeamData {
@@ -82,59 +83,62 @@ struct BModeSimulator {
         let table = GaussianTable.values
 
         re.withUnsafeMutableBufferPointer { re in
-        im.withUnsafeMutableBufferPointer { im in
-            scatterers.re.withUnsafeBufferPointer { sre in
-            scatterers.im.withUnsafeBufferPointer { sim in
-            scatterers.gate.withUnsafeBufferPointer { gate in
-                for line in 0..<lines {
-                    var amplitude: Float = 1
-                    var interface = -1
-                    var interfaceTissue = 0
-                    var interfaceAmplitude: Float = 0
-                    for sample in 0..<samples {
-                        let cell = sample * lines + line
-                        let t = Int(index[cell])
-                        let tissue = tissues[t]
-                        let s = (sample + rowOffset) * lines + line
-                        let a = tissue.density >= 1 || gate[s] < tissue.density ? scatterAmplitude[t] : 0
-                        let bits = rng.next()
-                        re[cell] = (a * sre[s] + tissue.specular) * amplitude + noise * table[Int(bits & 4095)]
-                        im[cell] = a * sim[s] * amplitude + noise * table[Int((bits >> 12) & 4095)]
-                        amplitude *= stepFactor[t]
-                        if interface < 0, tissue.reverberation != .none, sample > 1 {
-                            interface = sample
-                            interfaceTissue = t
-                            interfaceAmplitude = amplitude
+            im.withUnsafeMutableBufferPointer { im in
+                scatterers.re.withUnsafeBufferPointer { sre in
+                    scatterers.im.withUnsafeBufferPointer { sim in
+                        scatterers.gate.withUnsafeBufferPointer { gate in
+                            for line in 0..<lines {
+                                var amplitude: Float = 1
+                                var interface = -1
+                                var interfaceTissue = 0
+                                var interfaceAmplitude: Float = 0
+                                for sample in 0..<samples {
+                                    let cell = sample * lines + line
+                                    let t = Int(index[cell])
+                                    let tissue = tissues[t]
+                                    let s = (sample + rowOffset) * lines + line
+                                    let a = tissue.density >= 1 || gate[s] < tissue.density ? scatterAmplitude[t] : 0
+                                    let bits = rng.next()
+                                    re[cell] = (a * sre[s] + tissue.specular) * amplitude + noise * table[Int(bits & 4095)]
+                                    im[cell] = a * sim[s] * amplitude + noise * table[Int((bits >> 12) & 4095)]
+                                    amplitude *= stepFactor[t]
+                                    if interface < 0, tissue.reverberation != .none, sample > 1 {
+                                        interface = sample
+                                        interfaceTissue = t
+                                        interfaceAmplitude = amplitude
+                                    }
+                                }
+                                guard interface >= 0 else { continue }
+                                // Reverberation: echoes bouncing between the interface and the probe (A-lines,
+                                // at multiples of the interface depth) or inside a needle (comet tail).
+                                let tissue = tissues[interfaceTissue]
+                                let strength = tissue.specular * interfaceAmplitude * tgc[interface]
+                                switch tissue.reverberation {
+                                case .aLines:
+                                    var k = 2
+                                    while k * interface < samples && k <= 6 {
+                                        let target = k * interface
+                                        let echo = strength * pow(0.55, Float(k - 1)) / tgc[target]
+                                        re[target * lines + line] += echo
+                                        if target + 1 < samples { re[(target + 1) * lines + line] += echo * 0.6 }
+                                        k += 1
+                                    }
+                                case .cometTail:
+                                    let spacing = max(1, Int((0.8 / dr).rounded()))
+                                    for k in 1...8 {
+                                        let target = interface + 1 + k * spacing
+                                        guard target < samples else { break }
+                                        re[target * lines + line] += strength * pow(0.5, Float(k)) / tgc[target]
+                                    }
+                                case .none:
+                                    break
+                                }
+                            }
                         }
-                    }
-                    guard interface >= 0 else { continue }
-                    // Reverberation: echoes bouncing between the interface and the probe (A-lines,
-                    // at multiples of the interface depth) or inside a needle (comet tail).
-                    let tissue = tissues[interfaceTissue]
-                    let strength = tissue.specular * interfaceAmplitude * tgc[interface]
-                    switch tissue.reverberation {
-                    case .aLines:
-                        var k = 2
-                        while k * interface < samples && k <= 6 {
-                            let target = k * interface
-                            let echo = strength * pow(0.55, Float(k - 1)) / tgc[target]
-                            re[target * lines + line] += echo
-                            if target + 1 < samples { re[(target + 1) * lines + line] += echo * 0.6 }
-                            k += 1
-                        }
-                    case .cometTail:
-                        let spacing = max(1, Int((0.8 / dr).rounded()))
-                        for k in 1...8 {
-                            let target = interface + 1 + k * spacing
-                            guard target < samples else { break }
-                            re[target * lines + line] += strength * pow(0.5, Float(k)) / tgc[target]
-                        }
-                    case .none:
-                        break
                     }
                 }
-            }}}
-        }}
+            }
+        }
 
         let psf = PointSpreadFunction(geometry: geometry, settings: settings)
         psf.apply(re: &re, im: &im)
@@ -164,9 +168,11 @@ struct BModeSimulator {
             // The z span of this depth row: a line for a linear array, an arc for a convex one.
             let r = (Double(sample) + 0.5) * geometry.sampleSpacingMM
             let zHigh = r + shiftMM
-            let zLow = geometry.transducer.geometry == .linear ? zHigh : (geometry.radiusMM + r) * cos(halfFan) - geometry.radiusMM + shiftMM
+            let zLow =
+                geometry.transducer.geometry == .linear ? zHigh : (geometry.radiusMM + r) * cos(halfFan) - geometry.radiusMM + shiftMM
             candidates.removeAll(keepingCapacity: true)
-            for k in stride(from: count - 1, through: 0, by: -1) where elements[k].mayContain(depth: r + shiftMM, zLow: zLow - 1e-9, zHigh: zHigh + 1e-9) {
+            for k in stride(from: count - 1, through: 0, by: -1)
+            where elements[k].mayContain(depth: r + shiftMM, zLow: zLow - 1e-9, zHigh: zHigh + 1e-9) {
                 candidates.append(k)
             }
             for line in 0..<lines {

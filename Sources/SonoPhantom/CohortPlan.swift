@@ -121,15 +121,20 @@ enum CohortPlanner {
                 // Colour Doppler is exported in colour.
                 if screen == .colourFlow, encoding == .nativeMonochrome { encoding = .nativeRGB }
                 let file = String(format: "i%04d.dcm", i + 1)
-                instances.append(InstancePlan(file: file, uid: UIDGenerator.uid(&rng), number: i + 1, time: Self.time(seconds),
-                                              encoding: encoding, spec: spec,
-                                              relativePath: "dicom/\(patientFolder)/\(folder)/\(seriesFolder)/\(file)", screen: screen))
+                instances.append(
+                    InstancePlan(
+                        file: file, uid: UIDGenerator.uid(&rng), number: i + 1, time: Self.time(seconds),
+                        encoding: encoding, spec: spec,
+                        relativePath: "dicom/\(patientFolder)/\(folder)/\(seriesFolder)/\(file)", screen: screen))
             }
-            series.append(SeriesPlan(folder: seriesFolder, uid: seriesUID, number: k + 1, transducer: transducer,
-                                     writtenTransducer: writtenTransducer, instances: instances))
+            series.append(
+                SeriesPlan(
+                    folder: seriesFolder, uid: seriesUID, number: k + 1, transducer: transducer,
+                    writtenTransducer: writtenTransducer, instances: instances))
         }
-        return StudyPlan(folder: folder, uid: uid, date: date.dicom, time: studyTime, accessionNumber: accession,
-                         studyID: studyID, truth: truth, writtenDescription: written, series: series)
+        return StudyPlan(
+            folder: folder, uid: uid, date: date.dicom, time: studyTime, accessionNumber: accession,
+            studyID: studyID, truth: truth, writtenDescription: written, series: series)
     }
 
     /// HHMMSS from seconds after midnight (clamped to the day).

@@ -37,7 +37,7 @@ enum ExamProtocol {
     /// Probe choice: superficial work on linear arrays, abdomen and chest drainage on the convex one.
     static func transducer(for entry: StudyDescriptionEntry, rng: inout SplitMix64) -> Transducer {
         let g = entry.groups
-        let weights: [Double]   // SC6-1, SL10-2, SL15-4
+        let weights: [Double]  // SC6-1, SL10-2, SL15-4
         if g.contains(.thyroid) {
             weights = [0.04, 0.36, 0.60]
         } else if g.contains(.chest) {

@@ -9,8 +9,8 @@ enum UIDGenerator {
 
     static func uid(_ rng: inout SplitMix64) -> String {
         var high = rng.next(), low = rng.next()
-        high = (high & ~0xF000) | 0x4000                      // version 4
-        low = (low & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000 // RFC 4122 variant
+        high = (high & ~0xF000) | 0x4000  // version 4
+        low = (low & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // RFC 4122 variant
         return "\(root).\(decimal(high: high, low: low))"
     }
 

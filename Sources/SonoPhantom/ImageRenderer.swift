@@ -46,10 +46,12 @@ public enum ImageRenderer {
     /// `withLabels: false` skips the ground-truth map (archive images need none).
     public static func render(_ spec: ImageSpec, withLabels: Bool = true) -> RenderedImage {
         var rng = SplitMix64(seed: spec.seed)
-        let geometry = ScanGeometry(transducer: spec.settings.transducer, depthMM: spec.settings.depthMM,
-                                    frameRows: spec.rows, frameColumns: spec.columns, layout: spec.layout)
+        let geometry = ScanGeometry(
+            transducer: spec.settings.transducer, depthMM: spec.settings.depthMM,
+            frameRows: spec.rows, frameColumns: spec.columns, layout: spec.layout)
         let features = SceneFeatures(needle: spec.needle, lesion: spec.lesion, morison: spec.morison)
-        let scene = Anatomy.scene(kind: spec.kind, transducer: spec.settings.transducer, depthMM: spec.settings.depthMM, features: features, rng: &rng)
+        let scene = Anatomy.scene(
+            kind: spec.kind, transducer: spec.settings.transducer, depthMM: spec.settings.depthMM, features: features, rng: &rng)
         let amplitude = spec.motionMM / geometry.sampleSpacingMM
         let shifts = (0..<max(1, spec.frames)).map { k in
             Int((amplitude * sin(2 * Double.pi * Double(k) / Double(max(spec.frames, 2)))).rounded())

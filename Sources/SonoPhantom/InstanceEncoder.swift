@@ -12,15 +12,18 @@ enum InstanceEncoder {
         var region: ImagingRegion
     }
 
-    static func make(patient: PatientPlan, study: StudyPlan, series: SeriesPlan, instance: InstancePlan, jpegQuality: Int) throws -> Output {
+    static func make(patient: PatientPlan, study: StudyPlan, series: SeriesPlan, instance: InstancePlan, jpegQuality: Int) throws -> Output
+    {
         let image = ImageRenderer.render(instance.spec, withLabels: false)
-        let annotation = ScreenAnnotation(date: study.date, time: instance.time, probe: series.transducer.rawValue,
-                                          preset: ExamProtocol.preset(for: instance.spec.kind), settings: instance.spec.settings,
-                                          frameRate: InstanceHeader.frameRate(instance.spec))
+        let annotation = ScreenAnnotation(
+            date: study.date, time: instance.time, probe: series.transducer.rawValue,
+            preset: ExamProtocol.preset(for: instance.spec.kind), settings: instance.spec.settings,
+            frameRate: InstanceHeader.frameRate(instance.spec))
         var screens = image.frames.map { ScreenComposer.compose($0, region: image.region, annotation: annotation) }
         let spec = instance.spec
-        let layout = screenLayout(instance.screen, screens: &screens, region: image.region, spec: spec, annotation: annotation,
-                                  description: study.writtenDescription)
+        let layout = screenLayout(
+            instance.screen, screens: &screens, region: image.region, spec: spec, annotation: annotation,
+            description: study.writtenDescription)
         let rawSize = spec.rows * spec.columns * 3 * screens.count
         let pixelData: DataElement
         let format: InstanceHeader.PixelFormat
@@ -33,13 +36,15 @@ enum InstanceEncoder {
                 pixelData = DataElement(tag: .pixelData, vr: .OB, value: .bytes(screens.flatMap(luma)))
                 format = .init(photometric: "MONOCHROME2", samplesPerPixel: 1)
             case .rle:
-                pixelData = DICOMWriter.encapsulate(try screens.map {
-                    try RLE.encode($0.pixels, rows: $0.height, columns: $0.width, samplesPerPixel: 3, bitsAllocated: 8)
-                })
+                pixelData = DICOMWriter.encapsulate(
+                    try screens.map {
+                        try RLE.encode($0.pixels, rows: $0.height, columns: $0.width, samplesPerPixel: 3, bitsAllocated: 8)
+                    })
                 format = .init(photometric: "RGB", samplesPerPixel: 3)
             case .jpegBaseline:
                 let fragments = try screens.map {
-                    try JPEG.encodeBaseline($0.pixels, width: $0.width, height: $0.height, components: 3, quality: jpegQuality, subsampling: .s422)
+                    try JPEG.encodeBaseline(
+                        $0.pixels, width: $0.width, height: $0.height, components: 3, quality: jpegQuality, subsampling: .s422)
                 }
                 pixelData = DICOMWriter.encapsulate(fragments)
                 let compressed = fragments.reduce(0) { $0 + $1.count }
@@ -48,7 +53,8 @@ enum InstanceEncoder {
         } catch {
             throw PhantomError.encoding(path: instance.relativePath, reason: "\(error)")
         }
-        var dataSet = InstanceHeader.dataSet(patient: patient, study: study, series: series, instance: instance, region: image.region, format: format)
+        var dataSet = InstanceHeader.dataSet(
+            patient: patient, study: study, series: series, instance: instance, region: image.region, format: format)
         if instance.screen != .bmode {
             if layout.regionItems.isEmpty {
                 dataSet.remove(Tag(0x0018, 0x6011))
@@ -76,22 +82,28 @@ enum InstanceEncoder {
         var imageType: [String]
     }
 
-    static func screenLayout(_ kind: ScreenKind, screens: inout [Raster], region: ImagingRegion, spec: ImageSpec,
-                             annotation: ScreenAnnotation, description: String?) -> ScreenLayout {
+    static func screenLayout(
+        _ kind: ScreenKind, screens: inout [Raster], region: ImagingRegion, spec: ImageSpec,
+        annotation: ScreenAnnotation, description: String?
+    ) -> ScreenLayout {
         let original = ["ORIGINAL", "PRIMARY", ExamProtocol.imageTypeRegion(for: spec.kind)]
         switch kind {
         case .bmode:
             return ScreenLayout(regionItems: [InstanceHeader.regionItem(region, spec: spec)], sopClass: nil, imageType: original + ["0001"])
         case .colourFlow:
             for i in screens.indices { ScreenLayouts.paintColourFlow(&screens[i], region: region, frame: i) }
-            return ScreenLayout(regionItems: [InstanceHeader.regionItem(region, spec: spec), ScreenLayouts.colourFlowItem(region, spec: spec)],
-                                sopClass: nil, imageType: original + ["0011"])
+            return ScreenLayout(
+                regionItems: [InstanceHeader.regionItem(region, spec: spec), ScreenLayouts.colourFlowItem(region, spec: spec)],
+                sopClass: nil, imageType: original + ["0011"])
         case .dopplerStrip:
             var tissue = region
             tissue.maxY = min(region.maxY, ScreenLayouts.stripTop(rows: spec.rows) - 2)
             for i in screens.indices { ScreenLayouts.drawDopplerStrip(&screens[i], frame: i) }
-            return ScreenLayout(regionItems: [InstanceHeader.regionItem(tissue, spec: spec), ScreenLayouts.dopplerItem(rows: spec.rows, columns: spec.columns)],
-                                sopClass: nil, imageType: original + ["0009"])
+            return ScreenLayout(
+                regionItems: [
+                    InstanceHeader.regionItem(tissue, spec: spec), ScreenLayouts.dopplerItem(rows: spec.rows, columns: spec.columns)
+                ],
+                sopClass: nil, imageType: original + ["0009"])
         case .reportPage:
             screens = [ScreenLayouts.reportPage(rows: spec.rows, columns: spec.columns, annotation: annotation, description: description)]
             return ScreenLayout(regionItems: [], sopClass: ScreenLayouts.secondaryCaptureClass, imageType: ["DERIVED", "SECONDARY"])

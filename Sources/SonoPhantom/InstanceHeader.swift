@@ -15,8 +15,10 @@ enum InstanceHeader {
         var lossyRatio: Double?
     }
 
-    static func dataSet(patient: PatientPlan, study: StudyPlan, series: SeriesPlan, instance: InstancePlan,
-                        region: ImagingRegion, format: PixelFormat) -> DataSet {
+    static func dataSet(
+        patient: PatientPlan, study: StudyPlan, series: SeriesPlan, instance: InstancePlan,
+        region: ImagingRegion, format: PixelFormat
+    ) -> DataSet {
         var ds = DataSet()
         let spec = instance.spec
         let multiframe = spec.frames > 1
@@ -98,8 +100,9 @@ enum InstanceHeader {
         // Reference pixel: the plane origin (probe-face centre), relative to the region's corner.
         let refX = Int((-region.originXMM / region.pixelSpacingMM + 0.5).rounded(.down))
         let refY = Int((-region.originZMM / region.pixelSpacingMM + 0.5).rounded(.down))
-        var tissue = UltrasoundRegion(minX0: region.minX, minY0: region.minY, maxX1: region.maxX, maxY1: region.maxY,
-                                      spatialFormat: 1, dataType: 1, flags: 0)  // 2D, tissue
+        var tissue = UltrasoundRegion(
+            minX0: region.minX, minY0: region.minY, maxX1: region.maxX, maxY1: region.maxY,
+            spatialFormat: 1, dataType: 1, flags: 0)  // 2D, tissue
         tissue.referencePixelX0 = refX
         tissue.referencePixelY0 = refY
         tissue.physicalUnitsX = 3  // cm

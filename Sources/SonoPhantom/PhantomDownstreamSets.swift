@@ -30,7 +30,8 @@ enum DownstreamPlanner {
         let taskIndex = UInt64(PhantomDownstreamSet.allCases.firstIndex(of: task) ?? 0)
         let prefix = ["liver_kidney": "lk", "quality": "q", "thyroid": "th"][task.rawValue] ?? "d"
         var splitRNG = SplitMix64(seed: options.seed, stream: [2, taskIndex])
-        let splits = assignSplits(count: downstream.patients, validation: downstream.validationShare, test: downstream.testShare, rng: &splitRNG)
+        let splits = assignSplits(
+            count: downstream.patients, validation: downstream.validationShare, test: downstream.testShare, rng: &splitRNG)
         var items: [DownstreamItem] = []
         for p in 0..<downstream.patients {
             var rng = SplitMix64(seed: options.seed, stream: [3, taskIndex, UInt64(p)])
@@ -50,8 +51,9 @@ enum DownstreamPlanner {
                 case .thyroid:
                     let transducer: Transducer = rng.chance(0.65) ? .sl15_4 : .sl10_2
                     let depth = ExamProtocol.depth(for: .thyroid, transducer: transducer, rng: &rng)
-                    var s = ImageSpec(kind: .thyroid, settings: ExamProtocol.settings(transducer: transducer, depthMM: depth, rng: &rng),
-                                      rows: options.rows, columns: options.columns, seed: rng.next())
+                    var s = ImageSpec(
+                        kind: .thyroid, settings: ExamProtocol.settings(transducer: transducer, depthMM: depth, rng: &rng),
+                        rows: options.rows, columns: options.columns, seed: rng.next())
                     s.lesion = true
                     s.layout = .fill
                     spec = s
@@ -171,7 +173,9 @@ enum DownstreamWriter {
         var header = "image,mask,patient,split"
         switch task {
         case .liverKidney: header += ",liver_mask,kidney_mask,liver_pixels,kidney_pixels"
-        case .quality: header += ",score,liver_mask,kidney_mask,kidney_visibility,liver_visible,off_plane_deg,rib_shadows,extra_noise_db,depth_mm,free_fluid"
+        case .quality:
+            header +=
+                ",score,liver_mask,kidney_mask,kidney_visibility,liver_visible,off_plane_deg,rib_shadows,extra_noise_db,depth_mm,free_fluid"
         case .thyroid: header += ",nodule_pixels,transducer,depth_mm"
         }
         var lines = [header]
@@ -184,10 +188,12 @@ enum DownstreamWriter {
             case .quality:
                 let v = i.spec.morison ?? MorisonView()
                 row += ",\(i.score ?? 0),masks_liver/\(i.name).png,masks_kidney/\(i.name).png"
-                row += String(format: ",%.3f,%d,%.1f,%d,%.1f,%.0f,%d", v.kidneyVisibility, v.liverVisible ? 1 : 0, v.offPlaneDegrees,
-                              v.ribShadows, v.extraNoiseDB, i.spec.settings.depthMM, v.freeFluid ? 1 : 0)
+                row += String(
+                    format: ",%.3f,%d,%.1f,%d,%.1f,%.0f,%d", v.kidneyVisibility, v.liverVisible ? 1 : 0, v.offPlaneDegrees,
+                    v.ribShadows, v.extraNoiseDB, i.spec.settings.depthMM, v.freeFluid ? 1 : 0)
             case .thyroid:
-                row += ",\(w.maskPixels[.nodule] ?? 0),\(i.spec.settings.transducer.rawValue),\(String(format: "%.0f", i.spec.settings.depthMM))"
+                row +=
+                    ",\(w.maskPixels[.nodule] ?? 0),\(i.spec.settings.transducer.rawValue),\(String(format: "%.0f", i.spec.settings.depthMM))"
             }
             lines.append(row)
         }

@@ -1,5 +1,5 @@
-import Foundation
 import DICOM
+import Foundation
 import Imaging
 import SonoParallel
 import SonoSupport
@@ -30,7 +30,7 @@ public struct PhantomSummary: Codable, Sendable, Equatable {
     public var layout: [String: String] = [
         "dicom": "dicom/<patient>/<study>/<series>/<instance>.dcm (folder names are ordinals, not identifiers)",
         "instances": "instances.csv: one row per file with the true and the written tags",
-        "downstream": "downstream/{liver_kidney,quality,thyroid}/{images,masks}/*.png + labels.csv (split by patient)",
+        "downstream": "downstream/{liver_kidney,quality,thyroid}/{images,masks}/*.png + labels.csv (split by patient)"
     ]
 }
 
@@ -61,12 +61,18 @@ public enum PhantomGenerator {
             summary.counts.patients += 1
             for (s, study) in patient.studies.enumerated() {
                 summary.counts.studies += 1
-                if study.writtenDescription == nil { summary.counts.missingStudyDescriptions += 1 }
-                else if study.writtenDescription != study.truth.description { summary.counts.wrongStudyDescriptions += 1 }
+                if study.writtenDescription == nil {
+                    summary.counts.missingStudyDescriptions += 1
+                } else if study.writtenDescription != study.truth.description {
+                    summary.counts.wrongStudyDescriptions += 1
+                }
                 for (se, series) in study.series.enumerated() {
                     summary.counts.series += 1
-                    if series.writtenTransducer == nil { summary.counts.missingTransducerData += 1 }
-                    else if series.writtenTransducer != series.transducer.rawValue { summary.counts.wrongTransducerData += 1 }
+                    if series.writtenTransducer == nil {
+                        summary.counts.missingTransducerData += 1
+                    } else if series.writtenTransducer != series.transducer.rawValue {
+                        summary.counts.wrongTransducerData += 1
+                    }
                     for i in series.instances.indices { jobs.append((p, s, se, i)) }
                 }
             }
@@ -80,7 +86,8 @@ public enum PhantomGenerator {
                 let job = jobs[k]
                 let patient = patients[job.p], study = patient.studies[job.s], series = study.series[job.se]
                 let instance = series.instances[job.i]
-                let output = try InstanceEncoder.make(patient: patient, study: study, series: series, instance: instance, jpegQuality: options.jpegQuality)
+                let output = try InstanceEncoder.make(
+                    patient: patient, study: study, series: series, instance: instance, jpegQuality: options.jpegQuality)
                 let path = "\(root)/\(instance.relativePath)"
                 try makeDirectory((path as NSString).deletingLastPathComponent)
                 try write(output.bytes, to: path)
@@ -101,15 +108,23 @@ public enum PhantomGenerator {
                 summary.instancesByView[instance.spec.kind.rawValue, default: 0] += 1
                 summary.instancesByStudyDescription[study.truth.description, default: 0] += 1
                 if withScreens { summary.instancesByScreen?[instance.screen.rawValue, default: 0] += 1 }
-                rows.append(InstanceTable.row(patient: patient, study: study, series: series, instance: instance)
-                            + (withScreens ? "," + instance.screen.rawValue : ""))
+                rows.append(
+                    InstanceTable.row(patient: patient, study: study, series: series, instance: instance)
+                        + (withScreens ? "," + instance.screen.rawValue : ""))
                 if let screen = outputs[k] {
-                    previewTiles.append((screen, [
-                        "TD: \(series.writtenTransducer ?? "(missing)")" + (series.writtenTransducer == series.transducer.rawValue ? "" : " [true \(series.transducer.rawValue)]"),
-                        study.writtenDescription ?? "(no study description)",
-                        "\(instance.spec.kind.rawValue) \(instance.encoding.rawValue)" + (instance.spec.frames > 1 ? " x\(instance.spec.frames)" : "")
-                            + (instance.screen == .bmode ? "" : " \(instance.screen.rawValue)"),
-                    ]))
+                    previewTiles.append(
+                        (
+                            screen,
+                            [
+                                "TD: \(series.writtenTransducer ?? "(missing)")"
+                                    + (series.writtenTransducer == series.transducer.rawValue
+                                        ? "" : " [true \(series.transducer.rawValue)]"),
+                                study.writtenDescription ?? "(no study description)",
+                                "\(instance.spec.kind.rawValue) \(instance.encoding.rawValue)"
+                                    + (instance.spec.frames > 1 ? " x\(instance.spec.frames)" : "")
+                                    + (instance.screen == .bmode ? "" : " \(instance.screen.rawValue)")
+                            ]
+                        ))
                 }
             }
             try write(Array((rows.joined(separator: "\n") + "\n").utf8), to: "\(root)/instances.csv")
@@ -133,7 +148,12 @@ public enum PhantomGenerator {
                 var perSplit: [String: Int] = [:]
                 for w in written { perSplit[w.item.split, default: 0] += 1 }
                 summary.downstream[task.rawValue] = perSplit
-                for w in written { if let p = w.preview { downstreamTiles.append((p, ["\(task.rawValue) \(w.item.name)", w.item.score.map { "score \($0)" } ?? "", "split \(w.item.split)"])) } }
+                for w in written {
+                    if let p = w.preview {
+                        downstreamTiles.append(
+                            (p, ["\(task.rawValue) \(w.item.name)", w.item.score.map { "score \($0)" } ?? "", "split \(w.item.split)"]))
+                    }
+                }
             }
         }
 
@@ -147,8 +167,11 @@ public enum PhantomGenerator {
             throw PhantomError.io(path: "\(root)/phantom.json", reason: "\(error)")
         }
         if options.preview {
-            let sheet = PreviewSheet.render(tiles: previewTiles + downstreamTiles, title: "SonoTag phantom  seed \(options.seed)  \(summary.counts.instances) files")
-            do { try PNG.write(sheet, to: "\(root)/preview.png") } catch { throw PhantomError.io(path: "\(root)/preview.png", reason: "\(error)") }
+            let sheet = PreviewSheet.render(
+                tiles: previewTiles + downstreamTiles, title: "SonoTag phantom  seed \(options.seed)  \(summary.counts.instances) files")
+            do { try PNG.write(sheet, to: "\(root)/preview.png") } catch {
+                throw PhantomError.io(path: "\(root)/preview.png", reason: "\(error)")
+            }
         }
         return summary
     }
@@ -184,7 +207,8 @@ final class Counter: @unchecked Sendable {
 /// instances.csv: the truth behind every file, for checking tag noise and content. No Patient ID
 /// or name: patients appear by folder key only.
 enum InstanceTable {
-    static let header = "path,patient,study,series,instance,sop_class_uid,transfer_syntax_uid,encoding,frames,rows,columns,view,transducer_true,transducer_written,study_description_true,study_description_written,groups_true,needle,lesion,depth_mm"
+    static let header =
+        "path,patient,study,series,instance,sop_class_uid,transfer_syntax_uid,encoding,frames,rows,columns,view,transducer_true,transducer_written,study_description_true,study_description_written,groups_true,needle,lesion,depth_mm"
 
     static func row(patient: PatientPlan, study: StudyPlan, series: SeriesPlan, instance: InstancePlan) -> String {
         let s = instance.spec
@@ -195,7 +219,7 @@ enum InstanceTable {
             s.kind.rawValue, series.transducer.rawValue, series.writtenTransducer ?? "",
             study.truth.description, study.writtenDescription ?? "",
             ExamGroup.allCases.filter { study.truth.groups.contains($0) }.map(\.name).joined(separator: ";"),
-            s.needle ? "1" : "0", s.lesion ? "1" : "0", String(format: "%.0f", s.settings.depthMM),
+            s.needle ? "1" : "0", s.lesion ? "1" : "0", String(format: "%.0f", s.settings.depthMM)
         ]
         return fields.map(CSVTable.escaped).joined(separator: ",")
     }

@@ -75,11 +75,18 @@ public struct PhantomOptions: Sendable, Codable, Equatable {
     public func validate() throws {
         func fail(_ option: String, _ why: String) -> PhantomError { .invalidOption(option, why) }
         guard patients >= 1, patients <= 1_000_000 else { throw fail("patients", "must be between 1 and 1000000, got \(patients)") }
-        guard rows >= 32, columns >= 32, rows <= 4096, columns <= 4096 else { throw fail("size", "rows and columns must be 32…4096, got \(rows)x\(columns)") }
-        for (name, range) in [("studiesPerPatient", studiesPerPatient), ("seriesPerStudy", seriesPerStudy), ("imagesPerSeries", imagesPerSeries), ("cineFrames", cineFrames)] {
+        guard rows >= 32, columns >= 32, rows <= 4096, columns <= 4096 else {
+            throw fail("size", "rows and columns must be 32…4096, got \(rows)x\(columns)")
+        }
+        for (name, range) in [
+            ("studiesPerPatient", studiesPerPatient), ("seriesPerStudy", seriesPerStudy), ("imagesPerSeries", imagesPerSeries),
+            ("cineFrames", cineFrames)
+        ] {
             guard range.lowerBound >= 1, range.upperBound <= 1000 else { throw fail(name, "must lie in 1…1000, got \(range)") }
         }
-        for (name, share) in [("cineFraction", cineFraction), ("studyDescriptionNoise", studyDescriptionNoise), ("transducerNoise", transducerNoise)] {
+        for (name, share) in [
+            ("cineFraction", cineFraction), ("studyDescriptionNoise", studyDescriptionNoise), ("transducerNoise", transducerNoise)
+        ] {
             guard share >= 0, share <= 1 else { throw fail(name, "must be a fraction in [0, 1], got \(share)") }
         }
         if let share = otherKindsShare, !(0...1).contains(share) {
@@ -107,9 +114,9 @@ public enum PhantomError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .invalidOption(option, why): return "invalid phantom option \(option): \(why)"
-        case let .io(path, reason): return "cannot write \(path): \(reason)"
-        case let .encoding(path, reason): return "cannot encode \(path): \(reason)"
+        case .invalidOption(let option, let why): return "invalid phantom option \(option): \(why)"
+        case .io(let path, let reason): return "cannot write \(path): \(reason)"
+        case .encoding(let path, let reason): return "cannot encode \(path): \(reason)"
         }
     }
 }

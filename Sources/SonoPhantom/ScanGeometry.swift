@@ -53,7 +53,8 @@ struct ScanGeometry: Sendable {
         self.depthMM = depthMM
         self.frameRows = frameRows
         self.frameColumns = frameColumns
-        let margins = layout == .scanner ? Self.layoutMargins(rows: frameRows, columns: frameColumns) : (top: 0, bottom: 0, left: 0, right: 0)
+        let margins =
+            layout == .scanner ? Self.layoutMargins(rows: frameRows, columns: frameColumns) : (top: 0, bottom: 0, left: 0, right: 0)
         let availableRows = max(4, frameRows - margins.top - margins.bottom)
         let availableColumns = max(4, frameColumns - margins.left - margins.right)
 
@@ -75,9 +76,10 @@ struct ScanGeometry: Sendable {
         let height = max(2, min(availableRows, Int(((maxZMM - minZMM) / spacing).rounded())))
         let minX = margins.left + (availableColumns - width) / 2
         let minY = margins.top
-        region = ImagingRegion(minX: minX, minY: minY, maxX: minX + width - 1, maxY: minY + height - 1,
-                               pixelSpacingMM: spacing,
-                               originXMM: minXMM + spacing / 2, originZMM: minZMM + spacing / 2)
+        region = ImagingRegion(
+            minX: minX, minY: minY, maxX: minX + width - 1, maxY: minY + height - 1,
+            pixelSpacingMM: spacing,
+            originXMM: minXMM + spacing / 2, originZMM: minZMM + spacing / 2)
 
         // Beam grid at about the display's resolution: finer would only be averaged away.
         samples = max(2, Int((depthMM / spacing).rounded()))
@@ -126,8 +128,10 @@ struct ScanGeometry: Sendable {
     /// Plane position of a frame pixel's centre.
     @inline(__always)
     func planePosition(column: Int, row: Int) -> (x: Double, z: Double) {
-        (region.originXMM + Double(column - region.minX) * region.pixelSpacingMM,
-         region.originZMM + Double(row - region.minY) * region.pixelSpacingMM)
+        (
+            region.originXMM + Double(column - region.minX) * region.pixelSpacingMM,
+            region.originZMM + Double(row - region.minY) * region.pixelSpacingMM
+        )
     }
 
     /// Fractional beam coordinates (line, sample) of a plane point, or nil outside the field of view.

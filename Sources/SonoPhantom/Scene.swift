@@ -86,7 +86,7 @@ struct SceneElement: Sendable {
         case .shell(let b, let t):
             let r = b.boundingRadius + t
             bounds = (b.cx - r, b.cx + r, b.cz - r, b.cz + r)
-        case let .segment(x0, z0, x1, z1, w):
+        case .segment(let x0, let z0, let x1, let z1, let w):
             bounds = (min(x0, x1) - w, max(x0, x1) + w, min(z0, z1) - w, max(z0, z1) + w)
         }
     }
@@ -95,7 +95,7 @@ struct SceneElement: Sendable {
     /// lets the beam grid test only the elements that reach each depth row.
     func mayContain(depth: Double, zLow: Double, zHigh: Double) -> Bool {
         switch shape {
-        case let .layer(top, bottom, amplitude, _, _):
+        case .layer(let top, let bottom, let amplitude, _, _):
             return depth >= top - abs(amplitude) && depth < bottom + abs(amplitude)
         case .belowArc:
             return true
@@ -109,7 +109,7 @@ struct SceneElement: Sendable {
     func contains(_ p: ScenePoint) -> Bool {
         if let b = bounds, p.x < b.minX || p.x > b.maxX || p.z < b.minZ || p.z > b.maxZ { return false }
         switch shape {
-        case let .layer(top, bottom, amplitude, wavelength, phase):
+        case .layer(let top, let bottom, let amplitude, let wavelength, let phase):
             // Most points are far from both boundaries: decide without the sine.
             let reach = abs(amplitude)
             if p.depth < top - reach || p.depth >= bottom + reach { return false }
@@ -118,16 +118,16 @@ struct SceneElement: Sendable {
             return p.depth >= top + wobble && p.depth < bottom + wobble
         case .blob(let b):
             return b.rho(p.x, p.z) < 1
-        case let .shell(b, thickness):
+        case .shell(let b, let thickness):
             let rho = b.rho(p.x, p.z)
             return abs(rho - 1) * min(b.a, b.b) < thickness / 2
-        case let .segment(x0, z0, x1, z1, w):
+        case .segment(let x0, let z0, let x1, let z1, let w):
             let dx = x1 - x0, dz = z1 - z0
             let length2 = dx * dx + dz * dz
             let t = length2 > 0 ? min(1, max(0, ((p.x - x0) * dx + (p.z - z0) * dz) / length2)) : 0
             let ex = p.x - (x0 + t * dx), ez = p.z - (z0 + t * dz)
             return ex * ex + ez * ez < w * w
-        case let .belowArc(cx, cz, radius):
+        case .belowArc(let cx, let cz, let radius):
             let dx = p.x - cx, dz = p.z - cz
             return dz > 0 && dx * dx + dz * dz > radius * radius
         }

@@ -4,8 +4,8 @@ import Imaging
 /// What a scanner burns into the pixels around the image: header, parameter column, depth scale.
 struct ScreenAnnotation: Sendable {
     var institution = "PHANTOM GENERAL HOSP"
-    var date: String          // YYYYMMDD
-    var time: String          // HHMMSS
+    var date: String  // YYYYMMDD
+    var time: String  // HHMMSS
     var probe: String
     var preset: String
     var settings: AcquisitionSettings
@@ -35,7 +35,7 @@ enum ScreenComposer {
         // Header: as many lines as fit above the region.
         let headerLines = [
             "\(a.institution)  \(date) \(time)",
-            "\(a.probe) \(a.preset)  MI 1.\(Int(s.depthMM) % 4)  TIS 0.\(Int(s.gainDB.magnitude) % 5 + 2)",
+            "\(a.probe) \(a.preset)  MI 1.\(Int(s.depthMM) % 4)  TIS 0.\(Int(s.gainDB.magnitude) % 5 + 2)"
         ]
         let headerWidth = frame.columns - 2
         var y = 1
@@ -50,7 +50,7 @@ enum ScreenComposer {
             let lines = [
                 "B", String(format: "%.1fMHz", s.transducer.centreFrequencyMHz),
                 String(format: "D%.1fcm", s.depthMM / 10), String(format: "G%+.0fdB", s.gainDB),
-                String(format: "DR%.0f", s.dynamicRangeDB), "FR\(a.frameRate)",
+                String(format: "DR%.0f", s.dynamicRangeDB), "FR\(a.frameRate)"
             ]
             var ly = region.minY + 1
             for line in lines where ly + BitmapFont.glyphHeight <= region.maxY {

@@ -87,7 +87,7 @@ enum ScreenLayouts {
         let lines = [
             "\(annotation.institution)", "ULTRASOUND REPORT", description ?? "", "",
             "MEASUREMENTS", "DIST 1   2.41 CM", "DIST 2   1.87 CM", "AREA     3.52 CM2",
-            String(format: "DEPTH    %.1f CM", annotation.settings.depthMM / 10), "PROBE    \(annotation.probe)",
+            String(format: "DEPTH    %.1f CM", annotation.settings.depthMM / 10), "PROBE    \(annotation.probe)"
         ]
         var y = 4
         for line in lines where y + BitmapFont.glyphHeight < rows {
@@ -113,8 +113,9 @@ enum ScreenLayouts {
     /// Region item of the strip: spectral, PW, seconds across and cm/s up from the baseline.
     static func dopplerItem(rows: Int, columns: Int) -> DataSet {
         let top = stripTop(rows: rows), height = rows - top
-        var strip = UltrasoundRegion(minX0: 0, minY0: top, maxX1: columns - 1, maxY1: rows - 1,
-                                     spatialFormat: 3, dataType: 3, flags: 0)  // spectral, PW spectral Doppler
+        var strip = UltrasoundRegion(
+            minX0: 0, minY0: top, maxX1: columns - 1, maxY1: rows - 1,
+            spatialFormat: 3, dataType: 3, flags: 0)  // spectral, PW spectral Doppler
         strip.referencePixelX0 = 0
         strip.referencePixelY0 = height * 3 / 4  // the baseline
         strip.physicalUnitsX = 4  // seconds

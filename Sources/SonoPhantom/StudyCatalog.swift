@@ -77,6 +77,6 @@ public enum StudyCatalog {
         StudyDescriptionEntry(description: "CT ABDOMINAL PELVIC BIOPSY NOT OTHERWISE SPECIFIED", groups: [.abdomen]),
         StudyDescriptionEntry(description: "US DRAINAGE KIDNEY/PARARENAL (LEFT)", groups: [.kidney, .abdomen]),
         StudyDescriptionEntry(description: "IR PARACENTESIS (THERAPEUTIC)", groups: [.abdomen, .drainage]),
-        StudyDescriptionEntry(description: "US PSEUDOANEURYSM THROMBIN INJECTION", groups: [.softTissue, .nodule]),
+        StudyDescriptionEntry(description: "US PSEUDOANEURYSM THROMBIN INJECTION", groups: [.softTissue, .nodule])
     ]
 }

@@ -54,8 +54,12 @@ public struct CSVTable: Equatable, Sendable {
                 if c == "\"" {
                     if let following = nextScalar() {
                         if following == "\"" { field.unicodeScalars.append("\"") } else { inQuotes = false; pending = following }
-                    } else { inQuotes = false }
-                } else { field.unicodeScalars.append(c) }
+                    } else {
+                        inQuotes = false
+                    }
+                } else {
+                    field.unicodeScalars.append(c)
+                }
                 continue
             }
             switch c {

@@ -17,10 +17,10 @@ public struct NPYArray: Equatable, Sendable {
 
         public var description: String {
             switch self {
-            case let .unreadable(p, r): return "\(p): cannot read .npy file: \(r)"
-            case let .malformed(p, r): return "\(p): not a valid .npy file: \(r)"
-            case let .unsupported(p, r): return "\(p): unsupported .npy array: \(r)"
-            case let .shapeMismatch(s, c): return "shape \(s) does not hold \(c) values"
+            case .unreadable(let p, let r): return "\(p): cannot read .npy file: \(r)"
+            case .malformed(let p, let r): return "\(p): not a valid .npy file: \(r)"
+            case .unsupported(let p, let r): return "\(p): unsupported .npy array: \(r)"
+            case .shapeMismatch(let s, let c): return "shape \(s) does not hold \(c) values"
             }
         }
     }
@@ -61,7 +61,8 @@ public struct NPYArray: Equatable, Sendable {
             throw NPYError.unsupported(path: path, reason: "format version \(major)")
         }
         guard headerStart + headerLength <= bytes.count,
-              let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: .utf8) ?? String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: .isoLatin1)
+            let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: .utf8)
+                ?? String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: .isoLatin1)
         else { throw NPYError.malformed(path: path, reason: "header runs past the end of the file") }
 
         guard let descr = field("descr", in: header) else { throw NPYError.malformed(path: path, reason: "no 'descr' in header") }
@@ -100,7 +101,7 @@ public struct NPYArray: Equatable, Sendable {
             }
         }
         #if _endian(big)
-        values = values.map { Float(bitPattern: $0.bitPattern.byteSwapped) }
+            values = values.map { Float(bitPattern: $0.bitPattern.byteSwapped) }
         #endif
         return NPYArray(unchecked: shape, values)
     }

@@ -20,8 +20,10 @@ public final class ProgressHeartbeat: @unchecked Sendable {
     /// - Parameters:
     ///   - label: the command, as lines begin (`finetune: still working …`).
     ///   - output: where heartbeat lines go (standard error); `clock` for tests.
-    public init(label: String, interval: TimeInterval = ProgressOutput.heartbeatInterval, clock: @escaping () -> Date = Date.init,
-                output: @escaping (String) -> Void = { ProgressOutput.standardError($0 + "\n") }) {
+    public init(
+        label: String, interval: TimeInterval = ProgressOutput.heartbeatInterval, clock: @escaping () -> Date = Date.init,
+        output: @escaping (String) -> Void = { ProgressOutput.standardError($0 + "\n") }
+    ) {
         self.label = label
         self.interval = interval
         self.clock = clock
@@ -48,7 +50,9 @@ public final class ProgressHeartbeat: @unchecked Sendable {
         let now = clock()
         guard now.timeIntervalSince(lastLine) >= interval else { return }
         lastLine = now
-        output("\(label): still working, \(ProgressOutput.duration(now.timeIntervalSince(started))) in" + (status.map { "; last: \($0)" } ?? ""))
+        output(
+            "\(label): still working, \(ProgressOutput.duration(now.timeIntervalSince(started))) in"
+                + (status.map { "; last: \($0)" } ?? ""))
     }
 
     /// Ticks on a background timer until `stop` (checked often enough for short test intervals).

@@ -21,7 +21,8 @@ public enum ProgressOutput {
     /// `heartbeatInterval` as `environment` sets it; an unusable value falls back to 30 s.
     public static func heartbeatInterval(environment: [String: String]) -> TimeInterval {
         guard let text = environment["SONOTAG_PROGRESS_INTERVAL"], let seconds = TimeInterval(text),
-              seconds.isFinite, seconds > 0 else { return 30 }
+            seconds.isFinite, seconds > 0
+        else { return 30 }
         return seconds
     }
 

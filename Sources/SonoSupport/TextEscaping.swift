@@ -3,8 +3,10 @@
 public enum TextEscaping {
     /// `text` with every scalar found in `replacements` replaced by its entry, and every other
     /// scalar for which `fallback` returns a string replaced by that string.
-    public static func escaped(_ text: String, replacements: [Unicode.Scalar: String],
-                               fallback: (Unicode.Scalar) -> String? = { _ in nil }) -> String {
+    public static func escaped(
+        _ text: String, replacements: [Unicode.Scalar: String],
+        fallback: (Unicode.Scalar) -> String? = { _ in nil }
+    ) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

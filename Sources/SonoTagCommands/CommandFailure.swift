@@ -27,7 +27,9 @@ public enum CommandFailure {
         case .fileReadInapplicableStringEncoding, .fileReadUnknownStringEncoding:
             return ("\(path): not text in a known encoding", .dataError)
         default:
-            return ("\(path): file operation failed (code \(cocoa.code.rawValue))", cocoa.code.rawValue < 512 ? .dataError : .runtimeFailure)
+            return (
+                "\(path): file operation failed (code \(cocoa.code.rawValue))", cocoa.code.rawValue < 512 ? .dataError : .runtimeFailure
+            )
         }
     }
 

@@ -17,7 +17,8 @@ public enum NegativeValues {
                 break
             }
             if argument.hasPrefix("--"), argument.count > 2, !argument.contains("="),
-               index + 1 < arguments.count, isNegativeNumber(arguments[index + 1]) {
+                index + 1 < arguments.count, isNegativeNumber(arguments[index + 1])
+            {
                 out.append(argument + "=" + arguments[index + 1])
                 index += 2
                 continue

@@ -8,11 +8,14 @@ public enum ResumeCommand {
 
     /// `sonotag` followed by `arguments` (this process's own by default, or its launcher's) with
     /// `--resume` added when missing; each word quoted for a POSIX shell where needed.
-    public static func line(arguments: [String]? = nil,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        var words = arguments ?? environment[launchArgumentsVariable].flatMap {
-            try? JSONDecoder().decode([String].self, from: Data($0.utf8))
-        } ?? Array(CommandLine.arguments.dropFirst())
+    public static func line(
+        arguments: [String]? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String {
+        var words =
+            arguments ?? environment[launchArgumentsVariable].flatMap {
+                try? JSONDecoder().decode([String].self, from: Data($0.utf8))
+            } ?? Array(CommandLine.arguments.dropFirst())
         if !words.contains("--resume") { words.append("--resume") }
         return (["sonotag"] + words).map(quoted).joined(separator: " ")
     }

@@ -30,9 +30,11 @@ public struct TrainingTool: Sendable {
     public let executablePath: String?
     public let isExecutable: @Sendable (String) -> Bool
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment,
-                executablePath: String? = TrainingTool.runningExecutablePath(),
-                isExecutable: @escaping @Sendable (String) -> Bool = { FileManager.default.isExecutableFile(atPath: $0) }) {
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        executablePath: String? = TrainingTool.runningExecutablePath(),
+        isExecutable: @escaping @Sendable (String) -> Bool = { FileManager.default.isExecutableFile(atPath: $0) }
+    ) {
         self.environment = environment
         self.executablePath = executablePath
         self.isExecutable = isExecutable

@@ -28,8 +28,9 @@ public enum Precision: String, CaseIterable, Sendable, Codable {
     /// Checks that `device` can run this precision: CPU autocast computes in bfloat16 only.
     public func validate(on device: Device) throws {
         if self == .fp16, device == .cpu {
-            throw TorchError(operation: "precision fp16 on cpu",
-                             message: "CPU autocast supports bfloat16 only; use --precision bf16 on CPU, or fp16 with --device cuda")
+            throw TorchError(
+                operation: "precision fp16 on cpu",
+                message: "CPU autocast supports bfloat16 only; use --precision bf16 on CPU, or fp16 with --device cuda")
         }
     }
 

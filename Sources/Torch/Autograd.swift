@@ -45,9 +45,11 @@ extension Tensor {
 
     /// `torch.autograd.grad`: gradients of `outputs` with respect to `inputs`, without touching
     /// `.grad`. Entries are nil for inputs the outputs do not depend on (with `allowUnused`).
-    public static func gradients(of outputs: [Tensor], withRespectTo inputs: [Tensor], gradOutputs: [Tensor]? = nil,
-                                 retainGraph: Bool = false, createGraph: Bool = false,
-                                 allowUnused: Bool = false) throws -> [Tensor?] {
+    public static func gradients(
+        of outputs: [Tensor], withRespectTo inputs: [Tensor], gradOutputs: [Tensor]? = nil,
+        retainGraph: Bool = false, createGraph: Bool = false,
+        allowUnused: Bool = false
+    ) throws -> [Tensor?] {
         if let gradOutputs, gradOutputs.count != outputs.count {
             throw TorchError(operation: "gradients", message: "\(gradOutputs.count) grad outputs for \(outputs.count) outputs")
         }
@@ -56,8 +58,9 @@ extension Tensor {
         let gradHandles: [ct_tensor?]? = gradOutputs?.map { $0.handle }
         var results = [ct_tensor?](repeating: nil, count: inputs.count)
         let error = withExtendedLifetime((outputs, inputs, gradOutputs)) {
-            ct_autograd_grad(outHandles, gradHandles, Int64(outputs.count), inHandles, Int64(inputs.count),
-                             retainGraph || createGraph, createGraph, allowUnused, &results)
+            ct_autograd_grad(
+                outHandles, gradHandles, Int64(outputs.count), inHandles, Int64(inputs.count),
+                retainGraph || createGraph, createGraph, allowUnused, &results)
         }
         try check(error, "gradients(of: \(outputs.map(\.shape)), withRespectTo: \(inputs.map(\.shape)))")
         return results.map { $0.map(Tensor.init(handle:)) }

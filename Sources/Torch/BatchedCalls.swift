@@ -16,18 +16,23 @@ public enum BatchedCalls {
     /// One `torch.optim.Adam` update (amsgrad off) of `parameters`, each with its first and second
     /// moment and its step count after this update. Contiguous float32 CPU parameters are updated
     /// in a single fused pass; parameters without a gradient are left alone.
-    public static func adamStep(parameters: [Tensor], expAvgs: [Tensor], expAvgSqs: [Tensor], steps: [Int],
-                                learningRate: Double, betas: (Double, Double), eps: Double, weightDecay: Double) throws {
+    public static func adamStep(
+        parameters: [Tensor], expAvgs: [Tensor], expAvgSqs: [Tensor], steps: [Int],
+        learningRate: Double, betas: (Double, Double), eps: Double, weightDecay: Double
+    ) throws {
         guard parameters.count == expAvgs.count, parameters.count == expAvgSqs.count, parameters.count == steps.count else {
-            throw TorchError(operation: "adam_step", message: "\(parameters.count) parameters but \(expAvgs.count)/\(expAvgSqs.count) moments and \(steps.count) step counts")
+            throw TorchError(
+                operation: "adam_step",
+                message: "\(parameters.count) parameters but \(expAvgs.count)/\(expAvgSqs.count) moments and \(steps.count) step counts")
         }
         let counts = steps.map(Int64.init)
         try withHandles(parameters) { p, n in
             try withHandles(expAvgs) { m, _ in
                 try withHandles(expAvgSqs) { v, _ in
                     try counts.withUnsafeBufferPointer { s in
-                        try check(ct_adam_step(p, m, v, s.baseAddress, n, learningRate, betas.0, betas.1, eps, weightDecay),
-                                  "adam_step(\(parameters.count) parameters)")
+                        try check(
+                            ct_adam_step(p, m, v, s.baseAddress, n, learningRate, betas.0, betas.1, eps, weightDecay),
+                            "adam_step(\(parameters.count) parameters)")
                     }
                 }
             }

@@ -20,8 +20,10 @@ public final class ProcessGroup: @unchecked Sendable {
         var out: ct_process_group?
         let where_ = "rank \(rank) of \(worldSize) at \(masterAddress):\(masterPort)"
         let milliseconds = Int64((timeoutSeconds * 1000).rounded())
-        try check(ct_dist_init(masterAddress, Int32(clamping: masterPort), Int32(clamping: rank), Int32(clamping: worldSize),
-                               milliseconds, &out), "process group (\(where_))")
+        try check(
+            ct_dist_init(
+                masterAddress, Int32(clamping: masterPort), Int32(clamping: rank), Int32(clamping: worldSize),
+                milliseconds, &out), "process group (\(where_))")
         guard let out else { throw TorchError(operation: "process group (\(where_))", message: "libtorch returned no group") }
         handle = out
         self.rank = rank
@@ -47,11 +49,14 @@ public final class ProcessGroup: @unchecked Sendable {
     }
 
     /// Batch norm over the whole group's batch (torch.nn.SyncBatchNorm's forward and backward).
-    public func syncBatchNorm(_ input: Tensor, weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?,
-                              momentum: Double, eps: Double) throws -> Tensor {
+    public func syncBatchNorm(
+        _ input: Tensor, weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?,
+        momentum: Double, eps: Double
+    ) throws -> Tensor {
         var out: ct_tensor?
-        let error = ct_sync_batch_norm(handle, input.handle, weight?.handle, bias?.handle, runningMean?.handle,
-                                       runningVar?.handle, momentum, eps, &out)
+        let error = ct_sync_batch_norm(
+            handle, input.handle, weight?.handle, bias?.handle, runningMean?.handle,
+            runningVar?.handle, momentum, eps, &out)
         try throwIfFailed(error, "sync_batch_norm(\(input.shape))")
         guard let out else { throw TorchError(operation: "sync_batch_norm", message: "libtorch returned no tensor") }
         return Tensor(handle: out)
@@ -137,10 +142,11 @@ public enum DistributedError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .peerLost(ranks, rank, operation, message):
+        case .peerLost(let ranks, let rank, let operation, let message):
             let who = ranks.map(String.init).joined(separator: ", ")
-            return "rank \(rank): \(ranks.count == 1 ? "rank" : "ranks") \(who) stopped responding (exited or killed) during \(operation); stopping (\(message))"
-        case let .collectiveFailed(rank, operation, message):
+            return
+                "rank \(rank): \(ranks.count == 1 ? "rank" : "ranks") \(who) stopped responding (exited or killed) during \(operation); stopping (\(message))"
+        case .collectiveFailed(let rank, let operation, let message):
             return "rank \(rank): \(operation) failed: \(message)"
         }
     }

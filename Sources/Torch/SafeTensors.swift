@@ -45,7 +45,7 @@ public enum SafeTensors {
 
     static let dtypeNames: [DType: String] = [
         .float32: "F32", .float16: "F16", .bfloat16: "BF16", .float64: "F64",
-        .int64: "I64", .int32: "I32", .int16: "I16", .int8: "I8", .uint8: "U8", .bool: "BOOL",
+        .int64: "I64", .int32: "I32", .int16: "I16", .int8: "I8", .uint8: "U8", .bool: "BOOL"
     ]
     static let dtypesByName: [String: DType] = Dictionary(uniqueKeysWithValues: dtypeNames.map { ($1, $0) })
 
@@ -177,7 +177,8 @@ public enum SafeTensors {
                 throw fail("entry \"\(entry.name)\" offsets [\(entry.begin), \(entry.end)] run past the end of the \(dataLength)-byte data")
             }
             if entry.begin < expectedBegin {
-                throw fail("entry \"\(entry.name)\" offsets [\(entry.begin), \(entry.end)] overlap the previous tensor (ends at \(expectedBegin))")
+                throw fail(
+                    "entry \"\(entry.name)\" offsets [\(entry.begin), \(entry.end)] overlap the previous tensor (ends at \(expectedBegin))")
             }
             if entry.begin > expectedBegin {
                 throw fail("gap before entry \"\(entry.name)\": data from \(expectedBegin) to \(entry.begin) belongs to no tensor")
@@ -209,7 +210,9 @@ public enum SafeTensors {
         var payload: [[UInt8]] = []
         var offset = 0
         if !metadata.isEmpty {
-            let pairs = metadata.sorted { $0.key < $1.key }.map { "\(TextEscaping.jsonString($0.key)):\(TextEscaping.jsonString($0.value))" }
+            let pairs = metadata.sorted { $0.key < $1.key }.map {
+                "\(TextEscaping.jsonString($0.key)):\(TextEscaping.jsonString($0.value))"
+            }
             entries.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
         for (name, tensor) in tensors {
@@ -221,7 +224,9 @@ public enum SafeTensors {
             }
             let bytes = try tensor.rawBytes()
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            entries.append("\(TextEscaping.jsonString(name)):{\"dtype\":\"\(dtypeName)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes.count)]}")
+            entries.append(
+                "\(TextEscaping.jsonString(name)):{\"dtype\":\"\(dtypeName)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes.count)]}"
+            )
             offset += bytes.count
             payload.append(bytes)
         }
@@ -239,8 +244,10 @@ public enum SafeTensors {
     /// Writes atomically: the bytes go to a temporary file in the same folder, which is flushed
     /// (unless not `durable`: see `AtomicFile.write`) and then renamed over `url`, so readers
     /// never see a partial file.
-    public static func save(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to url: URL,
-                            durable: Bool = true) throws {
+    public static func save(
+        _ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to url: URL,
+        durable: Bool = true
+    ) throws {
         let data = try encode(tensors, metadata: metadata)
         try writeAtomically(data, to: url, durable: durable)
     }

@@ -40,8 +40,10 @@ extension Tensor {
     }
 
     /// Values `start, start + step, ...` below `end` (like `torch.arange`).
-    public static func arange(_ start: Double = 0, _ end: Double, step: Double = 1, dtype: DType = .float32,
-                              device: Device = .cpu) throws -> Tensor {
+    public static func arange(
+        _ start: Double = 0, _ end: Double, step: Double = 1, dtype: DType = .float32,
+        device: Device = .cpu
+    ) throws -> Tensor {
         try makeTensor("arange(\(start), \(end), \(step))") {
             ct_arange(start, end, step, dtype.rawValue, device.code, $0)
         }
@@ -60,8 +62,10 @@ extension Tensor {
     }
 
     /// Integers uniform in [low, high).
-    public static func randint(low: Int = 0, high: Int, shape: [Int], dtype: DType = .int64,
-                               device: Device = .cpu) throws -> Tensor {
+    public static func randint(
+        low: Int = 0, high: Int, shape: [Int], dtype: DType = .int64,
+        device: Device = .cpu
+    ) throws -> Tensor {
         let dims = shape.map(Int64.init)
         return try makeTensor("randint(\(low), \(high), \(shape))") {
             ct_randint(Int64(low), Int64(high), dims, Int64(dims.count), dtype.rawValue, device.code, $0)

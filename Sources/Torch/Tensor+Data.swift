@@ -1,6 +1,7 @@
 import CTorch
+
 #if canImport(Foundation)
-import Foundation
+    import Foundation
 #endif
 
 extension Tensor {
@@ -8,8 +9,9 @@ extension Tensor {
     public convenience init<T: TensorScalar>(_ values: [T], shape: [Int]) throws {
         let expected = shape.reduce(1, *)
         guard shape.allSatisfy({ $0 >= 0 }), expected == values.count else {
-            throw TorchError(operation: "Tensor(\(values.count) values, shape: \(shape))",
-                             message: "shape needs \(expected) values")
+            throw TorchError(
+                operation: "Tensor(\(values.count) values, shape: \(shape))",
+                message: "shape needs \(expected) values")
         }
         let dims = shape.map(Int64.init)
         var out: ct_tensor?
@@ -36,24 +38,29 @@ extension Tensor {
     public convenience init(bytes: UnsafeRawBufferPointer, shape: [Int], dtype: DType) throws {
         let dims = shape.map(Int64.init)
         var out: ct_tensor?
-        try check(ct_from_data(bytes.baseAddress, bytes.count, dims, Int64(dims.count), dtype.rawValue, &out),
-                  "Tensor(\(bytes.count) bytes, shape: \(shape), dtype: \(dtype))")
+        try check(
+            ct_from_data(bytes.baseAddress, bytes.count, dims, Int64(dims.count), dtype.rawValue, &out),
+            "Tensor(\(bytes.count) bytes, shape: \(shape), dtype: \(dtype))")
         guard let out else { throw TorchError(operation: "Tensor(bytes)", message: "libtorch returned no tensor") }
         self.init(handle: out)
     }
 
     /// Wraps memory the caller owns without copying. `deallocate` runs once libtorch no longer
     /// needs the memory (possibly on another thread, possibly after this tensor is gone).
-    public convenience init(bytesNoCopy pointer: UnsafeMutableRawPointer, shape: [Int], dtype: DType,
-                            deallocate: @escaping () -> Void) throws {
+    public convenience init(
+        bytesNoCopy pointer: UnsafeMutableRawPointer, shape: [Int], dtype: DType,
+        deallocate: @escaping () -> Void
+    ) throws {
         let dims = shape.map(Int64.init)
         let box = Unmanaged.passRetained(Deallocator(deallocate)).toOpaque()
         var out: ct_tensor?
-        let error = ct_from_blob(pointer, dims, Int64(dims.count), dtype.rawValue, { context in
-            guard let context else { return }
-            let deallocator = Unmanaged<Deallocator>.fromOpaque(context).takeRetainedValue()
-            deallocator.run()
-        }, box, &out)
+        let error = ct_from_blob(
+            pointer, dims, Int64(dims.count), dtype.rawValue,
+            { context in
+                guard let context else { return }
+                let deallocator = Unmanaged<Deallocator>.fromOpaque(context).takeRetainedValue()
+                deallocator.run()
+            }, box, &out)
         if error != nil {
             // libtorch did not take ownership, so the callback will never run: release here.
             Unmanaged<Deallocator>.fromOpaque(box).release()
@@ -71,8 +78,9 @@ extension Tensor {
         return try withExtendedLifetime(source) {
             try [T](unsafeUninitializedCapacity: n) { buffer, initialized in
                 let bytes = UnsafeMutableRawBufferPointer(buffer)
-                try check(ct_copy_to_buffer(source.handle, bytes.baseAddress, n * MemoryLayout<T>.stride),
-                          describe("toArray", source))
+                try check(
+                    ct_copy_to_buffer(source.handle, bytes.baseAddress, n * MemoryLayout<T>.stride),
+                    describe("toArray", source))
                 initialized = n
             }
         }
@@ -95,8 +103,9 @@ extension Tensor {
         let n = count * dtype.byteSize
         guard let pointer else {
             if n == 0 { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
-            throw TorchError(operation: describe("withUnsafeBytes", self),
-                             message: "needs a contiguous CPU tensor (device \(device), contiguous \(isContiguous))")
+            throw TorchError(
+                operation: describe("withUnsafeBytes", self),
+                message: "needs a contiguous CPU tensor (device \(device), contiguous \(isContiguous))")
         }
         return try withExtendedLifetime(self) { try body(UnsafeRawBufferPointer(start: pointer, count: n)) }
     }

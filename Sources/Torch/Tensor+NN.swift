@@ -28,18 +28,23 @@ extension Tensor {
     // MARK: Convolution
 
     /// 2-D convolution of an (N, C, H, W) input with a (out, C/groups, kH, kW) weight.
-    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0,
-                       dilation: Size2D = 1, groups: Int = 1) throws -> Tensor {
-        let label = describe("conv2d(stride: \(stride), padding: \(padding), dilation: \(dilation), groups: \(groups))",
-                             self, weight, bias)
+    public func conv2d(
+        weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0,
+        dilation: Size2D = 1, groups: Int = 1
+    ) throws -> Tensor {
+        let label = describe(
+            "conv2d(stride: \(stride), padding: \(padding), dilation: \(dilation), groups: \(groups))",
+            self, weight, bias)
         try validate(label, stride, padding, dilation)
         let s = stride.int64, p = padding.int64, d = dilation.int64
         return try makeTensor(label) { ct_conv2d(handle, weight.handle, bias?.handle, s, p, d, Int64(groups), $0) }
     }
 
     /// 2-D transposed convolution with a (C, out/groups, kH, kW) weight.
-    public func convTranspose2d(weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0,
-                                outputPadding: Size2D = 0, groups: Int = 1, dilation: Size2D = 1) throws -> Tensor {
+    public func convTranspose2d(
+        weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0,
+        outputPadding: Size2D = 0, groups: Int = 1, dilation: Size2D = 1
+    ) throws -> Tensor {
         let label = describe(
             "conv_transpose2d(stride: \(stride), padding: \(padding), output_padding: \(outputPadding), groups: \(groups))",
             self, weight, bias)
@@ -55,19 +60,24 @@ extension Tensor {
     /// Batch normalisation over the channel dimension (dim 1). In training, batch statistics are
     /// used and the running statistics (when given) are updated in place with PyTorch's rule
     /// `running = (1 - momentum) * running + momentum * batch` (unbiased variance).
-    public func batchNorm(weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?,
-                          training: Bool, momentum: Double = 0.1, eps: Double = 1e-5) throws -> Tensor {
+    public func batchNorm(
+        weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?,
+        training: Bool, momentum: Double = 0.1, eps: Double = 1e-5
+    ) throws -> Tensor {
         try makeTensor(describe("batch_norm(training: \(training))", self, weight, bias, runningMean, runningVar)) {
-            ct_batch_norm(handle, weight?.handle, bias?.handle, runningMean?.handle, runningVar?.handle,
-                          training, momentum, eps, $0)
+            ct_batch_norm(
+                handle, weight?.handle, bias?.handle, runningMean?.handle, runningVar?.handle,
+                training, momentum, eps, $0)
         }
     }
 
     // MARK: Pooling
 
     /// Max pooling; `stride` defaults to the kernel size like PyTorch.
-    public func maxPool2d(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, dilation: Size2D = 1,
-                          ceilMode: Bool = false) throws -> Tensor {
+    public func maxPool2d(
+        kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, dilation: Size2D = 1,
+        ceilMode: Bool = false
+    ) throws -> Tensor {
         let stride = stride ?? kernelSize
         let label = describe("max_pool2d(kernel: \(kernelSize), stride: \(stride), padding: \(padding))", self)
         try validate(label, kernelSize, stride, padding, dilation)
@@ -75,8 +85,10 @@ extension Tensor {
         return try makeTensor(label) { ct_max_pool2d(handle, k, s, p, d, ceilMode, $0) }
     }
 
-    public func avgPool2d(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, ceilMode: Bool = false,
-                          countIncludePad: Bool = true) throws -> Tensor {
+    public func avgPool2d(
+        kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, ceilMode: Bool = false,
+        countIncludePad: Bool = true
+    ) throws -> Tensor {
         let stride = stride ?? kernelSize
         let label = describe("avg_pool2d(kernel: \(kernelSize), stride: \(stride), padding: \(padding))", self)
         try validate(label, kernelSize, stride, padding)
@@ -103,8 +115,9 @@ extension Tensor {
     public func interpolated(scaleFactor: Double, mode: InterpolationMode = .nearest) throws -> Tensor {
         let s = shape
         guard s.count == 4, scaleFactor > 0, scaleFactor.isFinite else {
-            throw TorchError(operation: describe("interpolate(scale_factor: \(scaleFactor))", self),
-                             message: "needs a 4-D (N, C, H, W) input and a positive finite scale factor")
+            throw TorchError(
+                operation: describe("interpolate(scale_factor: \(scaleFactor))", self),
+                message: "needs a 4-D (N, C, H, W) input and a positive finite scale factor")
         }
         let size = Size2D(Int((Double(s[2]) * scaleFactor).rounded(.down)), Int((Double(s[3]) * scaleFactor).rounded(.down)))
         return try interpolate(size: size, scales: (scaleFactor, scaleFactor), mode: mode)
@@ -168,19 +181,24 @@ extension Tensor {
 
     /// Numerically stable sigmoid + binary cross-entropy on logits, like
     /// `F.binary_cross_entropy_with_logits(self, target, weight, pos_weight=...)`.
-    public func binaryCrossEntropyWithLogits(target: Tensor, weight: Tensor? = nil, positiveWeight: Tensor? = nil,
-                                             reduction: Reduction = .mean) throws -> Tensor {
+    public func binaryCrossEntropyWithLogits(
+        target: Tensor, weight: Tensor? = nil, positiveWeight: Tensor? = nil,
+        reduction: Reduction = .mean
+    ) throws -> Tensor {
         try makeTensor(describe("binary_cross_entropy_with_logits", self, target, weight, positiveWeight)) {
             ct_bce_with_logits(handle, target.handle, weight?.handle, positiveWeight?.handle, reduction.rawValue, $0)
         }
     }
 
     /// Softmax cross-entropy of (N, C, ...) logits against int64 class indices.
-    public func crossEntropy(target: Tensor, weight: Tensor? = nil, reduction: Reduction = .mean,
-                             ignoreIndex: Int = -100, labelSmoothing: Double = 0) throws -> Tensor {
+    public func crossEntropy(
+        target: Tensor, weight: Tensor? = nil, reduction: Reduction = .mean,
+        ignoreIndex: Int = -100, labelSmoothing: Double = 0
+    ) throws -> Tensor {
         try makeTensor(describe("cross_entropy", self, target, weight)) {
-            ct_cross_entropy(handle, target.handle, weight?.handle, reduction.rawValue, Int64(ignoreIndex),
-                             labelSmoothing, $0)
+            ct_cross_entropy(
+                handle, target.handle, weight?.handle, reduction.rawValue, Int64(ignoreIndex),
+                labelSmoothing, $0)
         }
     }
 

@@ -92,8 +92,9 @@ extension Tensor {
 
     private func requireDims(_ dims: [Int], _ name: String) throws {
         guard !dims.isEmpty else {
-            throw TorchError(operation: describe("\(name)(dims: [])", self),
-                             message: "give at least one dimension, or call \(name)() to reduce everything")
+            throw TorchError(
+                operation: describe("\(name)(dims: [])", self),
+                message: "give at least one dimension, or call \(name)() to reduce everything")
         }
     }
 }

@@ -51,7 +51,9 @@ public final class Tensor: @unchecked Sendable {
     public var dtype: DType {
         var code: Int32 = 0
         trapOnFailure(ct_dtype_of(handle, &code), "a tensor's dtype")
-        guard let type = DType(rawValue: code) else { preconditionFailure("libtorch reported dtype code \(code), which SonoTag does not know") }
+        guard let type = DType(rawValue: code) else {
+            preconditionFailure("libtorch reported dtype code \(code), which SonoTag does not know")
+        }
         return type
     }
 

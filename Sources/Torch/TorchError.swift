@@ -21,10 +21,10 @@ extension TorchError: CustomDebugStringConvertible {
 }
 
 #if canImport(Foundation)
-import Foundation
-extension TorchError: LocalizedError {
-    public var errorDescription: String? { description }
-}
+    import Foundation
+    extension TorchError: LocalizedError {
+        public var errorDescription: String? { description }
+    }
 #endif
 
 /// Turns a shim error into a thrown `TorchError`, freeing it. The operation text is built only on failure.

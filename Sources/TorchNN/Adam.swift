@@ -18,8 +18,10 @@ public final class Adam {
         public var eps: Double
         public var weightDecay: Double
 
-        public init(parameters: [(name: String, tensor: Tensor)], learningRate: Double, betas: (Double, Double) = (0.9, 0.999),
-                    eps: Double = 1e-8, weightDecay: Double = 0) {
+        public init(
+            parameters: [(name: String, tensor: Tensor)], learningRate: Double, betas: (Double, Double) = (0.9, 0.999),
+            eps: Double = 1e-8, weightDecay: Double = 0
+        ) {
             self.parameters = parameters
             self.learningRate = learningRate
             self.betas = betas
@@ -45,10 +47,15 @@ public final class Adam {
     private var states: [String: State] = [:]
 
     /// One group. `parameters` are usually `module.namedParameters()`.
-    public convenience init(parameters: [(name: String, tensor: Tensor)], learningRate: Double = 1e-3,
-                            betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8, weightDecay: Double = 0) throws {
-        try self.init(groups: [ParameterGroup(parameters: parameters, learningRate: learningRate, betas: betas, eps: eps,
-                                              weightDecay: weightDecay)])
+    public convenience init(
+        parameters: [(name: String, tensor: Tensor)], learningRate: Double = 1e-3,
+        betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8, weightDecay: Double = 0
+    ) throws {
+        try self.init(groups: [
+            ParameterGroup(
+                parameters: parameters, learningRate: learningRate, betas: betas, eps: eps,
+                weightDecay: weightDecay)
+        ])
     }
 
     /// Several groups (e.g. a smaller learning rate for a pretrained encoder). Names must be unique.
@@ -56,9 +63,13 @@ public final class Adam {
         var seen = Set<String>()
         for group in groups {
             guard group.learningRate >= 0, group.eps >= 0, group.weightDecay >= 0,
-                  (0..<1).contains(group.betas.0), (0..<1).contains(group.betas.1) else {
-                throw TorchError(operation: "Adam", message:
-                    "invalid hyper-parameters lr \(group.learningRate), betas \(group.betas), eps \(group.eps), weight decay \(group.weightDecay)")
+                (0..<1).contains(group.betas.0), (0..<1).contains(group.betas.1)
+            else {
+                throw TorchError(
+                    operation: "Adam",
+                    message:
+                        "invalid hyper-parameters lr \(group.learningRate), betas \(group.betas), eps \(group.eps), weight decay \(group.weightDecay)"
+                )
             }
             for (name, _) in group.parameters where !seen.insert(name).inserted {
                 throw TorchError(operation: "Adam", message: "parameter \"\(name)\" appears twice")
@@ -101,17 +112,19 @@ public final class Adam {
                     expAvgSqs.append(state.expAvgSq)
                     steps.append(state.step)
                 }
-                try BatchedCalls.adamStep(parameters: parameters, expAvgs: expAvgs, expAvgSqs: expAvgSqs, steps: steps,
-                                          learningRate: group.learningRate, betas: group.betas, eps: group.eps,
-                                          weightDecay: group.weightDecay)
+                try BatchedCalls.adamStep(
+                    parameters: parameters, expAvgs: expAvgs, expAvgSqs: expAvgSqs, steps: steps,
+                    learningRate: group.learningRate, betas: group.betas, eps: group.eps,
+                    weightDecay: group.weightDecay)
             }
         }
     }
 
     private func state(for name: String, like parameter: Tensor) throws -> State {
         if let state = states[name] { return state }
-        let fresh = State(expAvg: try Self.layout(Tensor.zeros(like: parameter), like: parameter),
-                          expAvgSq: try Self.layout(Tensor.zeros(like: parameter), like: parameter), step: 0)
+        let fresh = State(
+            expAvg: try Self.layout(Tensor.zeros(like: parameter), like: parameter),
+            expAvgSq: try Self.layout(Tensor.zeros(like: parameter), like: parameter), step: 0)
         states[name] = fresh
         return fresh
     }

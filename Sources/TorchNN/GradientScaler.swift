@@ -14,8 +14,10 @@ public final class GradientScaler {
     /// Finite steps since the last change of scale (saved with the scale to resume exactly).
     public private(set) var growthTracker = 0
 
-    public init(enabled: Bool, initialScale: Double = 65536, growthFactor: Double = 2, backoffFactor: Double = 0.5,
-                growthInterval: Int = 2000) {
+    public init(
+        enabled: Bool, initialScale: Double = 65536, growthFactor: Double = 2, backoffFactor: Double = 0.5,
+        growthInterval: Int = 2000
+    ) {
         isEnabled = enabled
         scale = initialScale
         self.growthFactor = growthFactor

@@ -40,8 +40,10 @@ public enum Initialization {
 
     /// `kaiming_uniform_(tensor, a, mode, nonlinearity="leaky_relu")`; PyTorch's conv and linear
     /// layers use a = √5, which gives the bound 1/√fan_in.
-    public static func kaimingUniform(_ tensor: Tensor, a: Double = 0, mode: FanMode = .fanIn,
-                                      nonlinearity: String = "leaky_relu") throws {
+    public static func kaimingUniform(
+        _ tensor: Tensor, a: Double = 0, mode: FanMode = .fanIn,
+        nonlinearity: String = "leaky_relu"
+    ) throws {
         let (fanIn, fanOut) = try fans(of: tensor)
         let fan = Double(mode == .fanIn ? fanIn : fanOut)
         let std = gain(nonlinearity: nonlinearity, negativeSlope: a) / fan.squareRoot()
@@ -51,8 +53,10 @@ public enum Initialization {
 
     /// `kaiming_normal_(tensor, a, mode, nonlinearity)`; torchvision's VGG and ResNet use
     /// mode fanOut with "relu".
-    public static func kaimingNormal(_ tensor: Tensor, a: Double = 0, mode: FanMode = .fanIn,
-                                     nonlinearity: String = "leaky_relu") throws {
+    public static func kaimingNormal(
+        _ tensor: Tensor, a: Double = 0, mode: FanMode = .fanIn,
+        nonlinearity: String = "leaky_relu"
+    ) throws {
         let (fanIn, fanOut) = try fans(of: tensor)
         let fan = Double(mode == .fanIn ? fanIn : fanOut)
         try normal(tensor, std: gain(nonlinearity: nonlinearity, negativeSlope: a) / fan.squareRoot())

@@ -10,11 +10,14 @@ public final class Conv2d: Layer {
     public let dilation: Size2D
     public let groups: Int
 
-    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Size2D = 0,
-                dilation: Size2D = 1, groups: Int = 1, bias: Bool = true, device: Device = .cpu) throws {
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Size2D = 0,
+        dilation: Size2D = 1, groups: Int = 1, bias: Bool = true, device: Device = .cpu
+    ) throws {
         guard inChannels > 0, outChannels > 0, groups > 0, inChannels % groups == 0, outChannels % groups == 0 else {
-            throw TorchError(operation: "Conv2d(\(inChannels), \(outChannels), groups: \(groups))",
-                             message: "channel counts must be positive and divisible by groups")
+            throw TorchError(
+                operation: "Conv2d(\(inChannels), \(outChannels), groups: \(groups))",
+                message: "channel counts must be positive and divisible by groups")
         }
         self.stride = stride
         self.padding = padding
@@ -43,12 +46,15 @@ public final class ConvTranspose2d: Layer {
     public let dilation: Size2D
     public let groups: Int
 
-    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Size2D = 0,
-                outputPadding: Size2D = 0, groups: Int = 1, bias: Bool = true, dilation: Size2D = 1,
-                device: Device = .cpu) throws {
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Size2D = 0,
+        outputPadding: Size2D = 0, groups: Int = 1, bias: Bool = true, dilation: Size2D = 1,
+        device: Device = .cpu
+    ) throws {
         guard inChannels > 0, outChannels > 0, groups > 0, inChannels % groups == 0, outChannels % groups == 0 else {
-            throw TorchError(operation: "ConvTranspose2d(\(inChannels), \(outChannels), groups: \(groups))",
-                             message: "channel counts must be positive and divisible by groups")
+            throw TorchError(
+                operation: "ConvTranspose2d(\(inChannels), \(outChannels), groups: \(groups))",
+                message: "channel counts must be positive and divisible by groups")
         }
         self.stride = stride
         self.padding = padding
@@ -63,8 +69,9 @@ public final class ConvTranspose2d: Layer {
     }
 
     public func forward(_ input: Tensor) throws -> Tensor {
-        try input.convTranspose2d(weight: weight, bias: bias, stride: stride, padding: padding,
-                                  outputPadding: outputPadding, groups: groups, dilation: dilation)
+        try input.convTranspose2d(
+            weight: weight, bias: bias, stride: stride, padding: padding,
+            outputPadding: outputPadding, groups: groups, dilation: dilation)
     }
 }
 
@@ -105,8 +112,10 @@ public final class BatchNorm2d: Layer {
     /// evaluation uses the running statistics either way.
     public var synchronization: ProcessGroup?
 
-    public init(_ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
-                trackRunningStats: Bool = true, device: Device = .cpu) throws {
+    public init(
+        _ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
+        trackRunningStats: Bool = true, device: Device = .cpu
+    ) throws {
         guard numFeatures > 0 else {
             throw TorchError(operation: "BatchNorm2d(\(numFeatures))", message: "feature count must be positive")
         }
@@ -140,11 +149,13 @@ public final class BatchNorm2d: Layer {
         // Batch statistics in training, or whenever there are no running statistics to use.
         let useBatchStats = isTraining || runningMean == nil
         if useBatchStats, let group = synchronization, group.worldSize > 1 {
-            return try group.syncBatchNorm(input, weight: weight, bias: bias, runningMean: isTraining ? runningMean : nil,
-                                           runningVar: isTraining ? runningVar : nil, momentum: factor, eps: eps)
+            return try group.syncBatchNorm(
+                input, weight: weight, bias: bias, runningMean: isTraining ? runningMean : nil,
+                runningVar: isTraining ? runningVar : nil, momentum: factor, eps: eps)
         }
-        return try input.batchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-                                   training: useBatchStats, momentum: factor, eps: eps)
+        return try input.batchNorm(
+            weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
+            training: useBatchStats, momentum: factor, eps: eps)
     }
 }
 

@@ -19,7 +19,9 @@ public final class SpectralNorm {
     /// parametrization does 15).
     public init(weight: Tensor, registry: ModuleRegistry, iterations: Int = 1, warmUp: Int = 15, eps: Double = 1e-12) throws {
         guard weight.rank >= 2, iterations >= 1 else {
-            throw TorchError(operation: "SpectralNorm", message: "needs a weight of rank ≥ 2 and at least one power iteration, got shape \(weight.shape)")
+            throw TorchError(
+                operation: "SpectralNorm", message: "needs a weight of rank ≥ 2 and at least one power iteration, got shape \(weight.shape)"
+            )
         }
         let rows = weight.shape[0], columns = weight.count / max(rows, 1)
         self.iterations = iterations
@@ -78,8 +80,10 @@ public final class SpectralConv2d: Layer {
     public let stride: Size2D
     public let padding: Size2D
 
-    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Size2D = 0,
-                bias: Bool = true) throws {
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Size2D = 0,
+        bias: Bool = true
+    ) throws {
         // nn.Conv2d's initialisation, then the weight moves under weight_orig.
         let conv = try Conv2d(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding, bias: bias)
         weight = conv.weight

@@ -58,8 +58,10 @@ extension Module {
     /// mismatches always refuse the load; `strict` also refuses missing and unexpected keys.
     /// Nothing is copied unless the whole load is accepted. Returns what did not match.
     @discardableResult
-    public func loadStateDict(_ tensors: [String: Tensor], prefix: String = "", strict: Bool = true,
-                              source: String = "<state dict>") throws -> StateDictReport {
+    public func loadStateDict(
+        _ tensors: [String: Tensor], prefix: String = "", strict: Bool = true,
+        source: String = "<state dict>"
+    ) throws -> StateDictReport {
         let selected = tensors.strippingKeyPrefix(prefix)
         let own = stateDict()
         var report = StateDictReport()

@@ -7,8 +7,11 @@ import Torch
 /// The data-parallel flags `pretrain` and `finetune` share, and what they do before training:
 /// launch local workers (`--nproc-per-node`), or join the group the environment describes.
 struct DataParallelOptions: ParsableArguments {
-    @Option(name: .customLong("nproc-per-node"),
-            help: "Train with N processes on this machine (data parallel, Gloo over loopback). Under torchrun or another launcher, leave it out: RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and MASTER_PORT are read from the environment.")
+    @Option(
+        name: .customLong("nproc-per-node"),
+        help:
+            "Train with N processes on this machine (data parallel, Gloo over loopback). Under torchrun or another launcher, leave it out: RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and MASTER_PORT are read from the environment."
+    )
     var nprocPerNode: Int?
 
     @Option(name: .long, help: "Port of rank 0's rendezvous store for --nproc-per-node (default: a free port).")
@@ -21,7 +24,8 @@ struct DataParallelOptions: ParsableArguments {
         if let n = nprocPerNode {
             guard n >= 1 else { throw ValidationError("--nproc-per-node must be at least 1, got \(n)") }
             if let world = ProcessInfo.processInfo.environment["WORLD_SIZE"], ProcessInfo.processInfo.environment["RANK"] != nil {
-                throw ValidationError("--nproc-per-node: the environment already describes a job (WORLD_SIZE=\(world)); use one or the other")
+                throw ValidationError(
+                    "--nproc-per-node: the environment already describes a job (WORLD_SIZE=\(world)); use one or the other")
             }
         }
         if let p = masterPort, !(1...65535).contains(p) { throw ValidationError("--master-port \(p) is not a TCP port") }
@@ -34,8 +38,9 @@ struct DataParallelOptions: ParsableArguments {
         guard let n = nprocPerNode, n > 1 else { return false }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let arguments = LocalLauncher.removing(["--nproc-per-node", "--master-port"], from: Array(CommandLine.arguments.dropFirst()))
-        var launcher = LocalLauncher(processCount: n, masterPort: masterPort, grace: distTimeout + 15, executable: executable,
-                                     arguments: arguments)
+        var launcher = LocalLauncher(
+            processCount: n, masterPort: masterPort, grace: distTimeout + 15, executable: executable,
+            arguments: arguments)
         let own = try JSONEncoder().encode(Array(CommandLine.arguments.dropFirst()))
         launcher.extraEnvironment[ResumeCommand.launchArgumentsVariable] = String(decoding: own, as: UTF8.self)
         try launcher.run()

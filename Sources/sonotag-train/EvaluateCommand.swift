@@ -10,15 +10,15 @@ struct EvaluateCommand: ParsableCommand {
         commandName: TrainingCommand.evaluate.rawValue,
         abstract: TrainingCommand.evaluate.abstract,
         discussion: """
-        Segmentation: Dice, IoU and Hausdorff-95 (pixels). Classification: accuracy, macro-F1, \
-        quadratic-weighted kappa and AUC. Each is reported as mean ± std over 1000 bootstrap \
-        resamples of 50 % of the test images, with replacement, seeded.
-        Writes RUN_DIR/evaluation/{metrics.json, metrics.md, per_image.csv, overlays/*.png} for the \
-        run's own data, RUN_DIR/evaluation-NAME/ for another --data (NAME: its folder or CSV name). \
-        metrics.json records the data, the split, the checkpoint and how many images were scored. \
-        Data without a split column (nor a patient column) is scored whole; images the run \
-        trained or validated on are never scored.
-        """)
+            Segmentation: Dice, IoU and Hausdorff-95 (pixels). Classification: accuracy, macro-F1, \
+            quadratic-weighted kappa and AUC. Each is reported as mean ± std over 1000 bootstrap \
+            resamples of 50 % of the test images, with replacement, seeded.
+            Writes RUN_DIR/evaluation/{metrics.json, metrics.md, per_image.csv, overlays/*.png} for the \
+            run's own data, RUN_DIR/evaluation-NAME/ for another --data (NAME: its folder or CSV name). \
+            metrics.json records the data, the split, the checkpoint and how many images were scored. \
+            Data without a split column (nor a patient column) is scored whole; images the run \
+            trained or validated on are never scored.
+            """)
 
     @Argument(help: "A run folder written by `sonotag finetune`.")
     var runDirectory: String
@@ -57,18 +57,21 @@ struct EvaluateCommand: ParsableCommand {
         let run = URL(fileURLWithPath: runDirectory)
         // run.json in the evaluation's own folder: which build scored which data on which machine.
         let (config, _, folder) = try Evaluation.target(run: run, options: options)
-        let record = try RunRecord.beginSession(in: folder, device: config.device, threads: threads,
-                                                data: RunRecord.DataIdentity(dataset: config.data))
+        let record = try RunRecord.beginSession(
+            in: folder, device: config.device, threads: threads,
+            data: RunRecord.DataIdentity(dataset: config.data))
         // Loading, predicting and bootstrapping print nothing for a while: without a terminal, a
         // line at least every 30 s (`SONOTAG_PROGRESS_INTERVAL`) says the evaluation goes on.
         let heartbeat = ProgressHeartbeat(label: "evaluate")
         if !ProgressOutput.isInteractive { heartbeat.start() }
         defer { heartbeat.stop() }
         let result = try record.around {
-            try Evaluation.evaluate(run: run, options: options, log: { line in
-                heartbeat.printed(status: line)
-                emitLine(line)
-            })
+            try Evaluation.evaluate(
+                run: run, options: options,
+                log: { line in
+                    heartbeat.printed(status: line)
+                    emitLine(line)
+                })
         }
         print(result.markdown())
     }

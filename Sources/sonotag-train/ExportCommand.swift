@@ -29,7 +29,8 @@ struct ExportCommand: ParsableCommand {
         let layout = PretrainRunLayout(URL(fileURLWithPath: runDirectory))
         let source = checkpoint == .best ? layout.bestCheckpoint : layout.lastCheckpoint
         guard FileManager.default.fileExists(atPath: source.path) else {
-            throw ValidationError("\(runDirectory) has no \(checkpoint.rawValue) checkpoint (\(source.path)); is it a `sonotag pretrain` run directory?")
+            throw ValidationError(
+                "\(runDirectory) has no \(checkpoint.rawValue) checkpoint (\(source.path)); is it a `sonotag pretrain` run directory?")
         }
         let backbone = try PretrainCheckpoint.exportEncoder(from: source, to: URL(fileURLWithPath: out))
         print("wrote \(backbone.rawValue) encoder (\(checkpoint.rawValue) checkpoint) to \(out)")

@@ -49,7 +49,8 @@ struct FeaturesCommand: ParsableCommand {
         let dev = try Device(parsing: device)
         try TrainingThreads.configure(requested: threads)
         let array = try NPYArray.read(from: URL(fileURLWithPath: input))
-        guard array.shape.count == 4, [1, 3].contains(array.shape[1]), array.shape[0] >= 1, array.shape[2] >= 32, array.shape[3] >= 32 else {
+        guard array.shape.count == 4, [1, 3].contains(array.shape[1]), array.shape[0] >= 1, array.shape[2] >= 32, array.shape[3] >= 32
+        else {
             throw ValidationError("--input \(input): expected N×C×H×W with C = 1 or 3 and H, W ≥ 32, got shape \(array.shape)")
         }
         let encoder = try makeFeatureExtractor(backbone)

@@ -1,30 +1,30 @@
 import ArgumentParser
-import Torch
 import Foundation
 import SonoData
 import SonoModels
 import SonoTagCommands
 import SonoTrain
+import Torch
 
 struct FinetuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: TrainingCommand.finetune.rawValue,
         abstract: TrainingCommand.finetune.abstract,
         discussion: """
-        DATA is a folder (images/, masks/<stem>.png or masks/<stem>_*.png, optional labels.csv with \
-        a split column) or a CSV of image paths with label, split and mask columns. Without a split \
-        column the images are split 70/15/15 by patient: a patient column, or in a folder without \
-        labels.csv a patient in the file names (Patient12_…, P012-…, HC18's 001_HC / 001_2HC); else per image.
-        Defaults follow the paper's Table A2: Adam, batch 8 and 500 epochs for segmentation, batch \
-        4 and 300 epochs for classification, lr 1e-4 (VGG, segmentation) or 5e-5, 1.4e-4 for \
-        ResNet on a task named thyroid. The epoch with the lowest validation loss is kept as best.
-        Settings come from Table A2, then --config (YAML with any subset of the keys \
-        \(FinetuneConfig.Key.allCases.map(\.rawValue).joined(separator: ", "))), then the options; \
-        the effective settings are written to OUT/finetune.yaml in the same style.
-        Example (CPU-sized):
-          sonotag finetune --task segmentation --data demo-out/phantom/downstream/thyroid \\
-            --encoder demo-out/pretrain/ce+dcm --backbone resnet18 --size 64x96 --epochs 5 --out runs/thyroid
-        """)
+            DATA is a folder (images/, masks/<stem>.png or masks/<stem>_*.png, optional labels.csv with \
+            a split column) or a CSV of image paths with label, split and mask columns. Without a split \
+            column the images are split 70/15/15 by patient: a patient column, or in a folder without \
+            labels.csv a patient in the file names (Patient12_…, P012-…, HC18's 001_HC / 001_2HC); else per image.
+            Defaults follow the paper's Table A2: Adam, batch 8 and 500 epochs for segmentation, batch \
+            4 and 300 epochs for classification, lr 1e-4 (VGG, segmentation) or 5e-5, 1.4e-4 for \
+            ResNet on a task named thyroid. The epoch with the lowest validation loss is kept as best.
+            Settings come from Table A2, then --config (YAML with any subset of the keys \
+            \(FinetuneConfig.Key.allCases.map(\.rawValue).joined(separator: ", "))), then the options; \
+            the effective settings are written to OUT/finetune.yaml in the same style.
+            Example (CPU-sized):
+              sonotag finetune --task segmentation --data demo-out/phantom/downstream/thyroid \\
+                --encoder demo-out/pretrain/ce+dcm --backbone resnet18 --size 64x96 --epochs 5 --out runs/thyroid
+            """)
 
     typealias Key = FinetuneConfig.Key
 
@@ -52,8 +52,10 @@ struct FinetuneCommand: ParsableCommand {
     @Option(name: .customLong("task-name"), help: "Name used in reports (default: the data folder's name).")
     var taskName: String?
 
-    @Option(help: ArgumentHelp("Input size HxW (default 256x384), each at least 32; the U-Net pads to multiples of 32 internally.",
-                               valueName: "HxW"))
+    @Option(
+        help: ArgumentHelp(
+            "Input size HxW (default 256x384), each at least 32; the U-Net pads to multiples of 32 internally.",
+            valueName: "HxW"))
     var size: String?
 
     @Option var epochs: Int?
@@ -65,7 +67,8 @@ struct FinetuneCommand: ParsableCommand {
     @Option(name: .customLong("label-column")) var labelColumn: String?
     @Option(name: .customLong("mask-classes"), help: "Comma-separated mask suffixes, one output channel each (default: merge all masks).")
     var maskClasses: String?
-    @Option(name: .customLong("decoder-width"), help: "U-Net decoder base width: blocks of 8, 8, 4, 2, 1 times it (default 32, TernausNet's).")
+    @Option(
+        name: .customLong("decoder-width"), help: "U-Net decoder base width: blocks of 8, 8, 4, 2, 1 times it (default 32, TernausNet's).")
     var decoderWidth: Int?
     @Option(name: .customLong("train-fraction"), help: "Use this share of the training images (low-data runs; default 1).")
     var trainFraction: Double?
@@ -74,7 +77,10 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "cpu or cuda[:n] (default cpu).") var device: String?
     @Option(help: "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS).") var threads: Int?
     @Flag(help: "Continue an interrupted run in --out from its last checkpoint.") var resume = false
-    @Option(name: .customLong(Key.checkpointEvery.option!), help: ArgumentHelp("Also write checkpoints/last.safetensors every N steps, mid-epoch (default: at each epoch's end only).", valueName: "N"))
+    @Option(
+        name: .customLong(Key.checkpointEvery.option!),
+        help: ArgumentHelp(
+            "Also write checkpoints/last.safetensors every N steps, mid-epoch (default: at each epoch's end only).", valueName: "N"))
     var checkpointEvery: Int?
     @Option(help: "fp32 | bf16 | fp16 (autocast; weights, Adam state and checkpoints stay fp32; fp16 needs CUDA).")
     var precision: Precision?
@@ -88,7 +94,9 @@ struct FinetuneCommand: ParsableCommand {
         if let size { _ = try parseSize(size, multipleOf32: false) }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if let batchSize, batchSize < 2 { throw ValidationError("--batch-size must be at least 2 (batch norm)") }
-        if let trainFraction { guard trainFraction > 0, trainFraction <= 1 else { throw ValidationError("--train-fraction must be in (0, 1]") } }
+        if let trainFraction {
+            guard trainFraction > 0, trainFraction <= 1 else { throw ValidationError("--train-fraction must be in (0, 1]") }
+        }
     }
 
     /// Table A2 for the task and backbone, then --config, then the options.
@@ -98,7 +106,8 @@ struct FinetuneCommand: ParsableCommand {
             let text: String
             // A file an option names that cannot be read is a data error (README, "Exit codes").
             do { text = try String(contentsOfFile: config, encoding: .utf8) } catch {
-                throw DataError("--config: \(CommandFailure.fileErrorDescription(error)?.message ?? "\(config): \(error.localizedDescription)")")
+                throw DataError(
+                    "--config: \(CommandFailure.fileErrorDescription(error)?.message ?? "\(config): \(error.localizedDescription)")")
             }
             file = try FinetuneConfig.settings(fromYAML: text, source: config)
         }
@@ -111,13 +120,17 @@ struct FinetuneCommand: ParsableCommand {
         guard let data = data ?? file[Key.data.rawValue] as? String else {
             throw ValidationError("--data: give the dataset folder or CSV (or `data:` in --config)")
         }
-        let backbone = try backbone ?? (file[Key.backbone.rawValue] as? String).map { name in
-            guard let parsed = Backbone(rawValue: name) else {
-                throw ValidationError("\(config ?? "--config"): backbone '\(name)' is not one of \(Backbone.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return parsed
-        } ?? .vgg16bn
-        let name = taskName ?? file[Key.taskName.rawValue] as? String ?? URL(fileURLWithPath: data).deletingPathExtension().lastPathComponent
+        let backbone =
+            try backbone ?? (file[Key.backbone.rawValue] as? String).map { name in
+                guard let parsed = Backbone(rawValue: name) else {
+                    throw ValidationError(
+                        "\(config ?? "--config"): backbone '\(name)' is not one of \(Backbone.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
+                }
+                return parsed
+            } ?? .vgg16bn
+        let name =
+            taskName ?? file[Key.taskName.rawValue] as? String ?? URL(fileURLWithPath: data).deletingPathExtension().lastPathComponent
         var c = try FinetuneConfig.paperDefaults(task: task, taskName: name, backbone: backbone).applying(file, source: config ?? "")
         c.task = task
         c.data = data
@@ -171,13 +184,16 @@ struct FinetuneCommand: ParsableCommand {
         let progress = primary ? ProgressReporter() : ProgressReporter(style: .silent)
         progress.startHeartbeat(label: "finetune")
         defer { progress.stopHeartbeat() }
-        let log: (String) -> Void = primary ? { line in
-            progress.recordOutput(line)
-            emitLine(line)
-        } : { _ in }
+        let log: (String) -> Void =
+            primary
+            ? { line in
+                progress.recordOutput(line)
+                emitLine(line)
+            } : { _ in }
         let train = {
-            try FinetuneRun.train(config: config, out: URL(fileURLWithPath: self.out), resume: self.resume,
-                                  log: log, progress: progress, group: group)
+            try FinetuneRun.train(
+                config: config, out: URL(fileURLWithPath: self.out), resume: self.resume,
+                log: log, progress: progress, group: group)
         }
         let summary: FinetuneSummary
         do {
@@ -186,8 +202,9 @@ struct FinetuneCommand: ParsableCommand {
             // Rank 0 alone writes the run folder, run.json included.
             if primary {
                 let dataPath = URL(fileURLWithPath: config.data).standardizedFileURL.path
-                let record = try RunRecord.beginSession(in: URL(fileURLWithPath: out), device: config.device, threads: config.threads,
-                                                        data: RunRecord.DataIdentity(dataset: dataPath))
+                let record = try RunRecord.beginSession(
+                    in: URL(fileURLWithPath: out), device: config.device, threads: config.threads,
+                    data: RunRecord.DataIdentity(dataset: dataPath))
                 summary = try record.around(train)
             } else {
                 summary = try train()

@@ -89,21 +89,30 @@ struct PretrainCommand: ParsableCommand {
     var checkpointEvery: Int?
     @OptionGroup var parallel: DataParallelOptions
     @Flag(name: .long, help: "Continue the run in --out as recorded (see above).") var resume = false
-    @Option(name: .long, help: ArgumentHelp("Time N steps on a fixed random batch instead of training (make bench).",
-                                            visibility: .hidden)) var benchSteps: Int?
-    @Option(name: .long, help: ArgumentHelp("With --bench-steps: shortcuts to switch off, comma-separated (\(PretrainBenchmark.Shortcut.allCases.map(\.rawValue).joined(separator: ", ")), or none).",
-                                            visibility: .hidden)) var benchWithout: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Time N steps on a fixed random batch instead of training (make bench).",
+            visibility: .hidden)) var benchSteps: Int?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --bench-steps: shortcuts to switch off, comma-separated (\(PretrainBenchmark.Shortcut.allCases.map(\.rawValue).joined(separator: ", ")), or none).",
+            visibility: .hidden)) var benchWithout: String?
 
     func benchShortcutsOff() throws -> Set<PretrainBenchmark.Shortcut> {
         guard let benchWithout, benchWithout != "none" else { return [] }
         let names = benchWithout.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         if names == ["all"] { return Set(PretrainBenchmark.Shortcut.allCases) }
-        return Set(try names.map { name in
-            guard let s = PretrainBenchmark.Shortcut(rawValue: name) else {
-                throw ValidationError("--bench-without: unknown shortcut '\(name)' (use \(PretrainBenchmark.Shortcut.allCases.map(\.rawValue).joined(separator: ", ")), all or none)")
-            }
-            return s
-        })
+        return Set(
+            try names.map { name in
+                guard let s = PretrainBenchmark.Shortcut(rawValue: name) else {
+                    throw ValidationError(
+                        "--bench-without: unknown shortcut '\(name)' (use \(PretrainBenchmark.Shortcut.allCases.map(\.rawValue).joined(separator: ", ")), all or none)"
+                    )
+                }
+                return s
+            })
     }
 
     // Spellings of an earlier release, kept hidden for one release.
@@ -135,7 +144,9 @@ struct PretrainCommand: ParsableCommand {
         if let size {
             let parsed: ImageSize
             do { parsed = try ImageSize(parsing: size, .multipleOf32) } catch { throw ValidationError("--size: \(error)") }
-            set(parsed, [.height, .width]) { $0.height = $1.height; $0.width = $1.width }
+            set(parsed, [.height, .width]) {
+                $0.height = $1.height; $0.width = $1.width
+            }
         }
         set(maskOverlap, [.maskOverlap]) { $0.maskOverlap = $1 }
         set(maxImages, [.maxImages]) { $0.maxImages = $1 }
@@ -225,13 +236,17 @@ struct PretrainCommand: ParsableCommand {
         if resume && benchSteps == nil {
             // The run continues as recorded; image size, splits and seed come from its checkpoint.
             let plan: ResumePlan
-            do { plan = try resumePlan(runDirectory: runDirectory, requested: config, explicit: explicit) } catch let error as PretrainError {
+            do { plan = try resumePlan(runDirectory: runDirectory, requested: config, explicit: explicit) } catch let error as PretrainError
+            {
                 throw ValidationError(Self.flagged("\(error)"))
             }
-            if case let .finished(recorded, completed, bestEpoch, bestLoss) = plan {
+            if case .finished(let recorded, let completed, let bestEpoch, let bestLoss) = plan {
                 guard primary else { return }
-                print(String(format: "%@ is finished: %d of %d epochs trained (best validation L_F %.6g at epoch %d); nothing to do. To train longer, pass --resume --epochs N with N > %d.",
-                             out, completed, recorded.epochs, bestLoss, bestEpoch, completed))
+                print(
+                    String(
+                        format:
+                            "%@ is finished: %d of %d epochs trained (best validation L_F %.6g at epoch %d); nothing to do. To train longer, pass --resume --epochs N with N > %d.",
+                        out, completed, recorded.epochs, bestLoss, bestEpoch, completed))
                 return
             }
             config = plan.config
@@ -243,16 +258,20 @@ struct PretrainCommand: ParsableCommand {
             let off = try benchShortcutsOff()
             let r = try PretrainBenchmark.run(config: config, steps: benchSteps, without: off)
             let offNames = off.isEmpty ? "none" : off.map(\.rawValue).sorted().joined(separator: ",")
-            print(String(format: "backbone=%@ threads=%d ms_per_step=%.1f peak_rss_mb=%.0f loss_d=%.4f loss_f=%.4f without=%@ libtorch=%@",
-                         config.backbone.rawValue, TorchRuntime.threadCount, r.millisecondsPerStep, r.peakResidentMegabytes,
-                         r.lastLosses.discriminator ?? .nan, r.lastLosses.generator, offNames, TorchRuntime.version))
+            print(
+                String(
+                    format: "backbone=%@ threads=%d ms_per_step=%.1f peak_rss_mb=%.0f loss_d=%.4f loss_f=%.4f without=%@ libtorch=%@",
+                    config.backbone.rawValue, TorchRuntime.threadCount, r.millisecondsPerStep, r.peakResidentMegabytes,
+                    r.lastLosses.discriminator ?? .nan, r.lastLosses.generator, offNames, TorchRuntime.version))
             return
         }
         // run.json: command, build and data identity; a resumed run must train on the same split.
         let runFolder = URL(fileURLWithPath: out)
         let identity = try db.map { try RunRecord.DataIdentity.ofManifest(at: $0) } ?? RunRecord.DataIdentity()
         if resume, let db, let recorded = try RunRecord.read(from: runFolder)?.lastSplitHash, recorded != identity.splitHash {
-            throw SonoDataError.invalidSplit("the patient split of \(db) changed since \(out) was started (split hash \(recorded), now \(identity.splitHash ?? "none")); resuming would train and validate on other patients. Restore it with `sonotag split --import FILE` or start a new --out")
+            throw SonoDataError.invalidSplit(
+                "the patient split of \(db) changed since \(out) was started (split hash \(recorded), now \(identity.splitHash ?? "none")); resuming would train and validate on other patients. Restore it with `sonotag split --import FILE` or start a new --out"
+            )
         }
         // Rank 0 alone writes RUN_DIR, run.json included.
         guard primary else { return try pretrainRun(config: config, group: group) }
@@ -280,20 +299,26 @@ struct PretrainCommand: ParsableCommand {
                 if primary { try relabelBeforeTraining(db: db, labels: labels, runDirectory: runDirectory) }
                 if let group, group.worldSize > 1 { try group.barrier() }
             }
-            do { (train, validation) = try openCohort(db: db, config: config, kinds: ImageKind.filter(selected)) } catch SonoDataError.noStoredLabels(let manifest) {
-                throw ValidationError("\(SonoDataError.noStoredLabels(manifest: manifest)), or pass --labels FILE (a labels.yaml) to label it now")
+            do {
+                (train, validation) = try openCohort(db: db, config: config, kinds: ImageKind.filter(selected))
+            } catch SonoDataError.noStoredLabels(let manifest) {
+                throw ValidationError(
+                    "\(SonoDataError.noStoredLabels(manifest: manifest)), or pass --labels FILE (a labels.yaml) to label it now")
             }
         } else {
             throw ValidationError("give --db or --synthetic")
         }
         // From here Ctrl-C checkpoints at the next step instead of losing the epoch.
         TrainingInterruption.install()
-        let summary = try pretrain(config: config, train: train, validation: validation,
-                                   runDirectory: runDirectory, resume: resume, progress: progress, group: group)
+        let summary = try pretrain(
+            config: config, train: train, validation: validation,
+            runDirectory: runDirectory, resume: resume, progress: progress, group: group)
         guard primary else { return }
-        print(String(format: "done: %d epochs; best validation L_F %.6g at epoch %d; checkpoints in %@",
-                     summary.epochsCompleted, summary.bestValidationLoss, summary.bestEpoch,
-                     summary.bestCheckpoint.deletingLastPathComponent().path))
+        print(
+            String(
+                format: "done: %d epochs; best validation L_F %.6g at epoch %d; checkpoints in %@",
+                summary.epochsCompleted, summary.bestValidationLoss, summary.bestEpoch,
+                summary.bestCheckpoint.deletingLastPathComponent().path))
     }
 
     /// `--labels FILE`: relabel the manifest as `sonotag labels --labels FILE` would. A resumed
@@ -304,11 +329,15 @@ struct PretrainCommand: ParsableCommand {
         if resume {
             let (checkpoint, _) = try PretrainCheckpoint.read(PretrainRunLayout(runDirectory).lastCheckpoint)
             guard checkpoint.labelMappingHash == mapping.hash else {
-                throw ValidationError("--labels \(labels): \(PretrainError.labelMismatch(expected: checkpoint.labelMappingHash, found: mapping.hash)); the manifest was left unchanged")
+                throw ValidationError(
+                    "--labels \(labels): \(PretrainError.labelMismatch(expected: checkpoint.labelMappingHash, found: mapping.hash)); the manifest was left unchanged"
+                )
             }
         }
         let report = try relabel(db: db, with: mapping)
-        print("labels: stored mapping \(report.mappingHash.prefix(12)) (\(labels), K = \(report.groupNames.count)) for \(report.labelledFiles) ok images in \(db)")
+        print(
+            "labels: stored mapping \(report.mappingHash.prefix(12)) (\(labels), K = \(report.groupNames.count)) for \(report.labelledFiles) ok images in \(db)"
+        )
     }
 }
 

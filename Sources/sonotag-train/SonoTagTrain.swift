@@ -19,16 +19,18 @@ struct SonoTagTrain: ParsableCommand {
             FinetuneCommand.self,
             EvaluateCommand.self,
             ExperimentCommand.self,
-            SmokeCommand.self,
+            SmokeCommand.self
         ]
     )
 
     /// Version, commit, libtorch and CUDA, one per line.
     static func versionLines() -> [String] {
         let devices = Device.cudaDeviceCount
-        return [BuildInfo.versionLine(tool: "sonotag-train"),
-                "libtorch \(TorchRuntime.version)",
-                devices > 0 ? "CUDA available: \(devices) device\(devices == 1 ? "" : "s")" : "CUDA not available (CPU only)"]
+        return [
+            BuildInfo.versionLine(tool: "sonotag-train"),
+            "libtorch \(TorchRuntime.version)",
+            devices > 0 ? "CUDA available: \(devices) device\(devices == 1 ? "" : "s")" : "CUDA not available (CPU only)"
+        ]
     }
 
     /// Errors of the data go out as data errors (exit 65) in words; the parser's own (usage,

@@ -12,11 +12,11 @@ struct DICOMCommand: ParsableCommand {
         commandName: "dicom",
         abstract: "Inspect DICOM files: dump headers, export frames.",
         discussion: """
-        Examples:
-          sonotag dicom dump scan.dcm
-          sonotag dicom dump scan.dcm --json > scan.json
-          sonotag dicom frames cine.dcm --out frames/ --format png --grayscale
-        """,
+            Examples:
+              sonotag dicom dump scan.dcm
+              sonotag dicom dump scan.dcm --json > scan.json
+              sonotag dicom frames cine.dcm --out frames/ --format png --grayscale
+            """,
         subcommands: [DICOMDump.self, DICOMFrames.self, DICOMBench.self]
     )
 }
@@ -38,12 +38,16 @@ struct DICOMDump: ParsableCommand {
         let redact = !showIdentifiers
         if json {
             var object: [String: Any] = [:]
-            for (k, v) in f.meta.plainItems(redactingIdentifiers: redact) + f.dataSet.plainItems(redactingIdentifiers: redact) { object[k] = v.jsonObject }
+            for (k, v) in f.meta.plainItems(redactingIdentifiers: redact) + f.dataSet.plainItems(redactingIdentifiers: redact) {
+                object[k] = v.jsonObject
+            }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("# \(file): transfer syntax \(f.transferSyntax.uid)\(f.transferSyntaxDeclared ? "" : " (guessed)")\(f.isTruncated ? ", TRUNCATED" : "")")
+        print(
+            "# \(file): transfer syntax \(f.transferSyntax.uid)\(f.transferSyntaxDeclared ? "" : " (guessed)")\(f.isTruncated ? ", TRUNCATED" : "")"
+        )
         for w in f.warnings { print("# warning: \(w)") }
         print("# File Meta Information")
         printElements(f.meta, indent: "", redact: redact)
@@ -70,12 +74,15 @@ struct DICOMDump: ParsableCommand {
     static func text(_ v: DICOMValue) -> String {
         switch v {
         case .null: return "(empty)"
-        case let .string(s): return "\"\(s.count > 200 ? String(s.prefix(200)) + "..." : s)\""
-        case let .int(i): return String(i)
-        case let .double(d): return String(d)
-        case let .array(a): return "[" + (a.count > 16 ? a.prefix(16).map(text).joined(separator: ", ") + ", ... (\(a.count))" : a.map(text).joined(separator: ", ")) + "]"
-        case let .bytes(n): return n < 0 ? "<encapsulated>" : "<\(n) bytes>"
-        case let .sequence(s): return "<\(s.count) items>"
+        case .string(let s): return "\"\(s.count > 200 ? String(s.prefix(200)) + "..." : s)\""
+        case .int(let i): return String(i)
+        case .double(let d): return String(d)
+        case .array(let a):
+            return "["
+                + (a.count > 16
+                    ? a.prefix(16).map(text).joined(separator: ", ") + ", ... (\(a.count))" : a.map(text).joined(separator: ", ")) + "]"
+        case .bytes(let n): return n < 0 ? "<encapsulated>" : "<\(n) bytes>"
+        case .sequence(let s): return "<\(s.count) items>"
         }
     }
 }
@@ -85,10 +92,10 @@ struct DICOMFrames: ParsableCommand {
         commandName: "frames",
         abstract: "Decode every frame of a DICOM file to DIR/frame_NNNN.{png,npy}.",
         discussion: """
-        npy files hold exactly the decoded stored values (pydicom's pixel_array conventions: YBR as RGB,
-        palette as indices, rows × columns [× samples]); with --grayscale they hold float32 in 0...1.
-        png files are for looking: 8-bit, palette applied, other depths scaled to 0...255.
-        """
+            npy files hold exactly the decoded stored values (pydicom's pixel_array conventions: YBR as RGB,
+            palette as indices, rows × columns [× samples]); with --grayscale they hold float32 in 0...1.
+            png files are for looking: 8-bit, palette applied, other depths scaled to 0...255.
+            """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case png, npy }
@@ -152,7 +159,8 @@ struct DICOMFrames: ParsableCommand {
         let g = try f.grayscaleFrame(i)
         let lo = g.pixels.min() ?? 0, hi = g.pixels.max() ?? 1
         let scale = hi > lo ? 255 / (hi - lo) : 0
-        return try Raster(width: g.columns, height: g.rows, channels: 1, pixels: g.pixels.map { UInt8(max(0, min(255, (($0 - lo) * scale).rounded()))) })
+        return try Raster(
+            width: g.columns, height: g.rows, channels: 1, pixels: g.pixels.map { UInt8(max(0, min(255, (($0 - lo) * scale).rounded()))) })
     }
 }
 
@@ -185,7 +193,9 @@ struct DICOMBench: ParsableCommand {
     func run() throws {
         switch mode {
         case .header:
-            let files = try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { (path as NSString).appendingPathComponent($0) }
+            let files = try FileManager.default.contentsOfDirectory(atPath: path).sorted().map {
+                (path as NSString).appendingPathComponent($0)
+            }
             var ok = 0, failed = 0, elements = 0
             let t0 = DispatchTime.now().uptimeNanoseconds
             for f in files {
@@ -197,7 +207,9 @@ struct DICOMBench: ParsableCommand {
                 }
             }
             let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            print("{\"tool\": \"sonotag\", \"mode\": \"header\", \"files\": \(files.count), \"read\": \(ok), \"failed\": \(failed), \"elements\": \(elements), \"seconds\": \(s), \"per_second\": \(Double(files.count) / s)}")
+            print(
+                "{\"tool\": \"sonotag\", \"mode\": \"header\", \"files\": \(files.count), \"read\": \(ok), \"failed\": \(failed), \"elements\": \(elements), \"seconds\": \(s), \"per_second\": \(Double(files.count) / s)}"
+            )
         case .decode:
             let dims = size.split(separator: "x").compactMap { Int($0) }
             guard dims.count == 2, dims[0] > 0, dims[1] > 0 else { throw ValidationError("--size must look like 256x384") }
@@ -221,7 +233,9 @@ struct DICOMBench: ParsableCommand {
                 }
             }
             let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            print("{\"tool\": \"sonotag\", \"mode\": \"decode\", \"frames\": \(frames), \"seconds\": \(s), \"per_second\": \(Double(frames) / s), \"checksum\": \(checksum)}")
+            print(
+                "{\"tool\": \"sonotag\", \"mode\": \"decode\", \"frames\": \(frames), \"seconds\": \(s), \"per_second\": \(Double(frames) / s), \"checksum\": \(checksum)}"
+            )
         }
     }
 }

@@ -101,7 +101,8 @@ struct ImportCommand: ParsableCommand {
             for keyword in defaults.tags.keys where ImportTable.keyword(forHeader: keyword) != keyword {
                 throw ImportError("--tag \(keyword)=…: '\(keyword)' is not a DICOM keyword (e.g. Manufacturer, BodyPartExamined)")
             }
-            rows = isFolder.boolValue
+            rows =
+                isFolder.boolValue
                 ? try ImportTable.rows(folder: source, defaults: defaults)
                 : try ImportTable.rows(csv: source, defaults: defaults, ignoring: Set(ignoreColumn))
             summary = try ArchiveImporter.run(rows: rows, into: URL(fileURLWithPath: out), threads: threads ?? availableCores)
@@ -120,9 +121,11 @@ struct ImportCommand: ParsableCommand {
         if failed.count > 20 {
             FileHandle.standardError.write(Data("sonotag: import: … and \(failed.count - 20) more (see \(reportPath))\n".utf8))
         }
-        print(String(format: "import: %d of %d images written to %@ (%d patients, %d studies, %d with ultrasound regions), %d failed, in %.1f s",
-                     summary.written, rows.count, out, summary.patients, summary.studies, summary.withRegions, failed.count,
-                     Date().timeIntervalSince(start)))
+        print(
+            String(
+                format: "import: %d of %d images written to %@ (%d patients, %d studies, %d with ultrasound regions), %d failed, in %.1f s",
+                summary.written, rows.count, out, summary.patients, summary.studies, summary.withRegions, failed.count,
+                Date().timeIntervalSince(start)))
         print("  report: \(reportPath)")
         if summary.written == 0 { throw DataError("\(source): no image could be imported (see \(reportPath))") }
     }

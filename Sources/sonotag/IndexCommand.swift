@@ -37,8 +37,9 @@ struct IndexCommand: ParsableCommand {
     @Option(name: .long, help: "Files per committed transaction.")
     var batchSize: Int = 256
 
-    @Option(name: .long, parsing: .upToNextOption,
-            help: "Tags to capture instead of the default set: keywords or (gggg,eeee).")
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: "Tags to capture instead of the default set: keywords or (gggg,eeee).")
     var capture: [String] = []
 
     @Option(name: .long, parsing: .upToNextOption, help: "Tags to capture in addition to the default set.")
@@ -73,7 +74,9 @@ struct IndexCommand: ParsableCommand {
         let manifest = try ManifestDatabase(path: db, createIfMissing: true)
         let (patientKey, created) = try PatientKey.loadOrCreate(at: keyPath)
         if created {
-            print("patient-id key: created \(keyPath) (mode 0600). Keep it private and keep it: pass --key \(keyPath) to index this archive again with the same patient hashes and split.")
+            print(
+                "patient-id key: created \(keyPath) (mode 0600). Keep it private and keep it: pass --key \(keyPath) to index this archive again with the same patient hashes and split."
+            )
         }
         var options = CrawlOptions(batchSize: batchSize, capturedTags: selection, pruneMissing: !keepMissing)
         options.keyPath = keyPath
@@ -82,15 +85,22 @@ struct IndexCommand: ParsableCommand {
         printer.startHeartbeat(label: "index")
         defer { printer.stopHeartbeat() }
         let again = (["sonotag"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-        InterruptNotice.install("\nsonotag: interrupted; the manifest \(db) is intact (every committed batch is kept). Run the same command again to continue:\n  \(again)\n")
+        InterruptNotice.install(
+            "\nsonotag: interrupted; the manifest \(db) is intact (every committed batch is kept). Run the same command again to continue:\n  \(again)\n"
+        )
         let counts = try Crawler(manifest: manifest, key: patientKey, options: options).run(root: folder) { printer.report($0) }
-        print("indexed \(folder) into \(db): \(counts.found) files found, \(counts.added) new, \(counts.updated) changed, \(counts.unchanged) unchanged, \(counts.removed) removed")
+        print(
+            "indexed \(folder) into \(db): \(counts.found) files found, \(counts.added) new, \(counts.updated) changed, \(counts.unchanged) unchanged, \(counts.removed) removed"
+        )
         let summary = try manifest.summary()
         print(CrawlSummaryFormatter.format(summary))
         let dicomFiles = summary.total - (summary.byStatus[.notDICOM] ?? 0)
         if dicomFiles == 0 {
             // Nothing to work on is a failure, not a success with zero rows.
-            FileHandle.standardError.write(Data("sonotag: warning: no DICOM file found under \(folder) (\(counts.found) files looked at); the manifest \(db) has nothing to train on\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "sonotag: warning: no DICOM file found under \(folder) (\(counts.found) files looked at); the manifest \(db) has nothing to train on\n"
+                        .utf8))
             throw ExitCode(ExitStatus.dataError.rawValue)
         }
     }
@@ -100,13 +110,17 @@ enum CrawlSummaryFormatter {
     static func format(_ summary: CrawlSummary) -> String {
         var lines: [String] = []
         let statuses = FileStatus.allCases.map { "\($0.rawValue) \(summary.byStatus[$0] ?? 0)" }.joined(separator: ", ")
-        lines.append("manifest: \(summary.total) files (\(statuses)); \(summary.patients) patients, \(summary.frames) frames in ok files, \(summary.warnings) files with warnings")
+        lines.append(
+            "manifest: \(summary.total) files (\(statuses)); \(summary.patients) patients, \(summary.frames) frames in ok files, \(summary.warnings) files with warnings"
+        )
         if !summary.byReason.isEmpty {
             lines.append("not used:")
             for entry in summary.byReason { lines.append("  \(pad(entry.count)) \(entry.value)") }
         }
-        for (title, list) in [("manufacturers", summary.topManufacturers), ("transfer syntaxes", summary.topTransferSyntaxes),
-                              ("transducers", summary.topTransducers), ("study descriptions", summary.topStudyDescriptions)] {
+        for (title, list) in [
+            ("manufacturers", summary.topManufacturers), ("transfer syntaxes", summary.topTransferSyntaxes),
+            ("transducers", summary.topTransducers), ("study descriptions", summary.topStudyDescriptions)
+        ] {
             guard !list.isEmpty else { continue }
             lines.append("top \(title):")
             for entry in list { lines.append("  \(pad(entry.count)) \(entry.value)") }
@@ -174,9 +188,11 @@ struct CacheCommand: ParsableCommand {
     @Flag(name: .long, help: "One sample per 2D tissue region of an image with several (dual views), not the largest only.")
     var splitViews = false
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Resample every image to X mm per pixel (its region's Physical Delta X/Y in cm) and centre it in the output, cut or padded with black; images without a spacing in cm are resized plainly and counted.",
-        valueName: "X"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Resample every image to X mm per pixel (its region's Physical Delta X/Y in cm) and centre it in the output, cut or padded with black; images without a spacing in cm are resized plainly and counted.",
+            valueName: "X"))
     var mmPerPixel: Double?
 
     @Option(name: .long, help: "Image kinds to cache: \(ImageKind.vocabulary) (default: bmode, as pretraining).")
@@ -205,9 +221,13 @@ struct CacheCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let storageKind = PreprocessSettings.Storage(rawValue: storage) else { throw ValidationError("--storage must be uint8 or float16") }
+        guard let storageKind = PreprocessSettings.Storage(rawValue: storage) else {
+            throw ValidationError("--storage must be uint8 or float16")
+        }
         let splitName: SplitName?
-        if split == "all" { splitName = nil } else {
+        if split == "all" {
+            splitName = nil
+        } else {
             guard let name = SplitName(rawValue: split) else { throw ValidationError("--split must be train, val, test or all") }
             splitName = name
         }
@@ -218,32 +238,42 @@ struct CacheCommand: ParsableCommand {
         }
         let settings: PreprocessSettings
         do {
-            settings = try PreprocessSettings(height: size.height, width: size.width, frames: try parsedFrames(), cropToTissue: !noCrop, storage: storageKind,
-                                              splitViews: splitViews, millimetresPerPixel: mmPerPixel)
+            settings = try PreprocessSettings(
+                height: size.height, width: size.width, frames: try parsedFrames(), cropToTissue: !noCrop, storage: storageKind,
+                splitViews: splitViews, millimetresPerPixel: mmPerPixel)
         } catch let error as SonoDataError {
             throw ValidationError("\(error)")
         }
         let selectedKinds: [ImageKind]
-        do { selectedKinds = try kinds.map { try ImageKind.parseList($0) } ?? ImageKind.pretrainingDefault } catch { throw ValidationError("\(error)") }
+        do { selectedKinds = try kinds.map { try ImageKind.parseList($0) } ?? ImageKind.pretrainingDefault } catch {
+            throw ValidationError("\(error)")
+        }
         let manifest = try ManifestDatabase(path: db)
         let printer = ProgressPrinter(interactive: false)
         printer.startHeartbeat(label: "cache")
         defer { printer.stopHeartbeat() }
         let start = Date()
-        let dataset = try CohortDataset(manifest: manifest, split: splitName, settings: settings, kinds: ImageKind.filter(selectedKinds),
-                                        cacheRoot: cacheDir.map { URL(fileURLWithPath: $0) }) { progress in
-            printer.reportLine("cache: \(progress.filesDone)/\(progress.filesTotal) files, \(progress.samplesWritten) samples written, \(progress.failures) failed")
+        let dataset = try CohortDataset(
+            manifest: manifest, split: splitName, settings: settings, kinds: ImageKind.filter(selectedKinds),
+            cacheRoot: cacheDir.map { URL(fileURLWithPath: $0) }
+        ) { progress in
+            printer.reportLine(
+                "cache: \(progress.filesDone)/\(progress.filesTotal) files, \(progress.samplesWritten) samples written, \(progress.failures) failed"
+            )
         }
         let elapsed = Date().timeIntervalSince(start)
-        print("cache \(dataset.cache.directory.path): \(dataset.count) samples of \(size.height)×\(size.width) (\(split)), \(dataset.failedFiles.count) files failed, \(String(format: "%.1f", elapsed)) s")
+        print(
+            "cache \(dataset.cache.directory.path): \(dataset.count) samples of \(size.height)×\(size.width) (\(split)), \(dataset.failedFiles.count) files failed, \(String(format: "%.1f", elapsed)) s"
+        )
         print(dataset.kindSummary + (kinds == nil ? " (default --kinds bmode)" : ""))
         if let scale = dataset.scaleSummary { print(scale) }
         print(String(format: "stored values: mean %.2f, std %.2f", dataset.statistics.mean, dataset.statistics.std))
         for failure in dataset.failedFiles.prefix(10) { print("  failed: \(failure.path): \(failure.message)") }
         guard benchmarkBatches > 0, dataset.count > 0 else { return }
-        let loader = BatchLoader(dataset: dataset, batchSize: batchSize, shuffle: true, seed: 0,
-                                 augment: AugmentationSettings(intensityJitter: jitter),
-                                 threads: threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
+        let loader = BatchLoader(
+            dataset: dataset, batchSize: batchSize, shuffle: true, seed: 0,
+            augment: AugmentationSettings(intensityJitter: jitter),
+            threads: threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
         var images = 0, batches = 0, epoch = 0
         let loadStart = Date()
         outer: while true {
@@ -257,7 +287,9 @@ struct CacheCommand: ParsableCommand {
         }
         let seconds = Date().timeIntervalSince(loadStart)
         // Training wraps these same arrays in tensors on the same worker threads (one copy each).
-        print(String(format: "loader: %d batches, %d images in %.2f s: %.0f images/s (batch %d, augmentation on, %d threads)",
-                     batches, images, seconds, Double(images) / seconds, batchSize, loader.threads))
+        print(
+            String(
+                format: "loader: %d batches, %d images in %.2f s: %.0f images/s (batch %d, augmentation on, %d threads)",
+                batches, images, seconds, Double(images) / seconds, batchSize, loader.threads))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `index` says when stopped with Ctrl-C or SIGTERM: the manifest keeps every committed batch

@@ -65,9 +65,13 @@ struct LabelsCommand: ParsableCommand {
         let mapping = try LabelMapping.chosen(path: labels, includePhased: phased)
         let manifest = try ManifestDatabase(path: db)
         let report = try manifest.applyLabels(mapping, kinds: ImageKind.filter(selectedKinds))
-        print("label mapping \(report.mappingHash.prefix(12)) (\(labels ?? "paper default")): \(report.labelledFiles) ok images, K = \(report.groupNames.count)")
-        print("image kinds \(ImageKind.listText(selectedKinds)): " + report.filesByKind.map { "\($0.value) \($0.count)" }.joined(separator: ", ")
-              + (report.filesOfOtherKinds > 0 ? "; \(report.filesOfOtherKinds) images of other kinds not labelled" : ""))
+        print(
+            "label mapping \(report.mappingHash.prefix(12)) (\(labels ?? "paper default")): \(report.labelledFiles) ok images, K = \(report.groupNames.count)"
+        )
+        print(
+            "image kinds \(ImageKind.listText(selectedKinds)): "
+                + report.filesByKind.map { "\($0.value) \($0.count)" }.joined(separator: ", ")
+                + (report.filesOfOtherKinds > 0 ? "; \(report.filesOfOtherKinds) images of other kinds not labelled" : ""))
         print("images per group (label order):")
         for (index, name) in report.groupNames.enumerated() {
             print("  \(index): \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(report.groupCounts[index])")
@@ -89,7 +93,9 @@ struct LabelsCommand: ParsableCommand {
                 throw ValidationError("--suggest: cannot write \(suggest): \(error.localizedDescription)")
             }
             let proposed = suggestions.filter { !$0.groups.isEmpty }.count
-            print("wrote draft \(suggest): \(suggestions.count) unmapped descriptions, \(proposed) with proposed groups; review it, delete its `draft: true` line, then pass --labels \(suggest)")
+            print(
+                "wrote draft \(suggest): \(suggestions.count) unmapped descriptions, \(proposed) with proposed groups; review it, delete its `draft: true` line, then pass --labels \(suggest)"
+            )
         }
         if let export {
             let exported = try manifest.labelExport(mapping, kinds: ImageKind.filter(selectedKinds))

@@ -8,17 +8,17 @@ struct PhantomCommand: ParsableCommand {
         commandName: "phantom",
         abstract: "Generate a synthetic ultrasound archive (DICOM) with labelled downstream sets.",
         discussion: """
-        Simulates B-mode exams (scatterers, point-spread function, attenuation, TGC, log
-        compression, convex or linear probe geometry) for the paper's eight exam groups, and writes:
-          DIR/dicom/<patient>/<study>/<series>/<instance>.dcm   US Image / US Multi-frame files
-          DIR/instances.csv                                       true and written tags per file
-          DIR/downstream/{liver_kidney,quality,thyroid}/          images/, masks/, labels.csv
-          DIR/phantom.json                                        seed, options, counts
-          DIR/preview.png                                         with --preview
-        The same options and seed always give byte-identical files. All identities are invented.
+            Simulates B-mode exams (scatterers, point-spread function, attenuation, TGC, log
+            compression, convex or linear probe geometry) for the paper's eight exam groups, and writes:
+              DIR/dicom/<patient>/<study>/<series>/<instance>.dcm   US Image / US Multi-frame files
+              DIR/instances.csv                                       true and written tags per file
+              DIR/downstream/{liver_kidney,quality,thyroid}/          images/, masks/, labels.csv
+              DIR/phantom.json                                        seed, options, counts
+              DIR/preview.png                                         with --preview
+            The same options and seed always give byte-identical files. All identities are invented.
 
-        Example: sonotag phantom --out cohort --patients 40 --seed 7 --size 128x192 --preview
-        """
+            Example: sonotag phantom --out cohort --patients 40 --seed 7 --size 128x192 --preview
+            """
     )
 
     @Option(name: .long, help: "Output folder (created if needed).")
@@ -42,7 +42,9 @@ struct PhantomCommand: ParsableCommand {
     @Option(name: .long, help: "Share of series stored as a multi-frame cine loop (0…1).")
     var cineFraction: Double = 0.1
 
-    @Option(name: .long, help: "Share of instances written as colour Doppler, B-mode above a Doppler strip, or a report page (0…1; default 0: B-mode only).")
+    @Option(
+        name: .long,
+        help: "Share of instances written as colour Doppler, B-mode above a Doppler strip, or a report page (0…1; default 0: B-mode only).")
     var otherKinds: Double?
 
     @Option(name: .long, help: "Images per series, as MIN-MAX or N.")
@@ -65,15 +67,23 @@ struct PhantomCommand: ParsableCommand {
 
     func validate() throws {
         guard parseSize(size) != nil else { throw ValidationError("--size must look like 256x384 (rows x columns), got '\(size)'") }
-        guard parseRange(imagesPerSeries) != nil else { throw ValidationError("--images-per-series must be N or MIN-MAX with 1 ≤ MIN ≤ MAX, got '\(imagesPerSeries)'") }
+        guard parseRange(imagesPerSeries) != nil else {
+            throw ValidationError("--images-per-series must be N or MIN-MAX with 1 ≤ MIN ≤ MAX, got '\(imagesPerSeries)'")
+        }
         guard patients >= 1 else { throw ValidationError("--patients must be at least 1, got \(patients)") }
-        for (flag, share) in [("--description-noise", descriptionNoise), ("--transducer-noise", transducerNoise), ("--cine-fraction", cineFraction),
-                              ("--other-kinds", otherKinds ?? 0)] {
+        for (flag, share) in [
+            ("--description-noise", descriptionNoise), ("--transducer-noise", transducerNoise), ("--cine-fraction", cineFraction),
+            ("--other-kinds", otherKinds ?? 0)
+        ] {
             guard share >= 0, share <= 1 else { throw ValidationError("\(flag) must be a fraction between 0 and 1, got \(share)") }
         }
-        guard downstreamImages >= 1, downstreamImages <= 1000 else { throw ValidationError("--downstream-images must be 1…1000, got \(downstreamImages)") }
+        guard downstreamImages >= 1, downstreamImages <= 1000 else {
+            throw ValidationError("--downstream-images must be 1…1000, got \(downstreamImages)")
+        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        guard downstreamPatients == 0 || downstreamPatients >= 3 else { throw ValidationError("--downstream-patients must be 0 or at least 3 (one per split), got \(downstreamPatients)") }
+        guard downstreamPatients == 0 || downstreamPatients >= 3 else {
+            throw ValidationError("--downstream-patients must be 0 or at least 3 (one per split), got \(downstreamPatients)")
+        }
     }
 
     func run() throws {
@@ -113,7 +123,9 @@ struct PhantomCommand: ParsableCommand {
         let summary = try PhantomGenerator.generate(options, into: URL(fileURLWithPath: out), progress: report)
         let seconds = Date().timeIntervalSince(start)
         let images = summary.counts.frames + summary.downstream.values.flatMap(\.values).reduce(0, +)
-        print("phantom: \(summary.counts.patients) patients, \(summary.counts.studies) studies, \(summary.counts.series) series, \(summary.counts.instances) files (\(summary.counts.frames) frames)")
+        print(
+            "phantom: \(summary.counts.patients) patients, \(summary.counts.studies) studies, \(summary.counts.series) series, \(summary.counts.instances) files (\(summary.counts.frames) frames)"
+        )
         if let screens = summary.instancesByScreen {
             print("  screens: " + ScreenKind.allCases.map { "\($0.rawValue) \(screens[$0.rawValue] ?? 0)" }.joined(separator: ", "))
         }

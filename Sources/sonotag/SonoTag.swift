@@ -25,7 +25,7 @@ struct SonoTag: ParsableCommand {
             FinetuneHandOver.self,
             EvaluateHandOver.self,
             ExperimentHandOver.self,
-            SmokeHandOver.self,
+            SmokeHandOver.self
         ]
     )
 

@@ -59,7 +59,10 @@ struct SplitCommand: ParsableCommand {
             summary = imported.summary
             print("imported the split in \(source) (split hash \(try manifest.splitHash() ?? "none"))")
             if imported.patientsMissingFromFile > 0 {
-                FileHandle.standardError.write(Data("sonotag: warning: \(imported.patientsMissingFromFile) patients of \(db) are not in \(source) and belong to no part\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "sonotag: warning: \(imported.patientsMissingFromFile) patients of \(db) are not in \(source) and belong to no part\n"
+                            .utf8))
             }
             if imported.patientsNotInManifest > 0 {
                 print("\(imported.patientsNotInManifest) patients of \(source) are not in \(db)")

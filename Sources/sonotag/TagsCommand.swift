@@ -48,10 +48,14 @@ struct TagsCommand: ParsableCommand {
         let stats = try manifest.tagStatistics(tag: TagSelection.key(raw), top: top)
         let name = TagSelection.displayName(raw)
         guard stats.captured else {
-            print("\(name) was not captured by the crawl; rerun `sonotag index DIR --db \(db) --capture-extra \(tag)` (re-reads every header)")
+            print(
+                "\(name) was not captured by the crawl; rerun `sonotag index DIR --db \(db) --capture-extra \(tag)` (re-reads every header)"
+            )
             throw ExitCode(2)
         }
-        print("\(name): present in \(stats.present) of \(stats.files) readable files (\(String(format: "%.1f", stats.coverage * 100)) %), \(stats.distinctValues) distinct values")
+        print(
+            "\(name): present in \(stats.present) of \(stats.files) readable files (\(String(format: "%.1f", stats.coverage * 100)) %), \(stats.distinctValues) distinct values"
+        )
         for value in stats.topValues {
             print("  \(CrawlSummaryFormatter.pad(value.count)) \(value.value)")
         }
@@ -61,7 +65,9 @@ struct TagsCommand: ParsableCommand {
         let stats = try ManifestDatabase(path: db).kindStatistics()
         print("image kinds of \(stats.files) ok images (\(stats.frames) frames):")
         for entry in stats.entries {
-            print("  \(entry.kind.padding(toLength: 18, withPad: " ", startingAt: 0))\(CrawlSummaryFormatter.pad(entry.files)) images \(CrawlSummaryFormatter.pad(entry.frames)) frames")
+            print(
+                "  \(entry.kind.padding(toLength: 18, withPad: " ", startingAt: 0))\(CrawlSummaryFormatter.pad(entry.files)) images \(CrawlSummaryFormatter.pad(entry.frames)) frames"
+            )
             for reason in entry.reasons.prefix(top) where !reason.value.isEmpty {
                 print("      \(CrawlSummaryFormatter.pad(reason.count)) \(reason.value)")
             }

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import SonoTagCommands
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Hands a training command to `sonotag-train` by replacing this process (same pid, terminal,
@@ -55,8 +56,9 @@ protocol HandedOverCommand: ParsableCommand {
 
 extension HandedOverCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(commandName: command.rawValue, abstract: command.abstract,
-                             discussion: "Runs in \(TrainingTool.executableName) (loads libtorch); `sonotag \(command.rawValue) --help` shows its options.")
+        CommandConfiguration(
+            commandName: command.rawValue, abstract: command.abstract,
+            discussion: "Runs in \(TrainingTool.executableName) (loads libtorch); `sonotag \(command.rawValue) --help` shows its options.")
     }
 
     func run() throws {

@@ -9,16 +9,19 @@ enum Robustness {
     /// 512, then `spread` points over the rest) and on `flips` copies with a few bytes flipped.
     /// Returns how many attempts threw a CodecError.
     @discardableResult
-    static func hammer(_ stream: [UInt8], name: String, flips: Int = 40, headerStep: Int = 1, spread: Int = 64,
-                       _ decode: ([UInt8]) throws -> CodecImage) -> Int {
+    static func hammer(
+        _ stream: [UInt8], name: String, flips: Int = 40, headerStep: Int = 1, spread: Int = 64,
+        _ decode: ([UInt8]) throws -> CodecImage
+    ) -> Int {
         var cuts = Array(stride(from: 0, to: min(stream.count, 512), by: headerStep))
         if stream.count > 512 { cuts += stride(from: 512, to: stream.count, by: max(1, (stream.count - 512) / spread)) }
         var errors = 0
         func attempt(_ bytes: [UInt8], _ label: String) {
             do {
                 let image = try decode(bytes)
-                XCTAssertEqual(image.data.count, image.width * image.height * image.components * image.bytesPerSample,
-                               "\(name) \(label): image size disagrees with its buffer")
+                XCTAssertEqual(
+                    image.data.count, image.width * image.height * image.components * image.bytesPerSample,
+                    "\(name) \(label): image size disagrees with its buffer")
             } catch is CodecError {
                 errors += 1
             } catch {
@@ -41,8 +44,10 @@ enum Robustness {
 
 final class CorruptStreamTests: XCTestCase {
     func testTruncatedAndFlippedJPEGFixtures() throws {
-        let syntaxes: Set<String> = ["1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51",
-                                     "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70"]
+        let syntaxes: Set<String> = [
+            "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51",
+            "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70"
+        ]
         var streams = 0
         for fixture in try Fixtures.fixtures(withSyntaxes: syntaxes) {
             guard let frames = try? Fixtures.frames(of: fixture), let first = frames.first, !first.isEmpty else { continue }
@@ -55,8 +60,10 @@ final class CorruptStreamTests: XCTestCase {
     }
 
     func testEmptyAndGarbageInput() {
-        for bytes: [UInt8] in [[], [0xFF], [0xFF, 0xD8], [0x00, 0x01, 0x02], [0xFF, 0xD8, 0xFF, 0xD9],
-                               [0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x02, 0xFF, 0xDA, 0x00, 0x02]] {
+        for bytes: [UInt8] in [
+            [], [0xFF], [0xFF, 0xD8], [0x00, 0x01, 0x02], [0xFF, 0xD8, 0xFF, 0xD9],
+            [0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x02, 0xFF, 0xDA, 0x00, 0x02]
+        ] {
             XCTAssertThrowsError(try JPEG.decode(bytes, colorTransform: .rgb)) { XCTAssertTrue($0 is CodecError, "\($0)") }
             XCTAssertThrowsError(try JPEG.info(bytes)) { XCTAssertTrue($0 is CodecError, "\($0)") }
         }
@@ -66,10 +73,12 @@ final class CorruptStreamTests: XCTestCase {
     /// allocation: 12 GiB is over the absolute cap, and no 40-byte stream describes it.
     func testAbsurdDimensionsAreRefusedUpFront() throws {
         for (marker, precision) in [(UInt8(0xC0), UInt8(8)), (0xC1, 12), (0xC3, 16)] {
-            let stream: [UInt8] = [0xFF, 0xD8, 0xFF, marker, 0x00, 0x11, precision, 0xFF, 0xFF, 0xFF, 0xFF, 0x03,
-                                   0x01, 0x11, 0x00, 0x02, 0x11, 0x00, 0x03, 0x11, 0x00,
-                                   0xFF, 0xDA, 0x00, 0x0C, 0x03, 0x01, 0x00, 0x02, 0x00, 0x03, 0x00, 0x01, 0x00, 0x00,
-                                   0x00, 0x00, 0xFF, 0xD9]
+            let stream: [UInt8] = [
+                0xFF, 0xD8, 0xFF, marker, 0x00, 0x11, precision, 0xFF, 0xFF, 0xFF, 0xFF, 0x03,
+                0x01, 0x11, 0x00, 0x02, 0x11, 0x00, 0x03, 0x11, 0x00,
+                0xFF, 0xDA, 0x00, 0x0C, 0x03, 0x01, 0x00, 0x02, 0x00, 0x03, 0x00, 0x01, 0x00, 0x00,
+                0x00, 0x00, 0xFF, 0xD9
+            ]
             XCTAssertThrowsError(try JPEG.decode(stream, colorTransform: .rgb)) { error in
                 guard case CodecError.corrupt(let why)? = error as? CodecError else { return XCTFail("\(error)") }
                 XCTAssertTrue(why.contains("65535x65535"), why)
@@ -119,9 +128,11 @@ final class CorruptStreamTests: XCTestCase {
     func testAbsurdJPEGLSDimensionsAreRefused() {
         for side: UInt16 in [65535, 16000] {
             let hi = UInt8(side >> 8), lo = UInt8(side & 0xFF)
-            let stream: [UInt8] = [0xFF, 0xD8, 0xFF, 0xF7, 0x00, 0x0B, 0x08, hi, lo, hi, lo, 0x01, 0x01, 0x11, 0x00,
-                                   0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00,
-                                   0xFF, 0x7F, 0xFF, 0x7F, 0xFF, 0x7F, 0x00, 0x00, 0xFF, 0xD9]
+            let stream: [UInt8] = [
+                0xFF, 0xD8, 0xFF, 0xF7, 0x00, 0x0B, 0x08, hi, lo, hi, lo, 0x01, 0x01, 0x11, 0x00,
+                0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00,
+                0xFF, 0x7F, 0xFF, 0x7F, 0xFF, 0x7F, 0x00, 0x00, 0xFF, 0xD9
+            ]
             XCTAssertThrowsError(try JPEGLS.decode(stream)) { error in
                 guard case CodecError.corrupt(let why)? = error as? CodecError else { return XCTFail("\(error)") }
                 XCTAssertTrue(why.contains("\(side)x\(side)"), why)

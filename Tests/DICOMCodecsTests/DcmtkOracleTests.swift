@@ -11,8 +11,9 @@ enum Dcmtk {
     static func run(_ name: String, _ arguments: [String]) throws {
         let result = try ProcessRunner.run(try Prerequisite.executable(name, package: "dcmtk"), arguments)
         guard result.status == 0 else {
-            throw NSError(domain: "dcmtk", code: Int(result.status),
-                          userInfo: [NSLocalizedDescriptionKey: "\(name) \(arguments.joined(separator: " ")) failed: \(result.standardError)"])
+            throw NSError(
+                domain: "dcmtk", code: Int(result.status),
+                userInfo: [NSLocalizedDescriptionKey: "\(name) \(arguments.joined(separator: " ")) failed: \(result.standardError)"])
         }
     }
 
@@ -47,7 +48,7 @@ final class DcmtkOracleTests: XCTestCase {
             ("CT_small.dcm", 1, 0), ("CT_small.dcm", 2, 0), ("CT_small.dcm", 3, 0), ("CT_small.dcm", 4, 0),
             ("CT_small.dcm", 5, 0), ("CT_small.dcm", 6, 0), ("CT_small.dcm", 7, 0),
             ("MR_small.dcm", 1, 0), ("MR_small.dcm", 7, 3), ("examples_overlay.dcm", 6, 0),
-            ("examples_rgb_color.dcm", 1, 0), ("examples_rgb_color.dcm", 5, 0), ("SC_rgb_small_odd.dcm", 4, 0),
+            ("examples_rgb_color.dcm", 1, 0), ("examples_rgb_color.dcm", 5, 0), ("SC_rgb_small_odd.dcm", 4, 0)
         ]
         let files = try Fixtures.corpus().files
         for c in cases {
@@ -111,7 +112,7 @@ final class DcmtkOracleTests: XCTestCase {
         let cases: [(file: String, flag: String, photometric: String)] = [
             ("examples_rgb_color.dcm", "+eb", "YBR_FULL_422"), ("examples_rgb_color.dcm", "+ep", "YBR_FULL_422"),
             ("examples_rgb_color.dcm", "+es", "YBR_FULL_422"), ("examples_overlay.dcm", "+ee", "MONOCHROME2"),
-            ("examples_overlay.dcm", "+eb", "MONOCHROME2"),
+            ("examples_overlay.dcm", "+eb", "MONOCHROME2")
         ]
         let files = try Fixtures.corpus().files
         for c in cases {
@@ -124,7 +125,9 @@ final class DcmtkOracleTests: XCTestCase {
             let image = try JPEG.decode(stream, colorTransform: JPEGFixtureTests.colorOutput(c.photometric, info))
             let reference = try Dcmtk.nativePixelData([UInt8](try Data(contentsOf: URL(fileURLWithPath: decompressed))))
             XCTAssertEqual(image.data.count, reference.count, "\(c)")
-            XCTAssertTrue(image.data == reference.prefix(image.data.count).map { $0 }, "\(c) differs from dcmdjpeg (\(info.process), \(info.precision)-bit)")
+            XCTAssertTrue(
+                image.data == reference.prefix(image.data.count).map { $0 },
+                "\(c) differs from dcmdjpeg (\(info.process), \(info.precision)-bit)")
         }
         let progressive12 = scratch.appendingPathComponent("examples_overlay+ep.dcm").path
         try Dcmtk.run("dcmcjpeg", ["+ep", files.appendingPathComponent("examples_overlay.dcm").path, progressive12])

@@ -28,8 +28,9 @@ enum Fixtures {
     static func all() throws -> [Fixture] {
         try corpus().records().compactMap { entry in
             guard let name = entry["file"] as? String, let header = entry["header"] as? [String: Any] else { return nil }
-            return Fixture(name: name, transferSyntax: (header["TransferSyntaxUID"] as? String) ?? "", header: header,
-                           pixels: entry["pixels"] as? [String: Any], pixelError: entry["pixel_error"] as? String)
+            return Fixture(
+                name: name, transferSyntax: (header["TransferSyntaxUID"] as? String) ?? "", header: header,
+                pixels: entry["pixels"] as? [String: Any], pixelError: entry["pixel_error"] as? String)
         }
     }
 
@@ -155,7 +156,8 @@ struct PixelComparison {
     /// Largest difference at pydicom's sampled flat indices.
     func maxSampleError() -> Double {
         guard let samples = fixture.pixels?["samples"] as? [String: Any],
-              let indices = samples["flat_index"] as? [Int], let expected = samples["value"] as? [Double] ?? (samples["value"] as? [Int])?.map(Double.init)
+            let indices = samples["flat_index"] as? [Int],
+            let expected = samples["value"] as? [Double] ?? (samples["value"] as? [Int])?.map(Double.init)
         else { return .infinity }
         var worst = 0.0
         for (i, e) in zip(indices, expected) {

@@ -66,9 +66,11 @@ final class JPEGRoundTripTests: XCTestCase {
         var worst = 0.0
         for p in 0..<(w * h) {
             let r = Double(card[3 * p]), g = Double(card[3 * p + 1]), b = Double(card[3 * p + 2])
-            let ycc = [0.299 * r + 0.587 * g + 0.114 * b,
-                       -0.168736 * r - 0.331264 * g + 0.5 * b + 128,
-                       0.5 * r - 0.418688 * g - 0.081312 * b + 128]
+            let ycc = [
+                0.299 * r + 0.587 * g + 0.114 * b,
+                -0.168736 * r - 0.331264 * g + 0.5 * b + 128,
+                0.5 * r - 0.418688 * g - 0.081312 * b + 128
+            ]
             for c in 0..<3 { worst = max(worst, abs(ycc[c] - Double(native.data[3 * p + c]))) }
         }
         XCTAssertLessThanOrEqual(worst, 3)
@@ -80,7 +82,9 @@ final class JPEGRoundTripTests: XCTestCase {
     func testEncoderRejectsBadArguments() {
         XCTAssertThrowsError(try JPEG.encodeBaseline([0, 0, 0], width: 2, height: 2, components: 1, quality: 90, subsampling: .gray))
         XCTAssertThrowsError(try JPEG.encodeBaseline([0, 0, 0, 0], width: 2, height: 2, components: 1, quality: 0, subsampling: .gray))
-        XCTAssertThrowsError(try JPEG.encodeBaseline([UInt8](repeating: 0, count: 12), width: 2, height: 2, components: 3,
-                                                     quality: 90, subsampling: .gray))
+        XCTAssertThrowsError(
+            try JPEG.encodeBaseline(
+                [UInt8](repeating: 0, count: 12), width: 2, height: 2, components: 3,
+                quality: 90, subsampling: .gray))
     }
 }

@@ -10,7 +10,9 @@ import XCTest
 extension CodecImage {
     /// Every sample as an integer, interleaved by pixel.
     var samples: [Int] {
-        (0..<(width * height * components)).map { i in sample(x: (i / components) % width, y: i / (components * width), component: i % components) }
+        (0..<(width * height * components)).map { i in
+            sample(x: (i / components) % width, y: i / (components * width), component: i % components)
+        }
     }
 }
 
@@ -23,7 +25,7 @@ final class JPEGXLTests: XCTestCase {
             ("gray16", 1, 65535, 16, ["-d", "0"]),
             ("rgb8", 3, 255, 8, ["-d", "0"]),
             ("rgb16", 3, 65535, 16, ["-d", "0", "-e", "3"]),
-            ("gray10-container", 1, 1023, 10, ["-d", "0", "--container=1"]),
+            ("gray10-container", 1, 1023, 10, ["-d", "0", "--container=1"])
         ]
         for (k, c) in cases.enumerated() {
             // Odd sizes: nothing lines up with libjxl's 8×8 blocks or 256×256 groups.
@@ -67,18 +69,23 @@ final class JPEGXLTests: XCTestCase {
     /// image the JPEG was made from as libjpeg-turbo's decoding of the JPEG itself.
     func testRecompressedJPEGDecodesToRGBPixels() throws {
         let folder = try temporaryFolder("jxl-jpeg")
-        let cases: [(name: String, components: Int, subsampling: JPEGSubsampling)] = [("rgb422", 3, .s422), ("rgb444", 3, .s444), ("gray", 1, .gray)]
+        let cases: [(name: String, components: Int, subsampling: JPEGSubsampling)] = [
+            ("rgb422", 3, .s422), ("rgb444", 3, .s444), ("gray", 1, .gray)
+        ]
         for (k, c) in cases.enumerated() {
             let source = PNMImage.speckle(width: 40, height: 24, channels: c.components, maxValue: 255, seed: 200 + UInt64(k))
-            let jpeg = try JPEG.encodeBaseline(source.samples.map(UInt8.init), width: 40, height: 24, components: c.components,
-                                               quality: 85, subsampling: c.subsampling)
+            let jpeg = try JPEG.encodeBaseline(
+                source.samples.map(UInt8.init), width: 40, height: 24, components: c.components,
+                quality: 85, subsampling: c.subsampling)
             let jpegURL = folder.appendingPathComponent("\(c.name).jpg")
             try Data(jpeg).write(to: jpegURL)
             let jxl = folder.appendingPathComponent("\(c.name).jxl")
             let stream = try JPEGXLTools.encode(jpegURL, to: jxl, [])
             let reconstructed = folder.appendingPathComponent("\(c.name)-back.jpg")
             try JPEGXLTools.decode(jxl, to: reconstructed)
-            XCTAssertEqual([UInt8](try Data(contentsOf: reconstructed)), jpeg, "\(c.name): djxl does not give the JPEG back, so this is no recompression")
+            XCTAssertEqual(
+                [UInt8](try Data(contentsOf: reconstructed)), jpeg,
+                "\(c.name): djxl does not give the JPEG back, so this is no recompression")
             let reference = folder.appendingPathComponent("\(c.name)-djxl.\(c.components == 1 ? "pgm" : "ppm")")
             try JPEGXLTools.decode(jxl, to: reference)
             let image = try JPEGXL.decode(stream)
@@ -91,7 +98,9 @@ final class JPEGXLTests: XCTestCase {
             func meanError(_ decoded: [Int]) -> Double {
                 Double(zip(decoded, source.samples).map { abs($0 - $1) }.reduce(0, +)) / Double(decoded.count)
             }
-            XCTAssertLessThanOrEqual(meanError(image.samples), meanError(turbo) + 1, "\(c.name): libjxl's pixels are further from the source than libjpeg-turbo's")
+            XCTAssertLessThanOrEqual(
+                meanError(image.samples), meanError(turbo) + 1,
+                "\(c.name): libjxl's pixels are further from the source than libjpeg-turbo's")
             let apart = Double(zip(image.samples, turbo).map { abs($0 - $1) }.reduce(0, +)) / Double(turbo.count)
             XCTAssertLessThan(apart, 4, "\(c.name): libjxl and libjpeg-turbo are \(apart) levels apart on average")
         }

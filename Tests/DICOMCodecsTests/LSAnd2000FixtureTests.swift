@@ -6,8 +6,10 @@ import XCTest
 
 final class LSAnd2000FixtureTests: XCTestCase {
     static let jpegLS: Set<String> = ["1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81"]
-    static let jpeg2000: Set<String> = ["1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91",
-                                        "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203"]
+    static let jpeg2000: Set<String> = [
+        "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91",
+        "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203"
+    ]
 
     func compare(_ syntaxes: Set<String>, _ decode: ([UInt8]) throws -> CodecImage) throws -> Int {
         var matched = 0

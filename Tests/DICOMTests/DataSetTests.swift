@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import DICOM
 
 /// DataSet lookups binary-search while tags arrive in ascending order and switch to a hash index
@@ -9,7 +10,7 @@ final class DataSetTests: XCTestCase {
     }
 
     private func value(_ e: DataElement?) -> UInt8? {
-        guard let e, case let .bytes(b) = e.value else { return nil }
+        guard let e, case .bytes(let b) = e.value else { return nil }
         return b.first
     }
 

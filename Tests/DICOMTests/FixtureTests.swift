@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import DICOM
 
 /// Every pydicom test file against what pydicom 3 reads from it (expected.json).
@@ -67,11 +68,11 @@ final class FixtureTests: XCTestCase {
     /// - meta_missing_tsyntax.dcm, nested_priv_SQ.dcm: no Image Pixel module (Rows absent).
     func testFilesPydicomCouldNotDecode() throws {
         let expected: [String: (DICOMError) -> Bool] = [
-            "JPEG2000-embedded-sequence-delimiter.dcm": { if case let .codec(m) = $0 { return m.contains("tiles") } else { return false } },
-            "MR_truncated.dcm": { if case let .pixelData(m) = $0 { return m.contains("8130") } else { return false } },
+            "JPEG2000-embedded-sequence-delimiter.dcm": { if case .codec(let m) = $0 { return m.contains("tiles") } else { return false } },
+            "MR_truncated.dcm": { if case .pixelData(let m) = $0 { return m.contains("8130") } else { return false } },
             "badVR.dcm": { $0 == .invalidAttribute("NumberOfFrames", reason: "not an integer") },
             "meta_missing_tsyntax.dcm": { $0 == .missingAttribute("Rows") },
-            "nested_priv_SQ.dcm": { $0 == .missingAttribute("Rows") },
+            "nested_priv_SQ.dcm": { $0 == .missingAttribute("Rows") }
         ]
         var seen = 0
         for record in try Fixtures.expected() where record["pixel_error"] != nil {

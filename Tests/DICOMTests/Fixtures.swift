@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import DICOM
 
 /// The DICOM reference corpus (pydicom's test files and pydicom's readings), by file name.
@@ -17,10 +18,10 @@ enum Fixtures {
 func matches(_ v: DICOMValue?, _ json: Any) -> Bool {
     switch (v, json) {
     case (nil, is NSNull), (.null?, is NSNull): return true
-    case let (.string(s)?, j as String): return s == j
-    case let (.int(i)?, j as NSNumber): return Double(i) == j.doubleValue
-    case let (.double(d)?, j as NSNumber): return abs(d - j.doubleValue) <= 1e-9 * max(1, abs(d))
-    case let (.array(a)?, j as [Any]): return a.count == j.count && zip(a, j).allSatisfy { matches($0, $1) }
+    case (.string(let s)?, let j as String): return s == j
+    case (.int(let i)?, let j as NSNumber): return Double(i) == j.doubleValue
+    case (.double(let d)?, let j as NSNumber): return abs(d - j.doubleValue) <= 1e-9 * max(1, abs(d))
+    case (.array(let a)?, let j as [Any]): return a.count == j.count && zip(a, j).allSatisfy { matches($0, $1) }
     default: return false
     }
 }

@@ -4,14 +4,16 @@ import DICOMCodecs
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import DICOM
 
 final class JPEGXLFileTests: XCTestCase {
     private func samples(of frame: PixelFrame) -> [Int] { (0..<frame.valueCount).map { Int(frame.value(at: $0)) } }
 
     private func header(_ source: PNMImage, bits: Int, photometric: String, frames: Int) -> DataSet {
-        var ds = Build.image(rows: source.height, columns: source.width, samples: source.channels,
-                             bits: bits > 8 ? 16 : 8, photometric: photometric, frames: frames)
+        var ds = Build.image(
+            rows: source.height, columns: source.width, samples: source.channels,
+            bits: bits > 8 ? 16 : 8, photometric: photometric, frames: frames)
         ds.set(.bitsStored, .US, int: bits)
         ds.set(.highBit, .US, int: bits - 1)
         if source.channels == 3 { ds.set(.planarConfiguration, .US, int: 0) }
@@ -21,10 +23,12 @@ final class JPEGXLFileTests: XCTestCase {
     func testLosslessMultiFrameFilesDecodeFrameByFrameToTheSourceSamples() throws {
         let folder = try temporaryFolder("jxl-dicom")
         let cases: [(name: String, channels: Int, maxValue: Int, bits: Int)] = [
-            ("gray8", 1, 255, 8), ("gray12", 1, 4095, 12), ("gray16", 1, 65535, 16), ("rgb8", 3, 255, 8),
+            ("gray8", 1, 255, 8), ("gray12", 1, 4095, 12), ("gray16", 1, 65535, 16), ("rgb8", 3, 255, 8)
         ]
         for c in cases {
-            let sources = (0..<3).map { PNMImage.speckle(width: 29, height: 19, channels: c.channels, maxValue: c.maxValue, seed: UInt64(10 * c.bits + $0)) }
+            let sources = (0..<3).map {
+                PNMImage.speckle(width: 29, height: 19, channels: c.channels, maxValue: c.maxValue, seed: UInt64(10 * c.bits + $0))
+            }
             let streams = try sources.enumerated().map { k, image in
                 try JPEGXLTools.encode(image, named: "\(c.name)-\(k)", in: folder, ["-d", "0"]).stream
             }
@@ -76,7 +80,8 @@ final class JPEGXLFileTests: XCTestCase {
         var expected: [[Int]] = []
         for k in 0..<2 {
             let source = PNMImage.speckle(width: 48, height: 32, channels: 3, maxValue: 255, seed: 600 + UInt64(k))
-            let jpeg = try JPEG.encodeBaseline(source.samples.map(UInt8.init), width: 48, height: 32, components: 3, quality: 90, subsampling: .s422)
+            let jpeg = try JPEG.encodeBaseline(
+                source.samples.map(UInt8.init), width: 48, height: 32, components: 3, quality: 90, subsampling: .s422)
             let jpegURL = folder.appendingPathComponent("frame\(k).jpg"), jxl = folder.appendingPathComponent("frame\(k).jxl")
             try Data(jpeg).write(to: jpegURL)
             streams.append(try JPEGXLTools.encode(jpegURL, to: jxl, []))
@@ -84,7 +89,8 @@ final class JPEGXLFileTests: XCTestCase {
             try JPEGXLTools.decode(jxl, to: reference)
             expected.append(try PNMImage(contentsOf: reference).samples)
         }
-        var ds = header(PNMImage(width: 48, height: 32, channels: 3, maxValue: 255, samples: []), bits: 8, photometric: "YBR_FULL_422", frames: 2)
+        var ds = header(
+            PNMImage(width: 48, height: 32, channels: 3, maxValue: 255, samples: []), bits: 8, photometric: "YBR_FULL_422", frames: 2)
         ds.set(DICOMWriter.encapsulate(streams))
         let file = try DICOMFile(bytes: Build.file(ds, transferSyntax: .jpegXLJPEGRecompression))
         for k in 0..<2 {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import DICOM
 
 /// Items 15 and 16 of "Nothing silently wrong": files from real ultrasound machines that pydicom
@@ -29,7 +30,8 @@ final class LenientReadingTests: XCTestCase {
     private static let undefined: UInt32 = 0xFFFF_FFFF
 
     private static func preamble(transferSyntax: String = "1.2.840.10008.1.2.1") -> [UInt8] {
-        let meta = element(2, 1, "OB", [0, 1]) + text(2, 2, "UI", "1.2.840.10008.5.1.4.1.1.6.1")
+        let meta =
+            element(2, 1, "OB", [0, 1]) + text(2, 2, "UI", "1.2.840.10008.5.1.4.1.1.6.1")
             + text(2, 3, "UI", "1.2.3.4") + text(2, 0x10, "UI", transferSyntax)
         return [UInt8](repeating: 0, count: 128) + Array("DICM".utf8) + element(2, 0, "UL", le32(UInt32(meta.count))) + meta
     }
@@ -37,7 +39,8 @@ final class LenientReadingTests: XCTestCase {
     private static let head = text(8, 0x16, "UI", "1.2.840.10008.5.1.4.1.1.6.1") + text(8, 0x60, "CS", "US")
     /// Region Location Min X0 = 1, Min Y0 = 2: an item's content.
     private static let region = element(0x18, 0x6018, "UL", le32(1)) + element(0x18, 0x601A, "UL", le32(2))
-    private static let tail = text(0x20, 0x13, "IS", "7") + element(0x28, 0x10, "US", le16(2)) + element(0x28, 0x11, "US", le16(2))
+    private static let tail =
+        text(0x20, 0x13, "IS", "7") + element(0x28, 0x10, "US", le16(2)) + element(0x28, 0x11, "US", le16(2))
         + element(0x7FE0, 0x10, "OW", [1, 2, 3, 4, 5, 6, 7, 8])
 
     private func assertTopLevelAsPydicom(_ file: DICOMFile, _ label: String) throws {
@@ -89,7 +92,7 @@ final class LenientReadingTests: XCTestCase {
         let cases: [(String, [UInt8])] = [
             ("item with a defined length", Self.tagOnly(0xFFFE, 0xE000, UInt32(Self.region.count)) + Self.region),
             ("empty item", Self.tagOnly(0xFFFE, 0xE000, 0)),
-            ("sequence delimiter", Self.tagOnly(0xFFFE, 0xE0DD, 0)),
+            ("sequence delimiter", Self.tagOnly(0xFFFE, 0xE0DD, 0))
         ]
         for (label, stray) in cases {
             let bytes = Self.preamble() + Self.head + stray + Self.tail
@@ -120,18 +123,22 @@ final class LenientReadingTests: XCTestCase {
         } else {
             pixelData = raw
         }
-        let image = head + element(0x28, 0x02, "US", le16(1)) + text(0x28, 0x04, "CS", "MONOCHROME2")
+        let image =
+            head + element(0x28, 0x02, "US", le16(1)) + text(0x28, 0x04, "CS", "MONOCHROME2")
             + element(0x28, 0x10, "US", le16(2)) + element(0x28, 0x11, "US", le16(4))
             + element(0x28, 0x100, "US", le16(16)) + element(0x28, 0x101, "US", le16(bitsStored))
             + element(0x28, 0x102, "US", le16(bitsStored - 1)) + element(0x28, 0x103, "US", le16(1))
-        let pixels = rle
+        let pixels =
+            rle
             ? le16(0x7FE0) + le16(0x10) + Array("OB".utf8) + [0, 0] + le32(undefined) + pixelData
             : element(0x7FE0, 0x10, "OW", pixelData)
         return preamble(transferSyntax: rle ? "1.2.840.10008.1.2.5" : "1.2.840.10008.1.2.1") + image + pixels
     }
 
     private func int16Values(_ frame: PixelFrame) -> [Int] {
-        stride(from: 0, to: frame.data.count, by: 2).map { Int(Int16(bitPattern: UInt16(frame.data[$0]) | UInt16(frame.data[$0 + 1]) << 8)) }
+        stride(from: 0, to: frame.data.count, by: 2).map {
+            Int(Int16(bitPattern: UInt16(frame.data[$0]) | UInt16(frame.data[$0 + 1]) << 8))
+        }
     }
 
     /// Stored words, including ones whose unused high bits hold garbage or an extension already.

@@ -1,6 +1,7 @@
 import Foundation
 import SeededRandom
 import XCTest
+
 @testable import DICOM
 
 /// Broken input must give typed errors: no crash, no trap, no allocation the file cannot justify.
@@ -36,8 +37,10 @@ final class MalformedInputTests: XCTestCase {
     }
 
     func testTruncationAtEveryElementBoundary() throws {
-        let names = ["CT_small.dcm", "rtplan.dcm", "MR_small_RLE.dcm", "SC_rgb_jpeg_dcmtk.dcm", "UN_sequence.dcm",
-                     "nested_priv_SQ.dcm", "examples_palette.dcm", "ExplVR_BigEndNoMeta.dcm", "JPEG2000.dcm"]
+        let names = [
+            "CT_small.dcm", "rtplan.dcm", "MR_small_RLE.dcm", "SC_rgb_jpeg_dcmtk.dcm", "UN_sequence.dcm",
+            "nested_priv_SQ.dcm", "examples_palette.dcm", "ExplVR_BigEndNoMeta.dcm", "JPEG2000.dcm"
+        ]
         var cuts = 0
         for name in names {
             let bytes = try Fixtures.bytes(name)
@@ -51,7 +54,9 @@ final class MalformedInputTests: XCTestCase {
                     exercise(prefix, ParseOptions(), "\(name) lenient cut \(cut)")
                     // A cut inside a sequence can never be a complete data set.
                     if depth > 0 && cut == offset {
-                        if case .truncated? = strict {} else if case .malformed? = strict {} else {
+                        if case .truncated? = strict {
+                        } else if case .malformed? = strict {
+                        } else {
                             XCTFail("\(name): strict read of a cut inside a sequence at \(cut) gave \(String(describing: strict))")
                         }
                     }
@@ -107,7 +112,7 @@ final class MalformedInputTests: XCTestCase {
         let bytes = try DICOMWriter.encode(meta) + body
         for options in [ParseOptions(), .strict, ParseOptions(maximumDepth: 8)] {
             XCTAssertThrowsError(try DICOMFile(bytes: bytes, options: options)) { e in
-                guard case let DICOMError.nestingTooDeep(_, depth) = e else { return XCTFail("\(e)") }
+                guard case DICOMError.nestingTooDeep(_, let depth) = e else { return XCTFail("\(e)") }
                 XCTAssertEqual(depth, options.maximumDepth)
             }
         }
@@ -127,7 +132,8 @@ final class MalformedInputTests: XCTestCase {
         var meta = DataSet()
         meta.set(.sopClassUID, .UI, string: "1.2.3")
         meta.set(.sopInstanceUID, .UI, string: "1.2.3.4")
-        let body: [UInt8] = [0x08, 0x00, 0x30, 0x10, 0x4C, 0x4F, 5, 0] + Array("LIVER".utf8)
+        let body: [UInt8] =
+            [0x08, 0x00, 0x30, 0x10, 0x4C, 0x4F, 5, 0] + Array("LIVER".utf8)
             + [0x08, 0x00, 0x60, 0x00, 0x43, 0x53, 2, 0] + Array("US".utf8)
         let f = try DICOMFile(bytes: DICOMWriter.encode(meta) + body, options: .strict)
         XCTAssertEqual(f.dataSet.string(.studyDescription), "LIVER")
@@ -176,7 +182,7 @@ final class MalformedInputTests: XCTestCase {
             (10000, 10000, 1, 1, 8, .rleLossless),
             (20000, 20000, 1, 1, 8, .jpegBaseline),
             (4000, 4000, 50_000, 1, 8, .jpeg2000Lossless),
-            (4000, 4000, 2_000_000, 1, 8, .explicitVRLittleEndian),
+            (4000, 4000, 2_000_000, 1, 8, .explicitVRLittleEndian)
         ]
         for c in cases {
             var ds = Build.image(rows: c.rows, columns: c.columns, samples: c.samples, bits: c.bits, frames: c.frames)
@@ -202,8 +208,10 @@ final class MalformedInputTests: XCTestCase {
                 exercise(b, ParseOptions(), "garbage \(n)")
             }
         }
-        for name in ["CT_small.dcm", "SC_rgb_rle_2frame.dcm", "examples_palette.dcm", "SC_rgb_jpeg_dcmtk.dcm", "MR_small_jp2klossless.dcm",
-                     "MR_small_jpeg_ls_lossless.dcm", "image_dfl.dcm", "rtdose.dcm", "liver_1frame.dcm", "SC_ybr_full_422_uncompressed.dcm"] {
+        for name in [
+            "CT_small.dcm", "SC_rgb_rle_2frame.dcm", "examples_palette.dcm", "SC_rgb_jpeg_dcmtk.dcm", "MR_small_jp2klossless.dcm",
+            "MR_small_jpeg_ls_lossless.dcm", "image_dfl.dcm", "rtdose.dcm", "liver_1frame.dcm", "SC_ybr_full_422_uncompressed.dcm"
+        ] {
             let original = try Fixtures.bytes(name)
             for _ in 0..<30 {
                 var b = original

@@ -1,6 +1,7 @@
 import DICOMCodecs
 import Foundation
 import XCTest
+
 @testable import DICOM
 
 /// Counts the bytes a parse pulls from a file.
@@ -25,7 +26,9 @@ enum Build {
         return try DICOMWriter.encode(d, transferSyntax: transferSyntax)
     }
 
-    static func image(rows: Int, columns: Int, samples: Int = 1, bits: Int = 8, photometric: String = "MONOCHROME2", frames: Int = 1) -> DataSet {
+    static func image(rows: Int, columns: Int, samples: Int = 1, bits: Int = 8, photometric: String = "MONOCHROME2", frames: Int = 1)
+        -> DataSet
+    {
         var ds = DataSet()
         ds.set(.samplesPerPixel, .US, int: samples)
         ds.set(.photometricInterpretation, .CS, string: photometric)
@@ -63,7 +66,7 @@ final class ReaderTests: XCTestCase {
                     "RegionLocationMinX0": Double(r.minX0), "RegionLocationMinY0": Double(r.minY0),
                     "RegionLocationMaxX1": Double(r.maxX1), "RegionLocationMaxY1": Double(r.maxY1),
                     "RegionSpatialFormat": r.spatialFormat.map(Double.init), "RegionDataType": r.dataType.map(Double.init),
-                    "PhysicalDeltaX": r.physicalDeltaX, "PhysicalDeltaY": r.physicalDeltaY,
+                    "PhysicalDeltaX": r.physicalDeltaX, "PhysicalDeltaY": r.physicalDeltaY
                 ]
                 for (k, v) in values {
                     let w = (want[k] as? NSNumber)?.doubleValue
@@ -79,13 +82,14 @@ final class ReaderTests: XCTestCase {
     func testTissueRegionIsClampedAndPrefers2DTissue() throws {
         var ds = Build.image(rows: 100, columns: 200)
         func region(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, _ format: Int, _ type: Int) -> UltrasoundRegion {
-            UltrasoundRegion(minX0: x0, minY0: y0, maxX1: x1, maxY1: y1, spatialFormat: format, dataType: type, flags: 0,
-                             physicalUnitsX: 3, physicalUnitsY: 3, physicalDeltaX: 0.01, physicalDeltaY: 0.02)
+            UltrasoundRegion(
+                minX0: x0, minY0: y0, maxX1: x1, maxY1: y1, spatialFormat: format, dataType: type, flags: 0,
+                physicalUnitsX: 3, physicalUnitsY: 3, physicalDeltaX: 0.01, physicalDeltaY: 0.02)
         }
         let regions = [
-            region(0, 0, 199, 10, 5, 0),      // graphics, larger
+            region(0, 0, 199, 10, 5, 0),  // graphics, larger
             region(150, 20, 260, 130, 1, 1),  // tissue, past the edge
-            region(10, 20, 40, 50, 1, 2),     // colour flow
+            region(10, 20, 40, 50, 1, 2)  // colour flow
         ]
         ds.set(.sequenceOfUltrasoundRegions, items: regions.map(\.dataSetItem))
         ds.set(.pixelData, .OB, bytes: [UInt8](repeating: 0, count: 20000))
@@ -147,10 +151,10 @@ final class ReaderTests: XCTestCase {
             ds.set(Tag(0x0008, 0x1030), .LO, bytes: bytes)
             return try DICOMFile(bytes: Build.file(ds)).dataSet.string(.studyDescription)
         }
-        XCTAssertEqual(try name("ISO_IR 100", [0x4D, 0xFC, 0x6C, 0x6C, 0x65, 0x72]), "Müller")      // Latin-1 ü = FC
+        XCTAssertEqual(try name("ISO_IR 100", [0x4D, 0xFC, 0x6C, 0x6C, 0x65, 0x72]), "Müller")  // Latin-1 ü = FC
         XCTAssertEqual(try name("ISO_IR 192", Array("Müller 肝臓".utf8)), "Müller 肝臓")
-        XCTAssertEqual(try name("ISO_IR 144", [0xBF, 0xE0, 0xD8, 0xD2, 0xD5, 0xE2]), "Привет")     // ISO 8859-5
-        XCTAssertEqual(try name("ISO_IR 101", [0xA3, 0xF3, 0x64, 0xBC]), "Łódź")            // ISO 8859-2
+        XCTAssertEqual(try name("ISO_IR 144", [0xBF, 0xE0, 0xD8, 0xD2, 0xD5, 0xE2]), "Привет")  // ISO 8859-5
+        XCTAssertEqual(try name("ISO_IR 101", [0xA3, 0xF3, 0x64, 0xBC]), "Łódź")  // ISO 8859-2
         XCTAssertEqual(try name("", Array("LIVER".utf8)), "LIVER")
         // Items inherit the character set of their data set.
         var item = DataSet()
@@ -192,7 +196,8 @@ final class ReaderTests: XCTestCase {
             for f in fragments { value += DICOMWriter.itemHeader(f.count) + f }
             value += [0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]
             if let eot {
-                ds.set(Tag(0x7FE0, 0x0001), .OV, bytes: eot.flatMap { v in (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } })
+                ds.set(
+                    Tag(0x7FE0, 0x0001), .OV, bytes: eot.flatMap { v in (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } })
             }
             ds.set(DataElement(tag: .pixelData, vr: .OB, value: .bytes(value)))
             return try DICOMFile(bytes: Build.file(ds, transferSyntax: .jpegBaseline))

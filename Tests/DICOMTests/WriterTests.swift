@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import DICOM
 
 final class WriterTests: XCTestCase {
@@ -19,8 +20,9 @@ final class WriterTests: XCTestCase {
     }
 
     static func spec(samples: Int, frames: Int) -> UltrasoundImage {
-        var img = UltrasoundImage(rows: 48, columns: 64, samplesPerPixel: samples,
-                                  frames: (0..<frames).map { image(rows: 48, columns: 64, samples: samples, frame: $0) })
+        var img = UltrasoundImage(
+            rows: 48, columns: 64, samplesPerPixel: samples,
+            frames: (0..<frames).map { image(rows: 48, columns: 64, samples: samples, frame: $0) })
         img.patientID = "PHANTOM-0001"
         img.patientName = "Phantom^Test"
         img.studyDate = "20240102"
@@ -28,8 +30,11 @@ final class WriterTests: XCTestCase {
         img.studyDescription = "US THYROID"
         img.transducerData = ["SL15-4", "", "LINEAR"]
         img.transducerType = "LINEAR"
-        img.regions = [UltrasoundRegion(minX0: 4, minY0: 2, maxX1: 59, maxY1: 45, spatialFormat: 1, dataType: 1, flags: 2,
-                                        physicalUnitsX: 3, physicalUnitsY: 3, physicalDeltaX: 0.01, physicalDeltaY: 0.012)]
+        img.regions = [
+            UltrasoundRegion(
+                minX0: 4, minY0: 2, maxX1: 59, maxY1: 45, spatialFormat: 1, dataType: 1, flags: 2,
+                physicalUnitsX: 3, physicalUnitsY: 3, physicalDeltaX: 0.01, physicalDeltaY: 0.012)
+        ]
         return img
     }
 

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Imaging
 
 final class DrawingTests: XCTestCase {
@@ -47,12 +48,12 @@ final class DrawingTests: XCTestCase {
 
     func testShapes() {
         var canvas = Canvas(width: 20, height: 20, background: .black)
-        canvas.fillRect(x: -5, y: 18, width: 10, height: 10, .white) // clipped to 5 × 2
+        canvas.fillRect(x: -5, y: 18, width: 10, height: 10, .white)  // clipped to 5 × 2
         XCTAssertEqual(count(canvas, .white), 10)
         canvas = Canvas(width: 20, height: 20, background: .black)
         canvas.drawLine(x0: 0, y0: 0, x1: 9, y1: 9, .green)
         XCTAssertEqual(count(canvas, .green), 10)
-        canvas.drawLine(x0: 0, y0: 19, x1: 19, y1: 19, .blue, thickness: 3) // half outside
+        canvas.drawLine(x0: 0, y0: 19, x1: 19, y1: 19, .blue, thickness: 3)  // half outside
         XCTAssertEqual(count(canvas, .blue), 40)
         canvas = Canvas(width: 20, height: 20, background: .black)
         canvas.strokeRect(x: 2, y: 2, width: 6, height: 5, .yellow)
@@ -72,14 +73,14 @@ final class DrawingTests: XCTestCase {
 
     func testOverlayBlendsAndContourTracesTheBoundary() throws {
         var mask = GrayImage(width: 10, height: 10)
-        for y in 2..<7 { for x in 3..<8 { mask[x, y] = 1 } } // 5 × 5 square
+        for y in 2..<7 { for x in 3..<8 { mask[x, y] = 1 } }  // 5 × 5 square
         var canvas = Canvas(width: 10, height: 10, background: RGB(gray: 100))
         canvas.overlay(mask: mask, RGB(200, 0, 0), alpha: 0.5)
         XCTAssertEqual(canvas.color(x: 4, y: 4), RGB(150, 50, 50))
         XCTAssertEqual(canvas.color(x: 0, y: 0), RGB(gray: 100))
         canvas = Canvas(width: 20, height: 20, background: .black)
         canvas.drawContour(mask: mask, scale: 2, .cyan)
-        XCTAssertEqual(count(canvas, .cyan), 4 * 10 - 4) // perimeter of the scaled 10 × 10 square
+        XCTAssertEqual(count(canvas, .cyan), 4 * 10 - 4)  // perimeter of the scaled 10 × 10 square
     }
 
     func testBlitScalesAndBlendsAlpha() throws {
@@ -87,7 +88,7 @@ final class DrawingTests: XCTestCase {
         var canvas = Canvas(width: 10, height: 10, background: .white)
         canvas.draw(picture, x: 1, y: 1, scale: 3)
         XCTAssertEqual(count(canvas, RGB(255, 0, 0)), 9)
-        XCTAssertEqual(canvas.color(x: 5, y: 2), .white) // fully transparent pixel
+        XCTAssertEqual(canvas.color(x: 5, y: 2), .white)  // fully transparent pixel
     }
 
     func testLumaAndWindowing() throws {

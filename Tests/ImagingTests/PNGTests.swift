@@ -1,5 +1,6 @@
 import TestSupport
 import XCTest
+
 @testable import Imaging
 
 final class PNGTests: XCTestCase {
@@ -74,15 +75,15 @@ final class PNGTests: XCTestCase {
     func testCorruptInputsGiveTypedErrorsNamingTheSource() throws {
         let good = try PNG.encode(Raster(width: 16, height: 16, channels: 3, fill: [9, 8, 7]))
         var badCRC = good
-        badCRC[29] ^= 0xFF // inside the IHDR CRC
+        badCRC[29] ^= 0xFF  // inside the IHDR CRC
         let cases: [(String, [UInt8])] = [
             ("truncated", Array(good.prefix(good.count / 2))),
             ("bad-crc", badCRC),
-            ("garbage", PNG.signature + [UInt8](repeating: 0x41, count: 64)),
+            ("garbage", PNG.signature + [UInt8](repeating: 0x41, count: 64))
         ]
         for (name, data) in cases {
             XCTAssertThrowsError(try PNG.decode(data, source: name)) { error in
-                guard case let .corrupt(path, _) = error as? ImagingError else {
+                guard case .corrupt(let path, _) = error as? ImagingError else {
                     return XCTFail("\(name): expected .corrupt, got \(error)")
                 }
                 XCTAssertEqual(path, name)
@@ -119,27 +120,27 @@ final class PNGTests: XCTestCase {
         let samples = (0..<(5 * 4 * 3)).map { UInt8(($0 * 53) % 256) }
         try PNG.write(Raster(width: 5, height: 4, channels: 3, pixels: samples), to: path)
         let script = """
-        import struct, sys, zlib
-        data = open(sys.argv[1], "rb").read()
-        pos, idat = 8, b""
-        while pos < len(data):
-            n, = struct.unpack(">I", data[pos:pos + 4]); kind = data[pos + 4:pos + 8]
-            body = data[pos + 8:pos + 8 + n]
-            assert zlib.crc32(kind + body) & 0xFFFFFFFF == struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0]
-            if kind == b"IHDR": w, h, depth, colour = struct.unpack(">IIBB", body[:10])
-            if kind == b"IDAT": idat += body
-            pos += 12 + n
-        raw, bpp, stride, out, prev = zlib.decompress(idat), 3, w * 3, [], [0] * (w * 3)
-        for y in range(h):
-            f, row = raw[y * (stride + 1)], list(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-            for i in range(stride):
-                a = row[i - bpp] if i >= bpp else 0; b = prev[i]; c = prev[i - bpp] if i >= bpp else 0
-                p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                pred = [0, a, b, (a + b) // 2, a if pa <= pb and pa <= pc else (b if pb <= pc else c)][f]
-                row[i] = (row[i] + pred) & 255
-            out += row; prev = row
-        print(w, h, depth, colour, " ".join(map(str, out)))
-        """
+            import struct, sys, zlib
+            data = open(sys.argv[1], "rb").read()
+            pos, idat = 8, b""
+            while pos < len(data):
+                n, = struct.unpack(">I", data[pos:pos + 4]); kind = data[pos + 4:pos + 8]
+                body = data[pos + 8:pos + 8 + n]
+                assert zlib.crc32(kind + body) & 0xFFFFFFFF == struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0]
+                if kind == b"IHDR": w, h, depth, colour = struct.unpack(">IIBB", body[:10])
+                if kind == b"IDAT": idat += body
+                pos += 12 + n
+            raw, bpp, stride, out, prev = zlib.decompress(idat), 3, w * 3, [], [0] * (w * 3)
+            for y in range(h):
+                f, row = raw[y * (stride + 1)], list(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+                for i in range(stride):
+                    a = row[i - bpp] if i >= bpp else 0; b = prev[i]; c = prev[i - bpp] if i >= bpp else 0
+                    p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                    pred = [0, a, b, (a + b) // 2, a if pa <= pb and pa <= pc else (b if pb <= pc else c)][f]
+                    row[i] = (row[i] + pred) & 255
+                out += row; prev = row
+            print(w, h, depth, colour, " ".join(map(str, out)))
+            """
         let run = try ProcessRunner.run(try ReferencePython.standard(), ["-c", script, path])
         XCTAssertEqual(run.status, 0, run.standardError)
         let output = run.standardOutput

@@ -1,5 +1,6 @@
 import TestSupport
 import XCTest
+
 @testable import Imaging
 
 final class ResizeTests: XCTestCase {
@@ -25,18 +26,22 @@ final class ResizeTests: XCTestCase {
 
     func testBilinearUpMatchesTorch() throws {
         let x = try GrayImage(width: 5, height: 3, pixels: [0, 1, 4, 2, 2, 4, 1, 0, 1, 4, 2, 2, 4, 1, 0])
-        assertClose(x.resized(width: 4, height: 7, method: .bilinear).pixels, [
-            0.125, 2.125, 2.75, 2.0, 0.625, 1.910714, 2.446429, 2.232143, 2.125, 1.267857, 1.535714, 2.928571,
-            3.625, 0.625, 0.625, 3.625, 2.928571, 1.535714, 1.267857, 2.125, 2.232143, 2.446429, 1.910714, 0.625,
-            2.0, 2.75, 2.125, 0.125,
-        ], accuracy: 1e-4)
+        assertClose(
+            x.resized(width: 4, height: 7, method: .bilinear).pixels,
+            [
+                0.125, 2.125, 2.75, 2.0, 0.625, 1.910714, 2.446429, 2.232143, 2.125, 1.267857, 1.535714, 2.928571,
+                3.625, 0.625, 0.625, 3.625, 2.928571, 1.535714, 1.267857, 2.125, 2.232143, 2.446429, 1.910714, 0.625,
+                2.0, 2.75, 2.125, 0.125
+            ], accuracy: 1e-4)
     }
 
     func testBilinearDownMatchesTorch() throws {
         let image = try GrayImage(width: 6, height: 4, pixels: y)
-        assertClose(image.resized(width: 4, height: 3, method: .bilinear).pixels, [
-            2.583333, 3.583333, 2.25, 7.875, 5.75, 6.875, 3.125, 5.0, 7.25, 6.0, 2.958333, 4.208333,
-        ], accuracy: 1e-4)
+        assertClose(
+            image.resized(width: 4, height: 3, method: .bilinear).pixels,
+            [
+                2.583333, 3.583333, 2.25, 7.875, 5.75, 6.875, 3.125, 5.0, 7.25, 6.0, 2.958333, 4.208333
+            ], accuracy: 1e-4)
     }
 
     func testAreaMatchesTorchForIntegerFactors() throws {
@@ -49,9 +54,11 @@ final class ResizeTests: XCTestCase {
     /// a non-integer shrink (6 → 4 across, 4 → 3 down) where pixels are split by area.
     func testAreaMatchesOpenCVForNonIntegerFactors() throws {
         let image = try GrayImage(width: 6, height: 4, pixels: y)
-        assertClose(image.resized(width: 4, height: 3, method: .area).pixels, [
-            2.5833335, 3.5833335, 2.6666667, 7.5, 5.833334, 6.833334, 3.1666667, 4.8333335, 7.0833335, 6.0833335, 3.1666667, 4.166667,
-        ], accuracy: 1e-4)
+        assertClose(
+            image.resized(width: 4, height: 3, method: .area).pixels,
+            [
+                2.5833335, 3.5833335, 2.6666667, 7.5, 5.833334, 6.833334, 3.1666667, 4.8333335, 7.0833335, 6.0833335, 3.1666667, 4.166667
+            ], accuracy: 1e-4)
     }
 
     func testNearestMatchesTorchAndKeepsLabels() throws {
@@ -66,8 +73,9 @@ final class ResizeTests: XCTestCase {
     /// Exact i·26/22 would give 13 at i = 11; PyTorch's float32 product gives 12.
     func testNearestIndexRoundingFollowsTorch() throws {
         let row = try GrayImage(width: 26, height: 1, pixels: (0..<26).map(Float.init))
-        XCTAssertEqual(row.resized(width: 22, height: 1, method: .nearest).pixels,
-                       [0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24])
+        XCTAssertEqual(
+            row.resized(width: 22, height: 1, method: .nearest).pixels,
+            [0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24])
         let ten = try GrayImage(width: 10, height: 1, pixels: (0..<10).map(Float.init))
         XCTAssertEqual(ten.resized(width: 6, height: 1, method: .nearest).pixels, [0, 1, 3, 5, 6, 8])
     }

@@ -1,9 +1,10 @@
-import SonoTrainTestSupport
 import Foundation
+import SonoTrainTestSupport
 import TestSupport
 import Torch
 import TorchNN
 import XCTest
+
 @testable import SonoTrain
 
 /// The CUDA path: the same CE+DCM steps on the GPU as on the CPU, checkpoints saved from GPU
@@ -11,8 +12,10 @@ import XCTest
 /// (scripts/gpu-check.sh runs them on an NVIDIA machine against PyPI's CUDA torch).
 final class CUDATests: XCTestCase {
     override func setUpWithError() throws {
-        try XCTSkipUnless(Device.isCUDAAvailable,
-                          "no CUDA device: libtorch \(TorchRuntime.version) has no CUDA support or sees no GPU (build with LIBTORCH=<a CUDA torch>, see scripts/gpu-check.sh)")
+        try XCTSkipUnless(
+            Device.isCUDAAvailable,
+            "no CUDA device: libtorch \(TorchRuntime.version) has no CUDA support or sees no GPU (build with LIBTORCH=<a CUDA torch>, see scripts/gpu-check.sh)"
+        )
     }
 
     private func batches(_ count: Int, size: Int) throws -> [PretrainBatch] {
@@ -66,8 +69,9 @@ final class CUDATests: XCTestCase {
         _ = try pretrain(config: config, train: train, validation: val, runDirectory: dir, progress: ProgressReporter(style: .silent))
         var more = tinyConfig(epochs: 2)
         more.device = "cpu"
-        let summary = try pretrain(config: more, train: train, validation: val, runDirectory: dir, resume: true,
-                                   progress: ProgressReporter(style: .silent))
+        let summary = try pretrain(
+            config: more, train: train, validation: val, runDirectory: dir, resume: true,
+            progress: ProgressReporter(style: .silent))
         XCTAssertEqual(summary.epochsCompleted, 2)
         XCTAssertTrue(summary.lastValidationLoss.isFinite)
     }

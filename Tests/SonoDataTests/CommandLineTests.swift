@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 /// Runs the built `sonotag` binary: a crawl killed with SIGKILL mid-way, and the PHI check over
@@ -13,9 +14,11 @@ final class CommandLineTests: XCTestCase {
     /// Runs the binary to the end; `log` keeps what it printed (the PHI test searches it).
     @discardableResult
     private func run(_ binary: URL, _ arguments: [String], log: URL? = nil) throws -> Int32 {
-        let result = try ProcessRunner.run(binary, arguments, environment: [
-            "CI": "true", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin",
-        ], replacingEnvironment: true)
+        let result = try ProcessRunner.run(
+            binary, arguments,
+            environment: [
+                "CI": "true", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
+            ], replacingEnvironment: true)
         if let log { try Data(result.combined.utf8).write(to: log) }
         return result.status
     }
@@ -55,9 +58,11 @@ final class CommandLineTests: XCTestCase {
     private func rowsForComparison(_ path: String) throws -> [String] {
         let manifest = try ManifestDatabase(path: path)
         return try manifest.files().map {
-            [$0.path, "\($0.size)", "\($0.mtimeNs)", $0.status.rawValue, $0.reason ?? "", "\($0.rows ?? -1)", "\($0.frames ?? -1)",
-             $0.transducerData ?? "", $0.studyDescription ?? "", $0.regions ?? "", $0.tags ?? "", "\($0.pixelDataOffset ?? -1)",
-             $0.sopInstanceUid ?? ""].joined(separator: "|")
+            [
+                $0.path, "\($0.size)", "\($0.mtimeNs)", $0.status.rawValue, $0.reason ?? "", "\($0.rows ?? -1)", "\($0.frames ?? -1)",
+                $0.transducerData ?? "", $0.studyDescription ?? "", $0.regions ?? "", $0.tags ?? "", "\($0.pixelDataOffset ?? -1)",
+                $0.sopInstanceUid ?? ""
+            ].joined(separator: "|")
         }.sorted()
     }
 
@@ -203,22 +208,30 @@ final class CommandLineTests: XCTestCase {
         let binary = try sonotag()
         do {
             let db2 = out.file("cli.sqlite")
-            XCTAssertEqual(try run(binary, ["index", data.path, "--db", db2, "--key", out.file("patient-id.key"), "--plain"], log: out.url.appendingPathComponent("index.log")), 0)
+            XCTAssertEqual(
+                try run(
+                    binary, ["index", data.path, "--db", db2, "--key", out.file("patient-id.key"), "--plain"],
+                    log: out.url.appendingPathComponent("index.log")), 0)
             XCTAssertEqual(try run(binary, ["labels", "--db", db2], log: out.url.appendingPathComponent("labels.log")), 0)
             XCTAssertEqual(try run(binary, ["split", "--db", db2], log: out.url.appendingPathComponent("split.log")), 0)
             for tag in ["StudyDescription", "TransducerData", "(0008,0070)"] {
                 _ = try run(binary, ["tags", "--db", db2, tag], log: out.url.appendingPathComponent("tags-\(tag.count).log"))
             }
-            XCTAssertEqual(try run(binary, ["cache", "--db", db2, "--split", "all", "--size", "32x48"],
-                                   log: out.url.appendingPathComponent("cache.log")), 0)
+            XCTAssertEqual(
+                try run(
+                    binary, ["cache", "--db", db2, "--split", "all", "--size", "32x48"],
+                    log: out.url.appendingPathComponent("cache.log")), 0)
             let cacheLog = try String(contentsOf: out.url.appendingPathComponent("cache.log"), encoding: .utf8)
             XCTAssertTrue(cacheLog.contains("of 32×48"), cacheLog)
             // The old spelling still works for one release, and says what replaces it.
-            XCTAssertEqual(try run(binary, ["cache", "--db", db2, "--split", "all", "--height", "32", "--width", "48"],
-                                   log: out.url.appendingPathComponent("cache-old.log")), 0)
+            XCTAssertEqual(
+                try run(
+                    binary, ["cache", "--db", db2, "--split", "all", "--height", "32", "--width", "48"],
+                    log: out.url.appendingPathComponent("cache-old.log")), 0)
             let oldLog = try String(contentsOf: out.url.appendingPathComponent("cache-old.log"), encoding: .utf8)
             XCTAssertTrue(oldLog.contains("--height/--width is deprecated") && oldLog.contains("--size HxW"), oldLog)
-            XCTAssertNotEqual(try run(binary, ["cache", "--db", db2, "--size", "32by48"], log: out.url.appendingPathComponent("cache-bad.log")), 0)
+            XCTAssertNotEqual(
+                try run(binary, ["cache", "--db", db2, "--size", "32by48"], log: out.url.appendingPathComponent("cache-bad.log")), 0)
             XCTAssertTrue(try String(contentsOf: out.url.appendingPathComponent("cache-bad.log"), encoding: .utf8).contains("--size"))
         }
 
@@ -237,7 +250,9 @@ final class CommandLineTests: XCTestCase {
     }
 
     static func allFiles(under folder: URL) throws -> [URL] {
-        guard let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
+        guard let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey]) else {
+            return []
+        }
         var result: [URL] = []
         for case let url as URL in enumerator where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
             result.append(url)

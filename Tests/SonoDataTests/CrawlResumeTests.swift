@@ -1,5 +1,6 @@
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 /// Resumability of the crawl machinery itself, with an inspector that needs no DICOM: the row
@@ -24,7 +25,7 @@ final class CrawlResumeTests: XCTestCase {
 
         func inspect(path: String, stamp: FileStamp) -> InspectedFile {
             lock.lock(); current += 1; peak = max(peak, current); lock.unlock()
-            usleep(3_000) // long enough for other readers to overlap, if there are any
+            usleep(3_000)  // long enough for other readers to overlap, if there are any
             lock.lock(); current -= 1; lock.unlock()
             return ByteInspector().inspect(path: path, stamp: stamp)
         }
@@ -37,7 +38,9 @@ final class CrawlResumeTests: XCTestCase {
         for threads in [1, 3] {
             let probe = ConcurrencyProbe()
             let manifest = try ManifestDatabase(path: out.file("t\(threads).sqlite"), createIfMissing: true)
-            let counts = try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: threads, batchSize: 12), inspector: probe).run(root: data.path)
+            let counts = try Crawler(
+                manifest: manifest, key: .test, options: CrawlOptions(threads: threads, batchSize: 12), inspector: probe
+            ).run(root: data.path)
             XCTAssertEqual(counts.added, 24)
             if threads == 1 { XCTAssertEqual(probe.peak, 1) } else { XCTAssertGreaterThan(probe.peak, 1) }
             XCTAssertLessThanOrEqual(probe.peak, threads)
@@ -60,7 +63,9 @@ final class CrawlResumeTests: XCTestCase {
         let data = try TemporaryFolder(), out = try TemporaryFolder()
         try makeTree(data, files: 103)
         let reference = try ManifestDatabase(path: out.file("full.sqlite"), createIfMissing: true)
-        let full = try Crawler(manifest: reference, key: .test, options: CrawlOptions(threads: 2, batchSize: 10), inspector: ByteInspector()).run(root: data.path)
+        let full = try Crawler(
+            manifest: reference, key: .test, options: CrawlOptions(threads: 2, batchSize: 10), inspector: ByteInspector()
+        ).run(root: data.path)
         XCTAssertEqual(full.added, 103)
         XCTAssertTrue(full.completed)
 
@@ -70,7 +75,8 @@ final class CrawlResumeTests: XCTestCase {
         let partial = try Crawler(manifest: resumed, key: .test, options: options, inspector: ByteInspector()).run(root: data.path)
         XCTAssertFalse(partial.completed)
         XCTAssertEqual(try resumed.fileCount(), 40, "four committed batches of ten survive")
-        let rest = try Crawler(manifest: resumed, key: .test, options: CrawlOptions(threads: 2, batchSize: 10), inspector: ByteInspector()).run(root: data.path)
+        let rest = try Crawler(manifest: resumed, key: .test, options: CrawlOptions(threads: 2, batchSize: 10), inspector: ByteInspector())
+            .run(root: data.path)
         XCTAssertEqual(rest.unchanged, 40)
         XCTAssertEqual(rest.added, 63)
         XCTAssertEqual(try rows(resumed), try rows(reference))
@@ -104,7 +110,8 @@ final class CrawlResumeTests: XCTestCase {
         let data = try TemporaryFolder(), out = try TemporaryFolder()
         try makeTree(data, files: 12)
         let manifest = try ManifestDatabase(path: out.file("m.sqlite"), createIfMissing: true)
-        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2, batchSize: 5), inspector: ByteInspector()).run(root: data.path)
+        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2, batchSize: 5), inspector: ByteInspector()).run(
+            root: data.path)
         var options = CrawlOptions(threads: 2, batchSize: 5)
         options.capturedTags = try TagSelection(rawTags: TagSelection.default.tags + [0x0018_1030 + 1])
         let rerun = try Crawler(manifest: manifest, key: .test, options: options, inspector: ByteInspector()).run(root: data.path)

@@ -2,6 +2,7 @@ import DICOM
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 /// The real crawl (DICOM headers) on files written here byte by byte and on pydicom's fixtures.
@@ -11,7 +12,7 @@ final class CrawlTests: XCTestCase {
     func testSaltedFolderIsFullyAccountedFor() throws {
         let data = try TemporaryFolder(), out = try TemporaryFolder()
         var good = TestDICOMBuilder()
-        good.region = (x0: 4, y0: 2, x1: 60, y1: 29)   // x1 outside the 48-pixel width: clamped
+        good.region = (x0: 4, y0: 2, x1: 60, y1: 29)  // x1 outside the 48-pixel width: clamped
         try good.write(to: data.file("good.dcm"))
         var multi = TestDICOMBuilder()
         multi.frames = 3
@@ -80,7 +81,9 @@ final class CrawlTests: XCTestCase {
         let offset = try XCTUnwrap(row.pixelDataOffset)
         XCTAssertEqual(Array(bytes[Int(offset)..<Int(offset) + 4]), [0, 3, 6, 9])
         XCTAssertEqual(row.pixelDataLength, 32 * 48)
-        let frames = try manifest.pool.read { try FrameRecord.filter(sql: "file_id = ?", arguments: [rows["cine.dcm"]?.id]).order(sql: "frame_index").fetchAll($0) }
+        let frames = try manifest.pool.read {
+            try FrameRecord.filter(sql: "file_id = ?", arguments: [rows["cine.dcm"]?.id]).order(sql: "frame_index").fetchAll($0)
+        }
         XCTAssertEqual(frames.map(\.frameIndex), [0, 1, 2])
         XCTAssertEqual(frames.map(\.length), [1536, 1536, 1536])
         XCTAssertEqual(frames[1].offset.map { $0 - (frames[0].offset ?? 0) }, 1536)

@@ -1,5 +1,6 @@
 import SeededRandom
 import XCTest
+
 @testable import SonoData
 
 final class DownstreamBatcherTests: XCTestCase {

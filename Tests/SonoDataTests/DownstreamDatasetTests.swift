@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 final class DownstreamDatasetTests: XCTestCase {
@@ -18,14 +19,17 @@ final class DownstreamDatasetTests: XCTestCase {
         for y in 0..<height {
             for x in 0..<width { pixels += Array(repeating: value(x, y), count: channels) }
         }
-        try ImageFile.write(try Raster(width: width, height: height, channels: channels, pixels: pixels),
-                            to: root.appendingPathComponent(relative).path)
+        try ImageFile.write(
+            try Raster(width: width, height: height, channels: channels, pixels: pixels),
+            to: root.appendingPathComponent(relative).path)
     }
 
     private func segmentation() -> DownstreamLayoutOptions { DownstreamLayoutOptions(task: .segmentation) }
 
-    private func assertError(_ expression: @autoclosure () throws -> Any, mentions fragment: String,
-                             file: StaticString = #filePath, line: UInt = #line) {
+    private func assertError(
+        _ expression: @autoclosure () throws -> Any, mentions fragment: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertThrowsError(try expression(), file: file, line: line) { error in
             XCTAssertTrue(error is DownstreamDataError, "\(error)", file: file, line: line)
             XCTAssertTrue("\(error)".contains(fragment), "'\(error)' should mention \(fragment)", file: file, line: line)
@@ -38,7 +42,8 @@ final class DownstreamDatasetTests: XCTestCase {
         try writeImage("masks/a_left.png") { x, _ in x < 4 ? 255 : 0 }
         var red: [UInt8] = []
         for _ in 0..<6 { for x in 0..<8 { red += x == 7 ? [255, 0, 0] : [0, 0, 0] } }
-        try ImageFile.write(try Raster(width: 8, height: 6, channels: 3, pixels: red), to: root.appendingPathComponent("masks/a_right.png").path)
+        try ImageFile.write(
+            try Raster(width: 8, height: 6, channels: 3, pixels: red), to: root.appendingPathComponent("masks/a_right.png").path)
         let dataset = try DownstreamDataset.discover(at: root, options: segmentation())
         XCTAssertEqual(dataset.samples.count, 1)
         XCTAssertEqual(dataset.samples[0].maskPaths.first?.count, 2)
@@ -60,8 +65,8 @@ final class DownstreamDatasetTests: XCTestCase {
         let arrays = try dataset.load(dataset.samples, height: 6, width: 8, task: .segmentation)
         XCTAssertEqual(arrays.maskChannels, 2)
         XCTAssertEqual(arrays.masks.count, 2 * 48)
-        XCTAssertEqual(arrays.masks[0..<48].reduce(0, +), 24)   // liver: top three rows
-        XCTAssertEqual(arrays.masks[48..<96].reduce(0, +), 0)   // kidney: absent, empty
+        XCTAssertEqual(arrays.masks[0..<48].reduce(0, +), 24)  // liver: top three rows
+        XCTAssertEqual(arrays.masks[48..<96].reduce(0, +), 0)  // kidney: absent, empty
         // A flat image has no variance: it stays finite (zeros), not NaN.
         XCTAssertTrue(arrays.images.allSatisfy { $0 == 0 })
     }
@@ -90,7 +95,8 @@ final class DownstreamDatasetTests: XCTestCase {
 
     func testEmptyFolderNamesTheFolder() throws {
         assertError(try DownstreamDataset.discover(at: root, options: segmentation()), mentions: root.appendingPathComponent("images").path)
-        assertError(try DownstreamDataset.discover(at: root.appendingPathComponent("nowhere"), options: segmentation()), mentions: "nowhere")
+        assertError(
+            try DownstreamDataset.discover(at: root.appendingPathComponent("nowhere"), options: segmentation()), mentions: "nowhere")
     }
 
     func testCSVWithLabelsAndSplits() throws {
@@ -99,8 +105,9 @@ final class DownstreamDatasetTests: XCTestCase {
         try writeImage("images/i.png") { _, _ in 3 }
         let csv = "image,quality,split\nimages/g.png,0,train\n\"images/h.png\",4,val\nimages/i.png,2,test\n"
         try Data(csv.utf8).write(to: root.appendingPathComponent("set.csv"))
-        let dataset = try DownstreamDataset.discover(at: root.appendingPathComponent("set.csv"),
-                                                     options: DownstreamLayoutOptions(task: .classification))
+        let dataset = try DownstreamDataset.discover(
+            at: root.appendingPathComponent("set.csv"),
+            options: DownstreamLayoutOptions(task: .classification))
         XCTAssertEqual(dataset.samples.map(\.label), ["0", "4", "2"])
         XCTAssertEqual(dataset.samples.map(\.split), [.train, .val, .test])
         let encoding = try LabelEncoding.fit(dataset.samples.map { ($0.id, $0.label ?? "") }, mode: nil)
@@ -129,8 +136,9 @@ final class DownstreamDatasetTests: XCTestCase {
         XCTAssertEqual(try LabelEncoding.fit(values, mode: .multiclass).classes.count, 6)
         // Recorded classes: a value outside them is named with its row too.
         let encoding = LabelEncoding(mode: .ordinal, classes: ["0", "1", "2"])
-        assertError(try encoding.target(for: LabelledValue(image: "q4", label: "4", file: file.path, line: 6)),
-                    mentions: "\(file.path) line 6: label '4' of image q4: expected an ordinal level 0…2")
+        assertError(
+            try encoding.target(for: LabelledValue(image: "q4", label: "4", file: file.path, line: 6)),
+            mentions: "\(file.path) line 6: label '4' of image q4: expected an ordinal level 0…2")
     }
 
     /// Item 6: without a split column, a patient column keeps each patient's images together.
@@ -141,8 +149,9 @@ final class DownstreamDatasetTests: XCTestCase {
             csv += "images/p\(i).png,P\(i / 4),\(i % 3)\n"
         }
         try Data(csv.utf8).write(to: root.appendingPathComponent("patients.csv"))
-        let dataset = try DownstreamDataset.discover(at: root.appendingPathComponent("patients.csv"),
-                                                     options: DownstreamLayoutOptions(task: .classification))
+        let dataset = try DownstreamDataset.discover(
+            at: root.appendingPathComponent("patients.csv"),
+            options: DownstreamLayoutOptions(task: .classification))
         XCTAssertEqual(dataset.splitSource, .patient)
         let byPatient = Dictionary(grouping: dataset.samples) { Int($0.id.dropFirst())! / 4 }
         for (patient, samples) in byPatient {
@@ -153,13 +162,17 @@ final class DownstreamDatasetTests: XCTestCase {
 
     func testCSVWithMissingImageNamesLineAndFile() throws {
         try Data("image,label\nimages/nothere.png,1\n".utf8).write(to: root.appendingPathComponent("bad.csv"))
-        assertError(try DownstreamDataset.discover(at: root.appendingPathComponent("bad.csv"),
-                                                   options: DownstreamLayoutOptions(task: .classification)),
-                    mentions: "line 2")
+        assertError(
+            try DownstreamDataset.discover(
+                at: root.appendingPathComponent("bad.csv"),
+                options: DownstreamLayoutOptions(task: .classification)),
+            mentions: "line 2")
         try Data("picture,label\n".utf8).write(to: root.appendingPathComponent("nohead.csv"))
-        assertError(try DownstreamDataset.discover(at: root.appendingPathComponent("nohead.csv"),
-                                                   options: DownstreamLayoutOptions(task: .classification)),
-                    mentions: "nohead.csv")
+        assertError(
+            try DownstreamDataset.discover(
+                at: root.appendingPathComponent("nohead.csv"),
+                options: DownstreamLayoutOptions(task: .classification)),
+            mentions: "nohead.csv")
     }
 
     func testHashedSplitIsStableAndRoughlyProportional() {
@@ -216,7 +229,9 @@ final class FileNamePatientTests: XCTestCase {
         return root
     }
 
-    private func assertSplitByPatient(_ names: [String], patient: (String) -> String, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertSplitByPatient(_ names: [String], patient: (String) -> String, file: StaticString = #filePath, line: UInt = #line)
+        throws
+    {
         let dataset = try DownstreamDataset.discover(at: try folder(names), options: DownstreamLayoutOptions(task: .segmentation))
         XCTAssertEqual(dataset.splitSource, .patient, file: file, line: line)
         let byPatient = Dictionary(grouping: dataset.samples) { patient($0.id) }
@@ -239,8 +254,9 @@ final class FileNamePatientTests: XCTestCase {
     }
 
     func testNamesWithoutAPatientKeepThePerImageSplit() throws {
-        let numbered = try DownstreamDataset.discover(at: try folder((0..<20).map { "img\($0)" }),
-                                                      options: DownstreamLayoutOptions(task: .segmentation))
+        let numbered = try DownstreamDataset.discover(
+            at: try folder((0..<20).map { "img\($0)" }),
+            options: DownstreamLayoutOptions(task: .segmentation))
         XCTAssertEqual(numbered.splitSource, .fileName)
         // A leading number per image, none shared: a numbering, not patients.
         XCTAssertNil(FileNamePatients.patients(of: (0..<20).map { "\($0)_scan" }))

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 /// Item 12 of "Nothing silently wrong": one exit status per kind of failure (README, "Exit

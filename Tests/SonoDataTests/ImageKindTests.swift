@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 /// Every image kind, written with SonoTag's own DICOM writer the way scanners lay them out
@@ -13,7 +14,9 @@ final class ImageKindTests: XCTestCase {
     /// Grey speckle-like texture, deterministic.
     static func speckle(_ x: Int, _ y: Int) -> UInt8 { UInt8(40 + ((x &* 73 &+ y &* 151 &+ (x * y) % 17) % 150)) }
 
-    static func image(rgb: Bool = false, regions: [UltrasoundRegion], pixel: ((Int, Int) -> (UInt8, UInt8, UInt8))? = nil) -> UltrasoundImage {
+    static func image(rgb: Bool = false, regions: [UltrasoundRegion], pixel: ((Int, Int) -> (UInt8, UInt8, UInt8))? = nil)
+        -> UltrasoundImage
+    {
         let spp = rgb ? 3 : 1
         var frame: [UInt8] = []
         frame.reserveCapacity(rows * columns * spp)
@@ -40,8 +43,9 @@ final class ImageKindTests: XCTestCase {
     }
 
     static func tissue(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, dataType: Int = 1, format: Int = 1) -> UltrasoundRegion {
-        UltrasoundRegion(minX0: x0, minY0: y0, maxX1: x1, maxY1: y1, spatialFormat: format, dataType: dataType,
-                         physicalUnitsX: 3, physicalUnitsY: 3, physicalDeltaX: 0.02, physicalDeltaY: 0.02)
+        UltrasoundRegion(
+            minX0: x0, minY0: y0, maxX1: x1, maxY1: y1, spatialFormat: format, dataType: dataType,
+            physicalUnitsX: 3, physicalUnitsY: 3, physicalDeltaX: 0.02, physicalDeltaY: 0.02)
     }
 
     /// Writes each image, crawls the folder and returns the manifest rows by file name.
@@ -91,7 +95,9 @@ final class ImageKindTests: XCTestCase {
         derived.extraElements = [DataElement(tag: Tag(0x0008, 0x0008), vr: .CS, value: .bytes(Array("DERIVED\\SECONDARY ".utf8)))]
         images["derived.dcm"] = (derived, .native)
         var colourBitmap = Self.image(regions: [])
-        colourBitmap.extraElements = [DataElement(tag: Tag(0x0008, 0x0008), vr: .CS, value: .bytes(Array("ORIGINAL\\PRIMARY\\\\0011".utf8)))]
+        colourBitmap.extraElements = [
+            DataElement(tag: Tag(0x0008, 0x0008), vr: .CS, value: .bytes(Array("ORIGINAL\\PRIMARY\\\\0011".utf8)))
+        ]
         images["colour-bitmap.dcm"] = (colourBitmap, .native)
         var other = Self.image(regions: [full])
         other.extraElements = [DataElement(tag: .sopClassUID, vr: .UI, value: .bytes(Array("1.2.840.10008.5.1.4.1.1.4\0".utf8)))]
@@ -102,7 +108,7 @@ final class ImageKindTests: XCTestCase {
             "colour-region.dcm": .colourFlow, "colour-pixels.dcm": .colourFlow, "colour-bitmap.dcm": .colourFlow,
             "doppler.dcm": .spectralDoppler, "m-mode.dcm": .mMode, "dual-view.dcm": .multiView,
             "secondary-capture.dcm": .secondaryCapture, "report-page.dcm": .secondaryCapture, "derived.dcm": .secondaryCapture,
-            "mr.dcm": .unknown,
+            "mr.dcm": .unknown
         ]
         let files = try crawl(images)
         for (name, kind) in expected {
@@ -117,7 +123,8 @@ final class ImageKindTests: XCTestCase {
         let data = try TemporaryFolder(), out = try TemporaryFolder()
         let full = Self.tissue(8, 4, 119, 91)
         try Self.image(regions: [full]).write(to: data.url.appendingPathComponent("bmode.dcm"))
-        try Self.image(regions: [Self.tissue(0, 4, 62, 91), Self.tissue(65, 4, 127, 91)]).write(to: data.url.appendingPathComponent("dual.dcm"))
+        try Self.image(regions: [Self.tissue(0, 4, 62, 91), Self.tissue(65, 4, 127, 91)]).write(
+            to: data.url.appendingPathComponent("dual.dcm"))
         let manifest = try ManifestDatabase(path: out.file("m.sqlite"), createIfMissing: true)
         try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 1)).run(root: data.path)
 
@@ -132,15 +139,18 @@ final class ImageKindTests: XCTestCase {
 
         let export = try manifest.labelExport(.paperDefault())
         XCTAssertEqual(export.root, data.url.standardizedFileURL.path)
-        XCTAssertEqual(export.samples.map(\.fields), [
-            ["bmode.dcm", "0", "bmode", "C5-1", "curvilinear", "US KIDNEY", "", ""],
-            ["dual.dcm", "0", "multi_view", "C5-1", "curvilinear", "US KIDNEY", "", ""],
-        ])
+        XCTAssertEqual(
+            export.samples.map(\.fields),
+            [
+                ["bmode.dcm", "0", "bmode", "C5-1", "curvilinear", "US KIDNEY", "", ""],
+                ["dual.dcm", "0", "multi_view", "C5-1", "curvilinear", "US KIDNEY", "", ""]
+            ])
         XCTAssertEqual(try manifest.labelExport(.paperDefault(), kinds: [.multiView]).samples.map(\.path), ["dual.dcm"])
 
         try manifest.assignSplit(try SplitSettings(valShare: 0))
         let settings = try PreprocessSettings(height: 16, width: 16)
-        let dataset = try CohortDataset(manifest: manifest, split: .train, settings: settings, kinds: [.bmode], cacheRoot: out.url.appendingPathComponent("cache"))
+        let dataset = try CohortDataset(
+            manifest: manifest, split: .train, settings: settings, kinds: [.bmode], cacheRoot: out.url.appendingPathComponent("cache"))
         XCTAssertEqual(dataset.count, 1)
         XCTAssertEqual(dataset.excludedFramesByKind, [.multiView: 1])
         XCTAssertTrue(dataset.kindSummary.contains("1 frames of other kinds excluded (multi_view 1)"), dataset.kindSummary)
@@ -158,9 +168,12 @@ final class ImageKindTests: XCTestCase {
         try ManifestSchema.migrator.migrate(old, upTo: "v1")
         try old.write { db in
             try ManifestSchema.stampIdentity(db)
-            try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?)", arguments: [ManifestDatabase.archiveRootKey, data.url.standardizedFileURL.path])
-            try db.execute(sql: "INSERT INTO files(path, size, mtime_ns, status, indexed_at, frames) VALUES ('old.dcm', ?, ?, 'ok', 0, 1)",
-                           arguments: [stamp.size, stamp.mtimeNs])
+            try db.execute(
+                sql: "INSERT INTO meta(key, value) VALUES (?, ?)",
+                arguments: [ManifestDatabase.archiveRootKey, data.url.standardizedFileURL.path])
+            try db.execute(
+                sql: "INSERT INTO files(path, size, mtime_ns, status, indexed_at, frames) VALUES ('old.dcm', ?, ?, 'ok', 0, 1)",
+                arguments: [stamp.size, stamp.mtimeNs])
         }
         try old.close()
         let manifest = try ManifestDatabase(path: out.file("m.sqlite"))
@@ -190,7 +203,7 @@ final class ImageKindTests: XCTestCase {
     // MARK: regions as they come
 
     func testRegionsExceedingTheImageZeroAreaAndNegativeDeltas() throws {
-        var outside = Self.tissue(100, 10, 300, 200)           // reaches past 128 × 96
+        var outside = Self.tissue(100, 10, 300, 200)  // reaches past 128 × 96
         outside.physicalDeltaX = -0.03
         outside.physicalDeltaY = -0.025
         let zero = UltrasoundRegion(minX0: 0, minY0: 0, maxX1: 0, maxY1: 0, spatialFormat: 1, dataType: 1)
@@ -198,7 +211,10 @@ final class ImageKindTests: XCTestCase {
             "outside.dcm": (Self.image(regions: [outside]), .native),
             // The zero-area region is listed first and would win a tie; it must not count at all.
             "zero.dcm": (Self.image(regions: [zero, Self.tissue(10, 5, 29, 24)]), .native),
-            "largest.dcm": (Self.image(regions: [Self.tissue(2, 2, 21, 21), Self.tissue(30, 10, 109, 89), Self.tissue(0, 0, 127, 95, format: 5)]), .native),
+            "largest.dcm": (
+                Self.image(regions: [Self.tissue(2, 2, 21, 21), Self.tissue(30, 10, 109, 89), Self.tissue(0, 0, 127, 95, format: 5)]),
+                .native
+            )
         ])
         let clamped = try XCTUnwrap(files["outside.dcm"])
         XCTAssertEqual(clamped.cropBox, CropBox(x0: 100, y0: 10, x1: 128, y1: 96))

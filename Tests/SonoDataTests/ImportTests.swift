@@ -4,6 +4,7 @@ import Foundation
 import Imaging
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 /// `sonotag import`: PNG/JPEG images with a metadata table become ultrasound DICOM that
@@ -37,8 +38,9 @@ final class ImportTests: XCTestCase {
         try PNG.write(raster(width: 40, height: 30, channels: 3, colour: true), to: images.appendingPathComponent("colour.png").path)
         try PNG.write(raster(width: 33, height: 20, channels: 3), to: images.appendingPathComponent("sub/rgbgray.png").path)
         try PNG.write(raster(width: 16, height: 12, channels: 4), to: images.appendingPathComponent("alpha.png").path)
-        let jpeg = try DICOMCodecs.JPEG.encodeBaseline(raster(width: 64, height: 48, channels: 1).pixels, width: 64, height: 48,
-                                                       components: 1, quality: 90, subsampling: .gray)
+        let jpeg = try DICOMCodecs.JPEG.encodeBaseline(
+            raster(width: 64, height: 48, channels: 1).pixels, width: 64, height: 48,
+            components: 1, quality: 90, subsampling: .gray)
         try Data(jpeg).write(to: images.appendingPathComponent("scan.jpg"))
         return ["images/gray.png", "images/colour.png", "images/sub/rgbgray.png", "images/alpha.png", "images/scan.jpg"]
     }
@@ -141,7 +143,8 @@ final class ImportTests: XCTestCase {
         let rows = try ImportTable.rows(csv: table.path, defaults: ImportDefaults(), ignoring: ["split"])
         let summary = try ArchiveImporter.run(rows: rows, into: folder.appendingPathComponent("dicom"))
         XCTAssertEqual(summary.written, 1)
-        let failed = Dictionary(uniqueKeysWithValues: summary.failed.map { ($0.origin.components(separatedBy: " row ").last!, $0.problem!) })
+        let failed = Dictionary(
+            uniqueKeysWithValues: summary.failed.map { ($0.origin.components(separatedBy: " row ").last!, $0.problem!) })
         XCTAssertEqual(Set(failed.keys), ["3", "4", "5", "6", "7"], "\(failed)")
         XCTAssertTrue(failed["3"]!.contains("no such file"), failed["3"]!)
         XCTAssertTrue(failed["5"]!.contains("BodyPartExamined") && failed["5"]!.contains("upper-case"), failed["5"]!)
@@ -155,9 +158,11 @@ final class ImportTests: XCTestCase {
 
     func testTablesThatCannotBeImportedAreRefusedNamingTheColumn() throws {
         let folder = try temporaryFolder("import-refused")
-        for (header, expected) in [("image,Rows", "Rows"), ("image,StudyDescripton", "StudyDescripton"),
-                                   ("file,path", "two image columns"), ("Transducer Data", "no image column"),
-                                   ("image,ReferencedImageSequence", "SQ")] {
+        for (header, expected) in [
+            ("image,Rows", "Rows"), ("image,StudyDescripton", "StudyDescripton"),
+            ("file,path", "two image columns"), ("Transducer Data", "no image column"),
+            ("image,ReferencedImageSequence", "SQ")
+        ] {
             let table = folder.appendingPathComponent("t.csv")
             try "\(header)\na.png,1\n".write(to: table, atomically: true, encoding: .utf8)
             XCTAssertThrowsError(try ImportTable.rows(csv: table.path, defaults: ImportDefaults()), header) { error in
@@ -191,21 +196,25 @@ final class ImportTests: XCTestCase {
             XCTAssertEqual(result.status, 0, "\(arguments.first ?? ""): \(result.combined)")
             return result
         }
-        let imported = try run(["import", images.path, "--out", out, "--transducer", "ML6-15-D", "--study-description", "US BREAST",
-                                "--patient-from", "^(MRN-[A-Z]+-[0-9]+)_", "--pixel-spacing", "0.08", "--tag", "Manufacturer=GE Healthcare"])
-        XCTAssertTrue(imported.standardOutput.contains("6 of 6 images written") && imported.standardOutput.contains("2 patients"), imported.combined)
+        let imported = try run([
+            "import", images.path, "--out", out, "--transducer", "ML6-15-D", "--study-description", "US BREAST",
+            "--patient-from", "^(MRN-[A-Z]+-[0-9]+)_", "--pixel-spacing", "0.08", "--tag", "Manufacturer=GE Healthcare"
+        ])
+        XCTAssertTrue(
+            imported.standardOutput.contains("6 of 6 images written") && imported.standardOutput.contains("2 patients"), imported.combined)
         let db = folder.appendingPathComponent("cohort.sqlite").path, key = folder.appendingPathComponent("key").path
         let indexed = try run(["index", out, "--db", db, "--key", key, "--plain"])
         let kinds = try run(["tags", "--db", db, "--kinds"])
-        XCTAssertTrue(kinds.standardOutput.contains("bmode") && kinds.standardOutput.contains("6 images"), kinds.combined + indexed.combined)
+        XCTAssertTrue(
+            kinds.standardOutput.contains("bmode") && kinds.standardOutput.contains("6 images"), kinds.combined + indexed.combined)
         let mapping = folder.appendingPathComponent("labels.yaml")
         try """
-            extends: paper
-            study:
-              groups: [liver, kidney, thyroid, abdomen, chest, soft tissue, nodule, drainage, breast]
-              names:
-                "US BREAST": [breast, soft tissue]
-            """.write(to: mapping, atomically: true, encoding: .utf8)
+        extends: paper
+        study:
+          groups: [liver, kidney, thyroid, abdomen, chest, soft tissue, nodule, drainage, breast]
+          names:
+            "US BREAST": [breast, soft tissue]
+        """.write(to: mapping, atomically: true, encoding: .utf8)
         let labelled = try run(["labels", "--db", db, "--labels", mapping.path])
         let export = folder.appendingPathComponent("labels.csv").path
         _ = try run(["labels", "--db", db, "--labels", mapping.path, "--export", export])

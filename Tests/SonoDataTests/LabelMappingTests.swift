@@ -1,5 +1,6 @@
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 final class LabelMappingTests: XCTestCase {
@@ -23,7 +24,9 @@ final class LabelMappingTests: XCTestCase {
 
     func testLabelOrderAndNormalisation() {
         let mapping = LabelMapping.paperDefault()
-        XCTAssertEqual(mapping.groupNames, ["linear", "curvilinear", "liver", "kidney", "thyroid", "abdomen", "chest", "soft tissue", "nodule", "drainage"])
+        XCTAssertEqual(
+            mapping.groupNames,
+            ["linear", "curvilinear", "liver", "kidney", "thyroid", "abdomen", "chest", "soft tissue", "nodule", "drainage"])
         // Case and whitespace differences still match; y is hand-computed.
         let y = mapping.labelVector(transducers: ["sc6-1 "], studyDescription: "  us  thyroid biopsy\t")
         XCTAssertEqual(y, [0, 1, 0, 0, 1, 0, 0, 0, 1, 0])
@@ -124,7 +127,8 @@ final class LabelMappingTests: XCTestCase {
         XCTAssertEqual(report.labelledFiles, 4)
         XCTAssertEqual(report.groupCounts, [0, 1, 1, 0, 0, 1, 0, 0, 0, 0])
         XCTAssertEqual(report.unmappedDescriptions, [.init(value: "US KNEE", count: 2), .init(value: "(empty)", count: 1)])
-        XCTAssertEqual(report.unmappedTransducers, [.init(value: "(empty)", count: 1), .init(value: "X7", count: 1), .init(value: "X7\\Y1", count: 1)])
+        XCTAssertEqual(
+            report.unmappedTransducers, [.init(value: "(empty)", count: 1), .init(value: "X7", count: 1), .init(value: "X7\\Y1", count: 1)])
         let stored = try manifest.storedLabels(mappingHash: LabelMapping.paperDefault().hash)
         XCTAssertEqual(stored.count, 4)
         XCTAssertEqual(stored.values.map { $0.count }, [10, 10, 10, 10])

@@ -1,19 +1,22 @@
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 final class LoaderTests: XCTestCase {
     private func dataset(_ folder: TemporaryFolder, files: Int) throws -> CohortDataset {
         let manifest = try ManifestDatabase(path: folder.file("m.sqlite"), createIfMissing: true)
         for i in 0..<files {
-            try manifest.insertSynthetic(path: "/f\(i)", patientID: "P\(i)", transducer: i % 3 == 0 ? "L12-5" : "C5-1",
-                                         description: i % 2 == 0 ? "US THYROID BIOPSY" : "US DRAINAGE LIVER")
+            try manifest.insertSynthetic(
+                path: "/f\(i)", patientID: "P\(i)", transducer: i % 3 == 0 ? "L12-5" : "C5-1",
+                description: i % 2 == 0 ? "US THYROID BIOPSY" : "US DRAINAGE LIVER")
         }
         try manifest.assignSplit(try SplitSettings(valShare: 0.25, seed: 4))
-        return try CohortDataset(manifest: manifest, split: .train, settings: try PreprocessSettings(height: 16, width: 24),
-                                 labels: try manifest.paperLabels(), cacheRoot: folder.url.appendingPathComponent("cache"),
-                                 datasetStatistics: nil, threads: 2, decoder: SyntheticDecoder(width: 30, height: 20), progress: nil)
+        return try CohortDataset(
+            manifest: manifest, split: .train, settings: try PreprocessSettings(height: 16, width: 24),
+            labels: try manifest.paperLabels(), cacheRoot: folder.url.appendingPathComponent("cache"),
+            datasetStatistics: nil, threads: 2, decoder: SyntheticDecoder(width: 30, height: 20), progress: nil)
     }
 
     private func epoch(_ loader: BatchLoader, _ number: Int) throws -> [(images: [Float], labels: [Float], ids: [Int64], shape: [Int])] {

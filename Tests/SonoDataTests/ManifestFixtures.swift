@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 extension PatientKey {
@@ -11,8 +12,10 @@ extension PatientKey {
 extension ManifestDatabase {
     /// Inserts a synthetic `ok` row (for split / label / tag tests that need no DICOM).
     @discardableResult
-    func insertSynthetic(path: String, patientID: String?, study: String? = nil, transducer: String? = nil,
-                         description: String? = nil, tags: [String: String] = [:]) throws -> Int64 {
+    func insertSynthetic(
+        path: String, patientID: String?, study: String? = nil, transducer: String? = nil,
+        description: String? = nil, tags: [String: String] = [:]
+    ) throws -> Int64 {
         var record = FileRecord(path: path, size: 1, mtimeNs: 1, status: .ok)
         record.patientHash = patientID.flatMap { PatientKey.test.hash($0) }
         record.studyInstanceUid = study
@@ -31,8 +34,10 @@ func builtSonotag() throws -> URL { try BuiltProducts.executable("sonotag") }
 
 /// Runs `sonotag` with `arguments`; standard output and error are returned separately.
 func runSonotag(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let result = try ProcessRunner.run(try builtSonotag(), arguments, environment: [
-        "CI": "true", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin",
-    ].merging(environment) { $1 }, replacingEnvironment: true)
+    let result = try ProcessRunner.run(
+        try builtSonotag(), arguments,
+        environment: [
+            "CI": "true", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
+        ].merging(environment) { $1 }, replacingEnvironment: true)
     return (result.status, result.standardOutput, result.standardError)
 }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 /// Item 10 of "Nothing silently wrong": every command checks that a database is a SonoTag
@@ -30,7 +31,7 @@ final class ManifestIdentityTests: XCTestCase {
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         for create in [false, true] {
             XCTAssertThrowsError(try ManifestDatabase(path: path, createIfMissing: create)) { error in
-                guard case let .notAManifest(named, reason)? = error as? SonoDataError else { return XCTFail("\(error)") }
+                guard case .notAManifest(let named, let reason)? = error as? SonoDataError else { return XCTFail("\(error)") }
                 XCTAssertEqual(named, path)
                 XCTAssertTrue(reason.contains("without SonoTag's tables"), reason)
             }
@@ -85,9 +86,11 @@ final class ManifestIdentityTests: XCTestCase {
         let folder = try TemporaryFolder()
         let path = try foreignDatabase(folder)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        for arguments in [["labels", "--db", path], ["split", "--db", path], ["split", "--db", path, "--export", folder.file("s.csv")],
-                          ["tags", "--db", path, "Modality"], ["cache", "--db", path, "--split", "all"],
-                          ["index", folder.path, "--db", path, "--key", folder.file("k.key")]] {
+        for arguments in [
+            ["labels", "--db", path], ["split", "--db", path], ["split", "--db", path, "--export", folder.file("s.csv")],
+            ["tags", "--db", path, "Modality"], ["cache", "--db", path, "--split", "all"],
+            ["index", folder.path, "--db", path, "--key", folder.file("k.key")]
+        ] {
             let result = try runSonotag(arguments)
             XCTAssertEqual(result.status, 65, "\(arguments): \(result.stdout) \(result.stderr)")
             XCTAssertTrue(result.stderr.contains("\(path) is not a SonoTag manifest"), "\(arguments): \(result.stderr)")

@@ -1,8 +1,9 @@
+import DICOM
 import Foundation
 import GRDB
 import TestSupport
 import XCTest
-import DICOM
+
 @testable import SonoData
 
 /// Items 9 and 17 of "Nothing silently wrong": the patient-id key lives in a key file the user
@@ -81,8 +82,9 @@ final class PatientKeyTests: XCTestCase {
         let manifest = try indexed(archive, into: out.file("m.sqlite"), key: key)
         XCTAssertEqual(try manifest.meta("patient_key_fingerprint"), key.fingerprint)
         XCTAssertNil(try manifest.meta("patient_id_salt"))
-        let keyText = try XCTUnwrap(String(decoding: try Data(contentsOf: URL(fileURLWithPath: keyPath)), as: UTF8.self)
-            .split(separator: "\n").last.map(String.init))
+        let keyText = try XCTUnwrap(
+            String(decoding: try Data(contentsOf: URL(fileURLWithPath: keyPath)), as: UTF8.self)
+                .split(separator: "\n").last.map(String.init))
         let raw = try XCTUnwrap(Data(base64Encoded: keyText))
         for file in try CommandLineTests.allFiles(under: out.url) where file.lastPathComponent.hasPrefix("m.sqlite") {
             let bytes = try Data(contentsOf: file)
@@ -96,7 +98,8 @@ final class PatientKeyTests: XCTestCase {
         try writeArchive(archive, files: 4, patients: 2)
         let manifest = try indexed(archive, into: out.file("m.sqlite"), key: .test)
         let before = try manifest.files().map(\.patientHash)
-        XCTAssertThrowsError(try Crawler(manifest: manifest, key: .random(), options: CrawlOptions(threads: 1)).run(root: archive.path)) { error in
+        XCTAssertThrowsError(try Crawler(manifest: manifest, key: .random(), options: CrawlOptions(threads: 1)).run(root: archive.path)) {
+            error in
             XCTAssertTrue("\(error)".contains("indexed with another patient-id key"), "\(error)")
         }
         XCTAssertEqual(try manifest.files().map(\.patientHash), before)
@@ -150,8 +153,9 @@ final class PatientKeyTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/" + path), path)
         }
         let rootMentions = try manifest.pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM files WHERE path LIKE ? OR detail LIKE ? OR warnings LIKE ?",
-                             arguments: ["%\(root)%", "%\(root)%", "%\(root)%"]) ?? -1
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM files WHERE path LIKE ? OR detail LIKE ? OR warnings LIKE ?",
+                arguments: ["%\(root)%", "%\(root)%", "%\(root)%"]) ?? -1
         }
         XCTAssertEqual(rootMentions, 0)
         // A sub-folder is crawled under the same root: only its rows are revisited.
@@ -159,7 +163,8 @@ final class PatientKeyTests: XCTestCase {
         XCTAssertEqual(counts.found, 2)
         XCTAssertEqual(counts.unchanged, 2)
         XCTAssertEqual(try manifest.fileCount(), 8)
-        XCTAssertThrowsError(try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 1)).run(root: elsewhere.path)) { error in
+        XCTAssertThrowsError(try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 1)).run(root: elsewhere.path)) {
+            error in
             XCTAssertTrue("\(error)".contains("is outside it"), "\(error)")
         }
         // The cache decodes through the root.

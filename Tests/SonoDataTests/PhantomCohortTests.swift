@@ -3,6 +3,7 @@ import Foundation
 import SonoPhantom
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 /// The whole pipeline on a synthetic cohort from the phantom generator (JPEG baseline, RLE,

@@ -3,6 +3,7 @@ import Foundation
 import SonoPhantom
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 /// The phantom's non-B-mode screens (colour Doppler, Doppler strip, report page) are each
@@ -46,9 +47,12 @@ final class PhantomKindsTests: XCTestCase {
         let screens = try Self.screens(in: input.url)
         for kind in ScreenKind.allCases { XCTAssertGreaterThan(summary.instancesByScreen?[kind.rawValue] ?? 0, 0, kind.rawValue) }
         let manifest = try ManifestDatabase(path: out.file("cohort.sqlite"), createIfMissing: true)
-        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2)).run(root: input.url.appendingPathComponent("dicom").path)
-        let expected: [String: ImageKind] = ["bmode": .bmode, "colour_flow": .colourFlow, "spectral_doppler": .spectralDoppler,
-                                             "report_page": .secondaryCapture]
+        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2)).run(
+            root: input.url.appendingPathComponent("dicom").path)
+        let expected: [String: ImageKind] = [
+            "bmode": .bmode, "colour_flow": .colourFlow, "spectral_doppler": .spectralDoppler,
+            "report_page": .secondaryCapture
+        ]
         for file in try manifest.files() {
             XCTAssertEqual(file.status, .ok, file.path)
             // Manifest paths are relative to the crawled folder, dicom/.
@@ -73,7 +77,8 @@ final class PhantomKindsTests: XCTestCase {
         XCTAssertFalse(header.contains("screen"))
 
         let manifest = try ManifestDatabase(path: out.file("cohort.sqlite"), createIfMissing: true)
-        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2)).run(root: input.url.appendingPathComponent("dicom").path)
+        try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 2)).run(
+            root: input.url.appendingPathComponent("dicom").path)
         let files = try manifest.files(status: .ok)
         XCTAssertEqual(Set(files.map(\.imageKind)), [.bmode])
         let paper = LabelMapping.paperDefault()

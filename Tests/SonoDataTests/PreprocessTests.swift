@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 /// Frames made up from the file id, counting how often files are decoded.
@@ -38,9 +39,11 @@ final class PreprocessTests: XCTestCase {
         let frame = try GrayImage(width: 32, height: 16, pixels: pixels)
         // Halving both axes: each output is the mean of a 2×2 block.
         let resized = try preprocessor.process(frame, box: CropBox(x0: 0, y0: 0, x1: 32, y1: 16))
-        for j in 0..<8 { for i in 0..<16 {
-            XCTAssertEqual(resized[j * 16 + i], Float(2 * i) + 0.5 + 10 * (Float(2 * j) + 0.5), accuracy: 1e-3)
-        } }
+        for j in 0..<8 {
+            for i in 0..<16 {
+                XCTAssertEqual(resized[j * 16 + i], Float(2 * i) + 0.5 + 10 * (Float(2 * j) + 0.5), accuracy: 1e-3)
+            }
+        }
         // A crop of exactly the output size is copied unchanged.
         let cropped = try preprocessor.process(frame, box: CropBox(x0: 5, y0: 3, x1: 21, y1: 11))
         XCTAssertEqual(cropped[0], 5 + 30)
@@ -53,7 +56,7 @@ final class PreprocessTests: XCTestCase {
         XCTAssertEqual(preprocessor.cropBox(for: file, width: 100, height: 80), CropBox(x0: 0, y0: 0, x1: 100, y1: 80))
         file.cropX0 = 10; file.cropY0 = 5; file.cropX1 = 90; file.cropY1 = 200
         XCTAssertEqual(preprocessor.cropBox(for: file, width: 100, height: 80), CropBox(x0: 10, y0: 5, x1: 90, y1: 80))
-        file.cropX1 = 12   // two pixels wide: not an image region
+        file.cropX1 = 12  // two pixels wide: not an image region
         XCTAssertEqual(preprocessor.cropBox(for: file, width: 100, height: 80), CropBox(x0: 0, y0: 0, x1: 100, y1: 80))
     }
 
@@ -69,8 +72,9 @@ final class PreprocessTests: XCTestCase {
         let folder = try TemporaryFolder()
         let manifest = try ManifestDatabase(path: folder.file("m.sqlite"), createIfMissing: true)
         for i in 0..<files {
-            let id = try manifest.insertSynthetic(path: "/f\(i)", patientID: "P\(i % 5)", transducer: i % 2 == 0 ? "SC6-1" : "SL10-2",
-                                                  description: "US THYROID BIOPSY")
+            let id = try manifest.insertSynthetic(
+                path: "/f\(i)", patientID: "P\(i % 5)", transducer: i % 2 == 0 ? "SC6-1" : "SL10-2",
+                description: "US THYROID BIOPSY")
             try manifest.pool.write { try $0.execute(sql: "UPDATE files SET frames = ? WHERE id = ?", arguments: [framesEach, id]) }
         }
         return (folder, manifest)
@@ -81,13 +85,15 @@ final class PreprocessTests: XCTestCase {
         let decoder = SyntheticDecoder()
         let settings = try PreprocessSettings(height: 20, width: 32, frames: .stride(2))
         let root = folder.url.appendingPathComponent("cache")
-        let first = try CohortDataset(manifest: manifest, split: nil, settings: settings, labels: try manifest.paperLabels(), cacheRoot: root,
-                                      datasetStatistics: nil, threads: 2, decoder: decoder, progress: nil)
-        XCTAssertEqual(first.count, 12)   // frames 0 and 2 of each file
+        let first = try CohortDataset(
+            manifest: manifest, split: nil, settings: settings, labels: try manifest.paperLabels(), cacheRoot: root,
+            datasetStatistics: nil, threads: 2, decoder: decoder, progress: nil)
+        XCTAssertEqual(first.count, 12)  // frames 0 and 2 of each file
         XCTAssertEqual(decoder.decodedFiles, 6)
         // Same settings: nothing decoded again, same samples and values.
-        let again = try CohortDataset(manifest: manifest, split: nil, settings: settings, labels: try manifest.paperLabels(), cacheRoot: root,
-                                      datasetStatistics: nil, threads: 2, decoder: decoder, progress: nil)
+        let again = try CohortDataset(
+            manifest: manifest, split: nil, settings: settings, labels: try manifest.paperLabels(), cacheRoot: root,
+            datasetStatistics: nil, threads: 2, decoder: decoder, progress: nil)
         XCTAssertEqual(decoder.decodedFiles, 6)
         XCTAssertEqual(again.samples, first.samples)
         XCTAssertEqual(again.normalisedImage(at: 5), first.normalisedImage(at: 5))
@@ -95,14 +101,16 @@ final class PreprocessTests: XCTestCase {
         var stored = [Float](repeating: 0, count: 20 * 32)
         stored.withUnsafeMutableBufferPointer { again.cache.readPixels(again.samples[1].entry, into: $0.baseAddress!) }
         let sample = again.samples[1]
-        let expected = (SyntheticDecoder.value(x: 2, y: 4, frame: sample.frame, seed: Int(sample.fileId))
-            + SyntheticDecoder.value(x: 3, y: 4, frame: sample.frame, seed: Int(sample.fileId))
-            + SyntheticDecoder.value(x: 2, y: 5, frame: sample.frame, seed: Int(sample.fileId))
-            + SyntheticDecoder.value(x: 3, y: 5, frame: sample.frame, seed: Int(sample.fileId))) / 4
+        let expected =
+            (SyntheticDecoder.value(x: 2, y: 4, frame: sample.frame, seed: Int(sample.fileId))
+                + SyntheticDecoder.value(x: 3, y: 4, frame: sample.frame, seed: Int(sample.fileId))
+                + SyntheticDecoder.value(x: 2, y: 5, frame: sample.frame, seed: Int(sample.fileId))
+                + SyntheticDecoder.value(x: 3, y: 5, frame: sample.frame, seed: Int(sample.fileId))) / 4
         XCTAssertEqual(stored[2 * 32 + 1], expected.rounded(), accuracy: 1)
         // Other settings: a separate cache, decoded again.
-        let other = try CohortDataset(manifest: manifest, split: nil, settings: try PreprocessSettings(height: 20, width: 30, frames: .first),
-                                      labels: try manifest.paperLabels(), cacheRoot: root, datasetStatistics: nil, threads: 2, decoder: decoder, progress: nil)
+        let other = try CohortDataset(
+            manifest: manifest, split: nil, settings: try PreprocessSettings(height: 20, width: 30, frames: .first),
+            labels: try manifest.paperLabels(), cacheRoot: root, datasetStatistics: nil, threads: 2, decoder: decoder, progress: nil)
         XCTAssertEqual(other.count, 6)
         XCTAssertEqual(decoder.decodedFiles, 12)
         XCTAssertNotEqual(other.cache.directory, first.cache.directory)
@@ -112,9 +120,10 @@ final class PreprocessTests: XCTestCase {
         let (folder, manifest) = try cohort(files: 4)
         let decoder = SyntheticDecoder()
         decoder.failingPaths = ["/f2"]
-        let dataset = try CohortDataset(manifest: manifest, split: nil, settings: try PreprocessSettings(height: 16, width: 16),
-                                        labels: try manifest.paperLabels(), cacheRoot: folder.url.appendingPathComponent("c"),
-                                        datasetStatistics: nil, threads: 2, decoder: decoder, progress: nil)
+        let dataset = try CohortDataset(
+            manifest: manifest, split: nil, settings: try PreprocessSettings(height: 16, width: 16),
+            labels: try manifest.paperLabels(), cacheRoot: folder.url.appendingPathComponent("c"),
+            datasetStatistics: nil, threads: 2, decoder: decoder, progress: nil)
         XCTAssertEqual(dataset.count, 3)
         XCTAssertEqual(dataset.failedFiles.map(\.path), ["/f2"])
         XCTAssertTrue(dataset.failedFiles[0].message.contains("synthetic failure"))
@@ -136,8 +145,9 @@ final class PreprocessTests: XCTestCase {
     func testFloat16StorageAndNormalisation() throws {
         let (folder, manifest) = try cohort(files: 3)
         let settings = try PreprocessSettings(height: 10, width: 16, storage: .float16)
-        let dataset = try CohortDataset(manifest: manifest, split: nil, settings: settings, labels: try manifest.paperLabels(),
-                                        cacheRoot: folder.url, datasetStatistics: nil, threads: 1, decoder: SyntheticDecoder(), progress: nil)
+        let dataset = try CohortDataset(
+            manifest: manifest, split: nil, settings: settings, labels: try manifest.paperLabels(),
+            cacheRoot: folder.url, datasetStatistics: nil, threads: 1, decoder: SyntheticDecoder(), progress: nil)
         let image = dataset.normalisedImage(at: 0)
         let mean = image.reduce(0, +) / Float(image.count)
         let variance = image.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(image.count)
@@ -146,8 +156,9 @@ final class PreprocessTests: XCTestCase {
         XCTAssertEqual(dataset.samples[0].labels, [0, 1, 0, 0, 1, 0, 0, 0, 1, 0])
         var datasetSettings = settings
         datasetSettings.normalisation = .dataset
-        let pooled = try CohortDataset(manifest: manifest, split: nil, settings: datasetSettings, labels: try manifest.paperLabels(), cacheRoot: folder.url,
-                                       datasetStatistics: NormalisationStatistics(mean: 100, std: 50), threads: 1, decoder: SyntheticDecoder(), progress: nil)
+        let pooled = try CohortDataset(
+            manifest: manifest, split: nil, settings: datasetSettings, labels: try manifest.paperLabels(), cacheRoot: folder.url,
+            datasetStatistics: NormalisationStatistics(mean: 100, std: 50), threads: 1, decoder: SyntheticDecoder(), progress: nil)
         var raw = [Float](repeating: 0, count: 160)
         raw.withUnsafeMutableBufferPointer { pooled.cache.readPixels(pooled.samples[0].entry, into: $0.baseAddress!) }
         XCTAssertEqual(pooled.normalisedImage(at: 0)[7], (raw[7] - 100) / 50, accuracy: 1e-5)

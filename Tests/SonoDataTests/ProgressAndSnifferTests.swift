@@ -1,5 +1,6 @@
 import SonoSupport
 import XCTest
+
 @testable import SonoData
 
 final class ProgressAndSnifferTests: XCTestCase {
@@ -8,8 +9,12 @@ final class ProgressAndSnifferTests: XCTestCase {
         let printer = ProgressPrinter(interactive: false, interval: 0) { lines.append($0) }
         printer.report(CrawlProgress(total: 1000, done: 250, unchanged: 50, elapsed: 5))
         printer.report(CrawlProgress(total: 1000, done: 1000, unchanged: 50, elapsed: 20))
-        XCTAssertEqual(lines, ["index: 250/1000 files (50 unchanged), 50 files/s, ETA 15.0s\n",
-                               "index: 1000/1000 files (50 unchanged), 50 files/s, 20.0s\n"])
+        XCTAssertEqual(
+            lines,
+            [
+                "index: 250/1000 files (50 unchanged), 50 files/s, ETA 15.0s\n",
+                "index: 1000/1000 files (50 unchanged), 50 files/s, 20.0s\n"
+            ])
         var bar = ""
         ProgressPrinter(interactive: true) { bar += $0 }.report(CrawlProgress(total: 10, done: 5, unchanged: 0, elapsed: 1))
         XCTAssertTrue(bar.hasPrefix("\r[") && bar.contains("5/10 files"), bar)

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 /// Items 9 and 14 through the built executables: every pretraining run folder gets a `run.json`
@@ -24,12 +25,15 @@ final class RunRecordCommandTests: XCTestCase {
         XCTAssertEqual(try runSonotag(["split", "--db", db, "--val", "0.25", "--seed", "1"]).status, 0)
         XCTAssertEqual(try runSonotag(["labels", "--db", db]).status, 0)
         let runFolder = out.file("run")
-        let pretrain = ["pretrain", "--db", db, "--out", runFolder, "--backbone", "resnet18", "--epochs", "1",
-                        "--batch-size", "4", "--size", "64x96", "--max-images", "8", "--threads", "1"]
+        let pretrain = [
+            "pretrain", "--db", db, "--out", runFolder, "--backbone", "resnet18", "--epochs", "1",
+            "--batch-size", "4", "--size", "64x96", "--max-images", "8", "--threads", "1"
+        ]
         let first = try runSonotag(pretrain)
         XCTAssertEqual(first.status, 0, first.stdout + first.stderr)
 
-        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: runFolder + "/run.json"))) as? [String: Any])
+        let json = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: runFolder + "/run.json"))) as? [String: Any])
         let sessions = try XCTUnwrap(json["sessions"] as? [[String: Any]])
         XCTAssertEqual(sessions.count, 1)
         let session = sessions[0]

@@ -1,5 +1,6 @@
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 final class SplitTests: XCTestCase {
@@ -21,8 +22,8 @@ final class SplitTests: XCTestCase {
         let (folder, manifest) = try cohort(patients: 50, imagesEach: 4)
         defer { withExtendedLifetime(folder) {} }
         let summary = try manifest.assignSplit(try SplitSettings(valShare: 0.2, testShare: 0.1, seed: 3))
-        XCTAssertEqual(summary.patients[.val], 10)      // round(51 × 0.2)
-        XCTAssertEqual(summary.patients[.test], 5)      // round(51 × 0.1)
+        XCTAssertEqual(summary.patients[.val], 10)  // round(51 × 0.2)
+        XCTAssertEqual(summary.patients[.test], 5)  // round(51 × 0.1)
         XCTAssertEqual(summary.patients[.train], 36)
         let byFile = try manifest.files(in: .train).count + manifest.files(in: .val).count + manifest.files(in: .test).count
         XCTAssertEqual(byFile, try manifest.fileCount(status: .ok))

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 extension ManifestDatabase {
@@ -24,28 +25,33 @@ final class StoredLabelsTests: XCTestCase {
             XCTAssertEqual(error as? SonoDataError, .noStoredLabels(manifest: manifest.path))
             XCTAssertTrue("\(error)".contains("sonotag labels --db \(manifest.path)"), "\(error)")
         }
-        let mapping = try LabelMapping.load(yaml: """
-            study:
-              groups: [liver, kidney, thyroid, abdomen, chest, soft tissue, nodule, drainage, biopsy]
-              names: { "US THYROID BIOPSY": [thyroid, biopsy] }
-            """)
+        let mapping = try LabelMapping.load(
+            yaml: """
+                study:
+                  groups: [liver, kidney, thyroid, abdomen, chest, soft tissue, nodule, drainage, biopsy]
+                  names: { "US THYROID BIOPSY": [thyroid, biopsy] }
+                """)
         try manifest.applyLabels(mapping)
         let stored = try manifest.weakLabels()
         XCTAssertEqual(stored.mappingHash, mapping.hash)
         XCTAssertEqual(stored.groupNames.last, "biopsy")
         XCTAssertEqual(stored.count, 11)
-        let dataset = try CohortDataset(manifest: manifest, split: nil, settings: try PreprocessSettings(height: 8, width: 8),
-                                        labels: stored, cacheRoot: folder.url.appendingPathComponent("cache"),
-                                        datasetStatistics: nil, threads: 1, decoder: SyntheticDecoder(width: 10, height: 10), progress: nil)
+        let dataset = try CohortDataset(
+            manifest: manifest, split: nil, settings: try PreprocessSettings(height: 8, width: 8),
+            labels: stored, cacheRoot: folder.url.appendingPathComponent("cache"),
+            datasetStatistics: nil, threads: 1, decoder: SyntheticDecoder(width: 10, height: 10), progress: nil)
         XCTAssertEqual(dataset.labelCount, 11)
         XCTAssertEqual(dataset.samples.first?.labels, [1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1])
 
         // A file indexed after labelling has no stored vector: an error, not a silent zero vector.
         try manifest.insertSynthetic(path: "/late", patientID: "P9", transducer: "L12-5", description: "US THYROID BIOPSY")
-        XCTAssertThrowsError(try CohortDataset(manifest: manifest, split: nil, settings: try PreprocessSettings(height: 8, width: 8),
-                                               labels: stored, cacheRoot: folder.url.appendingPathComponent("cache"),
-                                               datasetStatistics: nil, threads: 1, decoder: SyntheticDecoder(width: 10, height: 10),
-                                               progress: nil)) { error in
+        XCTAssertThrowsError(
+            try CohortDataset(
+                manifest: manifest, split: nil, settings: try PreprocessSettings(height: 8, width: 8),
+                labels: stored, cacheRoot: folder.url.appendingPathComponent("cache"),
+                datasetStatistics: nil, threads: 1, decoder: SyntheticDecoder(width: 10, height: 10),
+                progress: nil)
+        ) { error in
             guard case SonoDataError.staleLabels = error else { return XCTFail("\(error)") }
             XCTAssertTrue("\(error)".contains("1 image files have no stored label vector"), "\(error)")
         }

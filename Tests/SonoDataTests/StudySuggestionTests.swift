@@ -1,5 +1,6 @@
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 /// `labels --suggest`: keyword proposals for unmapped Study Descriptions as real archives write
@@ -20,7 +21,7 @@ final class StudySuggestionTests: XCTestCase {
         .init(value: "SCHILDDRÜSE", count: 1),
         .init(value: "NERVE BLOCK INTERSCALENE", count: 1),
         .init(value: "KIDS CLINIC 4", count: 1),
-        .init(value: LabelReport.emptyValue, count: 6),
+        .init(value: LabelReport.emptyValue, count: 6)
     ]
 
     func testProposalsForRealDescriptions() {
@@ -53,9 +54,13 @@ final class StudySuggestionTests: XCTestCase {
         let again = StudySuggestions.draftYAML(StudySuggestions.suggest(Self.unmapped, mapping: mapping), mapping: mapping)
         XCTAssertEqual(draft, again)
         XCTAssertTrue(draft.contains("draft: true"))
-        XCTAssertTrue(draft.contains("    # REVIEW 14 images; rules: kidney (KIDNEY)\n    \"US KIDNEY\": [\"kidney\", \"abdomen\"]\n"), draft)
+        XCTAssertTrue(
+            draft.contains("    # REVIEW 14 images; rules: kidney (KIDNEY)\n    \"US KIDNEY\": [\"kidney\", \"abdomen\"]\n"), draft)
         XCTAssertTrue(draft.contains("    # REVIEW 1 image; no rule fired: map by hand\n    # \"KIDS CLINIC 4\": []\n"), draft)
-        XCTAssertTrue(draft.contains("  groups: [\"liver\", \"kidney\", \"thyroid\", \"abdomen\", \"chest\", \"soft tissue\", \"nodule\", \"drainage\", \"breast\", \"fetal\", \"cardiac\", \"nerve\", \"vascular\", \"musculoskeletal\"]"), draft)
+        XCTAssertTrue(
+            draft.contains(
+                "  groups: [\"liver\", \"kidney\", \"thyroid\", \"abdomen\", \"chest\", \"soft tissue\", \"nodule\", \"drainage\", \"breast\", \"fetal\", \"cardiac\", \"nerve\", \"vascular\", \"musculoskeletal\"]"
+            ), draft)
         // Never applied silently: as written it is refused, naming the file and what to do.
         XCTAssertThrowsError(try LabelMapping.load(yaml: draft, path: "draft.yaml")) { error in
             XCTAssertTrue("\(error)".contains("draft.yaml") && "\(error)".contains("draft: true"), "\(error)")
@@ -82,8 +87,9 @@ final class StudySuggestionTests: XCTestCase {
             """
         let mapping = try LabelMapping.load(yaml: yaml)
         XCTAssertEqual(mapping.count, 14)
-        XCTAssertEqual(mapping.labelVector(transducers: ["L12-5"], studyDescription: "us breast"),
-                       [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0])
+        XCTAssertEqual(
+            mapping.labelVector(transducers: ["L12-5"], studyDescription: "us breast"),
+            [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0])
         XCTAssertEqual(mapping.labelVector(transducers: [], studyDescription: "TTE ECHO"), [Float](repeating: 0, count: 13) + [1])
         XCTAssertEqual(mapping.studyGroups(for: "US NERVE BLOCK"), ["nerve"])
         XCTAssertEqual(mapping.studyGroups(for: "US THYROID BIOPSY"), ["thyroid", "nodule"])

@@ -52,7 +52,8 @@ struct TestDICOMBuilder {
             appendElement(&item, 0x0018, 0x601A, "UL", le32(region.y0))
             appendElement(&item, 0x0018, 0x601C, "UL", le32(region.x1))
             appendElement(&item, 0x0018, 0x601E, "UL", le32(region.y1))
-            var sequence: [UInt8] = regionItemClosedBySequenceDelimiter
+            var sequence: [UInt8] =
+                regionItemClosedBySequenceDelimiter
                 ? le16(0xFFFE) + le16(0xE000) + [0xFF, 0xFF, 0xFF, 0xFF] + item + le16(0xFFFE) + le16(0xE0DD) + le32(0)
                 : le16(0xFFFE) + le16(0xE000) + le32(item.count) + item
             sequence = le16(0x0018) + le16(0x6011) + Array("SQ".utf8) + [0, 0] + le32(sequence.count) + sequence

@@ -1,5 +1,6 @@
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 /// Probe geometry from Transducer Data strings as vendors export them (the list, from
@@ -27,7 +28,7 @@ final class TransducerPatternTests: XCTestCase {
         ("P4-2", nil, "phased"),
         ("4V1c", nil, "phased"),
         ("M5Sc-D", nil, "phased"),
-        ("UNUSED\\55360", nil, nil),
+        ("UNUSED\\55360", nil, nil)
     ]
 
     func testVendorTransducerStrings() {
@@ -61,7 +62,7 @@ final class TransducerPatternTests: XCTestCase {
             ("SECTOR_PHASED", nil, "phased"),
             ("VECTOR_PHASED", nil, "phased"),
             ("ENDOCAV_CLA", "curvilinear", "curvilinear"),
-            ("SECTOR_MECH", nil, nil),
+            ("SECTOR_MECH", nil, nil)
         ]
         for entry in cases {
             XCTAssertEqual(paper.transducerGroup(forValues: [], types: [entry.type]), entry.group, entry.type)
@@ -71,8 +72,9 @@ final class TransducerPatternTests: XCTestCase {
         XCTAssertEqual(paper.transducerGroup(forValues: ["SL10-2"], types: ["CURVED LINEAR"]), "linear")
         XCTAssertEqual(paper.transducerGroup(forValues: ["9d", "UNUSED"], types: ["CURVED LINEAR"]), "curvilinear")
         // y is hand-computed: [linear, curvilinear, phased, …study groups].
-        XCTAssertEqual(phased.labelVector(transducers: [], transducerTypes: ["SECTOR_PHASED"], studyDescription: nil),
-                       [0, 0, 1] + [Float](repeating: 0, count: 8))
+        XCTAssertEqual(
+            phased.labelVector(transducers: [], transducerTypes: ["SECTOR_PHASED"], studyDescription: nil),
+            [0, 0, 1] + [Float](repeating: 0, count: 8))
     }
 
     /// The paper's behaviour is unchanged: its three probes, and a missing Transducer Data
@@ -98,7 +100,9 @@ final class TransducerPatternTests: XCTestCase {
     func testUnresolvableValuesAreReportedWithCounts() throws {
         let folder = try TemporaryFolder()
         let manifest = try ManifestDatabase(path: folder.file("m.sqlite"), createIfMissing: true)
-        for (path, data) in [("/a", "S5-1\\UNUSED\\UNUSED"), ("/b", "S5-1\\UNUSED\\UNUSED"), ("/c", "15L4\\15L4\\CompensationLut.Y"), ("/d", "9d")] {
+        for (path, data) in [
+            ("/a", "S5-1\\UNUSED\\UNUSED"), ("/b", "S5-1\\UNUSED\\UNUSED"), ("/c", "15L4\\15L4\\CompensationLut.Y"), ("/d", "9d")
+        ] {
             try manifest.insertSynthetic(path: path, patientID: "p", transducer: data, description: "US THYROID BIOPSY")
         }
         var typed = FileRecord(path: "/e", size: 1, mtimeNs: 1, status: .ok)

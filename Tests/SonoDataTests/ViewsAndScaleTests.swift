@@ -3,6 +3,7 @@ import Foundation
 import Imaging
 import TestSupport
 import XCTest
+
 @testable import SonoData
 
 /// `splitViews` (one sample per 2D tissue region) and `millimetresPerPixel` (a common physical
@@ -11,16 +12,21 @@ import XCTest
 final class ViewsAndScaleTests: XCTestCase {
     /// A checkerboard of 1.6 mm squares seen at `mmPerPixel`: every spacing shows the same
     /// physical pattern, so at a common scale the samples must agree.
-    static func checkerboard(columns: Int, rows: Int, mmPerPixel: Double, frames: Int = 1, deltaSign: Double = 1, units: Int = 3) -> UltrasoundImage {
+    static func checkerboard(columns: Int, rows: Int, mmPerPixel: Double, frames: Int = 1, deltaSign: Double = 1, units: Int = 3)
+        -> UltrasoundImage
+    {
         let square = Int((1.6 / mmPerPixel).rounded())
         let frame: [UInt8] = (0..<(rows * columns)).map { i in ((i % columns) / square + (i / columns) / square) % 2 == 0 ? 60 : 180 }
         var image = UltrasoundImage(rows: rows, columns: columns, samplesPerPixel: 1, frames: Array(repeating: frame, count: frames))
         image.patientID = "SCALE"
         image.transducerData = ["L12_5"]
         image.studyDescription = "US THYROID"
-        image.regions = [UltrasoundRegion(minX0: 0, minY0: 0, maxX1: columns - 1, maxY1: rows - 1, spatialFormat: 1, dataType: 1,
-                                          physicalUnitsX: units, physicalUnitsY: units,
-                                          physicalDeltaX: deltaSign * mmPerPixel / 10, physicalDeltaY: mmPerPixel / 10)]
+        image.regions = [
+            UltrasoundRegion(
+                minX0: 0, minY0: 0, maxX1: columns - 1, maxY1: rows - 1, spatialFormat: 1, dataType: 1,
+                physicalUnitsX: units, physicalUnitsY: units,
+                physicalDeltaX: deltaSign * mmPerPixel / 10, physicalDeltaY: mmPerPixel / 10)
+        ]
         return image
     }
 
@@ -32,8 +38,9 @@ final class ViewsAndScaleTests: XCTestCase {
         try Crawler(manifest: manifest, key: .test, options: CrawlOptions(threads: 1)).run(root: data.path)
         var names: [Int64: String] = [:]
         for file in try manifest.files() { names[file.id ?? -1] = file.path }
-        let dataset = try CohortDataset(manifest: manifest, split: nil, settings: settings, kinds: nil,
-                                        cacheRoot: out.appendingPathComponent("cache"), threads: 1)
+        let dataset = try CohortDataset(
+            manifest: manifest, split: nil, settings: settings, kinds: nil,
+            cacheRoot: out.appendingPathComponent("cache"), threads: 1)
         return (dataset, names)
     }
 
@@ -49,13 +56,14 @@ final class ViewsAndScaleTests: XCTestCase {
         let images = [
             "fine.dcm": Self.checkerboard(columns: 128, rows: 96, mmPerPixel: 0.1),
             "coarse.dcm": Self.checkerboard(columns: 64, rows: 48, mmPerPixel: 0.2, deltaSign: -1),
-            "unitless.dcm": Self.checkerboard(columns: 64, rows: 48, mmPerPixel: 0.2, units: 0),
+            "unitless.dcm": Self.checkerboard(columns: 64, rows: 48, mmPerPixel: 0.2, units: 0)
         ]
         let settings = try PreprocessSettings(height: 30, width: 40, millimetresPerPixel: 0.4)
         let (scaled, names) = try dataset(images, settings: settings)
         XCTAssertEqual(scaled.count, 3)
         XCTAssertEqual(scaled.unscaledFiles, 1)
-        XCTAssertEqual(scaled.scaleSummary, "physical scale 0.4 mm per pixel; warning: 1 image without a Physical Delta X/Y in cm, resized plainly")
+        XCTAssertEqual(
+            scaled.scaleSummary, "physical scale 0.4 mm per pixel; warning: 1 image without a Physical Delta X/Y in cm, resized plainly")
         var byName: [String: [Float]] = [:]
         for sample in scaled.samples { byName[names[sample.fileId] ?? ""] = stored(scaled, sample) }
         let fine = try XCTUnwrap(byName["fine.dcm"]), coarse = try XCTUnwrap(byName["coarse.dcm"])
@@ -69,7 +77,8 @@ final class ViewsAndScaleTests: XCTestCase {
             }
         }
         // Without a spacing in cm the image is stretched to the output, as without the option.
-        let (plain, plainNames) = try dataset(["unitless.dcm": images["unitless.dcm"]!], settings: try PreprocessSettings(height: 30, width: 40))
+        let (plain, plainNames) = try dataset(
+            ["unitless.dcm": images["unitless.dcm"]!], settings: try PreprocessSettings(height: 30, width: 40))
         XCTAssertEqual(plain.unscaledFiles, 0)
         XCTAssertNil(plain.scaleSummary)
         XCTAssertEqual(plainNames.count, 1)
@@ -103,8 +112,10 @@ final class ViewsAndScaleTests: XCTestCase {
         XCTAssertNotEqual(stored(views, dualSamples[0]), stored(views, dualSamples[1]))
 
         // Reopened, the split cache is read back (view numbers included) without new samples.
-        let again = try CohortDataset(manifest: views.manifest, split: nil, settings: split, kinds: nil,
-                                      cacheRoot: views.cache.directory.deletingLastPathComponent(), threads: 1) { progress in
+        let again = try CohortDataset(
+            manifest: views.manifest, split: nil, settings: split, kinds: nil,
+            cacheRoot: views.cache.directory.deletingLastPathComponent(), threads: 1
+        ) { progress in
             XCTAssertEqual(progress.samplesWritten, 0)
         }
         XCTAssertEqual(again.samples, views.samples)
@@ -128,8 +139,10 @@ final class ViewsAndScaleTests: XCTestCase {
         XCTAssertEqual(try run(["index", data.path, "--db", db, "--key", key]).status, 0)
         let cached = try run(["cache", "--db", db, "--split", "all", "--size", "24x32", "--mm-per-pixel", "0.4", "--split-views"])
         XCTAssertEqual(cached.status, 0, cached.combined)
-        XCTAssertTrue(cached.standardOutput.contains("physical scale 0.4 mm per pixel; warning: 1 image without a Physical Delta X/Y in cm, resized plainly"),
-                      cached.combined)
+        XCTAssertTrue(
+            cached.standardOutput.contains(
+                "physical scale 0.4 mm per pixel; warning: 1 image without a Physical Delta X/Y in cm, resized plainly"),
+            cached.combined)
         for bad in ["0", "-0.5", "1000"] {
             let refused = try run(["cache", "--db", db, "--split", "all", "--mm-per-pixel", bad])
             XCTAssertEqual(refused.status, 64, "\(bad): \(refused.combined)")

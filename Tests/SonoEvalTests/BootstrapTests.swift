@@ -1,5 +1,6 @@
 import SeededRandom
 import XCTest
+
 @testable import SonoEval
 
 final class BootstrapTests: XCTestCase {
@@ -36,7 +37,7 @@ final class BootstrapTests: XCTestCase {
         let p = 0.3
         let records = (0..<2000).map { $0 % 10 < 3 ? 1.0 : 0.0 }
         let estimate = Bootstrap(resamples: 1000, fraction: 0.5, seed: 11).estimate(records) { Statistics.mean($0) }
-        let expected = (p * (1 - p) / 1000).squareRoot() // 0.01449
+        let expected = (p * (1 - p) / 1000).squareRoot()  // 0.01449
         XCTAssertEqual(estimate.mean, p, accuracy: 0.003)
         // With 1000 resamples the std itself is known to about ±2.2 %.
         XCTAssertEqual(estimate.standardDeviation, expected, accuracy: expected * 0.1)
@@ -55,7 +56,9 @@ final class BootstrapTests: XCTestCase {
     }
 
     func testNamedMetricsShareResamples() throws {
-        let records = (0..<50).map { SegmentationRecord(id: "\($0)", dice: Double($0) / 50, iou: Double($0) / 100, truthArea: 1, predictedArea: 1) }
+        let records = (0..<50).map {
+            SegmentationRecord(id: "\($0)", dice: Double($0) / 50, iou: Double($0) / 100, truthArea: 1, predictedArea: 1)
+        }
         let summary = Bootstrap(resamples: 100, seed: 3).estimate(records, metrics: SegmentationRecord.metrics)
         let dice = try XCTUnwrap(summary["dice"]), iou = try XCTUnwrap(summary["iou"])
         // IoU is exactly half of Dice in every record, so in every resample.

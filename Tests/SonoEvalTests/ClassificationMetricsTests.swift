@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import SonoEval
 
 /// References computed with exact fractions in plain Python (no scikit-learn), e.g. for kappa:
@@ -13,7 +14,8 @@ final class ClassificationMetricsTests: XCTestCase {
     func testAccuracyF1AndKappa() {
         XCTAssertEqual(ClassificationMetrics.accuracy(predicted: predicted, truth: truth), 7.0 / 12, accuracy: 1e-12)
         XCTAssertEqual(ClassificationMetrics.macroF1(predicted: predicted, truth: truth), 104.0 / 175, accuracy: 1e-12)
-        XCTAssertEqual(ClassificationMetrics.quadraticWeightedKappa(predicted: predicted, truth: truth, classCount: 5), 36.0 / 41, accuracy: 1e-12)
+        XCTAssertEqual(
+            ClassificationMetrics.quadraticWeightedKappa(predicted: predicted, truth: truth, classCount: 5), 36.0 / 41, accuracy: 1e-12)
         XCTAssertEqual(ClassificationMetrics.quadraticWeightedKappa(predicted: truth, truth: truth, classCount: 5), 1, accuracy: 1e-12)
         XCTAssertTrue(ClassificationMetrics.quadraticWeightedKappa(predicted: [1, 1], truth: [1, 1], classCount: 5).isNaN)
     }
@@ -21,7 +23,8 @@ final class ClassificationMetricsTests: XCTestCase {
     func testKappaByHandOnTwoClasses() {
         // truth 0,0,1,1 ; predicted 0,1,1,1: O = [[1,1],[0,2]], rows (2,2), cols (1,3):
         // observed disagreement 1, expected 2·1·... = (2·3 + 2·1)/4 = 2, kappa = 1 − 1/2.
-        XCTAssertEqual(ClassificationMetrics.quadraticWeightedKappa(predicted: [0, 1, 1, 1], truth: [0, 0, 1, 1], classCount: 2), 0.5, accuracy: 1e-12)
+        XCTAssertEqual(
+            ClassificationMetrics.quadraticWeightedKappa(predicted: [0, 1, 1, 1], truth: [0, 0, 1, 1], classCount: 2), 0.5, accuracy: 1e-12)
     }
 
     func testAUCWithTies() {
@@ -41,8 +44,9 @@ final class ClassificationMetricsTests: XCTestCase {
         XCTAssertEqual(ClassificationMetrics.macroAUC(scores: scores, truth: labels, classCount: 3), (1 + 1 + 2.5 / 3) / 3, accuracy: 1e-12)
         // Ordinal, 3 levels: threshold ≥1 (0.9, 0.6, 0.8 vs 0.3, 0.2, 0.7) = 8/9; threshold ≥2 (0.7, 0.6 vs 0.2, 0.1, 0.3, 0.2) = 1.
         let cumulative: [[Double]] = [[0.9, 0.2], [0.6, 0.7], [0.3, 0.1], [0.8, 0.6], [0.2, 0.3], [0.7, 0.2]]
-        XCTAssertEqual(ClassificationMetrics.ordinalAUC(cumulative: cumulative, truth: [1, 2, 0, 2, 0, 0], classCount: 3),
-                       (8.0 / 9 + 1) / 2, accuracy: 1e-12)
+        XCTAssertEqual(
+            ClassificationMetrics.ordinalAUC(cumulative: cumulative, truth: [1, 2, 0, 2, 0, 0], classCount: 3),
+            (8.0 / 9 + 1) / 2, accuracy: 1e-12)
     }
 
     func testOrdinalEncodingRoundTrip() throws {
@@ -69,7 +73,7 @@ final class ClassificationMetricsTests: XCTestCase {
 
     func testOrdinalClassWeights() throws {
         let encoding = try OrdinalEncoding(classCount: 5)
-        let levels = [0, 0, 0, 1, 1, 2, 3, 4, 4, 4] // positives per output: 7, 5, 4, 3 of 10
+        let levels = [0, 0, 0, 1, 1, 2, 3, 4, 4, 4]  // positives per output: 7, 5, 4, 3 of 10
         let weights = encoding.balancedWeights(levels: levels)
         let expected: [(Double, Double)] = [(10.0 / 14, 10.0 / 6), (1, 1), (10.0 / 8, 10.0 / 12), (10.0 / 6, 10.0 / 14)]
         for (w, e) in zip(weights, expected) {
@@ -92,7 +96,8 @@ final class MultiLabelMetricsTests: XCTestCase {
         XCTAssertEqual(MultiLabelMetrics.macroF1(scores: scores, targets: targets), (2.0 / 3 + 0.5) / 2, accuracy: 1e-12)
         XCTAssertEqual(MultiLabelMetrics.labelAccuracy(scores: scores, targets: targets), 3.0 / 6, accuracy: 1e-12)
         XCTAssertEqual(MultiLabelMetrics.exactMatch(scores: scores, targets: targets), 1.0 / 3, accuracy: 1e-12)
-        let csv = MultiLabelRecord.csv([MultiLabelRecord(id: "a", targets: [true, false], scores: [0.9, 0.1])], labelNames: ["liver", "kidney"])
+        let csv = MultiLabelRecord.csv(
+            [MultiLabelRecord(id: "a", targets: [true, false], scores: [0.9, 0.1])], labelNames: ["liver", "kidney"])
         XCTAssertEqual(csv.text, "id,liver_truth,kidney_truth,liver_score,kidney_score\na,1,0,0.900000,0.100000\n")
     }
 }

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import SonoEval
 
 final class PairedComparisonTests: XCTestCase {

@@ -3,6 +3,7 @@ import Imaging
 import SonoSupport
 import TestSupport
 import XCTest
+
 @testable import SonoEval
 
 final class ReportTests: XCTestCase {
@@ -14,8 +15,9 @@ final class ReportTests: XCTestCase {
         for backbone in ["VGG16-BN", "RESNET50"] {
             for configuration in PretrainingConfiguration.allCases {
                 for task in onDisk.tasks {
-                    XCTAssertEqual(onDisk.cell(backbone: backbone, configuration: configuration, task: task),
-                                   embedded.cell(backbone: backbone, configuration: configuration, task: task))
+                    XCTAssertEqual(
+                        onDisk.cell(backbone: backbone, configuration: configuration, task: task),
+                        embedded.cell(backbone: backbone, configuration: configuration, task: task))
                     XCTAssertNotNil(embedded.cell(backbone: backbone, configuration: configuration, task: task))
                 }
             }
@@ -24,13 +26,18 @@ final class ReportTests: XCTestCase {
     }
 
     func testTable2MarkdownAndCSV() throws {
-        var table = Table2(backbones: ["vgg16bn"], configurations: [.baseline, .imagenet, .ceDCM], tasks: ["liver_kidney_dice", "hc18_dice"])
+        var table = Table2(
+            backbones: ["vgg16bn"], configurations: [.baseline, .imagenet, .ceDCM], tasks: ["liver_kidney_dice", "hc18_dice"])
         table.set(.estimate(mean: 0.8012, std: 0.0113), backbone: "vgg16bn", configuration: .baseline, task: "liver_kidney_dice")
         table.set(.estimate(mean: 0.84, std: 0.009), backbone: "vgg16bn", configuration: .ceDCM, task: "liver_kidney_dice")
         table.set(.note("no ImageNet weights"), backbone: "vgg16bn", configuration: .imagenet, task: "liver_kidney_dice")
         let markdown = table.markdown()
-        XCTAssertTrue(markdown.contains("| backbone | pretraining | liver_kidney_dice | hc18_dice | paper: quality | paper: liver_kidney_dice | paper: thyroid_dice |"), markdown)
-        XCTAssertTrue(markdown.contains("| vgg16bn | Baseline | 0.801 ± 0.011 |  | 0.558 ± 0.031 | 0.801 ± 0.011 | 0.856 ± 0.012 |"), markdown)
+        XCTAssertTrue(
+            markdown.contains(
+                "| backbone | pretraining | liver_kidney_dice | hc18_dice | paper: quality | paper: liver_kidney_dice | paper: thyroid_dice |"
+            ), markdown)
+        XCTAssertTrue(
+            markdown.contains("| vgg16bn | Baseline | 0.801 ± 0.011 |  | 0.558 ± 0.031 | 0.801 ± 0.011 | 0.856 ± 0.012 |"), markdown)
         XCTAssertTrue(markdown.contains("| vgg16bn | CE+DCM | **0.840 ± 0.009** |"), markdown)
         XCTAssertTrue(markdown.contains("| vgg16bn | ImageNet | n/a (1) |"), markdown)
         XCTAssertTrue(markdown.contains("\n(1) no ImageNet weights\n"), markdown)
@@ -88,8 +95,9 @@ final class ReportTests: XCTestCase {
         let record = try SegmentationRecord(id: "img-1", prediction: prediction, truth: truth, spacing: (1, 1))
         XCTAssertEqual(record.dice, 2.0 / 3, accuracy: 1e-12)
         // Surface distances pooled: prediction→truth [0], truth→prediction [0, 1]; 95th percentile 0.9.
-        XCTAssertEqual(SegmentationRecord.csv([record]).text,
-                       "id,dice,iou,hausdorff95,truth_area,predicted_area\nimg-1,0.666667,0.500000,0.9000,2,1\n")
+        XCTAssertEqual(
+            SegmentationRecord.csv([record]).text,
+            "id,dice,iou,hausdorff95,truth_area,predicted_area\nimg-1,0.666667,0.500000,0.9000,2,1\n")
         let cls = ClassificationRecord(id: "x", truth: 2, predicted: 1, scores: [0.9, 0.4])
         XCTAssertEqual(ClassificationRecord.csv([cls]).text, "id,truth,predicted,score_0,score_1\nx,2,1,0.900000,0.400000\n")
     }
@@ -99,11 +107,12 @@ final class ReportTests: XCTestCase {
             ClassificationRecord(id: "a", truth: 0, predicted: 0, scores: [0.1, 0.0]),
             ClassificationRecord(id: "b", truth: 1, predicted: 1, scores: [0.8, 0.3]),
             ClassificationRecord(id: "c", truth: 2, predicted: 2, scores: [0.9, 0.9]),
-            ClassificationRecord(id: "d", truth: 2, predicted: 1, scores: [0.7, 0.4]),
+            ClassificationRecord(id: "d", truth: 2, predicted: 1, scores: [0.7, 0.4])
         ]
-        let metrics = Dictionary(uniqueKeysWithValues: ClassificationRecord.metrics(classCount: 3, scores: .cumulative).map { ($0.name, $0.metric(records)) })
+        let metrics = Dictionary(
+            uniqueKeysWithValues: ClassificationRecord.metrics(classCount: 3, scores: .cumulative).map { ($0.name, $0.metric(records)) })
         XCTAssertEqual(metrics["accuracy"], 0.75)
-        XCTAssertEqual(try XCTUnwrap(metrics["auc"]), 1, accuracy: 1e-12) // ≥1: 0.8, 0.9, 0.7 vs 0.1; ≥2: 0.9, 0.4 vs 0.0, 0.3
+        XCTAssertEqual(try XCTUnwrap(metrics["auc"]), 1, accuracy: 1e-12)  // ≥1: 0.8, 0.9, 0.7 vs 0.1; ≥2: 0.9, 0.4 vs 0.0, 0.3
         XCTAssertNotNil(metrics["kappa"])
     }
 
@@ -120,23 +129,30 @@ final class ReportTests: XCTestCase {
     }
 
     func testChartsDrawTheirSeries() {
-        var chart = LineChart(title: "Loss", xLabel: "epoch", yLabel: "loss", series: [
-            .init(name: "train", values: [1.0, 0.6, 0.4, 0.35, .nan, 0.3], color: RGB(255, 0, 0)),
-            .init(name: "val", values: [1.1, 0.8, 0.7, 0.69, 0.7, 0.72], color: RGB(0, 0, 255)),
-        ])
+        var chart = LineChart(
+            title: "Loss", xLabel: "epoch", yLabel: "loss",
+            series: [
+                .init(name: "train", values: [1.0, 0.6, 0.4, 0.35, .nan, 0.3], color: RGB(255, 0, 0)),
+                .init(name: "val", values: [1.1, 0.8, 0.7, 0.69, 0.7, 0.72], color: RGB(0, 0, 255))
+            ])
         chart.logarithmicY = true
         let raster = chart.render()
         XCTAssertEqual([raster.width, raster.height, raster.channels], [640, 400, 3])
-        let red = stride(from: 0, to: raster.pixels.count, by: 3).filter { raster.pixels[$0] == 255 && raster.pixels[$0 + 1] == 0 && raster.pixels[$0 + 2] == 0 }.count
+        let red = stride(from: 0, to: raster.pixels.count, by: 3).filter {
+            raster.pixels[$0] == 255 && raster.pixels[$0 + 1] == 0 && raster.pixels[$0 + 2] == 0
+        }.count
         XCTAssertGreaterThan(red, 200)
         // Degenerate inputs render without trapping.
         _ = LineChart(title: "empty", xLabel: "", yLabel: "", series: []).render()
         _ = LineChart(title: "flat", xLabel: "", yLabel: "", series: [.init(name: "c", values: [2, 2, 2])]).render()
-        let box = BoxPlot(title: "Dice, 5 % data", yLabel: "Dice", groups: [
-            .init(name: "Baseline", values: [0.61, 0.65, 0.58, 0.7, 0.66]),
-            .init(name: "CE", values: [0.7, 0.72, 0.69, 0.75, 0.71]),
-            .init(name: "CE+DCM", values: [0.74, 0.78, 0.76, 0.73, 0.77]),
-        ], comparisons: [.init(first: 0, second: 2, label: Format.pValue(0.0312))]).render()
+        let box = BoxPlot(
+            title: "Dice, 5 % data", yLabel: "Dice",
+            groups: [
+                .init(name: "Baseline", values: [0.61, 0.65, 0.58, 0.7, 0.66]),
+                .init(name: "CE", values: [0.7, 0.72, 0.69, 0.75, 0.71]),
+                .init(name: "CE+DCM", values: [0.74, 0.78, 0.76, 0.73, 0.77])
+            ], comparisons: [.init(first: 0, second: 2, label: Format.pValue(0.0312))]
+        ).render()
         XCTAssertEqual(box.width, 640)
     }
 
@@ -149,8 +165,8 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(raster.width, 40)
         XCTAssertEqual(raster.height, 40 + BitmapFont.lineHeight + 4)
         let canvas = Canvas(raster)
-        XCTAssertEqual(canvas.color(x: 2 * 5, y: 2 * 12), SegmentationOverlay.truthColor) // truth's left edge
-        XCTAssertEqual(canvas.color(x: 2 * 17 + 1, y: 2 * 12), SegmentationOverlay.predictionColor) // prediction's right edge
+        XCTAssertEqual(canvas.color(x: 2 * 5, y: 2 * 12), SegmentationOverlay.truthColor)  // truth's left edge
+        XCTAssertEqual(canvas.color(x: 2 * 17 + 1, y: 2 * 12), SegmentationOverlay.predictionColor)  // prediction's right edge
         XCTAssertThrowsError(try SegmentationOverlay.render(image: GrayImage(width: 3, height: 3), prediction: prediction, truth: nil))
     }
 

@@ -1,4 +1,6 @@
+import Imaging
 import XCTest
+
 @testable import SonoEval
 
 final class SegmentationMetricsTests: XCTestCase {
@@ -7,7 +9,7 @@ final class SegmentationMetricsTests: XCTestCase {
     }
 
     func testHandComputedDiceAndIoU() throws {
-        let truth = try mask(["##..", "##..", "....", "...."])       // 4 pixels
+        let truth = try mask(["##..", "##..", "....", "...."])  // 4 pixels
         let prediction = try mask([".##.", ".##.", ".##.", "...."])  // 6 pixels, 2 overlap
         XCTAssertEqual(try SegmentationMetrics.dice(prediction: prediction, truth: truth), 2.0 * 2 / 10, accuracy: 1e-12)
         XCTAssertEqual(try SegmentationMetrics.iou(prediction: prediction, truth: truth), 2.0 / 8, accuracy: 1e-12)
@@ -40,10 +42,12 @@ final class SegmentationMetricsTests: XCTestCase {
         }
         XCTAssertEqual(try SegmentationMetrics.dice(prediction: prediction, truth: truth), 0.7927350427350427, accuracy: 1e-12)
         XCTAssertEqual(try SegmentationMetrics.iou(prediction: prediction, truth: truth), 0.6566371681415929, accuracy: 1e-12)
-        XCTAssertEqual(try XCTUnwrap(SegmentationMetrics.hausdorff95(prediction: prediction, truth: truth)), 10.07390753524675, accuracy: 1e-9)
+        XCTAssertEqual(
+            try XCTUnwrap(SegmentationMetrics.hausdorff95(prediction: prediction, truth: truth)), 10.07390753524675, accuracy: 1e-9)
         // sampling=(2.0, 0.5) in SciPy's (row, column) order: 0.5 per x step, 2 per y step.
-        XCTAssertEqual(try XCTUnwrap(SegmentationMetrics.hausdorff95(prediction: prediction, truth: truth, spacing: (x: 0.5, y: 2))),
-                       11.019477046672728, accuracy: 1e-9)
+        XCTAssertEqual(
+            try XCTUnwrap(SegmentationMetrics.hausdorff95(prediction: prediction, truth: truth, spacing: (x: 0.5, y: 2))),
+            11.019477046672728, accuracy: 1e-9)
     }
 
     func testMaskFromRasterAndBoundary() throws {
@@ -52,8 +56,6 @@ final class SegmentationMetricsTests: XCTestCase {
         let square = try mask(["....", ".##.", ".##.", "...."])
         XCTAssertEqual(square.boundary.count, 4)
         let block = try mask(["###", "###", "###"])
-        XCTAssertEqual(block.boundary.count, 8) // only the centre has all four neighbours set
+        XCTAssertEqual(block.boundary.count, 8)  // only the centre has all four neighbours set
     }
 }
-
-import Imaging

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import SonoEval
 
 /// Reference values from SciPy 1.17.1, `scipy.stats.wilcoxon` with its defaults unless stated.
@@ -27,10 +28,12 @@ final class WilcoxonTests: XCTestCase {
     /// 80 differences (rounded normal draws, 8 of them zero), above the exact limit:
     ///     big = np.round(np.random.default_rng(0).normal(0.3, 1.0, 80), 1); big[:5] = 0
     func testNormalApproximationWithTiesAndZeros() {
-        let big: [Double] = [0.0, 0.0, 0.0, 0.0, 0.0, 0.7, 1.6, 1.2, -0.4, -1.0, -0.3, 0.3, -2.0, 0.1, -0.9, -0.4, -0.2, -0.0, 0.7, 1.3,
-                             0.2, 1.7, -0.4, 0.7, 1.2, 0.4, -0.4, -0.6, -0.2, 0.5, -0.7, 0.1, 0.1, 0.8, 0.5, 0.7, -0.4, 0.2, 1.1, 1.8,
-                             -1.0, 1.8, 1.6, 1.1, 0.6, -0.0, 1.8, 2.3, 2.1, 1.6, 0.7, -0.9, 0.3, 1.0, -1.0, 0.7, 0.7, 1.0, -0.9, -0.4,
-                             -0.1, -0.9, 2.0, -0.2, 0.6, 0.0, 1.9, 1.6, 0.9, -1.9, 0.4, 1.0, 1.3, -0.3, 2.1, -1.0, -0.4, 1.2, 0.3, 2.3]
+        let big: [Double] = [
+            0.0, 0.0, 0.0, 0.0, 0.0, 0.7, 1.6, 1.2, -0.4, -1.0, -0.3, 0.3, -2.0, 0.1, -0.9, -0.4, -0.2, -0.0, 0.7, 1.3,
+            0.2, 1.7, -0.4, 0.7, 1.2, 0.4, -0.4, -0.6, -0.2, 0.5, -0.7, 0.1, 0.1, 0.8, 0.5, 0.7, -0.4, 0.2, 1.1, 1.8,
+            -1.0, 1.8, 1.6, 1.1, 0.6, -0.0, 1.8, 2.3, 2.1, 1.6, 0.7, -0.9, 0.3, 1.0, -1.0, 0.7, 0.7, 1.0, -0.9, -0.4,
+            -0.1, -0.9, 2.0, -0.2, 0.6, 0.0, 1.9, 1.6, 0.9, -1.9, 0.4, 1.0, 1.3, -0.3, 2.1, -1.0, -0.4, 1.2, 0.3, 2.3
+        ]
         let wilcox = Wilcoxon.signedRank(differences: big)
         XCTAssertFalse(wilcox.isExact)
         XCTAssertEqual(wilcox.count, 72)
@@ -46,7 +49,7 @@ final class WilcoxonTests: XCTestCase {
     func testPairedInputsAndDegenerateCases() throws {
         let result = try Wilcoxon.signedRank([3, 4, 5], [1, 1, 1])
         XCTAssertEqual(result.statistic, 0)
-        XCTAssertEqual(result.pValue, 0.25, accuracy: 1e-12) // 2 · (1/8)
+        XCTAssertEqual(result.pValue, 0.25, accuracy: 1e-12)  // 2 · (1/8)
         XCTAssertThrowsError(try Wilcoxon.signedRank([1, 2], [1]))
         XCTAssertTrue(Wilcoxon.signedRank(differences: [0, 0, 0]).pValue.isNaN)
     }
@@ -55,7 +58,7 @@ final class WilcoxonTests: XCTestCase {
 final class LowDataAnalysisTests: XCTestCase {
     func testComparisonsPairRepeats() throws {
         let baseline = [0.60, 0.62, 0.58, 0.65, 0.61, 0.59]
-        let ceDCM = [0.70, 0.69, 0.72, 0.66, 0.71, 0.74] // every repeat better: W = 0, exact p = 2 / 2⁶
+        let ceDCM = [0.70, 0.69, 0.72, 0.66, 0.71, 0.74]  // every repeat better: W = 0, exact p = 2 / 2⁶
         let analysis = try LowDataAnalysis(results: [("Baseline", baseline), ("CE+DCM", ceDCM)], pairs: [("CE+DCM", "Baseline")])
         let c = try XCTUnwrap(analysis.comparisons.first)
         XCTAssertEqual(c.test.statistic, 0)

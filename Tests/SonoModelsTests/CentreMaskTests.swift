@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import SonoModels
 
 final class CentreMaskTests: XCTestCase {

@@ -17,15 +17,19 @@ enum PythonOracle {
     /// `name shape` lines of each torchvision model's state_dict, in its order (one python run;
     /// weights are left uninitialised there, as only names and shapes matter).
     static func stateDictKeys(_ constructors: [String]) throws -> [String: [String]] {
-        let (status, out) = try run(["-c", """
-            import sys, torch, torchvision
-            torch.nn.init.kaiming_normal_ = torch.nn.init.normal_ = torch.nn.init.constant_ = \\
-                torch.nn.init.kaiming_uniform_ = torch.nn.init.uniform_ = lambda t, *a, **k: t
-            for name in sys.argv[1:]:
-                print("#", name)
-                for k, v in getattr(torchvision.models, name)().state_dict().items():
-                    print(k, list(v.shape))
-            """] + constructors)
+        let (status, out) = try run(
+            [
+                "-c",
+                """
+                import sys, torch, torchvision
+                torch.nn.init.kaiming_normal_ = torch.nn.init.normal_ = torch.nn.init.constant_ = \\
+                    torch.nn.init.kaiming_uniform_ = torch.nn.init.uniform_ = lambda t, *a, **k: t
+                for name in sys.argv[1:]:
+                    print("#", name)
+                    for k, v in getattr(torchvision.models, name)().state_dict().items():
+                        print(k, list(v.shape))
+                """
+            ] + constructors)
         guard status == 0 else { throw UnexpectedTestData("torchvision.models failed for \(constructors)") }
         var result: [String: [String]] = [:]
         var current = ""

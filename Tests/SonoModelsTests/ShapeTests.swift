@@ -1,6 +1,7 @@
 import Torch
 import TorchNN
 import XCTest
+
 @testable import SonoModels
 
 final class ShapeTests: XCTestCase {
@@ -41,7 +42,8 @@ final class ShapeTests: XCTestCase {
         let d = try ProjectionDiscriminator(labelCount: 3, widths: [4, 4, 8, 8])
         let s = try d(Tensor.randn([2, 1, 32, 48]), labels: Tensor([Float](repeating: 1, count: 6), shape: [2, 3]))
         XCTAssertEqual(s.shape, [2])
-        XCTAssertEqual(d.stateDict().map(\.name).filter { !$0.hasPrefix("features") }, ["linear.weight", "linear.bias", "projection.weight"])
+        XCTAssertEqual(
+            d.stateDict().map(\.name).filter { !$0.hasPrefix("features") }, ["linear.weight", "linear.bias", "projection.weight"])
         XCTAssertThrowsError(try d(Tensor.randn([2, 1, 32, 48]), labels: nil))
         let unconditional = try ProjectionDiscriminator(labelCount: 0, widths: [4, 4, 8, 8])
         XCTAssertNil(unconditional.projection)
@@ -56,7 +58,8 @@ final class DownstreamModelTests: XCTestCase {
             let y = try net(Tensor.randn([2, 1, 64, 96]))
             XCTAssertEqual(y.shape, [2, 2, 64, 96], "\(backbone)")
             XCTAssertEqual(net.blocks.count, 5)
-            XCTAssertTrue(net.stateDict().contains { $0.name == (backbone.isResNet ? "encoder.layer4.1.bn2.weight" : "encoder.features.0.weight") })
+            XCTAssertTrue(
+                net.stateDict().contains { $0.name == (backbone.isResNet ? "encoder.layer4.1.bn2.weight" : "encoder.features.0.weight") })
         }
     }
 

@@ -1,6 +1,7 @@
 import Torch
 import TorchNN
 import XCTest
+
 @testable import SonoModels
 
 final class StateDictKeyTests: XCTestCase {
@@ -39,8 +40,12 @@ final class StateDictKeyTests: XCTestCase {
     func testEncoderAloneOmitsOnlyTheClassifier() throws {
         let full = Set(try VGG(.vgg16bn, includeClassifier: true).stateDict().map(\.name))
         let encoder = Set(try VGG(.vgg16bn).stateDict().map(\.name))
-        XCTAssertEqual(full.subtracting(encoder).sorted(), ["classifier.0.bias", "classifier.0.weight", "classifier.3.bias",
-                                                             "classifier.3.weight", "classifier.6.bias", "classifier.6.weight"])
+        XCTAssertEqual(
+            full.subtracting(encoder).sorted(),
+            [
+                "classifier.0.bias", "classifier.0.weight", "classifier.3.bias",
+                "classifier.3.weight", "classifier.6.bias", "classifier.6.weight"
+            ])
         let r = Set(try ResNet(.resnet50).stateDict().map(\.name))
         XCTAssertEqual(Set(try ResNet(.resnet50, includeClassifier: true).stateDict().map(\.name)).subtracting(r), ["fc.weight", "fc.bias"])
     }

@@ -1,6 +1,7 @@
 import Foundation
 import SeededRandom
 import XCTest
+
 @testable import SonoPhantom
 
 /// Masks and tissue maps line up with what the simulator drew: grey-level differences between
@@ -16,7 +17,11 @@ final class AnatomyTests: XCTestCase {
             if margin > 0 {
                 let x = k % width, y = k / width
                 let neighbours = [(x - margin, y), (x + margin, y), (x, y - margin), (x, y + margin)]
-                if neighbours.contains(where: { $0.0 < 0 || $0.1 < 0 || $0.0 >= width || $0.1 >= height || image.labels[$0.1 * width + $0.0] != raw }) { continue }
+                if neighbours.contains(where: {
+                    $0.0 < 0 || $0.1 < 0 || $0.0 >= width || $0.1 >= height || image.labels[$0.1 * width + $0.0] != raw
+                }) {
+                    continue
+                }
             }
             let old = sums[label] ?? (0, 0)
             sums[label] = (old.0 + Double(image.frames[0].pixels[k]), old.1 + 1)
@@ -55,8 +60,9 @@ final class AnatomyTests: XCTestCase {
             XCTAssertGreaterThan(sinus.mean, liver.mean, "seed \(seed)")
             // The exported masks are those regions.
             let kidneyMask = image.mask(of: .kidney), liverMask = image.mask(of: .liver)
-            XCTAssertEqual(kidneyMask.filter { $0 == 255 }.count,
-                           image.labels.filter { TissueLabel(rawValue: $0)?.organ == .kidney }.count)
+            XCTAssertEqual(
+                kidneyMask.filter { $0 == 255 }.count,
+                image.labels.filter { TissueLabel(rawValue: $0)?.organ == .kidney }.count)
             XCTAssertFalse(zip(kidneyMask, liverMask).contains { $0 == 255 && $1 == 255 }, "an organ pixel in both masks")
         }
     }
@@ -87,7 +93,8 @@ final class AnatomyTests: XCTestCase {
 
     func testThyroidNoduleDiffersFromGland() throws {
         for seed: UInt64 in 1...4 {
-            var spec = ImageSpec(kind: .thyroid, settings: AcquisitionSettings(transducer: .sl15_4, depthMM: 40), rows: 128, columns: 192, seed: seed)
+            var spec = ImageSpec(
+                kind: .thyroid, settings: AcquisitionSettings(transducer: .sl15_4, depthMM: 40), rows: 128, columns: 192, seed: seed)
             spec.lesion = true
             spec.layout = .fill
             let image = ImageRenderer.render(spec)
@@ -115,7 +122,9 @@ final class AnatomyTests: XCTestCase {
         let geometry = ScanGeometry(transducer: .sl10_2, depthMM: 40, frameRows: 128, frameColumns: 128, layout: .fill)
         var render = SplitMix64(seed: 9)
         let frame = BModeSimulator(geometry: geometry, settings: settings).render(scene: scene, rng: &render)[0]
-        let image = RenderedImage(spec: ImageSpec(kind: .liver, settings: settings, rows: 128, columns: 128, seed: 0), frames: [frame], labels: [], region: geometry.region)
+        let image = RenderedImage(
+            spec: ImageSpec(kind: .liver, settings: settings, rows: 128, columns: 128, seed: 0), frames: [frame], labels: [],
+            region: geometry.region)
         func column(_ xMM: Double) -> Int { geometry.region.minX + Int((xMM - geometry.region.originXMM) / geometry.region.pixelSpacingMM) }
         func row(_ zMM: Double) -> Int { geometry.region.minY + Int((zMM - geometry.region.originZMM) / geometry.region.pixelSpacingMM) }
         let below = row(22)...row(34)

@@ -2,6 +2,7 @@ import DICOM
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import SonoPhantom
 
 /// Reads a generated archive back with the SonoTag DICOM reader and checks that tags and pixels
@@ -90,7 +91,8 @@ final class ArchiveTests: XCTestCase {
             let right = meanLevel(frame, x0: box.x + box.width - cw, y0: box.y, x1: box.x + box.width - 1, y1: box.y + ch - 1)
             // Just below the probe face (the reference pixel row) in the middle of the region.
             let face = box.y + max(0, try XCTUnwrap(file.tissueRegion()?.region.referencePixelY0))
-            let centreTop = meanLevel(frame, x0: box.x + box.width / 2 - cw / 2, y0: face, x1: box.x + box.width / 2 + cw / 2, y1: face + ch - 1)
+            let centreTop = meanLevel(
+                frame, x0: box.x + box.width / 2 - cw / 2, y0: face, x1: box.x + box.width / 2 + cw / 2, y1: face + ch - 1)
             if probe == "SC6-1" {
                 fans += 1
                 XCTAssertLessThan(max(left, right), 4, "\(path): convex probe but the region's top corners are not empty")

@@ -2,6 +2,7 @@ import Foundation
 import SeededRandom
 import TestSupport
 import XCTest
+
 @testable import SonoPhantom
 
 final class CatalogTests: XCTestCase {
@@ -23,7 +24,8 @@ final class CatalogTests: XCTestCase {
     func testMultiHotFollowsGroupOrder() throws {
         let entry = try XCTUnwrap(StudyCatalog.tableA1.first { $0.description == "US THYROID BIOPSY" })
         XCTAssertEqual(entry.multiHot, [0, 0, 1, 0, 0, 0, 1, 0])
-        XCTAssertEqual(ExamGroup.allCases.map(\.name), ["liver", "kidney", "thyroid", "abdomen", "chest", "soft tissue", "nodule", "drainage"])
+        XCTAssertEqual(
+            ExamGroup.allCases.map(\.name), ["liver", "kidney", "thyroid", "abdomen", "chest", "soft tissue", "nodule", "drainage"])
     }
 
     func testProbeChoiceFollowsTheExam() throws {

@@ -2,6 +2,7 @@ import DICOM
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import SonoPhantom
 
 /// One file per pixel encoding and SOP class, checked by tools we did not write.
@@ -47,7 +48,8 @@ final class ConformanceTests: XCTestCase {
             let output = try ProcessRunner.run(dciodvfy, [path]).combined
             let errors = output.split(separator: "\n").filter { $0.hasPrefix("Error") }
             XCTAssertTrue(errors.isEmpty, "\(path):\n" + errors.joined(separator: "\n"))
-            XCTAssertTrue(output.contains("USImage") || output.contains("USMultiFrameImage"), "dciodvfy did not recognise the IOD:\n\(output)")
+            XCTAssertTrue(
+                output.contains("USImage") || output.contains("USMultiFrameImage"), "dciodvfy did not recognise the IOD:\n\(output)")
         }
     }
 
@@ -57,21 +59,22 @@ final class ConformanceTests: XCTestCase {
         // pydicom reads each file and prints what it decoded; lossless files must match the
         // SonoTag reader exactly, JPEG within rounding of the two decoders.
         let script = """
-        import sys, json, hashlib, pydicom
-        out = []
-        for p in sys.argv[1:]:
-            ds = pydicom.dcmread(p)
-            a = ds.pixel_array
-            out.append({"path": p, "shape": list(a.shape), "md5": hashlib.md5(a.astype("uint8").tobytes()).hexdigest(),
-                        "mean": float(a.mean()), "td": str(ds.get("TransducerData", "")), "sd": str(ds.get("StudyDescription", "")),
-                        "regions": len(ds.SequenceOfUltrasoundRegions), "dx": float(ds.SequenceOfUltrasoundRegions[0].PhysicalDeltaX)})
-        print(json.dumps(out))
-        """
+            import sys, json, hashlib, pydicom
+            out = []
+            for p in sys.argv[1:]:
+                ds = pydicom.dcmread(p)
+                a = ds.pixel_array
+                out.append({"path": p, "shape": list(a.shape), "md5": hashlib.md5(a.astype("uint8").tobytes()).hexdigest(),
+                            "mean": float(a.mean()), "td": str(ds.get("TransducerData", "")), "sd": str(ds.get("StudyDescription", "")),
+                            "regions": len(ds.SequenceOfUltrasoundRegions), "dx": float(ds.SequenceOfUltrasoundRegions[0].PhysicalDeltaX)})
+            print(json.dumps(out))
+            """
         let run = try ProcessRunner.run(python, ["-c", script] + files)
         XCTAssertEqual(run.status, 0, run.combined)
         let output = run.standardOutput
         guard let line = output.split(separator: "\n").last, let data = line.data(using: .utf8),
-              let results = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+            let results = try JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+        else {
             return XCTFail("pydicom output not understood:\n\(output)")
         }
         XCTAssertEqual(results.count, files.count)

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import SonoPhantom
 
 final class DeterminismTests: XCTestCase {

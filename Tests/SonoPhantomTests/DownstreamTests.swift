@@ -3,6 +3,7 @@ import Imaging
 import SeededRandom
 import TestSupport
 import XCTest
+
 @testable import SonoPhantom
 
 final class DownstreamTests: XCTestCase {

@@ -1,5 +1,6 @@
 import DICOM
 import Foundation
+
 @testable import SonoPhantom
 
 /// Cohort options and file listings the phantom tests share.
@@ -29,7 +30,9 @@ enum PhantomFixtures {
         var out: [String] = []
         while let path = walker.nextObject() as? String {
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory),
+                !isDirectory.boolValue
+            {
                 out.append(path)
             }
         }

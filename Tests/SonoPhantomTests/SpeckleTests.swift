@@ -1,6 +1,7 @@
 import Foundation
 import SeededRandom
 import XCTest
+
 @testable import SonoPhantom
 
 /// Fully developed speckle has a Rayleigh envelope: mean/std = √(π/(4−π)) ≈ 1.91 (Burckhardt 1978).
@@ -13,7 +14,7 @@ final class SpeckleTests: XCTestCase {
         var settings = AcquisitionSettings(transducer: .sl10_2, depthMM: 40)
         settings.noiseFloorDB = -200
         settings.tgcSlidersDB = [0]
-        settings.tgcAttenuation = 0.5    // TGC exactly undoes the tissue's attenuation
+        settings.tgcAttenuation = 0.5  // TGC exactly undoes the tissue's attenuation
         let geometry = ScanGeometry(transducer: .sl10_2, depthMM: 40, frameRows: 256, frameColumns: 384)
         var rng = SplitMix64(seed: seed)
         let scatterers = ScattererField(lines: geometry.lines, samples: geometry.samples, rng: &rng)

@@ -1,13 +1,14 @@
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import SonoSupport
 
 final class NPYArrayTests: XCTestCase {
     func testRoundTrip() throws {
         let a = try NPYArray(shape: [2, 3], values: [1, 2, 3, 4, 5, -6.5])
         let data = a.encoded()
-        XCTAssertEqual((data.count - 24) % 64, 0) // a 64-byte aligned header, then six float32
+        XCTAssertEqual((data.count - 24) % 64, 0)  // a 64-byte aligned header, then six float32
         XCTAssertEqual(try NPYArray.decode(data, path: "mem"), a)
     }
 
@@ -28,7 +29,8 @@ final class NPYArrayTests: XCTestCase {
         let python = try ReferencePython.numpy()
         let url = try temporaryFolder("npy").appendingPathComponent("a.npy")
         try NPYArray(shape: [2, 1, 2], values: [0.5, 1.5, -2, 3]).write(to: url)
-        let run = try ProcessRunner.run(python, ["-c", "import numpy as n,sys; a=n.load(sys.argv[1]); print(a.dtype, a.shape, a.ravel().tolist())", url.path])
+        let run = try ProcessRunner.run(
+            python, ["-c", "import numpy as n,sys; a=n.load(sys.argv[1]); print(a.dtype, a.shape, a.ravel().tolist())", url.path])
         XCTAssertEqual(run.status, 0, run.standardError)
         let out = run.standardOutput
         XCTAssertEqual(out.trimmingCharacters(in: .whitespacesAndNewlines), "float32 (2, 1, 2) [0.5, 1.5, -2.0, 3.0]")

@@ -45,8 +45,9 @@ final class TextEscapingTests: XCTestCase {
     }
 
     func testHTMLEscapesTheFiveSpecialCharacters() {
-        XCTAssertEqual(TextEscaping.html("<a href=\"x\">Tom & Jerry's</a>"),
-                       "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;")
+        XCTAssertEqual(
+            TextEscaping.html("<a href=\"x\">Tom & Jerry's</a>"),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;")
         XCTAssertEqual(TextEscaping.html("CE+DCM ± 0.01"), "CE+DCM ± 0.01")
     }
 }

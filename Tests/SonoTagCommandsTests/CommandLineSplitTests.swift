@@ -15,8 +15,9 @@ final class CommandLineSplitTests: XCTestCase {
 
     /// Runs with a fixed environment, so the caller's PATH or SONOTAG_TRAIN cannot decide the outcome.
     private func run(_ binary: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let result = try ProcessRunner.run(binary, arguments, environment: ["CI": "true", "PATH": "/usr/bin:/bin"].merging(environment) { $1 },
-                                           replacingEnvironment: true)
+        let result = try ProcessRunner.run(
+            binary, arguments, environment: ["CI": "true", "PATH": "/usr/bin:/bin"].merging(environment) { $1 },
+            replacingEnvironment: true)
         return Outcome(status: result.status, output: result.combined)
     }
 

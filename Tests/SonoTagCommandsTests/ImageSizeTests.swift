@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import SonoTagCommands
 
 /// `--size HxW`, as every command reads it.

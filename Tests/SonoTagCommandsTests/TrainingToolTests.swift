@@ -1,21 +1,28 @@
 import XCTest
+
 @testable import SonoTagCommands
 
 final class TrainingToolTests: XCTestCase {
-    private func tool(_ environment: [String: String], executable: String? = "/opt/sono/bin/sonotag",
-                      existing: Set<String>) -> TrainingTool {
+    private func tool(
+        _ environment: [String: String], executable: String? = "/opt/sono/bin/sonotag",
+        existing: Set<String>
+    ) -> TrainingTool {
         TrainingTool(environment: environment, executablePath: executable, isExecutable: { existing.contains($0) })
     }
 
     func testPrefersTheFolderOfTheRunningBinaryOverPATH() {
-        let found = tool(["PATH": "/usr/local/bin:/usr/bin"],
-                         existing: ["/opt/sono/bin/sonotag-train", "/usr/bin/sonotag-train"]).locate()
+        let found = tool(
+            ["PATH": "/usr/local/bin:/usr/bin"],
+            existing: ["/opt/sono/bin/sonotag-train", "/usr/bin/sonotag-train"]
+        ).locate()
         XCTAssertEqual(found, .success("/opt/sono/bin/sonotag-train"))
     }
 
     func testFallsBackToPATHInOrder() {
-        let found = tool(["PATH": "/usr/local/bin::/usr/bin"],
-                         existing: ["/usr/bin/sonotag-train", "/elsewhere/sonotag-train"]).locate()
+        let found = tool(
+            ["PATH": "/usr/local/bin::/usr/bin"],
+            existing: ["/usr/bin/sonotag-train", "/elsewhere/sonotag-train"]
+        ).locate()
         XCTAssertEqual(found, .success("/usr/bin/sonotag-train"))
     }
 

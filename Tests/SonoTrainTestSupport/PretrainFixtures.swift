@@ -1,11 +1,11 @@
 import Foundation
 import SeededRandom
-@testable import SonoTrain
 import Torch
+
+@testable import SonoTrain
 
 // The pretraining fixtures shared by the CPU tests (SonoTrainTests) and the GPU tests
 // (SonoCUDATests): one tiny configuration, one synthetic source.
-
 
 /// A configuration small enough for CPU tests: ResNet-18 at 64×96, narrow decoder and discriminator.
 public func tinyConfig(method: PretrainMethod = .ceDCM, epochs: Int = 2, batchSize: Int = 4) -> RunConfig {
@@ -44,15 +44,18 @@ public func syntheticSource(count: Int, seed: UInt64, labels: Int = 3) throws ->
         pixels += img.map { ($0 - mean) / max(sd, 1e-3) }
         y += (0..<labels).map { $0 == kind ? 1 : 0 }
     }
-    return try InMemoryBatchSource(images: Tensor(pixels, shape: [count, 1, 64, 96]), labels: Tensor(y, shape: [count, labels]),
-                                   captions: (0..<count).map { "img\($0)" }, labelMappingHash: "test-hash")
+    return try InMemoryBatchSource(
+        images: Tensor(pixels, shape: [count, 1, 64, 96]), labels: Tensor(y, shape: [count, labels]),
+        captions: (0..<count).map { "img\($0)" }, labelMappingHash: "test-hash")
 }
 
 /// `count` full batches of `size` synthetic images in the seeded shuffled order `orderSeed`.
 public func syntheticBatches(_ count: Int, size: Int, seed: UInt64, orderSeed: UInt64) throws -> [PretrainBatch] {
     var result: [PretrainBatch] = []
-    try syntheticSource(count: count * size, seed: seed).forEachBatch(epoch: 1, batchSize: size, seed: orderSeed, shuffled: true,
-                                                                      limit: nil, dropIncomplete: true) { result.append($0) }
+    try syntheticSource(count: count * size, seed: seed).forEachBatch(
+        epoch: 1, batchSize: size, seed: orderSeed, shuffled: true,
+        limit: nil, dropIncomplete: true
+    ) { result.append($0) }
     return result
 }
 

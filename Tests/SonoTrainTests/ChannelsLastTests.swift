@@ -1,8 +1,9 @@
-import SonoTrainTestSupport
 import Foundation
+import SonoTrainTestSupport
 import Torch
 import TorchNN
 import XCTest
+
 @testable import SonoTrain
 
 /// `--channels-last` changes only where the numbers are stored, never which numbers: the same
@@ -54,8 +55,9 @@ final class ChannelsLastTests: XCTestCase {
         let (losses, weights, trainer) = try run(channelsLast: true)
         for (step, (a, b)) in zip(losses, referenceLosses).enumerated() {
             XCTAssertEqual(a.generator, b.generator, accuracy: 1e-9 * max(1, abs(b.generator)), "L_F, step \(step + 1)")
-            XCTAssertEqual(try XCTUnwrap(a.discriminator), try XCTUnwrap(b.discriminator),
-                           accuracy: 1e-9 * max(1, abs(b.discriminator ?? 0)), "L_D, step \(step + 1)")
+            XCTAssertEqual(
+                try XCTUnwrap(a.discriminator), try XCTUnwrap(b.discriminator),
+                accuracy: 1e-9 * max(1, abs(b.discriminator ?? 0)), "L_D, step \(step + 1)")
         }
         XCTAssertEqual(Set(weights.keys), Set(referenceWeights.keys))
         var worst = 0.0, worstName = ""

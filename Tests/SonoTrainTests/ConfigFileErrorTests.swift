@@ -2,6 +2,7 @@ import Foundation
 import SonoData
 import TestSupport
 import XCTest
+
 @testable import SonoTrain
 
 /// Item 13 of "Nothing silently wrong": YAML errors in pretraining configs, fine-tuning configs
@@ -27,7 +28,8 @@ final class ConfigFileErrorTests: XCTestCase {
 
     func testFinetuningConfigErrorsSayWhere() throws {
         let unknown = message { try FinetuneConfig.settings(fromYAML: "epochs: 3\nepoch: 3\n", source: "f.yaml") }
-        XCTAssertTrue(unknown.contains("f.yaml:2:1: unknown key 'epoch'") && unknown.contains("known keys: ") && unknown.contains("epochs"), unknown)
+        XCTAssertTrue(
+            unknown.contains("f.yaml:2:1: unknown key 'epoch'") && unknown.contains("known keys: ") && unknown.contains("epochs"), unknown)
         // A wrong type is found when the settings are laid over the defaults: still with its line.
         let file = try temporaryFolder("finetune-config").appendingPathComponent("f.yaml")
         try Data("epochs: 3\nlr: fast\n".utf8).write(to: file)
@@ -50,8 +52,9 @@ final class ConfigFileErrorTests: XCTestCase {
         // Review finding: seeds, pretrain_preset and pretrain_config were lost from the record.
         let pretrainYAML = folder.appendingPathComponent("pretrain.yaml")
         try Data("lambda_adv: 0.01\n".utf8).write(to: pretrainYAML)
-        var options = ExperimentOptions(database: "/d/c.sqlite", tasks: [], backbones: [.resnet18], configurations: [.ce],
-                                        out: folder.appendingPathComponent("exp"))
+        var options = ExperimentOptions(
+            database: "/d/c.sqlite", tasks: [], backbones: [.resnet18], configurations: [.ce],
+            out: folder.appendingPathComponent("exp"))
         options.seeds = 3
         try options.setPretraining(preset: .paper, configPath: pretrainYAML.path)
         XCTAssertEqual(options.pretrainBase.lambdaAdv, 0.01, "read once, over the preset")

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Torch
 import XCTest
+
 @testable import SonoTrain
 
 /// `sonotag-train pretrain` as several processes over loopback: launched by `--nproc-per-node`
@@ -32,8 +33,10 @@ final class DataParallelCommandTests: XCTestCase {
     private func trainTool() throws -> URL { try BuiltProducts.executable("sonotag-train") }
 
     private func pretrainArguments(out: String, epochs: Int, extra: [String] = []) -> [String] {
-        ["pretrain", "--synthetic", "16", "--config", root.appendingPathComponent("tiny.yaml").path,
-         "--epochs", "\(epochs)", "--out", root.appendingPathComponent(out).path] + extra
+        [
+            "pretrain", "--synthetic", "16", "--config", root.appendingPathComponent("tiny.yaml").path,
+            "--epochs", "\(epochs)", "--out", root.appendingPathComponent(out).path
+        ] + extra
     }
 
     private func start(_ arguments: [String], environment extra: [String: String] = [:], log: String) throws -> Process {
@@ -69,8 +72,12 @@ final class DataParallelCommandTests: XCTestCase {
     private func runByEnvironment(world: Int, _ arguments: [String], log name: String) throws {
         let port = try ProcessGroup.freeLoopbackPort()
         let ranks = try (0..<world).map { rank in
-            try start(arguments, environment: ["RANK": "\(rank)", "WORLD_SIZE": "\(world)", "LOCAL_RANK": "\(rank)",
-                                               "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "\(port)"], log: "\(name)-\(rank).log")
+            try start(
+                arguments,
+                environment: [
+                    "RANK": "\(rank)", "WORLD_SIZE": "\(world)", "LOCAL_RANK": "\(rank)",
+                    "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "\(port)"
+                ], log: "\(name)-\(rank).log")
         }
         for (rank, p) in ranks.enumerated() {
             p.waitUntilExit()
@@ -138,8 +145,12 @@ final class DataParallelCommandTests: XCTestCase {
         let port = try ProcessGroup.freeLoopbackPort()
         let arguments = pretrainArguments(out: "killed", epochs: 200, extra: ["--dist-timeout", "30"])
         let ranks = try (0..<2).map { rank in
-            try start(arguments, environment: ["RANK": "\(rank)", "WORLD_SIZE": "2", "LOCAL_RANK": "\(rank)",
-                                               "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "\(port)"], log: "killed-\(rank).log")
+            try start(
+                arguments,
+                environment: [
+                    "RANK": "\(rank)", "WORLD_SIZE": "2", "LOCAL_RANK": "\(rank)",
+                    "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "\(port)"
+                ], log: "killed-\(rank).log")
         }
         defer { for p in ranks where p.isRunning { kill(p.processIdentifier, SIGKILL) } }
         let checkpoint = PretrainRunLayout(root.appendingPathComponent("killed")).lastCheckpoint

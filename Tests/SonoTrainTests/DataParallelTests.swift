@@ -1,8 +1,9 @@
-import SonoTrainTestSupport
 import Foundation
+import SonoTrainTestSupport
 import Torch
 import TorchNN
 import XCTest
+
 @testable import SonoTrain
 
 /// Data-parallel pretraining steps with the replicas on threads of this process (the same Gloo
@@ -28,7 +29,9 @@ final class DataParallelTests: XCTestCase {
 
     /// Trains `steps` CE+DCM steps as `world` replicas on threads, each on its shard of every
     /// batch, starting from `start`'s weights; returns every replica's final weights.
-    private func replicate(world: Int, config: RunConfig, start: Pretrainer, batches: [PretrainBatch], whole: Bool = false) throws -> [[String: [Float]]] {
+    private func replicate(world: Int, config: RunConfig, start: Pretrainer, batches: [PretrainBatch], whole: Bool = false) throws
+        -> [[String: [Float]]]
+    {
         let port = try ProcessGroup.freeLoopbackPort()
         let collected = Collected(world)
         let initial = start.generator.stateDict().map { ($0.name, $0.tensor) }
@@ -39,20 +42,24 @@ final class DataParallelTests: XCTestCase {
             let thread = Thread {
                 defer { done.leave() }
                 do {
-                    let group = try ProcessGroup(masterAddress: "127.0.0.1", masterPort: port, rank: rank, worldSize: world,
-                                                 timeoutSeconds: 120)
+                    let group = try ProcessGroup(
+                        masterAddress: "127.0.0.1", masterPort: port, rank: rank, worldSize: world,
+                        timeoutSeconds: 120)
                     let trainer = try Pretrainer(config: config, labelCount: 3, group: group)
                     // Threads share libtorch's generator, so set the start explicitly (processes
                     // get it from the seed and rank 0's broadcast).
                     try withNoGrad {
                         for (name, t) in trainer.generator.stateDict() { try t.copy(from: XCTUnwrap(initial.first { $0.0 == name }?.1)) }
-                        for (name, t) in trainer.discriminator?.stateDict() ?? [] { try t.copy(from: XCTUnwrap(initialD.first { $0.0 == name }?.1)) }
+                        for (name, t) in trainer.discriminator?.stateDict() ?? [] {
+                            try t.copy(from: XCTUnwrap(initialD.first { $0.0 == name }?.1))
+                        }
                     }
                     let shard = whole ? DataShard.whole : DataShard(index: rank, count: world)
                     for (step, batch) in batches.enumerated() {
                         let rows = shard.positions(in: batch.images.shape[0])
-                        let part = PretrainBatch(images: try batch.images.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
-                                                 labels: try batch.labels.narrowed(dim: 0, start: rows.lowerBound, length: rows.count))
+                        let part = PretrainBatch(
+                            images: try batch.images.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
+                            labels: try batch.labels.narrowed(dim: 0, start: rows.lowerBound, length: rows.count))
                         _ = try trainer.trainStep(part, epoch: 1, step: step + 1)
                     }
                     collected.set(rank, try self.weights(trainer))
@@ -115,11 +122,14 @@ final class DataParallelTests: XCTestCase {
         let noise = maxDifference(try weights(floor), expected)
         print("noise floor (inputs × (1 + 1e-6)): \(noise)")
 
-        let parameters = Set(single.generator.namedParameters().map { "F." + $0.name }
-            + (single.discriminator?.namedParameters().map { "D." + $0.name } ?? []))
+        let parameters = Set(
+            single.generator.namedParameters().map { "F." + $0.name }
+                + (single.discriminator?.namedParameters().map { "D." + $0.name } ?? []))
         let worstParameter = worstDifference(replicas[0].filter { parameters.contains($0.key) }, expected)
         let worst = worstDifference(replicas[0], expected)
-        print("sync-batchnorm replicas vs one process: max |Δ| \(worst.value) (\(worst.name)); parameters \(worstParameter.value) (\(worstParameter.name))")
+        print(
+            "sync-batchnorm replicas vs one process: max |Δ| \(worst.value) (\(worst.name)); parameters \(worstParameter.value) (\(worstParameter.name))"
+        )
         // The weights themselves meet the 1e-4 (measured 1.8e-5 with torch 2.15).
         XCTAssertLessThanOrEqual(worstParameter.value, 1e-4, "largest weight difference in \(worstParameter.name)")
         // Running statistics are variances of conv outputs summed in another order; with torch
@@ -198,7 +208,7 @@ final class DataParallelTests: XCTestCase {
         XCTAssertTrue(try scaler.step(adam))
         XCTAssertEqual(try w.grad!.toArray(of: Float.self), [3, 3])
         let afterFirst = try w.toArray(of: Float.self)
-        XCTAssertEqual(afterFirst[0], 0.9, accuracy: 1e-6) // Adam's first step moves by lr
+        XCTAssertEqual(afterFirst[0], 0.9, accuracy: 1e-6)  // Adam's first step moves by lr
         XCTAssertEqual(scaler.scale, 8)
         // Non-finite: skipped, scale halves, growth count resets.
         try adam.zeroGrad()
@@ -218,8 +228,10 @@ final class DataParallelTests: XCTestCase {
 
     func testEnvironmentIsReadLikeTorchrunAndBadValuesAreNamed() throws {
         XCTAssertNil(try DistributedEnvironment.from([:]))
-        let env = try DistributedEnvironment.from(["WORLD_SIZE": "4", "RANK": "3", "LOCAL_RANK": "1",
-                                                   "MASTER_ADDR": "10.0.0.2", "MASTER_PORT": "29501"])
+        let env = try DistributedEnvironment.from([
+            "WORLD_SIZE": "4", "RANK": "3", "LOCAL_RANK": "1",
+            "MASTER_ADDR": "10.0.0.2", "MASTER_PORT": "29501"
+        ])
         XCTAssertEqual(env, DistributedEnvironment(rank: 3, worldSize: 4, localRank: 1, masterAddress: "10.0.0.2", masterPort: 29501))
         XCTAssertEqual(env?.device(for: "cuda"), "cuda:1")
         XCTAssertEqual(env?.device(for: "cpu"), "cpu")
@@ -228,7 +240,7 @@ final class DataParallelTests: XCTestCase {
             (["WORLD_SIZE": "2", "RANK": "2", "MASTER_ADDR": "h", "MASTER_PORT": "1"], "RANK"),
             (["WORLD_SIZE": "two", "RANK": "0"], "WORLD_SIZE"),
             (["WORLD_SIZE": "2", "RANK": "0", "MASTER_PORT": "1"], "MASTER_ADDR"),
-            (["WORLD_SIZE": "2", "RANK": "0", "MASTER_ADDR": "h", "MASTER_PORT": "70000"], "MASTER_PORT"),
+            (["WORLD_SIZE": "2", "RANK": "0", "MASTER_ADDR": "h", "MASTER_PORT": "70000"], "MASTER_PORT")
         ]
         for (environment, variable) in cases {
             XCTAssertThrowsError(try DistributedEnvironment.from(environment)) {
@@ -238,9 +250,11 @@ final class DataParallelTests: XCTestCase {
     }
 
     func testLauncherDropsOnlyItsOwnFlags() {
-        XCTAssertEqual(LocalLauncher.removing(["--nproc-per-node", "--master-port"],
-                                              from: ["pretrain", "--nproc-per-node", "2", "--out", "x", "--master-port=1234", "--epochs", "1"]),
-                       ["pretrain", "--out", "x", "--epochs", "1"])
+        XCTAssertEqual(
+            LocalLauncher.removing(
+                ["--nproc-per-node", "--master-port"],
+                from: ["pretrain", "--nproc-per-node", "2", "--out", "x", "--master-port=1234", "--epochs", "1"]),
+            ["pretrain", "--out", "x", "--epochs", "1"])
     }
 
     func testShardsPartitionEveryBatch() {

@@ -5,6 +5,7 @@ import SonoModels
 import TestSupport
 import Torch
 import XCTest
+
 @testable import SonoTrain
 
 /// Item 11 (experiment part) and item 14 (run.json of experiment and evaluate folders) of
@@ -31,14 +32,16 @@ final class ExperimentProgressTests: XCTestCase {
         progress.line("  epoch 1/1")
         now += 10
         progress.tick()
-        XCTAssertEqual(lines, [
-            "[sub-run 1 of 4] pretraining ce · resnet18: finished earlier, reused",
-            "[sub-run 2 of 4] fine-tuning q · resnet18 · CE",
-            "[sub-run 2 of 4; running 30.0s] fine-tuning q · resnet18 · CE",
-            // One trained sub-run took 60 s: this one and one more are left.
-            "[sub-run 3 of 4; plan ETA 2m00s] fine-tuning q · resnet18 · CE+DCM",
-            "  epoch 1/1",
-        ])
+        XCTAssertEqual(
+            lines,
+            [
+                "[sub-run 1 of 4] pretraining ce · resnet18: finished earlier, reused",
+                "[sub-run 2 of 4] fine-tuning q · resnet18 · CE",
+                "[sub-run 2 of 4; running 30.0s] fine-tuning q · resnet18 · CE",
+                // One trained sub-run took 60 s: this one and one more are left.
+                "[sub-run 3 of 4; plan ETA 2m00s] fine-tuning q · resnet18 · CE+DCM",
+                "  epoch 1/1"
+            ])
         now += 30
         progress.tick()
         XCTAssertEqual(lines.last, "[sub-run 3 of 4; running 2m20s; plan ETA 1m00s] fine-tuning q · resnet18 · CE+DCM")
@@ -60,11 +63,13 @@ final class ExperimentProgressTests: XCTestCase {
         let (root, data, db) = try taskAndUnsplitCohort("run-json")
         let out = root.appendingPathComponent("exp")
         let tool = try BuiltProducts.executable("sonotag-train")
-        let experiment = try ProcessRunner.run(tool, [
-            "experiment", "table2", "--db", db, "--task", "shapes:segmentation=\(data.path)", "--backbone", "resnet18",
-            "--configs", "baseline", "--size", "32x64", "--finetune-epochs", "1", "--finetune-batch-size", "4", "--decoder-width", "2",
-            "--resamples", "10", "--overlays", "0", "--threads", "1", "--out", out.path,
-        ], environment: ["CI": "true"])
+        let experiment = try ProcessRunner.run(
+            tool,
+            [
+                "experiment", "table2", "--db", db, "--task", "shapes:segmentation=\(data.path)", "--backbone", "resnet18",
+                "--configs", "baseline", "--size", "32x64", "--finetune-epochs", "1", "--finetune-batch-size", "4", "--decoder-width", "2",
+                "--resamples", "10", "--overlays", "0", "--threads", "1", "--out", out.path
+            ], environment: ["CI": "true"])
         XCTAssertEqual(experiment.status, 0, experiment.combined)
         XCTAssertTrue(experiment.standardOutput.contains("[sub-run 1 of 1] fine-tuning shapes · resnet18 · Baseline"), experiment.combined)
         let session = try XCTUnwrap(try RunRecord.read(from: out)?.sessions.last)
@@ -87,10 +92,12 @@ final class ExperimentProgressTests: XCTestCase {
         XCTAssertEqual(scored.threads, 1)
 
         // Item 3 from the command line: the manifest has no split, so CE is refused in seconds, as a data error.
-        let refused = try ProcessRunner.run(tool, [
-            "experiment", "table2", "--db", db, "--task", "shapes:segmentation=\(data.path)", "--backbone", "resnet18",
-            "--configs", "baseline,ce", "--size", "32x64", "--out", root.appendingPathComponent("exp-ce").path,
-        ])
+        let refused = try ProcessRunner.run(
+            tool,
+            [
+                "experiment", "table2", "--db", db, "--task", "shapes:segmentation=\(data.path)", "--backbone", "resnet18",
+                "--configs", "baseline,ce", "--size", "32x64", "--out", root.appendingPathComponent("exp-ce").path
+            ])
         XCTAssertEqual(refused.status, 65, refused.combined)
         XCTAssertTrue(refused.standardError.contains("has no patient split"), refused.combined)
         XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent("exp-ce/finetune").path))
@@ -101,11 +108,14 @@ final class ExperimentProgressTests: XCTestCase {
     func testPlanProblemsStopBeforeAnyWork() throws {
         let (root, data, db) = try taskAndUnsplitCohort("plan-check")
         func attempt(_ configurations: [PretrainingConfiguration], imagenet: [Backbone: String] = [:]) throws -> String {
-            var options = ExperimentOptions(database: db, tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data.path)")],
-                                            backbones: [.resnet18], configurations: configurations, out: root.appendingPathComponent("exp"))
+            var options = ExperimentOptions(
+                database: db, tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data.path)")],
+                backbones: [.resnet18], configurations: configurations, out: root.appendingPathComponent("exp"))
             options.imagenetWeights = imagenet
             var message = ""
-            XCTAssertThrowsError(try ExperimentRunner(options: options, pretrain: { _ in XCTFail("pretrained") }, log: { _ in }).runTable2()) {
+            XCTAssertThrowsError(
+                try ExperimentRunner(options: options, pretrain: { _ in XCTFail("pretrained") }, log: { _ in }).runTable2()
+            ) {
                 message = "\($0)"
             }
             XCTAssertFalse(FileManager.default.fileExists(atPath: options.out.appendingPathComponent("finetune").path), "work was done")

@@ -3,6 +3,7 @@ import SonoData
 import SonoEval
 import TestSupport
 import XCTest
+
 @testable import SonoTrain
 
 /// The report's opening "What was run": build, machine, data per split and label group, tasks,
@@ -17,8 +18,9 @@ final class ExperimentProvenanceTests: XCTestCase {
         let summary = try manifest.splitSummary()
 
         let folder = root.appendingPathComponent("exp")
-        let recorder = try RunRecord.begin(in: folder, version: "9.8.7", commit: "abc123def456", device: "cpu", threads: 2,
-                                           data: try .ofManifest(at: db), commandLine: ["sonotag-train", "experiment", "table2", "--db", db])
+        let recorder = try RunRecord.begin(
+            in: folder, version: "9.8.7", commit: "abc123def456", device: "cpu", threads: 2,
+            data: try .ofManifest(at: db), commandLine: ["sonotag-train", "experiment", "table2", "--db", db])
         _ = recorder
         try Data("size: 32x64\nseeds: 3\n".utf8).write(to: folder.appendingPathComponent(ExperimentFile.fileName(lowData: false)))
 
@@ -45,8 +47,9 @@ final class ExperimentProvenanceTests: XCTestCase {
 
     func testAMissingManifestIsSaidAndTheSectionStillWritten() throws {
         let folder = try temporaryFolder("provenance-missing")
-        _ = try RunRecord.begin(in: folder, version: "1", commit: "c", device: "cpu", threads: 1,
-                                data: RunRecord.DataIdentity(manifest: folder.appendingPathComponent("gone.sqlite").path))
+        _ = try RunRecord.begin(
+            in: folder, version: "1", commit: "c", device: "cpu", threads: 1,
+            data: RunRecord.DataIdentity(manifest: folder.appendingPathComponent("gone.sqlite").path))
         var report = HTMLReport(title: "t", subtitle: "s")
         ExperimentProvenance.add(to: &report, folder: folder, tasks: [], rows: [], layout: ExperimentLayout(root: folder))
         let html = report.html()

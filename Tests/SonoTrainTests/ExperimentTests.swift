@@ -1,12 +1,13 @@
-import SonoTrainTestSupport
 import Foundation
 import Imaging
 import SonoData
 import SonoEval
 import SonoSupport
+import SonoTrainTestSupport
 import TestSupport
 import Torch
 import XCTest
+
 @testable import SonoTrain
 
 final class ExperimentTests: XCTestCase {
@@ -37,8 +38,9 @@ final class ExperimentTests: XCTestCase {
     /// Baseline only, on the tiny shapes set, one epoch: the smallest experiment that trains.
     private func tinyBaselineOptions(out name: String) throws -> ExperimentOptions {
         let data = root.appendingPathComponent("data").path
-        var options = ExperimentOptions(database: "unused.sqlite", tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)")],
-                                        backbones: [.resnet18], configurations: [.baseline], out: root.appendingPathComponent(name))
+        var options = ExperimentOptions(
+            database: "unused.sqlite", tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)")],
+            backbones: [.resnet18], configurations: [.baseline], out: root.appendingPathComponent(name))
         options.height = 32
         options.width = 64
         options.finetuneEpochs = 1
@@ -53,15 +55,17 @@ final class ExperimentTests: XCTestCase {
     /// from seed 0's pretraining instead of refusing the folder that holds the seed-N runs.
     func testLowDataReusesSeedZeroPretrainingOfAMultiSeedTable2() throws {
         let data = root.appendingPathComponent("data").path
-        var options = ExperimentOptions(database: "unused.sqlite", tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)")],
-                                        backbones: [.resnet18], configurations: [.baseline, .ce], out: root.appendingPathComponent("exp-shared"))
+        var options = ExperimentOptions(
+            database: "unused.sqlite", tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)")],
+            backbones: [.resnet18], configurations: [.baseline, .ce], out: root.appendingPathComponent("exp-shared"))
         options.seeds = 2
         let runner = ExperimentRunner(options: options, log: { _ in })
         let layout = ExperimentLayout(root: options.out)
         // Paths, not URLs: Foundation gives a URL of an existing folder a trailing slash.
         let seedRuns = try runner.plannedSubRuns(labelMappingHash: "mapping", lowData: nil).map(\.folder.path)
         let seed0 = layout.pretrainRun(backbone: .resnet18, method: .ce, seed: 0)
-        XCTAssertTrue(seedRuns.contains(seed0.path) && seedRuns.contains(layout.pretrainRun(backbone: .resnet18, method: .ce, seed: 1).path))
+        XCTAssertTrue(
+            seedRuns.contains(seed0.path) && seedRuns.contains(layout.pretrainRun(backbone: .resnet18, method: .ce, seed: 1).path))
 
         let single = layout.pretrainRun(backbone: .resnet18, method: .ce)
         let before = try runner.plannedSubRuns(labelMappingHash: "mapping", lowData: (0.1, 2)).map(\.folder.path)
@@ -72,8 +76,9 @@ final class ExperimentTests: XCTestCase {
         XCTAssertTrue(planned.map(\.folder.path).contains(seed0.path), "\(planned.map(\.folder.path))")
         XCTAssertFalse(planned.map(\.folder.path).contains(single.path))
         let settings = try XCTUnwrap(planned.first { $0.folder.path == seed0.path }?.settings)
-        let tableSettings = try XCTUnwrap(try runner.plannedSubRuns(labelMappingHash: "mapping", lowData: nil)
-            .first { $0.folder.path == seed0.path }?.settings)
+        let tableSettings = try XCTUnwrap(
+            try runner.plannedSubRuns(labelMappingHash: "mapping", lowData: nil)
+                .first { $0.folder.path == seed0.path }?.settings)
         XCTAssertEqual(settings, tableSettings, "seed 0 of Table 2 is exactly the low-data pretraining")
         XCTAssertEqual(ExperimentReport.pretrainRunOfFirstSeed(layout, backbone: .resnet18, method: .ce).path, seed0.path)
     }
@@ -103,7 +108,9 @@ final class ExperimentTests: XCTestCase {
         let data = root.appendingPathComponent("data").path
         var options = ExperimentOptions(
             database: "unused.sqlite",
-            tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)"), try ExperimentTaskSpec(flag: "quality:classification=\(data)")],
+            tasks: [
+                try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)"), try ExperimentTaskSpec(flag: "quality:classification=\(data)")
+            ],
             backbones: [.resnet18], configurations: [.baseline, .imagenet], out: root.appendingPathComponent("exp"))
         options.height = 32
         options.width = 64
@@ -131,16 +138,21 @@ final class ExperimentTests: XCTestCase {
         XCTAssertTrue(markdown.contains("0.832 ± 0.009"), "the paper's CE+DCM VGG16-BN liver/kidney Dice is shown for reference")
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("Table 2"))
-        XCTAssertLessThan(try XCTUnwrap(html.range(of: "<h2>What was run</h2>")).lowerBound, try XCTUnwrap(html.range(of: "<h2>Table 2</h2>")).lowerBound,
-                          "the report opens with what was run")
-        XCTAssertTrue(html.contains("<h2>Confusion matrices</h2>") && html.contains("quality · resnet18 · Baseline"), "the classification task's matrix")
+        XCTAssertLessThan(
+            try XCTUnwrap(html.range(of: "<h2>What was run</h2>")).lowerBound, try XCTUnwrap(html.range(of: "<h2>Table 2</h2>")).lowerBound,
+            "the report opens with what was run")
+        XCTAssertTrue(
+            html.contains("<h2>Confusion matrices</h2>") && html.contains("quality · resnet18 · Baseline"),
+            "the classification task's matrix")
         // The matrix counted here from the evaluation's per-image CSV, row by row.
         let qualityRun = ExperimentLayout(root: out).finetuneRun(backbone: .resnet18, config: .baseline, task: "quality")
         let pairs = try String(contentsOf: qualityRun.appendingPathComponent("evaluation/per_image.csv"), encoding: .utf8)
             .split(separator: "\n").dropFirst().map { $0.split(separator: ",") }.map { (truth: Int($0[1])!, predicted: Int($0[2])!) }
         let classes = pairs.map { max($0.truth, $0.predicted) }.max()! + 1
         for t in 0..<classes {
-            let cells = "<tr><td>\(t)</td>" + (0..<classes).map { p in "<td>\(pairs.filter { $0.truth == t && $0.predicted == p }.count)</td>" }.joined() + "</tr>"
+            let cells =
+                "<tr><td>\(t)</td>"
+                + (0..<classes).map { p in "<td>\(pairs.filter { $0.truth == t && $0.predicted == p }.count)</td>" }.joined() + "</tr>"
             XCTAssertTrue(html.contains(cells), "confusion row \(cells)")
         }
         XCTAssertTrue(html.contains("data:image/png;base64"), "charts and overlays are inlined")
@@ -175,7 +187,7 @@ final class ExperimentTests: XCTestCase {
         changed.finetuneLearningRate = 1e-3
         var logged: [String] = []
         XCTAssertThrowsError(try ExperimentRunner(options: changed, log: { logged.append($0) }).runTable2()) { error in
-            guard case let ExperimentError.settingsChanged(runs) = error else { return XCTFail("\(error)") }
+            guard case ExperimentError.settingsChanged(let runs) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(runs.map(\.run), [run.path])
             let keys = runs[0].differences.map(\.key)
             for key in ["epochs", "height", "lr"] { XCTAssertTrue(keys.contains(key), "\(keys)") }
@@ -196,8 +208,9 @@ final class ExperimentTests: XCTestCase {
 
     /// The recorded experiment settings read back as a --config file; unknown keys are refused.
     func testExperimentFileRoundTripsAndRefusesUnknownKeys() throws {
-        var options = ExperimentOptions(database: "/data/cohort.sqlite", tasks: [try ExperimentTaskSpec(flag: "q:classification=/d/q")],
-                                        backbones: [.resnet18, .vgg11bn], configurations: [.baseline, .ceDCM], out: root.appendingPathComponent("exp"))
+        var options = ExperimentOptions(
+            database: "/data/cohort.sqlite", tasks: [try ExperimentTaskSpec(flag: "q:classification=/d/q")],
+            backbones: [.resnet18, .vgg11bn], configurations: [.baseline, .ceDCM], out: root.appendingPathComponent("exp"))
         options.imagenetWeights = [.resnet18: "/w/r18.safetensors"]
         options.height = 64
         options.width = 96
@@ -226,8 +239,9 @@ final class ExperimentTests: XCTestCase {
         // paper's mapping is enough, since the pretraining below is stubbed.
         let db = root.appendingPathComponent("labelled.sqlite").path
         try ManifestDatabase(path: db, createIfMissing: true).applyLabels(.paperDefault())
-        var options = ExperimentOptions(database: db, tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)")],
-                                        backbones: [.resnet18], configurations: [.baseline, .ce], out: root.appendingPathComponent("exp"))
+        var options = ExperimentOptions(
+            database: db, tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data)")],
+            backbones: [.resnet18], configurations: [.baseline, .ce], out: root.appendingPathComponent("exp"))
         options.height = 64
         options.width = 96
         options.finetuneEpochs = 1
@@ -238,13 +252,16 @@ final class ExperimentTests: XCTestCase {
         options.seeds = 2
         options.seed = 10
         var requests: [PretrainRequest] = []
-        var runner = ExperimentRunner(options: options, pretrain: { request in
-            requests.append(request)
-            var config = tinyConfig(method: .ce, epochs: 1)
-            config.seed = request.config.seed
-            _ = try pretrain(config: config, train: syntheticSource(count: 8, seed: 1), validation: syntheticSource(count: 4, seed: 2),
-                             runDirectory: request.out, progress: ProgressReporter(style: .silent))
-        }, log: { _ in })
+        var runner = ExperimentRunner(
+            options: options,
+            pretrain: { request in
+                requests.append(request)
+                var config = tinyConfig(method: .ce, epochs: 1)
+                config.seed = request.config.seed
+                _ = try pretrain(
+                    config: config, train: syntheticSource(count: 8, seed: 1), validation: syntheticSource(count: 4, seed: 2),
+                    runDirectory: request.out, progress: ProgressReporter(style: .silent))
+            }, log: { _ in })
         // The stub trains on synthetic images: the empty manifest needs no split.
         runner.pretrainingNeedsSplit = false
         let rows = try runner.runTable2()
@@ -254,7 +271,8 @@ final class ExperimentTests: XCTestCase {
         XCTAssertEqual(ce.allSeedResults("shapes").count, 2)
 
         func perImageDice(_ configuration: PretrainingConfiguration, seed: Int) throws -> [Double] {
-            let run = ExperimentLayout(root: options.out).finetuneRun(backbone: .resnet18, config: configuration, task: "shapes", seed: seed)
+            let run = ExperimentLayout(root: options.out).finetuneRun(
+                backbone: .resnet18, config: configuration, task: "shapes", seed: seed)
             let table = try CSVTable.read(path: run.appendingPathComponent("evaluation/per_image.csv").path)
             let column = try XCTUnwrap(table.header.firstIndex(of: "dice"))
             return table.rows.map { Double($0[column])! }
@@ -263,8 +281,9 @@ final class ExperimentTests: XCTestCase {
         let baseMean = zip(try perImageDice(.baseline, seed: 0), try perImageDice(.baseline, seed: 1)).map { ($0 + $1) / 2 }
         let expected = zip(ceMean, baseMean).map { $0 - $1 }.reduce(0, +) / Double(ceMean.count)
 
-        let comparisons = try JSONDecoder().decode(ExperimentComparisons.self,
-                                                   from: Data(contentsOf: options.out.appendingPathComponent(ExperimentComparisons.fileName)))
+        let comparisons = try JSONDecoder().decode(
+            ExperimentComparisons.self,
+            from: Data(contentsOf: options.out.appendingPathComponent(ExperimentComparisons.fileName)))
         XCTAssertEqual(comparisons.seeds, 2)
         let c = try XCTUnwrap(comparisons.entries.first?.comparison)
         XCTAssertEqual(comparisons.entries.count, 1, "CE against Baseline only")

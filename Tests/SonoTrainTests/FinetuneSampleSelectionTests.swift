@@ -2,6 +2,7 @@ import Foundation
 import SonoData
 import SonoModels
 import XCTest
+
 @testable import SonoTrain
 
 /// `max_images` and `train_fraction` draw seeded subsets; on a table sorted by class (as BUSI's

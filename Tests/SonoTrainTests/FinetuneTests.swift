@@ -1,12 +1,13 @@
-import SonoTrainTestSupport
 import Foundation
 import Imaging
 import SonoData
 import SonoModels
+import SonoTrainTestSupport
 import TestSupport
 import Torch
 import TorchNN
 import XCTest
+
 @testable import SonoTrain
 
 /// Tiny synthetic downstream sets: a bright rectangle on speckle-like noise, its mask, and a
@@ -32,8 +33,11 @@ enum TinyDownstream {
                 }
             }
             let name = String(format: "img%02d.png", i)
-            try ImageFile.write(try Raster(width: width, height: height, channels: 1, pixels: image), to: root.appendingPathComponent("images/\(name)").path)
-            try ImageFile.write(try Raster(width: width, height: height, channels: 1, pixels: mask), to: root.appendingPathComponent("masks/\(name)").path)
+            try ImageFile.write(
+                try Raster(width: width, height: height, channels: 1, pixels: image), to: root.appendingPathComponent("images/\(name)").path
+            )
+            try ImageFile.write(
+                try Raster(width: width, height: height, channels: 1, pixels: mask), to: root.appendingPathComponent("masks/\(name)").path)
             let split = i < count - 4 ? "train" : (i < count - 2 ? "val" : "test")
             csv += "\(name),\(level),\(split)\n"
         }
@@ -245,7 +249,8 @@ final class FinetuneTests: XCTestCase {
         let saved = try EvaluationResult.read(from: folder)
         XCTAssertEqual(saved.images, 8)
         XCTAssertEqual(saved.split, "all")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("evaluation").path), "the run's own evaluation is left alone")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: out.appendingPathComponent("evaluation").path), "the run's own evaluation is left alone")
         XCTAssertTrue(result.markdown().contains("8 images (all) of 8 in \(other.standardizedFileURL.path)"), result.markdown())
         // A second evaluation with fewer overlays leaves only its own.
         options.overlays = 1
@@ -324,7 +329,7 @@ final class FinetuneTests: XCTestCase {
         var bad = config
         bad.batchSize = 1
         XCTAssertThrowsError(try bad.validate()) { error in
-            guard case let FinetuneError.invalidSetting(field, _) = error else { return XCTFail("\(error)") }
+            guard case FinetuneError.invalidSetting(let field, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(field, "batch_size")
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Torch
 import XCTest
+
 @testable import SonoTrain
 
 /// Item 4 of "Nothing silently wrong": Ctrl-C / SIGTERM during `pretrain` and `finetune`
@@ -19,8 +20,10 @@ final class InterruptedTrainingTests: XCTestCase {
 
     private func pretrainArguments(_ out: URL, extra: [String] = []) -> [String] {
         // 24 images in batches of 4: 6 steps per epoch, 12 in all.
-        ["pretrain", "--synthetic", "24", "--backbone", "resnet18", "--size", "64x96", "--epochs", "2",
-         "--batch-size", "4", "--threads", "1", "--out", out.path] + extra
+        [
+            "pretrain", "--synthetic", "24", "--backbone", "resnet18", "--size", "64x96", "--epochs", "2",
+            "--batch-size", "4", "--threads", "1", "--out", out.path
+        ] + extra
     }
 
     /// A child whose standard error is collected while it runs (it is signalled mid-run).
@@ -85,7 +88,8 @@ final class InterruptedTrainingTests: XCTestCase {
     }
 
     /// Losses of rows (columns from `first`), compared number by number.
-    private func assertSameLosses(_ a: [[String]], _ b: [[String]], columns: Range<Int>, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertSameLosses(_ a: [[String]], _ b: [[String]], columns: Range<Int>, file: StaticString = #filePath, line: UInt = #line)
+    {
         XCTAssertEqual(a.count, b.count, "rows", file: file, line: line)
         for (x, y) in zip(a, b) {
             XCTAssertEqual(x.prefix(columns.lowerBound), y.prefix(columns.lowerBound), "row keys", file: file, line: line)
@@ -107,8 +111,10 @@ final class InterruptedTrainingTests: XCTestCase {
 
     /// `arguments` + `--resume` completes the run in `resumed`, which then holds the weights, Adam
     /// state and losses of the uninterrupted `reference`.
-    private func assertResumeMatches(reference: URL, resumed: URL, arguments: [String],
-                                     file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertResumeMatches(
+        reference: URL, resumed: URL, arguments: [String],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         try run(arguments + ["--resume"])
         let expected = PretrainRunLayout(reference), actual = PretrainRunLayout(resumed)
         try assertSameTensors(expected.lastCheckpoint, actual.lastCheckpoint, file: file, line: line)
@@ -172,8 +178,10 @@ final class InterruptedTrainingTests: XCTestCase {
         // 36 training images in batches of 2: 18 steps per epoch.
         try TinyDownstream.make(at: data, count: 40)
         func arguments(_ out: URL, _ extra: [String] = []) -> [String] {
-            ["finetune", "--task", "classification", "--data", data.path, "--backbone", "resnet18", "--size", "32x48",
-             "--epochs", "2", "--batch-size", "2", "--lr", "1e-4", "--threads", "1", "--out", out.path] + extra
+            [
+                "finetune", "--task", "classification", "--data", data.path, "--backbone", "resnet18", "--size", "32x48",
+                "--epochs", "2", "--batch-size", "2", "--lr", "1e-4", "--threads", "1", "--out", out.path
+            ] + extra
         }
         let reference = root.appendingPathComponent("reference"), stopped = root.appendingPathComponent("stopped")
         try run(arguments(reference))
@@ -194,7 +202,9 @@ final class InterruptedTrainingTests: XCTestCase {
         try assertSameTensors(FinetuneRunLayout(reference).lastCheckpoint, last)
         // epoch; then train loss, validation loss, validation score (seconds differ).
         func rows(_ url: URL) throws -> [[String]] {
-            try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+            try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst().map {
+                $0.split(separator: ",").map(String.init)
+            }
         }
         assertSameLosses(try rows(FinetuneRunLayout(reference).metrics), try rows(FinetuneRunLayout(stopped).metrics), columns: 1..<4)
     }

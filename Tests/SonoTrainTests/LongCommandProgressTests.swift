@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import SonoTrain
 
 /// Item 11 of "Nothing silently wrong": without a terminal, `finetune` prints its steps and
@@ -14,10 +15,12 @@ final class LongCommandProgressTests: XCTestCase {
         let tool = try BuiltProducts.executable("sonotag-train")
         let quick = ["CI": "true", "SONOTAG_PROGRESS_INTERVAL": "0.05"]
         let started = Date()
-        let finetune = try ProcessRunner.run(tool, [
-            "finetune", "--task", "segmentation", "--data", data.path, "--backbone", "resnet18", "--size", "32x48",
-            "--epochs", "2", "--batch-size", "4", "--decoder-width", "2", "--threads", "1", "--out", out.path,
-        ], environment: quick)
+        let finetune = try ProcessRunner.run(
+            tool,
+            [
+                "finetune", "--task", "segmentation", "--data", data.path, "--backbone", "resnet18", "--size", "32x48",
+                "--epochs", "2", "--batch-size", "4", "--decoder-width", "2", "--threads", "1", "--out", out.path
+            ], environment: quick)
         let seconds = Date().timeIntervalSince(started)
         XCTAssertEqual(finetune.status, 0, finetune.combined)
         // 8 training images in batches of 4: every step of both epochs gets a line at this interval.
@@ -28,11 +31,13 @@ final class LongCommandProgressTests: XCTestCase {
             XCTAssertTrue(finetune.standardError.contains("finetune: still working, "), finetune.combined)
         }
 
-        let evaluation = try ProcessRunner.run(tool, ["evaluate", out.path, "--resamples", "2000", "--overlays", "0", "--threads", "1"],
-                                               environment: quick)
+        let evaluation = try ProcessRunner.run(
+            tool, ["evaluate", out.path, "--resamples", "2000", "--overlays", "0", "--threads", "1"],
+            environment: quick)
         XCTAssertEqual(evaluation.status, 0, evaluation.combined)
         XCTAssertTrue(evaluation.standardError.contains("evaluate: still working, "), evaluation.combined)
-        XCTAssertTrue(evaluation.standardError.contains("; last: evaluating 2 of 12 images")
-                      || !evaluation.standardError.contains("last:"), "a heartbeat repeats the last line: \(evaluation.combined)")
+        XCTAssertTrue(
+            evaluation.standardError.contains("; last: evaluating 2 of 12 images")
+                || !evaluation.standardError.contains("last:"), "a heartbeat repeats the last line: \(evaluation.combined)")
     }
 }

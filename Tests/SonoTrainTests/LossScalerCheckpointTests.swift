@@ -1,9 +1,10 @@
-import SonoTrainTestSupport
 import Foundation
+import SonoTrainTestSupport
 import TestSupport
 import Torch
 import TorchNN
 import XCTest
+
 @testable import SonoTrain
 
 /// fp16 runs: the loss scalers' state (scale and growth tracker) is saved in the last checkpoint
@@ -15,8 +16,9 @@ final class LossScalerCheckpointTests: XCTestCase {
         let archive = try SafeTensors.load(contentsOf: url)
         let metadata = archive.metadata.filter { !$0.key.hasPrefix("grad_scaler") }
         XCTAssertLessThan(metadata.count, archive.metadata.count, "the checkpoint held scaler state")
-        try SafeTensors.save(archive.dictionary.sorted { $0.key < $1.key }.map { (name: $0.key, tensor: $0.value) },
-                             metadata: metadata, to: old)
+        try SafeTensors.save(
+            archive.dictionary.sorted { $0.key < $1.key }.map { (name: $0.key, tensor: $0.value) },
+            metadata: metadata, to: old)
     }
 
     func testPretrainingCheckpointKeepsBothScalers() throws {
@@ -27,8 +29,10 @@ final class LossScalerCheckpointTests: XCTestCase {
         trainer.scalerF.restore(scale: 2048, growthTracker: 17)
         trainer.scalerD.restore(scale: 512, growthTracker: 3)
         let url = folder.appendingPathComponent("last.safetensors")
-        try PretrainCheckpoint(epoch: 1, globalStep: 20, validationLoss: 1, bestValidationLoss: 1, bestEpoch: 1,
-                               labelMappingHash: "h", config: config, labelCount: 3).save(trainer, to: url)
+        try PretrainCheckpoint(
+            epoch: 1, globalStep: 20, validationLoss: 1, bestValidationLoss: 1, bestEpoch: 1,
+            labelMappingHash: "h", config: config, labelCount: 3
+        ).save(trainer, to: url)
 
         let resumed = try Pretrainer(config: config, labelCount: 3)
         try PretrainCheckpoint.restore(try PretrainCheckpoint.read(url).1, into: resumed, source: url.path)
@@ -55,8 +59,9 @@ final class LossScalerCheckpointTests: XCTestCase {
         scaler.update(foundNonFinite: false)
         XCTAssertEqual([scaler.scale, Double(scaler.growthTracker)], [512, 2])
         let url = folder.appendingPathComponent("last.safetensors")
-        try FinetuneCheckpoint.save(network: network, optimizer: optimizer, config: config, epoch: 1, best: (1, 0.5, 0.5),
-                                    scaler: scaler, to: url)
+        try FinetuneCheckpoint.save(
+            network: network, optimizer: optimizer, config: config, epoch: 1, best: (1, 0.5, 0.5),
+            scaler: scaler, to: url)
 
         let resumed = GradientScaler(enabled: true, initialScale: 1024, growthInterval: 3)
         try FinetuneCheckpoint.restore(url, network: network, optimizer: optimizer, scaler: resumed)

@@ -3,6 +3,7 @@ import SonoData
 import TestSupport
 import Torch
 import XCTest
+
 @testable import SonoTrain
 
 /// Item 3 of "Nothing silently wrong": `pretrain`, `finetune` and `experiment` refuse bad input
@@ -48,22 +49,33 @@ final class PreWorkCheckTests: XCTestCase {
         let segmentation = ["--task", "segmentation", "--data", data.path]
         var refusals = [
             Refusal(name: "data", arguments: ["--task", "segmentation", "--data", nowhere], status: 65, says: "not found: \(nowhere)"),
-            Refusal(name: "labels", arguments: ["--task", "classification", "--data", unlabelled.path], status: 65,
-                    says: "\(unlabelled.path)/labels.csv (classification needs labels)"),
-            Refusal(name: "column", arguments: ["--task", "classification", "--data", data.path, "--label-column", "grade"], status: 65,
-                    says: "no grade column"),
-            Refusal(name: "imagenet", arguments: segmentation + ["--encoder", "imagenet:\(weights)"], status: 65,
-                    says: "--encoder imagenet:\(weights): no such file or folder"),
-            Refusal(name: "encoder", arguments: segmentation + ["--encoder", nowhere], status: 65, says: "--encoder \(nowhere): no such file or folder"),
+            Refusal(
+                name: "labels", arguments: ["--task", "classification", "--data", unlabelled.path], status: 65,
+                says: "\(unlabelled.path)/labels.csv (classification needs labels)"),
+            Refusal(
+                name: "column", arguments: ["--task", "classification", "--data", data.path, "--label-column", "grade"], status: 65,
+                says: "no grade column"),
+            Refusal(
+                name: "imagenet", arguments: segmentation + ["--encoder", "imagenet:\(weights)"], status: 65,
+                says: "--encoder imagenet:\(weights): no such file or folder"),
+            Refusal(
+                name: "encoder", arguments: segmentation + ["--encoder", nowhere], status: 65,
+                says: "--encoder \(nowhere): no such file or folder"),
             Refusal(name: "device", arguments: segmentation + ["--device", "cuda:99"], status: 64, says: "--device: cuda:99"),
-            Refusal(name: "kind", arguments: ["--config", badTask.path, "--data", data.path], status: 64,
-                    says: "task 'segmntation' is not segmentation or classification"),
-            Refusal(name: "config", arguments: segmentation + ["--config", nowhere], status: 65, says: "--config: \(nowhere): no such file"),
-            Refusal(name: "backbone", arguments: segmentation + ["--backbone", "resnet19"], status: 64, says: "'resnet19' is invalid for '--backbone"),
+            Refusal(
+                name: "kind", arguments: ["--config", badTask.path, "--data", data.path], status: 64,
+                says: "task 'segmntation' is not segmentation or classification"),
+            Refusal(
+                name: "config", arguments: segmentation + ["--config", nowhere], status: 65, says: "--config: \(nowhere): no such file"),
+            Refusal(
+                name: "backbone", arguments: segmentation + ["--backbone", "resnet19"], status: 64,
+                says: "'resnet19' is invalid for '--backbone")
         ]
         if Device.cudaDeviceCount == 0 {
-            refusals.append(Refusal(name: "precision", arguments: segmentation + ["--precision", "fp16"], status: 64,
-                                    says: "--precision: fp16: CPU autocast supports bfloat16 only"))
+            refusals.append(
+                Refusal(
+                    name: "precision", arguments: segmentation + ["--precision", "fp16"], status: 64,
+                    says: "--precision: fp16: CPU autocast supports bfloat16 only"))
         }
         try check("finetune", refusals, common: ["--size", "32x48", "--epochs", "1", "--batch-size", "4", "--threads", "1"], root: root)
     }
@@ -77,22 +89,27 @@ final class PreWorkCheckTests: XCTestCase {
         try Data("epochs: 1\nbackbone: resnet19\n".utf8).write(to: badBackbone)
         let synthetic = ["--synthetic", "8"]
         var refusals = [
-            Refusal(name: "weights", arguments: synthetic + ["--initial-weights", nowhere], status: 65,
-                    says: "--initial-weights \(nowhere): no such file or folder"),
+            Refusal(
+                name: "weights", arguments: synthetic + ["--initial-weights", nowhere], status: 65,
+                says: "--initial-weights \(nowhere): no such file or folder"),
             Refusal(name: "device", arguments: synthetic + ["--device", "cuda:99"], status: 64, says: "--device cuda:99"),
             // Before, a config file's errors exited 1, as if the run itself had failed.
             Refusal(name: "config", arguments: synthetic + ["--config", nowhere], status: 65, says: "\(nowhere): no such file"),
-            Refusal(name: "config-backbone", arguments: synthetic + ["--config", badBackbone.path], status: 65,
-                    says: "\(badBackbone.path):2:11: backbone"),
+            Refusal(
+                name: "config-backbone", arguments: synthetic + ["--config", badBackbone.path], status: 65,
+                says: "\(badBackbone.path):2:11: backbone"),
             Refusal(name: "kinds", arguments: ["--db", db, "--kinds", "bogus"], status: 64, says: "--kinds"),
             Refusal(name: "labels", arguments: ["--db", db, "--labels", nowhere], status: 65, says: "--labels \(nowhere)"),
-            Refusal(name: "db", arguments: ["--db", nowhere], status: 65, says: "\(nowhere) is not a SonoTag manifest"),
+            Refusal(name: "db", arguments: ["--db", nowhere], status: 65, says: "\(nowhere) is not a SonoTag manifest")
         ]
         if Device.cudaDeviceCount == 0 {
-            refusals.append(Refusal(name: "precision", arguments: synthetic + ["--precision", "fp16"], status: 64, says: "--precision fp16"))
+            refusals.append(
+                Refusal(name: "precision", arguments: synthetic + ["--precision", "fp16"], status: 64, says: "--precision fp16"))
         }
-        try check("pretrain", refusals, common: ["--backbone", "resnet18", "--size", "64x96", "--epochs", "1", "--batch-size", "4", "--threads", "1"],
-                  root: root)
+        try check(
+            "pretrain", refusals,
+            common: ["--backbone", "resnet18", "--size", "64x96", "--epochs", "1", "--batch-size", "4", "--threads", "1"],
+            root: root)
     }
 
     /// A task that cannot be read stops the plan before the first fine-tuning (before, the
@@ -102,13 +119,20 @@ final class PreWorkCheckTests: XCTestCase {
         let (data, unlabelled) = try downstreamFolders(in: root)
         let db = root.appendingPathComponent("cohort.sqlite").path
         try ManifestDatabase(path: db, createIfMissing: true).applyLabels(.paperDefault())
-        var options = ExperimentOptions(database: db, tasks: [ExperimentTaskSpec(name: "shapes", path: data.path, kind: .segmentation),
-                                                              ExperimentTaskSpec(name: "grades", path: unlabelled.path, kind: .classification)],
-                                        backbones: [.resnet18], configurations: [.baseline], out: root.appendingPathComponent("exp"))
+        var options = ExperimentOptions(
+            database: db,
+            tasks: [
+                ExperimentTaskSpec(name: "shapes", path: data.path, kind: .segmentation),
+                ExperimentTaskSpec(name: "grades", path: unlabelled.path, kind: .classification)
+            ],
+            backbones: [.resnet18], configurations: [.baseline], out: root.appendingPathComponent("exp"))
         (options.height, options.width, options.finetuneEpochs, options.finetuneBatchSize) = (32, 48, 1, 4)
         (options.decoderBaseWidth, options.resamples, options.overlays, options.threads) = (2, 10, 0, 1)
-        XCTAssertThrowsError(try ExperimentRunner(options: options, pretrain: { _ in XCTFail("pretrained") }, log: { _ in }).runTable2()) { error in
-            XCTAssertTrue("\(error)".contains("grades (classification, \(unlabelled.path))") && "\(error)".contains("classification needs labels"), "\(error)")
+        XCTAssertThrowsError(try ExperimentRunner(options: options, pretrain: { _ in XCTFail("pretrained") }, log: { _ in }).runTable2()) {
+            error in
+            XCTAssertTrue(
+                "\(error)".contains("grades (classification, \(unlabelled.path))") && "\(error)".contains("classification needs labels"),
+                "\(error)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: options.out.appendingPathComponent("finetune").path), "work was done")
     }

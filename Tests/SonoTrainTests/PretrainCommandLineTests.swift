@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import SonoTrain
 
 /// `sonotag pretrain` as a user runs it: the executable, its help, its exit codes and messages.
@@ -65,8 +66,11 @@ final class PretrainCommandLineTests: XCTestCase {
         let out = dir.appendingPathComponent("run").path
         let common = ["--synthetic", "8", "--out", out, "--threads", "1"]
         // The old --height/--width still work, with a deprecation line.
-        let first = try run(["pretrain", "--backbone", "resnet18", "--height", "64", "--width", "96", "--epochs", "1",
-                             "--batch-size", "4", "--lr", "0.001"] + common)
+        let first = try run(
+            [
+                "pretrain", "--backbone", "resnet18", "--height", "64", "--width", "96", "--epochs", "1",
+                "--batch-size", "4", "--lr", "0.001"
+            ] + common)
         XCTAssertEqual(first.status, 0, first.output)
         XCTAssertTrue(first.output.contains("--height/--width is deprecated"), first.output)
         let metrics = URL(fileURLWithPath: out).appendingPathComponent("metrics.csv")

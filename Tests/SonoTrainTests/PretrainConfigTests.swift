@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import SonoTrain
 
 final class PretrainConfigTests: XCTestCase {
@@ -23,7 +24,8 @@ final class PretrainConfigTests: XCTestCase {
     }
 
     func testYAMLOverridesASubsetAndRoundTrips() throws {
-        let c = try RunConfig.fromYAML("""
+        let c = try RunConfig.fromYAML(
+            """
             method: ce
             backbone: resnet50
             lr: 0.0002
@@ -75,7 +77,9 @@ final class PretrainConfigTests: XCTestCase {
         XCTAssertEqual(try RunConfig.fromYAML(try c.yaml()), c)
         XCTAssertEqual(RunConfig.Key.precision.option, "precision")
         XCTAssertEqual(RunConfig.Key.syncBatchNorm.option, "sync-batchnorm")
-        XCTAssertEqual(Set(RunConfig.Key.allCases.filter(\.changesOnResume)), [.device, .threads, .precision, .syncBatchNorm, .channelsLast, .checkpointEvery])
+        XCTAssertEqual(
+            Set(RunConfig.Key.allCases.filter(\.changesOnResume)),
+            [.device, .threads, .precision, .syncBatchNorm, .channelsLast, .checkpointEvery])
         XCTAssertThrowsError(try RunConfig.fromYAML("precision: fp8")) { error in
             XCTAssertTrue("\(error)".contains("precision"), "\(error)")
         }
@@ -100,7 +104,7 @@ final class PretrainConfigTests: XCTestCase {
         XCTAssertEqual(try RunConfig.fromYAML(try c.yaml()), c, "the written file holds every setting")
         XCTAssertEqual(PretrainPreset.paper.config, RunConfig.paper)
         XCTAssertThrowsError(try RunConfig.fromYAML("d_steps: 0").validate()) { error in
-            guard case let RunConfigError.invalidValue(key, _)? = error as? RunConfigError else { return XCTFail("\(error)") }
+            guard case RunConfigError.invalidValue(let key, _)? = error as? RunConfigError else { return XCTFail("\(error)") }
             XCTAssertEqual(key, "d_steps")
         }
     }

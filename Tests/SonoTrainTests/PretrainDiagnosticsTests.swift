@@ -1,10 +1,11 @@
-import SonoTrainTestSupport
 import Foundation
 import SonoModels
+import SonoTrainTestSupport
 import TestSupport
 import Torch
 import TorchNN
 import XCTest
+
 @testable import SonoTrain
 
 /// The quantities that show what the label-conditioned path does (issue "Evidence", item 1).
@@ -39,8 +40,9 @@ final class PretrainDiagnosticsTests: XCTestCase {
 
     /// The hand example of PretrainLossTests split in two: real 5/6, fake 3.8/3.
     func testHingeTermsByHand() throws {
-        let terms = try PretrainLosses.discriminatorHingeTerms(realScores: Tensor([0.5, 2, -1] as [Float]),
-                                                               fakeScores: Tensor([-2, 0.3, 1.5] as [Float]))
+        let terms = try PretrainLosses.discriminatorHingeTerms(
+            realScores: Tensor([0.5, 2, -1] as [Float]),
+            fakeScores: Tensor([-2, 0.3, 1.5] as [Float]))
         XCTAssertEqual(try terms.real.item(), 5.0 / 6, accuracy: 1e-6)
         XCTAssertEqual(try terms.fake.item(), 3.8 / 3, accuracy: 1e-6)
     }
@@ -62,7 +64,7 @@ final class PretrainDiagnosticsTests: XCTestCase {
         let signal = try trainer.conditionalSignal(d, truth: truth, labels: batch.labels, trueScores: scores)
 
         let h = try d.representation(truth).toArray(of: Float.self).map(Double.init)
-        let w = try XCTUnwrap(d.projection?.registry.parameters.first?.tensor).toArray(of: Float.self).map(Double.init) // C×K
+        let w = try XCTUnwrap(d.projection?.registry.parameters.first?.tensor).toArray(of: Float.self).map(Double.init)  // C×K
         let y = try batch.labels.toArray(of: Float.self)
         let c = h.count / 6, k = 3
         let partners = PretrainDiagnostics.partners(labels: y, labelCount: k)
@@ -116,7 +118,7 @@ final class PretrainDiagnosticsTests: XCTestCase {
 
         var doubled = config
         doubled.lambdaAdv = 0.5
-        let trainer2 = try Pretrainer(config: doubled, labelCount: 3) // same seed: same weights
+        let trainer2 = try Pretrainer(config: doubled, labelCount: 3)  // same seed: same weights
         let norms2 = try XCTUnwrap(trainer2.encoderGradientNorms(batch))
         XCTAssertEqual(norms2.adversarial, 2 * norms.adversarial, accuracy: 1e-4 * max(1, norms.adversarial))
         XCTAssertEqual(norms2.reconstruction, norms.reconstruction, accuracy: 1e-5 * max(1, norms.reconstruction))
@@ -142,8 +144,9 @@ final class PretrainDiagnosticsTests: XCTestCase {
         let name = try XCTUnwrap(d.namedParameters().first?.name)
         XCTAssertEqual(optD.stepCount(of: name), 3)
         XCTAssertEqual(trainer.optimizerF.stepCount(of: try XCTUnwrap(trainer.generator.namedParameters().first?.name)), 1)
-        XCTAssertEqual(try XCTUnwrap(values.discriminator),
-                       try XCTUnwrap(values.discriminatorReal) + XCTUnwrap(values.discriminatorFake), accuracy: 1e-5)
+        XCTAssertEqual(
+            try XCTUnwrap(values.discriminator),
+            try XCTUnwrap(values.discriminatorReal) + XCTUnwrap(values.discriminatorFake), accuracy: 1e-5)
     }
 
     /// Epoch rows of metrics.csv carry the new columns: CE+DCM the conditional signal and the
@@ -152,8 +155,9 @@ final class PretrainDiagnosticsTests: XCTestCase {
         for method in [PretrainMethod.ceDCM, .dcm] {
             let out = try temporaryFolder("inside-\(method.rawValue)")
             let config = tinyConfig(method: method, epochs: 1)
-            _ = try pretrain(config: config, train: syntheticSource(count: 8, seed: 1), validation: syntheticSource(count: 6, seed: 2),
-                             runDirectory: out, progress: ProgressReporter(style: .silent))
+            _ = try pretrain(
+                config: config, train: syntheticSource(count: 8, seed: 1), validation: syntheticSource(count: 6, seed: 2),
+                runDirectory: out, progress: ProgressReporter(style: .silent))
             let lines = try String(contentsOf: PretrainRunLayout(out).metrics, encoding: .utf8).split(separator: "\n")
                 .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
             let header = try XCTUnwrap(lines.first)
@@ -167,7 +171,8 @@ final class PretrainDiagnosticsTests: XCTestCase {
                 let share = try XCTUnwrap(value("cond_share"))
                 XCTAssertTrue((0...1).contains(share))
                 XCTAssertNotNil(value("cond_margin"))
-                XCTAssertEqual(try XCTUnwrap(value("loss_d")), try XCTUnwrap(value("loss_d_real")) + XCTUnwrap(value("loss_d_fake")), accuracy: 1e-4)
+                XCTAssertEqual(
+                    try XCTUnwrap(value("loss_d")), try XCTUnwrap(value("loss_d_real")) + XCTUnwrap(value("loss_d_fake")), accuracy: 1e-4)
                 let adv = try XCTUnwrap(value("grad_norm_adv")), rec = try XCTUnwrap(value("grad_norm_rec"))
                 XCTAssertEqual(try XCTUnwrap(value("adv_grad_share")), adv / (adv + rec), accuracy: 1e-5)
                 XCTAssertNil(value("label_acc"))

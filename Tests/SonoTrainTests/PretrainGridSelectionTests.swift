@@ -1,7 +1,8 @@
-import SonoTrainTestSupport
 import Foundation
+import SonoTrainTestSupport
 import Torch
 import XCTest
+
 @testable import SonoTrain
 
 /// The in-painting grid shows one validation image per weak-label group where it can.

@@ -1,14 +1,16 @@
 import SonoModels
 import Torch
 import XCTest
+
 @testable import SonoTrain
 
 final class PretrainLossTests: XCTestCase {
     /// real = [0.5, 2, −1]: relu(1 − r) = [0.5, 0, 2] → 5/6; fake = [−2, 0.3, 1.5]: relu(1 + f) =
     /// [0, 1.3, 2.5] → 3.8/3; L_D = 0.8333… + 1.2666… = 2.1.
     func testHingeDiscriminatorLossByHand() throws {
-        let loss = try PretrainLosses.discriminatorHinge(realScores: Tensor([0.5, 2, -1] as [Float]),
-                                                         fakeScores: Tensor([-2, 0.3, 1.5] as [Float]))
+        let loss = try PretrainLosses.discriminatorHinge(
+            realScores: Tensor([0.5, 2, -1] as [Float]),
+            fakeScores: Tensor([-2, 0.3, 1.5] as [Float]))
         XCTAssertEqual(try loss.item(), 2.1, accuracy: 1e-6)
     }
 
@@ -19,23 +21,27 @@ final class PretrainLossTests: XCTestCase {
         let prediction = try Tensor([1, 2, 0, -1] as [Float], shape: [1, 1, 2, 2])
         let truth = try Tensor([0, 4, 0, 1] as [Float], shape: [1, 1, 2, 2])
         let scores = try Tensor([-2, 0.3, 1.5] as [Float])
-        let paper = try PretrainLosses.contextEncoder(fakeScores: scores, prediction: prediction, truth: truth,
-                                                      lambdaRec: 0.999, lambdaAdv: 0.001)
+        let paper = try PretrainLosses.contextEncoder(
+            fakeScores: scores, prediction: prediction, truth: truth,
+            lambdaRec: 0.999, lambdaAdv: 0.001)
         XCTAssertEqual(try paper.total.item(), 2.2478166667, accuracy: 1e-6)
         XCTAssertEqual(try paper.reconstruction.item(), 2.25, accuracy: 1e-6)
         XCTAssertEqual(try XCTUnwrap(paper.adversarial).item(), 0.2 / 3, accuracy: 1e-6)
-        let other = try PretrainLosses.contextEncoder(fakeScores: scores, prediction: prediction, truth: truth,
-                                                      lambdaRec: 0.5, lambdaAdv: 2)
+        let other = try PretrainLosses.contextEncoder(
+            fakeScores: scores, prediction: prediction, truth: truth,
+            lambdaRec: 0.5, lambdaAdv: 2)
         XCTAssertEqual(try other.total.item(), 1.2583333333, accuracy: 1e-6)
-        let noAdversary = try PretrainLosses.contextEncoder(fakeScores: nil, prediction: prediction, truth: truth,
-                                                            lambdaRec: 0.999, lambdaAdv: 0.001)
+        let noAdversary = try PretrainLosses.contextEncoder(
+            fakeScores: nil, prediction: prediction, truth: truth,
+            lambdaRec: 0.999, lambdaAdv: 0.001)
         XCTAssertEqual(try noAdversary.total.item(), 2.24775, accuracy: 1e-6)
     }
 
     /// logits [0, ln 3], labels [1, 0]: BCE = (ln 2 + ln 4) / 2 = 1.5·ln 2.
     func testLabelPredictionLossByHand() throws {
-        let loss = try PretrainLosses.labelPrediction(logits: Tensor([0, Float(log(3.0))], shape: [1, 2]),
-                                                      labels: Tensor([1, 0] as [Float], shape: [1, 2]))
+        let loss = try PretrainLosses.labelPrediction(
+            logits: Tensor([0, Float(log(3.0))], shape: [1, 2]),
+            labels: Tensor([1, 0] as [Float], shape: [1, 2]))
         XCTAssertEqual(try loss.item(), 1.5 * log(2.0), accuracy: 1e-6)
     }
 

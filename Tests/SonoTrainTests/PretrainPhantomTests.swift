@@ -1,9 +1,10 @@
-import SonoTrainTestSupport
 import Foundation
 import SonoData
 import SonoPhantom
+import SonoTrainTestSupport
 import TestSupport
 import XCTest
+
 @testable import SonoTrain
 
 /// End to end on DICOM: a 40-image phantom archive → index → patient split → 2 epochs of CE+DCM
@@ -29,7 +30,8 @@ final class PretrainPhantomTests: XCTestCase {
 
         let db = root.appendingPathComponent("cohort.sqlite").path
         let manifest = try ManifestDatabase(path: db, createIfMissing: true)
-        _ = try Crawler(manifest: manifest, key: .random(), options: CrawlOptions(threads: 2)).run(root: root.appendingPathComponent("archive").path)
+        _ = try Crawler(manifest: manifest, key: .random(), options: CrawlOptions(threads: 2)).run(
+            root: root.appendingPathComponent("archive").path)
         _ = try manifest.assignSplit(try SplitSettings(valShare: 0.2, seed: 3))
         return db
     }
@@ -44,8 +46,9 @@ final class PretrainPhantomTests: XCTestCase {
         config.gridImages = 3
         let (train, validation) = try openCohort(db: db, config: config)
         let splitSummary = try manifest.splitSummary()
-        XCTAssertEqual(train.imageCount + validation.imageCount, 40,
-                       "failed: \(train.dataset.failedFiles.map(\.message)) \(validation.dataset.failedFiles.map(\.message)); split: \(splitSummary)")
+        XCTAssertEqual(
+            train.imageCount + validation.imageCount, 40,
+            "failed: \(train.dataset.failedFiles.map(\.message)) \(validation.dataset.failedFiles.map(\.message)); split: \(splitSummary)")
         XCTAssertEqual(train.labelCount, 10)
         // What the trainer receives as tensors is the loader's arrays, batch by batch, cut at `limit`.
         let loader = BatchLoader(dataset: validation.dataset, batchSize: 3, shuffle: false, augment: nil, threads: 1)
@@ -62,8 +65,9 @@ final class PretrainPhantomTests: XCTestCase {
         XCTAssertEqual(images, Array(expected.flatMap(\.images).prefix(4 * pixels)))
         XCTAssertEqual(labels, Array(expected.flatMap(\.labels).prefix(4 * 10)))
         let run = root.appendingPathComponent("run")
-        let result = try pretrain(config: config, train: train, validation: validation, runDirectory: run,
-                                  progress: ProgressReporter(style: .silent))
+        let result = try pretrain(
+            config: config, train: train, validation: validation, runDirectory: run,
+            progress: ProgressReporter(style: .silent))
         XCTAssertEqual(result.epochsCompleted, 2)
         XCTAssertTrue(result.bestValidationLoss.isFinite)
         let layout = PretrainRunLayout(run)

@@ -1,11 +1,12 @@
-import SonoTrainTestSupport
 import Foundation
 import Imaging
 import SonoModels
+import SonoTrainTestSupport
 import TestSupport
 import Torch
 import TorchNN
 import XCTest
+
 @testable import SonoTrain
 
 final class PretrainRunTests: XCTestCase {
@@ -18,8 +19,9 @@ final class PretrainRunTests: XCTestCase {
     func testTwoEpochRunWritesEverything() throws {
         let dir = try temporaryFolder("run")
         let train = try syntheticSource(count: 12, seed: 3), val = try syntheticSource(count: 5, seed: 4)
-        let summary = try pretrain(config: tinyConfig(), train: train, validation: val, runDirectory: dir,
-                                   progress: ProgressReporter(style: .silent))
+        let summary = try pretrain(
+            config: tinyConfig(), train: train, validation: val, runDirectory: dir,
+            progress: ProgressReporter(style: .silent))
         let layout = PretrainRunLayout(dir)
         XCTAssertEqual(summary.epochsCompleted, 2)
         XCTAssertTrue(summary.bestValidationLoss.isFinite)
@@ -42,8 +44,10 @@ final class PretrainRunTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: layout.bestCheckpoint.path))
 
         // A second run into the same directory without --resume is refused.
-        XCTAssertThrowsError(try pretrain(config: tinyConfig(), train: train, validation: val, runDirectory: dir,
-                                          progress: ProgressReporter(style: .silent)))
+        XCTAssertThrowsError(
+            try pretrain(
+                config: tinyConfig(), train: train, validation: val, runDirectory: dir,
+                progress: ProgressReporter(style: .silent)))
 
         // Export: the encoder alone, under torchvision's names.
         let encoderURL = dir.appendingPathComponent("encoder.safetensors")
@@ -95,8 +99,9 @@ final class PretrainRunTests: XCTestCase {
         XCTAssertEqual(b.count, 6, "the resumed log continues the first one")
         // Columns: kind, epoch, step, loss_d, loss_f, loss_rec, loss_adv (images/s differs).
         XCTAssertEqual(a.map { Array($0[0..<7]) }, b.map { Array($0[0..<7]) })
-        XCTAssertEqual(try resumePlan(runDirectory: split, requested: RunConfig(), explicit: []).config.height, 64,
-                       "resuming takes the image size from the checkpoint, not the defaults")
+        XCTAssertEqual(
+            try resumePlan(runDirectory: split, requested: RunConfig(), explicit: []).config.height, 64,
+            "resuming takes the image size from the checkpoint, not the defaults")
         let ea = try rows(PretrainRunLayout(straight).metrics, kind: "epoch").map { $0[7] }
         let eb = try rows(PretrainRunLayout(split).metrics, kind: "epoch").map { $0[7] }
         XCTAssertEqual(ea, eb)
@@ -112,7 +117,7 @@ final class PretrainRunTests: XCTestCase {
 
         // Nothing explicit: the defaults (200 epochs, 256×384) must not leak in.
         let plan = try resumePlan(runDirectory: dir, requested: RunConfig(), explicit: [])
-        guard case let .finished(config, completed, _, _) = plan else { return XCTFail("\(plan)") }
+        guard case .finished(let config, let completed, _, _) = plan else { return XCTFail("\(plan)") }
         XCTAssertEqual(config, tinyConfig(epochs: 1))
         XCTAssertEqual(completed, 1)
 
@@ -127,14 +132,19 @@ final class PretrainRunTests: XCTestCase {
         let switched = try resumePlan(runDirectory: dir, requested: faster, explicit: [.precision, .syncBatchNorm]).config
         XCTAssertEqual(switched.precision, .bf16)
         XCTAssertTrue(switched.syncBatchNorm)
-        XCTAssertEqual(try resumePlan(runDirectory: dir, requested: faster, explicit: []).config.precision, .fp32, "unasked, the record holds")
+        XCTAssertEqual(
+            try resumePlan(runDirectory: dir, requested: faster, explicit: []).config.precision, .fp32, "unasked, the record holds")
         var other = RunConfig()
         other.method = .ce
         other.batchSize = 16
         XCTAssertThrowsError(try resumePlan(runDirectory: dir, requested: other, explicit: [.method, .batchSize])) { error in
-            guard case let PretrainError.resumeConflict(_, differences) = error else { return XCTFail("\(error)") }
-            XCTAssertEqual(differences, [SettingDifference(key: "method", recorded: "ce+dcm", requested: "ce"),
-                                         SettingDifference(key: "batch_size", recorded: "4", requested: "16")])
+            guard case PretrainError.resumeConflict(_, let differences) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(
+                differences,
+                [
+                    SettingDifference(key: "method", recorded: "ce+dcm", requested: "ce"),
+                    SettingDifference(key: "batch_size", recorded: "4", requested: "16")
+                ])
             XCTAssertTrue("\(error)".contains("method is ce+dcm in the recorded run, ce now"), "\(error)")
         }
 
@@ -149,8 +159,9 @@ final class PretrainRunTests: XCTestCase {
         // The library entry point holds to the record too.
         var changed = tinyConfig(epochs: 2)
         changed.lambdaAdv = 0.5
-        XCTAssertThrowsError(try pretrain(config: changed, train: train, validation: val, runDirectory: dir, resume: true, progress: quiet)) { error in
-            guard case let PretrainError.resumeConflict(_, differences) = error else { return XCTFail("\(error)") }
+        XCTAssertThrowsError(try pretrain(config: changed, train: train, validation: val, runDirectory: dir, resume: true, progress: quiet))
+        { error in
+            guard case PretrainError.resumeConflict(_, let differences) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(differences.map(\.key), ["lambda_adv"])
         }
         XCTAssertEqual(try PretrainCheckpoint.read(PretrainRunLayout(dir).lastCheckpoint).0.epoch, 1, "nothing trained")
@@ -162,11 +173,15 @@ final class PretrainRunTests: XCTestCase {
     func testResumeRefusesChangedLabels() throws {
         let dir = try temporaryFolder("labels")
         let train = try syntheticSource(count: 8, seed: 5), val = try syntheticSource(count: 4, seed: 6)
-        _ = try pretrain(config: tinyConfig(epochs: 1), train: train, validation: val, runDirectory: dir,
-                         progress: ProgressReporter(style: .silent))
+        _ = try pretrain(
+            config: tinyConfig(epochs: 1), train: train, validation: val, runDirectory: dir,
+            progress: ProgressReporter(style: .silent))
         let other = try InMemoryBatchSource(images: train.images, labels: train.labels, labelMappingHash: "other")
-        XCTAssertThrowsError(try pretrain(config: tinyConfig(epochs: 2), train: other, validation: val, runDirectory: dir,
-                                          resume: true, progress: ProgressReporter(style: .silent))) { error in
+        XCTAssertThrowsError(
+            try pretrain(
+                config: tinyConfig(epochs: 2), train: other, validation: val, runDirectory: dir,
+                resume: true, progress: ProgressReporter(style: .silent))
+        ) { error in
             guard case PretrainError.labelMismatch = error else { return XCTFail("\(error)") }
         }
     }
@@ -180,10 +195,14 @@ final class PretrainRunTests: XCTestCase {
             var labelCount: Int { clean.labelCount }
             var labelMappingHash: String { clean.labelMappingHash }
             var imageCount: Int { clean.imageCount }
-            func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
-                              _ body: (PretrainBatch) throws -> Void) throws {
-                try clean.forEachBatch(epoch: epoch, batchSize: batchSize, seed: seed, shuffled: shuffled, limit: limit,
-                                       dropIncomplete: dropIncomplete) { batch in
+            func forEachBatch(
+                epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
+                _ body: (PretrainBatch) throws -> Void
+            ) throws {
+                try clean.forEachBatch(
+                    epoch: epoch, batchSize: batchSize, seed: seed, shuffled: shuffled, limit: limit,
+                    dropIncomplete: dropIncomplete
+                ) { batch in
                     guard epoch >= 2 else { return try body(batch) }
                     try body(PretrainBatch(images: try batch.images * .infinity, labels: batch.labels))
                 }
@@ -191,9 +210,12 @@ final class PretrainRunTests: XCTestCase {
         }
         let dir = try temporaryFolder("nan")
         let train = PoisonedSource(try syntheticSource(count: 8, seed: 5)), val = try syntheticSource(count: 4, seed: 6)
-        XCTAssertThrowsError(try pretrain(config: tinyConfig(epochs: 3), train: train, validation: val, runDirectory: dir,
-                                          progress: ProgressReporter(style: .silent))) { error in
-            guard case let PretrainError.diverged(epoch, _, _, kept) = error else { return XCTFail("\(error)") }
+        XCTAssertThrowsError(
+            try pretrain(
+                config: tinyConfig(epochs: 3), train: train, validation: val, runDirectory: dir,
+                progress: ProgressReporter(style: .silent))
+        ) { error in
+            guard case PretrainError.diverged(let epoch, _, _, let kept) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(epoch, 2)
             XCTAssertEqual(kept, PretrainRunLayout(dir).lastCheckpoint.path)
             XCTAssertTrue("\(error)".contains("last.safetensors"))

@@ -1,10 +1,11 @@
-import SonoTrainTestSupport
+import Foundation
 import SeededRandom
+import SonoModels
+import SonoTrainTestSupport
 import Torch
 import TorchNN
-import Foundation
-import SonoModels
 import XCTest
+
 @testable import SonoTrain
 
 final class PretrainStepTests: XCTestCase {
@@ -24,8 +25,10 @@ final class PretrainStepTests: XCTestCase {
             config.learningRateF = 1e-3
             let trainer = try Pretrainer(config: config, labelCount: 3)
             var batch: PretrainBatch?
-            try syntheticSource(count: 8, seed: 1).forEachBatch(epoch: 1, batchSize: 8, seed: 0, shuffled: false, limit: nil,
-                                                                 dropIncomplete: false) { batch = $0 }
+            try syntheticSource(count: 8, seed: 1).forEachBatch(
+                epoch: 1, batchSize: 8, seed: 0, shuffled: false, limit: nil,
+                dropIncomplete: false
+            ) { batch = $0 }
             let fixed = try XCTUnwrap(batch)
             // trainStep reports L_F computed before its update: the second value is after one step.
             let before = try trainer.trainStep(fixed).generator
@@ -43,8 +46,10 @@ final class PretrainStepTests: XCTestCase {
         let trainer = try Pretrainer(config: config, labelCount: 3)
         let d = try XCTUnwrap(trainer.discriminator), optD = try XCTUnwrap(trainer.optimizerD)
         var batch: PretrainBatch?
-        try syntheticSource(count: 4, seed: 2).forEachBatch(epoch: 1, batchSize: 4, seed: 0, shuffled: false, limit: nil,
-                                                             dropIncomplete: false) { batch = $0 }
+        try syntheticSource(count: 4, seed: 2).forEachBatch(
+            epoch: 1, batchSize: 4, seed: 0, shuffled: false, limit: nil,
+            dropIncomplete: false
+        ) { batch = $0 }
         let images = try XCTUnwrap(batch).images, labels = try XCTUnwrap(batch).labels
         trainer.generator.train()
         d.train()

@@ -1,8 +1,9 @@
-import SonoTrainTestSupport
 import Foundation
+import SonoTrainTestSupport
 import Torch
 import TorchNN
 import XCTest
+
 @testable import SonoModels
 @testable import SonoTrain
 
@@ -11,8 +12,10 @@ import XCTest
 final class StepShortcutTests: XCTestCase {
     private func batch() throws -> PretrainBatch {
         var batch: PretrainBatch?
-        try syntheticSource(count: 4, seed: 5).forEachBatch(epoch: 1, batchSize: 4, seed: 0, shuffled: false, limit: nil,
-                                                             dropIncomplete: false) { batch = $0 }
+        try syntheticSource(count: 4, seed: 5).forEachBatch(
+            epoch: 1, batchSize: 4, seed: 0, shuffled: false, limit: nil,
+            dropIncomplete: false
+        ) { batch = $0 }
         return try XCTUnwrap(batch)
     }
 
@@ -44,8 +47,9 @@ final class StepShortcutTests: XCTestCase {
         let (losses, weights) = try run(disabled)
         for (a, b) in zip(losses, referenceLosses) {
             XCTAssertEqual(a.generator, b.generator, accuracy: 1e-9 * max(1, abs(b.generator)), file: file, line: line)
-            XCTAssertEqual(try XCTUnwrap(a.discriminator), try XCTUnwrap(b.discriminator),
-                           accuracy: 1e-9 * max(1, abs(b.discriminator ?? 0)), file: file, line: line)
+            XCTAssertEqual(
+                try XCTUnwrap(a.discriminator), try XCTUnwrap(b.discriminator),
+                accuracy: 1e-9 * max(1, abs(b.discriminator ?? 0)), file: file, line: line)
         }
         XCTAssertEqual(Set(weights.keys), Set(referenceWeights.keys), file: file, line: line)
         var worst = 0.0, worstName = ""
@@ -57,7 +61,9 @@ final class StepShortcutTests: XCTestCase {
 
     // Each shortcut alone against the plain step, then all of them together. (float64 parameters
     // take Adam's op-by-op path inside the fused call; AdamTests checks the float32 kernel.)
-    func testFoldingTheGrayInputMatchesExpandingIt() throws { try compare(without: [.frozenDiscriminator, .fusedAdam, .inPlaceActivations]) }
+    func testFoldingTheGrayInputMatchesExpandingIt() throws {
+        try compare(without: [.frozenDiscriminator, .fusedAdam, .inPlaceActivations])
+    }
     func testFreezingDInTheFStepMatchesComputingItsGradients() throws { try compare(without: [.foldGray, .fusedAdam, .inPlaceActivations]) }
     func testFusedAdamMatchesTheOpByOpUpdate() throws { try compare(without: [.foldGray, .frozenDiscriminator, .inPlaceActivations]) }
     func testInPlaceActivationsMatchFreshOnes() throws { try compare(without: [.foldGray, .frozenDiscriminator, .fusedAdam]) }

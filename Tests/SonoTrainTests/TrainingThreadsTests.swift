@@ -1,7 +1,8 @@
 import Foundation
-@testable import SonoParallel
 import Torch
 import XCTest
+
+@testable import SonoParallel
 @testable import SonoTrain
 
 final class TrainingThreadsTests: XCTestCase {
@@ -23,30 +24,31 @@ final class TrainingThreadsTests: XCTestCase {
     }
 
     #if os(Linux)
-    /// A process pinned to one core (taskset, a cpuset) must not size its pools to the machine.
-    func testAvailableCoresFollowsTheAffinityMask() throws {
-        let get = try XCTUnwrap(affinityCall("sched_getaffinity")), set = try XCTUnwrap(affinityCall("sched_setaffinity"))
-        var saved = cpu_set_t()
-        XCTAssertEqual(get(0, MemoryLayout<cpu_set_t>.size, &saved), 0)
-        guard availableCores > 1 else { throw XCTSkip("one core only: nothing to restrict") }
-        // The first core the process may use, alone.
-        var one = cpu_set_t()
-        withUnsafeBytes(of: &saved) { allowed in
-            withUnsafeMutableBytes(of: &one) { mask in
-                guard let i = allowed.firstIndex(where: { $0 != 0 }) else { return }
-                mask[i] = allowed[i] & (~allowed[i] &+ 1)
+        /// A process pinned to one core (taskset, a cpuset) must not size its pools to the machine.
+        func testAvailableCoresFollowsTheAffinityMask() throws {
+            let get = try XCTUnwrap(affinityCall("sched_getaffinity")), set = try XCTUnwrap(affinityCall("sched_setaffinity"))
+            var saved = cpu_set_t()
+            XCTAssertEqual(get(0, MemoryLayout<cpu_set_t>.size, &saved), 0)
+            guard availableCores > 1 else { throw XCTSkip("one core only: nothing to restrict") }
+            // The first core the process may use, alone.
+            var one = cpu_set_t()
+            withUnsafeBytes(of: &saved) { allowed in
+                withUnsafeMutableBytes(of: &one) { mask in
+                    guard let i = allowed.firstIndex(where: { $0 != 0 }) else { return }
+                    mask[i] = allowed[i] & (~allowed[i] &+ 1)
+                }
             }
+            XCTAssertEqual(set(0, MemoryLayout<cpu_set_t>.size, &one), 0)
+            defer { _ = set(0, MemoryLayout<cpu_set_t>.size, &saved) }
+            XCTAssertEqual(availableCores, 1)
+            XCTAssertEqual(try TrainingThreads.intraOp(requested: nil, environment: [:]).count, 1)
         }
-        XCTAssertEqual(set(0, MemoryLayout<cpu_set_t>.size, &one), 0)
-        defer { _ = set(0, MemoryLayout<cpu_set_t>.size, &saved) }
-        XCTAssertEqual(availableCores, 1)
-        XCTAssertEqual(try TrainingThreads.intraOp(requested: nil, environment: [:]).count, 1)
-    }
     #endif
 
     func testPrecedenceFlagThenEnvironmentThenCores() throws {
-        XCTAssertEqual(try TrainingThreads.intraOp(requested: 3, environment: ["OMP_NUM_THREADS": "5"], cores: 8),
-                       .init(count: 3, source: "--threads"))
+        XCTAssertEqual(
+            try TrainingThreads.intraOp(requested: 3, environment: ["OMP_NUM_THREADS": "5"], cores: 8),
+            .init(count: 3, source: "--threads"))
         XCTAssertEqual(try TrainingThreads.intraOp(requested: nil, environment: ["OMP_NUM_THREADS": "5"], cores: 8).count, 5)
         XCTAssertEqual(try TrainingThreads.intraOp(requested: nil, environment: ["OMP_NUM_THREADS": "4,2"], cores: 8).count, 4)
         XCTAssertEqual(try TrainingThreads.intraOp(requested: nil, environment: ["OMP_NUM_THREADS": ""], cores: 8).count, 8)

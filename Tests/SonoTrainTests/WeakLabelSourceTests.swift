@@ -1,10 +1,11 @@
-import SonoTrainTestSupport
 import Foundation
 import SonoData
 import SonoModels
-import Torch
+import SonoTrainTestSupport
 import TestSupport
+import Torch
 import XCTest
+
 @testable import SonoTrain
 
 /// The manifest's stored labels are what pretraining and experiments train on: a hospital's own
@@ -64,7 +65,8 @@ final class WeakLabelSourceTests: XCTestCase {
         for sample in train.dataset.samples { XCTAssertEqual(sample.labels, stored.vectors[sample.fileId]) }
 
         let run = root.appendingPathComponent("run")
-        _ = try pretrain(config: config, train: train, validation: validation, runDirectory: run, progress: ProgressReporter(style: .silent))
+        _ = try pretrain(
+            config: config, train: train, validation: validation, runDirectory: run, progress: ProgressReporter(style: .silent))
         let layout = PretrainRunLayout(run)
         let (checkpoint, archive) = try PretrainCheckpoint.read(layout.bestCheckpoint)
         XCTAssertEqual(checkpoint.labelCount, 4)
@@ -79,8 +81,11 @@ final class WeakLabelSourceTests: XCTestCase {
         var longer = config
         longer.epochs = 2
         let (train2, validation2) = try openCohort(db: db, config: longer)
-        XCTAssertThrowsError(try pretrain(config: longer, train: train2, validation: validation2, runDirectory: run, resume: true,
-                                          progress: ProgressReporter(style: .silent))) { error in
+        XCTAssertThrowsError(
+            try pretrain(
+                config: longer, train: train2, validation: validation2, runDirectory: run, resume: true,
+                progress: ProgressReporter(style: .silent))
+        ) { error in
             XCTAssertTrue("\(error)".contains(mapping.hash) && "\(error)".contains(LabelMapping.paperDefault().hash), "\(error)")
         }
     }
@@ -91,8 +96,9 @@ final class WeakLabelSourceTests: XCTestCase {
         let (path, mapping) = try writeCustomMapping()
         let data = root.appendingPathComponent("downstream")
         try TinyDownstream.make(at: data, width: 96, height: 64)
-        var options = ExperimentOptions(database: db, tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data.path)")],
-                                        backbones: [.resnet18], configurations: [.ceDCM], out: root.appendingPathComponent("exp"))
+        var options = ExperimentOptions(
+            database: db, tasks: [try ExperimentTaskSpec(flag: "shapes:segmentation=\(data.path)")],
+            backbones: [.resnet18], configurations: [.ceDCM], out: root.appendingPathComponent("exp"))
         options.labels = path
         options.height = 64
         options.width = 96
@@ -104,10 +110,12 @@ final class WeakLabelSourceTests: XCTestCase {
         options.resamples = 10
         options.overlays = 0
         var requests: [PretrainRequest] = []
-        let runner = ExperimentRunner(options: options, pretrain: { request in
-            requests.append(request)
-            try ExperimentRunner.pretrainOnCohort(request)
-        }, log: { _ in })
+        let runner = ExperimentRunner(
+            options: options,
+            pretrain: { request in
+                requests.append(request)
+                try ExperimentRunner.pretrainOnCohort(request)
+            }, log: { _ in })
         try runner.runTable2()
         XCTAssertEqual(try ManifestDatabase(path: db).weakLabels().mappingHash, mapping.hash, "the experiment stored its labels")
         XCTAssertEqual(requests.map(\.labelMappingHash), [mapping.hash])
@@ -130,7 +138,8 @@ final class WeakLabelSourceTests: XCTestCase {
         let rerun = ExperimentRunner(options: paper, pretrain: { requests.append($0) }, log: { _ in })
         XCTAssertThrowsError(try rerun.runTable2()) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.contains("label_mapping_hash") && text.contains(mapping.hash) && text.contains(LabelMapping.paperDefault().hash), text)
+            XCTAssertTrue(
+                text.contains("label_mapping_hash") && text.contains(mapping.hash) && text.contains(LabelMapping.paperDefault().hash), text)
         }
         XCTAssertEqual(requests.count, 0)
     }

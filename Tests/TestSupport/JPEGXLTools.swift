@@ -66,13 +66,16 @@ public struct PNMImage: Equatable {
         }
         i += 1
         guard fields.count == 4, fields[0] == "P5" || fields[0] == "P6",
-              let w = Int(fields[1]), let h = Int(fields[2]), let m = Int(fields[3]) else {
+            let w = Int(fields[1]), let h = Int(fields[2]), let m = Int(fields[3])
+        else {
             throw UnexpectedTestData("\(url.path): not a binary PGM/PPM (header \(fields))")
         }
         let channels = fields[0] == "P5" ? 1 : 3
         let sampleBytes = m > 255 ? 2 : 1
         let count = w * h * channels
-        guard bytes.count - i >= count * sampleBytes else { throw UnexpectedTestData("\(url.path): \(bytes.count - i) bytes for \(count) samples") }
+        guard bytes.count - i >= count * sampleBytes else {
+            throw UnexpectedTestData("\(url.path): \(bytes.count - i) bytes for \(count) samples")
+        }
         let samples = (0..<count).map { k in
             sampleBytes == 1 ? Int(bytes[i + k]) : Int(bytes[i + 2 * k]) << 8 | Int(bytes[i + 2 * k + 1])
         }
@@ -94,7 +97,9 @@ public enum JPEGXLTools {
     /// cjxl 0.7 reads a PNM whose maxval is neither 255 nor 65535 as if it spanned 16 bits (a
     /// 12-bit 1949 is stored as 122), so such an image is handed over at full 16-bit range with
     /// its depth stated (`--override_bitdepth`): the stream then holds exactly its samples.
-    public static func encode(_ image: PNMImage, named name: String, in folder: URL, _ arguments: [String]) throws -> (stream: [UInt8], url: URL) {
+    public static func encode(_ image: PNMImage, named name: String, in folder: URL, _ arguments: [String]) throws -> (
+        stream: [UInt8], url: URL
+    ) {
         let source = folder.appendingPathComponent("\(name).\(image.channels == 1 ? "pgm" : "ppm")")
         var extra: [String] = []
         if image.maxValue == 255 || image.maxValue == 65535 {

@@ -53,8 +53,9 @@ final class ProcessRunnerTests: XCTestCase {
         defer { unsetenv("SONOTAG_RUNNER_PROBE") }
         let merged = try ProcessRunner.run("/bin/sh", ["-c", "echo $SONOTAG_RUNNER_PROBE $EXTRA"], environment: ["EXTRA": "x"])
         XCTAssertEqual(merged.standardOutput, "inherited x\n")
-        let replaced = try ProcessRunner.run("/bin/sh", ["-c", "echo \"[$SONOTAG_RUNNER_PROBE]\" $EXTRA"], environment: ["EXTRA": "y"],
-                                             replacingEnvironment: true)
+        let replaced = try ProcessRunner.run(
+            "/bin/sh", ["-c", "echo \"[$SONOTAG_RUNNER_PROBE]\" $EXTRA"], environment: ["EXTRA": "y"],
+            replacingEnvironment: true)
         XCTAssertEqual(replaced.standardOutput, "[] y\n")
     }
 }

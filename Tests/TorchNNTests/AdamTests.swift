@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Torch
 import XCTest
+
 @testable import TorchNN
 
 final class AdamTests: XCTestCase {
@@ -25,7 +26,7 @@ final class AdamTests: XCTestCase {
     private func makeOptimizer(_ a: Tensor, _ b: Tensor) throws -> Adam {
         try Adam(groups: [
             Adam.ParameterGroup(parameters: [("a", a)], learningRate: 0.1, weightDecay: 0.01),
-            Adam.ParameterGroup(parameters: [("b", b)], learningRate: 0.05),
+            Adam.ParameterGroup(parameters: [("b", b)], learningRate: 0.05)
         ])
     }
 
@@ -155,7 +156,7 @@ final class AdamTests: XCTestCase {
             "a.exp_avg_sq": try Tensor.zeros([3], dtype: .float64),
             "a.step": try Tensor(scalar: Int64(1)),
             "b.exp_avg": try Tensor.zeros([1, 2], dtype: .float64),
-            "c.exp_avg": try Tensor.zeros([1]),
+            "c.exp_avg": try Tensor.zeros([1])
         ]
         XCTAssertThrowsError(try optimizer.loadStateDict(state)) { error in
             guard let error = error as? StateDictError else { return XCTFail("\(error)") }

@@ -1,6 +1,7 @@
 import TestSupport
 import Torch
 import XCTest
+
 @testable import TorchNN
 
 final class LayerTests: XCTestCase {
@@ -14,14 +15,22 @@ final class LayerTests: XCTestCase {
         try bn.convert(to: .float64)
         let x = try Tensor([1, 2, 3, 4, 10, 20, 30, 40] as [Double], shape: [1, 2, 2, 2])
         let y = try bn(x)
-        assertClose(try doubles(y), [-1.341635419968927, -0.4472118066563091, 0.4472118066563089, 1.3416354199689269,
-                                     -1.3416407328342457, -0.4472135776114153, 0.4472135776114151, 1.3416407328342457], accuracy: 1e-9)
+        assertClose(
+            try doubles(y),
+            [
+                -1.341635419968927, -0.4472118066563091, 0.4472118066563089, 1.3416354199689269,
+                -1.3416407328342457, -0.4472135776114153, 0.4472135776114151, 1.3416407328342457
+            ], accuracy: 1e-9)
         assertClose(try doubles(XCTUnwrap(bn.runningMean)), [0.25, 2.5], accuracy: 1e-9)
         assertClose(try doubles(XCTUnwrap(bn.runningVar)), [0.9 + 0.1 * 5 / 3, 17.566666666666666], accuracy: 1e-9)
         XCTAssertEqual(try XCTUnwrap(bn.numBatchesTracked).itemInt(), 1)
         bn.eval()
-        assertClose(try doubles(bn(x)), [0.7261809734485556, 1.694422271379963, 2.6626635693113707, 3.630904867242778,
-                                         1.789437191887009, 4.175353447736354, 6.561269703585699, 8.947185959435044], accuracy: 1e-9)
+        assertClose(
+            try doubles(bn(x)),
+            [
+                0.7261809734485556, 1.694422271379963, 2.6626635693113707, 3.630904867242778,
+                1.789437191887009, 4.175353447736354, 6.561269703585699, 8.947185959435044
+            ], accuracy: 1e-9)
         XCTAssertEqual(try XCTUnwrap(bn.numBatchesTracked).itemInt(), 1, "eval must not count batches")
 
         let cumulative = try BatchNorm2d(2, momentum: nil)
@@ -35,8 +44,9 @@ final class LayerTests: XCTestCase {
     func testSequentialPoolingUpsampleActivationLayers() throws {
         let x = try Tensor.arange(0, 16).reshaped(to: [1, 1, 4, 4])
         let net = Sequential(MaxPool2d(kernelSize: 2), Upsample(scaleFactor: 2), LeakyReLU(negativeSlope: 0.5))
-        XCTAssertEqual(try net(x).toArray(of: Float.self),
-                       [5, 5, 7, 7, 5, 5, 7, 7, 13, 13, 15, 15, 13, 13, 15, 15])
+        XCTAssertEqual(
+            try net(x).toArray(of: Float.self),
+            [5, 5, 7, 7, 5, 5, 7, 7, 13, 13, 15, 15, 13, 13, 15, 15])
         XCTAssertEqual(try AdaptiveAvgPool2d(outputSize: 1)(x).toArray(of: Float.self), [7.5])
         XCTAssertEqual(try AvgPool2d(kernelSize: 2)(x).toArray(of: Float.self), [2.5, 4.5, 10.5, 12.5])
         XCTAssertEqual(try LeakyReLU(negativeSlope: 0.5)(Tensor([-2] as [Float])).toArray(of: Float.self), [-1])

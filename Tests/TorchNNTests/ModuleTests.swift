@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Torch
 import XCTest
+
 @testable import TorchNN
 
 /// A two-level module, to check dotted names and mode propagation.
@@ -11,9 +12,11 @@ private final class Block: Layer {
     let head: Linear
 
     init() throws {
-        features = registry.child("features", Sequential(
-            try Conv2d(1, 4, kernelSize: 3, padding: 1), try BatchNorm2d(4), ReLU(), MaxPool2d(kernelSize: 2),
-            try Conv2d(4, 8, kernelSize: 3, padding: 1), Dropout(p: 0.5)))
+        features = registry.child(
+            "features",
+            Sequential(
+                try Conv2d(1, 4, kernelSize: 3, padding: 1), try BatchNorm2d(4), ReLU(), MaxPool2d(kernelSize: 2),
+                try Conv2d(4, 8, kernelSize: 3, padding: 1), Dropout(p: 0.5)))
         head = registry.child("head", try Linear(8, 2))
     }
 
@@ -28,15 +31,16 @@ final class ModuleTests: XCTestCase {
         "features.1.weight", "features.1.bias", "features.1.running_mean", "features.1.running_var",
         "features.1.num_batches_tracked",
         "features.4.weight", "features.4.bias",
-        "head.weight", "head.bias",
+        "head.weight", "head.bias"
     ]
 
     func testStateDictKeysCountParameterlessLayersLikePyTorch() throws {
         let block = try Block()
         XCTAssertEqual(block.stateDict().map(\.name), expectedKeys)
         XCTAssertEqual(block.namedParameters().count, 8)
-        XCTAssertEqual(block.namedBuffers().map(\.name),
-                       ["features.1.running_mean", "features.1.running_var", "features.1.num_batches_tracked"])
+        XCTAssertEqual(
+            block.namedBuffers().map(\.name),
+            ["features.1.running_mean", "features.1.running_var", "features.1.num_batches_tracked"])
         XCTAssertEqual(block.stateDict().first { $0.name.hasSuffix("num_batches_tracked") }?.tensor.dtype, .int64)
         XCTAssertTrue(block.parameters().allSatisfy(\.requiresGrad))
         XCTAssertEqual(block.parameterCount, 4 * 9 + 4 + 4 + 4 + 8 * 4 * 9 + 8 + 8 * 2 + 2)
@@ -45,13 +49,13 @@ final class ModuleTests: XCTestCase {
     func testKeysMatchPyTorchsOwnStateDict() throws {
         let python = try ReferencePython.torch()
         let script = """
-        import torch.nn as nn
-        m = nn.Module()
-        m.features = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
-                                   nn.Conv2d(4, 8, 3, padding=1), nn.Dropout(0.5))
-        m.head = nn.Linear(8, 2)
-        for k, v in m.state_dict().items(): print(k, list(v.shape), str(v.dtype))
-        """
+            import torch.nn as nn
+            m = nn.Module()
+            m.features = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+                                       nn.Conv2d(4, 8, 3, padding=1), nn.Dropout(0.5))
+            m.head = nn.Linear(8, 2)
+            for k, v in m.state_dict().items(): print(k, list(v.shape), str(v.dtype))
+            """
         let run = try ProcessRunner.run(python, ["-c", script])
         XCTAssertEqual(run.status, 0, run.standardError)
         let output = run.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
 import Torch
+import XCTest
+
 @testable import TorchNN
 
 final class SpectralNormTests: XCTestCase {
@@ -61,7 +62,7 @@ final class SpectralNormTests: XCTestCase {
             let wx = (0..<rows).map { r in (0..<cols).reduce(0.0) { $0 + w[r * cols + $1] * x[$1] } }
             let wtwx = (0..<cols).map { c in (0..<rows).reduce(0.0) { $0 + w[$1 * cols + c] * wx[$1] } }
             let n = wtwx.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            top = n.squareRoot() // ‖WᵀW x‖ for unit x → σ²
+            top = n.squareRoot()  // ‖WᵀW x‖ for unit x → σ²
             x = wtwx.map { $0 / n }
         }
         XCTAssertEqual(try conv.spectralNorm.sigma(conv.weight).item(), top, accuracy: 1e-3 * top)

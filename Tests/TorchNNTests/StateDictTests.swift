@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Torch
 import XCTest
+
 @testable import TorchNN
 
 private final class Encoder: Layer {
@@ -67,8 +68,9 @@ final class StateDictTests: XCTestCase {
             let text = "\(error)"
             XCTAssertTrue(text.contains("head.bias") && text.contains("extra.weight") && text.contains("[2, 4]"), text)
         }
-        XCTAssertEqual(try model.encoder.features[0].registry.parameters[0].tensor.rawBytes(), before,
-                       "a refused load must change nothing")
+        XCTAssertEqual(
+            try model.encoder.features[0].registry.parameters[0].tensor.rawBytes(), before,
+            "a refused load must change nothing")
 
         // Non-strict tolerates missing/unexpected keys but never shape mismatches.
         tensors["head.weight"] = nil
@@ -83,8 +85,9 @@ final class StateDictTests: XCTestCase {
         try model.save(to: url)
         let encoder = try Encoder()
         try encoder.load(contentsOf: url, prefix: "encoder.")
-        XCTAssertEqual(try encoder.features[0].registry.parameters[0].tensor.rawBytes(),
-                       try model.encoder.features[0].registry.parameters[0].tensor.rawBytes())
+        XCTAssertEqual(
+            try encoder.features[0].registry.parameters[0].tensor.rawBytes(),
+            try model.encoder.features[0].registry.parameters[0].tensor.rawBytes())
         // Saving with a prefix produces keys a whole-model load accepts.
         let encoderURL = folder.appendingPathComponent("encoder.safetensors")
         try encoder.save(to: encoderURL, prefix: "encoder.")
@@ -99,22 +102,22 @@ final class StateDictTests: XCTestCase {
         // Written by PyTorch itself, in the safetensors layout, without the safetensors package.
         let url = folder.appendingPathComponent("torch.safetensors")
         let script = """
-        import json, struct, torch
-        torch.manual_seed(0)
-        m = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.ReLU())
-        m(torch.randn(2, 1, 5, 5))
-        names = {torch.float32: "F32", torch.int64: "I64"}
-        header, blobs, offset = {}, [], 0
-        for k, v in m.state_dict().items():
-            b = v.contiguous().numpy().tobytes()
-            header[k] = {"dtype": names[v.dtype], "shape": list(v.shape), "data_offsets": [offset, offset + len(b)]}
-            blobs.append(b); offset += len(b)
-        h = json.dumps(header).encode()
-        with open("\(url.path)", "wb") as f:
-            f.write(struct.pack("<Q", len(h))); f.write(h); f.write(b"".join(blobs))
-        m.eval()
-        print(float(m(torch.ones(1, 1, 5, 5)).sum()))
-        """
+            import json, struct, torch
+            torch.manual_seed(0)
+            m = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.ReLU())
+            m(torch.randn(2, 1, 5, 5))
+            names = {torch.float32: "F32", torch.int64: "I64"}
+            header, blobs, offset = {}, [], 0
+            for k, v in m.state_dict().items():
+                b = v.contiguous().numpy().tobytes()
+                header[k] = {"dtype": names[v.dtype], "shape": list(v.shape), "data_offsets": [offset, offset + len(b)]}
+                blobs.append(b); offset += len(b)
+            h = json.dumps(header).encode()
+            with open("\(url.path)", "wb") as f:
+                f.write(struct.pack("<Q", len(h))); f.write(h); f.write(b"".join(blobs))
+            m.eval()
+            print(float(m(torch.ones(1, 1, 5, 5)).sum()))
+            """
         let run = try ProcessRunner.run(python, ["-c", script])
         XCTAssertEqual(run.status, 0, run.standardError)
         let expected = try XCTUnwrap(Double(run.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)), run.combined)

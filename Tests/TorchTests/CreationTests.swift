@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Torch
 
 final class CreationTests: XCTestCase {

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Torch
 
 /// Autograd gradients against central finite differences, in float64.
@@ -26,8 +27,10 @@ final class GradientCheckTests: XCTestCase {
         return worst
     }
 
-    private func checkGradient(of input: Tensor, tolerance: Double = 1e-6, file: StaticString = #filePath,
-                               line: UInt = #line, _ f: (Tensor) throws -> Tensor) throws {
+    private func checkGradient(
+        of input: Tensor, tolerance: Double = 1e-6, file: StaticString = #filePath,
+        line: UInt = #line, _ f: (Tensor) throws -> Tensor
+    ) throws {
         XCTAssertLessThan(try gradientError(of: input, f), tolerance, file: file, line: line)
     }
 

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Torch
 
 func floats(_ tensor: Tensor) throws -> [Float] { try tensor.toArray(of: Float.self) }

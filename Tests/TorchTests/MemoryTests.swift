@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import Torch
 
 final class MemoryTests: XCTestCase {

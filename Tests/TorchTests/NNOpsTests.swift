@@ -1,5 +1,6 @@
 import TestSupport
 import XCTest
+
 @testable import Torch
 
 /// Convolution, pooling, resampling and loss values worked out by hand.
@@ -29,8 +30,9 @@ final class NNOpsTests: XCTestCase {
         let y = try x.convTranspose2d(weight: Tensor.ones([1, 1, 2, 2]), stride: 2)
         XCTAssertEqual(try floats(y), [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
         // 3×3 kernel, stride 2, padding 1, output padding 1 doubles the size exactly (decoder blocks).
-        let up = try Tensor.zeros([1, 2, 8, 12]).convTranspose2d(weight: Tensor.zeros([2, 3, 3, 3]), stride: 2, padding: 1,
-                                                                 outputPadding: 1)
+        let up = try Tensor.zeros([1, 2, 8, 12]).convTranspose2d(
+            weight: Tensor.zeros([2, 3, 3, 3]), stride: 2, padding: 1,
+            outputPadding: 1)
         XCTAssertEqual(up.shape, [1, 3, 16, 24])
     }
 
@@ -63,8 +65,9 @@ final class NNOpsTests: XCTestCase {
         let x = try Tensor([1, 3] as [Float], shape: [2, 1, 1, 1])
         let mean = try Tensor.zeros([1])
         let variance = try Tensor.ones([1])
-        let y = try x.batchNorm(weight: Tensor([2] as [Float]), bias: Tensor([1] as [Float]), runningMean: mean,
-                                runningVar: variance, training: true, momentum: 0.5, eps: 0)
+        let y = try x.batchNorm(
+            weight: Tensor([2] as [Float]), bias: Tensor([1] as [Float]), runningMean: mean,
+            runningVar: variance, training: true, momentum: 0.5, eps: 0)
         assertClose(try floats(y), [-1, 3], accuracy: 1e-5)
         // running = 0.5·old + 0.5·batch, with the unbiased batch variance 2.
         assertClose(try floats(mean), [1], accuracy: 1e-5)
@@ -89,8 +92,9 @@ final class NNOpsTests: XCTestCase {
         XCTAssertEqual(try logits.binaryCrossEntropyWithLogits(target: labels).item(), plain.reduce(0, +) / 3, accuracy: 1e-6)
         let weight = try Tensor([1, 2, 3] as [Float])
         let positive = try Tensor([4] as [Float])
-        let weighted = try logits.binaryCrossEntropyWithLogits(target: labels, weight: weight, positiveWeight: positive,
-                                                               reduction: .sum)
+        let weighted = try logits.binaryCrossEntropyWithLogits(
+            target: labels, weight: weight, positiveWeight: positive,
+            reduction: .sum)
         let expected = 1 * 4 * plain[0] + 2 * plain[1] + 3 * 4 * plain[2]
         XCTAssertEqual(try weighted.item(), expected, accuracy: 1e-5)
         XCTAssertThrowsError(try logits.binaryCrossEntropyWithLogits(target: Tensor.zeros([4])))

@@ -1,5 +1,6 @@
 import TestSupport
 import XCTest
+
 @testable import Torch
 
 /// Small ops checked against values worked out by hand.

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import Torch
 
 /// c10d Gloo groups over loopback, with every member on its own thread of this process (the
@@ -17,8 +18,9 @@ final class ProcessGroupTests: XCTestCase {
             let thread = Thread {
                 defer { done.leave() }
                 do {
-                    let group = try ProcessGroup(masterAddress: "127.0.0.1", masterPort: port, rank: rank, worldSize: world,
-                                                 timeoutSeconds: 60)
+                    let group = try ProcessGroup(
+                        masterAddress: "127.0.0.1", masterPort: port, rank: rank, worldSize: world,
+                        timeoutSeconds: 60)
                     try body(group)
                 } catch {
                     failures.add(error)
@@ -88,8 +90,9 @@ final class ProcessGroupTests: XCTestCase {
         let weight = try Tensor([0.5, 1.5, -2] as [Float], shape: [c]).setRequiresGrad()
         let bias = try Tensor([0.1, 0.2, 0.3] as [Float], shape: [c]).setRequiresGrad()
         let runningMean = try Tensor.zeros([c]), runningVar = try Tensor.ones([c])
-        let y = try x.batchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-                                training: true, momentum: 0.1, eps: 1e-5)
+        let y = try x.batchNorm(
+            weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
+            training: true, momentum: 0.1, eps: 1e-5)
         try (y * Tensor(upstream, shape: [n, c, h, w])).mean().backward()
         let expectedY = try floats(y), expectedDX = try floats(x.grad!)
         let expectedDW = try floats(weight.grad!), expectedDB = try floats(bias.grad!)

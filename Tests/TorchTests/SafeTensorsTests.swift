@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import Torch
 
 final class SafeTensorsTests: XCTestCase {
@@ -81,8 +82,9 @@ final class SafeTensorsTests: XCTestCase {
             let message = "\(error)"
             XCTAssertTrue(error is SafeTensorsError, message, file: file, line: line)
             XCTAssertTrue(message.contains("bad.safetensors"), message, file: file, line: line)
-            XCTAssertTrue(message.lowercased().contains(text.lowercased()), "expected “\(text)” in: \(message)",
-                          file: file, line: line)
+            XCTAssertTrue(
+                message.lowercased().contains(text.lowercased()), "expected “\(text)” in: \(message)",
+                file: file, line: line)
         }
     }
 
@@ -99,29 +101,39 @@ final class SafeTensorsTests: XCTestCase {
         assertRejected(file(header: "{\"a\": ", data: []), mentioning: "JSON")
         assertRejected(file(header: "[1, 2]", data: []), mentioning: "JSON")
         assertRejected(file(header: #"{"a": {"dtype": "F32", "shape": [1]}}"#, data: [0, 0, 0, 0]), mentioning: "data_offsets")
-        assertRejected(file(header: #"{"a": {"dtype": "Q7", "shape": [1], "data_offsets": [0, 4]}}"#, data: [0, 0, 0, 0]),
-                       mentioning: "unsupported dtype Q7")
-        assertRejected(file(header: #"{"a": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}}"#, data: [0, 0, 0, 0]),
-                       mentioning: "negative")
-        assertRejected(file(header: #"{"a": {"dtype": "F32", "shape": [1.5], "data_offsets": [0, 4]}}"#, data: [0, 0, 0, 0]),
-                       mentioning: "shape")
-        assertRejected(file(header: #"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}}"#, data: [0, 0, 0, 0]),
-                       mentioning: "needs 8")
-        assertRejected(file(header: #"{"a": {"dtype": "F32", "shape": [9223372036854775807, 4], "data_offsets": [0, 4]}}"#,
-                            data: [0, 0, 0, 0]), mentioning: "overflow")
+        assertRejected(
+            file(header: #"{"a": {"dtype": "Q7", "shape": [1], "data_offsets": [0, 4]}}"#, data: [0, 0, 0, 0]),
+            mentioning: "unsupported dtype Q7")
+        assertRejected(
+            file(header: #"{"a": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}}"#, data: [0, 0, 0, 0]),
+            mentioning: "negative")
+        assertRejected(
+            file(header: #"{"a": {"dtype": "F32", "shape": [1.5], "data_offsets": [0, 4]}}"#, data: [0, 0, 0, 0]),
+            mentioning: "shape")
+        assertRejected(
+            file(header: #"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}}"#, data: [0, 0, 0, 0]),
+            mentioning: "needs 8")
+        assertRejected(
+            file(
+                header: #"{"a": {"dtype": "F32", "shape": [9223372036854775807, 4], "data_offsets": [0, 4]}}"#,
+                data: [0, 0, 0, 0]), mentioning: "overflow")
     }
 
     func testRejectsOffsetsPastTheEndOverlapsAndGaps() {
-        assertRejected(file(header: #"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}"#, data: [0, 0, 0, 0]),
-                       mentioning: "past the end")
-        let overlap = #"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}"#
+        assertRejected(
+            file(header: #"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}"#, data: [0, 0, 0, 0]),
+            mentioning: "past the end")
+        let overlap =
+            #"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}"#
         assertRejected(file(header: overlap, data: [UInt8](repeating: 0, count: 12)), mentioning: "overlap")
-        let gap = #"{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]}}"#
+        let gap =
+            #"{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]}}"#
         assertRejected(file(header: gap, data: [UInt8](repeating: 0, count: 12)), mentioning: "gap")
         let short = #"{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}"#
         assertRejected(file(header: short, data: [UInt8](repeating: 0, count: 8)), mentioning: "cover")
-        assertRejected(file(header: #"{"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 0]}}"#, data: [0, 0, 0, 0]),
-                       mentioning: "out of order")
+        assertRejected(
+            file(header: #"{"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 0]}}"#, data: [0, 0, 0, 0]),
+            mentioning: "out of order")
     }
 
     func testMissingFileAndDuplicateNames() throws {

@@ -62,21 +62,26 @@ public enum YAMLConfig {
             return
         case .mapping(let keys):
             guard let mapping = node.mapping else {
-                throw YAMLConfigError(file: file, line: node.mark?.line, column: node.mark?.column,
-                                      message: "\(where_(path))expected a mapping of keys to values")
+                throw YAMLConfigError(
+                    file: file, line: node.mark?.line, column: node.mark?.column,
+                    message: "\(where_(path))expected a mapping of keys to values")
             }
             for (key, value) in mapping {
                 let name = key.string ?? "\(key)"
                 guard let inner = keys[name] else {
-                    throw YAMLConfigError(file: file, line: key.mark?.line, column: key.mark?.column,
-                                          message: "unknown key '\((path + [name]).joined(separator: "."))'; known keys\(path.isEmpty ? "" : " of \(path.joined(separator: "."))"): \(keys.keys.sorted().joined(separator: ", "))")
+                    throw YAMLConfigError(
+                        file: file, line: key.mark?.line, column: key.mark?.column,
+                        message:
+                            "unknown key '\((path + [name]).joined(separator: "."))'; known keys\(path.isEmpty ? "" : " of \(path.joined(separator: "."))"): \(keys.keys.sorted().joined(separator: ", "))"
+                    )
                 }
                 try check(value, against: inner, path: path + [name], file: file)
             }
         case .sequence(let item):
             guard let sequence = node.sequence else {
-                throw YAMLConfigError(file: file, line: node.mark?.line, column: node.mark?.column,
-                                      message: "\(where_(path))expected a list")
+                throw YAMLConfigError(
+                    file: file, line: node.mark?.line, column: node.mark?.column,
+                    message: "\(where_(path))expected a list")
             }
             for (index, value) in sequence.enumerated() {
                 try check(value, against: item, path: path + ["\(index)"], file: file)
@@ -90,7 +95,8 @@ public enum YAMLConfig {
 
     static func syntaxError(_ error: YamlError, file: String) -> YAMLConfigError {
         switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             let text = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
             return YAMLConfigError(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(text)")
         default:
@@ -105,15 +111,17 @@ public enum YAMLConfig {
     public static func settingsMapping(_ text: String, known: [String], accepted: Set<String> = [], file: String) throws -> Node? {
         guard let node = try parse(text, file: file) else { return nil }
         guard let mapping = node.mapping else {
-            throw YAMLConfigError(file: file, line: node.mark?.line, column: node.mark?.column,
-                                  message: "the top level must be a mapping of keys to values")
+            throw YAMLConfigError(
+                file: file, line: node.mark?.line, column: node.mark?.column,
+                message: "the top level must be a mapping of keys to values")
         }
         let allowed = Set(known).union(accepted)
         for (key, _) in mapping {
             let name = key.string ?? "\(key)"
             guard allowed.contains(name) else {
-                throw YAMLConfigError(file: file, line: key.mark?.line, column: key.mark?.column,
-                                      message: "unknown key '\(name)'; known keys: \(known.sorted().joined(separator: ", "))")
+                throw YAMLConfigError(
+                    file: file, line: key.mark?.line, column: key.mark?.column,
+                    message: "unknown key '\(name)'; known keys: \(known.sorted().joined(separator: ", "))")
             }
         }
         return node
@@ -132,7 +140,7 @@ public enum YAMLConfig {
     public static func describe(_ error: DecodingError, in root: Node, file: String) -> YAMLConfigError {
         let context: DecodingError.Context
         switch error {
-        case let .typeMismatch(_, c), let .valueNotFound(_, c), let .keyNotFound(_, c), let .dataCorrupted(c): context = c
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c): context = c
         @unknown default: return YAMLConfigError(file: file, line: nil, column: nil, message: "\(error)")
         }
         var node = root
@@ -154,8 +162,9 @@ public enum YAMLConfig {
         case .keyNotFound(let key, _): reason = "missing key '\(key.stringValue)'"
         default: reason = context.debugDescription
         }
-        return YAMLConfigError(file: file, line: mark?.line, column: mark?.column,
-                               message: path.isEmpty ? reason : "\(path): \(reason)")
+        return YAMLConfigError(
+            file: file, line: mark?.line, column: mark?.column,
+            message: path.isEmpty ? reason : "\(path): \(reason)")
     }
 
     private static func typeName(_ type: Any.Type) -> String {

@@ -15,8 +15,10 @@ public struct CrawlOptions: Sendable {
     /// Test hook: stop (as if killed) after this many committed batches.
     var stopAfterBatches: Int?
 
-    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 256,
-                capturedTags: TagSelection = .default, pruneMissing: Bool = true) {
+    public init(
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 256,
+        capturedTags: TagSelection = .default, pruneMissing: Bool = true
+    ) {
         self.threads = max(1, threads)
         self.batchSize = max(1, batchSize)
         self.capturedTags = capturedTags

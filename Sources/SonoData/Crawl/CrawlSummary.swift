@@ -32,12 +32,14 @@ extension ManifestDatabase {
             func counts(_ sql: String, _ arguments: StatementArguments = []) throws -> [CrawlSummary.Count] {
                 try Row.fetchAll(db, sql: sql, arguments: arguments).map { CrawlSummary.Count(value: $0[0] ?? "(none)", count: $0[1]) }
             }
-            let reasons = try counts("""
+            let reasons = try counts(
+                """
                 SELECT status || ': ' || COALESCE(reason, '?') AS r, COUNT(*) AS n FROM files
                 WHERE status != 'ok' GROUP BY r ORDER BY n DESC, r
                 """)
             func ranked(_ column: String) throws -> [CrawlSummary.Count] {
-                try counts("""
+                try counts(
+                    """
                     SELECT COALESCE(NULLIF(TRIM(\(column)), ''), '(none)') AS v, COUNT(*) AS n FROM files
                     WHERE status = 'ok' GROUP BY v ORDER BY n DESC, v LIMIT ?
                     """, [limit])

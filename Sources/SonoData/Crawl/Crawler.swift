@@ -42,7 +42,8 @@ public final class Crawler {
     /// - Parameter key: hashes patient ids; the manifest refuses a key other than the one it
     ///   was first indexed with.
     public convenience init(manifest: ManifestDatabase, key: PatientKey, options: CrawlOptions = CrawlOptions()) {
-        self.init(manifest: manifest, key: key, options: options, inspector: DICOMFileInspector(capturedTags: options.capturedTags, key: key))
+        self.init(
+            manifest: manifest, key: key, options: options, inspector: DICOMFileInspector(capturedTags: options.capturedTags, key: key))
     }
 
     init(manifest: ManifestDatabase, key: PatientKey, options: CrawlOptions, inspector: FileInspecting) {
@@ -157,7 +158,10 @@ public final class Crawler {
         guard !files.isEmpty else { return }
         try manifest.pool.write { db in
             let columns = FileRecord.insertionColumns
-            let insertFile = try db.cachedStatement(sql: "INSERT INTO files(\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))")
+            let insertFile = try db.cachedStatement(
+                sql:
+                    "INSERT INTO files(\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+            )
             let insertFrame = try db.cachedStatement(sql: "INSERT INTO frames(file_id, frame_index, offset, length) VALUES (?, ?, ?, ?)")
             let deleteFile = try db.cachedStatement(sql: "DELETE FROM files WHERE path = ?")
             for entry in files {

@@ -63,7 +63,8 @@ struct DICOMFileInspector: FileInspecting {
     static func open(path: String, head: [UInt8], size: Int64) throws -> DICOMFile {
         if Int64(head.count) >= size { return try DICOMFile(bytes: head, mode: .headerOnly) }
         if let file = try? DICOMFile(bytes: head, mode: .headerOnly), !file.isTruncated, file.pixelDataReference != nil,
-           !file.transferSyntax.isDeflated {
+            !file.transferSyntax.isDeflated
+        {
             return file
         }
         return try DICOMFile(path: path, mode: .headerOnly)
@@ -174,7 +175,8 @@ struct DICOMFileInspector: FileInspecting {
             let needed = (frameBits * frameCount + 7) / 8
             let available = syntax.isDeflated ? length : min(length, Int(size) - pixels.offset)
             if available < needed {
-                return finish(.corrupt, "truncated_pixel_data", "\(available) bytes of pixel data, \(needed) needed for \(frameCount) frame(s)")
+                return finish(
+                    .corrupt, "truncated_pixel_data", "\(available) bytes of pixel data, \(needed) needed for \(frameCount) frame(s)")
             }
             // Byte ranges of whole-byte frames in the file (a deflated file's offsets are in the
             // inflated stream, so none are given).
@@ -190,7 +192,9 @@ struct DICOMFileInspector: FileInspecting {
             if tail != [0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0] {
                 do {
                     let located = try DICOMFile(path: path, mode: .headerOnly).frameCount()
-                    if located < frameCount { return finish(.corrupt, "truncated_pixel_data", "\(located) of \(frameCount) frames present") }
+                    if located < frameCount {
+                        return finish(.corrupt, "truncated_pixel_data", "\(located) of \(frameCount) frames present")
+                    }
                 } catch {
                     return finish(.corrupt, "truncated_pixel_data", "\(error)")
                 }
@@ -203,11 +207,12 @@ struct DICOMFileInspector: FileInspecting {
         return finish(.ok)
     }
 
-
     /// The instance's image kind from its header, and where that cannot tell, from a few of its
     /// frames (the file is then read in full, once).
-    private func classify(_ ds: DataSet, regions: [UltrasoundRegion], path: String, record: FileRecord,
-                          frameCount: Int) -> ImageKindClassifier.Verdict {
+    private func classify(
+        _ ds: DataSet, regions: [UltrasoundRegion], path: String, record: FileRecord,
+        frameCount: Int
+    ) -> ImageKindClassifier.Verdict {
         let header = ImageKindClassifier.Header(
             sopClassUID: record.sopClassUid, imageType: HeaderText.strings(ds, Tag(0x0008, 0x0008)) ?? [],
             samplesPerPixel: record.samplesPerPixel ?? 1, rows: record.rows ?? 0, columns: record.columns ?? 0,
@@ -221,10 +226,10 @@ struct DICOMFileInspector: FileInspecting {
 
     /// Ultrasound and secondary-capture image storage classes, which must carry pixels.
     static let imageClasses: Set<String> = [
-        "1.2.840.10008.5.1.4.1.1.6.1", "1.2.840.10008.5.1.4.1.1.3.1",   // US, US multi-frame
-        "1.2.840.10008.5.1.4.1.1.6", "1.2.840.10008.5.1.4.1.1.3",       // retired US classes
+        "1.2.840.10008.5.1.4.1.1.6.1", "1.2.840.10008.5.1.4.1.1.3.1",  // US, US multi-frame
+        "1.2.840.10008.5.1.4.1.1.6", "1.2.840.10008.5.1.4.1.1.3",  // retired US classes
         "1.2.840.10008.5.1.4.1.1.7", "1.2.840.10008.5.1.4.1.1.7.1", "1.2.840.10008.5.1.4.1.1.7.2",
-        "1.2.840.10008.5.1.4.1.1.7.3", "1.2.840.10008.5.1.4.1.1.7.4",  // secondary capture
+        "1.2.840.10008.5.1.4.1.1.7.3", "1.2.840.10008.5.1.4.1.1.7.4"  // secondary capture
     ]
 
     private func captureTags(_ ds: DataSet) -> String? {
@@ -243,7 +248,8 @@ struct DICOMFileInspector: FileInspecting {
                 list = strings
             }
             guard list.contains(where: { !$0.isEmpty }) else { continue }
-            let value = list.count == 1 ? TextEscaping.jsonString(list[0]) : "[" + list.map(TextEscaping.jsonString).joined(separator: ",") + "]"
+            let value =
+                list.count == 1 ? TextEscaping.jsonString(list[0]) : "[" + list.map(TextEscaping.jsonString).joined(separator: ",") + "]"
             fields.append(key + ":" + value)
         }
         // Tags are sorted, so the object's keys are too.

@@ -5,7 +5,7 @@ import DICOM
 /// does not pay for full character-set decoding on each of its ~40 values per file.
 enum HeaderText {
     static func strings(_ ds: DataSet, _ tag: Tag) -> [String]? {
-        guard let element = ds[tag], case let .bytes(bytes) = element.value else { return nil }
+        guard let element = ds[tag], case .bytes(let bytes) = element.value else { return nil }
         // Escape sequences (ISO 2022) and anything non-ASCII go through the full decoder.
         guard bytes.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0 }) else { return ds.strings(tag) }
         switch element.vr {

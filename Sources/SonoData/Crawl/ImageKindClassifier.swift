@@ -38,7 +38,7 @@ enum ImageKindClassifier {
 
     static let secondaryCaptureClassPrefix = "1.2.840.10008.5.1.4.1.1.7"
     static let ultrasoundClasses: Set<String> = [
-        "1.2.840.10008.5.1.4.1.1.6.1", "1.2.840.10008.5.1.4.1.1.3.1", "1.2.840.10008.5.1.4.1.1.6", "1.2.840.10008.5.1.4.1.1.3",
+        "1.2.840.10008.5.1.4.1.1.6.1", "1.2.840.10008.5.1.4.1.1.3.1", "1.2.840.10008.5.1.4.1.1.6", "1.2.840.10008.5.1.4.1.1.3"
     ]
 
     /// A sampled tissue pixel is chromatic when its channels differ by more than this: grey
@@ -93,7 +93,9 @@ enum ImageKindClassifier {
             if modes & 0x0110 != 0 { return (Verdict(kind: .colourFlow, reason: "image type: colour Doppler"), false) }
         }
         if tissue.isEmpty {
-            let derived = header.imageType.count >= 2 && header.imageType[0].uppercased() == "DERIVED" && header.imageType[1].uppercased() == "SECONDARY"
+            let derived =
+                header.imageType.count >= 2 && header.imageType[0].uppercased() == "DERIVED"
+                && header.imageType[1].uppercased() == "SECONDARY"
             if derived { return (Verdict(kind: .secondaryCapture, reason: "image type DERIVED\\SECONDARY, no tissue region"), false) }
             if !regions.isEmpty, !regions.contains(where: { $0.spatialFormat == 1 }) {
                 return (Verdict(kind: .secondaryCapture, reason: "no 2D region (waveform or graphics only)"), false)

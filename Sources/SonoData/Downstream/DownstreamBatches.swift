@@ -63,7 +63,10 @@ public struct DownstreamBatcher: Sendable {
                             let image = sourceImages.baseAddress! + index * plane
                             guard augment else {
                                 (outImages.baseAddress! + slot * plane).update(from: image, count: plane)
-                                if c > 0 { (outMasks.baseAddress! + slot * c * plane).update(from: sourceMasks.baseAddress! + index * c * plane, count: c * plane) }
+                                if c > 0 {
+                                    (outMasks.baseAddress! + slot * c * plane).update(
+                                        from: sourceMasks.baseAddress! + index * c * plane, count: c * plane)
+                                }
                                 continue
                             }
                             let draw = augmentation.draw(width: w, height: h, using: &generator)
@@ -71,8 +74,9 @@ public struct DownstreamBatcher: Sendable {
                             // Masks move with their image but keep their 0/1 values.
                             let geometry = draw.geometryOnly
                             for k in 0..<c {
-                                geometry.apply(sourceMasks.baseAddress! + (index * c + k) * plane,
-                                               to: outMasks.baseAddress! + (slot * c + k) * plane, width: w, height: h)
+                                geometry.apply(
+                                    sourceMasks.baseAddress! + (index * c + k) * plane,
+                                    to: outMasks.baseAddress! + (slot * c + k) * plane, width: w, height: h)
                             }
                         }
                     }

@@ -37,7 +37,8 @@ public struct DownstreamDataset: Sendable {
     public var splitSource: SplitSource
 
     public enum SplitSource: String, Sendable, Codable {
-        case column, patient, fileName = "file_name"
+        case column, patient
+        case fileName = "file_name"
     }
 
     public init(root: URL, samples: [DownstreamSample], maskChannels: [String], splitSource: SplitSource = .fileName) {
@@ -128,8 +129,10 @@ public struct DownstreamLayoutOptions: Sendable {
     public var splitShares: (train: Double, val: Double)
     public var seed: UInt64
 
-    public init(task: DownstreamTask, labelColumn: String? = nil, maskClasses: [String] = [],
-                splitShares: (train: Double, val: Double) = (0.7, 0.15), seed: UInt64 = 0) {
+    public init(
+        task: DownstreamTask, labelColumn: String? = nil, maskClasses: [String] = [],
+        splitShares: (train: Double, val: Double) = (0.7, 0.15), seed: UInt64 = 0
+    ) {
         self.task = task
         self.labelColumn = labelColumn
         self.maskClasses = maskClasses
@@ -193,8 +196,9 @@ extension DownstreamDataset {
             sample.maskPaths = try masks(for: sample, in: root.appendingPathComponent("masks"), classes: options.maskClasses)
             samples.append(sample)
         }
-        return DownstreamDataset(root: root, samples: samples, maskChannels: options.maskClasses.isEmpty ? ["foreground"] : options.maskClasses,
-                                 splitSource: patients == nil ? .fileName : .patient)
+        return DownstreamDataset(
+            root: root, samples: samples, maskChannels: options.maskClasses.isEmpty ? ["foreground"] : options.maskClasses,
+            splitSource: patients == nil ? .fileName : .patient)
     }
 
     static func listImages(in folder: URL) throws -> [URL] {
@@ -223,8 +227,9 @@ extension DownstreamDataset {
                 return base == stem || base.hasPrefix(stem + "_")
             }
             guard !found.isEmpty else {
-                throw DownstreamDataError.missingMask(image: sample.imagePath.path,
-                                                      expected: folder.appendingPathComponent("\(stem).png").path + " or \(stem)_*.png")
+                throw DownstreamDataError.missingMask(
+                    image: sample.imagePath.path,
+                    expected: folder.appendingPathComponent("\(stem).png").path + " or \(stem)_*.png")
             }
             return [found.map { folder.appendingPathComponent($0) }]
         }
@@ -232,8 +237,9 @@ extension DownstreamDataset {
             candidates.filter { ($0 as NSString).deletingPathExtension == "\(stem)_\(cls)" }.map { folder.appendingPathComponent($0) }
         }
         guard perClass.contains(where: { !$0.isEmpty }) else {
-            throw DownstreamDataError.missingMask(image: sample.imagePath.path,
-                                                  expected: folder.appendingPathComponent("\(stem)_{\(classes.joined(separator: ","))}.png").path)
+            throw DownstreamDataError.missingMask(
+                image: sample.imagePath.path,
+                expected: folder.appendingPathComponent("\(stem)_{\(classes.joined(separator: ","))}.png").path)
         }
         return perClass
     }
@@ -290,7 +296,9 @@ extension DownstreamDataset {
             var sample = DownstreamSample(id: id, imagePath: imagePath, split: split)
             if let labelColumn {
                 let label = row[labelColumn].trimmingCharacters(in: .whitespaces)
-                guard !label.isEmpty else { throw DownstreamDataError.badRow(csv: csv.path, line: line, reason: "no label for image \(imagePath.path)") }
+                guard !label.isEmpty else {
+                    throw DownstreamDataError.badRow(csv: csv.path, line: line, reason: "no label for image \(imagePath.path)")
+                }
                 sample.label = label
                 sample.labelFile = csv.path
                 sample.labelLine = line
@@ -298,14 +306,22 @@ extension DownstreamDataset {
             if options.task == .segmentation {
                 // One mask column (several paths separated by ";") merged, or one column per class
                 // ("liver_mask" or "mask_liver") when mask classes are asked for.
-                let columns: [Int?] = options.maskClasses.isEmpty
+                let columns: [Int?] =
+                    options.maskClasses.isEmpty
                     ? [maskColumn]
-                    : options.maskClasses.map { cls in lower.firstIndex(of: "\(cls.lowercased())_mask") ?? lower.firstIndex(of: "mask_\(cls.lowercased())") }
+                    : options.maskClasses.map { cls in
+                        lower.firstIndex(of: "\(cls.lowercased())_mask") ?? lower.firstIndex(of: "mask_\(cls.lowercased())")
+                    }
                 var channels: [[URL]] = []
                 for column in columns {
                     guard let column else { channels.append([]); continue }
-                    let paths = row[column].split(separator: ";").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                    let urls = paths.map { resolve($0, base: base, alternate: imagesFolder.map { $0.deletingLastPathComponent().appendingPathComponent("masks") }) }
+                    let paths = row[column].split(separator: ";").map { String($0).trimmingCharacters(in: .whitespaces) }.filter {
+                        !$0.isEmpty
+                    }
+                    let urls = paths.map {
+                        resolve(
+                            $0, base: base, alternate: imagesFolder.map { $0.deletingLastPathComponent().appendingPathComponent("masks") })
+                    }
                     for url in urls where !FileManager.default.fileExists(atPath: url.path) {
                         throw DownstreamDataError.missingMask(image: imagePath.path, expected: url.path)
                     }
@@ -323,8 +339,9 @@ extension DownstreamDataset {
             }
         }
         let channels = options.task == .segmentation ? (options.maskClasses.isEmpty ? ["foreground"] : options.maskClasses) : []
-        return DownstreamDataset(root: base, samples: samples, maskChannels: channels,
-                                 splitSource: splitColumn != nil ? .column : patientColumn != nil ? .patient : .fileName)
+        return DownstreamDataset(
+            root: base, samples: samples, maskChannels: channels,
+            splitSource: splitColumn != nil ? .column : patientColumn != nil ? .patient : .fileName)
     }
 
     private static func resolve(_ raw: String, base: URL, alternate: URL?) -> URL {

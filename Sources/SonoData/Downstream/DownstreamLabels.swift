@@ -70,13 +70,15 @@ public struct LabelEncoding: Sendable, Codable, Equatable {
                 top = max(top, level)
             }
             guard top >= 1 else {
-                throw DownstreamDataError.badLabel(image: labels.first?.image ?? "?", label: "0", reason: "ordinal task needs at least two levels")
+                throw DownstreamDataError.badLabel(
+                    image: labels.first?.image ?? "?", label: "0", reason: "ordinal task needs at least two levels")
             }
             return LabelEncoding(mode: .ordinal, classes: (0...top).map(String.init))
         case .multiclass:
             let names = Set(labels.map { $0.label })
             guard names.count >= 2 else {
-                throw DownstreamDataError.badLabel(image: labels.first?.image ?? "?", label: names.first ?? "", reason: "multi-class task needs at least two classes")
+                throw DownstreamDataError.badLabel(
+                    image: labels.first?.image ?? "?", label: names.first ?? "", reason: "multi-class task needs at least two classes")
             }
             return LabelEncoding(mode: .multiclass, classes: sortedNames(names))
         case .multilabel:
@@ -99,7 +101,8 @@ public struct LabelEncoding: Sendable, Codable, Equatable {
         }
         // Mixed: name the minority's first value, which is most likely the mistake.
         let misfit = integers.count * 2 >= labels.count ? labels.first { Int($0.label) == nil }! : integers[0]
-        let reason = "\(integers.count) of \(labels.count) labels are integers (an ordinal task) and the others are names; "
+        let reason =
+            "\(integers.count) of \(labels.count) labels are integers (an ordinal task) and the others are names; "
             + "fix this value, or pass --mode to say which task it is"
         throw misfit.error(reason)
     }

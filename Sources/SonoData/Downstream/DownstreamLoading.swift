@@ -20,8 +20,9 @@ public struct DownstreamArrays: Sendable {
     /// The rows at `indices`, in that order (used for bootstrap-free subsets such as low-data runs).
     public func subset(_ indices: [Int]) -> DownstreamArrays {
         let plane = height * width
-        var out = DownstreamArrays(ids: [], height: height, width: width, images: [], masks: [],
-                                   maskChannels: maskChannels, labels: [])
+        var out = DownstreamArrays(
+            ids: [], height: height, width: width, images: [], masks: [],
+            maskChannels: maskChannels, labels: [])
         out.images.reserveCapacity(indices.count * plane)
         for i in indices {
             out.ids.append(ids[i])
@@ -40,8 +41,9 @@ extension DownstreamDataset {
     /// Decodes and resizes `samples` to height×width. Errors name the image or mask at fault.
     public func load(_ samples: [DownstreamSample], height: Int, width: Int, task: DownstreamTask) throws -> DownstreamArrays {
         let channels = task == .segmentation ? maskChannels.count : 0
-        var out = DownstreamArrays(ids: [], height: height, width: width, images: [], masks: [],
-                                   maskChannels: channels, labels: [])
+        var out = DownstreamArrays(
+            ids: [], height: height, width: width, images: [], masks: [],
+            maskChannels: channels, labels: [])
         out.images.reserveCapacity(samples.count * height * width)
         for sample in samples {
             let raster = try DownstreamImageIO.read(sample.imagePath)
@@ -59,8 +61,9 @@ extension DownstreamDataset {
                     for file in files {
                         let mask = try DownstreamImageIO.read(file)
                         guard mask.width == raster.width, mask.height == raster.height else {
-                            throw DownstreamDataError.sizeMismatch(image: sample.imagePath.path, imageSize: "\(raster.width)×\(raster.height)",
-                                                                   mask: file.path, maskSize: "\(mask.width)×\(mask.height)")
+                            throw DownstreamDataError.sizeMismatch(
+                                image: sample.imagePath.path, imageSize: "\(raster.width)×\(raster.height)",
+                                mask: file.path, maskSize: "\(mask.width)×\(mask.height)")
                         }
                         DownstreamImageIO.unionForeground(mask, into: &merged.pixels)
                     }

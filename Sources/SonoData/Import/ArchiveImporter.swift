@@ -1,8 +1,8 @@
 import DICOM
 import Foundation
 import Imaging
-import SonoSupport
 import SonoParallel
+import SonoSupport
 
 /// What became of one row.
 public struct ImportOutcome: Sendable, Equatable {
@@ -43,7 +43,8 @@ public enum ArchiveImporter {
         var outputs: Set<String> = []
         for row in rows {
             let patient = row.cells["PatientID"] ?? ""
-            let studyKey = [patient, row.cells["StudyDescription"] ?? "", row.cells["StudyDate"] ?? "", row.cells["AccessionNumber"] ?? ""].joined(separator: "\u{0}")
+            let studyKey = [patient, row.cells["StudyDescription"] ?? "", row.cells["StudyDate"] ?? "", row.cells["AccessionNumber"] ?? ""]
+                .joined(separator: "\u{0}")
             let study = row.cells["StudyInstanceUID"] ?? studies[studyKey] ?? UID.make()
             studies[studyKey] = study
             let seriesKey = studyKey + "\u{0}" + (row.cells["TransducerData"] ?? "") + "\u{0}" + (row.cells["SeriesDescription"] ?? "")
@@ -58,7 +59,8 @@ public enum ArchiveImporter {
             series[seriesKey] = entry
             let output = (row.relativePath as NSString).deletingPathExtension + ".dcm"
             let unique = outputs.insert(output).inserted
-            plans.append((study: study, series: row.cells["SeriesInstanceUID"] ?? entry.uid, instance: entry.count, output: unique ? output : nil))
+            plans.append(
+                (study: study, series: row.cells["SeriesInstanceUID"] ?? entry.uid, instance: entry.count, output: unique ? output : nil))
         }
         let seriesNumbers = Dictionary(series.values.map { ($0.uid, $0.number) }, uniquingKeysWith: { a, _ in a })
 
@@ -66,7 +68,8 @@ public enum ArchiveImporter {
             let row = rows[index], plan = plans[index]
             var outcome = ImportOutcome(origin: row.origin, source: row.image.path, output: nil, problem: nil)
             guard let output = plan.output else {
-                outcome.problem = "another image already becomes \((row.relativePath as NSString).deletingPathExtension).dcm (same name, other extension)"
+                outcome.problem =
+                    "another image already becomes \((row.relativePath as NSString).deletingPathExtension).dcm (same name, other extension)"
                 return outcome
             }
             do {
@@ -126,16 +129,19 @@ public enum ArchiveImporter {
             do {
                 image.extraElements.append(try ImportValues.element(keyword: keyword, text: text))
             } catch let error as ImportError {
-                throw ImportError("column \(keyword): \(error.message.hasPrefix(keyword + ": ") ? String(error.message.dropFirst(keyword.count + 2)) : error.message)")
+                throw ImportError(
+                    "column \(keyword): \(error.message.hasPrefix(keyword + ": ") ? String(error.message.dropFirst(keyword.count + 2)) : error.message)"
+                )
             }
         }
         if let text = row.cells["TransducerData"] { image.transducerData = text.components(separatedBy: "\\") }
         if let spacing = row.pixelSpacingMM {
             // One 2D tissue region over the whole image, in centimetres as scanners write it:
             // what the crawl's crop and a reader's calipers use.
-            let region = UltrasoundRegion(minX0: 0, minY0: 0, maxX1: raster.width - 1, maxY1: raster.height - 1,
-                                          spatialFormat: 1, dataType: 1, flags: 0, physicalUnitsX: 3, physicalUnitsY: 3,
-                                          physicalDeltaX: spacing.column / 10, physicalDeltaY: spacing.row / 10)
+            let region = UltrasoundRegion(
+                minX0: 0, minY0: 0, maxX1: raster.width - 1, maxY1: raster.height - 1,
+                spatialFormat: 1, dataType: 1, flags: 0, physicalUnitsX: 3, physicalUnitsY: 3,
+                physicalDeltaX: spacing.column / 10, physicalDeltaY: spacing.row / 10)
             image.regions = [region]
         }
         return image
@@ -146,7 +152,9 @@ public enum ArchiveImporter {
     public static func writeReport(_ summary: ImportSummary, to path: String) throws {
         var table = CSVTable(header: ["row", "source", "dicom", "status", "problem"])
         for outcome in summary.outcomes {
-            table.append([outcome.origin, outcome.source, outcome.output ?? "", outcome.problem == nil ? "ok" : "failed", outcome.problem ?? ""])
+            table.append([
+                outcome.origin, outcome.source, outcome.output ?? "", outcome.problem == nil ? "ok" : "failed", outcome.problem ?? ""
+            ])
         }
         try table.write(to: path)
     }

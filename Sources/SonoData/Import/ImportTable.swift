@@ -93,7 +93,9 @@ public enum ImportTable {
             if word.isEmpty && header.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             if ignored.contains(word) { continue }
             if imageColumns.contains(word) {
-                guard imageColumn == nil else { throw ImportError("\(path): two image columns ('\(table.header[imageColumn!])' and '\(header)')") }
+                guard imageColumn == nil else {
+                    throw ImportError("\(path): two image columns ('\(table.header[imageColumn!])' and '\(header)')")
+                }
                 imageColumn = index
             } else if spacingColumns.contains(word) {
                 spacingColumn = index
@@ -106,15 +108,19 @@ public enum ImportTable {
             }
         }
         guard let imageColumn else {
-            throw ImportError("\(path): no image column (name one 'image', 'path' or 'file'); header: \(table.header.joined(separator: ", "))")
+            throw ImportError(
+                "\(path): no image column (name one 'image', 'path' or 'file'); header: \(table.header.joined(separator: ", "))")
         }
         if !unknown.isEmpty {
-            throw ImportError("\(path): column\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0)'" }.joined(separator: ", ")) \(unknown.count == 1 ? "is" : "are") neither a DICOM keyword (e.g. TransducerData, StudyDescription, PatientID) nor image/pixel_spacing_mm; fix the spelling or pass --ignore-column")
+            throw ImportError(
+                "\(path): column\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0)'" }.joined(separator: ", ")) \(unknown.count == 1 ? "is" : "are") neither a DICOM keyword (e.g. TransducerData, StudyDescription, PatientID) nor image/pixel_spacing_mm; fix the spelling or pass --ignore-column"
+            )
         }
         let duplicates = Dictionary(grouping: keywordColumns, by: \.keyword).filter { $0.value.count > 1 }
         if let duplicate = duplicates.first {
             let (keyword, columns) = (duplicate.key, duplicate.value)
-            throw ImportError("\(path): columns \(columns.map { "'\(table.header[$0.index])'" }.joined(separator: " and ")) both set \(keyword)")
+            throw ImportError(
+                "\(path): columns \(columns.map { "'\(table.header[$0.index])'" }.joined(separator: " and ")) both set \(keyword)")
         }
         try ImportValues.checkWritable(keywords: keywordColumns.map { (keyword: $0.keyword, header: table.header[$0.index]) }, source: path)
 
@@ -166,8 +172,9 @@ public enum ImportTable {
             let image = root.appendingPathComponent(relative)
             var cells = defaults.tags
             if cells["PatientID"] == nil { cells["PatientID"] = try patientID(for: image, defaults: defaults) }
-            return ImportRow(origin: relative, image: image, relativePath: relative, cells: cells,
-                             pixelSpacingMM: defaults.pixelSpacingMM.map { (row: $0, column: $0) })
+            return ImportRow(
+                origin: relative, image: image, relativePath: relative, cells: cells,
+                pixelSpacingMM: defaults.pixelSpacingMM.map { (row: $0, column: $0) })
         }
     }
 
@@ -190,8 +197,8 @@ public enum ImportTable {
     /// `0.15` (square pixels) or `0.15\0.2` (row, column), in millimetres.
     static func parseSpacing(_ text: String) throws -> (row: Double, column: Double) {
         let parts = text.split(separator: "\\").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard (parts.count == 1 || parts.count == 2), let first = parts[0], let last = parts[parts.count - 1],
-              first > 0, last > 0, first.isFinite, last.isFinite
+        guard parts.count == 1 || parts.count == 2, let first = parts[0], let last = parts[parts.count - 1],
+            first > 0, last > 0, first.isFinite, last.isFinite
         else { throw ImportError("pixel spacing '\(text)' is not one or two positive numbers of millimetres (ROW\\COLUMN)") }
         return (first, last)
     }

@@ -17,7 +17,7 @@ enum ImportValues {
         "PlanarConfiguration", "BitsAllocated", "BitsStored", "HighBit", "PixelRepresentation", "PixelData",
         "NumberOfFrames", "FrameIncrementPointer", "SequenceOfUltrasoundRegions", "LossyImageCompression",
         "LossyImageCompressionRatio", "LossyImageCompressionMethod", "TransferSyntaxUID", "SpecificCharacterSet",
-        "MediaStorageSOPClassUID", "MediaStorageSOPInstanceUID", "PixelSpacing",
+        "MediaStorageSOPClassUID", "MediaStorageSOPInstanceUID", "PixelSpacing"
     ]
 
     /// Keywords whose values identify a patient: never echoed in messages.
@@ -37,7 +37,9 @@ enum ImportValues {
                 throw ImportError("\(source): '\(header)' is not a DICOM keyword")
             }
             if reserved.contains(keyword) {
-                let hint = keyword == "PixelSpacing" ? " (give the spacing as pixel_spacing_mm: ultrasound stores it in the Sequence of Ultrasound Regions)" : ""
+                let hint =
+                    keyword == "PixelSpacing"
+                    ? " (give the spacing as pixel_spacing_mm: ultrasound stores it in the Sequence of Ultrasound Regions)" : ""
                 throw ImportError("\(source): '\(header)' sets \(keyword), which the import writes from the image itself\(hint)")
             }
             guard textVRs.contains(entry.vr) || numberVRs.contains(entry.vr) else {
@@ -55,9 +57,12 @@ enum ImportValues {
         }
         let shown = isIdentifying(keyword) ? "its value" : "'\(text)'"
         let singleValued: Set<VR> = [.LT, .ST, .UT, .UR]
-        let values = singleValued.contains(entry.vr) ? [text] : text.split(separator: "\\", omittingEmptySubsequences: false).map(String.init)
+        let values =
+            singleValued.contains(entry.vr) ? [text] : text.split(separator: "\\", omittingEmptySubsequences: false).map(String.init)
         if let problem = multiplicityProblem(values.count, vm: entry.vm) {
-            throw ImportError("\(keyword): \(shown) has \(values.count) value\(values.count == 1 ? "" : "s") (backslash-separated), the standard allows \(problem)")
+            throw ImportError(
+                "\(keyword): \(shown) has \(values.count) value\(values.count == 1 ? "" : "s") (backslash-separated), the standard allows \(problem)"
+            )
         }
         var element = DataSet()
         if numberVRs.contains(entry.vr) {
@@ -67,14 +72,16 @@ enum ImportValues {
                 element.set(tag, entry.vr, doubles: numbers.map { $0! })
             } else {
                 let numbers = values.map { Int($0.trimmingCharacters(in: .whitespaces)) }
-                let range: ClosedRange<Int> = switch entry.vr {
-                case .US: 0...65535
-                case .SS: -32768...32767
-                case .UL: 0...Int(UInt32.max)
-                default: Int(Int32.min)...Int(Int32.max)
-                }
+                let range: ClosedRange<Int> =
+                    switch entry.vr {
+                    case .US: 0...65535
+                    case .SS: -32768...32767
+                    case .UL: 0...Int(UInt32.max)
+                    default: Int(Int32.min)...Int(Int32.max)
+                    }
                 guard numbers.allSatisfy({ $0 != nil && range.contains($0!) }) else {
-                    throw ImportError("\(keyword): \(shown) is not an integer in \(range.lowerBound)…\(range.upperBound) (VR \(entry.vr.rawValue))")
+                    throw ImportError(
+                        "\(keyword): \(shown) is not an integer in \(range.lowerBound)…\(range.upperBound) (VR \(entry.vr.rawValue))")
                 }
                 element.set(tag, entry.vr, ints: numbers.map { $0! })
             }
@@ -125,7 +132,9 @@ enum ImportValues {
             return Int(value.trimmingCharacters(in: .whitespaces)).map { Int32(exactly: $0) != nil } == true ? nil : "is not an integer"
         case .LO: return longer(64)
         case .SH: return longer(16)
-        case .PN: return value.split(separator: "=", omittingEmptySubsequences: false).contains { $0.count > 64 } ? "has a name part longer than 64 characters" : nil
+        case .PN:
+            return value.split(separator: "=", omittingEmptySubsequences: false).contains { $0.count > 64 }
+                ? "has a name part longer than 64 characters" : nil
         case .ST: return longer(1024)
         case .LT: return longer(10240)
         case .UI:

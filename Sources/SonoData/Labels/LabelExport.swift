@@ -18,8 +18,10 @@ public struct LabelledSample: Sendable, Equatable {
 
     /// The CSV row, in `LabelExport.header` order.
     public var fields: [String] {
-        [path, String(frame), kind?.rawValue ?? "", transducer, transducerGroup ?? "", studyDescription,
-         groups.joined(separator: ";"), split?.rawValue ?? ""]
+        [
+            path, String(frame), kind?.rawValue ?? "", transducer, transducerGroup ?? "", studyDescription,
+            groups.joined(separator: ";"), split?.rawValue ?? ""
+        ]
     }
 }
 
@@ -54,10 +56,11 @@ extension ManifestDatabase {
             }
             let groups = mapping.studyGroups(for: file.studyDescription ?? "")
             for frame in 0..<max(1, file.frames ?? 1) {
-                samples.append(LabelledSample(
-                    path: file.path, frame: frame, kind: file.imageKind, transducer: transducer, transducerGroup: group,
-                    studyDescription: file.studyDescription ?? "", groups: mapping.studyGroups.filter(groups.contains),
-                    split: split.flatMap(SplitName.init(rawValue:))))
+                samples.append(
+                    LabelledSample(
+                        path: file.path, frame: frame, kind: file.imageKind, transducer: transducer, transducerGroup: group,
+                        studyDescription: file.studyDescription ?? "", groups: mapping.studyGroups.filter(groups.contains),
+                        split: split.flatMap(SplitName.init(rawValue:))))
             }
         }
         return LabelExport(root: root, samples: samples)

@@ -49,12 +49,12 @@ extension LabelMapping {
             "draft": .any,
             "transducer": .mapping([
                 "groups": .any, "names": .any, "types": .any,
-                "rules": .sequence(.mapping(["pattern": .any, "group": .any])),
+                "rules": .sequence(.mapping(["pattern": .any, "group": .any]))
             ]),
             "study": .mapping([
                 "groups": .any, "names": .any,
-                "rules": .sequence(.mapping(["pattern": .any, "groups": .any])),
-            ]),
+                "rules": .sequence(.mapping(["pattern": .any, "groups": .any]))
+            ])
         ])
     }
 
@@ -65,10 +65,13 @@ extension LabelMapping {
             file = try YAMLConfig.decode(File.self, from: yaml, shape: File.shape, file: path)
         } catch let error as YAMLConfigError {
             // "label mapping FILE:LINE:COLUMN: message"
-            throw SonoDataError.invalidLabelFile(path: path + (error.line.map { ":\($0):\(error.column ?? 1)" } ?? ""), message: error.message)
+            throw SonoDataError.invalidLabelFile(
+                path: path + (error.line.map { ":\($0):\(error.column ?? 1)" } ?? ""), message: error.message)
         }
         if file.draft == true {
-            throw SonoDataError.invalidLabelFile(path: path, message: "is a draft written by `sonotag labels --suggest`; review every suggestion, then delete its `draft: true` line")
+            throw SonoDataError.invalidLabelFile(
+                path: path,
+                message: "is a draft written by `sonotag labels --suggest`; review every suggestion, then delete its `draft: true` line")
         }
         let base: LabelMapping
         switch file.extends ?? "paper" {
@@ -83,14 +86,16 @@ extension LabelMapping {
         if file.phased == true, !transducerGroups.contains("phased") { transducerGroups.append("phased") }
         var names = inherit ? base.transducerNames : [:]
         for (name, group) in file.transducer?.names ?? [:] { names[normalise(name)] = group }
-        let transducerRules = (file.transducer?.rules ?? []).map { Rule(pattern: $0.pattern, groups: [$0.group]) }
+        let transducerRules =
+            (file.transducer?.rules ?? []).map { Rule(pattern: $0.pattern, groups: [$0.group]) }
             + (inherit ? base.transducerRules : [])
         var types = inherit ? base.transducerTypes : [:]
         for (type, group) in file.transducer?.types ?? [:] { types[normaliseType(type)] = group }
         let studyGroups = file.study?.groups ?? base.studyGroups
         var descriptions = inherit ? base.studyDescriptions : [:]
         for (name, groups) in file.study?.names ?? [:] { descriptions[normalise(name)] = groups }
-        let studyRules = (file.study?.rules ?? []).map { Rule(pattern: $0.pattern, groups: $0.groups) }
+        let studyRules =
+            (file.study?.rules ?? []).map { Rule(pattern: $0.pattern, groups: $0.groups) }
             + (inherit ? base.studyRules : [])
         do {
             return try LabelMapping(
@@ -126,7 +131,7 @@ extension LabelMapping {
             "extends: none",
             "transducer:",
             "  groups: \(list(transducerGroups))",
-            "  names:",
+            "  names:"
         ]
         for name in transducerNames.keys.sorted() { lines.append("    \(quote(name)): \(quote(transducerNames[name] ?? ""))") }
         lines.append("  rules:")

@@ -40,9 +40,11 @@ public struct LabelMapping: Sendable, Equatable {
     private let compiledTransducerRules: [NSRegularExpression]
     private let compiledStudyRules: [NSRegularExpression]
 
-    public init(transducerGroups: [String], transducerNames: [String: String], transducerRules: [Rule],
-                transducerTypes: [String: String] = [:],
-                studyGroups: [String], studyDescriptions: [String: [String]], studyRules: [Rule]) throws {
+    public init(
+        transducerGroups: [String], transducerNames: [String: String], transducerRules: [Rule],
+        transducerTypes: [String: String] = [:],
+        studyGroups: [String], studyDescriptions: [String: [String]], studyRules: [Rule]
+    ) throws {
         self.transducerGroups = transducerGroups
         self.transducerNames = Dictionary(transducerNames.map { (Self.normalise($0.key), $0.value) }, uniquingKeysWith: { a, _ in a })
         self.transducerRules = transducerRules
@@ -151,11 +153,15 @@ public struct LabelMapping: Sendable, Equatable {
 
     var canonicalJSON: String {
         let object: [String: Any] = [
-            "transducer": ["groups": transducerGroups, "names": transducerNames,
-                           "rules": transducerRules.map { ["pattern": $0.pattern, "groups": $0.groups] },
-                           "types": transducerTypes],
-            "study": ["groups": studyGroups, "descriptions": studyDescriptions,
-                      "rules": studyRules.map { ["pattern": $0.pattern, "groups": $0.groups] }],
+            "transducer": [
+                "groups": transducerGroups, "names": transducerNames,
+                "rules": transducerRules.map { ["pattern": $0.pattern, "groups": $0.groups] },
+                "types": transducerTypes
+            ],
+            "study": [
+                "groups": studyGroups, "descriptions": studyDescriptions,
+                "rules": studyRules.map { ["pattern": $0.pattern, "groups": $0.groups] }
+            ]
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
@@ -178,7 +184,8 @@ public struct LabelMapping: Sendable, Equatable {
     private func validate() throws {
         func check(_ groups: [String], in known: [String], _ context: String) throws {
             for group in groups where !known.contains(group) {
-                throw SonoDataError.invalidLabelFile(path: "<mapping>", message: "\(context) uses unknown group '\(group)' (known: \(known.joined(separator: ", ")))")
+                throw SonoDataError.invalidLabelFile(
+                    path: "<mapping>", message: "\(context) uses unknown group '\(group)' (known: \(known.joined(separator: ", ")))")
             }
         }
         if Set(transducerGroups).count != transducerGroups.count || Set(studyGroups).count != studyGroups.count {
@@ -188,7 +195,8 @@ public struct LabelMapping: Sendable, Equatable {
         for (type, group) in transducerTypes { try check([group], in: transducerGroups, "transducer type '\(type)'") }
         for rule in transducerRules {
             guard rule.groups.count == 1 else {
-                throw SonoDataError.invalidLabelFile(path: "<mapping>", message: "transducer rule '\(rule.pattern)' must name exactly one group")
+                throw SonoDataError.invalidLabelFile(
+                    path: "<mapping>", message: "transducer rule '\(rule.pattern)' must name exactly one group")
             }
             try check(rule.groups, in: transducerGroups, "transducer rule '\(rule.pattern)'")
         }

@@ -47,7 +47,8 @@ extension ManifestDatabase {
             var byKind: [String: Int] = [:]
             var otherKinds = 0
             let insert = try db.makeStatement(sql: "INSERT INTO labels(file_id, y, mapping_hash) VALUES (?, ?, ?)")
-            let rows = try Row.fetchAll(db, sql: "SELECT id, transducer_data, transducer_type, study_description, image_kind FROM files WHERE status = 'ok'")
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, transducer_data, transducer_type, study_description, image_kind FROM files WHERE status = 'ok'")
             for row in rows {
                 let id: Int64 = row[0]
                 let kind = (row[4] as String?).flatMap(ImageKind.init(rawValue:))
@@ -77,8 +78,9 @@ extension ManifestDatabase {
                 let yText = "[" + y.map { $0 > 0 ? "1" : "0" }.joined(separator: ",") + "]"
                 try insert.execute(arguments: [id, yText, hash])
             }
-            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?), (?, ?)",
-                           arguments: [Self.labelMappingHashKey, hash, Self.labelGroupsKey, groupsJSON])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?), (?, ?)",
+                arguments: [Self.labelMappingHashKey, hash, Self.labelGroupsKey, groupsJSON])
             func sorted(_ counts: [String: Int]) -> [LabelReport.Count] {
                 counts.map { LabelReport.Count(value: $0.key, count: $0.value) }
                     .sorted { $0.count != $1.count ? $0.count > $1.count : $0.value < $1.value }

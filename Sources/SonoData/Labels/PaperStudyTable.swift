@@ -48,6 +48,6 @@ extension LabelMapping {
         ("CT ABDOMINAL PELVIC BIOPSY NOT OTHERWISE SPECIFIED", ["abdomen"]),
         ("US DRAINAGE KIDNEY/PARARENAL (LEFT)", ["kidney", "abdomen"]),
         ("IR PARACENTESIS (THERAPEUTIC)", ["abdomen", "drainage"]),
-        ("US PSEUDOANEURYSM THROMBIN INJECTION", ["soft tissue", "nodule"]),
+        ("US PSEUDOANEURYSM THROMBIN INJECTION", ["soft tissue", "nodule"])
     ]
 }

@@ -27,12 +27,14 @@ extension ManifestDatabase {
     public func weakLabels() throws -> StoredLabels {
         guard let hash = try meta(Self.labelMappingHashKey) else { throw SonoDataError.noStoredLabels(manifest: path) }
         guard let groupsText = try meta(Self.labelGroupsKey),
-              let groups = try? JSONDecoder().decode([String].self, from: Data(groupsText.utf8)) else {
+            let groups = try? JSONDecoder().decode([String].self, from: Data(groupsText.utf8))
+        else {
             throw SonoDataError.staleLabels(manifest: path, reason: "meta '\(Self.labelGroupsKey)' is missing or not a JSON list of names")
         }
         let vectors = try storedLabels(mappingHash: hash)
         if let bad = vectors.first(where: { $0.value.count != groups.count }) {
-            throw SonoDataError.staleLabels(manifest: path, reason: "file id \(bad.key) has \(bad.value.count) labels, the mapping has \(groups.count) groups")
+            throw SonoDataError.staleLabels(
+                manifest: path, reason: "file id \(bad.key) has \(bad.value.count) labels, the mapping has \(groups.count) groups")
         }
         return StoredLabels(mappingHash: hash, groupNames: groups, vectors: vectors)
     }

@@ -27,31 +27,79 @@ public enum StudySuggestions {
 
     /// In the order groups first appear here, new groups follow the mapping's.
     public static let rules: [KeywordRule] = [
-        .init(name: "liver", words: ["LIVER", "HEPAT[A-Z]*", "HIGADO", "FIGADO", "FOIE", "LEBER", "FEGATO", "RUQ"], groups: ["liver", "abdomen"]),
-        .init(name: "kidney", words: ["KIDNEYS?", "RENAL", "RENE", "RENI", "RINON(ES)?", "RIM", "NIEREN?", "REINS?", "NEPHR[A-Z]*"], groups: ["kidney", "abdomen"]),
+        .init(
+            name: "liver", words: ["LIVER", "HEPAT[A-Z]*", "HIGADO", "FIGADO", "FOIE", "LEBER", "FEGATO", "RUQ"],
+            groups: ["liver", "abdomen"]),
+        .init(
+            name: "kidney", words: ["KIDNEYS?", "RENAL", "RENE", "RENI", "RINON(ES)?", "RIM", "NIEREN?", "REINS?", "NEPHR[A-Z]*"],
+            groups: ["kidney", "abdomen"]),
         .init(name: "thyroid", words: ["THYROID[A-Z]*", "TIROIDE[A-Z]*", "TIREOIDE", "SCHILDDRUSE", "THYR"], groups: ["thyroid"]),
-        .init(name: "abdomen", words: ["ABDOMEN", "ABDOMINAL", "ABD", "ABDOMINO[A-Z]*", "ADDOME", "ADDOMINALE", "BAUCH", "PELVIS", "PELVIC", "PELVICA", "PELVICO",
-                                       "RETROPERITONE[A-Z]*", "MESENTER[A-Z]*", "GALLBLADDER", "VESICULA", "SPLEEN", "BAZO", "PANCREA[A-Z]*"], groups: ["abdomen"]),
-        .init(name: "chest", words: ["CHEST", "THORAX", "THORACIC", "TORAX", "TORACIC[A-Z]*", "TORACE", "PLEURA[A-Z]*", "LUNGS?", "PULMON[A-Z]*", "THORACENTESIS"], groups: ["chest"]),
-        .init(name: "soft tissue", words: ["SOFT TISSUES?", "PARTES BLANDAS", "TEJIDOS? BLANDOS?", "WEICHTEIL[A-Z]*", "TESSUTI MOLLI", "PARTIES MOLLES",
-                                           "SUBCUTANEOUS", "SKIN", "NECK", "CUELLO", "LUMP"], groups: ["soft tissue"]),
-        .init(name: "node", words: ["NODULES?", "NODULO", "NODULAR", "LYMPH NODES?", "LN", "GANGLIO[A-Z]*", "ADENOPAT[A-Z]*"], groups: ["nodule"]),
+        .init(
+            name: "abdomen",
+            words: [
+                "ABDOMEN", "ABDOMINAL", "ABD", "ABDOMINO[A-Z]*", "ADDOME", "ADDOMINALE", "BAUCH", "PELVIS", "PELVIC", "PELVICA", "PELVICO",
+                "RETROPERITONE[A-Z]*", "MESENTER[A-Z]*", "GALLBLADDER", "VESICULA", "SPLEEN", "BAZO", "PANCREA[A-Z]*"
+            ], groups: ["abdomen"]),
+        .init(
+            name: "chest",
+            words: [
+                "CHEST", "THORAX", "THORACIC", "TORAX", "TORACIC[A-Z]*", "TORACE", "PLEURA[A-Z]*", "LUNGS?", "PULMON[A-Z]*", "THORACENTESIS"
+            ], groups: ["chest"]),
+        .init(
+            name: "soft tissue",
+            words: [
+                "SOFT TISSUES?", "PARTES BLANDAS", "TEJIDOS? BLANDOS?", "WEICHTEIL[A-Z]*", "TESSUTI MOLLI", "PARTIES MOLLES",
+                "SUBCUTANEOUS", "SKIN", "NECK", "CUELLO", "LUMP"
+            ], groups: ["soft tissue"]),
+        .init(
+            name: "node", words: ["NODULES?", "NODULO", "NODULAR", "LYMPH NODES?", "LN", "GANGLIO[A-Z]*", "ADENOPAT[A-Z]*"],
+            groups: ["nodule"]),
         .init(name: "biopsy", words: ["BIOPS[A-Z]*", "FNA", "PAAF", "FNAB", "CORE"], groups: ["nodule"]),
-        .init(name: "drainage", words: ["DRAIN[A-Z]*", "DRENAJE", "PARACENTESIS", "THORACENTESIS", "TORACOCENTESIS", "ASPIRATION", "ASPIRAC[A-Z]*",
-                                        "CATHETER", "CHEST TUBE", "NEPHROSTOMY", "CHOLECYSTOSTOMY", "ABSCESS", "ABSCESO"], groups: ["drainage"]),
-        .init(name: "intervention", words: ["NEEDLE", "GUIDANCE", "GUIDED", "INTERVENTION[A-Z]*", "PLACEMENT", "INJECTION", "GUIA", "AGUJA", "PUNCION"], groups: ["soft tissue"]),
-        .init(name: "breast", words: ["BREASTS?", "MAMA", "MAMAS", "MAMARI[AO]", "SENO", "MAMMA[A-Z]*", "SEINS?", "BRUST", "AXILLA[A-Z]*", "AXILA"], groups: ["breast"]),
-        .init(name: "fetal", words: ["FETAL", "FETUS", "FOETUS", "FETO", "OB", "OBSTETRIC[A-Z]*", "PREGNANCY", "EMBARAZO", "GESTAC[A-Z]*", "NUCHAL",
-                                     "SCHWANGERSCHAFT", "GRAVIDANZA"], groups: ["fetal"]),
-        .init(name: "cardiac", words: ["ECHO", "ECHOCARDIO[A-Z]*", "ECOCARDIO[A-Z]*", "CARDIAC", "HEART", "CORAZON", "HERZ", "CUORE", "COEUR", "TTE", "TEE"], groups: ["cardiac"]),
-        .init(name: "nerve", words: ["NERVES?", "NERVIOS?", "NERFS?", "NERV", "PLEXUS", "PLEXO", "SCIATIC", "BLOQUEO", "NERVE BLOCK"], groups: ["nerve"]),
-        .init(name: "vascular", words: ["DOPP?LER", "DUPLEX", "VASCULAR", "CAROTID[A-Z]*", "VENOUS", "VENOSO", "ARTERIAL", "DVT", "VEINS?", "VENAS?",
-                                        "ARTER(Y|IES|IA|IAS)", "AORTA", "ANEURYSM"], groups: ["vascular"]),
-        .init(name: "musculoskeletal", words: ["MSK", "MUSCULOSKELETAL", "SHOULDER", "HOMBRO", "ELBOW", "CODO", "WRIST", "MUNECA", "HAND", "MANO", "HIP", "CADERA",
-                                               "KNEE", "RODILLA", "ANKLE", "TOBILLO", "FOOT", "PIE", "TENDONS?", "MUSCLE", "MUSCULO", "JOINT",
-                                               "SCHULTER", "KNIE", "ELLENBOGEN", "SPALLA", "GOMITO", "GINOCCHIO", "EPAULE", "COUDE", "GENOU"], groups: ["musculoskeletal"]),
-        .init(name: "gynaecology", words: ["UTERUS", "UTERO", "UTERINE", "OVAR[A-Z]*", "ENDOMETR[A-Z]*", "TRANSVAGINAL", "GYN[A-Z]*", "GINECOLOG[A-Z]*"], groups: ["gynaecology"]),
-        .init(name: "scrotum", words: ["SCROT[A-Z]*", "TESTI[A-Z]*", "ESCROT[A-Z]*"], groups: ["scrotum"]),
+        .init(
+            name: "drainage",
+            words: [
+                "DRAIN[A-Z]*", "DRENAJE", "PARACENTESIS", "THORACENTESIS", "TORACOCENTESIS", "ASPIRATION", "ASPIRAC[A-Z]*",
+                "CATHETER", "CHEST TUBE", "NEPHROSTOMY", "CHOLECYSTOSTOMY", "ABSCESS", "ABSCESO"
+            ], groups: ["drainage"]),
+        .init(
+            name: "intervention",
+            words: ["NEEDLE", "GUIDANCE", "GUIDED", "INTERVENTION[A-Z]*", "PLACEMENT", "INJECTION", "GUIA", "AGUJA", "PUNCION"],
+            groups: ["soft tissue"]),
+        .init(
+            name: "breast",
+            words: ["BREASTS?", "MAMA", "MAMAS", "MAMARI[AO]", "SENO", "MAMMA[A-Z]*", "SEINS?", "BRUST", "AXILLA[A-Z]*", "AXILA"],
+            groups: ["breast"]),
+        .init(
+            name: "fetal",
+            words: [
+                "FETAL", "FETUS", "FOETUS", "FETO", "OB", "OBSTETRIC[A-Z]*", "PREGNANCY", "EMBARAZO", "GESTAC[A-Z]*", "NUCHAL",
+                "SCHWANGERSCHAFT", "GRAVIDANZA"
+            ], groups: ["fetal"]),
+        .init(
+            name: "cardiac",
+            words: ["ECHO", "ECHOCARDIO[A-Z]*", "ECOCARDIO[A-Z]*", "CARDIAC", "HEART", "CORAZON", "HERZ", "CUORE", "COEUR", "TTE", "TEE"],
+            groups: ["cardiac"]),
+        .init(
+            name: "nerve", words: ["NERVES?", "NERVIOS?", "NERFS?", "NERV", "PLEXUS", "PLEXO", "SCIATIC", "BLOQUEO", "NERVE BLOCK"],
+            groups: ["nerve"]),
+        .init(
+            name: "vascular",
+            words: [
+                "DOPP?LER", "DUPLEX", "VASCULAR", "CAROTID[A-Z]*", "VENOUS", "VENOSO", "ARTERIAL", "DVT", "VEINS?", "VENAS?",
+                "ARTER(Y|IES|IA|IAS)", "AORTA", "ANEURYSM"
+            ], groups: ["vascular"]),
+        .init(
+            name: "musculoskeletal",
+            words: [
+                "MSK", "MUSCULOSKELETAL", "SHOULDER", "HOMBRO", "ELBOW", "CODO", "WRIST", "MUNECA", "HAND", "MANO", "HIP", "CADERA",
+                "KNEE", "RODILLA", "ANKLE", "TOBILLO", "FOOT", "PIE", "TENDONS?", "MUSCLE", "MUSCULO", "JOINT",
+                "SCHULTER", "KNIE", "ELLENBOGEN", "SPALLA", "GOMITO", "GINOCCHIO", "EPAULE", "COUDE", "GENOU"
+            ], groups: ["musculoskeletal"]),
+        .init(
+            name: "gynaecology",
+            words: ["UTERUS", "UTERO", "UTERINE", "OVAR[A-Z]*", "ENDOMETR[A-Z]*", "TRANSVAGINAL", "GYN[A-Z]*", "GINECOLOG[A-Z]*"],
+            groups: ["gynaecology"]),
+        .init(name: "scrotum", words: ["SCROT[A-Z]*", "TESTI[A-Z]*", "ESCROT[A-Z]*"], groups: ["scrotum"])
     ]
 
     private static let compiled: [NSRegularExpression] = rules.map { rule in
@@ -82,9 +130,10 @@ public enum StudySuggestions {
         return unmapped.filter { $0.value != LabelReport.emptyValue }.map { entry in
             let fired = matches(entry.value)
             let groups = Set(fired.flatMap(\.rule.groups))
-            return Suggestion(description: entry.value, count: entry.count,
-                              groups: order.filter(groups.contains),
-                              firedRules: fired.map { "\($0.rule.name) (\($0.word))" })
+            return Suggestion(
+                description: entry.value, count: entry.count,
+                groups: order.filter(groups.contains),
+                firedRules: fired.map { "\($0.rule.name) (\($0.word))" })
         }
     }
 
@@ -116,7 +165,7 @@ public enum StudySuggestions {
             "study:",
             "  # New groups are appended to the label vector; delete those you do not want.",
             "  groups: [" + groups.map(quote).joined(separator: ", ") + "]",
-            "  names:",
+            "  names:"
         ]
         for suggestion in suggestions {
             let counted = "\(suggestion.count) image\(suggestion.count == 1 ? "" : "s")"

@@ -19,7 +19,7 @@ enum TransducerPatterns {
         // Centre frequency first (GE, Philips): 15L4, 6L3, 9L-D, 6C1, 4C-RS, 4V1c, 3S, M5Sc.
         .init(pattern: "^M?[0-9]+(\\.[0-9]+)?L", groups: ["linear"]),
         .init(pattern: "^M?[0-9]+(\\.[0-9]+)?C", groups: ["curvilinear"]),
-        .init(pattern: "^M?[0-9]+(\\.[0-9]+)?[PSV]", groups: ["phased"]),
+        .init(pattern: "^M?[0-9]+(\\.[0-9]+)?[PSV]", groups: ["phased"])
     ]
 
     /// Transducer Type (0018,6031): the defined terms of PS3.3 C.8.5.5 that name an array
@@ -29,6 +29,6 @@ enum TransducerPatterns {
         "LINEAR": "linear", "ENDOCAV LINEAR": "linear",
         "CURVED LINEAR": "curvilinear", "ENDOCAV CLA": "curvilinear", "CURVILINEAR": "curvilinear", "CONVEX": "curvilinear",
         "SECTOR PHASED": "phased", "VECTOR PHASED": "phased", "IV PHASED": "phased", "ENDOCAV PA": "phased",
-        "PHASED": "phased", "PHASED ARRAY": "phased",
+        "PHASED": "phased", "PHASED ARRAY": "phased"
     ]
 }

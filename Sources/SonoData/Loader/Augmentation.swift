@@ -14,8 +14,10 @@ public struct AugmentationSettings: Sendable, Equatable {
     /// (0 disables).
     public var intensityJitter: Double
 
-    public init(horizontalFlip: Double = 0.5, verticalFlip: Double = 0, maxShiftX: Double = 0.1, maxShiftY: Double = 0.1,
-                intensityJitter: Double = 0) {
+    public init(
+        horizontalFlip: Double = 0.5, verticalFlip: Double = 0, maxShiftX: Double = 0.1, maxShiftY: Double = 0.1,
+        intensityJitter: Double = 0
+    ) {
         self.horizontalFlip = horizontalFlip
         self.verticalFlip = verticalFlip
         self.maxShiftX = maxShiftX

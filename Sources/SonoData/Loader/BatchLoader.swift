@@ -31,9 +31,11 @@ public final class BatchLoader: @unchecked Sendable {
     /// whole batch would be, so the shards of all processes together are the one-process batch.
     public var shard: (index: Int, count: Int) = (0, 1)
 
-    public init(dataset: CohortDataset, batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0,
-                augment: AugmentationSettings? = nil, dropLast: Bool = false,
-                threads: Int = max(1, availableCores - 1), prefetch: Int = 4) {
+    public init(
+        dataset: CohortDataset, batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0,
+        augment: AugmentationSettings? = nil, dropLast: Bool = false,
+        threads: Int = max(1, availableCores - 1), prefetch: Int = 4
+    ) {
         self.dataset = dataset
         self.batchSize = max(1, batchSize)
         self.shuffle = shuffle
@@ -92,7 +94,8 @@ public final class BatchLoader: @unchecked Sendable {
             for j in 0..<min(k, y.count) { labels[position * k + j] = y[j] }
         }
         let samples = members.map { dataset.samples[$0] }
-        return BatchContents(images: images, labels: labels, ids: samples.map(\.fileId), frames: samples.map(\.frame),
-                             index: index, height: h, width: w, labelCount: k)
+        return BatchContents(
+            images: images, labels: labels, ids: samples.map(\.fileId), frames: samples.map(\.frame),
+            index: index, height: h, width: w, labelCount: k)
     }
 }

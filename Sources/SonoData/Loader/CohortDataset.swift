@@ -53,9 +53,11 @@ public final class CohortDataset: @unchecked Sendable {
     public var height: Int { settings.height }
     public var width: Int { settings.width }
 
-    init(manifest: ManifestDatabase, split: SplitName?, settings: PreprocessSettings, labels: StoredLabels?, kinds: [ImageKind]? = nil,
-         cacheRoot: URL?, datasetStatistics: NormalisationStatistics?, threads: Int, decoder: FrameDecoding,
-         progress: ((CacheBuildProgress) -> Void)?) throws {
+    init(
+        manifest: ManifestDatabase, split: SplitName?, settings: PreprocessSettings, labels: StoredLabels?, kinds: [ImageKind]? = nil,
+        cacheRoot: URL?, datasetStatistics: NormalisationStatistics?, threads: Int, decoder: FrameDecoding,
+        progress: ((CacheBuildProgress) -> Void)?
+    ) throws {
         self.manifest = manifest
         self.split = split
         self.settings = settings
@@ -74,7 +76,11 @@ public final class CohortDataset: @unchecked Sendable {
         if let kinds {
             let unclassified = files.filter { $0.imageKind == nil }.count
             if unclassified > 0 {
-                throw SonoDataError.staleManifest(path: manifest.path, message: "\(unclassified) images were indexed before image kinds existed; rerun `sonotag index` on the archive (it re-reads only those) or pass --kinds all")
+                throw SonoDataError.staleManifest(
+                    path: manifest.path,
+                    message:
+                        "\(unclassified) images were indexed before image kinds existed; rerun `sonotag index` on the archive (it re-reads only those) or pass --kinds all"
+                )
             }
             files = files.filter { file in
                 guard let kind = file.imageKind, !kinds.contains(kind) else { return true }
@@ -118,8 +124,9 @@ public final class CohortDataset: @unchecked Sendable {
             }
         }
         guard unlabelled == 0 else {
-            throw SonoDataError.staleLabels(manifest: manifest.path,
-                                            reason: "\(unlabelled) image files have no stored label vector, e.g. indexed after labelling")
+            throw SonoDataError.staleLabels(
+                manifest: manifest.path,
+                reason: "\(unlabelled) image files have no stored label vector, e.g. indexed after labelling")
         }
         self.samples = samples
         failedFiles = failed
@@ -150,7 +157,8 @@ public final class CohortDataset: @unchecked Sendable {
     public var scaleSummary: String? {
         guard let mm = settings.millimetresPerPixel else { return nil }
         let files = unscaledFiles == 1 ? "1 image" : "\(unscaledFiles) images"
-        return "physical scale \(mm) mm per pixel" + (unscaledFiles == 0 ? "" : "; warning: \(files) without a Physical Delta X/Y in cm, resized plainly")
+        return "physical scale \(mm) mm per pixel"
+            + (unscaledFiles == 0 ? "" : "; warning: \(files) without a Physical Delta X/Y in cm, resized plainly")
     }
 
     /// `cohort.sqlite` → `cohort.cache` in the same folder.

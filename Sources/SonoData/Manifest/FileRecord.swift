@@ -28,9 +28,11 @@ public struct StoredRegion: Codable, Sendable, Equatable {
     /// True when the stored box reached outside the image and was clamped.
     public var clamped: Bool
 
-    public init(x0: Int, y0: Int, x1: Int, y1: Int, spatialFormat: Int? = nil, dataType: Int? = nil,
-                unitsX: Int? = nil, unitsY: Int? = nil, deltaX: Double? = nil, deltaY: Double? = nil,
-                clamped: Bool = false) {
+    public init(
+        x0: Int, y0: Int, x1: Int, y1: Int, spatialFormat: Int? = nil, dataType: Int? = nil,
+        unitsX: Int? = nil, unitsY: Int? = nil, deltaX: Double? = nil, deltaY: Double? = nil,
+        clamped: Bool = false
+    ) {
         self.x0 = x0; self.y0 = y0; self.x1 = x1; self.y1 = y1
         self.spatialFormat = spatialFormat; self.dataType = dataType
         self.unitsX = unitsX; self.unitsY = unitsY; self.deltaX = deltaX; self.deltaY = deltaY
@@ -126,15 +128,17 @@ public struct FileRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
         "study_instance_uid", "series_instance_uid", "patient_hash", "modality", "manufacturer", "manufacturer_model",
         "transducer_data", "transducer_type", "study_description", "series_description", "transfer_syntax", "photometric",
         "rows", "columns", "frames", "samples_per_pixel", "bits_allocated", "regions", "crop_x0", "crop_y0", "crop_x1",
-        "crop_y1", "pixel_data_offset", "pixel_data_length", "tags", "indexed_at", "image_kind", "kind_reason",
+        "crop_y1", "pixel_data_offset", "pixel_data_length", "tags", "indexed_at", "image_kind", "kind_reason"
     ]
 
     var insertionValues: [DatabaseValueConvertible?] {
-        [path, size, mtimeNs, status.rawValue, reason, detail, warnings, sopClassUid, sopInstanceUid,
-         studyInstanceUid, seriesInstanceUid, patientHash, modality, manufacturer, manufacturerModel,
-         transducerData, transducerType, studyDescription, seriesDescription, transferSyntax, photometric,
-         rows, columns, frames, samplesPerPixel, bitsAllocated, regions, cropX0, cropY0, cropX1,
-         cropY1, pixelDataOffset, pixelDataLength, tags, indexedAt, imageKind?.rawValue, kindReason]
+        [
+            path, size, mtimeNs, status.rawValue, reason, detail, warnings, sopClassUid, sopInstanceUid,
+            studyInstanceUid, seriesInstanceUid, patientHash, modality, manufacturer, manufacturerModel,
+            transducerData, transducerType, studyDescription, seriesDescription, transferSyntax, photometric,
+            rows, columns, frames, samplesPerPixel, bitsAllocated, regions, cropX0, cropY0, cropX1,
+            cropY1, pixelDataOffset, pixelDataLength, tags, indexedAt, imageKind?.rawValue, kindReason
+        ]
     }
 
     /// The tissue crop box, when all four coordinates are present.

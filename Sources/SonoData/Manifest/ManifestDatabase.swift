@@ -86,8 +86,9 @@ public final class ManifestDatabase: @unchecked Sendable {
         try pool.write { db in
             if let stored = try Self.meta(Self.patientKeyFingerprintKey, db) {
                 guard stored == key.fingerprint else {
-                    throw SonoDataError.keyMismatch(manifest: path, keyPath: keyPath ?? "the given key",
-                                                    expected: stored, found: key.fingerprint)
+                    throw SonoDataError.keyMismatch(
+                        manifest: path, keyPath: keyPath ?? "the given key",
+                        expected: stored, found: key.fingerprint)
                 }
             } else {
                 try Self.setMeta(Self.patientKeyFingerprintKey, key.fingerprint, db)
@@ -120,7 +121,9 @@ public final class ManifestDatabase: @unchecked Sendable {
     func indexedStamps() throws -> [String: FileStamp] {
         try pool.read { db in
             var stamps: [String: FileStamp] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT path, CASE WHEN kind_reason IS ? THEN -1 ELSE size END, mtime_ns FROM files", arguments: [ManifestSchema.indexedBeforeKinds])
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT path, CASE WHEN kind_reason IS ? THEN -1 ELSE size END, mtime_ns FROM files",
+                arguments: [ManifestSchema.indexedBeforeKinds])
             while let row = try rows.next() {
                 stamps[row[0]] = FileStamp(size: row[1], mtimeNs: row[2])
             }

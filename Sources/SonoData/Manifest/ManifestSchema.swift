@@ -43,22 +43,29 @@ enum ManifestSchema {
                 throw SonoDataError.notAManifest(path: path, reason: "its schema version is missing or unreadable")
             }
             guard found == version else {
-                let advice = found < version
+                let advice =
+                    found < version
                     ? "written by an older SonoTag; index the archive again into a new --db"
                     : "written by a newer SonoTag; use that version"
-                throw SonoDataError.notAManifest(path: path, reason: "manifest schema \(found), this SonoTag reads schema \(version) (\(advice))")
+                throw SonoDataError.notAManifest(
+                    path: path, reason: "manifest schema \(found), this SonoTag reads schema \(version) (\(advice))")
             }
             return
         }
         if identity.hasMeta, identity.hasFiles, identity.format == nil {
-            throw SonoDataError.notAManifest(path: path, reason: "manifest schema 1, this SonoTag reads schema \(version) (written by an older SonoTag; index the archive again into a new --db)")
+            throw SonoDataError.notAManifest(
+                path: path,
+                reason:
+                    "manifest schema 1, this SonoTag reads schema \(version) (written by an older SonoTag; index the archive again into a new --db)"
+            )
         }
         throw SonoDataError.notAManifest(path: path, reason: "an SQLite file without SonoTag's tables")
     }
 
     static func stampIdentity(_ db: Database) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?), (?, ?)",
-                       arguments: [formatKey, formatName, versionKey, String(version)])
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?), (?, ?)",
+            arguments: [formatKey, formatName, versionKey, String(version)])
     }
     /// `kind_reason` of the images a manifest held when image kinds were added.
     static let indexedBeforeKinds = "indexed before image kinds existed"

@@ -13,8 +13,10 @@ public struct CacheBuildProgress: Sendable {
 extension ImageCache {
     /// Decodes and preprocesses every selected frame of `files` that the cache lacks (see the
     /// public `build(files:threads:samplesPerShard:progress:)`), with `decoder`.
-    func build(files: [FileRecord], decoder: FrameDecoding, threads: Int, samplesPerShard: Int,
-               progress: ((CacheBuildProgress) -> Void)?) throws {
+    func build(
+        files: [FileRecord], decoder: FrameDecoding, threads: Int, samplesPerShard: Int,
+        progress: ((CacheBuildProgress) -> Void)?
+    ) throws {
         let preprocessor = FramePreprocessor(settings: settings)
         let pending = files.filter { file in
             guard let id = file.id, failures[id] == nil else { return false }
@@ -34,11 +36,11 @@ extension ImageCache {
             for (i, result) in results.enumerated() {
                 guard let id = part[i].id else { continue }
                 switch result {
-                case let .success(frames):
+                case .success(let frames):
                     for (frame, view, pixels) in frames where !contains(fileId: id, frame: frame, view: view) {
                         samples.append((id, frame, view, pixels))
                     }
-                case let .failure(error):
+                case .failure(let error):
                     failed.append((id, "\(error)"))
                 }
             }
@@ -67,7 +69,9 @@ extension ImageCache {
         return result
     }
 
-    private static func samples(of file: FileRecord, decoder: FrameDecoding, preprocessor: FramePreprocessor) throws -> [(Int, Int, [Float])] {
+    private static func samples(of file: FileRecord, decoder: FrameDecoding, preprocessor: FramePreprocessor) throws -> [(
+        Int, Int, [Float]
+    )] {
         let indices = preprocessor.settings.frameIndices(count: file.frames ?? 1)
         var result: [(Int, Int, [Float])] = []
         var decoded = 0

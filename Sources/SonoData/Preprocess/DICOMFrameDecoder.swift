@@ -41,9 +41,13 @@ extension ImageCache {
     /// `threads` cores, about `samplesPerShard` samples per shard. Files that fail to decode are
     /// recorded as failures (and reported), never retried in the same cache. `archiveRoot` is the
     /// manifest's (`ManifestDatabase.archiveRoot()`), which the files' paths are relative to.
-    public func build(files: [FileRecord], archiveRoot: String?, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                      samplesPerShard: Int = 512, progress: ((CacheBuildProgress) -> Void)? = nil) throws {
-        try build(files: files, decoder: DICOMFrameDecoder(archiveRoot: archiveRoot), threads: threads, samplesPerShard: samplesPerShard, progress: progress)
+    public func build(
+        files: [FileRecord], archiveRoot: String?, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        samplesPerShard: Int = 512, progress: ((CacheBuildProgress) -> Void)? = nil
+    ) throws {
+        try build(
+            files: files, decoder: DICOMFrameDecoder(archiveRoot: archiveRoot), threads: threads, samplesPerShard: samplesPerShard,
+            progress: progress)
     }
 }
 
@@ -56,21 +60,27 @@ extension CohortDataset {
     ///   - kinds: the image kinds to use (nil: all); pretraining uses `ImageKind.pretrainingDefault`.
     ///   - datasetStatistics: for `.dataset` normalisation, e.g. the training split's
     ///     `statistics` when opening validation; default this dataset's own.
-    public convenience init(manifest: ManifestDatabase, split: SplitName? = .train, settings: PreprocessSettings,
-                            labels: StoredLabels? = nil, kinds: [ImageKind]? = nil, cacheRoot: URL? = nil,
-                            datasetStatistics: NormalisationStatistics? = nil,
-                            threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                            progress: ((CacheBuildProgress) -> Void)? = nil) throws {
-        try self.init(manifest: manifest, split: split, settings: settings, labels: labels, kinds: kinds, cacheRoot: cacheRoot,
-                      datasetStatistics: datasetStatistics, threads: threads,
-                      decoder: DICOMFrameDecoder(archiveRoot: try manifest.archiveRoot()), progress: progress)
+    public convenience init(
+        manifest: ManifestDatabase, split: SplitName? = .train, settings: PreprocessSettings,
+        labels: StoredLabels? = nil, kinds: [ImageKind]? = nil, cacheRoot: URL? = nil,
+        datasetStatistics: NormalisationStatistics? = nil,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        progress: ((CacheBuildProgress) -> Void)? = nil
+    ) throws {
+        try self.init(
+            manifest: manifest, split: split, settings: settings, labels: labels, kinds: kinds, cacheRoot: cacheRoot,
+            datasetStatistics: datasetStatistics, threads: threads,
+            decoder: DICOMFrameDecoder(archiveRoot: try manifest.archiveRoot()), progress: progress)
     }
 
     /// Opens the manifest at `db` first.
-    public convenience init(db: String, split: SplitName? = .train, settings: PreprocessSettings,
-                            labels: StoredLabels? = nil, cacheRoot: URL? = nil,
-                            datasetStatistics: NormalisationStatistics? = nil) throws {
-        try self.init(manifest: try ManifestDatabase(path: db), split: split, settings: settings, labels: labels,
-                      cacheRoot: cacheRoot, datasetStatistics: datasetStatistics)
+    public convenience init(
+        db: String, split: SplitName? = .train, settings: PreprocessSettings,
+        labels: StoredLabels? = nil, cacheRoot: URL? = nil,
+        datasetStatistics: NormalisationStatistics? = nil
+    ) throws {
+        try self.init(
+            manifest: try ManifestDatabase(path: db), split: split, settings: settings, labels: labels,
+            cacheRoot: cacheRoot, datasetStatistics: datasetStatistics)
     }
 }

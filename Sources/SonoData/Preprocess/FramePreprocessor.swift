@@ -24,7 +24,8 @@ struct PixelSpacing: Sendable, Equatable {
     /// The spacing a stored region states: deltas are magnitudes already (the crawl made them so).
     init?(_ region: StoredRegion) {
         guard region.unitsX == 3, region.unitsY == 3, let dx = region.deltaX, let dy = region.deltaY,
-              dx.isFinite, dy.isFinite, dx > 0, dy > 0 else { return nil }
+            dx.isFinite, dy.isFinite, dx > 0, dy > 0
+        else { return nil }
         x = dx * 10
         y = dy * 10
     }

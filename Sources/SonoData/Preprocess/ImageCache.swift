@@ -79,12 +79,16 @@ public final class ImageCache: @unchecked Sendable {
     // MARK: writing
 
     /// Appends one shard of preprocessed samples of view 0.
-    func appendShard(_ samples: [(fileId: Int64, frame: Int, pixels: [Float])], failures newFailures: [(fileId: Int64, message: String)]) throws {
+    func appendShard(_ samples: [(fileId: Int64, frame: Int, pixels: [Float])], failures newFailures: [(fileId: Int64, message: String)])
+        throws
+    {
         try appendShard(samples.map { (fileId: $0.fileId, frame: $0.frame, view: 0, pixels: $0.pixels) }, failures: newFailures)
     }
 
     /// Appends one shard of preprocessed samples (stored values, `height × width` each).
-    func appendShard(_ samples: [(fileId: Int64, frame: Int, view: Int, pixels: [Float])], failures newFailures: [(fileId: Int64, message: String)]) throws {
+    func appendShard(
+        _ samples: [(fileId: Int64, frame: Int, view: Int, pixels: [Float])], failures newFailures: [(fileId: Int64, message: String)]
+    ) throws {
         guard !samples.isEmpty || !newFailures.isEmpty else { return }
         let number = shards.count
         let base = directory.appendingPathComponent(String(format: "shard-%05d", number))
@@ -99,8 +103,9 @@ public final class ImageCache: @unchecked Sendable {
                 throw SonoDataError.cache(path: binURL.path, message: "sample of \(sample.pixels.count) values, expected \(n)")
             }
             let stats = Self.appendStored(sample.pixels, storage: settings.storage, to: &data)
-            let entry = CacheEntry(fileId: sample.fileId, frameIndex: Int32(sample.frame), shard: Int32(number), slot: Int32(slot),
-                                   mean: stats.mean, std: stats.std, view: Int32(sample.view))
+            let entry = CacheEntry(
+                fileId: sample.fileId, frameIndex: Int32(sample.frame), shard: Int32(number), slot: Int32(slot),
+                mean: stats.mean, std: stats.std, view: Int32(sample.view))
             newEntries.append(entry)
             Self.appendRecord(entry, message: nil, withView: withViews, to: &records)
         }
@@ -123,7 +128,9 @@ public final class ImageCache: @unchecked Sendable {
     }
 
     /// Converts to the storage type; statistics are of the values as stored.
-    private static func appendStored(_ pixels: [Float], storage: PreprocessSettings.Storage, to data: inout Data) -> (mean: Float, std: Float) {
+    private static func appendStored(_ pixels: [Float], storage: PreprocessSettings.Storage, to data: inout Data) -> (
+        mean: Float, std: Float
+    ) {
         var sum = 0.0, sumSquares = 0.0
         switch storage {
         case .uint8:
@@ -193,7 +200,8 @@ public final class ImageCache: @unchecked Sendable {
 
     private func parseIndex(path: String, shard: Int32, shardBytes: Int) throws -> [(CacheEntry, String?)] {
         guard let data = FileManager.default.contents(atPath: path),
-              data.starts(with: Self.indexMagic) || data.starts(with: Self.viewIndexMagic) else {
+            data.starts(with: Self.indexMagic) || data.starts(with: Self.viewIndexMagic)
+        else {
             throw SonoDataError.cache(path: path, message: "not a SonoTag cache index; delete the folder to rebuild")
         }
         let bytes = [UInt8](data)
@@ -215,7 +223,9 @@ public final class ImageCache: @unchecked Sendable {
             let slot = try read(Int32.self)
             let mean = Float(bitPattern: try read(UInt32.self)), std = Float(bitPattern: try read(UInt32.self))
             let length = Int(try read(UInt32.self))
-            guard length <= 4000, position + length <= bytes.count else { throw SonoDataError.cache(path: path, message: "corrupt index record") }
+            guard length <= 4000, position + length <= bytes.count else {
+                throw SonoDataError.cache(path: path, message: "corrupt index record")
+            }
             let message = String(decoding: bytes[position..<(position + length)], as: UTF8.self)
             position += length
             let entry = CacheEntry(fileId: fileId, frameIndex: frame, shard: shard, slot: slot, mean: mean, std: std, view: view)
@@ -240,7 +250,7 @@ public final class ImageCache: @unchecked Sendable {
             "height": settings.height, "width": settings.width, "storage": settings.storage.rawValue,
             "cropToTissue": settings.cropToTissue, "frames": "\(settings.frames)", "splitViews": settings.splitViews,
             "millimetresPerPixel": settings.millimetresPerPixel.map { $0 as Any } ?? NSNull(),
-            "formatVersion": PreprocessSettings.cacheFormatVersion, "key": settings.cacheKey,
+            "formatVersion": PreprocessSettings.cacheFormatVersion, "key": settings.cacheKey
         ]
         if let data = try? JSONSerialization.data(withJSONObject: description, options: [.prettyPrinted, .sortedKeys]) {
             try? AtomicFile.write(data, to: url)

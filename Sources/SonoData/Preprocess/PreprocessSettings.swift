@@ -41,13 +41,15 @@ public struct PreprocessSettings: Codable, Sendable, Equatable {
     /// resized plainly (`CohortDataset.unscaledFiles` counts them).
     public var millimetresPerPixel: Double?
 
-    public init(height: Int = 256, width: Int = 384, frames: FrameSelection = .all, cropToTissue: Bool = true,
-                normalisation: Normalisation = .perImage, storage: Storage = .uint8,
-                splitViews: Bool = false, millimetresPerPixel: Double? = nil) throws {
+    public init(
+        height: Int = 256, width: Int = 384, frames: FrameSelection = .all, cropToTissue: Bool = true,
+        normalisation: Normalisation = .perImage, storage: Storage = .uint8,
+        splitViews: Bool = false, millimetresPerPixel: Double? = nil
+    ) throws {
         guard (8...4096).contains(height), (8...4096).contains(width) else {
             throw SonoDataError.invalidSettings("height and width must be in 8...4096, not \(height)×\(width)")
         }
-        if case let .stride(n) = frames, n < 1 {
+        if case .stride(let n) = frames, n < 1 {
             throw SonoDataError.invalidSettings("frame stride must be ≥ 1, not \(n)")
         }
         if let mm = millimetresPerPixel, !(mm.isFinite && mm > 0 && mm <= 100) {
@@ -72,10 +74,11 @@ public struct PreprocessSettings: Codable, Sendable, Equatable {
         let frameText: String
         switch frames {
         case .all: frameText = "all"
-        case let .stride(n): frameText = "stride\(n)"
+        case .stride(let n): frameText = "stride\(n)"
         case .first: frameText = "first"
         }
-        var text = "v\(Self.cacheFormatVersion) \(height)x\(width) frames=\(frameText) crop=\(cropToTissue) storage=\(storage.rawValue) resize=area-or-bilinear gray=luma"
+        var text =
+            "v\(Self.cacheFormatVersion) \(height)x\(width) frames=\(frameText) crop=\(cropToTissue) storage=\(storage.rawValue) resize=area-or-bilinear gray=luma"
         // Appended only when used, so caches built before these options keep their keys.
         if splitViews { text += " views=split" }
         if let mm = millimetresPerPixel { text += " mm=\(mm)" }
@@ -87,7 +90,7 @@ public struct PreprocessSettings: Codable, Sendable, Equatable {
         let count = max(count, 1)
         switch frames {
         case .all: return Array(0..<count)
-        case let .stride(n): return Array(stride(from: 0, to: count, by: max(n, 1)))
+        case .stride(let n): return Array(stride(from: 0, to: count, by: max(n, 1)))
         case .first: return [0]
         }
     }

@@ -98,8 +98,10 @@ extension ManifestDatabase {
     @discardableResult
     public func exportSplit(to path: String) throws -> Int {
         let (fingerprint, rows) = try pool.read { db -> (String?, [Row]) in
-            (try Self.meta(Self.patientKeyFingerprintKey, db),
-             try Row.fetchAll(db, sql: "SELECT patient_key, split FROM patient_splits ORDER BY patient_key"))
+            (
+                try Self.meta(Self.patientKeyFingerprintKey, db),
+                try Row.fetchAll(db, sql: "SELECT patient_key, split FROM patient_splits ORDER BY patient_key")
+            )
         }
         guard !rows.isEmpty else {
             throw SonoDataError.invalidSplit("\(self.path) has no split to export; run `sonotag split --db \(self.path)` first")
@@ -135,12 +137,17 @@ extension ManifestDatabase {
         }
         let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
         guard let header = lines.first, header.hasPrefix(Self.splitFileHeader) else {
-            throw SonoDataError.invalidSplitFile(path: path, message: "line 1: expected '\(Self.splitFileHeader) key=…' (as `sonotag split --export` writes)")
+            throw SonoDataError.invalidSplitFile(
+                path: path, message: "line 1: expected '\(Self.splitFileHeader) key=…' (as `sonotag split --export` writes)")
         }
         let fileKey = header.split(separator: " ").first { $0.hasPrefix("key=") }.map { String($0.dropFirst(4)) }
         let ownKey = try meta(Self.patientKeyFingerprintKey)
         if let fileKey, let ownKey, fileKey != ownKey {
-            throw SonoDataError.invalidSplitFile(path: path, message: "made from a manifest indexed with another patient-id key (fingerprint \(fileKey), this manifest's is \(ownKey)); index with the same --key")
+            throw SonoDataError.invalidSplitFile(
+                path: path,
+                message:
+                    "made from a manifest indexed with another patient-id key (fingerprint \(fileKey), this manifest's is \(ownKey)); index with the same --key"
+            )
         }
         guard lines.count >= 2, lines[1] == "patient_key,split" else {
             throw SonoDataError.invalidSplitFile(path: path, message: "line 2: expected the column header 'patient_key,split'")
@@ -156,7 +163,8 @@ extension ManifestDatabase {
                 throw SonoDataError.invalidSplitFile(path: path, message: "line \(number): split '\(value)' is not train, val or test")
             }
             if let previous = assignments[key], previous != split {
-                throw SonoDataError.invalidSplitFile(path: path, message: "line \(number): a patient key appears twice with different splits")
+                throw SonoDataError.invalidSplitFile(
+                    path: path, message: "line \(number): a patient key appears twice with different splits")
             }
             assignments[key] = split
         }
@@ -169,9 +177,10 @@ extension ManifestDatabase {
                 try insert.execute(arguments: [key, split.rawValue])
             }
             try Self.setMeta("split_settings", "imported from \((path as NSString).lastPathComponent)", db)
-            return SplitImport(summary: try Self.splitSummary(db),
-                               patientsMissingFromFile: own.subtracting(assignments.keys).count,
-                               patientsNotInManifest: Set(assignments.keys).subtracting(own).count)
+            return SplitImport(
+                summary: try Self.splitSummary(db),
+                patientsMissingFromFile: own.subtracting(assignments.keys).count,
+                patientsNotInManifest: Set(assignments.keys).subtracting(own).count)
         }
     }
 
@@ -198,10 +207,12 @@ extension ManifestDatabase {
     /// belong to no split until `assignSplit` runs again.
     public func files(in split: SplitName) throws -> [FileRecord] {
         try pool.read { db in
-            try FileRecord.fetchAll(db, sql: """
-                SELECT f.* FROM files f JOIN patient_splits s ON s.patient_key = \(Self.patientKeySQL)
-                WHERE f.status = 'ok' AND s.split = ? ORDER BY f.id
-                """, arguments: [split.rawValue])
+            try FileRecord.fetchAll(
+                db,
+                sql: """
+                    SELECT f.* FROM files f JOIN patient_splits s ON s.patient_key = \(Self.patientKeySQL)
+                    WHERE f.status = 'ok' AND s.split = ? ORDER BY f.id
+                    """, arguments: [split.rawValue])
         }
     }
 
@@ -209,10 +220,13 @@ extension ManifestDatabase {
     public func patientKeysBySplit() throws -> [SplitName: Set<String>] {
         try pool.read { db in
             var result: [SplitName: Set<String>] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT s.split, \(Self.patientKeySQL) FROM files f JOIN patient_splits s ON s.patient_key = \(Self.patientKeySQL)
-                WHERE f.status = 'ok'
-                """) {
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.split, \(Self.patientKeySQL) FROM files f JOIN patient_splits s ON s.patient_key = \(Self.patientKeySQL)
+                    WHERE f.status = 'ok'
+                    """)
+            {
                 if let name = SplitName(rawValue: row[0]) { result[name, default: []].insert(row[1]) }
             }
             return result

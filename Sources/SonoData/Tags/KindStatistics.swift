@@ -24,11 +24,14 @@ extension ManifestDatabase {
         try pool.read { db in
             let kindSQL = "COALESCE(image_kind, '\(Self.unclassifiedKind)')"
             var entries: [String: KindStatistics.Entry] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT \(kindSQL), COUNT(*), SUM(MAX(COALESCE(frames, 1), 1)) FROM files WHERE status = 'ok' GROUP BY 1") {
+            for row in try Row.fetchAll(
+                db, sql: "SELECT \(kindSQL), COUNT(*), SUM(MAX(COALESCE(frames, 1), 1)) FROM files WHERE status = 'ok' GROUP BY 1")
+            {
                 let kind: String = row[0]
                 entries[kind] = KindStatistics.Entry(kind: kind, files: row[1], frames: row[2], reasons: [])
             }
-            let sql = "SELECT \(kindSQL), COALESCE(kind_reason, ''), COUNT(*) AS n FROM files WHERE status = 'ok' GROUP BY 1, 2 ORDER BY n DESC, 2"
+            let sql =
+                "SELECT \(kindSQL), COALESCE(kind_reason, ''), COUNT(*) AS n FROM files WHERE status = 'ok' GROUP BY 1, 2 ORDER BY n DESC, 2"
             for row in try Row.fetchAll(db, sql: sql) {
                 let kind: String = row[0]
                 entries[kind]?.reasons.append(TagStatistics.Value(value: row[1], count: row[2]))

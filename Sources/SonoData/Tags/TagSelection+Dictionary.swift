@@ -7,7 +7,8 @@ extension TagSelection {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let hex = trimmed.filter { $0 != "(" && $0 != ")" && $0 != "," && $0 != " " }
         if hex.count == 8, hex.allSatisfy(\.isHexDigit), trimmed.first == "(" || trimmed.contains(",") || trimmed.first?.isNumber == true,
-           let raw = UInt32(hex, radix: 16) {
+            let raw = UInt32(hex, radix: 16)
+        {
             return raw
         }
         if let tag = DataDictionary.tag(forKeyword: trimmed) { return tag.rawValue }

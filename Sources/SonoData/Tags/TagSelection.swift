@@ -22,26 +22,26 @@ public struct TagSelection: Sendable, Equatable {
     /// laterality, frame time, protocol name and ultrasound colour flag.
     public static let `default`: TagSelection = {
         let tags: [UInt32] = [
-            0x0008_0008, // ImageType
-            0x0008_0016, // SOPClassUID
-            0x0008_0060, // Modality
-            0x0008_0070, // Manufacturer
-            0x0008_1030, // StudyDescription
-            0x0008_103E, // SeriesDescription
-            0x0008_1090, // ManufacturerModelName
-            0x0018_0015, // BodyPartExamined
-            0x0018_1020, // SoftwareVersions
-            0x0018_1030, // ProtocolName
-            0x0018_1063, // FrameTime
-            0x0018_5010, // TransducerData
-            0x0018_6031, // TransducerType
-            0x0020_0062, // ImageLaterality
-            0x0028_0004, // PhotometricInterpretation
-            0x0028_0008, // NumberOfFrames
-            0x0028_0010, // Rows
-            0x0028_0011, // Columns
-            0x0028_0014, // UltrasoundColorDataPresent
-            0x0028_0301, // BurnedInAnnotation
+            0x0008_0008,  // ImageType
+            0x0008_0016,  // SOPClassUID
+            0x0008_0060,  // Modality
+            0x0008_0070,  // Manufacturer
+            0x0008_1030,  // StudyDescription
+            0x0008_103E,  // SeriesDescription
+            0x0008_1090,  // ManufacturerModelName
+            0x0018_0015,  // BodyPartExamined
+            0x0018_1020,  // SoftwareVersions
+            0x0018_1030,  // ProtocolName
+            0x0018_1063,  // FrameTime
+            0x0018_5010,  // TransducerData
+            0x0018_6031,  // TransducerType
+            0x0020_0062,  // ImageLaterality
+            0x0028_0004,  // PhotometricInterpretation
+            0x0028_0008,  // NumberOfFrames
+            0x0028_0010,  // Rows
+            0x0028_0011,  // Columns
+            0x0028_0014,  // UltrasoundColorDataPresent
+            0x0028_0301  // BurnedInAnnotation
         ]
         return TagSelection(unchecked: tags)
     }()

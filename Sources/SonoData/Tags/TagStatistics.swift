@@ -37,7 +37,9 @@ extension ManifestDatabase {
             let base = "FROM files WHERE status IN ('ok', 'unsupported') AND \(valueSQL) IS NOT NULL AND \(valueSQL) != ''"
             let present = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(base)") ?? 0
             let distinct = try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT \(valueSQL)) \(base)") ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT CAST(\(valueSQL) AS TEXT) AS v, COUNT(*) AS n \(base) GROUP BY v ORDER BY n DESC, v LIMIT ?", arguments: [top])
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT CAST(\(valueSQL) AS TEXT) AS v, COUNT(*) AS n \(base) GROUP BY v ORDER BY n DESC, v LIMIT ?",
+                arguments: [top])
             let values = rows.map { TagStatistics.Value(value: Self.displayValue($0[0] ?? ""), count: $0[1]) }
             return TagStatistics(tag: key, files: files, present: present, distinctValues: distinct, topValues: values, captured: captured)
         }
@@ -46,7 +48,8 @@ extension ManifestDatabase {
     /// Multi-valued tags are stored as JSON arrays; show them the DICOM way, `a\\b`.
     static func displayValue(_ stored: String) -> String {
         guard stored.hasPrefix("["), let data = stored.data(using: .utf8),
-              let values = try? JSONDecoder().decode([String].self, from: data) else { return stored }
+            let values = try? JSONDecoder().decode([String].self, from: data)
+        else { return stored }
         return values.joined(separator: "\\")
     }
 

@@ -56,7 +56,8 @@ public struct EvaluationResult: Sendable, Codable {
         var scored = "\(images) \(split.map { $0 == "all" ? "images (all)" : "\($0) images" } ?? "test images")"
         if let datasetImages { scored += " of \(datasetImages)" }
         if let data { scored += " in \(data)" }
-        let header = "**\(taskName)** (\(task.rawValue)), \(scored), \(resamples) bootstrap resamples of \(Int((sampleFraction * 100).rounded())) %"
+        let header =
+            "**\(taskName)** (\(task.rawValue)), \(scored), \(resamples) bootstrap resamples of \(Int((sampleFraction * 100).rounded())) %"
         return ([header, ""] + lines).joined(separator: "\n") + "\n"
     }
 

@@ -11,14 +11,16 @@ public enum Evaluation {
     /// fraction of the test set with replacement) and writes `metrics.json`, `metrics.md`,
     /// `per_image.csv` and overlay PNGs into the evaluation folder.
     @discardableResult
-    public static func evaluate(run: URL, options: EvaluationOptions, log: @escaping (String) -> Void = { _ in }) throws -> EvaluationResult {
+    public static func evaluate(run: URL, options: EvaluationOptions, log: @escaping (String) -> Void = { _ in }) throws -> EvaluationResult
+    {
         let (config, ownData, folder) = try target(run: run, options: options)
         let isOwnData = config.data == ownData
         let layout = FinetuneRunLayout(run)
         try TrainingThreads.configure(requested: options.threads)
         var encoding: LabelEncoding?
         if config.task == .classification {
-            guard let data = try? Data(contentsOf: layout.labels), let saved = try? JSONDecoder().decode(LabelEncoding.self, from: data) else {
+            guard let data = try? Data(contentsOf: layout.labels), let saved = try? JSONDecoder().decode(LabelEncoding.self, from: data)
+            else {
                 throw FinetuneError.badRunFile(layout.labels.path, reason: "missing or unreadable label encoding")
             }
             encoding = saved
@@ -47,7 +49,9 @@ public enum Evaluation {
         guard !samples.isEmpty else { throw DownstreamDataError.emptySplit(split ?? .test, dataset: config.data) }
         let arrays = try setup.dataset.load(samples, height: config.height, width: config.width, task: config.task)
         let splitName = split?.rawValue ?? "all"
-        log("evaluating \(arrays.count) of \(setup.dataset.samples.count) images of \(config.data) (split: \(splitName)\(split == nil && options.split != nil ? ", the data has no split column" : "")\(excluded > 0 ? "; \(excluded) images the run trained on left out" : "")) with \(layout.bestCheckpoint.path)")
+        log(
+            "evaluating \(arrays.count) of \(setup.dataset.samples.count) images of \(config.data) (split: \(splitName)\(split == nil && options.split != nil ? ", the data has no split column" : "")\(excluded > 0 ? "; \(excluded) images the run trained on left out" : "")) with \(layout.bestCheckpoint.path)"
+        )
 
         let outputs = try predict(setup: setup, arrays: arrays, batchSize: max(2, config.batchSize))
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -97,7 +101,8 @@ public enum Evaluation {
         var config = try FinetuneConfig.read(from: run)
         let own = URL(fileURLWithPath: config.data).standardizedFileURL.path
         config.data = options.data.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? own
-        let folder = options.out ?? run.appendingPathComponent(config.data == own ? "evaluation" : "evaluation-" + Self.datasetName(config.data))
+        let folder =
+            options.out ?? run.appendingPathComponent(config.data == own ? "evaluation" : "evaluation-" + Self.datasetName(config.data))
         return (config, own, folder)
     }
 
@@ -135,15 +140,18 @@ public enum Evaluation {
             var perChannel: [SegmentationRecord] = []
             for k in 0..<c {
                 let offset = (i * c + k) * plane
-                let prediction = try BinaryMask(width: arrays.width, height: arrays.height, bits: logits[offset..<(offset + plane)].map { $0 > 0 })
-                let truth = try BinaryMask(width: arrays.width, height: arrays.height, bits: arrays.masks[offset..<(offset + plane)].map { $0 > 0.5 })
+                let prediction = try BinaryMask(
+                    width: arrays.width, height: arrays.height, bits: logits[offset..<(offset + plane)].map { $0 > 0 })
+                let truth = try BinaryMask(
+                    width: arrays.width, height: arrays.height, bits: arrays.masks[offset..<(offset + plane)].map { $0 > 0.5 })
                 perChannel.append(try SegmentationRecord(id: id, prediction: prediction, truth: truth, spacing: (1, 1)))
             }
             guard perChannel.count > 1 else { return perChannel[0] }
             let hd = perChannel.compactMap(\.hausdorff95)
-            return SegmentationRecord(id: id, dice: Statistics.mean(perChannel.map(\.dice)), iou: Statistics.mean(perChannel.map(\.iou)),
-                                      hausdorff95: hd.isEmpty ? nil : Statistics.mean(hd),
-                                      truthArea: perChannel.map(\.truthArea).reduce(0, +), predictedArea: perChannel.map(\.predictedArea).reduce(0, +))
+            return SegmentationRecord(
+                id: id, dice: Statistics.mean(perChannel.map(\.dice)), iou: Statistics.mean(perChannel.map(\.iou)),
+                hausdorff95: hd.isEmpty ? nil : Statistics.mean(hd),
+                truthArea: perChannel.map(\.truthArea).reduce(0, +), predictedArea: perChannel.map(\.predictedArea).reduce(0, +))
         }
     }
 
@@ -151,7 +159,8 @@ public enum Evaluation {
     /// outputs; multi-class: softmax per class; multi-label: one binary record per image and
     /// class (label-wise metrics).
     static func classificationRecords(arrays: DownstreamArrays, outputs: [Float], encoding: LabelEncoding) throws
-        -> ([ClassificationRecord], Int, ClassificationRecord.Scores) {
+        -> ([ClassificationRecord], Int, ClassificationRecord.Scores)
+    {
         let k = encoding.outputs
         var records: [ClassificationRecord] = []
         for (i, id) in arrays.ids.enumerated() {
@@ -160,19 +169,24 @@ public enum Evaluation {
             switch encoding.mode {
             case .ordinal:
                 let p = row.map { 1 / (1 + exp(-Double($0))) }
-                records.append(ClassificationRecord(id: id, truth: encoding.classIndex(ofTarget: target) ?? 0,
-                                                    predicted: encoding.classIndex(ofTarget: p.map(Float.init)) ?? 0, scores: p))
+                records.append(
+                    ClassificationRecord(
+                        id: id, truth: encoding.classIndex(ofTarget: target) ?? 0,
+                        predicted: encoding.classIndex(ofTarget: p.map(Float.init)) ?? 0, scores: p))
             case .multiclass:
                 let top = row.max() ?? 0
                 let e = row.map { exp(Double($0 - top)) }
                 let total = e.reduce(0, +)
                 let p = e.map { $0 / total }
                 let predicted = p.indices.max { p[$0] < p[$1] } ?? 0
-                records.append(ClassificationRecord(id: id, truth: encoding.classIndex(ofTarget: target) ?? 0, predicted: predicted, scores: p))
+                records.append(
+                    ClassificationRecord(id: id, truth: encoding.classIndex(ofTarget: target) ?? 0, predicted: predicted, scores: p))
             case .multilabel:
                 for (j, name) in encoding.classes.enumerated() {
                     let p = 1 / (1 + exp(-Double(row[j])))
-                    records.append(ClassificationRecord(id: "\(id):\(name)", truth: target[j] > 0.5 ? 1 : 0, predicted: p > 0.5 ? 1 : 0, scores: [1 - p, p]))
+                    records.append(
+                        ClassificationRecord(
+                            id: "\(id):\(name)", truth: target[j] > 0.5 ? 1 : 0, predicted: p > 0.5 ? 1 : 0, scores: [1 - p, p]))
                 }
             }
         }
@@ -189,7 +203,9 @@ public enum Evaluation {
     /// Overlay PNGs (prediction red, truth green), channels merged: the first ⌈count/2⌉ test
     /// images (typical cases) and the ⌊count/2⌋ lowest-Dice others (`worstOverlayPrefix`), so a
     /// reader sees where the model fails and not only where it works.
-    static func writeOverlays(arrays: DownstreamArrays, logits: [Float], records: [SegmentationRecord], count: Int, folder: URL) throws -> [String] {
+    static func writeOverlays(arrays: DownstreamArrays, logits: [Float], records: [SegmentationRecord], count: Int, folder: URL) throws
+        -> [String]
+    {
         let n = min(count, arrays.count)
         let first = Array(0..<((n + 1) / 2))
         let worst = Array((first.count..<arrays.count).sorted { (records[$0].dice, $0) < (records[$1].dice, $1) }.prefix(n / 2))
@@ -197,8 +213,10 @@ public enum Evaluation {
             + writeOverlays(arrays: arrays, logits: logits, records: records, indices: worst, prefix: worstOverlayPrefix, folder: folder)
     }
 
-    static func writeOverlays(arrays: DownstreamArrays, logits: [Float], records: [SegmentationRecord], indices: [Int],
-                              prefix: String, folder: URL) throws -> [String] {
+    static func writeOverlays(
+        arrays: DownstreamArrays, logits: [Float], records: [SegmentationRecord], indices: [Int],
+        prefix: String, folder: URL
+    ) throws -> [String] {
         guard !indices.isEmpty else { return [] }
         let overlayFolder = folder.appendingPathComponent("overlays")
         try FileManager.default.createDirectory(at: overlayFolder, withIntermediateDirectories: true)
@@ -214,7 +232,8 @@ public enum Evaluation {
                     if arrays.masks[offset + p] > 0.5 { truth[p] = true }
                 }
             }
-            let image = try GrayImage(width: arrays.width, height: arrays.height, pixels: Array(arrays.images[(i * plane)..<((i + 1) * plane)]))
+            let image = try GrayImage(
+                width: arrays.width, height: arrays.height, pixels: Array(arrays.images[(i * plane)..<((i + 1) * plane)]))
             let picture = try SegmentationOverlay.render(
                 image: image, prediction: try BinaryMask(width: arrays.width, height: arrays.height, bits: predicted),
                 truth: try BinaryMask(width: arrays.width, height: arrays.height, bits: truth), scale: scale,

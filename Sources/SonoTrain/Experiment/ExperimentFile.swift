@@ -85,7 +85,9 @@ public struct ExperimentFile: Codable, Equatable, Sendable {
         backbone = options.backbones.map(\.rawValue)
         configs = options.configurations.map(\.rawValue)
         labels = options.labels
-        imagenet = options.imagenetWeights.keys.sorted { $0.rawValue < $1.rawValue }.map { "\($0.rawValue)=\(options.imagenetWeights[$0]!)" }
+        imagenet = options.imagenetWeights.keys.sorted { $0.rawValue < $1.rawValue }.map {
+            "\($0.rawValue)=\(options.imagenetWeights[$0]!)"
+        }
         size = "\(options.height)x\(options.width)"
         pretrainEpochs = options.pretrainEpochs ?? RunConfig.defaults.epochs
         pretrainBatchSize = options.pretrainBatchSize ?? RunConfig.defaults.batchSize
@@ -110,7 +112,8 @@ public struct ExperimentFile: Codable, Equatable, Sendable {
 
     public func write(to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try AtomicFile.write(Data(try YAMLEncoder().encode(self).utf8),
-                                      to: folder.appendingPathComponent(Self.fileName(lowData: fraction != nil)))
+        try AtomicFile.write(
+            Data(try YAMLEncoder().encode(self).utf8),
+            to: folder.appendingPathComponent(Self.fileName(lowData: fraction != nil)))
     }
 }

@@ -27,7 +27,7 @@ public struct LowDataComparison: Sendable, Codable {
 extension ExperimentRunner {
     /// The pairs the paper tests: the method (and its frozen variant) against CE and Baseline.
     static let lowDataPairs: [(PretrainingConfiguration, PretrainingConfiguration)] = [
-        (.ceDCM, .ce), (.ceDCM, .baseline), (.ceDCMFrozen, .ce), (.ceDCMFrozen, .baseline), (.ce, .baseline),
+        (.ceDCM, .ce), (.ceDCM, .baseline), (.ceDCMFrozen, .ce), (.ceDCMFrozen, .baseline), (.ce, .baseline)
     ]
 
     /// Fine-tunes every configuration `repeats` times on `fraction` of the training images
@@ -35,7 +35,9 @@ extension ExperimentRunner {
     /// full test split, and writes `lowdata.json`, `lowdata.md` and the report's box plots.
     @discardableResult
     public func runLowData(fraction: Double, repeats: Int) throws -> [LowDataResult] {
-        guard fraction > 0, fraction <= 1 else { throw ExperimentError.invalidPlan(field: "fraction", reason: "\(fraction) must be in (0, 1]") }
+        guard fraction > 0, fraction <= 1 else {
+            throw ExperimentError.invalidPlan(field: "fraction", reason: "\(fraction) must be in (0, 1]")
+        }
         guard repeats >= 1 else { throw ExperimentError.invalidPlan(field: "repeats", reason: "must be at least 1") }
         let labelMappingHash = try prepare(lowData: (fraction, repeats))
         try ExperimentFile(options, lowData: (fraction, repeats)).write(to: options.out)
@@ -44,8 +46,9 @@ extension ExperimentRunner {
             var encoders: [PretrainingConfiguration: EncoderSource] = [:]
             for configuration in options.configurations {
                 let pretrainSeed = configuration.pretrainingMethod.flatMap { layout.sharedPretrainSeed(backbone: backbone, method: $0) }
-                let (source, note) = try encoder(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash,
-                                                 seedIndex: pretrainSeed)
+                let (source, note) = try encoder(
+                    for: configuration, backbone: backbone, labelMappingHash: labelMappingHash,
+                    seedIndex: pretrainSeed)
                 if let source { encoders[configuration] = source } else if let note { log("skipping \(configuration.paperName): \(note)") }
             }
             for task in options.tasks {
@@ -54,9 +57,10 @@ extension ExperimentRunner {
                     guard let source = encoders[configuration] else { continue }
                     for index in 0..<repeats {
                         let run = layout.finetuneRun(backbone: backbone, config: configuration, task: "lowdata-\(task.name)", repeat: index)
-                        let result = try finetuneAndEvaluate(task: task, backbone: backbone, configuration: configuration, encoder: source,
-                                                             run: run, trainFraction: fraction, seed: options.seed &+ UInt64(index),
-                                                             labelMappingHash: labelMappingHash)
+                        let result = try finetuneAndEvaluate(
+                            task: task, backbone: backbone, configuration: configuration, encoder: source,
+                            run: run, trainFraction: fraction, seed: options.seed &+ UInt64(index),
+                            labelMappingHash: labelMappingHash)
                         scores[configuration.rawValue, default: []].append(result.metric(task.primaryMetric)?.value ?? .nan)
                     }
                 }
@@ -64,12 +68,16 @@ extension ExperimentRunner {
                 for (a, b) in Self.lowDataPairs {
                     guard let x = scores[a.rawValue], let y = scores[b.rawValue], x.count == y.count else { continue }
                     let differences = zip(x, y).map { $0 - $1 }
-                    comparisons.append(LowDataComparison(first: a.rawValue, second: b.rawValue,
-                                                         medianDifference: median(differences),
-                                                         pValue: ExperimentStatistics.wilcoxonSignedRankP(x, y)))
+                    comparisons.append(
+                        LowDataComparison(
+                            first: a.rawValue, second: b.rawValue,
+                            medianDifference: median(differences),
+                            pValue: ExperimentStatistics.wilcoxonSignedRankP(x, y)))
                 }
-                results.append(LowDataResult(backbone: backbone, task: task.name, metric: task.primaryMetric,
-                                             fraction: fraction, scores: scores, comparisons: comparisons))
+                results.append(
+                    LowDataResult(
+                        backbone: backbone, task: task.name, metric: task.primaryMetric,
+                        fraction: fraction, scores: scores, comparisons: comparisons))
                 Self.holmAdjust(&results)
                 try ExperimentReport.writeLowData(results, to: options.out)
             }
@@ -78,9 +86,10 @@ extension ExperimentRunner {
         // phantom ones as empty columns) and its significance marks.
         let tableRows = (try? ExperimentReport.readRows(from: options.out)) ?? []
         let tableTasks = options.tasks.filter { task in tableRows.contains { $0.results[task.name] != nil } }
-        try ExperimentReport.writeHTML(rows: tableTasks.isEmpty ? [] : tableRows, tasks: tableTasks, layout: layout, lowData: results,
-                                       comparisons: try? ExperimentReport.readComparisons(from: options.out),
-                                       studyTasks: options.tasks, to: options.out)
+        try ExperimentReport.writeHTML(
+            rows: tableTasks.isEmpty ? [] : tableRows, tasks: tableTasks, layout: layout, lowData: results,
+            comparisons: try? ExperimentReport.readComparisons(from: options.out),
+            studyTasks: options.tasks, to: options.out)
         return results
     }
 

@@ -21,11 +21,14 @@ extension PretrainingConfiguration {
     public static func parseList(_ text: String) throws -> [PretrainingConfiguration] {
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else {
-            throw ExperimentError.invalidPlan(field: "configurations", reason: "empty; give some of \(allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ExperimentError.invalidPlan(
+                field: "configurations", reason: "empty; give some of \(allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return try names.map { name in
             guard let config = PretrainingConfiguration(rawValue: name.lowercased()) else {
-                throw ExperimentError.invalidPlan(field: "configurations", reason: "unknown configuration '\(name)' (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw ExperimentError.invalidPlan(
+                    field: "configurations",
+                    reason: "unknown configuration '\(name)' (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             return config
         }
@@ -101,7 +104,8 @@ public struct ExperimentLayout: Sendable {
 
     /// `seed` is the seed index of a multi-seed experiment (nil: the single-seed layout).
     public func pretrainRun(backbone: Backbone, method: PretrainMethod, seed: Int? = nil) -> URL {
-        let url = root.appendingPathComponent("pretrain").appendingPathComponent(backbone.rawValue).appendingPathComponent(safe(method.rawValue))
+        let url = root.appendingPathComponent("pretrain").appendingPathComponent(backbone.rawValue).appendingPathComponent(
+            safe(method.rawValue))
         return seed.map { url.appendingPathComponent("seed-\($0)") } ?? url
     }
 
@@ -113,8 +117,10 @@ public struct ExperimentLayout: Sendable {
         FileManager.default.fileExists(atPath: pretrainRun(backbone: backbone, method: method, seed: 0).path) ? 0 : nil
     }
 
-    public func finetuneRun(backbone: Backbone, config: PretrainingConfiguration, task: String, repeat index: Int? = nil,
-                            seed: Int? = nil) -> URL {
+    public func finetuneRun(
+        backbone: Backbone, config: PretrainingConfiguration, task: String, repeat index: Int? = nil,
+        seed: Int? = nil
+    ) -> URL {
         var url = root.appendingPathComponent("finetune").appendingPathComponent(backbone.rawValue)
             .appendingPathComponent(safe(config.rawValue)).appendingPathComponent(task)
         if let seed { url = url.appendingPathComponent("seed-\(seed)") }

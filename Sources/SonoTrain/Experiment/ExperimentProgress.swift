@@ -25,7 +25,10 @@ public final class ExperimentProgress: @unchecked Sendable {
     /// - Parameters:
     ///   - total: the plan's sub-runs (`ExperimentRunner.plannedSubRuns`).
     ///   - output: where lines go (the runner's log); `clock` for tests.
-    public init(total: Int, interval: TimeInterval = ProgressOutput.heartbeatInterval, clock: @escaping () -> Date = Date.init, output: @escaping (String) -> Void) {
+    public init(
+        total: Int, interval: TimeInterval = ProgressOutput.heartbeatInterval, clock: @escaping () -> Date = Date.init,
+        output: @escaping (String) -> Void
+    ) {
         self.total = total
         self.interval = interval
         self.clock = clock
@@ -87,7 +90,8 @@ public final class ExperimentProgress: @unchecked Sendable {
         guard now.timeIntervalSince(lastLine) >= interval, let current else { return }
         lastLine = now
         let running = ProgressOutput.duration(now.timeIntervalSince(current.since))
-        output("[sub-run \(current.index) of \(total); running \(running)\(eta(now: now).map { "; plan ETA \($0)" } ?? "")] \(current.what)")
+        output(
+            "[sub-run \(current.index) of \(total); running \(running)\(eta(now: now).map { "; plan ETA \($0)" } ?? "")] \(current.what)")
     }
 
     private func finishCurrent(at now: Date) {

@@ -10,8 +10,10 @@ import Torch
 /// (no run record, a manifest moved away) says so in the report instead of failing it: the
 /// results below it are still worth having.
 enum ExperimentProvenance {
-    static func add(to report: inout HTMLReport, folder: URL, tasks: [ExperimentTaskSpec], rows: [ExperimentRow],
-                    layout: ExperimentLayout, now: Date = Date()) {
+    static func add(
+        to report: inout HTMLReport, folder: URL, tasks: [ExperimentTaskSpec], rows: [ExperimentRow],
+        layout: ExperimentLayout, now: Date = Date()
+    ) {
         report.heading("What was run")
         let record: RunRecord?
         do { record = try RunRecord.read(from: folder) } catch {
@@ -29,10 +31,12 @@ enum ExperimentProvenance {
         }
 
         report.heading("Downstream tasks", level: 3)
-        report.table(header: ["task", "kind", "source", "test images scored"], rows: tasks.map { task in
-            let scored = rows.compactMap { $0.results[task.name]?.images }.max()
-            return [task.name, task.kind.rawValue, task.path, scored.map(String.init) ?? "—"]
-        })
+        report.table(
+            header: ["task", "kind", "source", "test images scored"],
+            rows: tasks.map { task in
+                let scored = rows.compactMap { $0.results[task.name]?.images }.max()
+                return [task.name, task.kind.rawValue, task.path, scored.map(String.init) ?? "—"]
+            })
 
         report.heading("Settings", level: 3)
         var anySettings = false
@@ -46,11 +50,14 @@ enum ExperimentProvenance {
         if !anySettings { report.paragraph("No settings file is recorded in this folder.") }
 
         report.heading("Time", level: 3)
-        report.table(header: ["session", "command", "started", "finished", "wall time"],
-                     rows: timingRows(record?.sessions ?? [], now: now))
+        report.table(
+            header: ["session", "command", "started", "finished", "wall time"],
+            rows: timingRows(record?.sessions ?? [], now: now))
         let epochs = finetuneEpochSeconds(layout)
         if epochs.runs > 0 {
-            report.paragraph("Fine-tuning: \(epochs.runs) run(s), \(Format.fixed(epochs.seconds / 60, 1)) min in their training epochs (the rest of the wall time is pretraining, evaluation and the report).")
+            report.paragraph(
+                "Fine-tuning: \(epochs.runs) run(s), \(Format.fixed(epochs.seconds / 60, 1)) min in their training epochs (the rest of the wall time is pretraining, evaluation and the report)."
+            )
         }
     }
 
@@ -87,7 +94,8 @@ enum ExperimentProvenance {
                 }
                 table.append(row)
             }
-            let caption = labels.map { "Weak labels: mapping \($0.mappingHash.prefix(12)), \($0.count) groups." }
+            let caption =
+                labels.map { "Weak labels: mapping \($0.mappingHash.prefix(12)), \($0.count) groups." }
                 ?? "The manifest holds no stored weak labels."
             report.table(header: header, rows: table, caption: "Manifest \(path). \(caption)")
         } catch {
@@ -101,8 +109,10 @@ enum ExperimentProvenance {
             let end = s.finished.flatMap(RunRecord.date(fromTimestamp:))
             let wall = start.map { (end ?? now).timeIntervalSince($0) }
             let command = s.commandLine.dropFirst().prefix(2).joined(separator: " ")
-            return [String(index + 1), command, s.started, s.finished ?? "\(s.status) at report time",
-                    wall.map { ProgressOutput.duration($0) } ?? "—"]
+            return [
+                String(index + 1), command, s.started, s.finished ?? "\(s.status) at report time",
+                wall.map { ProgressOutput.duration($0) } ?? "—"
+            ]
         }
     }
 
@@ -129,10 +139,12 @@ struct HostDescription {
 
     static var current: HostDescription {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = info.split(separator: "\n").first { $0.hasPrefix("model name") }
+        let model =
+            info.split(separator: "\n").first { $0.hasPrefix("model name") }
             .flatMap { $0.split(separator: ":", maxSplits: 1).last }
             .map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown processor"
-        return HostDescription(processor: model, cores: ProcessInfo.processInfo.activeProcessorCount,
-                               memoryGiB: Int((Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824).rounded()))
+        return HostDescription(
+            processor: model, cores: ProcessInfo.processInfo.activeProcessorCount,
+            memoryGiB: Int((Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824).rounded()))
     }
 }

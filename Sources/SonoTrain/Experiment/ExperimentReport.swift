@@ -21,7 +21,9 @@ enum ExperimentReport {
                 if let cell = comparisons?.cell(backbone: row.backbone.rawValue, configuration: row.configuration, task: task.name) {
                     table.set(cell, backbone: row.backbone.rawValue, configuration: configuration, task: task.name)
                 } else if let metric = row.results[task.name]?.metric(task.primaryMetric), metric.mean.isFinite {
-                    table.set(.estimate(mean: metric.mean, std: metric.std), backbone: row.backbone.rawValue, configuration: configuration, task: task.name)
+                    table.set(
+                        .estimate(mean: metric.mean, std: metric.std), backbone: row.backbone.rawValue, configuration: configuration,
+                        task: task.name)
                 } else if let note = row.note {
                     table.set(.note(note), backbone: row.backbone.rawValue, configuration: configuration, task: task.name)
                 }
@@ -53,8 +55,10 @@ enum ExperimentReport {
         tasks.map { "\($0.name): \($0.primaryMetric)" }.joined(separator: ", ")
     }
 
-    static func writeTable2(rows: [ExperimentRow], tasks: [ExperimentTaskSpec], to folder: URL,
-                            comparisons: ExperimentComparisons? = nil) throws {
+    static func writeTable2(
+        rows: [ExperimentRow], tasks: [ExperimentTaskSpec], to folder: URL,
+        comparisons: ExperimentComparisons? = nil
+    ) throws {
         let table = table2(rows: rows, tasks: tasks, comparisons: comparisons)
         var markdown = "# Table 2 (SonoTag)\n\n"
         if let comparisons {
@@ -82,7 +86,9 @@ enum ExperimentReport {
     }
 
     static func markdownTable(_ table: CSVTable) -> String {
-        var lines = ["| " + table.header.joined(separator: " | ") + " |", "|" + table.header.map { _ in "---" }.joined(separator: "|") + "|"]
+        var lines = [
+            "| " + table.header.joined(separator: " | ") + " |", "|" + table.header.map { _ in "---" }.joined(separator: "|") + "|"
+        ]
         lines += table.rows.map { "| " + $0.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |" }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -109,15 +115,18 @@ enum ExperimentReport {
         try AtomicFile.write(try encoder.encode(results), to: folder.appendingPathComponent(lowDataFile))
         var markdown = "# Low-data regime\n\n"
         for result in results {
-            markdown += "## \(result.task) · \(result.backbone.rawValue) · \(Int((result.fraction * 100).rounded())) % of the training images\n\n"
+            markdown +=
+                "## \(result.task) · \(result.backbone.rawValue) · \(Int((result.fraction * 100).rounded())) % of the training images\n\n"
             markdown += "| configuration | repeats | median \(result.metric) | scores |\n|---|---|---|---|\n"
             for (name, values) in result.scores.sorted(by: { $0.key < $1.key }) {
                 let median = Statistics.percentile(values, 50)
-                markdown += "| \(name) | \(values.count) | \(Format.fixed(median, 3)) | \(values.map { Format.fixed($0, 3) }.joined(separator: " ")) |\n"
+                markdown +=
+                    "| \(name) | \(values.count) | \(Format.fixed(median, 3)) | \(values.map { Format.fixed($0, 3) }.joined(separator: " ")) |\n"
             }
             markdown += "\n| comparison | median difference | Wilcoxon p | Holm p |\n|---|---|---|---|\n"
             for c in result.comparisons {
-                markdown += "| \(c.first) vs \(c.second) | \(Format.fixed(c.medianDifference, 4)) | \(c.pValue.map(Format.pValue) ?? "n/a") | \(c.adjustedPValue.map(Format.pValue) ?? "n/a") |\n"
+                markdown +=
+                    "| \(c.first) vs \(c.second) | \(Format.fixed(c.medianDifference, 4)) | \(c.pValue.map(Format.pValue) ?? "n/a") | \(c.adjustedPValue.map(Format.pValue) ?? "n/a") |\n"
             }
             markdown += "\n"
         }
@@ -126,21 +135,29 @@ enum ExperimentReport {
 
     /// `report.html`: everything inline (images as data URIs), so it can be mailed as one file.
     /// `studyTasks`: every task of the run for the opening "What was run" (default `tasks`).
-    static func writeHTML(rows: [ExperimentRow], tasks: [ExperimentTaskSpec], layout: ExperimentLayout,
-                          lowData: [LowDataResult]?, comparisons: ExperimentComparisons? = nil,
-                          studyTasks: [ExperimentTaskSpec]? = nil, to folder: URL) throws {
-        var report = HTMLReport(title: "SonoTag experiment", subtitle: "Downstream results after pretraining with DICOM metadata (Hu et al., Table 2 and Figure 6)")
+    static func writeHTML(
+        rows: [ExperimentRow], tasks: [ExperimentTaskSpec], layout: ExperimentLayout,
+        lowData: [LowDataResult]?, comparisons: ExperimentComparisons? = nil,
+        studyTasks: [ExperimentTaskSpec]? = nil, to folder: URL
+    ) throws {
+        var report = HTMLReport(
+            title: "SonoTag experiment",
+            subtitle: "Downstream results after pretraining with DICOM metadata (Hu et al., Table 2 and Figure 6)")
         ExperimentProvenance.add(to: &report, folder: folder, tasks: studyTasks ?? tasks, rows: rows, layout: layout)
         if !rows.isEmpty {
             report.heading("Table 2")
             if let comparisons {
-                report.paragraph("\(comparisons.seeds) seed(s) per configuration. Metrics: \(metricNote(tasks)). \(ExperimentComparisons.legend) Bold: best mean per backbone and task.")
+                report.paragraph(
+                    "\(comparisons.seeds) seed(s) per configuration. Metrics: \(metricNote(tasks)). \(ExperimentComparisons.legend) Bold: best mean per backbone and task."
+                )
                 report.table(table2(rows: rows, tasks: tasks, comparisons: comparisons))
                 report.paragraph(comparisons.verdict)
                 report.heading("Paired comparisons", level: 3)
                 report.table(comparisons.table())
             } else {
-                report.paragraph("Mean ± std over bootstrap resamples of 50 % of each test set, with replacement. Metrics: \(metricNote(tasks)). Bold: best configuration per backbone and task.")
+                report.paragraph(
+                    "Mean ± std over bootstrap resamples of 50 % of each test set, with replacement. Metrics: \(metricNote(tasks)). Bold: best configuration per backbone and task."
+                )
                 report.table(table2(rows: rows, tasks: tasks))
             }
             report.heading("The paper's Table 2", level: 3)
@@ -156,8 +173,9 @@ enum ExperimentReport {
             for row in rows {
                 for task in tasks {
                     guard let result = row.results[task.name] else { continue }
-                    table.append([row.backbone.rawValue, row.configuration.paperName, task.name, String(result.images)]
-                                 + names.map { result.metric($0)?.formatted ?? "" })
+                    table.append(
+                        [row.backbone.rawValue, row.configuration.paperName, task.name, String(result.images)]
+                            + names.map { result.metric($0)?.formatted ?? "" })
                 }
             }
             report.table(header: header, rows: table)
@@ -174,21 +192,29 @@ enum ExperimentReport {
                 let groups = order.map { BoxPlot.Group(name: $0.paperName, values: result.scores[$0.rawValue] ?? []) }
                 var comparisons: [BoxPlot.Comparison] = []
                 for c in result.comparisons {
-                    guard let a = order.firstIndex(where: { $0.rawValue == c.first }), let b = order.firstIndex(where: { $0.rawValue == c.second }) else { continue }
+                    guard let a = order.firstIndex(where: { $0.rawValue == c.first }),
+                        let b = order.firstIndex(where: { $0.rawValue == c.second })
+                    else { continue }
                     comparisons.append(BoxPlot.Comparison(first: a, second: b, label: c.pValue.map { "p=" + Format.pValue($0) } ?? "n/a"))
                 }
                 let title = "\(result.task) · \(result.backbone.rawValue) · \(Int((result.fraction * 100).rounded())) % of training data"
                 try report.chart(BoxPlot(title: title, yLabel: result.metric, groups: groups, comparisons: comparisons))
-                report.table(header: ["comparison", "median difference", "Wilcoxon signed-rank p", "Holm p"], rows: result.comparisons.map {
-                    ["\($0.first) vs \($0.second)", Format.fixed($0.medianDifference, 4), $0.pValue.map(Format.pValue) ?? "n/a",
-                     $0.adjustedPValue.map(Format.pValue) ?? "n/a"]
-                })
+                report.table(
+                    header: ["comparison", "median difference", "Wilcoxon signed-rank p", "Holm p"],
+                    rows: result.comparisons.map {
+                        [
+                            "\($0.first) vs \($0.second)", Format.fixed($0.medianDifference, 4), $0.pValue.map(Format.pValue) ?? "n/a",
+                            $0.adjustedPValue.map(Format.pValue) ?? "n/a"
+                        ]
+                    })
             }
         }
         try report.write(to: folder.appendingPathComponent("report.html").path)
     }
 
-    static func addLossCurves(_ report: inout HTMLReport, rows: [ExperimentRow], tasks: [ExperimentTaskSpec], layout: ExperimentLayout) throws {
+    static func addLossCurves(_ report: inout HTMLReport, rows: [ExperimentRow], tasks: [ExperimentTaskSpec], layout: ExperimentLayout)
+        throws
+    {
         report.heading("Fine-tuning loss curves")
         for backbone in rows.map(\.backbone).reduce(into: [Backbone](), { if !$0.contains($1) { $0.append($1) } }) {
             for task in tasks {
@@ -197,10 +223,14 @@ enum ExperimentReport {
                     guard let run = row.results[task.name]?.run else { continue }
                     let metrics = FinetuneMetricsLog.read(FinetuneRunLayout(URL(fileURLWithPath: run)).metrics)
                     guard !metrics.isEmpty else { continue }
-                    series.append(LineChart.Series(name: "\(row.configuration.paperName) val", points: metrics.map { (Double($0.epoch), $0.validation) }))
+                    series.append(
+                        LineChart.Series(
+                            name: "\(row.configuration.paperName) val", points: metrics.map { (Double($0.epoch), $0.validation) }))
                 }
                 guard !series.isEmpty else { continue }
-                try report.chart(LineChart(title: "\(task.name) · \(backbone.rawValue): validation loss", xLabel: "epoch", yLabel: "loss", series: series))
+                try report.chart(
+                    LineChart(
+                        title: "\(task.name) · \(backbone.rawValue): validation loss", xLabel: "epoch", yLabel: "loss", series: series))
             }
         }
     }
@@ -210,7 +240,8 @@ enum ExperimentReport {
         var items: [(picture: Raster, caption: String)] = []
         var seen = Set<String>()
         for row in rows {
-            guard let method = row.configuration.pretrainingMethod, seen.insert("\(row.backbone.rawValue)/\(method.rawValue)").inserted else { continue }
+            guard let method = row.configuration.pretrainingMethod, seen.insert("\(row.backbone.rawValue)/\(method.rawValue)").inserted
+            else { continue }
             let grids = pretrainRunOfFirstSeed(layout, backbone: row.backbone, method: method).appendingPathComponent("inpainting")
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: grids.path)) ?? []).filter { $0.hasSuffix(".png") }.sorted()
             guard let last = names.last, let picture = try? ImageFile.read(path: grids.appendingPathComponent(last).path) else { continue }
@@ -218,7 +249,9 @@ enum ExperimentReport {
         }
         guard !items.isEmpty else { return }
         report.heading("In-painting during pretraining")
-        report.paragraph("Masked input | prediction | truth, from the last epoch of each pretraining run. Each row is a validation image chosen for one weak-label group, named first in its caption (\"any\": no group left to show).")
+        report.paragraph(
+            "Masked input | prediction | truth, from the last epoch of each pretraining run. Each row is a validation image chosen for one weak-label group, named first in its caption (\"any\": no group left to show)."
+        )
         try report.gallery(items, thumbnailWidth: 480)
     }
 
@@ -233,22 +266,24 @@ enum ExperimentReport {
         var runs: [(name: String, records: [[String: Double]])] = []
         var seen = Set<String>()
         for row in rows {
-            guard let method = row.configuration.pretrainingMethod, seen.insert("\(row.backbone.rawValue)/\(method.rawValue)").inserted else { continue }
+            guard let method = row.configuration.pretrainingMethod, seen.insert("\(row.backbone.rawValue)/\(method.rawValue)").inserted
+            else { continue }
             let metrics = PretrainRunLayout(pretrainRunOfFirstSeed(layout, backbone: row.backbone, method: method)).metrics
             let records = PretrainMetricsLog.readEpochs(metrics)
             if !records.isEmpty { runs.append(("\(row.backbone.rawValue) \(method.rawValue)", records)) }
         }
         guard !runs.isEmpty else { return }
         report.heading("Pretraining, inside the method")
-        report.paragraph("Per epoch, on the validation split. L_D real / fake: the hinge terms on true and in-painted centres. "
-            + "Conditional signal: share of real centres whose own labels score higher than another image's labels (0.5 = D ignores the labels). "
-            + "Adversarial gradient share: ‖∇enc λ_adv·L_adv‖ / (‖∇enc λ_adv·L_adv‖ + ‖∇enc λ_rec·L_rec‖) on one fixed batch.")
+        report.paragraph(
+            "Per epoch, on the validation split. L_D real / fake: the hinge terms on true and in-painted centres. "
+                + "Conditional signal: share of real centres whose own labels score higher than another image's labels (0.5 = D ignores the labels). "
+                + "Adversarial gradient share: ‖∇enc λ_adv·L_adv‖ / (‖∇enc λ_adv·L_adv‖ + ‖∇enc λ_rec·L_rec‖) on one fixed batch.")
         let charts: [(title: String, y: String, columns: [String])] = [
             ("validation L_F", "loss", ["val_loss_f"]),
             ("L_D on real and fake centres", "hinge", ["loss_d_real", "loss_d_fake"]),
             ("conditional signal (CE+DCM)", "share", ["cond_share"]),
             ("adversarial share of the encoder gradient", "share", ["adv_grad_share"]),
-            ("DCM label accuracy", "accuracy", ["label_acc"]),
+            ("DCM label accuracy", "accuracy", ["label_acc"])
         ]
         for chart in charts {
             var series: [LineChart.Series] = []
@@ -258,14 +293,17 @@ enum ExperimentReport {
                         guard let e = r["epoch"], let v = r[column] else { return nil }
                         return (e, v)
                     }
-                    if !points.isEmpty { series.append(LineChart.Series(name: chart.columns.count > 1 ? "\(run.name) \(column)" : run.name, points: points)) }
+                    if !points.isEmpty {
+                        series.append(LineChart.Series(name: chart.columns.count > 1 ? "\(run.name) \(column)" : run.name, points: points))
+                    }
                 }
             }
             if !series.isEmpty { try report.chart(LineChart(title: chart.title, xLabel: "epoch", yLabel: chart.y, series: series)) }
         }
     }
 
-    static func addOverlays(_ report: inout HTMLReport, rows: [ExperimentRow], tasks: [ExperimentTaskSpec], layout: ExperimentLayout) throws {
+    static func addOverlays(_ report: inout HTMLReport, rows: [ExperimentRow], tasks: [ExperimentTaskSpec], layout: ExperimentLayout) throws
+    {
         let typical = overlayItems(rows: rows, tasks: tasks, worst: false)
         guard !typical.isEmpty else { return }
         report.heading("Segmentation overlays")
@@ -287,7 +325,11 @@ enum ExperimentReport {
                 let folder = URL(fileURLWithPath: result.run).appendingPathComponent("evaluation")
                 for name in result.overlays.filter({ $0.hasPrefix(Evaluation.worstOverlayPrefix) == worst }).prefix(2) {
                     if let picture = try? ImageFile.read(path: folder.appendingPathComponent(name).path) {
-                        items.append((picture, "\(task.name) · \(row.backbone.rawValue) · \(row.configuration.paperName)" + (worst ? " · worst" : "")))
+                        items.append(
+                            (
+                                picture,
+                                "\(task.name) · \(row.backbone.rawValue) · \(row.configuration.paperName)" + (worst ? " · worst" : "")
+                            ))
                     }
                 }
             }
@@ -308,15 +350,18 @@ extension ExperimentReport {
             for row in rows {
                 guard let result = row.results[task.name] else { continue }
                 let path = URL(fileURLWithPath: result.run).appendingPathComponent("evaluation/per_image.csv").path
-                let title = "\(task.name) · \(row.backbone.rawValue) · \(row.configuration.paperName) (rows: true class, columns: predicted)"
+                let title =
+                    "\(task.name) · \(row.backbone.rawValue) · \(row.configuration.paperName) (rows: true class, columns: predicted)"
                 guard let pairs = try? classPairs(CSVTable.read(path: path)), !pairs.isEmpty else {
                     report.paragraph("\(title): no per-image predictions in \(path).")
                     continue
                 }
                 let k = (pairs.map { max($0.truth, $0.predicted) }.max() ?? 0) + 1
-                let matrix = ClassificationMetrics.confusionMatrix(predicted: pairs.map(\.predicted), truth: pairs.map(\.truth), classCount: k)
-                report.table(header: ["true \\ predicted"] + (0..<k).map(String.init),
-                             rows: matrix.enumerated().map { [String($0.offset)] + $0.element.map(String.init) }, caption: title)
+                let matrix = ClassificationMetrics.confusionMatrix(
+                    predicted: pairs.map(\.predicted), truth: pairs.map(\.truth), classCount: k)
+                report.table(
+                    header: ["true \\ predicted"] + (0..<k).map(String.init),
+                    rows: matrix.enumerated().map { [String($0.offset)] + $0.element.map(String.init) }, caption: title)
             }
         }
     }

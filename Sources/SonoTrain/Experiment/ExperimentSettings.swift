@@ -49,7 +49,8 @@ public struct SubRunSettings: Equatable, Sendable {
         var entries: [(String, String)] = []
         for (number, line) in text.split(separator: "\n").enumerated() {
             guard let colon = line.range(of: ": "),
-                  let value = try? JSONDecoder().decode(String.self, from: Data(line[colon.upperBound...].utf8)) else {
+                let value = try? JSONDecoder().decode(String.self, from: Data(line[colon.upperBound...].utf8))
+            else {
                 throw ExperimentError.badRecord(path: url.path, reason: "line \(number + 1) is not `key: \"value\"`")
             }
             let key = String(line[..<colon.lowerBound])
@@ -84,7 +85,9 @@ extension SubRunSettings {
 
     /// A fine-tuning sub-run: its configuration (device and threads aside), the settings of the
     /// pretraining its encoder comes from, and how it is evaluated.
-    static func finetuning(_ config: FinetuneConfig, encoderSettings: SubRunSettings?, evaluation: EvaluationOptions) throws -> SubRunSettings {
+    static func finetuning(_ config: FinetuneConfig, encoderSettings: SubRunSettings?, evaluation: EvaluationOptions) throws
+        -> SubRunSettings
+    {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let object = try JSONSerialization.jsonObject(with: encoder.encode(config)) as? [String: Any] else {
@@ -96,8 +99,10 @@ extension SubRunSettings {
             entries.append((key, String(decoding: data, as: UTF8.self)))
         }
         if let encoderSettings { entries.append(("encoder_settings_hash", encoderSettings.hash)) }
-        entries += [("evaluation_split", evaluation.split?.rawValue ?? "all"), ("evaluation_resamples", "\(evaluation.resamples)"),
-                    ("evaluation_overlays", "\(evaluation.overlays)"), ("evaluation_seed", "\(evaluation.seed)")]
+        entries += [
+            ("evaluation_split", evaluation.split?.rawValue ?? "all"), ("evaluation_resamples", "\(evaluation.resamples)"),
+            ("evaluation_overlays", "\(evaluation.overlays)"), ("evaluation_seed", "\(evaluation.seed)")
+        ]
         return SubRunSettings(entries)
     }
 }
@@ -113,13 +118,14 @@ public enum ExperimentError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .settingsChanged(runs):
+        case .settingsChanged(let runs):
             let lines = runs.map { "  \($0.run): " + $0.differences.map(\.description).joined(separator: "; ") }
-            return "the experiment folder holds runs made with other settings; nothing was run. Use another output folder, remove these runs, or ask for their settings:\n"
+            return
+                "the experiment folder holds runs made with other settings; nothing was run. Use another output folder, remove these runs, or ask for their settings:\n"
                 + lines.joined(separator: "\n")
-        case let .badRecord(path, reason): return "\(path): \(reason)"
-        case let .invalidPlan(field, reason): return "experiment \(field): \(reason)"
-        case let .labelsChanged(run, expected, found):
+        case .badRecord(let path, let reason): return "\(path): \(reason)"
+        case .invalidPlan(let field, let reason): return "experiment \(field): \(reason)"
+        case .labelsChanged(let run, let expected, let found):
             return "\(run): planned with weak labels of mapping \(expected), but the manifest's labels are of mapping \(found)"
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
-import SonoEval
 import SonoData
+import SonoEval
 import SonoModels
 import SonoSupport
 
@@ -61,8 +61,10 @@ public struct ExperimentOptions: Sendable {
         pretrainBase = try configPath.map { try RunConfig.load(from: URL(fileURLWithPath: $0), base: preset.config) } ?? preset.config
     }
 
-    public init(database: String, tasks: [ExperimentTaskSpec], backbones: [Backbone],
-                configurations: [PretrainingConfiguration], out: URL) {
+    public init(
+        database: String, tasks: [ExperimentTaskSpec], backbones: [Backbone],
+        configurations: [PretrainingConfiguration], out: URL
+    ) {
         self.database = database
         self.tasks = tasks
         self.backbones = backbones
@@ -102,8 +104,10 @@ public struct ExperimentRunner {
     /// is refused before any work (a substitute that reads no split turns it off).
     public var pretrainingNeedsSplit = true
 
-    public init(options: ExperimentOptions, pretrain: @escaping (PretrainRequest) throws -> Void = ExperimentRunner.pretrainOnCohort,
-                log: @escaping (String) -> Void) {
+    public init(
+        options: ExperimentOptions, pretrain: @escaping (PretrainRequest) throws -> Void = ExperimentRunner.pretrainOnCohort,
+        log: @escaping (String) -> Void
+    ) {
         self.options = options
         self.pretrain = pretrain
         self.log = log
@@ -119,8 +123,9 @@ public struct ExperimentRunner {
             throw ExperimentError.labelsChanged(run: request.out.path, expected: request.labelMappingHash, found: train.labelMappingHash)
         }
         let resume = FileManager.default.fileExists(atPath: PretrainRunLayout(request.out).lastCheckpoint.path)
-        _ = try SonoTrain.pretrain(config: request.config, train: train, validation: validation, runDirectory: request.out, resume: resume,
-                                   progress: ProgressReporter(style: .lines, lineEvery: 50))
+        _ = try SonoTrain.pretrain(
+            config: request.config, train: train, validation: validation, runDirectory: request.out, resume: resume,
+            progress: ProgressReporter(style: .lines, lineEvery: 50))
     }
 
     /// Marker written after a pretraining run finished, so a half-done run is resumed, not reused.
@@ -146,31 +151,42 @@ public struct ExperimentRunner {
     }
 
     /// The recorded settings of a configuration's pretraining sub-run, as planned now.
-    func pretrainSettings(for configuration: PretrainingConfiguration, backbone: Backbone, labelMappingHash: String?,
-                          seedIndex: Int? = nil) throws -> SubRunSettings? {
-        guard let config = try pretrainConfig(for: configuration, backbone: backbone, seedIndex: seedIndex), let labelMappingHash else { return nil }
+    func pretrainSettings(
+        for configuration: PretrainingConfiguration, backbone: Backbone, labelMappingHash: String?,
+        seedIndex: Int? = nil
+    ) throws -> SubRunSettings? {
+        guard let config = try pretrainConfig(for: configuration, backbone: backbone, seedIndex: seedIndex), let labelMappingHash else {
+            return nil
+        }
         return .pretraining(config, database: options.database, labelMappingHash: labelMappingHash)
     }
 
     /// The encoder a configuration fine-tunes from, pretraining it first when needed.
-    func encoder(for configuration: PretrainingConfiguration, backbone: Backbone, labelMappingHash: String?,
-                 seedIndex: Int? = nil) throws -> (EncoderSource?, String?) {
+    func encoder(
+        for configuration: PretrainingConfiguration, backbone: Backbone, labelMappingHash: String?,
+        seedIndex: Int? = nil
+    ) throws -> (EncoderSource?, String?) {
         switch configuration {
         case .baseline:
             return (.random, nil)
         case .imagenet:
             guard let path = options.imagenetWeights[backbone] else {
-                return (nil, "no ImageNet weights given for \(backbone.rawValue) (pass --imagenet \(backbone.rawValue)=PATH.safetensors, converted from torchvision)")
+                return (
+                    nil,
+                    "no ImageNet weights given for \(backbone.rawValue) (pass --imagenet \(backbone.rawValue)=PATH.safetensors, converted from torchvision)"
+                )
             }
             return (.imagenet(path), nil)
         case .dcm, .ce, .ceDCM, .ceDCMFrozen:
             guard let method = configuration.pretrainingMethod,
-                  let config = try pretrainConfig(for: configuration, backbone: backbone, seedIndex: seedIndex),
-                  let labelMappingHash,
-                  let settings = try pretrainSettings(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash, seedIndex: seedIndex)
+                let config = try pretrainConfig(for: configuration, backbone: backbone, seedIndex: seedIndex),
+                let labelMappingHash,
+                let settings = try pretrainSettings(
+                    for: configuration, backbone: backbone, labelMappingHash: labelMappingHash, seedIndex: seedIndex)
             else {
                 // `prepare` resolves the labels whenever a configuration pretrains; never fall back to a random encoder.
-                throw ExperimentError.invalidPlan(field: "labels", reason: "\(configuration.paperName) needs pretraining, and no weak labels were resolved")
+                throw ExperimentError.invalidPlan(
+                    field: "labels", reason: "\(configuration.paperName) needs pretraining, and no weak labels were resolved")
             }
             let run = layout.pretrainRun(backbone: backbone, method: method, seed: seedIndex)
             let marker = run.appendingPathComponent(Self.pretrainDoneMarker)
@@ -188,9 +204,11 @@ public struct ExperimentRunner {
     }
 
     /// The fine-tuning of one task as planned, with the settings its sub-run records.
-    func finetunePlan(task: ExperimentTaskSpec, backbone: Backbone, configuration: PretrainingConfiguration, encoder: EncoderSource,
-                      trainFraction: Double, seed: UInt64, labelMappingHash: String?,
-                      seedIndex: Int? = nil) throws -> (FinetuneConfig, EvaluationOptions, SubRunSettings) {
+    func finetunePlan(
+        task: ExperimentTaskSpec, backbone: Backbone, configuration: PretrainingConfiguration, encoder: EncoderSource,
+        trainFraction: Double, seed: UInt64, labelMappingHash: String?,
+        seedIndex: Int? = nil
+    ) throws -> (FinetuneConfig, EvaluationOptions, SubRunSettings) {
         var config = FinetuneConfig.paperDefaults(task: task.kind, taskName: task.name, backbone: backbone)
         config.data = task.path
         config.encoder = encoder
@@ -213,22 +231,29 @@ public struct ExperimentRunner {
         evaluation.seed = options.seed
         evaluation.threads = options.threads
         let settings = try SubRunSettings.finetuning(
-            config, encoderSettings: try pretrainSettings(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash,
-                                                          seedIndex: seedIndex),
+            config,
+            encoderSettings: try pretrainSettings(
+                for: configuration, backbone: backbone, labelMappingHash: labelMappingHash,
+                seedIndex: seedIndex),
             evaluation: evaluation)
         return (config, evaluation, settings)
     }
 
     /// Fine-tunes (resuming a partial run) and evaluates one task; reuses a finished evaluation.
-    func finetuneAndEvaluate(task: ExperimentTaskSpec, backbone: Backbone, configuration: PretrainingConfiguration,
-                             encoder: EncoderSource, run: URL, trainFraction: Double = 1, seed: UInt64,
-                             labelMappingHash: String?, seedIndex: Int? = nil) throws -> EvaluationResult {
+    func finetuneAndEvaluate(
+        task: ExperimentTaskSpec, backbone: Backbone, configuration: PretrainingConfiguration,
+        encoder: EncoderSource, run: URL, trainFraction: Double = 1, seed: UInt64,
+        labelMappingHash: String?, seedIndex: Int? = nil
+    ) throws -> EvaluationResult {
         let evaluationFolder = run.appendingPathComponent("evaluation")
-        let (config, evaluation, settings) = try finetunePlan(task: task, backbone: backbone, configuration: configuration, encoder: encoder,
-                                                              trainFraction: trainFraction, seed: seed, labelMappingHash: labelMappingHash,
-                                                              seedIndex: seedIndex)
-        let what = "fine-tuning \(task.name) · \(backbone.rawValue) · \(configuration.paperName)"
-            + (seedIndex.map { " · seed \($0)" } ?? "") + (trainFraction < 1 ? " · \(run.lastPathComponent) at \(trainFraction) of the training images" : "")
+        let (config, evaluation, settings) = try finetunePlan(
+            task: task, backbone: backbone, configuration: configuration, encoder: encoder,
+            trainFraction: trainFraction, seed: seed, labelMappingHash: labelMappingHash,
+            seedIndex: seedIndex)
+        let what =
+            "fine-tuning \(task.name) · \(backbone.rawValue) · \(configuration.paperName)"
+            + (seedIndex.map { " · seed \($0)" } ?? "")
+            + (trainFraction < 1 ? " · \(run.lastPathComponent) at \(trainFraction) of the training images" : "")
         if let done = try? EvaluationResult.read(from: evaluationFolder) {
             progress?.begin(what, folder: run, reused: true)
             return done
@@ -243,7 +268,9 @@ public struct ExperimentRunner {
 
     /// Every sub-run folder the plan would use, with the settings it would record there.
     /// `lowData` adds the repeated low-data fine-tunings instead of the Table 2 ones.
-    func plannedSubRuns(labelMappingHash: String?, lowData: (fraction: Double, repeats: Int)?) throws -> [(folder: URL, settings: SubRunSettings)] {
+    func plannedSubRuns(labelMappingHash: String?, lowData: (fraction: Double, repeats: Int)?) throws -> [(
+        folder: URL, settings: SubRunSettings
+    )] {
         var planned: [(URL, SubRunSettings)] = []
         // Low-data runs use one pretraining (the single-seed layout); Table 2 repeats every seed.
         let seedIndices: [Int?] = lowData == nil && options.seeds > 1 ? Array(0..<options.seeds) : [nil]
@@ -259,8 +286,11 @@ public struct ExperimentRunner {
                     default:
                         guard let method = configuration.pretrainingMethod else { continue }
                         let pretrainSeed = lowData == nil ? seedIndex : layout.sharedPretrainSeed(backbone: backbone, method: method)
-                        guard let settings = try pretrainSettings(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash,
-                                                                  seedIndex: pretrainSeed) else { continue }
+                        guard
+                            let settings = try pretrainSettings(
+                                for: configuration, backbone: backbone, labelMappingHash: labelMappingHash,
+                                seedIndex: pretrainSeed)
+                        else { continue }
                         let run = layout.pretrainRun(backbone: backbone, method: method, seed: pretrainSeed)
                         if !planned.contains(where: { $0.0 == run }) { planned.append((run, settings)) }
                         encoder = .pretrained(run.path)
@@ -269,17 +299,24 @@ public struct ExperimentRunner {
                         let runs: [(URL, Double, UInt64)]
                         if let lowData {
                             runs = (0..<lowData.repeats).map {
-                                (layout.finetuneRun(backbone: backbone, config: configuration, task: "lowdata-\(task.name)", repeat: $0),
-                                 lowData.fraction, options.seed &+ UInt64($0))
+                                (
+                                    layout.finetuneRun(backbone: backbone, config: configuration, task: "lowdata-\(task.name)", repeat: $0),
+                                    lowData.fraction, options.seed &+ UInt64($0)
+                                )
                             }
                         } else {
-                            runs = [(layout.finetuneRun(backbone: backbone, config: configuration, task: task.name, seed: seedIndex), 1,
-                                     options.seed &+ UInt64(seedIndex ?? 0))]
+                            runs = [
+                                (
+                                    layout.finetuneRun(backbone: backbone, config: configuration, task: task.name, seed: seedIndex), 1,
+                                    options.seed &+ UInt64(seedIndex ?? 0)
+                                )
+                            ]
                         }
                         for (run, fraction, seed) in runs {
-                            let (_, _, settings) = try finetunePlan(task: task, backbone: backbone, configuration: configuration, encoder: encoder,
-                                                                    trainFraction: fraction, seed: seed, labelMappingHash: labelMappingHash,
-                                                                    seedIndex: seedIndex)
+                            let (_, _, settings) = try finetunePlan(
+                                task: task, backbone: backbone, configuration: configuration, encoder: encoder,
+                                trainFraction: fraction, seed: seed, labelMappingHash: labelMappingHash,
+                                seedIndex: seedIndex)
                             planned.append((run, settings))
                         }
                     }
@@ -303,7 +340,9 @@ public struct ExperimentRunner {
         // Every task's folder, labels.csv and masks are found (no image is read), so a typo in
         // the last task does not wait for every pretraining and the first tasks' fine-tunings.
         for task in options.tasks {
-            do { _ = try DownstreamDataset.discover(at: URL(fileURLWithPath: task.path), options: DownstreamLayoutOptions(task: task.kind)) } catch {
+            do {
+                _ = try DownstreamDataset.discover(at: URL(fileURLWithPath: task.path), options: DownstreamLayoutOptions(task: task.kind))
+            } catch {
                 throw ExperimentError.invalidPlan(field: "task", reason: "\(task.name) (\(task.kind.rawValue), \(task.path)): \(error)")
             }
         }
@@ -314,7 +353,10 @@ public struct ExperimentRunner {
             }
         }
         if needsLabels, pretrainingNeedsSplit, try ManifestDatabase(path: options.database).splitHash() == nil {
-            throw ExperimentError.invalidPlan(field: "db", reason: "\(options.database) has no patient split, which pretraining needs; run `sonotag split --db \(options.database)` first")
+            throw ExperimentError.invalidPlan(
+                field: "db",
+                reason:
+                    "\(options.database) has no patient split, which pretraining needs; run `sonotag split --db \(options.database)` first")
         }
         var labelMappingHash: String?
         var mapping: LabelMapping?
@@ -332,7 +374,8 @@ public struct ExperimentRunner {
             let contents = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
             guard !contents.isEmpty else { continue }
             guard let recorded = try SubRunSettings.read(from: folder) else {
-                changed.append((folder.path, [SettingDifference(key: "settings_hash", recorded: "(none recorded)", requested: planned.hash)]))
+                changed.append(
+                    (folder.path, [SettingDifference(key: "settings_hash", recorded: "(none recorded)", requested: planned.hash)]))
                 continue
             }
             let differences = recorded.differences(from: planned)
@@ -341,7 +384,9 @@ public struct ExperimentRunner {
         guard changed.isEmpty else { throw ExperimentError.settingsChanged(changed) }
         if let mapping {
             let report = try relabel(db: options.database, with: mapping)
-            log("labels: stored mapping \(report.mappingHash.prefix(12)) (\(options.labels ?? ""), K = \(report.groupNames.count)) for \(report.labelledFiles) ok images")
+            log(
+                "labels: stored mapping \(report.mappingHash.prefix(12)) (\(options.labels ?? ""), K = \(report.groupNames.count)) for \(report.labelledFiles) ok images"
+            )
         }
         return labelMappingHash
     }
@@ -361,7 +406,8 @@ public struct ExperimentRunner {
                 var perSeed: [String: [EvaluationResult]] = [:]
                 for index in 0..<options.seeds {
                     let seedIndex = options.seeds > 1 ? index : nil
-                    let (source, note) = try encoder(for: configuration, backbone: backbone, labelMappingHash: labelMappingHash, seedIndex: seedIndex)
+                    let (source, note) = try encoder(
+                        for: configuration, backbone: backbone, labelMappingHash: labelMappingHash, seedIndex: seedIndex)
                     row.note = note
                     guard let source else {
                         if let note { log("skipping \(configuration.paperName) on \(backbone.rawValue): \(note)") }
@@ -369,9 +415,10 @@ public struct ExperimentRunner {
                     }
                     for task in options.tasks {
                         let run = layout.finetuneRun(backbone: backbone, config: configuration, task: task.name, seed: seedIndex)
-                        let result = try finetuneAndEvaluate(task: task, backbone: backbone, configuration: configuration,
-                                                             encoder: source, run: run, seed: options.seed &+ UInt64(index),
-                                                             labelMappingHash: labelMappingHash, seedIndex: seedIndex)
+                        let result = try finetuneAndEvaluate(
+                            task: task, backbone: backbone, configuration: configuration,
+                            encoder: source, run: run, seed: options.seed &+ UInt64(index),
+                            labelMappingHash: labelMappingHash, seedIndex: seedIndex)
                         perSeed[task.name, default: []].append(result)
                         if index == 0 { row.results[task.name] = result }
                     }
@@ -379,8 +426,9 @@ public struct ExperimentRunner {
                 if options.seeds > 1 { row.seedResults = perSeed }
                 rows.append(row)
                 // Tables after every row, so a long experiment shows its progress.
-                try ExperimentReport.writeTable2(rows: rows, tasks: options.tasks, to: options.out,
-                                                 comparisons: try? comparisons(rows))
+                try ExperimentReport.writeTable2(
+                    rows: rows, tasks: options.tasks, to: options.out,
+                    comparisons: try? comparisons(rows))
             }
         }
         let final = try comparisons(rows)

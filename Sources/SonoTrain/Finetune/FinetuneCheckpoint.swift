@@ -27,9 +27,11 @@ enum FinetuneCheckpoint {
 
     static let scalerPrefix = "grad_scaler"
 
-    static func save(network: FinetuneNetwork, optimizer: Adam?, config: FinetuneConfig, epoch: Int,
-                     best: (epoch: Int, loss: Double, metric: Double), progress: EpochProgress = EpochProgress(),
-                     scaler: GradientScaler? = nil, to url: URL, durable: Bool = true) throws {
+    static func save(
+        network: FinetuneNetwork, optimizer: Adam?, config: FinetuneConfig, epoch: Int,
+        best: (epoch: Int, loss: Double, metric: Double), progress: EpochProgress = EpochProgress(),
+        scaler: GradientScaler? = nil, to url: URL, durable: Bool = true
+    ) throws {
         var entries = network.module.stateDict().map { (name: "model." + $0.name, tensor: $0.tensor) }
         if let optimizer { entries += try optimizer.stateDict().map { ("optim." + $0.name, $0.tensor) } }
         var metadata = [
@@ -44,7 +46,7 @@ enum FinetuneCheckpoint {
             "best_validation_metric": String(best.metric),
             "task": config.task.rawValue,
             "backbone": config.backbone.rawValue,
-            "config": (try? String(data: JSONEncoder().encode(config), encoding: .utf8) ?? "") ?? "",
+            "config": (try? String(data: JSONEncoder().encode(config), encoding: .utf8) ?? "") ?? ""
         ]
         if let scaler { metadata.merge(scaler.checkpointMetadata(prefix: scalerPrefix)) { $1 } }
         do {
@@ -63,11 +65,13 @@ enum FinetuneCheckpoint {
             throw FinetuneError.badRunFile(url.path, reason: "\(error)")
         }
         guard archive.metadata["format"] == FinetuneRun.checkpointFormat else {
-            throw FinetuneError.badRunFile(url.path, reason: "not a fine-tuning checkpoint (format \(archive.metadata["format"] ?? "missing"))")
+            throw FinetuneError.badRunFile(
+                url.path, reason: "not a fine-tuning checkpoint (format \(archive.metadata["format"] ?? "missing"))")
         }
         let tensors = archive.dictionary
         do {
-            try network.module.loadStateDict(tensors.filter { $0.key.hasPrefix("model.") }, prefix: "model.", strict: true, source: url.path)
+            try network.module.loadStateDict(
+                tensors.filter { $0.key.hasPrefix("model.") }, prefix: "model.", strict: true, source: url.path)
             if let optimizer {
                 var state: [String: Tensor] = [:]
                 for (key, tensor) in tensors where key.hasPrefix("optim.") { state[String(key.dropFirst("optim.".count))] = tensor }
@@ -81,11 +85,13 @@ enum FinetuneCheckpoint {
         }
         func number(_ key: String) -> Double { archive.metadata[key].flatMap(Double.init) ?? .nan }
         // Checkpoints without these were written at an epoch's end.
-        let progress = EpochProgress(steps: archive.metadata["epoch_step"].flatMap { Int($0) } ?? 0,
-                                     lossSum: archive.metadata["epoch_loss_sum_bits"].flatMap { UInt64($0) }.map(Double.init(bitPattern:)) ?? 0,
-                                     seen: archive.metadata["epoch_seen"].flatMap { Int($0) } ?? 0)
-        return State(epoch: Int(number("epoch")), bestEpoch: Int(number("best_epoch")),
-                     bestLoss: number("best_validation_loss"), bestMetric: number("best_validation_metric"), progress: progress)
+        let progress = EpochProgress(
+            steps: archive.metadata["epoch_step"].flatMap { Int($0) } ?? 0,
+            lossSum: archive.metadata["epoch_loss_sum_bits"].flatMap { UInt64($0) }.map(Double.init(bitPattern:)) ?? 0,
+            seen: archive.metadata["epoch_seen"].flatMap { Int($0) } ?? 0)
+        return State(
+            epoch: Int(number("epoch")), bestEpoch: Int(number("best_epoch")),
+            bestLoss: number("best_validation_loss"), bestMetric: number("best_validation_metric"), progress: progress)
     }
 }
 

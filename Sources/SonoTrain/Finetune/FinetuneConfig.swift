@@ -128,7 +128,7 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
     static let legacyKeys: [String: Key] = [
         "taskName": .taskName, "freezeEncoder": .freezeEncoder, "batchSize": .batchSize, "learningRate": .learningRate,
         "decoderBaseWidth": .decoderBaseWidth, "classificationMode": .classificationMode, "labelColumn": .labelColumn,
-        "maskClasses": .maskClasses, "trainFraction": .trainFraction, "maxImages": .maxImages,
+        "maskClasses": .maskClasses, "trainFraction": .trainFraction, "maxImages": .maxImages
     ]
 
     /// The paper's Table A2 for a task and backbone.
@@ -198,12 +198,17 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
         for (key, value) in settings { object[key] = value }
         do {
             return try JSONDecoder().decode(FinetuneConfig.self, from: JSONSerialization.data(withJSONObject: object))
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context), let DecodingError.valueNotFound(_, context) {
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context), let DecodingError.valueNotFound(
+            _, context)
+        {
             let key = context.codingPath.map(\.stringValue).joined(separator: ".")
             // The values were merged as JSON, which knows no lines: find the key in the file again.
             let text = (try? String(contentsOfFile: source, encoding: .utf8)).map(Self.renamingLegacyKeys)
-            let position = context.codingPath.first.flatMap { first in text.flatMap { YAMLConfig.position(ofKey: first.stringValue, in: $0) } }
-            throw YAMLConfigError(file: source, line: position?.line, column: position?.column, message: "\(key): \(context.debugDescription)")
+            let position = context.codingPath.first.flatMap { first in
+                text.flatMap { YAMLConfig.position(ofKey: first.stringValue, in: $0) }
+            }
+            throw YAMLConfigError(
+                file: source, line: position?.line, column: position?.column, message: "\(key): \(context.debugDescription)")
         }
     }
 }

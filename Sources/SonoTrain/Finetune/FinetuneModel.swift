@@ -64,7 +64,8 @@ extension EncoderWeights {
         }
         do {
             let loaded = try load(URL(fileURLWithPath: path), into: encoder)
-            return "encoder: \(encoder.stateDict().count) tensors from \(loaded.file.path)\(loaded.prefix.isEmpty ? "" : " (prefix \(loaded.prefix))")"
+            return
+                "encoder: \(encoder.stateDict().count) tensors from \(loaded.file.path)\(loaded.prefix.isEmpty ? "" : " (prefix \(loaded.prefix))")"
         } catch let error as LoadError {
             throw FinetuneError.encoderLoad(error.path, reason: error.reason)
         }

@@ -21,9 +21,11 @@ public struct FinetuneSummary: Sendable, Codable, CustomStringConvertible {
     public var validationImages: Int
 
     public var description: String {
-        String(format: "best epoch %d of %d: validation loss %.4f, validation score (Dice or accuracy) %.4f; %d train / %d validation images; %@",
-               bestEpoch, epochsCompleted, bestValidationLoss, bestValidationMetric, trainImages, validationImages,
-               runDirectory + "/checkpoints/best.safetensors")
+        String(
+            format:
+                "best epoch %d of %d: validation loss %.4f, validation score (Dice or accuracy) %.4f; %d train / %d validation images; %@",
+            bestEpoch, epochsCompleted, bestValidationLoss, bestValidationMetric, trainImages, validationImages,
+            runDirectory + "/checkpoints/best.safetensors")
     }
 }
 
@@ -77,8 +79,9 @@ struct FinetuneSetup {
     }
 
     func batcher(_ arrays: DownstreamArrays) throws -> FinetuneBatcher {
-        FinetuneBatcher(arrays: arrays, labelTargets: try targets(arrays), task: config.task, device: device,
-                        classIndexTargets: encoding?.mode == .multiclass)
+        FinetuneBatcher(
+            arrays: arrays, labelTargets: try targets(arrays), task: config.task, device: device,
+            classIndexTargets: encoding?.mode == .multiclass)
     }
 
     /// Soft Dice for segmentation; weighted BCE for ordinal and multi-label; cross-entropy for multi-class.
@@ -134,21 +137,26 @@ public enum FinetuneRun {
     /// batch, trains on its shard of it with gradients averaged over the group (weighted so the
     /// step is the whole batch's), and rank 0 alone writes `out`.
     @discardableResult
-    public static func train(config typed: FinetuneConfig, out: URL, resume: Bool,
-                             log: @escaping (String) -> Void = { _ in }, progress: ProgressReporter = ProgressReporter(style: .silent),
-                             group: ProcessGroup? = nil) throws -> FinetuneSummary {
+    public static func train(
+        config typed: FinetuneConfig, out: URL, resume: Bool,
+        log: @escaping (String) -> Void = { _ in }, progress: ProgressReporter = ProgressReporter(style: .silent),
+        group: ProcessGroup? = nil
+    ) throws -> FinetuneSummary {
         let world = group?.worldSize ?? 1
         let layout = FinetuneRunLayout(out)
         let holdsRun = FileManager.default.fileExists(atPath: layout.lastCheckpoint.path)
         guard resume || !holdsRun else {
-            throw FinetuneError.mismatchedRun(out.path, reason: "already holds a run (checkpoints/last.safetensors); pass --resume or choose another --out")
+            throw FinetuneError.mismatchedRun(
+                out.path, reason: "already holds a run (checkpoints/last.safetensors); pass --resume or choose another --out")
         }
         let resuming = resume && holdsRun
         // Paths as typed are relative to where the command ran; the run must work from anywhere.
         let resolved = try resolvedConfig(typed.resolvingPaths(), savedIn: resuming ? out : nil)
         try resolved.validate()
         guard resolved.batchSize % world == 0, resolved.batchSize / world >= 2 else {
-            throw FinetuneError.invalidSetting(field: FinetuneConfig.Key.batchSize.rawValue, reason: "the global batch \(resolved.batchSize) must split into \(world) equal shards of at least 2 (one per process)")
+            throw FinetuneError.invalidSetting(
+                field: FinetuneConfig.Key.batchSize.rawValue,
+                reason: "the global batch \(resolved.batchSize) must split into \(world) equal shards of at least 2 (one per process)")
         }
         try TrainingThreads.configure(requested: resolved.threads)
         try TorchRuntime.manualSeed(resolved.seed)
@@ -158,7 +166,9 @@ public enum FinetuneRun {
         let setup = try FinetuneSetup(config: resolved, encodingOverride: savedEncoding)
         if let encoding = setup.encoding {
             let how = savedEncoding != nil ? "as recorded" : resolved.classificationMode == nil ? "inferred from the labels" : "given"
-            log("classification: \(encoding.mode.rawValue) (\(how)), \(encoding.classes.count) classes: \(encoding.classes.joined(separator: ", "))")
+            log(
+                "classification: \(encoding.mode.rawValue) (\(how)), \(encoding.classes.count) classes: \(encoding.classes.joined(separator: ", "))"
+            )
         }
         let (trainBatcher, validationBatcher) = try batchers(for: setup, log: log)
         let finetuner = try Finetuner(setup: setup, trainingTargets: trainBatcher.labelTargets, group: group)
@@ -171,7 +181,8 @@ public enum FinetuneRun {
             completedEpochs = state.epoch
             best = (state.bestEpoch, state.bestLoss, state.bestMetric)
             resumedEpoch = state.progress
-            let position = resumedEpoch.steps > 0 ? "\(resumedEpoch.steps) steps into epoch \(state.epoch + 1)" : "after epoch \(state.epoch)"
+            let position =
+                resumedEpoch.steps > 0 ? "\(resumedEpoch.steps) steps into epoch \(state.epoch + 1)" : "after epoch \(state.epoch)"
             log("resuming \(position) (best so far: epoch \(state.bestEpoch), validation loss \(String(format: "%.4f", state.bestLoss)))")
         } else {
             log(try EncoderWeights.load(config.encoder, into: finetuner.network.encoder))
@@ -220,13 +231,15 @@ public enum FinetuneRun {
                 guard let value = try finetuner.trainStep(batch, epoch: epoch) else { continue }
                 lossSum += value * Double(batch.count)
                 seen += batch.count
-                progress.step(epoch: epoch, epochs: config.epochs, step: step, stepsPerEpoch: steps.count,
-                              losses: String(format: "loss %.4f", value),
-                              imagesPerSecond: Double(batch.count) / max(1e-9, Date().timeIntervalSince(stepStarted)))
+                progress.step(
+                    epoch: epoch, epochs: config.epochs, step: step, stepsPerEpoch: steps.count,
+                    losses: String(format: "loss %.4f", value),
+                    imagesPerSecond: Double(batch.count) / max(1e-9, Date().timeIntervalSince(stepStarted)))
                 let next = try policy.decision(globalStep: (epoch - 1) * steps.count + step, step: step, stepsPerEpoch: steps.count)
                 if next.save, writes {
-                    try finetuner.saveCheckpoint(to: layout.lastCheckpoint, epoch: epoch - 1, best: best,
-                                                 progress: .init(steps: step, lossSum: lossSum, seen: seen))
+                    try finetuner.saveCheckpoint(
+                        to: layout.lastCheckpoint, epoch: epoch - 1, best: best,
+                        progress: .init(steps: step, lossSum: lossSum, seen: seen))
                 }
                 if next.stop { throw try stop(epoch: epoch, step: step) }
             }
@@ -249,16 +262,21 @@ public enum FinetuneRun {
                 if durable { try AtomicFile.synchronize(layout.bestCheckpoint) }
             }
             let seconds = Date().timeIntervalSince(started)
-            metricsLog?.append(epoch: epoch, trainLoss: trainLoss, validationLoss: validation.loss,
-                               validationMetric: validation.metric, seconds: seconds, best: improved)
-            log(String(format: "epoch %d/%d  train loss %.4f  val loss %.4f  val %@ %.4f  %.1fs%@", epoch, config.epochs, trainLoss,
-                       validation.loss, config.task == .segmentation ? "dice" : "accuracy", validation.metric, seconds, improved ? "  *best" : ""))
+            metricsLog?.append(
+                epoch: epoch, trainLoss: trainLoss, validationLoss: validation.loss,
+                validationMetric: validation.metric, seconds: seconds, best: improved)
+            log(
+                String(
+                    format: "epoch %d/%d  train loss %.4f  val loss %.4f  val %@ %.4f  %.1fs%@", epoch, config.epochs, trainLoss,
+                    validation.loss, config.task == .segmentation ? "dice" : "accuracy", validation.metric, seconds,
+                    improved ? "  *best" : ""))
             if epoch < config.epochs, try TrainingInterruption.isRequested(agreedOver: group) { throw try stop(epoch: epoch, step: 0) }
         }
-        let summary = FinetuneSummary(runDirectory: out.path, epochsCompleted: config.epochs, bestEpoch: best.epoch,
-                                      bestValidationLoss: best.loss, bestValidationMetric: best.metric,
-                                      firstTrainLoss: firstTrainLoss, lastTrainLoss: lastTrainLoss,
-                                      trainImages: trainBatcher.arrays.count, validationImages: validationBatcher.arrays.count)
+        let summary = FinetuneSummary(
+            runDirectory: out.path, epochsCompleted: config.epochs, bestEpoch: best.epoch,
+            bestValidationLoss: best.loss, bestValidationMetric: best.metric,
+            firstTrainLoss: firstTrainLoss, lastTrainLoss: lastTrainLoss,
+            trainImages: trainBatcher.arrays.count, validationImages: validationBatcher.arrays.count)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -273,7 +291,8 @@ public enum FinetuneRun {
         guard let run else { return requested }
         var config = try FinetuneConfig.read(from: run)
         guard config.sameNetworkAndData(as: requested) else {
-            throw FinetuneError.mismatchedRun(run.path, reason: "task, data, backbone, encoder, size, seed or labels differ from the saved \(FinetuneConfig.fileName)")
+            throw FinetuneError.mismatchedRun(
+                run.path, reason: "task, data, backbone, encoder, size, seed or labels differ from the saved \(FinetuneConfig.fileName)")
         }
         // Only the length of the run and its arithmetic (precision, shared batch statistics, storage order;
         // weights stay float32) may change on resume.
@@ -288,7 +307,8 @@ public enum FinetuneRun {
     /// The label encoding a classification run recorded in `labels.json`.
     private static func recordedEncoding(_ layout: FinetuneRunLayout) throws -> LabelEncoding {
         guard let data = try? Data(contentsOf: layout.labels), let saved = try? JSONDecoder().decode(LabelEncoding.self, from: data) else {
-            throw FinetuneError.badRunFile(layout.labels.path, reason: "missing or unreadable label encoding; the run cannot be resumed as recorded")
+            throw FinetuneError.badRunFile(
+                layout.labels.path, reason: "missing or unreadable label encoding; the run cannot be resumed as recorded")
         }
         return saved
     }
@@ -300,9 +320,12 @@ public enum FinetuneRun {
         let config = setup.config
         let trainShare = setup.dataset.samples(in: .train)
         guard !trainShare.isEmpty else { throw DownstreamDataError.emptySplit(.train, dataset: config.data) }
-        let (trainSamples, validationSamples) = selectSamples(train: trainShare, validation: setup.dataset.samples(in: .val), config: config)
+        let (trainSamples, validationSamples) = selectSamples(
+            train: trainShare, validation: setup.dataset.samples(in: .val), config: config)
         guard !validationSamples.isEmpty else { throw DownstreamDataError.emptySplit(.val, dataset: config.data) }
-        log("data: \(trainSamples.count) train, \(validationSamples.count) validation images from \(config.data) at \(config.height)×\(config.width)")
+        log(
+            "data: \(trainSamples.count) train, \(validationSamples.count) validation images from \(config.data) at \(config.height)×\(config.width)"
+        )
         let trainArrays = try setup.dataset.load(trainSamples, height: config.height, width: config.width, task: config.task)
         let validationArrays = try setup.dataset.load(validationSamples, height: config.height, width: config.width, task: config.task)
         return (try setup.batcher(trainArrays), try setup.batcher(validationArrays))
@@ -319,7 +342,8 @@ public enum FinetuneRun {
         }
         if let precision = config.precision {
             do { try precision.validate(on: device) } catch let error as TorchError {
-                throw FinetuneError.invalidSetting(field: FinetuneConfig.Key.precision.rawValue, reason: "\(precision.rawValue): \(error.message)")
+                throw FinetuneError.invalidSetting(
+                    field: FinetuneConfig.Key.precision.rawValue, reason: "\(precision.rawValue): \(error.message)")
             }
         }
         let options = DownstreamLayoutOptions(task: config.task, labelColumn: config.labelColumn, maskClasses: config.maskClasses)
@@ -364,12 +388,15 @@ extension FinetuneConfig {
     /// Range checks whose messages name the setting (its YAML key; the CLI names the option).
     public func validate() throws {
         guard height >= 32, width >= 32 else {
-            throw FinetuneError.invalidSetting(field: "size", reason: "\(height)x\(width): both must be at least 32 (encoder output stride)")
+            throw FinetuneError.invalidSetting(
+                field: "size", reason: "\(height)x\(width): both must be at least 32 (encoder output stride)")
         }
         guard epochs >= 1 else { throw FinetuneError.invalidSetting(field: "epochs", reason: "must be at least 1") }
         guard batchSize >= 2 else { throw FinetuneError.invalidSetting(field: "batch_size", reason: "must be at least 2 (batch norm)") }
         guard learningRate > 0, learningRate.isFinite else { throw FinetuneError.invalidSetting(field: "lr", reason: "must be positive") }
-        guard trainFraction > 0, trainFraction <= 1 else { throw FinetuneError.invalidSetting(field: "train_fraction", reason: "must be in (0, 1]") }
+        guard trainFraction > 0, trainFraction <= 1 else {
+            throw FinetuneError.invalidSetting(field: "train_fraction", reason: "must be in (0, 1]")
+        }
         guard (0..<1).contains(dropout) else { throw FinetuneError.invalidSetting(field: "dropout", reason: "must be in [0, 1)") }
         if let maxImages, maxImages < 2 { throw FinetuneError.invalidSetting(field: "max_images", reason: "must be at least 2") }
         if let checkpointEvery, checkpointEvery < 1 {

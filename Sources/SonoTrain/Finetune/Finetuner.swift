@@ -48,7 +48,9 @@ final class Finetuner {
         if config.channelsLast == true { try network.module.convertToChannelsLast() }
         let trainable = network.trainableParameters(freezeEncoder: config.freezeEncoder)
         if config.freezeEncoder {
-            for (name, tensor) in network.module.namedParameters() where name.hasPrefix("encoder.") { _ = try tensor.setRequiresGrad(false) }
+            for (name, tensor) in network.module.namedParameters() where name.hasPrefix("encoder.") {
+                _ = try tensor.setRequiresGrad(false)
+            }
         }
         optimizer = try Adam(parameters: trainable, learningRate: config.learningRate, betas: (config.beta1, config.beta2))
         // Restored with the run: a resumed fp16 run goes on with the scale it had reached.
@@ -84,9 +86,10 @@ final class Finetuner {
         if shard.count > 1 {
             // Batch norm in training mode needs two images per process.
             guard total / shard.count >= 2 else { return nil }
-            shardBatch = FinetuneBatch(images: try batch.images.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
-                                       targets: try batch.targets.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
-                                       count: rows.count)
+            shardBatch = FinetuneBatch(
+                images: try batch.images.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
+                targets: try batch.targets.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
+                count: rows.count)
         }
         try optimizer.zeroGrad()
         let logits = try forward(shardBatch.images)
@@ -126,10 +129,13 @@ final class Finetuner {
 
     /// Writes the weights and the run's progress to `url`; a `resumable` checkpoint also holds
     /// what continuing needs (Adam's state and the loss scale), which the best one leaves out.
-    func saveCheckpoint(to url: URL, epoch: Int, best: (epoch: Int, loss: Double, metric: Double),
-                        progress: FinetuneCheckpoint.EpochProgress = .init(), resumable: Bool = true, durable: Bool = true) throws {
-        try FinetuneCheckpoint.save(network: network, optimizer: resumable ? optimizer : nil, config: config, epoch: epoch, best: best,
-                                    progress: progress, scaler: resumable ? scaler : nil, to: url, durable: durable)
+    func saveCheckpoint(
+        to url: URL, epoch: Int, best: (epoch: Int, loss: Double, metric: Double),
+        progress: FinetuneCheckpoint.EpochProgress = .init(), resumable: Bool = true, durable: Bool = true
+    ) throws {
+        try FinetuneCheckpoint.save(
+            network: network, optimizer: resumable ? optimizer : nil, config: config, epoch: epoch, best: best,
+            progress: progress, scaler: resumable ? scaler : nil, to: url, durable: durable)
     }
 
     /// Loads a resumable checkpoint's weights, Adam state and loss scale; returns its progress.

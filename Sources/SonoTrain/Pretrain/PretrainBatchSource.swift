@@ -31,12 +31,14 @@ public protocol PretrainBatchSource: AnyObject {
     /// Calls `body` with each batch of one epoch, in an order determined by `seed` and `epoch`
     /// alone (so a resumed run sees the same batches). At most `limit` images are used;
     /// `dropIncomplete` drops a final batch smaller than `batchSize` (batch norm needs ≥ 2).
-    func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
-                      _ body: (PretrainBatch) throws -> Void) throws
+    func forEachBatch(
+        epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
+        _ body: (PretrainBatch) throws -> Void) throws
     /// The same batches, of which this process gets only `shard`'s part (data-parallel
     /// training): the shards of all processes together are exactly the batches above.
-    func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
-                      shard: DataShard, _ body: (PretrainBatch) throws -> Void) throws
+    func forEachBatch(
+        epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
+        shard: DataShard, _ body: (PretrainBatch) throws -> Void) throws
 }
 
 /// One process's share of every batch in data-parallel training: a contiguous run of positions,
@@ -64,15 +66,21 @@ extension PretrainBatchSource {
 
     /// Builds the whole batch and keeps the shard's rows (sources that can build only their part
     /// implement the requirement themselves).
-    public func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
-                             shard: DataShard, _ body: (PretrainBatch) throws -> Void) throws {
-        try forEachBatch(epoch: epoch, batchSize: batchSize, seed: seed, shuffled: shuffled, limit: limit,
-                         dropIncomplete: dropIncomplete) { batch in
+    public func forEachBatch(
+        epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
+        shard: DataShard, _ body: (PretrainBatch) throws -> Void
+    ) throws {
+        try forEachBatch(
+            epoch: epoch, batchSize: batchSize, seed: seed, shuffled: shuffled, limit: limit,
+            dropIncomplete: dropIncomplete
+        ) { batch in
             guard shard.count > 1 else { return try body(batch) }
             let rows = shard.positions(in: batch.images.shape[0])
-            try body(PretrainBatch(images: batch.images.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
-                                   labels: batch.labels.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
-                                   captions: batch.captions.isEmpty ? [] : Array(batch.captions[rows])))
+            try body(
+                PretrainBatch(
+                    images: batch.images.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
+                    labels: batch.labels.narrowed(dim: 0, start: rows.lowerBound, length: rows.count),
+                    captions: batch.captions.isEmpty ? [] : Array(batch.captions[rows])))
         }
     }
 
@@ -102,7 +110,8 @@ public final class InMemoryBatchSource: PretrainBatchSource {
 
     public init(images: Tensor, labels: Tensor, captions: [String] = [], labelMappingHash: String = "none") throws {
         guard images.rank == 4, labels.rank == 2, images.shape[0] == labels.shape[0], images.shape[0] > 0 else {
-            throw PretrainError.invalidBatch(reason: "images \(images.shape) and labels \(labels.shape) must be N×C×H×W and N×K with the same N > 0")
+            throw PretrainError.invalidBatch(
+                reason: "images \(images.shape) and labels \(labels.shape) must be N×C×H×W and N×K with the same N > 0")
         }
         guard captions.isEmpty || captions.count == images.shape[0] else {
             throw PretrainError.invalidBatch(reason: "\(captions.count) captions for \(images.shape[0]) images")
@@ -116,14 +125,19 @@ public final class InMemoryBatchSource: PretrainBatchSource {
     public var labelCount: Int { labels.shape[1] }
     public var imageCount: Int { images.shape[0] }
 
-    public func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
-                             _ body: (PretrainBatch) throws -> Void) throws {
-        try forEachBatch(epoch: epoch, batchSize: batchSize, seed: seed, shuffled: shuffled, limit: limit,
-                         dropIncomplete: dropIncomplete, shard: .whole, body)
+    public func forEachBatch(
+        epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
+        _ body: (PretrainBatch) throws -> Void
+    ) throws {
+        try forEachBatch(
+            epoch: epoch, batchSize: batchSize, seed: seed, shuffled: shuffled, limit: limit,
+            dropIncomplete: dropIncomplete, shard: .whole, body)
     }
 
-    public func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
-                             shard: DataShard, _ body: (PretrainBatch) throws -> Void) throws {
+    public func forEachBatch(
+        epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
+        shard: DataShard, _ body: (PretrainBatch) throws -> Void
+    ) throws {
         var order = Array(0..<imageCount)
         if shuffled {
             var rng = SplitMix64.stream(seed: seed, epoch: epoch)
@@ -137,9 +151,11 @@ public final class InMemoryBatchSource: PretrainBatchSource {
             if dropIncomplete && batch.count < batchSize { break }
             let slice = Array(batch[shard.positions(in: batch.count)])
             let index = try Tensor(slice.map(Int64.init))
-            try body(PretrainBatch(images: images.indexSelect(dim: 0, indices: index),
-                                   labels: labels.indexSelect(dim: 0, indices: index),
-                                   captions: captions.isEmpty ? [] : slice.map { captions[$0] }))
+            try body(
+                PretrainBatch(
+                    images: images.indexSelect(dim: 0, indices: index),
+                    labels: labels.indexSelect(dim: 0, indices: index),
+                    captions: captions.isEmpty ? [] : slice.map { captions[$0] }))
         }
     }
 }

@@ -3,9 +3,9 @@ import Torch
 import TorchNN
 
 #if os(Linux)
-private let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
+    private let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
 #else
-private let RUSAGE_SELF_WHO = RUSAGE_SELF
+    private let RUSAGE_SELF_WHO = RUSAGE_SELF
 #endif
 
 /// Times training steps (D step + F step) on one fixed random batch: what `make bench` compares
@@ -30,8 +30,10 @@ public enum PretrainBenchmark {
         public var lastLosses: PretrainLossValues
     }
 
-    public static func run(config: RunConfig, labelCount: Int = 10, steps: Int, warmup: Int = 1,
-                           without disabled: Set<Shortcut> = []) throws -> Result {
+    public static func run(
+        config: RunConfig, labelCount: Int = 10, steps: Int, warmup: Int = 1,
+        without disabled: Set<Shortcut> = []
+    ) throws -> Result {
         try TrainingThreads.configure(requested: config.threads)
         let trainer = try Pretrainer(config: config, labelCount: labelCount)
         let previousInPlace = InPlaceActivations.enabled

@@ -13,8 +13,10 @@ public final class CohortBatchSource: PretrainBatchSource {
     public let threads: Int
 
     /// `threads` loader workers: see `TrainingThreads.loaderWorkers(device:)` for the default.
-    public init(dataset: CohortDataset, augmentation: AugmentationSettings?,
-                threads: Int = TrainingThreads.loaderWorkers(device: "cpu")) {
+    public init(
+        dataset: CohortDataset, augmentation: AugmentationSettings?,
+        threads: Int = TrainingThreads.loaderWorkers(device: "cpu")
+    ) {
         self.dataset = dataset
         self.augmentation = augmentation
         self.threads = threads
@@ -25,27 +27,36 @@ public final class CohortBatchSource: PretrainBatchSource {
     public var labelGroupNames: [String] { dataset.groupNames }
     public var imageCount: Int { dataset.count }
 
-    public func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
-                             _ body: (PretrainBatch) throws -> Void) throws {
-        try forEachBatch(epoch: epoch, batchSize: batchSize, seed: seed, shuffled: shuffled, limit: limit,
-                         dropIncomplete: dropIncomplete, shard: .whole, body)
+    public func forEachBatch(
+        epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
+        _ body: (PretrainBatch) throws -> Void
+    ) throws {
+        try forEachBatch(
+            epoch: epoch, batchSize: batchSize, seed: seed, shuffled: shuffled, limit: limit,
+            dropIncomplete: dropIncomplete, shard: .whole, body)
     }
 
     /// Each process loads and augments only its shard of every batch.
-    public func forEachBatch(epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
-                             shard: DataShard, _ body: (PretrainBatch) throws -> Void) throws {
-        let loader = BatchLoader(dataset: dataset, batchSize: batchSize, shuffle: shuffled, seed: seed,
-                                 augment: shuffled ? augmentation : nil, dropLast: dropIncomplete, threads: threads)
+    public func forEachBatch(
+        epoch: Int, batchSize: Int, seed: UInt64, shuffled: Bool, limit: Int?, dropIncomplete: Bool,
+        shard: DataShard, _ body: (PretrainBatch) throws -> Void
+    ) throws {
+        let loader = BatchLoader(
+            dataset: dataset, batchSize: batchSize, shuffle: shuffled, seed: seed,
+            augment: shuffled ? augmentation : nil, dropLast: dropIncomplete, threads: threads)
         loader.shard = (shard.index, shard.count)
         let names = dataset.groupNames, k = dataset.labelCount
         var remaining = min(limit ?? Int.max, dataset.count)
         var batchIndex = 0
         // Tensors are made on the loader's worker threads, off the training thread.
         let batches = loader.epoch(epoch) { contents in
-            (images: try Tensor(contents.images, shape: contents.imageShape), labels: try Tensor(contents.labels, shape: contents.labelShape))
+            (
+                images: try Tensor(contents.images, shape: contents.imageShape),
+                labels: try Tensor(contents.labels, shape: contents.labelShape)
+            )
         }
         for result in batches {
-            guard remaining > 0 else { break } // releasing the iterator stops the workers
+            guard remaining > 0 else { break }  // releasing the iterator stops the workers
             var (images, labels) = try result.get()
             // Counted over the whole batch, so every shard stops at the same batch.
             let n = shard.count == 1 ? images.shape[0] : min(batchSize, dataset.count - batchIndex * batchSize)
@@ -73,21 +84,26 @@ public final class CohortBatchSource: PretrainBatchSource {
 /// recomputed here), and the images of `kinds` only (nil: every kind); reports through `log`
 /// which kinds were used and how many frames of other kinds were left out. A manifest without
 /// stored labels is an error.
-public func openCohort(db: String, config: RunConfig,
-                       kinds: [ImageKind]? = ImageKind.pretrainingDefault,
-                       log: (String) -> Void = { print($0) }) throws -> (train: CohortBatchSource, validation: CohortBatchSource) {
+public func openCohort(
+    db: String, config: RunConfig,
+    kinds: [ImageKind]? = ImageKind.pretrainingDefault,
+    log: (String) -> Void = { print($0) }
+) throws -> (train: CohortBatchSource, validation: CohortBatchSource) {
     let settings = try PreprocessSettings(height: config.height, width: config.width)
     let trainSplit = config.trainSplit, valSplit = config.validationSplit
     let manifest = try ManifestDatabase(path: db)
     let labels = try manifest.weakLabels()
     let train = try CohortDataset(manifest: manifest, split: trainSplit, settings: settings, labels: labels, kinds: kinds)
-    let validation = try CohortDataset(manifest: manifest, split: valSplit, settings: settings, labels: labels, kinds: kinds,
-                                       datasetStatistics: train.statistics)
+    let validation = try CohortDataset(
+        manifest: manifest, split: valSplit, settings: settings, labels: labels, kinds: kinds,
+        datasetStatistics: train.statistics)
     log(train.kindSummary)
     log(validation.kindSummary)
     let workers = TrainingThreads.loaderWorkers(device: config.device)
-    return (CohortBatchSource(dataset: train, augmentation: .paper, threads: workers),
-            CohortBatchSource(dataset: validation, augmentation: nil, threads: workers))
+    return (
+        CohortBatchSource(dataset: train, augmentation: .paper, threads: workers),
+        CohortBatchSource(dataset: validation, augmentation: nil, threads: workers)
+    )
 }
 
 /// Labels the manifest at `db` with `mapping` exactly as `sonotag labels` does (replacing what
@@ -96,4 +112,3 @@ public func openCohort(db: String, config: RunConfig,
 public func relabel(db: String, with mapping: LabelMapping) throws -> LabelReport {
     return try ManifestDatabase(path: db).applyLabels(mapping)
 }
-

@@ -92,8 +92,10 @@ public enum PretrainDiagnostics {
 extension Pretrainer {
     /// D's conditional signal on real centres `truth` with labels `labels` (N×K), in whatever mode
     /// the networks are in. Empty for an unconditional D.
-    func conditionalSignal(_ discriminator: ProjectionDiscriminator, truth: Tensor, labels: Tensor,
-                           trueScores: Tensor) throws -> ConditionalSignal {
+    func conditionalSignal(
+        _ discriminator: ProjectionDiscriminator, truth: Tensor, labels: Tensor,
+        trueScores: Tensor
+    ) throws -> ConditionalSignal {
         var signal = ConditionalSignal()
         guard discriminator.labelCount > 0 else { return signal }
         let y = try labels.to(device: .cpu, dtype: .float32).contiguous().toArray(of: Float.self)
@@ -129,9 +131,10 @@ extension Pretrainer {
             let labels = try batch.labels.to(device: device, dtype: .float32)
             let (masked, truth) = try mask.apply(to: images, fill: config.maskFill)
             let prediction = try generator(masked)
-            let f = try PretrainLosses.contextEncoder(fakeScores: discriminator(prediction, labels: discriminator.labelCount > 0 ? labels : nil),
-                                                      prediction: prediction, truth: truth,
-                                                      lambdaRec: config.lambdaRec, lambdaAdv: config.lambdaAdv)
+            let f = try PretrainLosses.contextEncoder(
+                fakeScores: discriminator(prediction, labels: discriminator.labelCount > 0 ? labels : nil),
+                prediction: prediction, truth: truth,
+                lambdaRec: config.lambdaRec, lambdaAdv: config.lambdaAdv)
             let parameters = encoder.parameters().filter(\.requiresGrad)
             func norm(_ loss: Tensor, retain: Bool) throws -> Double {
                 let grads = try Tensor.gradients(of: [loss], withRespectTo: parameters, retainGraph: retain, allowUnused: true)

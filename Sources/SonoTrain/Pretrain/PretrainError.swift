@@ -12,19 +12,20 @@ public enum PretrainError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .io(p, r): return "\(p): \(r)"
-        case let .diverged(e, s, w, ckpt):
+        case .io(let p, let r): return "\(p): \(r)"
+        case .diverged(let e, let s, let w, let ckpt):
             let keep = ckpt.map { "the last good checkpoint is kept at \($0)" } ?? "no checkpoint was written yet"
             return "training diverged at epoch \(e), step \(s): \(w) is not finite; \(keep). Try a lower learning rate."
-        case let .emptyDataset(split): return "split '\(split)' has no images"
-        case let .checkpoint(p, r): return "checkpoint \(p): \(r)"
-        case let .labelMismatch(e, f):
-            return "the run was trained on weak labels of mapping \(e), but the labels now are of mapping \(f); relabel the manifest with the run's labels.yaml (`sonotag labels --labels FILE`) or start a new run"
-        case let .invalidBatch(r): return "invalid batch: \(r)"
-        case let .resumeConflict(run, differences):
+        case .emptyDataset(let split): return "split '\(split)' has no images"
+        case .checkpoint(let p, let r): return "checkpoint \(p): \(r)"
+        case .labelMismatch(let e, let f):
+            return
+                "the run was trained on weak labels of mapping \(e), but the labels now are of mapping \(f); relabel the manifest with the run's labels.yaml (`sonotag labels --labels FILE`) or start a new run"
+        case .invalidBatch(let r): return "invalid batch: \(r)"
+        case .resumeConflict(let run, let differences):
             return "cannot resume \(run) as asked: " + differences.map(\.description).joined(separator: "; ")
                 + ". A resumed run keeps its recorded settings (only epochs, device and threads may change); leave those settings out or start a new run in another folder"
-        case let .invalidResume(run, reason): return "cannot resume \(run): \(reason)"
+        case .invalidResume(let run, let reason): return "cannot resume \(run): \(reason)"
         }
     }
 }

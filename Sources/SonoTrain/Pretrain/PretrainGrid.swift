@@ -7,15 +7,18 @@ import Torch
 /// the predicted centre pasted in | original — with the image's weak-label tags above the row.
 public enum PretrainGrid {
     /// Renders the figure for `images` (N×1×H×W, z-scored) and `predictions` (N×1×h×w centres).
-    public static func render(images: Tensor, masked: Tensor, predictions: Tensor, mask: CentreMask,
-                              captions: [String], title: String) throws -> Raster {
+    public static func render(
+        images: Tensor, masked: Tensor, predictions: Tensor, mask: CentreMask,
+        captions: [String], title: String
+    ) throws -> Raster {
         let n = images.shape[0], h = mask.imageHeight, w = mask.imageWidth
         let full = try images.to(device: .cpu, dtype: .float32).contiguous().toArray(of: Float.self)
         let hidden = try masked.to(device: .cpu, dtype: .float32).contiguous().toArray(of: Float.self)
         let centre = try predictions.to(device: .cpu, dtype: .float32).contiguous().toArray(of: Float.self)
         let c = mask.centre
         guard full.count == n * h * w, hidden.count == full.count, centre.count == n * c.height * c.width else {
-            throw PretrainError.invalidBatch(reason: "grid: images \(images.shape), masked \(masked.shape), predictions \(predictions.shape) disagree")
+            throw PretrainError.invalidBatch(
+                reason: "grid: images \(images.shape), masked \(masked.shape), predictions \(predictions.shape) disagree")
         }
         let gap = 4, captionHeight = BitmapFont.lineHeight + 2, titleHeight = BitmapFont.lineHeight + 6
         let width = 3 * w + 4 * gap
@@ -41,8 +44,9 @@ public enum PretrainGrid {
                 let image = try GrayImage(width: w, height: h, pixels: pixels)
                 canvas.draw(image, x: gap + k * (w + gap), y: top + captionHeight, window: window)
             }
-            canvas.strokeRect(x: gap + w + gap + c.left - 1, y: top + captionHeight + c.top - 1,
-                              width: c.width + 2, height: c.height + 2, .cyan)
+            canvas.strokeRect(
+                x: gap + w + gap + c.left - 1, y: top + captionHeight + c.top - 1,
+                width: c.width + 2, height: c.height + 2, .cyan)
         }
         return canvas.raster
     }

@@ -19,8 +19,10 @@ public enum PretrainLosses {
 
     /// The context encoder's loss and its two terms:
     /// L_F = −λ_adv · E[D(F(x̂), y)] + λ_rec · E[(F(x̂) − x)²].
-    public static func contextEncoder(fakeScores: Tensor?, prediction: Tensor, truth: Tensor,
-                                      lambdaRec: Double, lambdaAdv: Double) throws -> (total: Tensor, reconstruction: Tensor, adversarial: Tensor?) {
+    public static func contextEncoder(
+        fakeScores: Tensor?, prediction: Tensor, truth: Tensor,
+        lambdaRec: Double, lambdaAdv: Double
+    ) throws -> (total: Tensor, reconstruction: Tensor, adversarial: Tensor?) {
         let rec = try prediction.mseLoss(target: truth)
         var total = try rec * lambdaRec
         var adv: Tensor?
@@ -43,8 +45,9 @@ extension CentreMask {
     /// predict, from a batch of N×1×H×W images. The input batch is left unchanged.
     public func apply(to images: Tensor, fill: Double = 0) throws -> (masked: Tensor, centre: Tensor) {
         guard images.rank == 4, images.shape[2] == imageHeight, images.shape[3] == imageWidth else {
-            throw TorchError(operation: "CentreMask.apply",
-                             message: "expected N×C×\(imageHeight)×\(imageWidth) images, got \(images.shape)")
+            throw TorchError(
+                operation: "CentreMask.apply",
+                message: "expected N×C×\(imageHeight)×\(imageWidth) images, got \(images.shape)")
         }
         return try withNoGrad {
             let masked = try images.clone()

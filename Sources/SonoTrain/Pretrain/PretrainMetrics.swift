@@ -25,8 +25,10 @@ public struct PretrainRecord: Equatable, Sendable {
     /// The DCM head's validation label accuracy (epoch rows, DCM).
     public var labelAccuracy: Double?
 
-    public init(kind: Kind, epoch: Int, step: Int, lossD: Double? = nil, lossF: Double, lossRec: Double? = nil,
-                lossAdv: Double? = nil, validationLossF: Double? = nil, imagesPerSecond: Double? = nil) {
+    public init(
+        kind: Kind, epoch: Int, step: Int, lossD: Double? = nil, lossF: Double, lossRec: Double? = nil,
+        lossAdv: Double? = nil, validationLossF: Double? = nil, imagesPerSecond: Double? = nil
+    ) {
         self.kind = kind
         self.epoch = epoch
         self.step = step
@@ -44,15 +46,18 @@ public struct PretrainRecord: Equatable, Sendable {
         return EncoderGradientNorms(adversarial: a, reconstruction: r).adversarialShare
     }
 
-    static let header = "kind,epoch,step,loss_d,loss_f,loss_rec,loss_adv,val_loss_f,images_per_s,"
+    static let header =
+        "kind,epoch,step,loss_d,loss_f,loss_rec,loss_adv,val_loss_f,images_per_s,"
         + "loss_d_real,loss_d_fake,cond_share,cond_margin,grad_norm_adv,grad_norm_rec,adv_grad_share,label_acc"
 
     var csvLine: String {
         func f(_ v: Double?) -> String { v.map { String(format: "%.7g", $0) } ?? "" }
-        return [kind.rawValue, String(epoch), String(step), f(lossD), f(lossF), f(lossRec), f(lossAdv),
-                f(validationLossF), f(imagesPerSecond), f(lossDReal), f(lossDFake), f(conditionalShare), f(conditionalMargin),
-                f(gradientNormAdversarial), f(gradientNormReconstruction), f(adversarialGradientShare),
-                f(labelAccuracy)].joined(separator: ",")
+        return [
+            kind.rawValue, String(epoch), String(step), f(lossD), f(lossF), f(lossRec), f(lossAdv),
+            f(validationLossF), f(imagesPerSecond), f(lossDReal), f(lossDFake), f(conditionalShare), f(conditionalMargin),
+            f(gradientNormAdversarial), f(gradientNormReconstruction), f(adversarialGradientShare),
+            f(labelAccuracy)
+        ].joined(separator: ",")
     }
 }
 

@@ -46,9 +46,11 @@ public struct PretrainRunLayout: Sendable {
 /// on its shard of every batch (`config.batchSize` is the global batch, split evenly), gradients
 /// and losses are averaged over the group, and rank 0 alone writes the run directory. The
 /// schedule depends on the global batch only, so a run may resume with another number of processes.
-public func pretrain(config requested: RunConfig, train: PretrainBatchSource, validation: PretrainBatchSource,
-                     runDirectory: URL, resume: Bool = false, progress: ProgressReporter = ProgressReporter(),
-                     group: ProcessGroup? = nil) throws -> PretrainSummary {
+public func pretrain(
+    config requested: RunConfig, train: PretrainBatchSource, validation: PretrainBatchSource,
+    runDirectory: URL, resume: Bool = false, progress: ProgressReporter = ProgressReporter(),
+    group: ProcessGroup? = nil
+) throws -> PretrainSummary {
     let world = group?.worldSize ?? 1
     let shard = DataShard(index: group?.rank ?? 0, count: world)
     let writes = shard.index == 0
@@ -61,19 +63,23 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
             throw PretrainError.checkpoint(path: layout.lastCheckpoint.path, reason: "nothing to resume: no such file")
         }
         let (checkpoint, archive) = try PretrainCheckpoint.read(layout.lastCheckpoint)
-        let differences = checkpoint.config.differences(from: requested, among: RunConfig.Key.allCases.filter { !$0.changesOnResume && $0 != .epochs })
+        let differences = checkpoint.config.differences(
+            from: requested, among: RunConfig.Key.allCases.filter { !$0.changesOnResume && $0 != .epochs })
         guard differences.isEmpty else { throw PretrainError.resumeConflict(run: runDirectory.path, differences: differences) }
         guard checkpoint.labelMappingHash == train.labelMappingHash else {
             throw PretrainError.labelMismatch(expected: checkpoint.labelMappingHash, found: train.labelMappingHash)
         }
         resumed = (checkpoint, archive)
     } else if fm.fileExists(atPath: layout.lastCheckpoint.path) {
-        throw PretrainError.io(path: runDirectory.path, reason: "already holds a run (checkpoints/last.safetensors); pass --resume to continue it or choose another --out")
+        throw PretrainError.io(
+            path: runDirectory.path,
+            reason: "already holds a run (checkpoints/last.safetensors); pass --resume to continue it or choose another --out")
     }
     try config.validate()
     guard config.batchSize % world == 0, config.batchSize / world >= 2 else {
-        throw RunConfigError.invalidValue(source: RunConfig.CodingKeys.batchSize.rawValue,
-                                          reason: "the global batch \(config.batchSize) must split into \(world) equal shards of at least 2 (one per process)")
+        throw RunConfigError.invalidValue(
+            source: RunConfig.CodingKeys.batchSize.rawValue,
+            reason: "the global batch \(config.batchSize) must split into \(world) equal shards of at least 2 (one per process)")
     }
     guard train.labelCount == validation.labelCount else {
         throw PretrainError.invalidBatch(reason: "train has \(train.labelCount) labels, validation \(validation.labelCount)")
@@ -82,14 +88,17 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
     guard validation.imageCount >= 1 else { throw PretrainError.emptyDataset(split: config.validationSplit.rawValue) }
     try TrainingThreads.configure(requested: config.threads)
 
-    if writes { do {
-        try fm.createDirectory(at: layout.checkpoints, withIntermediateDirectories: true)
-        try fm.createDirectory(at: layout.grids, withIntermediateDirectories: true)
-        try AtomicFile.write(config.yaml(), to: layout.config)
-        try AtomicFile.write(RunLabels(mappingHash: train.labelMappingHash, groupNames: train.labelGroupNames).yaml(), to: layout.labels)
-    } catch {
-        throw PretrainError.io(path: runDirectory.path, reason: "cannot write the run directory: \(error)")
-    } }
+    if writes {
+        do {
+            try fm.createDirectory(at: layout.checkpoints, withIntermediateDirectories: true)
+            try fm.createDirectory(at: layout.grids, withIntermediateDirectories: true)
+            try AtomicFile.write(config.yaml(), to: layout.config)
+            try AtomicFile.write(
+                RunLabels(mappingHash: train.labelMappingHash, groupNames: train.labelGroupNames).yaml(), to: layout.labels)
+        } catch {
+            throw PretrainError.io(path: runDirectory.path, reason: "cannot write the run directory: \(error)")
+        }
+    }
 
     let trainer = try Pretrainer(config: config, labelCount: train.labelCount, group: group)
     var startEpoch = 1, globalStep = 0, resumedSteps = 0
@@ -104,24 +113,32 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
         let position = resumedSteps > 0 ? "after \(resumedSteps) steps of epoch \(startEpoch)" : "after epoch \(checkpoint.epoch)"
         progress.note("resuming \(runDirectory.path) \(position) (best L_F \(format(best.loss)) at epoch \(best.epoch))")
     }
-    let metrics = writes ? try PretrainMetricsLog(url: layout.metrics, keepingEpochsThrough: resumed.map { $0.0.epoch } ?? 0,
-                                                  keepingStepsThrough: resumed.map { $0.0.globalStep }) : nil
+    let metrics =
+        writes
+        ? try PretrainMetricsLog(
+            url: layout.metrics, keepingEpochsThrough: resumed.map { $0.0.epoch } ?? 0,
+            keepingStepsThrough: resumed.map { $0.0.globalStep }) : nil
     let gridBatch = writes ? try gridImages(validation, count: config.gridImages, config: config) : nil
     // The gradient-share diagnostic's fixed batch (batch norm in training mode needs ≥ 2 images).
     // Every member computes it: with sync_batchnorm its training-mode forward is a collective.
-    let diagnosticBatch = validation.imageCount >= 2
+    let diagnosticBatch =
+        validation.imageCount >= 2
         ? try firstImages(validation, count: min(config.batchSize, validation.imageCount), config: config) : nil
     let stepsPerEpoch = train.batchCount(batchSize: config.batchSize, limit: config.maxImages, dropIncomplete: true)
     guard stepsPerEpoch > 0 else {
-        throw PretrainError.invalidBatch(reason: "\(min(train.imageCount, config.maxImages ?? .max)) training images make no full batch of \(config.batchSize); lower batch_size")
+        throw PretrainError.invalidBatch(
+            reason:
+                "\(min(train.imageCount, config.maxImages ?? .max)) training images make no full batch of \(config.batchSize); lower batch_size"
+        )
     }
     let lastGood: () -> String? = { fm.fileExists(atPath: layout.lastCheckpoint.path) ? layout.lastCheckpoint.path : nil }
     let policy = StepCheckpointPolicy(every: config.checkpointEvery, group: group)
     func checkpointRecord(completedEpochs: Int, epochStep: Int) -> PretrainCheckpoint {
-        var checkpoint = PretrainCheckpoint(epoch: completedEpochs, globalStep: globalStep, validationLoss: lastValidation,
-                                            bestValidationLoss: best.loss, bestEpoch: best.epoch,
-                                            labelMappingHash: train.labelMappingHash, config: config, labelCount: train.labelCount,
-                                            labelGroupNames: train.labelGroupNames)
+        var checkpoint = PretrainCheckpoint(
+            epoch: completedEpochs, globalStep: globalStep, validationLoss: lastValidation,
+            bestValidationLoss: best.loss, bestEpoch: best.epoch,
+            labelMappingHash: train.labelMappingHash, config: config, labelCount: train.labelCount,
+            labelGroupNames: train.labelGroupNames)
         checkpoint.epochStep = epochStep
         return checkpoint
     }
@@ -142,23 +159,29 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
         var step = 0
         let started = Date()
         do {
-            try train.forEachBatch(epoch: epoch, batchSize: config.batchSize, seed: config.seed, shuffled: true,
-                                   limit: config.maxImages, dropIncomplete: true, shard: shard) { batch in
+            try train.forEachBatch(
+                epoch: epoch, batchSize: config.batchSize, seed: config.seed, shuffled: true,
+                limit: config.maxImages, dropIncomplete: true, shard: shard
+            ) { batch in
                 step += 1
                 guard step > skipped else { return }
                 globalStep += 1
                 let losses = try trainer.trainStep(batch, epoch: epoch, step: step)
                 let rate = Double((step - skipped) * config.batchSize) / max(Date().timeIntervalSince(started), 1e-9)
-                var record = PretrainRecord(kind: .step, epoch: epoch, step: globalStep, lossD: losses.discriminator,
-                                            lossF: losses.generator, lossRec: losses.reconstruction,
-                                            lossAdv: losses.adversarial, imagesPerSecond: rate)
+                var record = PretrainRecord(
+                    kind: .step, epoch: epoch, step: globalStep, lossD: losses.discriminator,
+                    lossF: losses.generator, lossRec: losses.reconstruction,
+                    lossAdv: losses.adversarial, imagesPerSecond: rate)
                 record.lossDReal = losses.discriminatorReal
                 record.lossDFake = losses.discriminatorFake
                 metrics?.append(record)
-                progress.step(epoch: epoch, epochs: config.epochs, step: step, stepsPerEpoch: stepsPerEpoch,
-                              losses: describe(losses), imagesPerSecond: rate)
+                progress.step(
+                    epoch: epoch, epochs: config.epochs, step: step, stepsPerEpoch: stepsPerEpoch,
+                    losses: describe(losses), imagesPerSecond: rate)
                 let next = try policy.decision(globalStep: globalStep, step: step, stepsPerEpoch: stepsPerEpoch)
-                if next.save, writes { try checkpointRecord(completedEpochs: epoch - 1, epochStep: step).save(trainer, to: layout.lastCheckpoint) }
+                if next.save, writes {
+                    try checkpointRecord(completedEpochs: epoch - 1, epochStep: step).save(trainer, to: layout.lastCheckpoint)
+                }
                 if next.stop { throw try stop(epoch: epoch, step: step) }
             }
         } catch let PretrainError.diverged(e, s, which, _) {
@@ -170,9 +193,10 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
             throw PretrainError.diverged(epoch: epoch, step: step, which: "validation L_F", lastGoodCheckpoint: lastGood())
         }
         lastValidation = val.generator
-        var record = PretrainRecord(kind: .epoch, epoch: epoch, step: globalStep, lossD: val.discriminator, lossF: val.generator,
-                                    lossRec: val.reconstruction, lossAdv: val.adversarial, validationLossF: val.generator,
-                                    imagesPerSecond: rate)
+        var record = PretrainRecord(
+            kind: .epoch, epoch: epoch, step: globalStep, lossD: val.discriminator, lossF: val.generator,
+            lossRec: val.reconstruction, lossAdv: val.adversarial, validationLossF: val.generator,
+            imagesPerSecond: rate)
         record.lossDReal = val.discriminatorReal
         record.lossDFake = val.discriminatorFake
         record.conditionalShare = val.conditional?.share
@@ -184,9 +208,10 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
         }
         metrics?.append(record)
         if let gridBatch, let out = try trainer.inpaint(gridBatch.images) {
-            let raster = try PretrainGrid.render(images: gridBatch.images, masked: out.masked, predictions: out.prediction,
-                                                 mask: trainer.mask, captions: gridBatch.captions,
-                                                 title: "epoch \(epoch) \(config.method.rawValue) \(config.backbone.rawValue)")
+            let raster = try PretrainGrid.render(
+                images: gridBatch.images, masked: out.masked, predictions: out.prediction,
+                mask: trainer.mask, captions: gridBatch.captions,
+                title: "epoch \(epoch) \(config.method.rawValue) \(config.backbone.rawValue)")
             do { try PNG.write(raster, to: layout.grid(epoch: epoch).path) } catch {
                 throw PretrainError.io(path: layout.grid(epoch: epoch).path, reason: "\(error)")
             }
@@ -205,15 +230,18 @@ public func pretrain(config requested: RunConfig, train: PretrainBatchSource, va
                 }
             }
         }
-        progress.note(String(format: "epoch %d/%d  validation L_F %@%@  %.1f img/s%@", epoch, config.epochs,
-                             format(val.generator), improved ? " (best)" : "", rate, describeInside(record)))
+        progress.note(
+            String(
+                format: "epoch %d/%d  validation L_F %@%@  %.1f img/s%@", epoch, config.epochs,
+                format(val.generator), improved ? " (best)" : "", rate, describeInside(record)))
         if epoch < config.epochs, try TrainingInterruption.isRequested(agreedOver: group) { throw try stop(epoch: epoch, step: 0) }
     }
     // Nobody reports success before rank 0's last checkpoint is on disk.
     if let group, world > 1 { try group.barrier() }
-    return PretrainSummary(runDirectory: runDirectory, epochsCompleted: max(config.epochs, startEpoch - 1),
-                           bestEpoch: best.epoch, bestValidationLoss: best.loss, lastValidationLoss: lastValidation,
-                           bestCheckpoint: layout.bestCheckpoint, lastCheckpoint: layout.lastCheckpoint)
+    return PretrainSummary(
+        runDirectory: runDirectory, epochsCompleted: max(config.epochs, startEpoch - 1),
+        bestEpoch: best.epoch, bestValidationLoss: best.loss, lastValidationLoss: lastValidation,
+        bestCheckpoint: layout.bestCheckpoint, lastCheckpoint: layout.lastCheckpoint)
 }
 
 /// What `pretrain --resume` does with a run folder.
@@ -225,7 +253,7 @@ public enum ResumePlan: Equatable {
 
     public var config: RunConfig {
         switch self {
-        case let .finished(config, _, _, _), let .resume(config, _): return config
+        case .finished(let config, _, _, _), .resume(let config, _): return config
         }
     }
 }
@@ -259,27 +287,36 @@ public func resumePlan(runDirectory: URL, requested: RunConfig, explicit: Set<Ru
     }
     if explicit.contains(.epochs) {
         guard requested.epochs >= checkpoint.epoch else {
-            throw PretrainError.invalidResume(run: runDirectory.path, reason: "epochs \(requested.epochs) is fewer than the \(checkpoint.epoch) already trained; to extend the run ask for more than \(checkpoint.epoch)")
+            throw PretrainError.invalidResume(
+                run: runDirectory.path,
+                reason:
+                    "epochs \(requested.epochs) is fewer than the \(checkpoint.epoch) already trained; to extend the run ask for more than \(checkpoint.epoch)"
+            )
         }
         config.epochs = requested.epochs
     }
     guard checkpoint.epoch < config.epochs else {
-        return .finished(config: config, completedEpochs: checkpoint.epoch, bestEpoch: checkpoint.bestEpoch,
-                         bestValidationLoss: checkpoint.bestValidationLoss)
+        return .finished(
+            config: config, completedEpochs: checkpoint.epoch, bestEpoch: checkpoint.bestEpoch,
+            bestValidationLoss: checkpoint.bestValidationLoss)
     }
     return .resume(config: config, completedEpochs: checkpoint.epoch)
 }
 
 /// Mean validation losses over the whole split, weighting each batch by its size. In a group,
 /// each member evaluates its shard of every batch and the sums are added over the group.
-func validationLoss(_ trainer: Pretrainer, _ source: PretrainBatchSource, config: RunConfig,
-                    shard: DataShard = .whole) throws -> PretrainLossValues {
+func validationLoss(
+    _ trainer: Pretrainer, _ source: PretrainBatchSource, config: RunConfig,
+    shard: DataShard = .whole
+) throws -> PretrainLossValues {
     var n = 0.0
     var sums = (d: 0.0, f: 0.0, rec: 0.0, adv: 0.0, real: 0.0, fake: 0.0, accuracy: 0.0)
     var has = (d: false, rec: false, adv: false, accuracy: false)
     var conditional: ConditionalSignal?
-    try source.forEachBatch(epoch: 0, batchSize: config.batchSize, seed: config.seed, shuffled: false, limit: nil,
-                            dropIncomplete: false, shard: shard) { batch in
+    try source.forEachBatch(
+        epoch: 0, batchSize: config.batchSize, seed: config.seed, shuffled: false, limit: nil,
+        dropIncomplete: false, shard: shard
+    ) { batch in
         let k = Double(batch.images.shape[0])
         guard k > 0 else { return }
         let v = try trainer.evaluate(batch)
@@ -296,19 +333,22 @@ func validationLoss(_ trainer: Pretrainer, _ source: PretrainBatchSource, config
         // Sums (and flags as 0/1, counts as exact small integers) added over the members' shards.
         func flag(_ b: Bool) -> Double { b ? 1 : 0 }
         let c = conditional ?? ConditionalSignal()
-        let total = try group.sum([n, sums.d, sums.f, sums.rec, sums.adv, sums.real, sums.fake, sums.accuracy,
-                                   flag(has.d), flag(has.rec), flag(has.adv), flag(has.accuracy), flag(conditional != nil),
-                                   Double(c.count), Double(c.wins), c.marginSum])
+        let total = try group.sum([
+            n, sums.d, sums.f, sums.rec, sums.adv, sums.real, sums.fake, sums.accuracy,
+            flag(has.d), flag(has.rec), flag(has.adv), flag(has.accuracy), flag(conditional != nil),
+            Double(c.count), Double(c.wins), c.marginSum
+        ])
         n = total[0]
         sums = (total[1], total[2], total[3], total[4], total[5], total[6], total[7])
         has = (total[8] > 0, total[9] > 0, total[10] > 0, total[11] > 0)
         conditional = total[12] > 0 ? ConditionalSignal(count: Int(total[13]), wins: Int(total[14]), marginSum: total[15]) : nil
     }
     guard n > 0 else { throw PretrainError.emptyDataset(split: config.validationSplit.rawValue) }
-    return PretrainLossValues(discriminator: has.d ? sums.d / n : nil, generator: sums.f / n,
-                              reconstruction: has.rec ? sums.rec / n : nil, adversarial: has.adv ? sums.adv / n : nil,
-                              discriminatorReal: has.d ? sums.real / n : nil, discriminatorFake: has.d ? sums.fake / n : nil,
-                              conditional: conditional, labelAccuracy: has.accuracy ? sums.accuracy / n : nil)
+    return PretrainLossValues(
+        discriminator: has.d ? sums.d / n : nil, generator: sums.f / n,
+        reconstruction: has.rec ? sums.rec / n : nil, adversarial: has.adv ? sums.adv / n : nil,
+        discriminatorReal: has.d ? sums.real / n : nil, discriminatorFake: has.d ? sums.fake / n : nil,
+        conditional: conditional, labelAccuracy: has.accuracy ? sums.accuracy / n : nil)
 }
 
 /// The in-painting grid's validation images: a fixed set, so grids compare across epochs, chosen
@@ -320,8 +360,10 @@ func gridImages(_ source: PretrainBatchSource, count: Int, config: RunConfig) th
     // Only images `gridSelection` can pick are kept (copied out of their batch, so the batch is
     // freed): each pick is among the first `count` images overall or of one of its groups.
     var kept: [Int: Tensor] = [:], labels: [[Float]] = [], captions: [String] = [], seenPerGroup: [Int: Int] = [:]
-    try source.forEachBatch(epoch: 0, batchSize: max(count, 16), seed: config.seed, shuffled: false,
-                            limit: max(count, gridSearchImages), dropIncomplete: false) { batch in
+    try source.forEachBatch(
+        epoch: 0, batchSize: max(count, 16), seed: config.seed, shuffled: false,
+        limit: max(count, gridSearchImages), dropIncomplete: false
+    ) { batch in
         let n = batch.images.shape[0], k = batch.labels.shape.count > 1 ? batch.labels.shape[1] : 0
         let values = try batch.labels.to(device: .cpu, dtype: .float32).toArray(of: Float.self)
         for i in 0..<n {
@@ -339,12 +381,13 @@ func gridImages(_ source: PretrainBatchSource, count: Int, config: RunConfig) th
     guard !labels.isEmpty else { return nil }
     let chosen = gridSelection(labels: labels, count: count)
     let names = source.labelGroupNames
-    return PretrainBatch(images: try Tensor.cat(chosen.map { kept[$0.index]! }, dim: 0),
-                         labels: try Tensor(chosen.flatMap { labels[$0.index] }, shape: [chosen.count, labels[0].count]),
-                         captions: chosen.map { pick in
-                             let group = pick.group.map { $0 < names.count ? names[$0] : "label \($0)" } ?? "any"
-                             return "\(group): \(captions[pick.index])"
-                         })
+    return PretrainBatch(
+        images: try Tensor.cat(chosen.map { kept[$0.index]! }, dim: 0),
+        labels: try Tensor(chosen.flatMap { labels[$0.index] }, shape: [chosen.count, labels[0].count]),
+        captions: chosen.map { pick in
+            let group = pick.group.map { $0 < names.count ? names[$0] : "label \($0)" } ?? "any"
+            return "\(group): \(captions[pick.index])"
+        })
 }
 
 /// The first `count` validation images (the gradient-share diagnostic's fixed batch).

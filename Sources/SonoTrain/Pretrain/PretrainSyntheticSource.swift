@@ -6,7 +6,8 @@ extension InMemoryBatchSource {
     /// Generated images for smoke runs and benchmarks without a cohort: z-scored bright discs on
     /// a textured background whose texture frequency encodes one of `labelCount` classes, so the
     /// in-painting and label tasks both have structure to learn. Deterministic for a seed.
-    public static func synthetic(count: Int, height: Int, width: Int, labelCount: Int = 10, seed: UInt64 = 0) throws -> InMemoryBatchSource {
+    public static func synthetic(count: Int, height: Int, width: Int, labelCount: Int = 10, seed: UInt64 = 0) throws -> InMemoryBatchSource
+    {
         guard count >= 1, height >= 1, width >= 1, labelCount >= 1 else {
             throw PretrainError.invalidBatch(reason: "synthetic data needs positive count, size and label count")
         }
@@ -35,8 +36,9 @@ extension InMemoryBatchSource {
             labels[i * labelCount + kind] = 1
             captions.append("class \(kind)")
         }
-        return try InMemoryBatchSource(images: Tensor(pixels, shape: [count, 1, height, width]),
-                                       labels: Tensor(labels, shape: [count, labelCount]),
-                                       captions: captions, labelMappingHash: "synthetic-\(labelCount)")
+        return try InMemoryBatchSource(
+            images: Tensor(pixels, shape: [count, 1, height, width]),
+            labels: Tensor(labels, shape: [count, labelCount]),
+            captions: captions, labelMappingHash: "synthetic-\(labelCount)")
     }
 }

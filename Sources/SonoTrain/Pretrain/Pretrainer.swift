@@ -67,10 +67,11 @@ public final class Pretrainer {
         try TorchRuntime.manualSeed(config.seed)
         if config.method.usesContextEncoder {
             generator = try ContextEncoder(backbone: config.backbone, decoderWidths: config.decoderWidths)
-            discriminator = try ProjectionDiscriminator(labelCount: config.method.conditionsOnLabels ? labelCount : 0,
-                                                        widths: config.discriminatorWidths,
-                                                        pooling: config.discriminatorPooling,
-                                                        normalization: config.discriminatorNormalization)
+            discriminator = try ProjectionDiscriminator(
+                labelCount: config.method.conditionsOnLabels ? labelCount : 0,
+                widths: config.discriminatorWidths,
+                pooling: config.discriminatorPooling,
+                normalization: config.discriminatorNormalization)
         } else {
             generator = try LabelPredictor(backbone: config.backbone, labelCount: labelCount)
             discriminator = nil
@@ -94,11 +95,13 @@ public final class Pretrainer {
                 discriminator?.synchronizeBatchNorm(over: group)
             }
         }
-        optimizerF = try Adam(parameters: generator.namedParameters(), learningRate: config.learningRateF,
-                              betas: (config.beta1, config.beta2), eps: config.adamEpsilon, weightDecay: config.weightDecay)
+        optimizerF = try Adam(
+            parameters: generator.namedParameters(), learningRate: config.learningRateF,
+            betas: (config.beta1, config.beta2), eps: config.adamEpsilon, weightDecay: config.weightDecay)
         optimizerD = try discriminator.map {
-            try Adam(parameters: $0.namedParameters(), learningRate: config.learningRateD,
-                     betas: (config.beta1, config.beta2), eps: config.adamEpsilon, weightDecay: config.weightDecay)
+            try Adam(
+                parameters: $0.namedParameters(), learningRate: config.learningRateD,
+                betas: (config.beta1, config.beta2), eps: config.adamEpsilon, weightDecay: config.weightDecay)
         }
     }
 
@@ -127,8 +130,9 @@ public final class Pretrainer {
         // `d_steps` D updates on this batch's real and (detached) predicted centres, then one F step.
         var valueD = (total: 0.0, real: 0.0, fake: 0.0)
         for _ in 0..<config.discriminatorSteps {
-            valueD = try updateDiscriminator(discriminator, optimizerD, prediction: prediction, truth: truth, labels: y,
-                                             epoch: epoch, step: step)
+            valueD = try updateDiscriminator(
+                discriminator, optimizerD, prediction: prediction, truth: truth, labels: y,
+                epoch: epoch, step: step)
         }
         var values = try updateGenerator(discriminator, prediction: prediction, truth: truth, labels: y, epoch: epoch, step: step)
         values.discriminator = valueD.total
@@ -140,8 +144,10 @@ public final class Pretrainer {
     /// The D step: hinge loss on the true centres and the detached predictions; only D moves.
     /// Returns L_D and its real and fake terms, before the update.
     @discardableResult
-    func updateDiscriminator(_ discriminator: ProjectionDiscriminator, _ optimizerD: Adam, prediction: Tensor, truth: Tensor,
-                             labels y: Tensor?, epoch: Int, step: Int) throws -> (total: Double, real: Double, fake: Double) {
+    func updateDiscriminator(
+        _ discriminator: ProjectionDiscriminator, _ optimizerD: Adam, prediction: Tensor, truth: Tensor,
+        labels y: Tensor?, epoch: Int, step: Int
+    ) throws -> (total: Double, real: Double, fake: Double) {
         try optimizerD.zeroGrad()
         let real = try compute { try discriminator(truth, labels: y) }
         let fake = try compute { try discriminator(prediction.detached(), labels: y) }
@@ -158,23 +164,27 @@ public final class Pretrainer {
 
     /// The F step against the current D. D's weights are constants here: no gradients are
     /// computed for them at all, so D's step and F's step touch disjoint parameters.
-    func updateGenerator(_ discriminator: ProjectionDiscriminator, prediction: Tensor, truth: Tensor, labels y: Tensor?,
-                         epoch: Int, step: Int) throws -> PretrainLossValues {
+    func updateGenerator(
+        _ discriminator: ProjectionDiscriminator, prediction: Tensor, truth: Tensor, labels y: Tensor?,
+        epoch: Int, step: Int
+    ) throws -> PretrainLossValues {
         if freezesDiscriminatorInFStep {
             try setTrainable(discriminator, false)
         }
         defer { if freezesDiscriminatorInFStep { try? setTrainable(discriminator, true) } }
         try optimizerF.zeroGrad()
         let fake = try compute { try discriminator(prediction, labels: y) }
-        let f = try PretrainLosses.contextEncoder(fakeScores: fake, prediction: prediction,
-                                                  truth: truth, lambdaRec: config.lambdaRec, lambdaAdv: config.lambdaAdv)
+        let f = try PretrainLosses.contextEncoder(
+            fakeScores: fake, prediction: prediction,
+            truth: truth, lambdaRec: config.lambdaRec, lambdaAdv: config.lambdaAdv)
         let valueF = try finite(f.total, "L_F", epoch, step)
         try scalerF.scaled(f.total).backward()
         try synchronizeGradients(of: generator)
         try scalerF.step(optimizerF)
         let terms = try groupMean([try f.reconstruction.item()] + (f.adversarial.map { [try $0.item()] } ?? []))
-        return PretrainLossValues(discriminator: nil, generator: valueF, reconstruction: terms[0],
-                                  adversarial: terms.count > 1 ? terms[1] : nil)
+        return PretrainLossValues(
+            discriminator: nil, generator: valueF, reconstruction: terms[0],
+            adversarial: terms.count > 1 ? terms[1] : nil)
     }
 
     /// L_F (and its terms) on one batch in evaluation mode, without gradients.
@@ -198,10 +208,12 @@ public final class Pretrainer {
                 let fakeScores = try discriminator(prediction, labels: y)
                 let realScores = try discriminator(truth, labels: y)
                 let terms = try PretrainLosses.discriminatorHingeTerms(realScores: realScores, fakeScores: fakeScores)
-                let f = try PretrainLosses.contextEncoder(fakeScores: fakeScores, prediction: prediction, truth: truth,
-                                                          lambdaRec: config.lambdaRec, lambdaAdv: config.lambdaAdv)
-                var values = PretrainLossValues(discriminator: try (terms.real + terms.fake).item(), generator: try f.total.item(),
-                                                reconstruction: try f.reconstruction.item(), adversarial: try f.adversarial?.item())
+                let f = try PretrainLosses.contextEncoder(
+                    fakeScores: fakeScores, prediction: prediction, truth: truth,
+                    lambdaRec: config.lambdaRec, lambdaAdv: config.lambdaAdv)
+                var values = PretrainLossValues(
+                    discriminator: try (terms.real + terms.fake).item(), generator: try f.total.item(),
+                    reconstruction: try f.reconstruction.item(), adversarial: try f.adversarial?.item())
                 values.discriminatorReal = try terms.real.item()
                 values.discriminatorFake = try terms.fake.item()
                 if discriminator.labelCount > 0 {

@@ -35,8 +35,10 @@ public struct PretrainCheckpoint {
     /// Steps of epoch `epoch + 1` already trained; 0 for a checkpoint written at an epoch's end.
     public var epochStep = 0
 
-    public init(epoch: Int, globalStep: Int, validationLoss: Double, bestValidationLoss: Double, bestEpoch: Int,
-                labelMappingHash: String, config: RunConfig, labelCount: Int, labelGroupNames: [String] = []) {
+    public init(
+        epoch: Int, globalStep: Int, validationLoss: Double, bestValidationLoss: Double, bestEpoch: Int,
+        labelMappingHash: String, config: RunConfig, labelCount: Int, labelGroupNames: [String] = []
+    ) {
         self.epoch = epoch
         self.globalStep = globalStep
         self.validationLoss = validationLoss
@@ -70,7 +72,7 @@ public struct PretrainCheckpoint {
             "best_validation_loss": String(bestValidationLoss),
             "best_epoch": String(bestEpoch),
             "method": config.method.rawValue,
-            "backbone": config.backbone.rawValue,
+            "backbone": config.backbone.rawValue
         ]
         metadata.merge(trainer.scalerF.checkpointMetadata(prefix: "grad_scaler_F")) { $1 }
         if trainer.discriminator != nil { metadata.merge(trainer.scalerD.checkpointMetadata(prefix: "grad_scaler_D")) { $1 } }
@@ -94,11 +96,14 @@ public struct PretrainCheckpoint {
             return v
         }
         func number<T: LosslessStringConvertible>(_ key: String, _: T.Type) throws -> T {
-            guard let v = T(try field(key)) else { throw PretrainError.checkpoint(path: url.path, reason: "metadata '\(key)' is not a number") }
+            guard let v = T(try field(key)) else {
+                throw PretrainError.checkpoint(path: url.path, reason: "metadata '\(key)' is not a number")
+            }
             return v
         }
         guard m["format"] == format else {
-            throw PretrainError.checkpoint(path: url.path, reason: "not a SonoTag pretraining checkpoint (format \(m["format"] ?? "missing"))")
+            throw PretrainError.checkpoint(
+                path: url.path, reason: "not a SonoTag pretraining checkpoint (format \(m["format"] ?? "missing"))")
         }
         let config: RunConfig
         do { config = try RunConfig.fromYAML(try field("config"), source: "\(url.path) metadata 'config'") } catch {
@@ -149,8 +154,12 @@ public struct PretrainCheckpoint {
         let encoder = try makeFeatureExtractor(backbone)
         try EncoderWeights.load(archive.dictionary, into: encoder, source: checkpointURL.path)
         do {
-            try encoder.save(to: url, metadata: ["backbone": backbone.rawValue, "source": "sonotag pretrain",
-                                                 "method": checkpoint.config.method.rawValue, "epoch": String(checkpoint.epoch)])
+            try encoder.save(
+                to: url,
+                metadata: [
+                    "backbone": backbone.rawValue, "source": "sonotag pretrain",
+                    "method": checkpoint.config.method.rawValue, "epoch": String(checkpoint.epoch)
+                ])
         } catch {
             throw PretrainError.io(path: url.path, reason: "cannot write encoder: \(error)")
         }

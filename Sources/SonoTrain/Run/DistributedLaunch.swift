@@ -60,8 +60,9 @@ public struct DistributedEnvironment: Equatable, Sendable {
     /// Joins the group (nil for a world of one: nothing to synchronise).
     public func joinGroup(timeoutSeconds: Double) throws -> ProcessGroup? {
         guard worldSize > 1 else { return nil }
-        return try ProcessGroup(masterAddress: masterAddress, masterPort: masterPort, rank: rank, worldSize: worldSize,
-                                timeoutSeconds: timeoutSeconds)
+        return try ProcessGroup(
+            masterAddress: masterAddress, masterPort: masterPort, rank: rank, worldSize: worldSize,
+            timeoutSeconds: timeoutSeconds)
     }
 }
 
@@ -73,12 +74,12 @@ public enum DistributedLaunchError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .environment(variable, reason): return "environment variable \(variable) \(reason)"
-        case let .invalidOption(flag, reason): return "\(flag): \(reason)"
-        case let .workerFailed(rank, how, others):
+        case .environment(let variable, let reason): return "environment variable \(variable) \(reason)"
+        case .invalidOption(let flag, let reason): return "\(flag): \(reason)"
+        case .workerFailed(let rank, let how, let others):
             let rest = others.isEmpty ? "" : "; stopped rank(s) \(others.map(String.init).joined(separator: ", ")) that were still running"
             return "rank \(rank) \(how)\(rest)"
-        case let .cannotStart(reason): return "cannot start the worker processes: \(reason)"
+        case .cannotStart(let reason): return "cannot start the worker processes: \(reason)"
         }
     }
 }
@@ -120,7 +121,9 @@ public struct LocalLauncher {
 
     /// Runs the workers to the end. Throws `workerFailed` naming the first rank that failed.
     public func run() throws {
-        guard processCount >= 1 else { throw DistributedLaunchError.invalidOption(flag: "--nproc-per-node", reason: "\(processCount) must be at least 1") }
+        guard processCount >= 1 else {
+            throw DistributedLaunchError.invalidOption(flag: "--nproc-per-node", reason: "\(processCount) must be at least 1")
+        }
         let port = try masterPort ?? ProcessGroup.freeLoopbackPort()
         var environment = ProcessInfo.processInfo.environment.merging(extraEnvironment) { $1 }
         environment["MASTER_ADDR"] = "127.0.0.1"

@@ -15,7 +15,11 @@ extension GradientScaler {
     func restore(fromCheckpointMetadata metadata: [String: String], prefix: String, source: String) throws -> Bool {
         guard let scaleText = metadata["\(prefix)_scale"], let trackerText = metadata["\(prefix)_growth_tracker"] else { return false }
         guard let scale = Double(scaleText), scale.isFinite, scale > 0, let tracker = Int(trackerText), tracker >= 0 else {
-            throw CheckpointScalerError(source: source, reason: "metadata '\(prefix)_scale' = '\(scaleText)' / '\(prefix)_growth_tracker' = '\(trackerText)' is not a positive scale and a count")
+            throw CheckpointScalerError(
+                source: source,
+                reason:
+                    "metadata '\(prefix)_scale' = '\(scaleText)' / '\(prefix)_growth_tracker' = '\(trackerText)' is not a positive scale and a count"
+            )
         }
         restore(scale: scale, growthTracker: tracker)
         return true

@@ -24,8 +24,10 @@ public final class ProgressReporter {
     /// - Parameters:
     ///   - style: nil picks a bar on a terminal, lines otherwise (and with `CI=true`).
     ///   - clock, write: for tests; default the wall clock and standard error.
-    public init(style: Style? = nil, lineEvery: Int = 10, lineInterval: TimeInterval = ProgressOutput.heartbeatInterval,
-                clock: @escaping () -> Date = Date.init, write: ((String) -> Void)? = nil) {
+    public init(
+        style: Style? = nil, lineEvery: Int = 10, lineInterval: TimeInterval = ProgressOutput.heartbeatInterval,
+        clock: @escaping () -> Date = Date.init, write: ((String) -> Void)? = nil
+    ) {
         self.style = style ?? (ProgressOutput.isInteractive ? .bar : .lines)
         self.lineEvery = max(1, lineEvery)
         self.lineInterval = lineInterval

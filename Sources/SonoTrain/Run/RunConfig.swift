@@ -106,7 +106,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
             switch self {
             case .height, .width: return "size"
             case .beta1, .beta2, .adamEpsilon, .weightDecay, .maskFill, .decoderWidths, .discriminatorWidths,
-                 .discriminatorPooling, .discriminatorNormalization, .discriminatorSteps, .gridImages, .trainSplit, .validationSplit:
+                .discriminatorPooling, .discriminatorNormalization, .discriminatorSteps, .gridImages, .trainSplit, .validationSplit:
                 return nil
             default: return rawValue.replacingOccurrences(of: "_", with: "-")
             }
@@ -133,19 +133,28 @@ public struct RunConfig: Codable, Equatable, Sendable {
             case .decoderWidths: return "Channels of the four decoder blocks (default \(d.decoderWidths))."
             case .discriminatorWidths: return "Channels of the four discriminator blocks (default \(d.discriminatorWidths))."
             case .discriminatorPooling: return "sum | mean (default \(d.discriminatorPooling.rawValue))."
-            case .discriminatorNormalization: return "batch | spectral: batch norm (the paper) or spectral normalisation (Miyato & Koyama) in D (default \(d.discriminatorNormalization.rawValue))."
+            case .discriminatorNormalization:
+                return
+                    "batch | spectral: batch norm (the paper) or spectral normalisation (Miyato & Koyama) in D (default \(d.discriminatorNormalization.rawValue))."
             case .discriminatorSteps: return "D updates per F update, on the same batch (default \(d.discriminatorSteps))."
             case .seed: return "Random seed: weights, data order, augmentation (default \(d.seed))."
             case .gridImages: return "Images in the per-epoch in-painting grid (default \(d.gridImages))."
             case .device: return "cpu or cuda[:n] (default \(d.device))."
-            case .trainSplit, .validationSplit: return "Split names for training and validation (default \(d.trainSplit.rawValue), \(d.validationSplit.rawValue))."
+            case .trainSplit, .validationSplit:
+                return "Split names for training and validation (default \(d.trainSplit.rawValue), \(d.validationSplit.rawValue))."
             case .maxImages: return "Use at most this many training images per epoch."
             case .initialWeights: return "Initial encoder weights (torchvision names, e.g. ImageNet)."
             case .threads: return "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS)."
-            case .precision: return "\(Precision.allCases.map(\.rawValue).joined(separator: " | ")): autocast; weights, Adam state and checkpoints stay fp32; fp16 needs CUDA (default \(d.precision.rawValue))."
-            case .syncBatchNorm: return "Batch-norm statistics over all processes' batches in data-parallel runs (default \(d.syncBatchNorm))."
-            case .channelsLast: return "Store convolution weights and images channels-last (NHWC), the layout cuDNN's tensor cores and oneDNN prefer; results equal within float rounding (default \(d.channelsLast))."
-            case .checkpointEvery: return "Also write checkpoints/last.safetensors every N steps, mid-epoch (default: at each epoch's end only)."
+            case .precision:
+                return
+                    "\(Precision.allCases.map(\.rawValue).joined(separator: " | ")): autocast; weights, Adam state and checkpoints stay fp32; fp16 needs CUDA (default \(d.precision.rawValue))."
+            case .syncBatchNorm:
+                return "Batch-norm statistics over all processes' batches in data-parallel runs (default \(d.syncBatchNorm))."
+            case .channelsLast:
+                return
+                    "Store convolution weights and images channels-last (NHWC), the layout cuDNN's tensor cores and oneDNN prefer; results equal within float rounding (default \(d.channelsLast))."
+            case .checkpointEvery:
+                return "Also write checkpoints/last.safetensors every N steps, mid-epoch (default: at each epoch's end only)."
             }
         }
 
@@ -183,7 +192,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
         let legacy = try decoder.container(keyedBy: LegacyKey.self)
-        learningRateF = try c.decodeIfPresent(Double.self, forKey: .learningRateF)
+        learningRateF =
+            try c.decodeIfPresent(Double.self, forKey: .learningRateF)
             ?? legacy.decodeIfPresent(Double.self, forKey: LegacyKey(stringValue: "lr_f")) ?? d.learningRateF
         learningRateD = try c.decodeIfPresent(Double.self, forKey: .learningRateD) ?? d.learningRateD
         beta1 = try c.decodeIfPresent(Double.self, forKey: .beta1) ?? d.beta1
@@ -197,7 +207,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
         decoderWidths = try c.decodeIfPresent([Int].self, forKey: .decoderWidths) ?? d.decoderWidths
         discriminatorWidths = try c.decodeIfPresent([Int].self, forKey: .discriminatorWidths) ?? d.discriminatorWidths
         discriminatorPooling = try c.decodeIfPresent(DiscriminatorPooling.self, forKey: .discriminatorPooling) ?? d.discriminatorPooling
-        discriminatorNormalization = try c.decodeIfPresent(DiscriminatorNormalization.self, forKey: .discriminatorNormalization)
+        discriminatorNormalization =
+            try c.decodeIfPresent(DiscriminatorNormalization.self, forKey: .discriminatorNormalization)
             ?? d.discriminatorNormalization
         discriminatorSteps = try c.decodeIfPresent(Int.self, forKey: .discriminatorSteps) ?? d.discriminatorSteps
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
@@ -226,24 +237,35 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     /// The configuration a YAML text describes (keys it leaves out taken from `base`), and the
     /// keys it sets (the settings it asks for explicitly, as against defaults).
-    public static func parse(_ text: String, source: String = "config", base: RunConfig = .defaults) throws -> (config: RunConfig, keys: Set<Key>) {
+    public static func parse(_ text: String, source: String = "config", base: RunConfig = .defaults) throws -> (
+        config: RunConfig, keys: Set<Key>
+    ) {
         // YAMLConfig's errors say where (file:line:column) and list the known keys.
-        guard let node = try YAMLConfig.settingsMapping(text, known: Key.allCases.map(\.rawValue), accepted: Set(legacyKeys.keys),
-                                                        file: source) else { return (base, []) }
+        guard
+            let node = try YAMLConfig.settingsMapping(
+                text, known: Key.allCases.map(\.rawValue), accepted: Set(legacyKeys.keys),
+                file: source)
+        else { return (base, []) }
         let names = (node.mapping.map { Array($0) } ?? []).compactMap { $0.key.string }
         let keys = Set(names.compactMap { Key(rawValue: $0) ?? legacyKeys[$0] })
-        do { return (try YAMLDecoder().decode(RunConfig.self, from: node, userInfo: [baseKey: base]), keys) } catch let error as DecodingError {
+        do { return (try YAMLDecoder().decode(RunConfig.self, from: node, userInfo: [baseKey: base]), keys) } catch let error
+            as DecodingError
+        {
             throw YAMLConfig.describe(error, in: node, file: source)
         }
     }
 
-    public static func load(from url: URL, base: RunConfig = .defaults) throws -> RunConfig { try loadWithKeys(from: url, base: base).config }
+    public static func load(from url: URL, base: RunConfig = .defaults) throws -> RunConfig {
+        try loadWithKeys(from: url, base: base).config
+    }
 
     /// `load`, with the keys the file sets.
     public static func loadWithKeys(from url: URL, base: RunConfig = .defaults) throws -> (config: RunConfig, keys: Set<Key>) {
         let text: String
         // Said in words: Foundation's own message is "The operation could not be completed".
-        guard FileManager.default.fileExists(atPath: url.path) else { throw RunConfigError.unreadable(path: url.path, reason: "no such file") }
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw RunConfigError.unreadable(path: url.path, reason: "no such file")
+        }
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw RunConfigError.unreadable(path: url.path, reason: error.localizedDescription)
         }
@@ -314,7 +336,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
     /// Checks ranges and the geometry the networks need; the message names the offending key.
     public func validate() throws {
         func fail(_ key: CodingKeys, _ why: String) -> RunConfigError { .invalidValue(source: key.rawValue, reason: why) }
-        guard height > 0, height % 32 == 0 else { throw fail(.height, "\(height) must be a positive multiple of 32 (output stride 32, four x2 decoder blocks)") }
+        guard height > 0, height % 32 == 0 else {
+            throw fail(.height, "\(height) must be a positive multiple of 32 (output stride 32, four x2 decoder blocks)")
+        }
         guard width > 0, width % 32 == 0 else { throw fail(.width, "\(width) must be a positive multiple of 32") }
         guard batchSize >= 2 else { throw fail(.batchSize, "\(batchSize) must be at least 2 (batch norm in training mode)") }
         guard epochs >= 1 else { throw fail(.epochs, "\(epochs) must be at least 1") }
@@ -324,11 +348,19 @@ public struct RunConfig: Codable, Equatable, Sendable {
         guard (0..<1).contains(beta2) else { throw fail(.beta2, "\(beta2) must be in [0, 1)") }
         guard adamEpsilon > 0 else { throw fail(.adamEpsilon, "must be positive") }
         guard weightDecay >= 0 else { throw fail(.weightDecay, "must not be negative") }
-        guard lambdaRec >= 0, lambdaAdv >= 0, lambdaRec + lambdaAdv > 0 else { throw fail(.lambdaRec, "lambda_rec and lambda_adv must be >= 0 and not both 0") }
-        guard decoderWidths.count == 4, decoderWidths.allSatisfy({ $0 > 0 }) else { throw fail(.decoderWidths, "needs four positive widths (four up-convolution blocks)") }
-        guard discriminatorWidths.count == 4, discriminatorWidths.allSatisfy({ $0 > 0 }) else { throw fail(.discriminatorWidths, "needs four positive widths (four conv blocks)") }
+        guard lambdaRec >= 0, lambdaAdv >= 0, lambdaRec + lambdaAdv > 0 else {
+            throw fail(.lambdaRec, "lambda_rec and lambda_adv must be >= 0 and not both 0")
+        }
+        guard decoderWidths.count == 4, decoderWidths.allSatisfy({ $0 > 0 }) else {
+            throw fail(.decoderWidths, "needs four positive widths (four up-convolution blocks)")
+        }
+        guard discriminatorWidths.count == 4, discriminatorWidths.allSatisfy({ $0 > 0 }) else {
+            throw fail(.discriminatorWidths, "needs four positive widths (four conv blocks)")
+        }
         guard maxImages.map({ $0 >= 2 }) ?? true else { throw fail(.maxImages, "must be at least 2") }
-        guard (1...10).contains(discriminatorSteps) else { throw fail(.discriminatorSteps, "\(discriminatorSteps) must be between 1 and 10") }
+        guard (1...10).contains(discriminatorSteps) else {
+            throw fail(.discriminatorSteps, "\(discriminatorSteps) must be between 1 and 10")
+        }
         guard gridImages >= 0 else { throw fail(.gridImages, "must not be negative") }
         guard threads.map({ $0 >= 1 }) ?? true else { throw fail(.threads, "must be at least 1") }
         guard checkpointEvery.map({ $0 >= 1 }) ?? true else { throw fail(.checkpointEvery, "must be at least 1 step") }
@@ -344,8 +376,8 @@ public enum RunConfigError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .unreadable(p, r): return "cannot read config \(p): \(r)"
-        case let .invalidValue(s, r): return "\(s): \(r)"
+        case .unreadable(let p, let r): return "cannot read config \(p): \(r)"
+        case .invalidValue(let s, let r): return "\(s): \(r)"
         }
     }
 }

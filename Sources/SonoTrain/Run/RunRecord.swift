@@ -27,8 +27,9 @@ public struct RunRecord: Codable, Sendable, Equatable {
         /// The identity of a manifest's labels and split, read from the file.
         public static func ofManifest(at path: String) throws -> DataIdentity {
             let manifest = try ManifestDatabase(path: path)
-            return DataIdentity(manifest: URL(fileURLWithPath: path).standardizedFileURL.path,
-                                mappingHash: try manifest.meta("label_mapping_hash"), splitHash: try manifest.splitHash())
+            return DataIdentity(
+                manifest: URL(fileURLWithPath: path).standardizedFileURL.path,
+                mappingHash: try manifest.meta("label_mapping_hash"), splitHash: try manifest.splitHash())
         }
     }
 
@@ -62,13 +63,17 @@ public struct RunRecord: Codable, Sendable, Equatable {
 
     /// Adds a `running` session to `folder/run.json` (creating the folder) and returns a handle
     /// that marks it finished or failed.
-    public static func begin(in folder: URL, version: String, commit: String, device: String, threads: Int?,
-                             data: DataIdentity, commandLine: [String] = CommandLine.arguments) throws -> Recorder {
+    public static func begin(
+        in folder: URL, version: String, commit: String, device: String, threads: Int?,
+        data: DataIdentity, commandLine: [String] = CommandLine.arguments
+    ) throws -> Recorder {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var record = try read(from: folder) ?? RunRecord(sessions: [])
-        record.sessions.append(Session(commandLine: commandLine, version: version, commit: commit, libtorch: TorchRuntime.version,
-                                       device: device, threads: threads ?? TorchRuntime.threadCount, data: data,
-                                       started: timestamp(), finished: nil, status: "running", error: nil))
+        record.sessions.append(
+            Session(
+                commandLine: commandLine, version: version, commit: commit, libtorch: TorchRuntime.version,
+                device: device, threads: threads ?? TorchRuntime.threadCount, data: data,
+                started: timestamp(), finished: nil, status: "running", error: nil))
         try record.write(to: folder)
         return Recorder(folder: folder, record: record)
     }

@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 import Torch
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Ctrl-C and SIGTERM during `pretrain` and `finetune`. The handler only records the request

@@ -20,8 +20,10 @@ public enum TrainingThreads {
     }
 
     /// The intra-op thread count for a requested `--threads` (nil: not given).
-    public static func intraOp(requested: Int?, environment: [String: String] = ProcessInfo.processInfo.environment,
-                               cores: Int = availableCores) throws -> Decision {
+    public static func intraOp(
+        requested: Int?, environment: [String: String] = ProcessInfo.processInfo.environment,
+        cores: Int = availableCores
+    ) throws -> Decision {
         if let requested {
             guard requested >= 1 else { throw InvalidSetting(description: "--threads must be at least 1, got \(requested)") }
             return Decision(count: requested, source: "--threads")
@@ -47,7 +49,8 @@ public enum TrainingThreads {
         // An experiment starts many runs in one process: one line per change is enough.
         if announcedCount != decision.count {
             announcedCount = decision.count
-            let line = "libtorch \(TorchRuntime.version): \(decision.count) intra-op thread\(decision.count == 1 ? "" : "s") (\(decision.source))\n"
+            let line =
+                "libtorch \(TorchRuntime.version): \(decision.count) intra-op thread\(decision.count == 1 ? "" : "s") (\(decision.source))\n"
             FileHandle.standardError.write(Data(line.utf8))
         }
         return decision
