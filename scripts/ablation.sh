@@ -47,6 +47,7 @@ config_of() {
         mean-lrd1e-4) printf 'method: ce+dcm\ndiscriminator_pooling: mean\nlr_d: 0.0001\n' ;;
         mean-dsteps2) printf 'method: ce+dcm\ndiscriminator_pooling: mean\nd_steps: 2\n' ;;
         mean-adv0.01) printf 'method: ce+dcm\ndiscriminator_pooling: mean\nlambda_adv: 0.01\nlambda_rec: 0.99\n' ;;
+        mean-dsteps2-adv0.01) printf 'method: ce+dcm\ndiscriminator_pooling: mean\nd_steps: 2\nlambda_adv: 0.01\nlambda_rec: 0.99\n' ;;
         mean-lrd1e-4-adv0.01) printf 'method: ce+dcm\ndiscriminator_pooling: mean\nlr_d: 0.0001\nlambda_adv: 0.01\nlambda_rec: 0.99\n' ;;
         dcm)          echo "method: dcm" ;;
         baseline)     echo "" ;;
