@@ -104,8 +104,17 @@ def main():
                       "peak_rss_mb": round(max(rss[k])), "samples_ms": [round(t, 1) for t in times[k]]}
             print(f"  {k:<24} {med:9.1f} ms  ratio {ratio:6.3f} [{min(ratios):.3f}-{max(ratios):.3f}]  peak RSS {max(rss[k]):6.0f} MB")
         results["configs"][name] = out
+    # Keys other benchmarks wrote into the same file (bench_epoch.py's) are kept.
+    merged = {}
+    if os.path.exists(a.json):
+        try:
+            with open(a.json) as f:
+                merged = json.load(f)
+        except (OSError, ValueError):
+            merged = {}
+    merged.update(results)
     with open(a.json, "w") as f:
-        json.dump(results, f, indent=2)
+        json.dump(merged, f, indent=2)
     print(f"wrote {a.json}")
 
 
