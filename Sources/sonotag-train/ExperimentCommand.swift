@@ -164,7 +164,7 @@ struct ExperimentCommand: ParsableCommand {
             options.seeds = seedCount
             let configPath = pretrainConfig ?? file.pretrainConfig
             if let configPath, !FileManager.default.fileExists(atPath: configPath) {
-                throw ValidationError("--pretrain-config \(configPath): no such file")
+                throw DataError("--pretrain-config \(configPath): no such file")
             }
             // Read once, now: a typo fails before hours of fine-tuning, and every sub-run plans from this reading.
             do { try options.setPretraining(preset: pretrainPreset ?? file.pretrainPreset ?? .sonotag, configPath: configPath) } catch {

@@ -159,6 +159,8 @@ struct PretrainCommand: ParsableCommand {
         set(syncBatchnorm ? true : nil, [.syncBatchNorm]) { $0.syncBatchNorm = $1 }
         set(channelsLast ? true : nil, [.channelsLast]) { $0.channelsLast = $1 }
         set(checkpointEvery, [.checkpointEvery]) { $0.checkpointEvery = $1 }
+        // Stored absolute, so that the recorded run means the same file from any directory.
+        if let path = c.initialWeights { c.initialWeights = URL(fileURLWithPath: path).standardizedFileURL.path }
         do { try c.validate() } catch { throw ValidationError(Self.flagged("\(error)")) }
         return (c, explicit)
     }
@@ -216,6 +218,10 @@ struct PretrainCommand: ParsableCommand {
         }
         if let labels {
             do { _ = try LabelMapping.chosen(path: labels) } catch { throw DataError("--labels \(labels): \(error)") }
+        }
+        // Without a split the training part is empty, which surfaced only after the run folder was written.
+        if let db, try ManifestDatabase(path: db).splitHash() == nil {
+            throw DataError("--db \(db) has no patient split, which pretraining needs; run `sonotag split --db \(db)` first")
         }
     }
 

@@ -18,11 +18,13 @@ final class PreWorkCheckTests: XCTestCase {
     }
 
     /// Runs each refusal into its own --out and checks status, message and that nothing was written.
+    /// `command` may name a subcommand too ("experiment table2").
     private func check(_ command: String, _ refusals: [Refusal], common: [String], root: URL) throws {
         let tool = try BuiltProducts.executable("sonotag-train")
+        let words = command.split(separator: " ").map(String.init)
         for refusal in refusals {
             let out = root.appendingPathComponent("out-\(refusal.name)")
-            let result = try ProcessRunner.run(tool, [command, "--out", out.path] + common + refusal.arguments, environment: ["CI": "true"])
+            let result = try ProcessRunner.run(tool, words + ["--out", out.path] + common + refusal.arguments, environment: ["CI": "true"])
             XCTAssertEqual(result.status, refusal.status, "\(refusal.name): \(result.combined)")
             XCTAssertTrue(result.standardError.contains(refusal.says), "\(refusal.name): expected '\(refusal.says)' in \(result.combined)")
             XCTAssertFalse(result.standardOutput.contains("data: "), "\(refusal.name): images were loaded: \(result.combined)")
@@ -100,7 +102,11 @@ final class PreWorkCheckTests: XCTestCase {
                 says: "\(badBackbone.path):2:11: backbone"),
             Refusal(name: "kinds", arguments: ["--db", db, "--kinds", "bogus"], status: 64, says: "--kinds"),
             Refusal(name: "labels", arguments: ["--db", db, "--labels", nowhere], status: 65, says: "--labels \(nowhere)"),
-            Refusal(name: "db", arguments: ["--db", nowhere], status: 65, says: "\(nowhere) is not a SonoTag manifest")
+            Refusal(name: "db", arguments: ["--db", nowhere], status: 65, says: "\(nowhere) is not a SonoTag manifest"),
+            // Before, this failed only after run.json and the run folder were written.
+            Refusal(
+                name: "split", arguments: ["--db", db], status: 65,
+                says: "--db \(db) has no patient split, which pretraining needs; run `sonotag split --db \(db)` first")
         ]
         if Device.cudaDeviceCount == 0 {
             refusals.append(
@@ -110,6 +116,29 @@ final class PreWorkCheckTests: XCTestCase {
             "pretrain", refusals,
             common: ["--backbone", "resnet18", "--size", "64x96", "--epochs", "1", "--batch-size", "4", "--threads", "1"],
             root: root)
+    }
+
+    /// An unknown backbone or an empty --configs stops `experiment` before it writes anything
+    /// (before, `--configs ""` exited 0 and named a table it never wrote).
+    func testExperimentRefusesABadBackboneOrNoConfigurationsBeforeAnyWork() throws {
+        let root = try temporaryFolder("prework-experiment-cli")
+        let (data, _) = try downstreamFolders(in: root)
+        let db = root.appendingPathComponent("cohort.sqlite").path
+        try ManifestDatabase(path: db, createIfMissing: true).applyLabels(.paperDefault())
+        let nowhere = root.appendingPathComponent("nowhere.yaml").path
+        let refusals = [
+            Refusal(
+                name: "backbone", arguments: ["--backbone", "resnet19", "--configs", "baseline"], status: 64,
+                says: "--backbone: 'resnet19' is not one of"),
+            Refusal(name: "configs", arguments: ["--backbone", "resnet18", "--configs", ""], status: 64, says: "--configs: empty"),
+            // A missing file is a data error, as a missing --config or --data is (before: a usage error).
+            Refusal(
+                name: "pretrain-config", arguments: ["--backbone", "resnet18", "--configs", "baseline", "--pretrain-config", nowhere],
+                status: 65, says: "--pretrain-config \(nowhere): no such file")
+        ]
+        try check(
+            "experiment table2", refusals,
+            common: ["--db", db, "--task", "shapes:segmentation=\(data.path)", "--size", "32x64", "--threads", "1"], root: root)
     }
 
     /// A task that cannot be read stops the plan before the first fine-tuning (before, the

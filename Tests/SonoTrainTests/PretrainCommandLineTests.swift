@@ -97,5 +97,18 @@ final class PretrainCommandLineTests: XCTestCase {
         let config = try RunConfig.load(from: URL(fileURLWithPath: out).appendingPathComponent("config.yaml"))
         XCTAssertEqual([config.epochs, config.height, config.width], [2, 64, 96])
         XCTAssertEqual(config.learningRateF, 0.001)
+
+        // --initial-weights typed relative to the working directory is recorded absolute.
+        let warm = dir.appendingPathComponent("warm")
+        let started = try ProcessRunner.run(
+            try trainingTool(),
+            [
+                "pretrain", "--synthetic", "8", "--backbone", "resnet18", "--size", "64x96", "--epochs", "1", "--batch-size", "4",
+                "--threads", "1", "--initial-weights", "run", "--out", warm.path
+            ], environment: ["CI": "true"], currentDirectory: dir)
+        XCTAssertEqual(started.status, 0, started.combined)
+        let recorded = try XCTUnwrap(try RunConfig.load(from: warm.appendingPathComponent("config.yaml")).initialWeights)
+        XCTAssertTrue(recorded.hasPrefix("/"), recorded)
+        XCTAssertEqual(URL(fileURLWithPath: recorded).resolvingSymlinksInPath(), URL(fileURLWithPath: out).resolvingSymlinksInPath())
     }
 }
