@@ -69,8 +69,9 @@ struct IndexCommand: ParsableCommand {
         }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
-            throw ValidationError("FOLDER: \(folder) does not exist")
+            throw DataError("\(folder): no such file or folder (the folder to index)")
         }
+        if !capture.isEmpty { warnAboutLabelTagsLeftOut(selection) }
         let manifest = try ManifestDatabase(path: db, createIfMissing: true)
         let (patientKey, created) = try PatientKey.loadOrCreate(at: keyPath)
         if created {
@@ -103,6 +104,24 @@ struct IndexCommand: ParsableCommand {
                         .utf8))
             throw ExitCode(ExitStatus.dataError.rawValue)
         }
+    }
+}
+
+extension IndexCommand {
+    /// Tags of the default set whose values the weak labels are made of.
+    static let labelTags: [UInt32] = [0x0018_5010, 0x0008_1030]
+
+    /// `--capture` replaces the default set; one without the label tags still labels (the
+    /// crawl keeps them in their own columns), but `sonotag tags` can no longer report on them,
+    /// which reads as if the archive had none.
+    func warnAboutLabelTagsLeftOut(_ selection: TagSelection) {
+        let left = Self.labelTags.filter { !selection.tags.contains($0) }
+        guard !left.isEmpty else { return }
+        let names = left.map(TagSelection.displayName).joined(separator: " and ")
+        FileHandle.standardError.write(
+            Data(
+                "sonotag: warning: --capture leaves out \(names), which the weak labels are read from; labels still use them, but `sonotag tags` cannot report on them (add them to --capture to keep them)\n"
+                    .utf8))
     }
 }
 
@@ -262,6 +281,12 @@ struct CacheCommand: ParsableCommand {
             )
         }
         let elapsed = Date().timeIntervalSince(start)
+        guard dataset.count > 0 else {
+            // Nothing cached is a failure, not a success with 0 samples.
+            let kindsText = kinds.map { "--kinds \($0)" } ?? "the default --kinds bmode"
+            let place = splitName == nil ? "" : " in that split"
+            throw DataError("--split \(split): 0 samples in \(db): no usable image of \(kindsText)\(place); nothing was cached")
+        }
         print(
             "cache \(dataset.cache.directory.path): \(dataset.count) samples of \(size.height)×\(size.width) (\(split)), \(dataset.failedFiles.count) files failed, \(String(format: "%.1f", elapsed)) s"
         )

@@ -26,10 +26,10 @@ final class ExitStatusTests: XCTestCase {
         let result = try runSonotag(["index", data.path, "--db", out.file("m.sqlite"), "--key", out.file("k.key"), "--plain"])
         XCTAssertEqual(result.status, 65, result.stdout + result.stderr)
         XCTAssertTrue(result.stderr.contains("warning: no DICOM file found under \(data.path)"), result.stderr)
-        // A missing folder is named, not a raw system error.
+        // A missing folder is named, not a raw system error, and is a data error as a missing --data is.
         let missing = try runSonotag(["index", data.file("nowhere"), "--db", out.file("n.sqlite"), "--key", out.file("k.key")])
-        XCTAssertEqual(missing.status, 64, missing.stderr)
-        XCTAssertTrue(missing.stderr.contains("\(data.file("nowhere")) does not exist"), missing.stderr)
+        XCTAssertEqual(missing.status, 65, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("\(data.file("nowhere")): no such file or folder"), missing.stderr)
         XCTAssertFalse(missing.stderr.contains("NSCocoaErrorDomain"), missing.stderr)
     }
 
@@ -44,5 +44,28 @@ final class ExitStatusTests: XCTestCase {
         XCTAssertEqual(labels.status, 65, labels.stderr)
         XCTAssertTrue(labels.stderr.contains("\(folder.file("absent.sqlite")) is not a SonoTag manifest: no such file"), labels.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("absent.sqlite")))
+    }
+
+    /// `cache` of a split with no image has nothing to work on: a data error naming the split
+    /// and the manifest (before, it printed "0 samples" and exited 0).
+    func testCacheOfAnEmptySplitFails() throws {
+        let data = try TemporaryFolder(), folder = try TemporaryFolder()
+        let empty = folder.file("empty.sqlite")
+        _ = try ManifestDatabase(path: empty, createIfMissing: true)
+        for i in 0..<2 {
+            var builder = TestDICOMBuilder()
+            builder.patientID = "EMPTY-\(i)"
+            builder.sopUID = "1.2.826.0.1.3680043.93.\(i)"
+            try builder.write(to: data.file("f\(i).dcm"))
+        }
+        let db = folder.file("m.sqlite")
+        XCTAssertEqual(try runSonotag(["index", data.path, "--db", db, "--key", folder.file("k.key"), "--plain"]).status, 0)
+        XCTAssertEqual(try runSonotag(["split", "--db", db, "--val", "0.5"]).status, 0)
+        // No test share was asked for, so the test split holds no image; an empty manifest has none at all.
+        for (manifest, split) in [(db, "test"), (empty, "all")] {
+            let result = try runSonotag(["cache", "--db", manifest, "--split", split, "--size", "32x48"])
+            XCTAssertEqual(result.status, 65, result.stdout + result.stderr)
+            XCTAssertTrue(result.stderr.contains("--split \(split): 0 samples in \(manifest)"), result.stderr)
+        }
     }
 }

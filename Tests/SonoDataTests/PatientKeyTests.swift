@@ -10,9 +10,10 @@ import XCTest
 /// keeps (never in the manifest), so the same archive and key give the same split; splits move
 /// between manifests; file paths are stored relative to the archive root.
 final class PatientKeyTests: XCTestCase {
-    private func writeArchive(_ folder: TemporaryFolder, files: Int = 30, patients: Int = 12) throws {
+    private func writeArchive(_ folder: TemporaryFolder, files: Int = 30, patients: Int = 12, studyDate: String? = nil) throws {
         for i in 0..<files {
             var builder = TestDICOMBuilder()
+            builder.studyDate = studyDate
             builder.patientID = "MRN-\(i % patients)"
             builder.studyUID = "1.2.826.0.1.3680043.97.\(i % patients)"
             builder.sopUID = "1.2.826.0.1.3680043.96.\(i)"
@@ -208,5 +209,58 @@ final class PatientKeyTests: XCTestCase {
         XCTAssertEqual(nowhere.status, 64, nowhere.stderr)
         XCTAssertTrue(nowhere.stderr.contains("--key"), nowhere.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.file("c.sqlite")))
+    }
+
+    /// `split --export` from one manifest and `split --import` into another, split otherwise
+    /// before, give the same split (equal split hashes), from the command line.
+    func testSplitCommandCarriesASplitToAnotherManifest() throws {
+        _ = try builtSonotag()
+        let archive = try TemporaryFolder(), out = try TemporaryFolder()
+        try writeArchive(archive, files: 12, patients: 6)
+        let key = out.file("patient-id.key")
+        let (a, b) = (out.file("a.sqlite"), out.file("b.sqlite"))
+        for db in [a, b] {
+            let indexed = try runSonotag(["index", archive.path, "--db", db, "--key", key, "--plain"])
+            XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        }
+        XCTAssertEqual(try runSonotag(["split", "--db", a, "--seed", "7", "--val", "0.34"]).status, 0)
+        XCTAssertEqual(try runSonotag(["split", "--db", b, "--seed", "3", "--val", "0.67"]).status, 0)
+        XCTAssertNotEqual(try ManifestDatabase(path: a).splitHash(), try ManifestDatabase(path: b).splitHash())
+        let file = out.file("s.csv")
+        let exported = try runSonotag(["split", "--db", a, "--export", file])
+        XCTAssertEqual(exported.status, 0, exported.stderr)
+        let imported = try runSonotag(["split", "--db", b, "--import", file])
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        let hash = try XCTUnwrap(try ManifestDatabase(path: a).splitHash())
+        XCTAssertEqual(try ManifestDatabase(path: b).splitHash(), hash)
+        XCTAssertTrue(imported.stdout.contains("split hash \(hash)"), imported.stdout)
+    }
+
+    /// `index --capture-extra StudyDate` stores the date (00080020), which the default set leaves
+    /// out; a `--capture` list without the label tags says which it leaves out.
+    func testIndexCapturesADateWhenAskedAndWarnsWhenLabelTagsAreLeftOut() throws {
+        _ = try builtSonotag()
+        let archive = try TemporaryFolder(), out = try TemporaryFolder()
+        try writeArchive(archive, files: 2, patients: 1, studyDate: "20240131")
+        let key = out.file("patient-id.key")
+        func tags(_ db: String) throws -> [String] { try ManifestDatabase(path: db).files().compactMap(\.tags) }
+
+        let plain = try runSonotag(["index", archive.path, "--db", out.file("plain.sqlite"), "--key", key, "--plain"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertFalse(try tags(out.file("plain.sqlite")).contains { $0.contains("00080020") || $0.contains("20240131") })
+        XCTAssertFalse(plain.stderr.contains("warning"), plain.stderr)
+
+        let dated = try runSonotag(["index", archive.path, "--db", out.file("dated.sqlite"), "--key", key, "--capture-extra", "StudyDate"])
+        XCTAssertEqual(dated.status, 0, dated.stderr)
+        let stored = try tags(out.file("dated.sqlite"))
+        XCTAssertEqual(stored.count, 2)
+        XCTAssertTrue(stored.allSatisfy { $0.contains("\"00080020\"") && $0.contains("20240131") }, "\(stored)")
+
+        let narrow = try runSonotag([
+            "index", archive.path, "--db", out.file("narrow.sqlite"), "--key", key, "--capture", "Modality", "StudyDescription"
+        ])
+        XCTAssertEqual(narrow.status, 0, narrow.stderr)
+        XCTAssertTrue(narrow.stderr.contains("warning: --capture leaves out TransducerData (0018,5010),"), narrow.stderr)
+        XCTAssertFalse(narrow.stderr.contains("StudyDescription (0008,1030)"), narrow.stderr)
     }
 }

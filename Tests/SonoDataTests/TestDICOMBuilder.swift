@@ -10,6 +10,8 @@ struct TestDICOMBuilder {
     var sopUID = "1.2.826.0.1.3680043.2.1125.3"
     var transducer: String? = "SC6-1"
     var studyDescription: String? = "US BIOPSY LIVER FOCAL"
+    /// StudyDate (DA, YYYYMMDD); none by default.
+    var studyDate: String?
     var manufacturer = "ACME"
     var rows = 32
     var columns = 48
@@ -38,6 +40,7 @@ struct TestDICOMBuilder {
         out += meta
         appendText(&out, 0x0008, 0x0016, "UI", sopClass)
         appendText(&out, 0x0008, 0x0018, "UI", sopUID)
+        if let studyDate { appendText(&out, 0x0008, 0x0020, "DA", studyDate) }
         appendText(&out, 0x0008, 0x0060, "CS", "US")
         appendText(&out, 0x0008, 0x0070, "LO", manufacturer)
         if let studyDescription { appendText(&out, 0x0008, 0x1030, "LO", studyDescription) }
