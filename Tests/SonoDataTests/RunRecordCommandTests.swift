@@ -46,6 +46,8 @@ final class RunRecordCommandTests: XCTestCase {
         let identity = try XCTUnwrap(session["data"] as? [String: Any])
         let manifest = try ManifestDatabase(path: db)
         XCTAssertEqual(identity["splitHash"] as? String, try manifest.splitHash())
+        let mapping = try XCTUnwrap(try manifest.meta("label_mapping_hash"), "`labels` stores the mapping's hash")
+        XCTAssertEqual(identity["mappingHash"] as? String, mapping)
         XCTAssertEqual(identity["manifest"] as? String, URL(fileURLWithPath: db).standardizedFileURL.path)
 
         // Another split, then --resume: refused, naming the manifest and both hashes.

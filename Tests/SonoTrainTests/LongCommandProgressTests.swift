@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Torch
 import XCTest
 
 @testable import SonoTrain
@@ -23,6 +24,14 @@ final class LongCommandProgressTests: XCTestCase {
             ], environment: quick)
         let seconds = Date().timeIntervalSince(started)
         XCTAssertEqual(finetune.status, 0, finetune.combined)
+        // run.json: the command, build, machine and the data it trained on.
+        let session = try XCTUnwrap(try RunRecord.read(from: out)?.sessions.last)
+        XCTAssertEqual(session.status, "finished")
+        XCTAssertTrue(session.commandLine.contains("finetune") && session.commandLine.contains(out.path), "\(session.commandLine)")
+        XCTAssertEqual(session.libtorch, TorchRuntime.version)
+        XCTAssertEqual([session.device, "\(session.threads)"], ["cpu", "1"])
+        XCTAssertEqual(session.data.dataset, data.standardizedFileURL.path)
+        XCTAssertNotNil(session.finished)
         // 8 training images in batches of 4: every step of both epochs gets a line at this interval.
         XCTAssertTrue(finetune.standardError.contains("epoch 1/2 step 1/2 loss "), finetune.combined)
         XCTAssertTrue(finetune.standardError.contains("epoch 2/2 step 2/2 loss "), finetune.combined)
