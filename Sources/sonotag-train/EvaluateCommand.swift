@@ -41,6 +41,10 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Overlay PNGs to write (0 for none).") var overlays: Int = 16
     @Option(help: "libtorch intra-op threads (default: every core this process may use, or OMP_NUM_THREADS).") var threads: Int?
 
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
     func run() throws {
         guard let chosen = SplitName(loose: split) else {
             throw ValidationError("--split '\(split)' is not train, val or test")

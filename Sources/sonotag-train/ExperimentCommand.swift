@@ -99,6 +99,11 @@ struct ExperimentCommand: ParsableCommand {
             return try record.around { try body(runner) }
         }
 
+        /// The option for a plan field (a settings-file key); the library names fields, not flags.
+        static func option(for field: String) -> String {
+            Key(rawValue: field).map { "--\($0.option)" } ?? field
+        }
+
         func file() throws -> ExperimentFile {
             guard let config else { return ExperimentFile() }
             do { return try ExperimentFile.load(from: URL(fileURLWithPath: config)) } catch { throw ValidationError("--config: \(error)") }
@@ -196,7 +201,10 @@ struct ExperimentCommand: ParsableCommand {
         func run() throws {
             let file = try shared.file()
             let options = try shared.options(configs: configs, defaultConfigs: "baseline,imagenet,dcm,ce,ce+dcm,ce+dcm+f", file: file)
-            try shared.run(options) { runner in try runner.runTable2() }
+            // The library names plan fields; on the command line, the option that sets each.
+            do { try shared.run(options) { runner in try runner.runTable2() } } catch let ExperimentError.invalidPlan(field, reason) {
+                throw DataError("\(Shared.option(for: field)): \(reason)")
+            }
             print("Table 2: \(options.out.appendingPathComponent("table2.md").path)")
             print("report:  \(options.out.appendingPathComponent("report.html").path)")
         }
@@ -222,7 +230,7 @@ struct ExperimentCommand: ParsableCommand {
                     try runner.runLowData(fraction: study.fraction, repeats: study.repeats)
                 }
             } catch let ExperimentError.invalidPlan(field, reason) {
-                throw ValidationError("--\(field): \(reason)")
+                throw ValidationError("\(Shared.option(for: field)): \(reason)")
             }
             for result in results {
                 for c in result.comparisons {

@@ -211,6 +211,8 @@ struct FinetuneCommand: ParsableCommand {
             }
         } catch let FinetuneError.invalidSetting(field, reason) {
             throw ValidationError("\(Self.option(for: field)): \(reason)")
+        } catch let FinetuneError.unusableFile(field, value, reason) {
+            throw DataError("\(Self.option(for: field)) \(value): \(reason)")
         }
         if primary { print(summary.description) }
     }

@@ -107,7 +107,7 @@ struct ImportCommand: ParsableCommand {
                 : try ImportTable.rows(csv: source, defaults: defaults, ignoring: Set(ignoreColumn))
             summary = try ArchiveImporter.run(rows: rows, into: URL(fileURLWithPath: out), threads: threads ?? availableCores)
         } catch let error as ImportError {
-            throw DataError(error.message)
+            throw DataError(Self.flagged(error.message))
         }
         let outFolder = URL(fileURLWithPath: out).standardizedFileURL
         let reportPath = report ?? outFolder.path + ".import.csv"
@@ -116,7 +116,8 @@ struct ImportCommand: ParsableCommand {
         let failed = summary.failed
         // Row problems name the file and row, never a tag value that could identify a patient.
         for outcome in failed.prefix(20) {
-            FileHandle.standardError.write(Data("sonotag: import: \(outcome.origin) (\(outcome.source)): \(outcome.problem ?? "")\n".utf8))
+            FileHandle.standardError.write(
+                Data("sonotag: import: \(outcome.origin) (\(outcome.source)): \(Self.flagged(outcome.problem ?? ""))\n".utf8))
         }
         if failed.count > 20 {
             FileHandle.standardError.write(Data("sonotag: import: … and \(failed.count - 20) more (see \(reportPath))\n".utf8))
@@ -128,5 +129,12 @@ struct ImportCommand: ParsableCommand {
                 Date().timeIntervalSince(start)))
         print("  report: \(reportPath)")
         if summary.written == 0 { throw DataError("\(source): no image could be imported (see \(reportPath))") }
+    }
+}
+
+extension ImportCommand {
+    /// The importer names the patient pattern in words; here it is the option that set it.
+    static func flagged(_ message: String) -> String {
+        message.replacingOccurrences(of: "the patient pattern", with: "the --patient-from pattern")
     }
 }

@@ -265,7 +265,7 @@ struct CacheCommand: ParsableCommand {
         }
         let selectedKinds: [ImageKind]
         do { selectedKinds = try kinds.map { try ImageKind.parseList($0) } ?? ImageKind.pretrainingDefault } catch {
-            throw ValidationError("\(error)")
+            throw ValidationError("--kinds: \(error)")
         }
         let manifest = try ManifestDatabase(path: db)
         let printer = ProgressPrinter(interactive: false)

@@ -58,7 +58,7 @@ struct LabelsCommand: ParsableCommand {
             return
         }
         let selectedKinds: [ImageKind]
-        do { selectedKinds = try ImageKind.parseList(kinds) } catch { throw ValidationError("\(error)") }
+        do { selectedKinds = try ImageKind.parseList(kinds) } catch { throw ValidationError("--kinds: \(error)") }
         if let suggest, FileManager.default.fileExists(atPath: suggest) {
             throw ValidationError("--suggest: \(suggest) exists (perhaps already reviewed); choose another name or delete it")
         }

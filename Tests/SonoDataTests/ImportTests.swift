@@ -226,4 +226,13 @@ final class ImportTests: XCTestCase {
         for id in Self.patientIDs { XCTAssertFalse(log.contains(id), "a patient ID was printed:\n\(log)") }
         XCTAssertEqual(try DICOMFile(path: out + "/\(Self.patientIDs[0])_0.dcm").dataSet.string(.patientID), Self.patientIDs[0])
     }
+
+    /// The patient pattern is named as a setting, not as the command's --patient-from.
+    func testABadPatientPatternIsNamedAsASetting() {
+        var defaults = ImportDefaults()
+        defaults.patientFrom = "(["
+        XCTAssertThrowsError(try ImportTable.patientID(for: URL(fileURLWithPath: "/x/P1_a.png"), defaults: defaults)) {
+            XCTAssertEqual("\($0)", "the patient pattern '([' is not a regular expression")
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SonoData
+import SonoEval
 import TestSupport
 import Torch
 import XCTest
@@ -139,6 +140,39 @@ final class PreWorkCheckTests: XCTestCase {
         try check(
             "experiment table2", refusals,
             common: ["--db", db, "--task", "shapes:segmentation=\(data.path)", "--size", "32x64", "--threads", "1"], root: root)
+    }
+
+    /// Library errors name the setting (its YAML key or a name in words); the commands say the flag.
+    func testLibraryErrorsNameTheSettingNotAFlag() throws {
+        let root = try temporaryFolder("prework-library")
+        let data = root.appendingPathComponent("data")
+        try TinyDownstream.make(at: data)
+        var config = FinetuneConfig.paperDefaults(task: .segmentation, taskName: "tiny", backbone: .resnet18)
+        config.data = data.path
+        config.encoder = .pretrained(root.appendingPathComponent("absent").path)
+        var errors: [Error] = []
+        func collect(_ body: () throws -> Void) {
+            do {
+                try body()
+                XCTFail("no error")
+            } catch { errors.append(error) }
+        }
+        collect { try FinetuneRun.checkBeforeWork(config: config, out: root.appendingPathComponent("run"), resume: false) }
+        collect { _ = try TrainingThreads.intraOp(requested: 0, environment: [:], cores: 2) }
+        collect { _ = try TrainingThreads.intraOp(requested: nil, environment: ["OMP_NUM_THREADS": "none"], cores: 2) }
+        collect {
+            try LocalLauncher(processCount: 0, masterPort: nil, grace: 1, executable: URL(fileURLWithPath: "/bin/true"), arguments: [])
+                .run()
+        }
+        collect { _ = try SplitSettings(valShare: 0.7, testShare: 0.5) }
+        collect { _ = try ImageKind.parseList("bmode,colour") }
+        collect { _ = try PretrainingConfiguration.parseList("") }
+        guard case FinetuneError.unusableFile(field: "encoder", _, reason: "no such file or folder")? = errors.first else {
+            return XCTFail("\(errors)")
+        }
+        XCTAssertEqual(errors.first.map { "\($0)" }, "encoder \(root.appendingPathComponent("absent").path): no such file or folder")
+        for error in errors { XCTAssertFalse("\(error)".contains("--"), "\(error)") }
+        XCTAssertEqual(errors.count, 7)
     }
 
     /// A task that cannot be read stops the plan before the first fine-tuning (before, the

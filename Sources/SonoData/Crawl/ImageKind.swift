@@ -20,22 +20,22 @@ public enum ImageKind: String, CaseIterable, Codable, Sendable {
     /// What pretraining uses unless told otherwise.
     public static let pretrainingDefault: [ImageKind] = [.bmode]
 
-    /// A `--kinds` value: comma-separated kind names, or `all`; names the flag in errors.
-    public static func parseList(_ text: String, flag: String = "--kinds") throws -> [ImageKind] {
+    /// A list of kinds: comma-separated kind names, or `all`.
+    public static func parseList(_ text: String) throws -> [ImageKind] {
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if names == ["all"] { return allCases }
-        guard !names.isEmpty else { throw ListError(description: "\(flag) needs at least one kind (\(Self.vocabulary))") }
+        guard !names.isEmpty else { throw ListError(description: "no image kind given (\(Self.vocabulary))") }
         var kinds: [ImageKind] = []
         for name in names {
             guard let kind = ImageKind(rawValue: name) else {
-                throw ListError(description: "\(flag): unknown image kind '\(name)' (\(Self.vocabulary))")
+                throw ListError(description: "unknown image kind '\(name)' (\(Self.vocabulary))")
             }
             if !kinds.contains(kind) { kinds.append(kind) }
         }
         return kinds
     }
 
-    /// A `--kinds` value that names no kind, or an unknown one.
+    /// A kind list that names no kind, or an unknown one.
     public struct ListError: Error, CustomStringConvertible, Equatable {
         public var description: String
     }

@@ -106,7 +106,7 @@ public enum ArchiveImporter {
             throw ImportError("pixel spacing '\(bad)' is not one or two positive numbers of millimetres (ROW\\COLUMN)")
         }
         if row.cells["PatientID"] == ImportValues.unmatchedPatient {
-            throw ImportError("--patient-from does not match the file name \(row.image.lastPathComponent)")
+            throw ImportError("the patient pattern does not match the file name \(row.image.lastPathComponent)")
         }
         var raster = try ImageFile.read(path: row.image.path)
         if raster.channels == 4 { raster = raster.rgb(over: .black) }

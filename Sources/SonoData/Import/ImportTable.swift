@@ -2,7 +2,7 @@ import DICOM
 import Foundation
 import SonoSupport
 
-/// Why an import cannot start (a bad table, flag or folder), naming the file, row or column.
+/// Why an import cannot start (a bad table, setting or folder), naming the file, row, column or setting.
 /// Problems of single images are not errors of the import: they are counted per row
 /// (`ImportOutcome`) and the other images are still written.
 public struct ImportError: Error, CustomStringConvertible, Equatable {
@@ -178,14 +178,14 @@ public enum ImportTable {
         }
     }
 
-    /// `--patient-from` on the file name, or the file stem. A name the pattern does not match
+    /// The patient pattern on the file name, or the file stem. A name the pattern does not match
     /// is a row problem (the row fails), never a silent shared patient.
     static func patientID(for image: URL, defaults: ImportDefaults) throws -> String {
         let name = image.lastPathComponent
         guard let pattern = defaults.patientFrom else { return image.deletingPathExtension().lastPathComponent }
         let regex: NSRegularExpression
         do { regex = try NSRegularExpression(pattern: pattern) } catch {
-            throw ImportError("--patient-from: '\(pattern)' is not a regular expression")
+            throw ImportError("the patient pattern '\(pattern)' is not a regular expression")
         }
         let range = NSRange(name.startIndex..., in: name)
         guard let match = regex.firstMatch(in: name, range: range) else { return ImportValues.unmatchedPatient }

@@ -29,7 +29,8 @@ public struct SplitSettings: Sendable, Equatable {
 
     public init(valShare: Double = 0.2, testShare: Double = 0, seed: UInt64 = 0) throws {
         guard valShare >= 0, testShare >= 0, valShare + testShare < 1, valShare.isFinite, testShare.isFinite else {
-            throw SonoDataError.invalidSplit("--val (\(valShare)) and --test (\(testShare)) must be ≥ 0 and sum to less than 1")
+            throw SonoDataError.invalidSplit(
+                "validation share (\(valShare)) and test share (\(testShare)) must be ≥ 0 and sum to less than 1")
         }
         self.valShare = valShare
         self.testShare = testShare

@@ -79,8 +79,9 @@ public struct ExperimentComparisons: Sendable, Codable {
                 for (a, b) in pairs(among: mine.map(\.configuration)) {
                     guard let x = averaged[a], let y = averaged[b] else { continue }
                     guard x.ids == y.ids else {
-                        throw FinetuneError.badFlag(
-                            "--task \(task.name)", reason: "\(a.paperName) and \(b.paperName) were scored on different test images")
+                        throw ExperimentError.invalidPlan(
+                            field: ExperimentFile.Key.task.rawValue,
+                            reason: "\(task.name): \(a.paperName) and \(b.paperName) were scored on different test images")
                     }
                     entries.append(
                         Entry(

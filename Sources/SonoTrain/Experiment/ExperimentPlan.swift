@@ -22,12 +22,13 @@ extension PretrainingConfiguration {
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else {
             throw ExperimentError.invalidPlan(
-                field: "configurations", reason: "empty; give some of \(allCases.map(\.rawValue).joined(separator: ", "))")
+                field: ExperimentFile.Key.configs.rawValue,
+                reason: "empty; give some of \(allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return try names.map { name in
             guard let config = PretrainingConfiguration(rawValue: name.lowercased()) else {
                 throw ExperimentError.invalidPlan(
-                    field: "configurations",
+                    field: ExperimentFile.Key.configs.rawValue,
                     reason: "unknown configuration '\(name)' (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             return config

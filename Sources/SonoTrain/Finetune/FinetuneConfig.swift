@@ -218,8 +218,9 @@ public enum FinetuneError: Error, CustomStringConvertible {
     case badRunFile(String, reason: String)
     /// A setting with a value that cannot be used, named by its YAML key (`batch_size`).
     case invalidSetting(field: String, reason: String)
-    /// A command-line value that cannot be used, named by its flag.
-    case badFlag(String, reason: String)
+    /// A setting naming a file or folder that cannot be used (the input is at fault, where an
+    /// `invalidSetting` is a value out of range), named by its YAML key.
+    case unusableFile(field: String, value: String, reason: String)
     case encoderLoad(String, reason: String)
     case diverged(epoch: Int, loss: Double)
     case mismatchedRun(String, reason: String)
@@ -229,7 +230,7 @@ public enum FinetuneError: Error, CustomStringConvertible {
         case .notARun(let path): return "\(path) is not a fine-tuning run (no \(FinetuneConfig.fileName))"
         case .badRunFile(let path, let reason): return "\(path): \(reason)"
         case .invalidSetting(let field, let reason): return "\(field): \(reason)"
-        case .badFlag(let flag, let reason): return "\(flag): \(reason)"
+        case .unusableFile(let field, let value, let reason): return "\(field) \(value): \(reason)"
         case .encoderLoad(let path, let reason): return "cannot load encoder weights from \(path): \(reason)"
         case .diverged(let epoch, let loss): return "training diverged at epoch \(epoch) (loss \(loss)); the last good checkpoint is kept"
         case .mismatchedRun(let path, let reason): return "cannot resume \(path): \(reason)"
@@ -239,7 +240,7 @@ public enum FinetuneError: Error, CustomStringConvertible {
     /// Whether the input is at fault (exit status "data error") rather than the run itself.
     public var isAboutTheInput: Bool {
         switch self {
-        case .notARun, .badFlag, .invalidSetting, .encoderLoad, .mismatchedRun: return true
+        case .notARun, .unusableFile, .invalidSetting, .encoderLoad, .mismatchedRun: return true
         case .badRunFile, .diverged: return false
         }
     }

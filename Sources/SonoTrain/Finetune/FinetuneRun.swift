@@ -356,7 +356,8 @@ public enum FinetuneRun {
         case .imagenet(let path), .pretrained(let path):
             guard !resuming else { break }
             do { _ = try EncoderWeights.resolve(path) } catch let error as EncoderWeights.LoadError {
-                throw FinetuneError.badFlag("--encoder \(config.encoder)", reason: error.reason)
+                throw FinetuneError.unusableFile(
+                    field: FinetuneConfig.Key.encoder.rawValue, value: "\(config.encoder)", reason: error.reason)
             }
         }
     }
@@ -399,6 +400,7 @@ extension FinetuneConfig {
         }
         guard (0..<1).contains(dropout) else { throw FinetuneError.invalidSetting(field: "dropout", reason: "must be in [0, 1)") }
         if let maxImages, maxImages < 2 { throw FinetuneError.invalidSetting(field: "max_images", reason: "must be at least 2") }
+        if let threads, threads < 1 { throw FinetuneError.invalidSetting(field: Key.threads.rawValue, reason: "must be at least 1") }
         if let checkpointEvery, checkpointEvery < 1 {
             throw FinetuneError.invalidSetting(field: Key.checkpointEvery.rawValue, reason: "must be at least 1 step")
         }

@@ -68,14 +68,15 @@ public struct DistributedEnvironment: Equatable, Sendable {
 
 public enum DistributedLaunchError: Error, CustomStringConvertible, Equatable {
     case environment(variable: String, reason: String)
-    case invalidOption(flag: String, reason: String)
+    /// A launcher setting that cannot be used, named in words ("process count").
+    case invalidSetting(field: String, reason: String)
     case workerFailed(rank: Int, how: String, others: [Int])
     case cannotStart(reason: String)
 
     public var description: String {
         switch self {
         case .environment(let variable, let reason): return "environment variable \(variable) \(reason)"
-        case .invalidOption(let flag, let reason): return "\(flag): \(reason)"
+        case .invalidSetting(let field, let reason): return "\(field): \(reason)"
         case .workerFailed(let rank, let how, let others):
             let rest = others.isEmpty ? "" : "; stopped rank(s) \(others.map(String.init).joined(separator: ", ")) that were still running"
             return "rank \(rank) \(how)\(rest)"
@@ -122,7 +123,7 @@ public struct LocalLauncher {
     /// Runs the workers to the end. Throws `workerFailed` naming the first rank that failed.
     public func run() throws {
         guard processCount >= 1 else {
-            throw DistributedLaunchError.invalidOption(flag: "--nproc-per-node", reason: "\(processCount) must be at least 1")
+            throw DistributedLaunchError.invalidSetting(field: "process count", reason: "\(processCount) must be at least 1")
         }
         let port = try masterPort ?? ProcessGroup.freeLoopbackPort()
         var environment = ProcessInfo.processInfo.environment.merging(extraEnvironment) { $1 }

@@ -14,25 +14,26 @@ public enum TrainingThreads {
         public var source: String
     }
 
-    /// A malformed thread setting, naming the flag or variable.
+    /// A malformed thread setting, naming the setting or variable.
     public struct InvalidSetting: Error, CustomStringConvertible {
         public let description: String
     }
 
-    /// The intra-op thread count for a requested `--threads` (nil: not given).
+    /// The intra-op thread count for a requested count (nil: not given).
     public static func intraOp(
         requested: Int?, environment: [String: String] = ProcessInfo.processInfo.environment,
         cores: Int = availableCores
     ) throws -> Decision {
         if let requested {
-            guard requested >= 1 else { throw InvalidSetting(description: "--threads must be at least 1, got \(requested)") }
-            return Decision(count: requested, source: "--threads")
+            guard requested >= 1 else { throw InvalidSetting(description: "thread count must be at least 1, got \(requested)") }
+            return Decision(count: requested, source: "as requested")
         }
         if let raw = environment["OMP_NUM_THREADS"], !raw.trimmingCharacters(in: .whitespaces).isEmpty {
             // OpenMP allows a list (one count per nesting level); the first is the outer pool.
             let first = raw.split(separator: ",", omittingEmptySubsequences: false).first.map(String.init) ?? raw
             guard let n = Int(first.trimmingCharacters(in: .whitespaces)), n >= 1 else {
-                throw InvalidSetting(description: "OMP_NUM_THREADS=\"\(raw)\" is not a positive thread count; unset it or pass --threads")
+                throw InvalidSetting(
+                    description: "OMP_NUM_THREADS=\"\(raw)\" is not a positive thread count; unset it or ask for a thread count")
             }
             return Decision(count: n, source: "OMP_NUM_THREADS")
         }
