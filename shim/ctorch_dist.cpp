@@ -235,7 +235,207 @@ void set_autocast(int32_t device, bool enabled, at::ScalarType dtype) {
 }
 #endif
 
+// The reducer's per-step state. Hooks hold it weakly, so a hook that outlives the reducer
+// (autograd keeps hooks until the parameter dies) finds nothing instead of freed memory.
+//
+// Which parameters get a gradient is learnt from the previous step, as DDP's static-graph mode
+// does: a bucket waits only for those, so a parameter the graph does not use (say, a head that
+// is not in the loss) does not hold back every bucket after it. A gradient that turns up in a
+// bucket already started, or skipped, marks the bucket late: finish() reduces it again from the
+// parameters' gradients. Every member sees the same graph, so all make the same collectives.
+struct ReducerState {
+    struct Bucket {
+        std::vector<size_t> members;    // indices into params
+        std::vector<int64_t> offsets;   // of each member in `flat`
+        at::Tensor flat;
+        size_t pending = 0;             // expected members whose gradient has not arrived
+        bool started = false, late = false;
+        c10::intrusive_ptr<c10d::Work> work;
+    };
+    ct_process_group_s *group = nullptr;
+    std::vector<at::Tensor> params;
+    std::vector<size_t> bucketOf, slotOf;
+    std::vector<bool> expected, produced;
+    std::vector<Bucket> buckets;
+    size_t nextToStart = 0;
+    int32_t startedEarly = 0;
+    bool armed = false;
+    std::mutex mutex;
+
+    size_t expectedCount(const Bucket &b) const {
+        size_t n = 0;
+        for (size_t i : b.members) n += expected[i] ? 1 : 0;
+        return n;
+    }
+
+    void arm() {
+        std::lock_guard<std::mutex> lock(mutex);
+        // A backward pass that threw leaves the reducer armed: its started collectives are
+        // waited for (their errors are the failed step's, already reported) before the next step.
+        for (auto &b : buckets) {
+            try {
+                wait(b.work);
+            } catch (...) {
+            }
+        }
+        for (auto &b : buckets) {
+            b.pending = expectedCount(b);
+            b.started = b.late = false;
+            b.work.reset();
+            b.flat.zero_();
+        }
+        std::fill(produced.begin(), produced.end(), false);
+        nextToStart = 0;
+        startedEarly = 0;
+        armed = true;
+        advance(false);
+    }
+
+    // Starts, in order, the buckets whose expected gradients are all in; passes over buckets
+    // that expect none (finish() starts them if a gradient came after all).
+    void advance(bool counting) {
+        while (nextToStart < buckets.size() && buckets[nextToStart].pending == 0) {
+            Bucket &b = buckets[nextToStart];
+            if (expectedCount(b) > 0) {
+                start(b);
+                if (counting) startedEarly += 1;
+            }
+            nextToStart += 1;
+        }
+    }
+
+    // Called from the autograd engine with parameter i's whole gradient for this backward pass.
+    void arrived(size_t i, const at::Tensor &grad) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!armed || produced[i]) return;  // other passes (autograd.grad diagnostics) are not ours
+        produced[i] = true;
+        Bucket &b = buckets[bucketOf[i]];
+        if (b.started || bucketOf[i] < nextToStart) {
+            b.late = true;
+            return;
+        }
+        const at::Tensor &p = params[i];
+        c10::AutoGradMode noGrad(false);
+        b.flat.narrow(0, b.offsets[slotOf[i]], p.numel()).view(p.sizes()).copy_(grad);
+        if (expected[i]) b.pending -= 1;
+        advance(true);
+    }
+
+    void start(Bucket &b) {
+        std::vector<at::Tensor> tensors{b.flat};
+        b.work = group->group->allreduce(tensors);
+        b.started = true;
+    }
+
+    bool anyProduced(const Bucket &b) const {
+        for (size_t i : b.members) {
+            if (produced[i]) return true;
+        }
+        return false;
+    }
+
+    int32_t finish(bool average) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!armed) throw std::logic_error("gradient reducer finished without arm");
+        armed = false;
+        for (; nextToStart < buckets.size(); ++nextToStart) {
+            if (anyProduced(buckets[nextToStart])) start(buckets[nextToStart]);
+        }
+        c10::AutoGradMode noGrad(false);
+        for (auto &b : buckets) {
+            if (b.late) {
+                // The parameters' gradients are still this member's own: reduce them again.
+                wait(b.work);
+                b.flat.zero_();
+                for (size_t k = 0; k < b.members.size(); ++k) {
+                    const at::Tensor &p = params[b.members[k]];
+                    if (produced[b.members[k]] && p.grad().defined()) {
+                        b.flat.narrow(0, b.offsets[k], p.numel()).view(p.sizes()).copy_(p.grad());
+                    }
+                }
+                start(b);
+            }
+        }
+        for (auto &b : buckets) {
+            if (!b.started) continue;
+            wait(b.work);
+            if (average) b.flat.div_(static_cast<double>(group->world));
+            for (size_t k = 0; k < b.members.size(); ++k) {
+                const size_t i = b.members[k];
+                if (!produced[i]) continue;
+                at::Tensor grad = params[i].grad();
+                if (grad.defined()) grad.copy_(b.flat.narrow(0, b.offsets[k], params[i].numel()).view(params[i].sizes()));
+            }
+        }
+        expected = produced;
+        return startedEarly;
+    }
+
+    static void wait(const c10::intrusive_ptr<c10d::Work> &work) {
+        if (work) work->wait();
+    }
+};
+
 }  // namespace
+
+struct ct_grad_reducer_s {
+    std::shared_ptr<ReducerState> state;
+    std::vector<std::pair<at::Tensor, unsigned>> hooks;
+
+    ct_grad_reducer_s(ct_process_group_s &g, const std::vector<at::Tensor> &params, int64_t firstBytes, int64_t bytes)
+        : state(std::make_shared<ReducerState>()) {
+        state->group = &g;
+        state->params = params;
+        state->bucketOf.assign(params.size(), 0);
+        state->slotOf.assign(params.size(), 0);
+        state->produced.assign(params.size(), false);
+        state->expected.assign(params.size(), true);
+        // Reverse order: backward reaches the last layers first, so their bucket fills first.
+        int64_t filled = 0;
+        for (size_t r = params.size(); r-- > 0;) {
+            const at::Tensor &p = params[r];
+            if (!p.defined() || !p.requires_grad()) throw std::invalid_argument("gradient reducer: every parameter must require grad");
+            const int64_t size = p.numel() * static_cast<int64_t>(p.element_size());
+            auto sameKind = [&](const ReducerState::Bucket &b) {
+                const at::Tensor &q = params[b.members.front()];
+                return q.scalar_type() == p.scalar_type() && q.device() == p.device();
+            };
+            // The bucket being filled is the first one while there is only one.
+            const int64_t cap = state->buckets.size() == 1 ? firstBytes : bytes;
+            if (state->buckets.empty() || !sameKind(state->buckets.back()) || (filled > 0 && filled + size > cap)) {
+                state->buckets.emplace_back();
+                filled = 0;
+            }
+            auto &b = state->buckets.back();
+            state->bucketOf[r] = state->buckets.size() - 1;
+            state->slotOf[r] = b.members.size();
+            b.offsets.push_back(b.members.empty() ? 0 : b.offsets.back() + params[b.members.back()].numel());
+            b.members.push_back(r);
+            filled += size;
+        }
+        for (auto &b : state->buckets) {
+            const at::Tensor &last = params[b.members.back()];
+            const int64_t total = b.offsets.back() + last.numel();
+            b.flat = at::zeros({total}, last.options().requires_grad(false));
+        }
+        std::weak_ptr<ReducerState> weak = state;
+        for (size_t i = 0; i < params.size(); ++i) {
+            unsigned handle = params[i].register_hook([weak, i](const at::Tensor &grad) {
+                if (auto s = weak.lock()) s->arrived(i, grad);
+            });
+            hooks.emplace_back(params[i], handle);
+        }
+    }
+
+    ~ct_grad_reducer_s() {
+        for (auto &[tensor, handle] : hooks) {
+            try {
+                tensor.remove_hook(handle);
+            } catch (...) {
+            }
+        }
+    }
+};
 
 extern "C" {
 
@@ -340,6 +540,49 @@ ct_error ct_dist_broadcast(ct_process_group group, const ct_tensor *tensors, int
             finish(g.group->broadcast(flat, options));
             unflatten_into(flat[0], bucket);
         }
+    });
+}
+
+ct_error ct_grad_reducer_new(ct_process_group group, const ct_tensor *params, int64_t count, int64_t first_bucket_bytes,
+                             int64_t bucket_bytes, ct_grad_reducer *out) noexcept {
+    return guarded([&] {
+        auto &g = G(group);
+        if (out == nullptr) throw std::invalid_argument("null output pointer");
+        if (count < 0 || (count > 0 && params == nullptr)) throw std::invalid_argument("bad tensor list");
+        if (first_bucket_bytes < 1 || bucket_bytes < 1) throw std::invalid_argument("bucket sizes must be positive");
+        std::vector<at::Tensor> list;
+        for (int64_t i = 0; i < count; ++i) list.push_back(T(params[i]));
+        auto reducer = std::make_unique<ct_grad_reducer_s>(g, list, first_bucket_bytes, bucket_bytes);
+        *out = reducer.release();
+    });
+}
+
+void ct_grad_reducer_free(ct_grad_reducer reducer) noexcept {
+    try {
+        delete reducer;
+    } catch (...) {
+    }
+}
+
+ct_error ct_grad_reducer_arm(ct_grad_reducer reducer) noexcept {
+    return guarded([&] {
+        if (reducer == nullptr) throw std::invalid_argument("null reducer handle");
+        reducer->state->arm();
+    });
+}
+
+ct_error ct_grad_reducer_finish(ct_grad_reducer reducer, bool average, int32_t *started_early) noexcept {
+    return guarded([&] {
+        if (reducer == nullptr) throw std::invalid_argument("null reducer handle");
+        const int32_t early = reducer->state->finish(average);
+        if (started_early != nullptr) *started_early = early;
+    });
+}
+
+ct_error ct_grad_reducer_bucket_count(ct_grad_reducer reducer, int32_t *count) noexcept {
+    return guarded([&] {
+        if (reducer == nullptr || count == nullptr) throw std::invalid_argument("null handle");
+        *count = static_cast<int32_t>(reducer->state->buckets.size());
     });
 }
 

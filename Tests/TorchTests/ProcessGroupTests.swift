@@ -61,6 +61,54 @@ final class ProcessGroupTests: XCTestCase {
         }
     }
 
+    /// Gradients all-reduced during backward equal the all-reduce of the same gradients after
+    /// it, bit for bit (two members: each element is one exact sum, halved), at every step of a
+    /// graph that changes: p4 is unused in steps 0-1 (it keeps no gradient; from step 1 on, its
+    /// bucket no longer holds the others back, so buckets start before backward returns), then
+    /// used in steps 2-3 (step 2's gradient arrives in a bucket not waiting for it: reduced late).
+    func testGradientReducerOverlapsBackwardAndEqualsTheAllReduceAfterIt() throws {
+        try withGroup(world: 2) { group in
+            let shapes = [[48, 32], [32], [32, 24], [24, 8], [6]]
+            // Same starting weights on both members, other inputs: as data-parallel replicas.
+            func parameters() throws -> [Tensor] {
+                try shapes.enumerated().map { index, shape in
+                    let count = shape.reduce(1, *)
+                    let values = (0..<count).map { Float(sin(Double($0 * 7 + index * 13))) * 0.2 }
+                    return try Tensor(values, shape: shape).setRequiresGrad()
+                }
+            }
+            func loss(_ p: [Tensor], step: Int) throws -> Tensor {
+                let values = (0..<(5 * 48)).map { Float(cos(Double($0 + 31 * group.rank + 101 * step))) }
+                let x = try Tensor(values, shape: [5, 48])
+                let h = try (x.matmul(p[0]) + p[1]).relu()
+                let y = try h.matmul(p[2]).relu().matmul(p[3])
+                let l = try (y * y).sum()
+                return step >= 2 ? try l + (p[4] * p[4]).sum() : l
+            }
+            let overlapped = try parameters(), reference = try parameters()
+            // Small buckets, so that there are several to overlap.
+            let reducer = try GradientReducer(group: group, parameters: overlapped, firstBucketBytes: 512, bucketBytes: 4096)
+            XCTAssertGreaterThanOrEqual(reducer.bucketCount, 3)
+            for step in 0..<4 {
+                for p in overlapped + reference { if let g = p.grad { try g.zero() } }
+                let l = try loss(overlapped, step: step)
+                try reducer.reduce { try l.backward() }
+                if step == 1 || step == 3 {
+                    XCTAssertGreaterThan(
+                        reducer.bucketsStartedDuringBackward, 0, "step \(step): no bucket started before backward returned")
+                }
+                try loss(reference, step: step).backward()
+                try group.allReduce(reference.compactMap(\.grad), average: true)
+                for (index, (a, b)) in zip(overlapped, reference).enumerated() {
+                    XCTAssertEqual(a.grad == nil, b.grad == nil, "parameter \(index)")
+                    guard let ga = a.grad, let gb = b.grad else { continue }
+                    XCTAssertEqual(try floats(ga), try floats(gb), "parameter \(index), step \(step)")
+                }
+                if step < 2 { XCTAssertNil(overlapped[4].grad, "the unused parameter") }
+            }
+        }
+    }
+
     func testBroadcastCopiesRootValuesAndBarrierReturns() throws {
         try withGroup(world: 3) { group in
             let w = try Tensor([Float(group.rank), Float(group.rank * 10)]).setRequiresGrad()

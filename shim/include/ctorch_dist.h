@@ -30,6 +30,25 @@ ct_error ct_dist_all_reduce(ct_process_group group, const ct_tensor *tensors, in
 ct_error ct_dist_broadcast(ct_process_group group, const ct_tensor *tensors, int64_t count, int32_t root) CT_NOEXCEPT;
 ct_error ct_dist_barrier(ct_process_group group) CT_NOEXCEPT;
 
+/* A gradient reducer over `params` (leaf tensors that require grad): c10d's Reducer idea for
+ * backward passes that overlap communication. The parameters are packed, in reverse order (about
+ * the order backward produces their gradients), into flat buckets of at most `bucket_bytes`
+ * (`first_bucket_bytes` for the first, so that communication starts early). While armed, a hook on
+ * each parameter copies its gradient into its bucket, and a bucket whose gradients are all there
+ * starts its all-reduce at once, in bucket order (the same order on every rank, whatever the
+ * hooks' order). ct_grad_reducer_finish starts the buckets backward left (a gradient it did not
+ * produce counts as zero and is not written back), waits for all, writes the sum (the mean when
+ * `average`) into each produced gradient and disarms; `started_early` receives how many buckets
+ * had started before it was called. The group must outlive the reducer. */
+typedef struct ct_grad_reducer_s *ct_grad_reducer;
+ct_error ct_grad_reducer_new(ct_process_group group, const ct_tensor *params, int64_t count, int64_t first_bucket_bytes,
+                             int64_t bucket_bytes, ct_grad_reducer *out) CT_NOEXCEPT;
+void ct_grad_reducer_free(ct_grad_reducer reducer) CT_NOEXCEPT;
+ct_error ct_grad_reducer_arm(ct_grad_reducer reducer) CT_NOEXCEPT;
+ct_error ct_grad_reducer_finish(ct_grad_reducer reducer, bool average, int32_t *started_early) CT_NOEXCEPT;
+/* How many buckets the reducer packed its parameters into. */
+ct_error ct_grad_reducer_bucket_count(ct_grad_reducer reducer, int32_t *count) CT_NOEXCEPT;
+
 /* After a failed collective: the ranks whose heartbeat did not advance during `wait_ms` (rank 0
  * when the store it hosts is unreachable). Writes at most `capacity` ranks, ascending. */
 ct_error ct_dist_silent_ranks(ct_process_group group, int64_t wait_ms, int32_t *ranks, int32_t capacity,

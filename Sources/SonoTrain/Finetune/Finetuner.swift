@@ -22,6 +22,8 @@ final class Finetuner {
     let positiveWeight: Tensor?
     /// The data-parallel group this replica belongs to (nil: one process).
     let group: ProcessGroup?
+    /// All-reduces the trainable gradients during backward (data parallel only).
+    let reducer: GradientReducer?
     /// This process's rows of every batch.
     let shard: DataShard
 
@@ -53,6 +55,7 @@ final class Finetuner {
             }
         }
         optimizer = try Adam(parameters: trainable, learningRate: config.learningRate, betas: (config.beta1, config.beta2))
+        reducer = try group.flatMap { $0.worldSize > 1 ? try GradientReducer(group: $0, parameters: trainable.map(\.tensor)) : nil }
         // Restored with the run: a resumed fp16 run goes on with the scale it had reached.
         scaler = GradientScaler(enabled: precision == .fp16)
     }
@@ -102,8 +105,8 @@ final class Finetuner {
         }
         // fp16 overflows are the scaler's to handle: it skips the step and lowers the scale.
         guard value.isFinite || precision == .fp16 else { throw FinetuneError.diverged(epoch: epoch, loss: value) }
-        try scaler.scaled(loss).backward()
-        if let replicas { try replicas.averageGradients(of: network.module) }
+        let scaled = try scaler.scaled(loss)
+        if let reducer { try reducer.reduce { try scaled.backward() } } else { try scaled.backward() }
         try scaler.step(optimizer)
         return value
     }

@@ -36,6 +36,9 @@ public final class Pretrainer {
     public let mask: CentreMask
     /// The data-parallel group this replica belongs to (nil: one process).
     public let group: ProcessGroup?
+    /// All-reduce F's and D's gradients during their backward passes (data parallel only).
+    let reducerF: GradientReducer?
+    let reducerD: GradientReducer?
     /// Loss scaling of F's and D's steps (active for fp16 only).
     public let scalerF: GradientScaler
     public let scalerD: GradientScaler
@@ -103,6 +106,13 @@ public final class Pretrainer {
                 parameters: $0.namedParameters(), learningRate: config.learningRateD,
                 betas: (config.beta1, config.beta2), eps: config.adamEpsilon, weightDecay: config.weightDecay)
         }
+        if let group, group.worldSize > 1 {
+            reducerF = try GradientReducer(group: group, parameters: generator.parameters())
+            reducerD = try discriminator.map { try GradientReducer(group: group, parameters: $0.parameters()) }
+        } else {
+            reducerF = nil
+            reducerD = nil
+        }
     }
 
     /// One update: for the context encoder methods, a D step on real and (detached) predicted
@@ -119,8 +129,7 @@ public final class Pretrainer {
             let logits = try compute { try generator(images) }
             let loss = try PretrainLosses.labelPrediction(logits: logits, labels: labels)
             let value = try finite(loss, "L_F (BCE)", epoch, step)
-            try scalerF.scaled(loss).backward()
-            try synchronizeGradients(of: generator)
+            try backward(scalerF.scaled(loss), reducing: reducerF)
             try scalerF.step(optimizerF)
             return PretrainLossValues(discriminator: nil, generator: value)
         }
@@ -154,8 +163,7 @@ public final class Pretrainer {
         let terms = try PretrainLosses.discriminatorHingeTerms(realScores: real, fakeScores: fake)
         let lossD = try terms.real + terms.fake
         let valueD = try finite(lossD, "L_D", epoch, step)
-        try scalerD.scaled(lossD).backward()
-        try synchronizeGradients(of: discriminator)
+        try backward(scalerD.scaled(lossD), reducing: reducerD)
         try scalerD.step(optimizerD)
         // The terms, like L_D itself, are reported over the group's whole batch.
         let parts = try groupMean([try terms.real.item(), try terms.fake.item()])
@@ -178,8 +186,7 @@ public final class Pretrainer {
             fakeScores: fake, prediction: prediction,
             truth: truth, lambdaRec: config.lambdaRec, lambdaAdv: config.lambdaAdv)
         let valueF = try finite(f.total, "L_F", epoch, step)
-        try scalerF.scaled(f.total).backward()
-        try synchronizeGradients(of: generator)
+        try backward(scalerF.scaled(f.total), reducing: reducerF)
         try scalerF.step(optimizerF)
         let terms = try groupMean([try f.reconstruction.item()] + (f.adversarial.map { [try $0.item()] } ?? []))
         return PretrainLossValues(
@@ -259,9 +266,11 @@ public final class Pretrainer {
         return try group.mean(values)
     }
 
-    private func synchronizeGradients(of module: any Module) throws {
-        guard let group, group.worldSize > 1 else { return }
-        try group.averageGradients(of: module)
+    /// Backward from `loss`; with replicas, their gradients come back averaged over the group,
+    /// communicated while backward runs.
+    private func backward(_ loss: Tensor, reducing reducer: GradientReducer?) throws {
+        guard let reducer else { return try loss.backward() }
+        try reducer.reduce { try loss.backward() }
     }
 
     /// A forward pass in the run's precision; the result is float32, so losses are always float32.
