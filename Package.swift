@@ -122,7 +122,9 @@ let package = Package(
             ]),
         // The git commit `--version` prints: scripts/build_stamp.sh writes an untracked header here.
         .target(name: "CBuildInfo"),
-        .target(name: "SonoTagCommands", dependencies: ["CBuildInfo"]),
+        // glibc's mallopt for both executables (AllocatorTuning).
+        .target(name: "CAllocator"),
+        .target(name: "SonoTagCommands", dependencies: ["CBuildInfo", "CAllocator"]),
         // `sonotag` never links libtorch: its crawl, label, DICOM and phantom commands start in
         // milliseconds, and it hands training commands to `sonotag-train` with exec.
         .executableTarget(

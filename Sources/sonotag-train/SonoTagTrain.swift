@@ -36,6 +36,7 @@ struct SonoTagTrain: ParsableCommand {
     /// Errors of the data go out as data errors (exit 65) in words; the parser's own (usage,
     /// help, explicit exit codes) keep its handling (README, "Exit codes").
     static func main() {
+        AllocatorTuning.apply(environment: ProcessInfo.processInfo.environment)
         if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
             for line in versionLines() { print(line) }
             return

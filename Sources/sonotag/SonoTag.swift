@@ -32,6 +32,7 @@ struct SonoTag: ParsableCommand {
     /// Training commands go to `sonotag-train` before any parsing, so their own options and help
     /// apply unchanged.
     static func main() {
+        AllocatorTuning.apply(environment: ProcessInfo.processInfo.environment)
         if let arguments = TrainingHandOver.handedOverArguments(Array(CommandLine.arguments.dropFirst())) {
             TrainingHandOver.exec(arguments)
         }
