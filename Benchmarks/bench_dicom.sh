@@ -9,7 +9,10 @@
 set -euo pipefail
 bin="${1:-.build/release/sonotag}"
 here="$(cd "$(dirname "$0")" && pwd)"
-py="${PYTHON:-python3}"
+# The tests' pinned pydicom venv (make setup) when there is one, so the system Python stays as it is.
+default_py=python3
+[ -x .build/venv-ref/bin/python ] && default_py=.build/venv-ref/bin/python
+py="${PYTHON:-$default_py}"
 fixtures=""
 for d in "${BENCH_FIXTURES:-}" .build/reference/dicom/files; do [ -n "$d" ] && [ -d "$d" ] && fixtures="$d" && break; done
 [ -n "$fixtures" ] || { echo "bench_dicom: fixtures not found (.build/reference/dicom/files: run make setup, or set BENCH_FIXTURES)"; exit 1; }
