@@ -58,6 +58,15 @@ step "index the DICOM files"
 if [[ -f "$out/cohort.sqlite" && ! -f "$out/patient-id.key" ]]; then
     rm -rf "$out/cohort.sqlite" "$out/cohort.sqlite-wal" "$out/cohort.sqlite-shm" "$out/cohort.cache"
 fi
+# The phantom's patients are synthetic, so the demo uses a fixed key: the same patient split, hence
+# the same Table 2, on every machine and every fresh run (with a new random key each fresh demo
+# drew another split and other numbers). A real archive's key is random and private: `sonotag
+# index` creates it.
+if [[ ! -f "$out/patient-id.key" ]]; then
+    mkdir -p "$out"
+    (umask 077; printf '# SonoTag patient-id key: the demo phantom'"'"'s fixed key (synthetic patients only, never for real data)\n%s\n' \
+        "$(printf 'sonotag demo phantom, synthetic!' | base64)" > "$out/patient-id.key")
+fi
 "$bin" index "$out/phantom/dicom" --db "$out/cohort.sqlite" --key "$out/patient-id.key"
 
 step "image kinds found by the crawl"
