@@ -13,4 +13,7 @@ stamp=Sources/CBuildInfo/build_stamp.h
 text="#define SONOTAG_GIT_COMMIT \"$commit\""
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$text" ]; then
   printf '%s\n' "$text" > "$stamp"
+  # A build made before the stamp existed recorded no dependency on it (build_info.c includes it
+  # through __has_include), so a new stamp alone would not recompile it: touch the includer.
+  touch Sources/CBuildInfo/build_info.c
 fi
