@@ -34,7 +34,6 @@ Times are never asserted on.
 """
 import argparse
 import csv
-import json
 import os
 import platform
 import shutil
@@ -43,6 +42,8 @@ import subprocess
 import sys
 import threading
 import time
+
+from bench_results import merge_into
 
 FT_CONFIGS = {
     "resnet18-b8-64x96": ("resnet18", 8, 64, 96),
@@ -272,19 +273,8 @@ def main():
         results["finetune_step"] = {"images_per_epoch": a.ft_images, "configs": ft}
 
     # Other benchmarks write their own keys into the same file: keep them.
-    merged = {}
-    if os.path.exists(a.json):
-        try:
-            with open(a.json) as f:
-                merged = json.load(f)
-        except (OSError, ValueError):
-            merged = {}
     stamp = {k: results[k] for k in ("machine", "threads", "reps", "reference", "started")}
-    for key in ("epoch_end_to_end", "finetune_step"):
-        if key in results:
-            merged[key] = {**stamp, **results[key]}
-    with open(a.json, "w") as f:
-        json.dump(merged, f, indent=2)
+    merge_into(a.json, {key: {**stamp, **results[key]} for key in ("epoch_end_to_end", "finetune_step") if key in results})
     print(f"wrote {a.json}")
 
 

@@ -15,7 +15,6 @@ are reported with each side's peak RSS:
 Standard library only. Writes the results as JSON (--json). Times are never asserted on.
 """
 import argparse
-import json
 import os
 import platform
 import re
@@ -23,6 +22,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+from bench_results import merge_into
 
 SHORTCUTS = ["fold-gray", "frozen-d", "fused-adam", "inplace"]
 CONFIGS = {
@@ -105,16 +106,7 @@ def main():
             print(f"  {k:<24} {med:9.1f} ms  ratio {ratio:6.3f} [{min(ratios):.3f}-{max(ratios):.3f}]  peak RSS {max(rss[k]):6.0f} MB")
         results["configs"][name] = out
     # Keys other benchmarks wrote into the same file (bench_epoch.py's) are kept.
-    merged = {}
-    if os.path.exists(a.json):
-        try:
-            with open(a.json) as f:
-                merged = json.load(f)
-        except (OSError, ValueError):
-            merged = {}
-    merged.update(results)
-    with open(a.json, "w") as f:
-        json.dump(merged, f, indent=2)
+    merge_into(a.json, results)
     print(f"wrote {a.json}")
 
 

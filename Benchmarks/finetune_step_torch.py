@@ -23,11 +23,12 @@ Prints one line: backbone=... ms_per_step=... peak_rss_mb=...
 """
 import argparse
 import resource
-import time
 
 import torch
 import torch.nn as nn
 import torchvision
+
+from pretrain_step_torch import time_steps  # the step benchmark's timing loop
 
 
 class Stages(nn.Module):
@@ -131,12 +132,7 @@ def main():
         opt.step()
         return float(loss.detach())
 
-    for _ in range(a.warmup):
-        step()
-    start = time.perf_counter()
-    for _ in range(a.steps):
-        loss = step()
-    ms = (time.perf_counter() - start) * 1000 / a.steps
+    ms, loss = time_steps(step, a.warmup, a.steps)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"backbone={a.backbone} batch={a.batch} size={h}x{w} threads={torch.get_num_threads()} ms_per_step={ms:.1f} "
           f"peak_rss_mb={rss:.0f} loss={loss:.4f}")

@@ -66,6 +66,17 @@ class Discriminator(nn.Module):
         return self.linear(h).squeeze(1) + (h * self.projection(y)).sum(dim=1)
 
 
+def time_steps(step, warmup, steps):
+    """Runs `step` `warmup` times untimed, then `steps` times: (ms per timed step, the last result)."""
+    for _ in range(warmup):
+        step()
+    result = None
+    start = time.perf_counter()
+    for _ in range(steps):
+        result = step()
+    return (time.perf_counter() - start) * 1000 / steps, result
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--backbone", default="vgg16bn")
@@ -122,12 +133,7 @@ def main():
         scale_f.update()
         return float(loss_d), float(loss_f)
 
-    for _ in range(a.warmup):
-        step()
-    start = time.perf_counter()
-    for _ in range(a.steps):
-        losses = step()
-    ms = (time.perf_counter() - start) * 1000 / a.steps
+    ms, losses = time_steps(step, a.warmup, a.steps)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"backbone={a.backbone} device={a.device} precision={a.precision} threads={torch.get_num_threads()} ms_per_step={ms:.1f} "
           f"peak_rss_mb={rss:.0f} loss_d={losses[0]:.4f} loss_f={losses[1]:.4f}")

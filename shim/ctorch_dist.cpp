@@ -93,26 +93,48 @@ ct_process_group_s &G(ct_process_group group) {
     return *group;
 }
 
-// Tensors of one dtype and device, packed together up to kBucketBytes.
-std::vector<std::vector<at::Tensor>> buckets(const std::vector<at::Tensor> &tensors) {
-    std::map<std::tuple<int, int, int>, std::vector<std::vector<at::Tensor>>> byKind;
-    std::vector<std::tuple<int, int, int>> order;
-    for (const auto &t : tensors) {
+// The positions of `tensors`, taken in `order`, packed into buckets of one dtype and device each:
+// up to `firstBytes` for the first bucket made, `bytes` for the others (a larger tensor gets one
+// of its own). Buckets come kind by kind, in the order each kind first appears.
+std::vector<std::vector<size_t>> pack(const std::vector<at::Tensor> &tensors, const std::vector<size_t> &order,
+                                      int64_t firstBytes, int64_t bytes) {
+    struct Bucket {
+        std::vector<size_t> members;
+        int64_t filled = 0, cap = 0;
+    };
+    std::map<std::tuple<int, int, int>, std::vector<Bucket>> byKind;
+    std::vector<std::tuple<int, int, int>> kinds;
+    bool first = true;
+    for (size_t i : order) {
+        const at::Tensor &t = tensors[i];
         if (!t.defined()) throw std::invalid_argument("undefined tensor in a collective");
         auto key = std::make_tuple(static_cast<int>(t.scalar_type()), static_cast<int>(t.device().type()),
                                    static_cast<int>(t.device().index()));
         auto &list = byKind[key];
-        if (list.empty()) order.push_back(key);
-        int64_t bytes = 0;
-        if (!list.empty()) {
-            for (const auto &u : list.back()) bytes += u.numel() * static_cast<int64_t>(u.element_size());
+        if (list.empty()) kinds.push_back(key);
+        const int64_t size = t.numel() * static_cast<int64_t>(t.element_size());
+        if (list.empty() || list.back().filled + size > list.back().cap) {
+            list.push_back({{}, 0, first ? firstBytes : bytes});
+            first = false;
         }
-        if (list.empty() || bytes + t.numel() * static_cast<int64_t>(t.element_size()) > kBucketBytes) list.emplace_back();
-        list.back().push_back(t);
+        list.back().members.push_back(i);
+        list.back().filled += size;
     }
+    std::vector<std::vector<size_t>> result;
+    for (const auto &key : kinds) {
+        for (auto &b : byKind[key]) result.push_back(std::move(b.members));
+    }
+    return result;
+}
+
+// The tensors themselves, in their order, in buckets of up to kBucketBytes.
+std::vector<std::vector<at::Tensor>> buckets(const std::vector<at::Tensor> &tensors) {
+    std::vector<size_t> order(tensors.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::vector<std::vector<at::Tensor>> result;
-    for (const auto &key : order) {
-        for (auto &b : byKind[key]) result.push_back(std::move(b));
+    for (const auto &members : pack(tensors, order, kBucketBytes, kBucketBytes)) {
+        auto &bucket = result.emplace_back();
+        for (size_t i : members) bucket.push_back(tensors[i]);
     }
     return result;
 }
@@ -390,28 +412,20 @@ struct ct_grad_reducer_s {
         state->slotOf.assign(params.size(), 0);
         state->produced.assign(params.size(), false);
         state->expected.assign(params.size(), true);
-        // Reverse order: backward reaches the last layers first, so their bucket fills first.
-        int64_t filled = 0;
-        for (size_t r = params.size(); r-- > 0;) {
-            const at::Tensor &p = params[r];
+        for (const at::Tensor &p : params) {
             if (!p.defined() || !p.requires_grad()) throw std::invalid_argument("gradient reducer: every parameter must require grad");
-            const int64_t size = p.numel() * static_cast<int64_t>(p.element_size());
-            auto sameKind = [&](const ReducerState::Bucket &b) {
-                const at::Tensor &q = params[b.members.front()];
-                return q.scalar_type() == p.scalar_type() && q.device() == p.device();
-            };
-            // The bucket being filled is the first one while there is only one.
-            const int64_t cap = state->buckets.size() == 1 ? firstBytes : bytes;
-            if (state->buckets.empty() || !sameKind(state->buckets.back()) || (filled > 0 && filled + size > cap)) {
-                state->buckets.emplace_back();
-                filled = 0;
+        }
+        // Reverse order: backward reaches the last layers first, so their bucket fills first.
+        std::vector<size_t> order(params.size());
+        for (size_t k = 0; k < order.size(); ++k) order[k] = order.size() - 1 - k;
+        for (const auto &members : pack(params, order, firstBytes, bytes)) {
+            auto &b = state->buckets.emplace_back();
+            for (size_t r : members) {
+                state->bucketOf[r] = state->buckets.size() - 1;
+                state->slotOf[r] = b.members.size();
+                b.offsets.push_back(b.members.empty() ? 0 : b.offsets.back() + params[b.members.back()].numel());
+                b.members.push_back(r);
             }
-            auto &b = state->buckets.back();
-            state->bucketOf[r] = state->buckets.size() - 1;
-            state->slotOf[r] = b.members.size();
-            b.offsets.push_back(b.members.empty() ? 0 : b.offsets.back() + params[b.members.back()].numel());
-            b.members.push_back(r);
-            filled += size;
         }
         for (auto &b : state->buckets) {
             const at::Tensor &last = params[b.members.back()];

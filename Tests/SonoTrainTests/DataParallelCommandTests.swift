@@ -68,10 +68,10 @@ final class DataParallelCommandTests: XCTestCase {
         XCTAssertEqual(p.terminationStatus, 0, log(name))
     }
 
-    /// Launches ranks 0..<world by environment, as torchrun would, and waits for all of them.
-    private func runByEnvironment(world: Int, _ arguments: [String], log name: String) throws {
+    /// Starts ranks 0..<world with torchrun's environment on a free loopback port; logs `name-RANK.log`.
+    private func startRanksByEnvironment(world: Int, _ arguments: [String], log name: String) throws -> [Process] {
         let port = try ProcessGroup.freeLoopbackPort()
-        let ranks = try (0..<world).map { rank in
+        return try (0..<world).map { rank in
             try start(
                 arguments,
                 environment: [
@@ -79,6 +79,11 @@ final class DataParallelCommandTests: XCTestCase {
                     "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "\(port)"
                 ], log: "\(name)-\(rank).log")
         }
+    }
+
+    /// Launches ranks 0..<world by environment, as torchrun would, and waits for all of them.
+    private func runByEnvironment(world: Int, _ arguments: [String], log name: String) throws {
+        let ranks = try startRanksByEnvironment(world: world, arguments, log: name)
         for (rank, p) in ranks.enumerated() {
             p.waitUntilExit()
             XCTAssertEqual(p.terminationStatus, 0, log("\(name)-\(rank).log"))
@@ -142,16 +147,8 @@ final class DataParallelCommandTests: XCTestCase {
     /// A rank killed with SIGKILL: the survivor stops within the timeout, names the dead rank,
     /// and the last checkpoint it wrote still loads.
     func testKilledRankStopsTheOtherWithItsName() throws {
-        let port = try ProcessGroup.freeLoopbackPort()
         let arguments = pretrainArguments(out: "killed", epochs: 200, extra: ["--dist-timeout", "30"])
-        let ranks = try (0..<2).map { rank in
-            try start(
-                arguments,
-                environment: [
-                    "RANK": "\(rank)", "WORLD_SIZE": "2", "LOCAL_RANK": "\(rank)",
-                    "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "\(port)"
-                ], log: "killed-\(rank).log")
-        }
+        let ranks = try startRanksByEnvironment(world: 2, arguments, log: "killed")
         defer { for p in ranks where p.isRunning { kill(p.processIdentifier, SIGKILL) } }
         let checkpoint = PretrainRunLayout(root.appendingPathComponent("killed")).lastCheckpoint
         let appeared = Date().addingTimeInterval(300)
