@@ -40,6 +40,21 @@ let torchCUDA: Bool =
         let parent = URL(fileURLWithPath: root).deletingLastPathComponent()
         return parent.lastPathComponent != "site-packages" || fm.fileExists(atPath: parent.appendingPathComponent("nvidia/cudnn").path)
     } ?? false
+// NCCL groups (c10d's ProcessGroupNCCL, in libtorch_cuda) for CUDA ranks: its header needs the
+// CUDA runtime's and NCCL's headers, which the nvidia-* wheels beside a CUDA pip torch carry.
+let ncclIncludes: [String] =
+    torchCUDA
+    ? libtorchRoot.map { root -> [String] in
+        let nvidia = URL(fileURLWithPath: root).deletingLastPathComponent().appendingPathComponent("nvidia").path
+        let fm = FileManager.default
+        let candidates = (try? fm.contentsOfDirectory(atPath: nvidia))?.sorted().map { "\(nvidia)/\($0)/include" } ?? []
+        let found = candidates.filter { fm.fileExists(atPath: $0) }
+        let has = { (header: String) in found.contains { fm.fileExists(atPath: "\($0)/\(header)") } }
+        return has("nccl.h") && has("cuda_runtime_api.h") ? found : []
+    } ?? []
+    : []
+let ncclFlags: [String] =
+    ncclIncludes.isEmpty ? [] : ["-DSONOTAG_WITH_NCCL=1", "-DUSE_C10D_NCCL=1"] + ncclIncludes.flatMap { ["-isystem", $0] }
 // Linked by full path, not -l: the system's -L/usr/lib/x86_64-linux-gnu comes first on the link
 // line (codec libraries), so -ltorch would pick Debian's 1.13 even with LIBTORCH set. The rpath
 // makes the loader find the same files.
@@ -78,7 +93,8 @@ let package = Package(
             // compat/: the Gloo declarations c10d's header needs, which no libtorch package ships.
             cxxSettings: [
                 .headerSearchPath("compat"),
-                .unsafeFlags([torchCxxStandard, "-O2", "-fPIC", "-w"] + torchIncludes.flatMap { ["-isystem", $0] })
+                .unsafeFlags(
+                    [torchCxxStandard, "-O2", "-fPIC", "-w"] + torchIncludes.flatMap { ["-isystem", $0] } + ncclFlags)
             ],
             linkerSettings: [.unsafeFlags(torchLinkFlags)]
         ),

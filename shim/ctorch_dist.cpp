@@ -19,6 +19,13 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/version.h>
 
+// NCCL for groups of CUDA ranks, where the engine has it: Package.swift defines SONOTAG_WITH_NCCL
+// (and c10d's USE_C10D_NCCL) only for a CUDA libtorch with the nvidia-* headers beside it.
+#if defined(SONOTAG_WITH_NCCL)
+#include <c10/cuda/CUDAFunctions.h>
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -31,6 +38,13 @@
 
 using namespace ctorch_detail;
 
+// The class every c10d backend derives from: ProcessGroup itself in 1.13, Backend since 2.0.
+#if TORCH_VERSION_MAJOR >= 2
+using GroupBackend = c10d::Backend;
+#else
+using GroupBackend = c10d::ProcessGroup;
+#endif
+
 struct ct_process_group_s {
     std::string address;
     uint16_t port = 0;
@@ -38,7 +52,11 @@ struct ct_process_group_s {
     int world = 1;
     std::chrono::milliseconds timeout{0};
     c10::intrusive_ptr<c10d::TCPStore> store;
-    c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+    c10::intrusive_ptr<GroupBackend> group;
+    // NCCL's collectives take CUDA tensors only: host tensors (loss means, counters) go through
+    // this device and back.
+    bool nccl = false;
+    int deviceIndex = -1;
 
     // The heartbeat ticks on its own store connection so that it never waits behind a collective.
     std::thread heartbeat;
@@ -156,6 +174,17 @@ void unflatten_into(const at::Tensor &flat, const std::vector<at::Tensor> &bucke
 
 // Runs one collective and waits for it; Gloo reports a lost peer or a timeout by throwing here.
 void finish(const c10::intrusive_ptr<c10d::Work> &work) { work->wait(); }
+
+// `flat` as the group's backend can take it: itself, or for NCCL a copy on the group's GPU when it
+// lives on the host (copy the result back with `settle`).
+at::Tensor on_group_device(const ct_process_group_s &g, const at::Tensor &flat) {
+    if (!g.nccl || flat.is_cuda()) return flat;
+    return flat.to(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(g.deviceIndex)));
+}
+
+void settle(const at::Tensor &used, const at::Tensor &flat) {
+    if (!used.is_same(flat)) flat.copy_(used);
+}
 
 // The group's per-rank statistics, all-gathered into a W×K tensor. Every rank's loss depends on
 // every rank's statistics, so the backward pass sums the statistics' gradients over the group and
@@ -453,10 +482,28 @@ struct ct_grad_reducer_s {
 
 extern "C" {
 
+bool ct_dist_nccl_available(void) noexcept {
+#if defined(SONOTAG_WITH_NCCL)
+    return true;
+#else
+    return false;
+#endif
+}
+
 ct_error ct_dist_init(const char *master_addr, int32_t master_port, int32_t rank, int32_t world_size,
-                      int64_t timeout_ms, ct_process_group *out) noexcept {
+                      int64_t timeout_ms, const char *backend, int32_t cuda_device, ct_process_group *out) noexcept {
     return guarded([&] {
         if (out == nullptr) throw std::invalid_argument("null output pointer");
+        const std::string backendName = backend == nullptr ? "gloo" : backend;
+        if (backendName != "gloo" && backendName != "nccl") {
+            throw std::invalid_argument("backend '" + backendName + "' is not one of gloo, nccl");
+        }
+        if (backendName == "nccl") {
+            if (!ct_dist_nccl_available()) {
+                throw std::invalid_argument("backend nccl: this libtorch was built without NCCL (a CUDA pip torch has it)");
+            }
+            if (cuda_device < 0) throw std::invalid_argument("backend nccl needs a CUDA device for this rank");
+        }
         if (master_addr == nullptr || *master_addr == '\0') throw std::invalid_argument("empty master address");
         if (master_port < 1 || master_port > 65535) throw std::invalid_argument("master port " + std::to_string(master_port) + " is not in 1...65535");
         if (world_size < 1 || rank < 0 || rank >= world_size) {
@@ -485,9 +532,22 @@ ct_error ct_dist_init(const char *master_addr, int32_t master_port, int32_t rank
         } catch (const std::exception &e) {
             throw std::runtime_error(where + e.what());
         }
-        auto groupOptions = c10d::ProcessGroupGloo::Options::create(g->timeout);
-        groupOptions->devices.push_back(gloo_device(g->address));
-        g->group = c10::make_intrusive<c10d::ProcessGroupGloo>(g->store, rank, world_size, groupOptions);
+        if (backendName == "nccl") {
+#if defined(SONOTAG_WITH_NCCL)
+            // The rank's own GPU is current before NCCL makes its communicator, as
+            // torch.distributed asks of its users (torch.cuda.set_device(local_rank)).
+            c10::cuda::set_device(static_cast<c10::DeviceIndex>(cuda_device));
+            auto ncclOptions = c10d::ProcessGroupNCCL::Options::create();
+            ncclOptions->timeout = g->timeout;
+            g->group = c10::make_intrusive<c10d::ProcessGroupNCCL>(g->store, rank, world_size, ncclOptions);
+            g->nccl = true;
+            g->deviceIndex = cuda_device;
+#endif
+        } else {
+            auto groupOptions = c10d::ProcessGroupGloo::Options::create(g->timeout);
+            groupOptions->devices.push_back(gloo_device(g->address));
+            g->group = c10::make_intrusive<c10d::ProcessGroupGloo>(g->store, rank, world_size, groupOptions);
+        }
 
         g->store->add(heartbeat_key(rank), 1);
         auto beatStore = connect_store(g->address, g->port, g->timeout);
@@ -531,10 +591,12 @@ ct_error ct_dist_all_reduce(ct_process_group group, const ct_tensor *tensors, in
         for (int64_t i = 0; i < count; ++i) list.push_back(T(tensors[i]));
         c10::AutoGradMode noGrad(false);
         for (const auto &bucket : buckets(list)) {
-            std::vector<at::Tensor> flat{flatten(bucket)};
+            at::Tensor host = flatten(bucket);
+            std::vector<at::Tensor> flat{on_group_device(g, host)};
             finish(g.group->allreduce(flat));
             if (average) flat[0].div_(static_cast<double>(g.world));
-            unflatten_into(flat[0], bucket);
+            settle(flat[0], host);
+            unflatten_into(host, bucket);
         }
     });
 }
@@ -550,9 +612,11 @@ ct_error ct_dist_broadcast(ct_process_group group, const ct_tensor *tensors, int
         c10d::BroadcastOptions options;
         options.rootRank = root;
         for (const auto &bucket : buckets(list)) {
-            std::vector<at::Tensor> flat{flatten(bucket)};
+            at::Tensor host = flatten(bucket);
+            std::vector<at::Tensor> flat{on_group_device(g, host)};
             finish(g.group->broadcast(flat, options));
-            unflatten_into(flat[0], bucket);
+            settle(flat[0], host);
+            unflatten_into(host, bucket);
         }
     });
 }

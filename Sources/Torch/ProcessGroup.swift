@@ -1,9 +1,21 @@
 import CTorch
 import Foundation
 
+/// The c10d backend a group's collectives run on, as torch.distributed names them.
+public enum DistributedBackend: String, CaseIterable, Sendable {
+    /// CPU tensors, and CUDA tensors through host copies.
+    case gloo
+    /// CUDA tensors, GPU to GPU (host tensors go through the rank's GPU).
+    case nccl
+
+    /// Whether this build can make NCCL groups: a CUDA libtorch whose NCCL headers were found at
+    /// build time (Package.swift).
+    public static var ncclAvailable: Bool { ct_dist_nccl_available() }
+}
+
 /// A group of cooperating processes over PyTorch's c10d: a TCPStore hosted by rank 0 for the
-/// rendezvous and a Gloo process group for the collectives (CPU tensors, and CUDA tensors through
-/// host copies). The same group torch.distributed builds with `init_process_group("gloo")`.
+/// rendezvous and a Gloo or NCCL process group for the collectives. The same group
+/// torch.distributed builds with `init_process_group("gloo")` or `("nccl")`.
 ///
 /// Collectives block until every member has made the same call. A member that dies makes the
 /// others' pending collective fail (Gloo sees the connection drop) or time out after `timeout`;
@@ -13,22 +25,28 @@ public final class ProcessGroup: @unchecked Sendable {
     public let rank: Int
     public let worldSize: Int
     public let timeoutSeconds: Double
+    public let backend: DistributedBackend
 
     /// Joins (rank 0: hosts) the group at `masterAddress:masterPort`; returns once all
-    /// `worldSize` members have arrived, or throws after `timeoutSeconds`.
-    public init(masterAddress: String, masterPort: Int, rank: Int, worldSize: Int, timeoutSeconds: Double = 300) throws {
+    /// `worldSize` members have arrived, or throws after `timeoutSeconds`. NCCL needs the CUDA
+    /// device this rank trains on.
+    public init(
+        masterAddress: String, masterPort: Int, rank: Int, worldSize: Int, timeoutSeconds: Double = 300,
+        backend: DistributedBackend = .gloo, cudaDevice: Int? = nil
+    ) throws {
         var out: ct_process_group?
-        let where_ = "rank \(rank) of \(worldSize) at \(masterAddress):\(masterPort)"
+        let where_ = "rank \(rank) of \(worldSize) at \(masterAddress):\(masterPort), \(backend.rawValue)"
         let milliseconds = Int64((timeoutSeconds * 1000).rounded())
         try check(
             ct_dist_init(
                 masterAddress, Int32(clamping: masterPort), Int32(clamping: rank), Int32(clamping: worldSize),
-                milliseconds, &out), "process group (\(where_))")
+                milliseconds, backend.rawValue, Int32(clamping: cudaDevice ?? -1), &out), "process group (\(where_))")
         guard let out else { throw TorchError(operation: "process group (\(where_))", message: "libtorch returned no group") }
         handle = out
         self.rank = rank
         self.worldSize = worldSize
         self.timeoutSeconds = timeoutSeconds
+        self.backend = backend
     }
 
     deinit { ct_dist_free(handle) }

@@ -20,6 +20,11 @@ struct DataParallelOptions: ParsableArguments {
     @Option(name: .long, help: "Seconds a collective waits for the other processes before failing (default 300).")
     var distTimeout: Double = 300
 
+    @Option(
+        name: .long,
+        help: "c10d backend of the data-parallel group: auto (NCCL for CUDA ranks where this build has it, else Gloo), gloo or nccl.")
+    var distBackend: String = "auto"
+
     func validate() throws {
         if let n = nprocPerNode {
             guard n >= 1 else { throw ValidationError("--nproc-per-node must be at least 1, got \(n)") }
@@ -30,6 +35,9 @@ struct DataParallelOptions: ParsableArguments {
         }
         if let p = masterPort, !(1...65535).contains(p) { throw ValidationError("--master-port \(p) is not a TCP port") }
         guard distTimeout > 0, distTimeout.isFinite else { throw ValidationError("--dist-timeout must be a positive number of seconds") }
+        guard (["auto"] + DistributedBackend.allCases.map(\.rawValue)).contains(distBackend.lowercased()) else {
+            throw ValidationError("--dist-backend '\(distBackend)' is not one of auto, gloo, nccl")
+        }
     }
 
     /// With `--nproc-per-node N > 1`: runs the N workers to the end and returns true (this
@@ -47,10 +55,15 @@ struct DataParallelOptions: ParsableArguments {
         return true
     }
 
-    /// The job this process belongs to (nil: a single process) and its joined group.
-    func join() throws -> (environment: DistributedEnvironment?, group: ProcessGroup?) {
+    /// The job this process belongs to (nil: a single process) and its joined group, on the
+    /// backend for `device` (the run's device as given; `cuda` means each rank's local GPU).
+    func join(device: String) throws -> (environment: DistributedEnvironment?, group: ProcessGroup?) {
         guard let environment = try DistributedEnvironment.from() else { return (nil, nil) }
-        return (environment, try environment.joinGroup(timeoutSeconds: distTimeout))
+        let group = try environment.joinGroup(timeoutSeconds: distTimeout, requestedDevice: device, backend: distBackend)
+        if let group, environment.rank == 0 {
+            FileHandle.standardError.write(Data("data parallel: \(group.worldSize) processes, c10d \(group.backend.rawValue)\n".utf8))
+        }
+        return (environment, group)
     }
 
     /// Runs `body` as one rank of the job: errors are printed with the rank and end the process

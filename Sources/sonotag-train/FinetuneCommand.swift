@@ -169,7 +169,7 @@ struct FinetuneCommand: ParsableCommand {
 
     func run() throws {
         if try parallel.launchWorkersIfRequested() { return }
-        let (environment, group) = try parallel.join()
+        let (environment, group) = try parallel.join(device: try effectiveConfig().device)
         try parallel.runAsRank(environment) { try train(environment: environment, group: group) }
     }
 

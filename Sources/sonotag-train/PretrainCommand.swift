@@ -227,9 +227,9 @@ struct PretrainCommand: ParsableCommand {
 
     func run() throws {
         // Settings first: a bad --config must not start workers.
-        _ = try requestedConfig()
+        let requested = try requestedConfig().0
         if benchSteps == nil, try parallel.launchWorkersIfRequested() { return }
-        let (environment, group) = try parallel.join()
+        let (environment, group) = try parallel.join(device: requested.device)
         try parallel.runAsRank(environment) { try train(environment: environment, group: group) }
     }
 

@@ -249,6 +249,31 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
+    /// `--dist-backend auto` takes Gloo on the CPU and NCCL for CUDA ranks only where the build
+    /// has it; an explicit choice that cannot work names the flag.
+    func testBackendFollowsTheDeviceAndImpossibleChoicesAreNamed() throws {
+        XCTAssertEqual(try DistributedEnvironment.backend(requested: "auto", for: .cpu), .gloo)
+        XCTAssertEqual(try DistributedEnvironment.backend(requested: "GLOO", for: .cuda(0)), .gloo)
+        XCTAssertEqual(
+            try DistributedEnvironment.backend(requested: "auto", for: .cuda(1)), DistributedBackend.ncclAvailable ? .nccl : .gloo)
+        for (requested, device) in [("nccl", Device.cpu), ("mpi", Device.cpu)] {
+            XCTAssertThrowsError(try DistributedEnvironment.backend(requested: requested, for: device)) {
+                XCTAssertTrue("\($0)".contains("--dist-backend"), "\($0)")
+            }
+        }
+        if !DistributedBackend.ncclAvailable {
+            XCTAssertThrowsError(try DistributedEnvironment.backend(requested: "nccl", for: .cuda(0))) {
+                XCTAssertTrue("\($0)".contains("no NCCL"), "\($0)")
+            }
+            let port = try ProcessGroup.freeLoopbackPort()
+            XCTAssertThrowsError(
+                try ProcessGroup(
+                    masterAddress: "127.0.0.1", masterPort: port, rank: 0, worldSize: 1, timeoutSeconds: 5, backend: .nccl,
+                    cudaDevice: 0)
+            ) { XCTAssertTrue("\($0)".contains("without NCCL"), "\($0)") }
+        }
+    }
+
     func testLauncherDropsOnlyItsOwnFlags() {
         XCTAssertEqual(
             LocalLauncher.removing(

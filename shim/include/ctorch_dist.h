@@ -13,13 +13,18 @@ extern "C" {
 
 typedef struct ct_process_group_s *ct_process_group;
 
-/* ---- process groups (c10d TCPStore + ProcessGroupGloo) ---- */
+/* ---- process groups (c10d TCPStore + ProcessGroupGloo or ProcessGroupNCCL) ---- */
+
+/* Whether this build can make NCCL groups (a CUDA libtorch with NCCL's headers at build time). */
+bool ct_dist_nccl_available(void) CT_NOEXCEPT;
 
 /* Joins a group of `world_size` processes: rank 0 hosts the TCPStore at master_addr:master_port,
- * the others connect to it, then Gloo connects every pair. `timeout_ms` bounds the rendezvous and
- * every collective. Each member also ticks a heartbeat in the store (see ct_dist_silent_ranks). */
+ * the others connect to it, then the backend connects every pair: "gloo" (CPU tensors, CUDA ones
+ * through host copies) or "nccl" (this rank on CUDA device `cuda_device`; host tensors passed to
+ * the collectives go through that device). `timeout_ms` bounds the rendezvous and every
+ * collective. Each member also ticks a heartbeat in the store (see ct_dist_silent_ranks). */
 ct_error ct_dist_init(const char *master_addr, int32_t master_port, int32_t rank, int32_t world_size,
-                      int64_t timeout_ms, ct_process_group *out) CT_NOEXCEPT;
+                      int64_t timeout_ms, const char *backend, int32_t cuda_device, ct_process_group *out) CT_NOEXCEPT;
 void ct_dist_free(ct_process_group group) CT_NOEXCEPT;
 ct_error ct_dist_rank(ct_process_group group, int32_t *rank, int32_t *world_size) CT_NOEXCEPT;
 

@@ -57,12 +57,44 @@ public struct DistributedEnvironment: Equatable, Sendable {
         requested.lowercased() == "cuda" ? "cuda:\(localRank)" : requested
     }
 
-    /// Joins the group (nil for a world of one: nothing to synchronise).
-    public func joinGroup(timeoutSeconds: Double) throws -> ProcessGroup? {
+    /// Joins the group (nil for a world of one: nothing to synchronise) on the backend for this
+    /// rank's device (`requestedDevice` as the command was given it; see `backend(requested:for:)`).
+    public func joinGroup(timeoutSeconds: Double, requestedDevice: String = "cpu", backend requested: String = "auto") throws
+        -> ProcessGroup?
+    {
         guard worldSize > 1 else { return nil }
+        let device = try Device(parsing: device(for: requestedDevice))
+        let backend = try Self.backend(requested: requested, for: device)
+        var cudaDevice: Int?
+        if case .cuda(let index) = device { cudaDevice = index }
         return try ProcessGroup(
             masterAddress: masterAddress, masterPort: masterPort, rank: rank, worldSize: worldSize,
-            timeoutSeconds: timeoutSeconds)
+            timeoutSeconds: timeoutSeconds, backend: backend, cudaDevice: cudaDevice)
+    }
+
+    /// `auto` is what torch.distributed users pick by hand: NCCL for ranks on CUDA where this
+    /// build has it, Gloo otherwise (CPU, or a libtorch without NCCL, where Gloo still carries
+    /// CUDA tensors through host copies). An explicit choice that cannot work is refused.
+    public static func backend(requested: String, for device: Device) throws -> DistributedBackend {
+        let onCUDA: Bool
+        if case .cuda = device { onCUDA = true } else { onCUDA = false }
+        switch requested.lowercased() {
+        case "auto": return onCUDA && DistributedBackend.ncclAvailable ? .nccl : .gloo
+        case "gloo": return .gloo
+        case "nccl":
+            guard onCUDA else {
+                throw DistributedLaunchError.invalidSetting(
+                    field: "--dist-backend", reason: "nccl needs --device cuda, this run is on \(device)")
+            }
+            guard DistributedBackend.ncclAvailable else {
+                throw DistributedLaunchError.invalidSetting(
+                    field: "--dist-backend",
+                    reason: "nccl: this build's libtorch has no NCCL (build against a CUDA pip torch, README \"Engines\")")
+            }
+            return .nccl
+        default:
+            throw DistributedLaunchError.invalidSetting(field: "--dist-backend", reason: "'\(requested)' is not one of auto, gloo, nccl")
+        }
     }
 }
 
