@@ -47,10 +47,14 @@ let ncclIncludes: [String] =
     ? libtorchRoot.map { root -> [String] in
         let nvidia = URL(fileURLWithPath: root).deletingLastPathComponent().appendingPathComponent("nvidia").path
         let fm = FileManager.default
-        let candidates = (try? fm.contentsOfDirectory(atPath: nvidia))?.sorted().map { "\(nvidia)/\($0)/include" } ?? []
+        // The runtime wheel lacks crt/: triton's copy of the CUDA headers, or a toolkit's, has it.
+        let site = URL(fileURLWithPath: root).deletingLastPathComponent().path
+        let candidates =
+            ((try? fm.contentsOfDirectory(atPath: nvidia))?.sorted().map { "\(nvidia)/\($0)/include" } ?? [])
+            + ["\(site)/triton/backends/nvidia/include", "/usr/local/cuda/include"]
         let found = candidates.filter { fm.fileExists(atPath: $0) }
         let has = { (header: String) in found.contains { fm.fileExists(atPath: "\($0)/\(header)") } }
-        return has("nccl.h") && has("cuda_runtime_api.h") ? found : []
+        return has("nccl.h") && has("cuda_runtime_api.h") && has("crt/host_config.h") ? found : []
     } ?? []
     : []
 let ncclFlags: [String] =
