@@ -45,10 +45,10 @@ let torchCUDA: Bool =
 let ncclIncludes: [String] =
     torchCUDA
     ? libtorchRoot.map { root -> [String] in
-        let nvidia = URL(fileURLWithPath: root).deletingLastPathComponent().appendingPathComponent("nvidia").path
+        let site = URL(fileURLWithPath: root).deletingLastPathComponent().path
+        let nvidia = "\(site)/nvidia"
         let fm = FileManager.default
         // The runtime wheel lacks crt/: triton's copy of the CUDA headers, or a toolkit's, has it.
-        let site = URL(fileURLWithPath: root).deletingLastPathComponent().path
         let candidates =
             ((try? fm.contentsOfDirectory(atPath: nvidia))?.sorted().map { "\(nvidia)/\($0)/include" } ?? [])
             + ["\(site)/triton/backends/nvidia/include", "/usr/local/cuda/include"]

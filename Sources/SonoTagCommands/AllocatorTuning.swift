@@ -44,11 +44,4 @@ public enum AllocatorTuning {
         if environment[hugePageVariable] != nil { return .leftToEnvironment(hugePageVariable) }
         return setenv(hugePageVariable, "1", 0) == 0 ? .applied : .unavailable
     }
-
-    /// Whether tensors of 2 MB and more get huge pages in this process, for the line printed at
-    /// start.
-    public static var hugePagesForTensors: Bool {
-        guard let value = ProcessInfo.processInfo.environment[hugePageVariable] else { return false }
-        return (Int(value) ?? 0) != 0
-    }
 }
