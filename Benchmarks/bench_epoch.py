@@ -246,6 +246,7 @@ def main():
                     "sonotag": [a.bin, "finetune", "--task", "segmentation", "--data", data, "--encoder", "random",
                                 "--backbone", backbone, "--size", f"{fh}x{fw}", "--batch-size", str(batch), "--epochs", "2",
                                 "--max-images", str(a.ft_images), "--threads", str(a.threads)]}
+            rows["sonotag -cl"] = rows["sonotag"] + ["--no-channels-last"]  # NCHW, the idiomatic layout
             times = {k: [] for k in rows}
             extra = {k: {} for k in rows}
             for r in range(a.reps):

@@ -9,7 +9,10 @@ are reported with each side's peak RSS:
                 SonoTag's default engine, driven from Python: what a user would run)
   sonotag       `sonotag pretrain --bench-steps`, every shortcut on (the product)
   sonotag -X    the same with shortcut X switched off, one row per shortcut: what each saves
-  sonotag -all  every shortcut off: the idiomatic step, engine against engine
+  sonotag -all  every shortcut off, NCHW: the idiomatic step, engine against engine
+  sonotag -channels-last    NCHW storage (`--no-channels-last`), the idiomatic layout
+  sonotag +hugepages        THP_MEM_ALLOC_ENABLE=1: libtorch's tensors of 2 MB and more on
+                            transparent huge pages (a switch SonoTag leaves to the user)
   debian        SonoTag built against Debian's libtorch 1.13 (when --debian-bin is given)
 
 Standard library only. Writes the results as JSON (--json). Times are never asserted on.
@@ -57,10 +60,12 @@ def main():
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--shortcuts", default="each", choices=["each", "none"], help="also time each shortcut off")
+    p.add_argument("--rows", default="", help="only these rows, comma-separated (pytorch is always kept)")
     p.add_argument("--json", default="bench-results.json")
     a = p.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
-    env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
+    env = {k: v for k, v in os.environ.items() if k != "THP_MEM_ALLOC_ENABLE"}
+    env = dict(env, OMP_NUM_THREADS=str(a.threads))
     ref_env = dict(env, PYTHONPATH=a.pythonpath) if a.pythonpath else env
     torch_version = subprocess.run([a.python, "-c", "import torch; print(torch.__version__)"], env=ref_env,
                                    capture_output=True, text=True, check=True).stdout.strip()
@@ -81,15 +86,28 @@ def main():
         if a.shortcuts == "each":
             for s in SHORTCUTS:
                 rows[f"sonotag -{s}"] = sonotag + ["--bench-without", s]
-            rows["sonotag -all"] = sonotag + ["--bench-without", "all"]
-            rows["sonotag +channels-last"] = sonotag + ["--channels-last"]
+            rows["sonotag -all"] = sonotag + ["--bench-without", "all", "--no-channels-last"]
+            rows["sonotag -channels-last"] = sonotag + ["--no-channels-last"]
+            rows["sonotag +hugepages"] = sonotag
+            rows["sonotag -channels-last +hugepages"] = sonotag + ["--no-channels-last"]
         if a.debian_bin:
             rows["debian"] = [a.debian_bin] + sonotag[1:]
+        if a.rows:
+            wanted = {"pytorch"} | {r.strip() for r in a.rows.split(",")}
+            unknown = wanted - set(rows)
+            if unknown:
+                raise SystemExit(f"bench_pretrain: unknown rows {sorted(unknown)} (use {', '.join(rows)})")
+            rows = {k: v for k, v in rows.items() if k in wanted}
         times = {k: [] for k in rows}
         rss = {k: [] for k in rows}
+        # c10 reads the variable once, at its first allocation; unset is off.
+        envs = {k: ref_env if k == "pytorch" else env for k in rows}
+        for k in rows:
+            if k.endswith("+hugepages"):
+                envs[k] = dict(env, THP_MEM_ALLOC_ENABLE="1")
         for _ in range(a.reps):  # interleaved: background load hits every contender alike
             for k, cmd in rows.items():
-                ms, mb = run(cmd, ref_env if k == "pytorch" else env)
+                ms, mb = run(cmd, envs[k])
                 times[k].append(ms)
                 rss[k].append(mb)
         out = {}

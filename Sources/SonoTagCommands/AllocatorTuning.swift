@@ -27,21 +27,4 @@ public enum AllocatorTuning {
         if let chosen = userVariables.first(where: { environment[$0] != nil }) { return .leftToEnvironment(chosen) }
         return sonotag_keep_large_blocks_in_heap(mmapThreshold, trimThreshold) == 1 ? .applied : .unavailable
     }
-
-    /// libtorch's own switch for transparent huge pages under tensors of 2 MB and more (c10's
-    /// `alloc_cpu` then aligns them to 2 MB and madvises MADV_HUGEPAGE). A plain PyTorch script
-    /// leaves it off, so every large activation pays one page fault per 4 KB, each step again:
-    /// measured with `pretrain --bench-steps 3` at ResNet-50 batch 8 256×384, 2.2–2.6 million
-    /// minor faults without it and 0.17 million with it, and the step 3–12 % faster (README,
-    /// "Speed"). Peak RSS grows by the alignment (~150 MB there).
-    public static let hugePageVariable = "THP_MEM_ALLOC_ENABLE"
-
-    /// Sets `THP_MEM_ALLOC_ENABLE=1` in this process unless the user set it (to anything). It
-    /// must run before libtorch's first allocation: c10 reads the variable once. Engines without
-    /// the switch (Debian's libtorch 1.13) ignore it.
-    @discardableResult
-    public static func requestHugePagesForTensors(environment: [String: String]) -> Outcome {
-        if environment[hugePageVariable] != nil { return .leftToEnvironment(hugePageVariable) }
-        return setenv(hugePageVariable, "1", 0) == 0 ? .applied : .unavailable
-    }
 }

@@ -86,8 +86,10 @@ struct FinetuneCommand: ParsableCommand {
     var precision: Precision?
     @Flag(name: .long, help: "Batch-norm statistics over all processes' batches (data parallel; --batch-size is the global batch).")
     var syncBatchnorm = false
-    @Flag(name: .long, help: "Store convolution weights channels-last (NHWC), the layout cuDNN's tensor cores and oneDNN prefer.")
-    var channelsLast = false
+    @Flag(
+        name: .long, inversion: .prefixedNo,
+        help: "Store convolution weights channels-last (NHWC), the layout cuDNN's tensor cores and oneDNN prefer (default on).")
+    var channelsLast: Bool?
     @OptionGroup var parallel: DataParallelOptions
 
     func validate() throws {
@@ -154,7 +156,7 @@ struct FinetuneCommand: ParsableCommand {
         if let threads { c.threads = threads }
         if let precision { c.precision = precision }
         if syncBatchnorm { c.syncBatchNorm = true }
-        if channelsLast { c.channelsLast = true }
+        if let channelsLast { c.channelsLast = channelsLast }
         if let checkpointEvery { c.checkpointEvery = checkpointEvery }
         do { try c.validate() } catch let FinetuneError.invalidSetting(field, reason) {
             throw ValidationError("\(Self.option(for: field)): \(reason)")

@@ -84,7 +84,8 @@ struct PretrainCommand: ParsableCommand {
     @Option(name: .customLong(Key.threads.option!), help: ArgumentHelp(Key.threads.help)) var threads: Int?
     @Option(name: .customLong(Key.precision.option!), help: ArgumentHelp(Key.precision.help)) var precision: Precision?
     @Flag(name: .customLong(Key.syncBatchNorm.option!), help: ArgumentHelp(Key.syncBatchNorm.help)) var syncBatchnorm = false
-    @Flag(name: .customLong(Key.channelsLast.option!), help: ArgumentHelp(Key.channelsLast.help)) var channelsLast = false
+    @Flag(name: .customLong(Key.channelsLast.option!), inversion: .prefixedNo, help: ArgumentHelp(Key.channelsLast.help))
+    var channelsLast: Bool?
     @Option(name: .customLong(Key.checkpointEvery.option!), help: ArgumentHelp(Key.checkpointEvery.help, valueName: "N"))
     var checkpointEvery: Int?
     @OptionGroup var parallel: DataParallelOptions
@@ -157,7 +158,7 @@ struct PretrainCommand: ParsableCommand {
         set(precision, [.precision]) { $0.precision = $1 }
         // A flag can only switch sharing on; `sync_batchnorm: false` in --config switches it off.
         set(syncBatchnorm ? true : nil, [.syncBatchNorm]) { $0.syncBatchNorm = $1 }
-        set(channelsLast ? true : nil, [.channelsLast]) { $0.channelsLast = $1 }
+        set(channelsLast, [.channelsLast]) { $0.channelsLast = $1 }
         set(checkpointEvery, [.checkpointEvery]) { $0.checkpointEvery = $1 }
         // Stored absolute, so that the recorded run means the same file from any directory.
         if let path = c.initialWeights { c.initialWeights = URL(fileURLWithPath: path).standardizedFileURL.path }

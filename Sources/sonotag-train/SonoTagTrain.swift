@@ -37,7 +37,6 @@ struct SonoTagTrain: ParsableCommand {
     /// help, explicit exit codes) keep its handling (README, "Exit codes").
     static func main() {
         AllocatorTuning.apply(environment: ProcessInfo.processInfo.environment)
-        AllocatorTuning.requestHugePagesForTensors(environment: ProcessInfo.processInfo.environment)
         if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
             for line in versionLines() { print(line) }
             return

@@ -35,7 +35,10 @@ final class PretrainCommandLineTests: XCTestCase {
         let (status, help) = try run(["pretrain", "--help"])
         XCTAssertEqual(status, 0)
         for key in RunConfig.Key.allCases {
-            if let option = key.option { XCTAssertTrue(help.contains("--\(option) "), "--\(option) missing from pretrain --help") }
+            if let option = key.option {
+                // A flag with an inverse shows as --name/--no-name.
+                XCTAssertTrue(help.contains("--\(option) ") || help.contains("--\(option)/"), "--\(option) missing from pretrain --help")
+            }
             XCTAssertTrue(help.contains(key.rawValue), "config key \(key.rawValue) missing from pretrain --help")
         }
         XCTAssertTrue(help.contains("--size <HxW>"), help)
@@ -81,7 +84,9 @@ final class PretrainCommandLineTests: XCTestCase {
         XCTAssertEqual(finished.status, 0, finished.output)
         XCTAssertTrue(finished.output.contains("is finished: 1 of 1 epochs"), finished.output)
         XCTAssertEqual(try Data(contentsOf: metrics), before)
-        XCTAssertEqual(try RunConfig.load(from: URL(fileURLWithPath: out).appendingPathComponent("config.yaml")).epochs, 1)
+        let recordedFirst = try RunConfig.load(from: URL(fileURLWithPath: out).appendingPathComponent("config.yaml"))
+        XCTAssertEqual(recordedFirst.epochs, 1)
+        XCTAssertTrue(recordedFirst.channelsLast, "channels-last is the default storage order")
 
         // Another setting than recorded: an error naming it and both values, nothing trained.
         let conflict = try run(["pretrain", "--resume", "--method", "ce", "--size", "64x96"] + common)
@@ -90,13 +95,14 @@ final class PretrainCommandLineTests: XCTestCase {
         XCTAssertFalse(conflict.output.contains("height"), "the size asked for is the recorded one")
         XCTAssertEqual(try Data(contentsOf: metrics), before)
 
-        // Extending is explicit.
-        let extended = try run(["pretrain", "--resume", "--epochs", "2"] + common)
+        // Extending is explicit; the storage order may change on resume (--no-channels-last: NCHW).
+        let extended = try run(["pretrain", "--resume", "--epochs", "2", "--no-channels-last"] + common)
         XCTAssertEqual(extended.status, 0, extended.output)
         XCTAssertTrue(extended.output.contains("done: 2 epochs"), extended.output)
         let config = try RunConfig.load(from: URL(fileURLWithPath: out).appendingPathComponent("config.yaml"))
         XCTAssertEqual([config.epochs, config.height, config.width], [2, 64, 96])
         XCTAssertEqual(config.learningRateF, 0.001)
+        XCTAssertFalse(config.channelsLast, "--no-channels-last is recorded")
 
         // --initial-weights typed relative to the working directory is recorded absolute.
         let warm = dir.appendingPathComponent("warm")

@@ -82,7 +82,8 @@ public struct FinetuneConfig: Sendable, Codable, Equatable {
     public var precision: Precision? = nil
     /// Batch-norm statistics over all processes' batches in data-parallel runs; nil is off.
     public var syncBatchNorm: Bool? = nil
-    /// Convolution weights stored channels-last (NHWC); nil is off.
+    /// Convolution weights stored channels-last (NHWC); nil is on, as in pretraining
+    /// (`RunConfig.channelsLast`: oneDNN and cuDNN work in NHWC).
     public var channelsLast: Bool? = nil
     /// Also checkpoint every N steps inside an epoch; nil: at each epoch's end only.
     public var checkpointEvery: Int? = nil

@@ -47,7 +47,7 @@ final class Finetuner {
         }
         let network = setup.network
         // Before Adam is made, so that its state takes the layout too.
-        if config.channelsLast == true { try network.module.convertToChannelsLast() }
+        if config.channelsLast ?? true { try network.module.convertToChannelsLast() }
         let trainable = network.trainableParameters(freezeEncoder: config.freezeEncoder)
         if config.freezeEncoder {
             for (name, tensor) in network.module.namedParameters() where name.hasPrefix("encoder.") {
