@@ -104,8 +104,6 @@ enum Grayscale {
     }
 
     /// 8-bit samples (1, or 3+ interleaved with R G B first) to `scale`·luma, written once into
-    /// uninitialised storage; the arithmetic matches the general path value for value.
-    /// 8-bit samples (1, or 3+ interleaved with R G B first) to `scale`·luma, written once into
     /// `out` (its storage reused when the size matches, else uninitialised new storage); the
     /// arithmetic matches the general path value for value.
     static func luma(bytes: [UInt8], pixels n: Int, samplesPerPixel spp: Int, scale: Float, into out: inout [Float]) {

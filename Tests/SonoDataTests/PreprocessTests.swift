@@ -68,6 +68,41 @@ final class PreprocessTests: XCTestCase {
         XCTAssertEqual(out.last ?? 0, 255, accuracy: 1e-3)
     }
 
+    /// The fast range check answers as the exact min/max scan would, in the 8-wide chunks and in
+    /// the tail: out-of-range values, NaN and infinities send a frame to the exact scan.
+    func testByteRangeCheckSeesEveryValue() {
+        XCTAssertTrue(FramePreprocessor.isWithinByteRange([]))
+        for count in [1, 7, 8, 9, 17, 64] {
+            let inside = (0..<count).map { Float($0 % 256) }
+            XCTAssertTrue(FramePreprocessor.isWithinByteRange(inside), "\(count) values in range")
+            for position in Set([0, count / 2, count - 1]) {
+                for odd: Float in [-0.001, 255.001, .nan, .infinity, -.infinity] {
+                    var values = inside
+                    values[position] = odd
+                    XCTAssertFalse(FramePreprocessor.isWithinByteRange(values), "\(odd) at \(position) of \(count)")
+                }
+            }
+        }
+        XCTAssertTrue(FramePreprocessor.isWithinByteRange([0, 255, -0.0]))
+    }
+
+    /// A box that is the whole frame (no copy made) gives what the copying path gives for the
+    /// same pixels inside a wider frame.
+    func testWholeFrameBoxMatchesTheCroppedPath() throws {
+        let preprocessor = FramePreprocessor(settings: try PreprocessSettings(height: 24, width: 40))
+        let pixels = (0..<(30 * 20)).map { Float(($0 * 37) % 256) }
+        let frame = try GrayImage(width: 30, height: 20, pixels: pixels)
+        let whole = try preprocessor.process(frame, box: CropBox(x0: 0, y0: 0, x1: 30, y1: 20))
+        var wider: [Float] = []
+        for y in 0..<20 {
+            wider += pixels[(y * 30)..<(y * 30 + 30)]
+            wider.append(999)
+        }
+        let padded = try GrayImage(width: 31, height: 20, pixels: wider)
+        let cropped = try preprocessor.process(padded, box: CropBox(x0: 0, y0: 0, x1: 30, y1: 20))
+        XCTAssertEqual(whole, cropped)
+    }
+
     private func cohort(files: Int, framesEach: Int = 1) throws -> (TemporaryFolder, ManifestDatabase) {
         let folder = try TemporaryFolder()
         let manifest = try ManifestDatabase(path: folder.file("m.sqlite"), createIfMissing: true)

@@ -12,7 +12,14 @@ public struct FramePipeline: Sendable {
     /// The cache's view of a decoded frame: the DICOM module's 0…1 gray scaled to 0…255, so 8-bit
     /// ultrasound is stored exactly in uint8 caches.
     static func cacheImage(_ gray: GrayscaleImage) throws -> GrayImage {
-        try GrayImage(width: gray.columns, height: gray.rows, pixels: gray.pixels.map { $0 * 255 })
+        // A pointer loop the compiler vectorises; `map`'s closure measured 11% of a frame's time.
+        let scaled = [Float](unsafeUninitializedCapacity: gray.pixels.count) { out, initialized in
+            gray.pixels.withUnsafeBufferPointer { source in
+                for i in source.indices { out[i] = source[i] * 255 }
+            }
+            initialized = gray.pixels.count
+        }
+        return try GrayImage(width: gray.columns, height: gray.rows, pixels: scaled)
     }
 
     /// The stored values of one whole frame, `settings.height × settings.width`. There is no
