@@ -2,16 +2,26 @@
 """pydicom side of Benchmarks/bench_dicom.sh, and the scan-folder generator.
 
   bench_dicom.py make-scan-dir FIXTURE_DIR OUT_DIR N   copy fixtures round-robin until N files
-  bench_dicom.py header DIR                           dcmread(stop_before_pixels=True) every file
+  bench_dicom.py header DIR PASSES                    dcmread(stop_before_pixels=True) every file, median pass
   bench_dicom.py decode FILE REPEAT 256x384           decode → grayscale → resize every frame
-  bench_dicom.py ratio SONOTAG_JSON PYDICOM_JSON      print the speed ratio
+  bench_dicom.py ratio SONOTAG_JSON PYDICOM_JSON LABEL KEY
+                                                      print the speed ratio, record it under
+                                                      "dicom"/KEY in $BENCH_JSON (bench-results.json)
 Each timing prints one JSON line.
 """
 import json
 import os
+import resource
 import shutil
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_results import merge_into  # noqa: E402
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def make_scan_dir(src, out, n):
@@ -22,21 +32,29 @@ def make_scan_dir(src, out, n):
         shutil.copyfile(os.path.join(src, f), os.path.join(out, f"{i:05d}_{f}"))
 
 
-def header(folder):
+def header(folder, passes):
+    import statistics
     import pydicom
     files = sorted(os.path.join(folder, f) for f in os.listdir(folder))
-    ok = failed = elements = 0
-    t0 = time.perf_counter()
-    for f in files:
-        try:
-            ds = pydicom.dcmread(f, stop_before_pixels=True, force=True)
-            elements += len(ds)
-            ok += 1
-        except Exception:  # noqa: BLE001 - broken fixtures count as failures, like SonoTag's
-            failed += 1
-    s = time.perf_counter() - t0
+    times = []
+    # Pass 0 is an untimed warm-up (lazy imports, dictionary), as on the SonoTag side; the rate is
+    # the median pass's, since one pass over a warm folder lasts a fraction of a second.
+    for p in range(passes + 1):
+        ok = failed = elements = 0
+        t0 = time.perf_counter()
+        for f in files:
+            try:
+                ds = pydicom.dcmread(f, stop_before_pixels=True, force=True)
+                elements += len(ds)
+                ok += 1
+            except Exception:  # noqa: BLE001 - broken fixtures count as failures, like SonoTag's
+                failed += 1
+        if p > 0:
+            times.append(time.perf_counter() - t0)
+    s = statistics.median(times)
     print(json.dumps({"tool": "pydicom", "mode": "header", "files": len(files), "read": ok, "failed": failed,
-                      "elements": elements, "seconds": s, "per_second": len(files) / s}))
+                      "elements": elements, "passes": passes, "seconds": s, "per_second": len(files) / s,
+                      "peak_rss_mb": peak_rss_mb()}))
 
 
 def decode(path, repeat, size):
@@ -67,14 +85,28 @@ def decode(path, repeat, size):
             frames += 1
     s = time.perf_counter() - t0
     print(json.dumps({"tool": "pydicom", "mode": "decode", "frames": frames, "seconds": s, "per_second": frames / s,
-                      "checksum": checksum}))
+                      "checksum": checksum, "peak_rss_mb": peak_rss_mb()}))
 
 
-def ratio(a, b, label):
+def ratio(a, b, label, key):
     ours, theirs = json.loads(a), json.loads(b)
     r = ours["per_second"] / theirs["per_second"]
     unit = "files/s" if ours["mode"] == "header" else "frames/s"
-    print(f"{label}: SonoTag {ours['per_second']:.1f} {unit}, pydicom {theirs['per_second']:.1f} {unit}, ratio {r:.1f}x")
+    refused = ""
+    if ours["mode"] == "header":
+        refused = f" (unread: SonoTag {ours['failed']}, pydicom {theirs['failed']})"
+    rss = f", peak RSS {ours.get('peak_rss_mb', 0):.0f} / {theirs.get('peak_rss_mb', 0):.0f} MB"
+    print(f"{label}: SonoTag {ours['per_second']:.1f} {unit}, pydicom {theirs['per_second']:.1f} {unit}, ratio {r:.1f}x{refused}{rss}")
+    path = os.environ.get("BENCH_JSON", "bench-results.json")
+    recorded = {}
+    if os.path.exists(path):
+        try:
+            with open(path) as f:
+                recorded = json.load(f).get("dicom", {})
+        except (OSError, ValueError, AttributeError):
+            recorded = {}
+    recorded[key] = {"label": label, "unit": unit, "ratio": r, "sonotag": ours, "pydicom": theirs}
+    merge_into(path, {"dicom": recorded})
 
 
 if __name__ == "__main__":
@@ -82,8 +114,8 @@ if __name__ == "__main__":
     if cmd == "make-scan-dir":
         make_scan_dir(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif cmd == "header":
-        header(sys.argv[2])
+        header(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 5)
     elif cmd == "decode":
         decode(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif cmd == "ratio":
-        ratio(sys.argv[2], sys.argv[3], sys.argv[4])
+        ratio(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])

@@ -1,12 +1,7 @@
 import Foundation
+import SonoSupport
 import Torch
 import TorchNN
-
-#if os(Linux)
-    private let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
-#else
-    private let RUSAGE_SELF_WHO = RUSAGE_SELF
-#endif
 
 /// Times training steps (D step + F step) on one fixed random batch: what `make bench` compares
 /// with the same step in PyTorch (Benchmarks/pretrain_step_torch.py).
@@ -48,9 +43,7 @@ public enum PretrainBenchmark {
         let start = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<max(1, steps) { losses = try trainer.trainStep(batch) }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(max(1, steps))
-        var usage = rusage()
-        getrusage(RUSAGE_SELF_WHO, &usage)
-        return Result(millisecondsPerStep: elapsed, peakResidentMegabytes: Double(usage.ru_maxrss) / 1024, lastLosses: losses)
+        return Result(millisecondsPerStep: elapsed, peakResidentMegabytes: peakResidentMegabytes(), lastLosses: losses)
     }
 
     /// Switches the named shortcuts off (the in-place one process-wide, until `run` returns).
