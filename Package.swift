@@ -165,7 +165,7 @@ let package = Package(
             ]),
 
         // Benchmark driver for Benchmarks/bench_torch.sh (never run by tests).
-        .executableTarget(name: "torch-bench", dependencies: ["Torch", "TorchNN"], path: "Benchmarks/TorchBench"),
+        .executableTarget(name: "torch-bench", dependencies: ["Torch", "TorchNN", "SonoSupport"], path: "Benchmarks/TorchBench"),
 
         // What every test target shares: temporary folders, the process runner, the fixture and
         // reference-tool locators (with the CI rule: missing means failure there), the tolerance assert.
@@ -179,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "DICOMCodecsTests", dependencies: ["DICOMCodecs", "SeededRandom", "TestSupport"],
             exclude: ["make_htj2k_vectors.py", "Regression"]),
-        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs", "SeededRandom", "TestSupport"]),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "DICOMCodecs", "SeededRandom", "SonoSupport", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "SonoPhantomTests", dependencies: ["SonoPhantom", "SeededRandom", "DICOM", "Imaging", "TestSupport"]),
         .testTarget(

@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_results import merge_into  # noqa: E402
+from bench_results import load, merge_into  # noqa: E402
 
 
 def peak_rss_mb():
@@ -98,13 +98,7 @@ def ratio(a, b, label, key):
     rss = f", peak RSS {ours.get('peak_rss_mb', 0):.0f} / {theirs.get('peak_rss_mb', 0):.0f} MB"
     print(f"{label}: SonoTag {ours['per_second']:.1f} {unit}, pydicom {theirs['per_second']:.1f} {unit}, ratio {r:.1f}x{refused}{rss}")
     path = os.environ.get("BENCH_JSON", "bench-results.json")
-    recorded = {}
-    if os.path.exists(path):
-        try:
-            with open(path) as f:
-                recorded = json.load(f).get("dicom", {})
-        except (OSError, ValueError, AttributeError):
-            recorded = {}
+    recorded = load(path).get("dicom", {})  # the other DICOM rows of this run stay
     recorded[key] = {"label": label, "unit": unit, "ratio": r, "sonotag": ours, "pydicom": theirs}
     merge_into(path, {"dicom": recorded})
 

@@ -1,6 +1,7 @@
 // Forward+backward timing of the VGG-style stack from issue 2 through SonoTag's Torch API.
 // Benchmarks/bench_torch.sh runs this next to bench_torch.py (the same network in PyTorch).
 import Foundation
+import SonoSupport
 import Torch
 import TorchNN
 
@@ -43,16 +44,6 @@ func makeNetwork() throws -> Sequential {
     return Sequential(layers)
 }
 
-func peakRSSKilobytes() -> Int {
-    var usage = rusage()
-    #if os(Linux)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-    #else
-        getrusage(RUSAGE_SELF, &usage)
-    #endif
-    return usage.ru_maxrss
-}
-
 do {
     let options = try Options(CommandLine.arguments)
     try TorchRuntime.setThreadCount(options.threads)
@@ -73,7 +64,7 @@ do {
     print(
         String(
             format: "impl=sonotag threads=%d median_ms=%.1f min_ms=%.1f peak_rss_kb=%d",
-            TorchRuntime.threadCount, median, times[0], peakRSSKilobytes()))
+            TorchRuntime.threadCount, median, times[0], Int(peakResidentMegabytes() * 1024)))
 } catch {
     FileHandle.standardError.write(Data("torch-bench: \(error)\n".utf8))
     exit(1)

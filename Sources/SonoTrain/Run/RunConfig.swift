@@ -58,8 +58,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public var syncBatchNorm = false
     /// Convolution weights and images in channels-last (NHWC) storage order. On by default:
     /// oneDNN (pip libtorch's CPU convolutions) and cuDNN work in NHWC, so NCHW tensors are
-    /// reordered around every convolution; `make bench` measured the NHWC step faster and
-    /// smaller at both benchmark sizes (README, "Speed").
+    /// reordered around every convolution; `make bench` measured the NHWC step faster at
+    /// ResNet-50 in every run, with neither layout ahead in every run at ResNet-18 (README, "Speed").
     public var channelsLast = true
     /// Also checkpoint every N steps inside an epoch (a crash loses at most N steps); nil: at
     /// each epoch's end only.
